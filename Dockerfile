@@ -1,0 +1,97 @@
+# syntax=docker/dockerfile:1
+#
+# hotline engine image: one process serving the HTTP API, socket.io, /metrics,
+# the built widget (/widget.js, /demo) and the operator console (/console/).
+#
+# Stages:
+#   deps    - `npm ci` of every workspace, dev dependencies included (vite, esbuild, ...)
+#   build   - `npm run build`: widget/dist and operator-ui/dist
+#   prod    - `npm ci --omit=dev`: only the runtime node_modules (tsx is a runtime dependency of the engine)
+#   runtime - node:20 slim, non-root, production node_modules + sources the engine runs + built assets
+#
+# Build:  docker build -t hotline-engine:$(git rev-parse --short HEAD) .
+# Run:    docker run -p 3000:3000 -e REDIS_URL=... -e DATABASE_URL=... hotline-engine:TAG
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+############################ deps ############################
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV CI=true \
+    npm_config_fund=false \
+    npm_config_audit=false \
+    npm_config_update_notifier=false
+# Only the manifests first, so this layer is cached until a dependency changes.
+COPY package.json package-lock.json ./
+COPY engine/package.json engine/package.json
+COPY routing-rules/package.json routing-rules/package.json
+COPY widget/package.json widget/package.json
+COPY operator-ui/package.json operator-ui/package.json
+RUN --mount=type=cache,target=/root/.npm npm ci
+
+############################ build ###########################
+FROM deps AS build
+COPY . .
+RUN npm run build \
+ && test -f widget/dist/widget.js \
+ && test -f operator-ui/dist/index.html \
+ && mkdir -p widget/demo \
+ && if [ ! -f routing.yaml ]; then echo '# no routing.yaml in the repository: mount one at /app/config/routing.yaml' > routing.yaml; fi
+
+############################ prod deps #######################
+FROM ${NODE_IMAGE} AS prod
+WORKDIR /app
+ENV CI=true \
+    npm_config_fund=false \
+    npm_config_audit=false \
+    npm_config_update_notifier=false
+COPY package.json package-lock.json ./
+COPY engine/package.json engine/package.json
+COPY routing-rules/package.json routing-rules/package.json
+COPY widget/package.json widget/package.json
+COPY operator-ui/package.json operator-ui/package.json
+# --ignore-scripts: no runtime dependency needs an install script (the root
+# package.json already refuses esbuild's and msgpackr-extract's).
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts \
+ && npm cache clean --force
+
+############################ runtime #########################
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data \
+    ROUTING_CONFIG=/app/config/routing.yaml \
+    npm_config_update_notifier=false
+WORKDIR /app
+
+# Production node_modules (workspace packages are symlinks into /app/<workspace>).
+COPY --from=prod --chown=node:node /app/node_modules ./node_modules
+COPY --chown=node:node package.json package-lock.json tsconfig.json ./
+# The engine and the routing-rules library run from TypeScript source through tsx.
+COPY --chown=node:node engine/package.json engine/tsconfig.json engine/
+COPY --chown=node:node engine/src engine/src
+COPY --chown=node:node routing-rules routing-rules
+# Workspace manifests so the node_modules/@hotline/* symlinks resolve.
+COPY --chown=node:node widget/package.json widget/package.json
+COPY --chown=node:node operator-ui/package.json operator-ui/package.json
+# Built static assets the engine serves, and the widget's demo page.
+COPY --from=build --chown=node:node /app/widget/dist widget/dist
+COPY --from=build --chown=node:node /app/widget/demo widget/demo
+COPY --from=build --chown=node:node /app/operator-ui/dist operator-ui/dist
+# Default routing model; in Kubernetes a ConfigMap is mounted over /app/config.
+COPY --from=build --chown=node:node /app/routing.yaml config/routing.yaml
+
+# DATA_DIR is only used by the embedded PGlite fallback (no DATABASE_URL);
+# it must be writable by the non-root user.
+RUN mkdir -p /app/data && chown node:node /app/data /app/config
+
+USER node
+EXPOSE 3000
+
+# Docker-only health check (Kubernetes ignores it and uses the probes).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+# exec form: node is PID 1 and receives SIGTERM directly (graceful drain).
+CMD ["node", "--import", "tsx", "engine/src/main.ts"]
