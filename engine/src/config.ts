@@ -1,0 +1,71 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const urlWithProtocols = (protocols: string[], label: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `not a ${label} URL` },
+  );
+
+/** Every environment variable the engine reads, with its default; README's configuration table mirrors it. */
+export const EnvSchema = z.object({
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgres://').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').optional(),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('hl'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ROUTING_CONFIG: z.string().min(1).default('./routing.yaml'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: booleanFlag.default(true),
+  ADMIN_EMAIL: z.email('not an e-mail address').optional(),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  NODE_ID: z.string().min(1).default(hostname()),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(0).default(10_000),
+  MIGRATE_ON_START: booleanFlag.default(true),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  REOPEN_WINDOW_SECONDS: z.coerce.number().int().min(0).default(600),
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  TIMER_POLL_MS: z.coerce.number().int().min(10).default(250),
+});
+
+export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+  }
+}
+
+/**
+ * Reads and validates the environment once. The only place that touches process.env:
+ * everything else receives the typed config.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const config = parsed.data;
+  if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD) throw new ConfigError('ADMIN_PASSWORD', 'required with ADMIN_EMAIL');
+  return { ...config, dataDir: resolve(config.DATA_DIR), routingConfigPath: resolve(config.ROUTING_CONFIG) };
+}

@@ -1,0 +1,603 @@
+import { assign, setup } from 'xstate';
+import type { DialogPolicy, ThresholdPlan } from './dialog-policy';
+
+/**
+ * The one place that decides a dialog's transitions. It is run with XState's pure
+ * `transition()` by DialogService: effects come back as named actions (enqueue, release,
+ * sendAutoMessage, ...) that the service performs against Redis, Postgres and sockets.
+ * Thresholds are data (`context.timers`), not `after` delays, so they survive restarts
+ * (delays are not re-armed from persisted snapshots) and fire on any node.
+ */
+
+export interface DialogContext {
+  dialogId: string;
+  kind: 'chat' | 'callback';
+  groupId: string;
+  topicId: string | null;
+  regionId: string | null;
+  priority: number;
+  fallbackChain: string[];
+  operatorId: string | null;
+  createdAt: number;
+  queuedAt: number | null;
+  assignedAt: number | null;
+  closedAt: number | null;
+  firstVisitorMessageAt: number | null;
+  lastVisitorMessageAt: number | null;
+  lastOperatorMessageAt: number | null;
+  firstHumanResponseAt: number | null;
+  firstAutoResponseAt: number | null;
+  contact: { kind: 'phone' | 'email'; value: string } | null;
+  contactRequested: boolean;
+  /** Secondary-tier operators are eligible (bullseye widened). */
+  widened: boolean;
+  unansweredSent: number;
+  /** Threshold keys already fired; a key fires at most once. */
+  fired: string[];
+  /** The pending threshold(s) by key. DialogService mirrors them into the durable timer store. */
+  timers: Record<string, PendingTimer>;
+  /** Operators who declined or were silent in this routing attempt. */
+  excludedOperatorIds: string[];
+  outcome: string | null;
+}
+
+export interface PendingTimer {
+  dueAt: number;
+  kind: ThresholdPlan['kind'];
+}
+
+export interface DialogInput {
+  dialogId: string;
+  kind: 'chat' | 'callback';
+  now: number;
+}
+
+export interface RouteFields {
+  groupId: string;
+  topicId?: string | null;
+  regionId?: string | null;
+  priority: number;
+  fallbackChain: string[];
+  /** Operators of the group (any tier) who are online now. */
+  operatorsOnline: number;
+}
+
+type Stamped<T> = T & { now: number };
+
+export type DialogEvent =
+  | Stamped<{ type: 'ROUTE' } & RouteFields>
+  | Stamped<{ type: 'VISITOR_MESSAGE' }>
+  | Stamped<{ type: 'OPERATOR_MESSAGE'; operatorId: string }>
+  | Stamped<{ type: 'ASSIGNED'; operatorId: string }>
+  | Stamped<{ type: 'OFFERED'; operatorId: string }>
+  | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
+  | Stamped<{ type: 'THRESHOLD'; key: string }>
+  | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
+  | Stamped<{ type: 'OPERATORS_AVAILABLE' }>
+  | Stamped<{ type: 'OPERATORS_GONE' }>
+  | Stamped<{ type: 'TRANSFER_TO_GROUP'; groupId: string; fallbackChain: string[] }>
+  | Stamped<{ type: 'TRANSFERRED'; toOperatorId: string }>
+  | Stamped<{ type: 'LEAD_PICKED'; operatorId: string }>
+  | Stamped<{ type: 'CLOSE'; by: 'visitor' | 'operator' | 'system'; outcome: string }>
+  | Stamped<{ type: 'REOPEN' } & RouteFields>;
+
+export type DialogEventType = DialogEvent['type'];
+
+export type AutoMessageKind =
+  | 'offline-reply'
+  | 'contact-thanks'
+  | 'unanswered'
+  | 'queue-position'
+  | 'queue-offer-contact';
+
+/** The effects the machine asks for; DialogService performs them after the snapshot is committed. */
+export type DialogEffect =
+  | { type: 'enqueue' }
+  | { type: 'dequeue' }
+  | { type: 'release'; operatorId: string }
+  | { type: 'sendAutoMessage'; kind: AutoMessageKind; key: string }
+  | { type: 'dispatchAssignments'; groupId: string }
+  | { type: 'notifyLead' };
+
+const timing = (context: DialogContext) => ({
+  firstVisitorMessageAt: context.firstVisitorMessageAt ?? undefined,
+  lastVisitorMessageAt: context.lastVisitorMessageAt ?? undefined,
+  lastOperatorMessageAt: context.lastOperatorMessageAt ?? undefined,
+  queuedAt: context.queuedAt ?? undefined,
+  assignedAt: context.assignedAt ?? undefined,
+  fired: context.fired,
+});
+
+const plansToTimers = (plan: ThresholdPlan | null): Record<string, PendingTimer> =>
+  plan ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind } } : {};
+
+const firedKind = (context: DialogContext, event: DialogEvent) =>
+  event.type === 'THRESHOLD' ? context.timers[event.key]?.kind : undefined;
+
+export function createDialogMachine(policy: DialogPolicy) {
+  /** The next threshold for the dialog in the given phase, as the timers record. */
+  const planFor = (
+    phase: 'offline' | 'queued' | 'assigned' | 'active',
+    context: DialogContext,
+    now: number,
+  ) => {
+    if (phase === 'assigned' || phase === 'active') {
+      if (context.unansweredSent > 0 && !policy.unansweredRepeat(context.groupId)) return {};
+    }
+    return plansToTimers(policy.nextThreshold(context.groupId, { phase, ...timing(context) }, now));
+  };
+
+  return setup({
+    types: {
+      context: {} as DialogContext,
+      events: {} as DialogEvent,
+      input: {} as DialogInput,
+    },
+    guards: {
+      canServe: ({ event }) =>
+        (event.type === 'ROUTE' || event.type === 'REOPEN') &&
+        event.operatorsOnline > 0 &&
+        policy.groupOpen(event.groupId, event.now),
+      isFirstVisitorMessage: ({ context }) => context.firstVisitorMessageAt === null,
+      thresholdPending: ({ context, event }) => event.type === 'THRESHOLD' && event.key in context.timers,
+      holder: ({ context, event }) => 'operatorId' in event && event.operatorId === context.operatorId,
+      hasContact: ({ context }) => context.contact !== null,
+      rerouteOnUnanswered: ({ context, event }) =>
+        event.type === 'THRESHOLD' &&
+        event.key in context.timers &&
+        policy.rerouteOnUnanswered(context.groupId),
+      overflowDue: ({ context, event }) =>
+        firedKind(context, event) === 'overflow' && policy.fallbackGroup(context.groupId) !== null,
+      widenDue: ({ context, event }) =>
+        firedKind(context, event) === 'widen' || firedKind(context, event) === 'overflow',
+      offerContactDue: ({ context, event }) => firedKind(context, event) === 'queue-offer-contact',
+      announceDue: ({ context, event }) => firedKind(context, event) === 'queue-position',
+      visitorLeftUnanswered: ({ context, event }) =>
+        event.type === 'CLOSE' && event.by === 'visitor' && context.firstHumanResponseAt === null,
+    },
+    actions: {
+      // Effects: bodies live in DialogService; here they are names with params.
+      enqueue: () => {},
+      dequeue: () => {},
+      release: (_, _params: { operatorId: string }) => {},
+      sendAutoMessage: (_, _params: { kind: AutoMessageKind; key: string }) => {},
+      dispatchAssignments: (_, _params: { groupId: string }) => {},
+      notifyLead: () => {},
+      resetQueueClock: assign({ queuedAt: null }),
+
+      applyRoute: assign(({ event }) => {
+        if (event.type !== 'ROUTE' && event.type !== 'REOPEN') return {};
+        return {
+          groupId: event.groupId,
+          topicId: event.topicId ?? null,
+          regionId: event.regionId ?? null,
+          priority: event.priority,
+          fallbackChain: event.fallbackChain,
+          closedAt: null,
+          outcome: null,
+          queuedAt: null,
+          widened: false,
+        };
+      }),
+      markQueued: assign(({ context, event }) => {
+        const queuedAt = context.queuedAt ?? event.now;
+        return { queuedAt, timers: planFor('queued', { ...context, queuedAt }, event.now) };
+      }),
+      planOffline: assign(({ context, event }) => ({ timers: planFor('offline', context, event.now) })),
+      recordVisitorMessage: assign(({ context, event }) => {
+        const next = {
+          ...context,
+          firstVisitorMessageAt: context.firstVisitorMessageAt ?? event.now,
+          lastVisitorMessageAt: event.now,
+        };
+        return {
+          firstVisitorMessageAt: next.firstVisitorMessageAt,
+          lastVisitorMessageAt: next.lastVisitorMessageAt,
+        };
+      }),
+      replanOffline: assign(({ context, event }) => ({ timers: planFor('offline', context, event.now) })),
+      replanQueued: assign(({ context, event }) => ({ timers: planFor('queued', context, event.now) })),
+      replanHeld: assign(({ context, event }) => ({
+        timers: planFor(context.firstHumanResponseAt === null ? 'assigned' : 'active', context, event.now),
+      })),
+      recordOperatorMessage: assign(({ context, event }) => ({
+        lastOperatorMessageAt: event.now,
+        firstHumanResponseAt: context.firstHumanResponseAt ?? event.now,
+      })),
+      markAssigned: assign(({ event }) => {
+        const operatorId =
+          event.type === 'ASSIGNED' || event.type === 'LEAD_PICKED'
+            ? event.operatorId
+            : event.type === 'TRANSFERRED'
+              ? event.toOperatorId
+              : null;
+        return { operatorId, assignedAt: event.now, excludedOperatorIds: [] };
+      }),
+      markOffered: assign(({ event }) => ({
+        operatorId: event.type === 'OFFERED' ? event.operatorId : null,
+      })),
+      excludeOperator: assign(({ context }) => ({
+        excludedOperatorIds: context.operatorId
+          ? [...context.excludedOperatorIds, context.operatorId]
+          : context.excludedOperatorIds,
+        operatorId: null,
+      })),
+      clearOperator: assign({ operatorId: null }),
+      markFired: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD') return {};
+        const { [event.key]: _, ...rest } = context.timers;
+        return { fired: [...context.fired, event.key], timers: rest };
+      }),
+      markAutoAnswered: assign(({ context, event }) => ({
+        firstAutoResponseAt: context.firstAutoResponseAt ?? event.now,
+      })),
+      markUnansweredSent: assign(({ context }) => ({
+        unansweredSent: context.unansweredSent + 1,
+        contactRequested: true,
+      })),
+      requestContact: assign({ contactRequested: true }),
+      saveContact: assign(({ event }) =>
+        event.type === 'CONTACT_LEFT' ? { contact: event.contact, contactRequested: false } : {},
+      ),
+      widen: assign({ widened: true }),
+      overflowToFallback: assign(({ context }) => {
+        const fallback = policy.fallbackGroup(context.groupId);
+        return fallback
+          ? { groupId: fallback, fallbackChain: context.fallbackChain.filter((g) => g !== fallback) }
+          : {};
+      }),
+      moveToGroup: assign(({ event }) =>
+        event.type === 'TRANSFER_TO_GROUP'
+          ? { groupId: event.groupId, fallbackChain: event.fallbackChain }
+          : {},
+      ),
+      clearTimers: assign({ timers: {} }),
+      markClosed: assign(({ event }) => ({
+        closedAt: event.now,
+        outcome: event.type === 'CLOSE' ? event.outcome : null,
+        timers: {},
+      })),
+    },
+  }).createMachine({
+    id: 'dialog',
+    initial: 'created',
+    context: ({ input }) => ({
+      dialogId: input.dialogId,
+      kind: input.kind,
+      groupId: '',
+      topicId: null,
+      regionId: null,
+      priority: 0,
+      fallbackChain: [],
+      operatorId: null,
+      createdAt: input.now,
+      queuedAt: null,
+      assignedAt: null,
+      closedAt: null,
+      firstVisitorMessageAt: null,
+      lastVisitorMessageAt: null,
+      lastOperatorMessageAt: null,
+      firstHumanResponseAt: null,
+      firstAutoResponseAt: null,
+      contact: null,
+      contactRequested: false,
+      widened: false,
+      unansweredSent: 0,
+      fired: [],
+      timers: {},
+      excludedOperatorIds: [],
+      outcome: null,
+    }),
+    on: {
+      // A visitor may leave a contact in any open state; the thanks follows wherever he is.
+      CONTACT_LEFT: {
+        actions: [
+          'saveContact',
+          {
+            type: 'sendAutoMessage',
+            params: ({ event }) => ({ kind: 'contact-thanks', key: `contact-thanks:${event.now}` }),
+          },
+        ],
+      },
+    },
+    states: {
+      created: {
+        on: {
+          ROUTE: [
+            { guard: 'canServe', target: 'queued', actions: ['applyRoute'] },
+            { target: 'offline', actions: ['applyRoute'] },
+          ],
+          VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
+          CLOSE: { target: 'abandoned', actions: 'markClosed' },
+        },
+      },
+      queued: {
+        entry: [
+          'markQueued',
+          'enqueue',
+          { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+        ],
+        on: {
+          VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
+          ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
+          OFFERED: { target: 'offered', actions: 'markOffered' },
+          OPERATORS_GONE: { target: 'offline', actions: 'dequeue' },
+          TRANSFER_TO_GROUP: {
+            target: 'queued',
+            reenter: true,
+            actions: ['dequeue', 'moveToGroup', 'resetQueueClock'],
+          },
+          THRESHOLD: [
+            {
+              guard: 'overflowDue',
+              target: 'queued',
+              reenter: true,
+              actions: ['markFired', 'dequeue', 'overflowToFallback', 'resetQueueClock'],
+            },
+            {
+              guard: 'widenDue',
+              actions: [
+                'markFired',
+                'widen',
+                'replanQueued',
+                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+              ],
+            },
+            {
+              guard: 'offerContactDue',
+              actions: [
+                'markFired',
+                'requestContact',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'queue-offer-contact', key: keyOf(event) }),
+                },
+                'replanQueued',
+              ],
+            },
+            {
+              guard: 'announceDue',
+              actions: [
+                'markFired',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'queue-position', key: keyOf(event) }),
+                },
+                'replanQueued',
+              ],
+            },
+            { guard: 'thresholdPending', actions: ['markFired', 'replanQueued'] },
+          ],
+          CLOSE: [
+            { guard: 'hasContact', target: 'lead', actions: ['dequeue', 'clearTimers', 'notifyLead'] },
+            { target: 'abandoned', actions: ['dequeue', 'markClosed'] },
+          ],
+        },
+      },
+      offered: {
+        on: {
+          VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
+          // Unguarded: after a routing-state rebuild an offer may be re-made to someone else.
+          ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
+          OFFERED: { target: 'offered', reenter: true, actions: 'markOffered' },
+          OFFER_DECLINED: { guard: 'holder', target: 'queued', actions: 'excludeOperator' },
+          THRESHOLD: { guard: 'thresholdPending', actions: 'markFired' },
+          CLOSE: [
+            {
+              guard: 'hasContact',
+              target: 'lead',
+              actions: [
+                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'clearOperator',
+                'clearTimers',
+                'notifyLead',
+              ],
+            },
+            {
+              target: 'abandoned',
+              actions: [
+                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'clearOperator',
+                'markClosed',
+              ],
+            },
+          ],
+        },
+      },
+      assigned: {
+        entry: ['replanHeld'],
+        on: {
+          VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
+          OPERATOR_MESSAGE: { guard: 'holder', target: 'active', actions: 'recordOperatorMessage' },
+          THRESHOLD: [
+            {
+              guard: 'rerouteOnUnanswered',
+              target: 'queued',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
+                },
+                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'excludeOperator',
+                'resetQueueClock',
+              ],
+            },
+            {
+              guard: 'thresholdPending',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
+                },
+                'replanHeld',
+              ],
+            },
+          ],
+          TRANSFER_TO_GROUP: {
+            target: 'queued',
+            actions: [
+              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'clearOperator',
+              'moveToGroup',
+              'resetQueueClock',
+            ],
+          },
+          TRANSFERRED: {
+            target: 'assigned',
+            reenter: true,
+            actions: [
+              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'markAssigned',
+            ],
+          },
+          CLOSE: [
+            {
+              guard: 'visitorLeftUnanswered',
+              target: 'abandoned',
+              actions: [
+                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'markClosed',
+              ],
+            },
+            {
+              target: 'closed',
+              actions: [
+                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'markClosed',
+              ],
+            },
+          ],
+        },
+      },
+      active: {
+        entry: ['replanHeld'],
+        on: {
+          VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
+          OPERATOR_MESSAGE: { guard: 'holder', actions: ['recordOperatorMessage', 'replanHeld'] },
+          THRESHOLD: {
+            guard: 'thresholdPending',
+            actions: [
+              'markFired',
+              'markUnansweredSent',
+              'markAutoAnswered',
+              { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+              'replanHeld',
+            ],
+          },
+          TRANSFER_TO_GROUP: {
+            target: 'queued',
+            actions: [
+              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'clearOperator',
+              'moveToGroup',
+              'resetQueueClock',
+            ],
+          },
+          TRANSFERRED: {
+            target: 'assigned',
+            actions: [
+              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'markAssigned',
+            ],
+          },
+          CLOSE: {
+            target: 'closed',
+            actions: [
+              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'markClosed',
+            ],
+          },
+        },
+      },
+      offline: {
+        entry: ['planOffline'],
+        on: {
+          VISITOR_MESSAGE: [
+            { guard: 'isFirstVisitorMessage', actions: ['recordVisitorMessage', 'replanOffline'] },
+            { actions: 'recordVisitorMessage' },
+          ],
+          THRESHOLD: {
+            guard: 'thresholdPending',
+            target: 'awaiting-contact',
+            actions: [
+              'markFired',
+              'requestContact',
+              'markAutoAnswered',
+              {
+                type: 'sendAutoMessage',
+                params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
+              },
+            ],
+          },
+          CONTACT_LEFT: {
+            target: 'lead',
+            actions: [
+              'saveContact',
+              {
+                type: 'sendAutoMessage',
+                params: ({ event }) => ({ kind: 'contact-thanks', key: `contact-thanks:${event.now}` }),
+              },
+              'clearTimers',
+              'notifyLead',
+            ],
+          },
+          OPERATORS_AVAILABLE: { target: 'queued', actions: 'clearTimers' },
+          CLOSE: { target: 'abandoned', actions: 'markClosed' },
+        },
+      },
+      'awaiting-contact': {
+        on: {
+          VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
+          CONTACT_LEFT: {
+            target: 'lead',
+            actions: [
+              'saveContact',
+              {
+                type: 'sendAutoMessage',
+                params: ({ event }) => ({ kind: 'contact-thanks', key: `contact-thanks:${event.now}` }),
+              },
+              'notifyLead',
+            ],
+          },
+          OPERATORS_AVAILABLE: { target: 'queued' },
+          CLOSE: { target: 'abandoned', actions: 'markClosed' },
+        },
+      },
+      lead: {
+        on: {
+          VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
+          CONTACT_LEFT: { actions: 'saveContact' },
+          LEAD_PICKED: { target: 'assigned', actions: 'markAssigned' },
+          CLOSE: { target: 'closed', actions: 'markClosed' },
+        },
+      },
+      closed: {
+        on: {
+          REOPEN: [
+            { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
+            { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
+          ],
+        },
+      },
+      abandoned: {
+        on: {
+          REOPEN: [
+            { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
+            { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
+          ],
+        },
+      },
+    },
+  });
+}
+
+const keyOf = (event: DialogEvent) => (event.type === 'THRESHOLD' ? event.key : `${event.type}:${event.now}`);
+
+export type DialogMachine = ReturnType<typeof createDialogMachine>;

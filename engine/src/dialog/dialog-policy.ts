@@ -1,0 +1,28 @@
+/**
+ * What the dialog machine asks of the routing rules, bound to one config version.
+ * `policyFromConfig` (routing-policy.ts) implements it with routing-rules' pure functions;
+ * machine tests may build one by hand with a controlled clock.
+ */
+export interface ThresholdPlan {
+  key: string;
+  kind: 'offline-reply' | 'unanswered' | 'queue-position' | 'queue-offer-contact' | 'overflow' | 'widen';
+  dueAt: number;
+}
+
+export interface ThresholdTiming {
+  phase: 'offline' | 'queued' | 'assigned' | 'active';
+  firstVisitorMessageAt?: number;
+  lastVisitorMessageAt?: number;
+  lastOperatorMessageAt?: number;
+  queuedAt?: number;
+  assignedAt?: number;
+  fired: string[];
+}
+
+export interface DialogPolicy {
+  groupOpen(groupId: string, now: number): boolean;
+  nextThreshold(groupId: string, timing: ThresholdTiming, now: number): ThresholdPlan | null;
+  unansweredRepeat(groupId: string): boolean;
+  rerouteOnUnanswered(groupId: string): boolean;
+  fallbackGroup(groupId: string): string | null;
+}

@@ -1,0 +1,275 @@
+import type { Knex } from 'knex';
+import { initialTransition, transition } from 'xstate';
+import { AppError, conflict, notFound } from '../errors';
+import type { Locks } from '../locks/dialog-locks';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
+import type { MessageView } from '../protocol/events';
+import type { RoutingDecisions } from '../routing-config/routing-decisions';
+import type { RoutingStore } from '../routing-store/routing-store';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import {
+  type AutoMessageKind,
+  createDialogMachine,
+  type DialogContext,
+  type DialogEffect,
+  type DialogEvent,
+  type DialogMachine,
+} from './dialog-machine';
+import { stateName } from './dialog-views';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type DialogEventInput = DistributiveOmit<DialogEvent, 'now'>;
+
+export interface PersistedDialog {
+  value: string;
+  context: DialogContext;
+}
+
+export interface DispatchResult {
+  accepted: boolean;
+  state: string;
+  context: DialogContext;
+  row: DialogRow;
+  messages: MessageView[];
+}
+
+export interface DispatchHooks {
+  /** Writes that must commit atomically with the transition (e.g. the visitor's message). */
+  inTransaction?: (trx: Knex.Transaction, context: DialogContext) => Promise<void>;
+}
+
+/** What the service reports after a committed transition; the realtime layer turns it into pushes. */
+export interface DialogListener {
+  onTransition(change: {
+    dialogId: string;
+    row: DialogRow;
+    from: string;
+    to: string;
+    previous: DialogContext;
+    context: DialogContext;
+    event: DialogEvent;
+    autoMessages: MessageView[];
+    effects: DialogEffect[];
+  }): void;
+}
+
+const EFFECT_TYPES = new Set(['enqueue', 'dequeue', 'release', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead']);
+
+/**
+ * Runs dialog events: load snapshot → pure transition → one transaction (version-checked snapshot,
+ * auto-messages, event log) → routing effects (queues, timers) → notifications.
+ * Any node may run any dialog's events; the per-dialog lock only avoids wasted retries.
+ */
+export class DialogService {
+  private machineCache: { version: number; machine: DialogMachine } | null = null;
+  private listener: DialogListener | null = null;
+  private assignmentTrigger: (groupId: string) => void = () => {};
+
+  constructor(
+    private readonly deps: {
+      repo: DialogRepository;
+      store: RoutingStore;
+      locks: Locks;
+      decisions: () => RoutingDecisions;
+      metrics: Metrics;
+      logger: Logger;
+      nodeId: string;
+      clock: () => number;
+    },
+  ) {}
+
+  setListener(listener: DialogListener) {
+    this.listener = listener;
+  }
+
+  onAssignmentsNeeded(trigger: (groupId: string) => void) {
+    this.assignmentTrigger = trigger;
+  }
+
+  machine(): DialogMachine {
+    const decisions = this.deps.decisions();
+    if (this.machineCache?.version !== decisions.version) {
+      this.machineCache = { version: decisions.version, machine: createDialogMachine(decisions.policy) };
+    }
+    return this.machineCache.machine;
+  }
+
+  /** A new dialog's first snapshot ('created'); routing follows with a ROUTE event. */
+  initialSnapshot(dialogId: string, kind: 'chat' | 'callback', now: number): PersistedDialog {
+    const [snapshot] = initialTransition(this.machine(), { dialogId, kind, now });
+    return { value: String(snapshot.value), context: snapshot.context };
+  }
+
+  async dispatch(dialogId: string, input: DialogEventInput, hooks: DispatchHooks = {}): Promise<DispatchResult> {
+    const { repo, locks } = this.deps;
+    return locks.withLock(`dialog:${dialogId}`, async () => {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const row = await repo.findDialog(dialogId);
+        if (!row) throw notFound('dialog');
+        const persisted = parseSnapshot(row.snapshot);
+        const machine = this.machine();
+        const snapshot = machine.resolveState({ value: persisted.value, context: persisted.context } as Parameters<DialogMachine['resolveState']>[0]);
+        const event = { ...input, now: this.deps.clock() } as DialogEvent;
+        if (!snapshot.can(event)) {
+          return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
+        }
+        const [next, actions] = transition(machine, snapshot, event);
+        const effects = actions
+          .filter((a) => EFFECT_TYPES.has(a.type))
+          .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
+        const to = String(next.value);
+        const context = next.context;
+        const autoDrafts = await this.draftAutoMessages(effects, context, row);
+
+        const outcome = await repo.db.transaction(async (trx) => {
+          const saved = await repo.saveTransition(trx, dialogId, row.version, columnsFor(to, context, row));
+          if (!saved) return null;
+          await repo.recordEvent(trx, {
+            dialogId,
+            version: row.version + 1,
+            type: event.type,
+            fromState: persisted.value,
+            toState: to,
+            payload: event,
+            nodeId: this.deps.nodeId,
+          });
+          const messages: MessageView[] = [];
+          for (const draft of autoDrafts) {
+            const { message, created } = await repo.insertMessage(trx, draft);
+            if (created) messages.push(message);
+          }
+          await hooks.inTransaction?.(trx, context);
+          return messages;
+        });
+        if (outcome === null) continue; // someone else wrote first: reload and decide again
+        const updatedRow = { ...row, version: row.version + 1, state: stateName(to), operator_id: context.operatorId, group_id: context.groupId || null };
+        await this.performEffects(dialogId, persisted.context, context, effects, outcome);
+        this.listener?.onTransition({
+          dialogId,
+          row: updatedRow,
+          from: persisted.value,
+          to,
+          previous: persisted.context,
+          context,
+          event,
+          autoMessages: outcome,
+          effects,
+        });
+        return { accepted: true, state: to, context, row: updatedRow, messages: outcome };
+      }
+      throw conflict('the dialog kept changing concurrently; retry');
+    });
+  }
+
+  /** Renders the texts now (positions and names are read outside the transaction). */
+  private async draftAutoMessages(effects: DialogEffect[], context: DialogContext, row: DialogRow) {
+    const drafts = [];
+    for (const effect of effects) {
+      if (effect.type !== 'sendAutoMessage') continue;
+      const decisions = this.deps.decisions();
+      const position = await this.deps.store.position(context.dialogId);
+      const eta = position ? await this.estimate(context.groupId, position.position) : null;
+      const visitor = await this.deps.repo.findVisitor(row.visitor_id);
+      const rendered = decisions.autoMessage(context.groupId, effect.kind as AutoMessageKind, row.locale, {
+        visitorName: visitor?.name ?? null,
+        position: position?.position ?? null,
+        etaMinutes: eta?.minutes ?? null,
+      });
+      drafts.push({
+        dialogId: context.dialogId,
+        authorKind: 'auto' as const,
+        autoKind: effect.kind,
+        autoKey: effect.key,
+        body: rendered.text,
+        authorName: rendered.authorName,
+        authorAvatarUrl: rendered.authorAvatarUrl,
+      });
+    }
+    return drafts;
+  }
+
+  async estimate(groupId: string, position: number) {
+    const decisions = this.deps.decisions();
+    const operators = await this.deps.store.listOperators(groupId);
+    const capacity = operators.filter((o) => o.status === 'online').reduce((sum, o) => sum + o.limit, 0);
+    const samples = await this.deps.repo.recentHandleTimesMs(groupId);
+    return decisions.estimateWait(position, capacity, samples);
+  }
+
+  private async performEffects(
+    dialogId: string,
+    previous: DialogContext,
+    context: DialogContext,
+    effects: DialogEffect[],
+    autoMessages: MessageView[],
+  ) {
+    const { store, metrics } = this.deps;
+    const groups = new Set<string>();
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'enqueue':
+          await store.enqueue({ dialogId, groupId: context.groupId, priority: context.priority }, this.deps.clock());
+          groups.add(context.groupId);
+          break;
+        case 'dequeue':
+          await store.dequeue(dialogId);
+          groups.add(previous.groupId);
+          break;
+        case 'release':
+          if (effect.operatorId && (await store.release(dialogId, effect.operatorId))) {
+            const operator = await store.getOperator(effect.operatorId);
+            for (const g of operator?.groups ?? []) groups.add(g.groupId);
+          }
+          break;
+        case 'dispatchAssignments':
+          groups.add(effect.groupId);
+          break;
+        default:
+          break;
+      }
+    }
+    for (const message of autoMessages) metrics.autoMessages.inc({ kind: message.autoKind ?? 'unknown' });
+    await this.syncTimers(dialogId, previous.timers, context.timers);
+    for (const groupId of groups) if (groupId) this.assignmentTrigger(groupId);
+  }
+
+  /** Mirrors the snapshot's pending thresholds into the durable timer store. */
+  private async syncTimers(dialogId: string, before: DialogContext['timers'], after: DialogContext['timers']) {
+    const { store } = this.deps;
+    for (const key of Object.keys(before)) if (!(key in after)) await store.cancelTimer(dialogId, key);
+    for (const [key, timer] of Object.entries(after)) {
+      if (before[key]?.dueAt !== timer.dueAt) await store.scheduleTimer({ dialogId, key, dueAt: timer.dueAt });
+    }
+  }
+}
+
+export function parseSnapshot(raw: unknown): PersistedDialog {
+  const value = typeof raw === 'string' ? (JSON.parse(raw) as PersistedDialog) : (raw as PersistedDialog);
+  if (!value || typeof value.value !== 'string' || typeof value.context !== 'object') {
+    throw new AppError('internal', 'dialog snapshot is unreadable');
+  }
+  return value;
+}
+
+/** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
+function columnsFor(state: string, context: DialogContext, row: DialogRow): Partial<DialogRow> {
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
+  return {
+    state: stateName(state),
+    snapshot: { value: state, context } satisfies PersistedDialog,
+    group_id: context.groupId || null,
+    topic_id: context.topicId,
+    region_id: context.regionId,
+    priority: context.priority,
+    operator_id: context.operatorId,
+    contact: context.contact,
+    outcome: context.outcome,
+    queued_at: at(context.queuedAt),
+    assigned_at: at(context.assignedAt),
+    first_response_at: at(context.firstHumanResponseAt),
+    first_auto_response_at: at(context.firstAutoResponseAt),
+    closed_at: at(context.closedAt),
+    rating: row.rating,
+  };
+}

@@ -1,0 +1,60 @@
+import type { DialogState, DialogSummary, MessageView } from '../protocol/events';
+import type { DialogRow } from '../storage/dialog-repository';
+import type { DialogContext } from './dialog-machine';
+
+const STATES: DialogState[] = [
+  'created',
+  'queued',
+  'offered',
+  'assigned',
+  'active',
+  'offline',
+  'awaiting-contact',
+  'lead',
+  'closed',
+  'abandoned',
+];
+
+/** The machine's state value as the protocol's DialogState. */
+export function stateName(value: string): DialogState {
+  return (STATES as string[]).includes(value) ? (value as DialogState) : 'created';
+}
+
+export const OPEN_STATES: DialogState[] = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'];
+export const HELD_STATES: DialogState[] = ['assigned', 'active'];
+
+const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+
+/** Since when the visitor's last message waits for a human answer. */
+export function waitingSince(context: DialogContext | null): string | null {
+  if (!context?.lastVisitorMessageAt) return null;
+  if (context.lastOperatorMessageAt && context.lastOperatorMessageAt >= context.lastVisitorMessageAt) return null;
+  return new Date(context.lastVisitorMessageAt).toISOString();
+}
+
+export function toSummary(
+  row: DialogRow,
+  extra: { context: DialogContext | null; operatorName: string | null; lastMessage: MessageView | null },
+): DialogSummary {
+  return {
+    id: row.id,
+    visitorId: row.visitor_id,
+    siteId: row.site_id,
+    kind: row.kind,
+    state: stateName(row.state),
+    groupId: row.group_id,
+    topicId: row.topic_id,
+    regionId: row.region_id,
+    priority: row.priority,
+    operatorId: row.operator_id,
+    operatorName: extra.operatorName,
+    contact: row.contact,
+    createdAt: new Date(row.created_at).toISOString(),
+    queuedAt: iso(row.queued_at),
+    assignedAt: iso(row.assigned_at),
+    closedAt: iso(row.closed_at),
+    outcome: row.outcome,
+    waitingSince: waitingSince(extra.context),
+    lastMessage: extra.lastMessage,
+  };
+}

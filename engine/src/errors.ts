@@ -1,0 +1,74 @@
+import type { ErrorBody, ErrorCode } from './protocol/events';
+
+const statusOf: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The one error type of the engine: a code clients act on, an HTTP status, and optionally the field at fault. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    /** Every problem when there are several (e.g. a routing config's validation errors). */
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return statusOf[this.code];
+  }
+
+  toBody(): ErrorBody & { details?: { path: string; message: string }[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field ? { field: this.field } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export const badRequest = (message: string, field?: string) => new AppError('bad_request', message, field);
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+export const forbidden = (message = 'not allowed') => new AppError('forbidden', message);
+export const conflict = (message: string) => new AppError('conflict', message);
+
+/** Turns a zod error into an AppError naming the first field, with every issue in details. */
+export function fromZodIssues(issues: { path: PropertyKey[]; message: string }[]): AppError {
+  const details = issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const first = details[0] ?? { path: '', message: 'invalid payload' };
+  return new AppError(
+    'bad_request',
+    first.path ? `${first.path}: ${first.message}` : first.message,
+    first.path || undefined,
+    details,
+  );
+}
+
+/** Best-effort detection of "the database is down" so callers get 503 rather than 500. */
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === '57P01' ||
+    code === '57P03' ||
+    /Knex: Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED/.test(message)
+  );
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isUnavailable(error)) return new AppError('unavailable', 'storage is unavailable, try again shortly');
+  return new AppError('internal', 'internal error');
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, badRequest, notFound } from '../errors';
+import type { Engine } from '../server';
+import { parse, requireOperator } from './middleware';
+
+const COLLECTIONS = ['groups', 'topics', 'regions', 'operators', 'sites', 'rules'] as const;
+type Collection = (typeof COLLECTIONS)[number];
+
+const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: z.string().max(500).optional() });
+const OperatorCreateSchema = z.object({
+  email: z.email('not an e-mail address'),
+  name: z.string().trim().min(1, 'required').max(120),
+  displayName: z.string().trim().max(120).optional(),
+  password: z.string().min(8, 'must be at least 8 characters').max(200),
+  role: z.enum(['operator', 'supervisor']).default('operator'),
+});
+const OperatorPatchSchema = z.object({
+  name: z.string().trim().min(1).max(120).optional(),
+  displayName: z.string().trim().max(120).nullable().optional(),
+  avatarUrl: z.string().max(2048).nullable().optional(),
+  role: z.enum(['operator', 'supervisor']).optional(),
+  active: z.boolean().optional(),
+  password: z.string().min(8, 'must be at least 8 characters').max(200).optional(),
+});
+const QuickReplySchema = z.object({
+  shortcut: z.string().trim().min(1, 'required').max(40),
+  title: z.string().trim().min(1, 'required').max(120),
+  body: z.string().trim().min(1, 'required').max(4000),
+  groupId: z.string().max(64).optional(),
+});
+const PreviewSchema = z.object({
+  groupId: z.string().min(1),
+  kind: z.enum(['offline-reply', 'contact-thanks', 'unanswered', 'queue-position', 'queue-offer-contact']),
+  locale: z.string().min(2).max(35).default('en'),
+});
+
+/** The REST API: public site config, supervisors' routing config and accounts, operators' quick replies. */
+export function apiRoutes(engine: Engine): Router {
+  const router = Router();
+  const { auth, routingConfig, decisions, operatorsRepo, operators, reader, database } = engine;
+  const supervisor = requireOperator(auth, 'supervisor');
+  const operator = requireOperator(auth);
+
+  router.get('/api/sites/:siteId/widget', (req, res) => {
+    const site = decisions().site(req.params.siteId);
+    if (!site) throw notFound(`site ${req.params.siteId}`);
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.json({ data: site });
+  });
+
+  router.get('/api/routing-config', supervisor, (_req, res) => {
+    res.json({ data: routingConfig.current() });
+  });
+
+  router.put('/api/routing-config', supervisor, async (req, res) => {
+    const body = parse(ReplaceConfigSchema, req.body);
+    const saved = await routingConfig.replace(body.config, { authorId: req.operator!.id, comment: body.comment ?? null });
+    res.json({ data: saved });
+  });
+
+  router.get('/api/routing-config/versions', supervisor, async (_req, res) => {
+    res.json({ data: await routingConfig.history() });
+  });
+
+  router.get('/api/routing-config/versions/:version', supervisor, async (req, res) => {
+    const version = await routingConfig.version(Number(req.params.version));
+    if (!version) throw notFound('config version');
+    res.json({ data: version });
+  });
+
+  // Edit one part (a group, an operator's profile, a topic...): the whole config is re-validated.
+  router.put('/api/routing-config/:collection/:id', supervisor, async (req, res) => {
+    const collection = collectionOf(String(req.params.collection));
+    const id = String(req.params.id);
+    const current = routingConfig.current().config as unknown as Record<Collection, { id?: string; operatorId?: string }[]>;
+    const items = current[collection] ?? [];
+    const keyOf = (item: { id?: string; operatorId?: string }) => (collection === 'operators' ? item.operatorId : item.id);
+    const replacement = { ...(req.body as object), [collection === 'operators' ? 'operatorId' : 'id']: id };
+    const exists = items.some((item) => keyOf(item) === id);
+    const next = { ...current, [collection]: exists ? items.map((item) => (keyOf(item) === id ? replacement : item)) : [...items, replacement] };
+    const saved = await routingConfig.replace(next, { authorId: req.operator!.id, comment: `${exists ? 'edited' : 'added'} ${collection}/${id}` });
+    res.status(exists ? 200 : 201).json({ data: saved });
+  });
+
+  router.delete('/api/routing-config/:collection/:id', supervisor, async (req, res) => {
+    const collection = collectionOf(String(req.params.collection));
+    const id = String(req.params.id);
+    const current = routingConfig.current().config as unknown as Record<Collection, { id?: string; operatorId?: string }[]>;
+    const items = current[collection] ?? [];
+    const keyOf = (item: { id?: string; operatorId?: string }) => (collection === 'operators' ? item.operatorId : item.id);
+    if (!items.some((item) => keyOf(item) === id)) throw notFound(`${collection}/${id}`);
+    const next = { ...current, [collection]: items.filter((item) => keyOf(item) !== id) };
+    res.json({ data: await routingConfig.replace(next, { authorId: req.operator!.id, comment: `removed ${collection}/${id}` }) });
+  });
+
+  router.post('/api/routing-config/preview', supervisor, (req, res) => {
+    const input = parse(PreviewSchema, req.body);
+    if (!decisions().hasGroup(input.groupId)) throw badRequest(`unknown group ${input.groupId}`, 'groupId');
+    res.json({
+      data: decisions().autoMessage(input.groupId, input.kind, input.locale, {
+        visitorName: 'Maria',
+        operatorName: 'Anna',
+        position: 3,
+        etaMinutes: 4,
+      }),
+    });
+  });
+
+  router.get('/api/operators', operator, async (_req, res) => {
+    res.json({ data: await operatorsRepo.list() });
+  });
+
+  router.post('/api/operators', supervisor, async (req, res) => {
+    const input = parse(OperatorCreateSchema, req.body);
+    if (await operatorsRepo.findByEmailWithHash(input.email)) throw new AppError('conflict', 'an operator with this e-mail exists', 'email');
+    const created = await operatorsRepo.create(input);
+    await audit(req.operator!.id, 'operator.created', created.id, { email: created.email, role: created.role });
+    await engine.routingState.syncOperators();
+    res.status(201).json({ data: created });
+  });
+
+  router.patch('/api/operators/:id', supervisor, async (req, res) => {
+    const patch = parse(OperatorPatchSchema, req.body);
+    const updated = await operatorsRepo.update(String(req.params.id), patch);
+    if (!updated) throw notFound('operator');
+    const { password: _password, ...logged } = patch;
+    await audit(req.operator!.id, 'operator.updated', updated.id, logged);
+    if (patch.active === false) await operators.setPresence(updated, 'offline');
+    res.json({ data: updated });
+  });
+
+  router.get('/api/dialogs', supervisor, async (_req, res) => {
+    res.json({ data: await operators.allOpen() });
+  });
+
+  router.get('/api/dialogs/:id', operator, async (req, res) => {
+    res.json({ data: await operators.open(req.operator!, String(req.params.id)) });
+  });
+
+  router.get('/api/visitors/:id', operator, async (req, res) => {
+    res.json({ data: await reader.visitorCard(String(req.params.id)) });
+  });
+
+  router.get('/api/dashboard', supervisor, async (_req, res) => {
+    res.json({ data: await operators.dashboard() });
+  });
+
+  router.get('/api/quick-replies', operator, async (req, res) => {
+    const rows = await database.db('quick_replies')
+      .where({ operator_id: req.operator!.id })
+      .orWhereNull('operator_id')
+      .orderBy('shortcut');
+    res.json({ data: rows.map(toQuickReply) });
+  });
+
+  router.post('/api/quick-replies', operator, async (req, res) => {
+    const input = parse(QuickReplySchema, req.body);
+    // Group-wide replies (no owner) are a supervisor's to write.
+    const shared = Boolean(input.groupId) && req.operator!.role === 'supervisor';
+    const row = {
+      id: randomUUID(),
+      operator_id: shared ? null : req.operator!.id,
+      group_id: input.groupId ?? null,
+      shortcut: input.shortcut,
+      title: input.title,
+      body: input.body,
+    };
+    await database.db('quick_replies').insert(row);
+    res.status(201).json({ data: toQuickReply(row) });
+  });
+
+  router.delete('/api/quick-replies/:id', operator, async (req, res) => {
+    const query = database.db('quick_replies').where({ id: String(req.params.id) });
+    if (req.operator!.role !== 'supervisor') query.andWhere({ operator_id: req.operator!.id });
+    const deleted = await query.delete();
+    if (deleted === 0) throw notFound('quick reply');
+    res.json({ data: null });
+  });
+
+  return router;
+
+  async function audit(actorId: string, action: string, target: string, details: unknown) {
+    await database.db('audit_log').insert({ actor_id: actorId, action, target, details: JSON.stringify(details) });
+  }
+}
+
+function collectionOf(value: string | undefined): Collection {
+  if (!COLLECTIONS.includes(value as Collection)) {
+    throw badRequest(`unknown part ${value}; one of ${COLLECTIONS.join(', ')}`, 'collection');
+  }
+  return value as Collection;
+}
+
+function toQuickReply(row: { id: string; operator_id: string | null; group_id: string | null; shortcut: string; title: string; body: string }) {
+  return { id: row.id, scope: row.operator_id ? 'personal' : 'group', groupId: row.group_id, shortcut: row.shortcut, title: row.title, body: row.body };
+}

@@ -1,0 +1,55 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { AuthService } from '../accounts/auth-service';
+import type { Operator } from '../accounts/operator-repository';
+import { SESSION_COOKIE } from '../accounts/sessions';
+import { AppError, forbidden, fromZodIssues, toAppError } from '../errors';
+import type { Logger } from '../logger';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    operator?: Operator;
+  }
+}
+
+/** Parses with a zod schema at the edge; a failure becomes a 400 naming the field. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZodIssues(result.error.issues);
+  return result.data;
+}
+
+export function bearerOrCookie(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7);
+  const cookies = (req as Request & { cookies?: Record<string, string> }).cookies;
+  return cookies?.[SESSION_COOKIE];
+}
+
+export function requireOperator(auth: AuthService, role?: 'supervisor'): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      const session = await auth.authenticate(bearerOrCookie(req));
+      if (!session) throw new AppError('unauthorized', 'log in first');
+      if (role === 'supervisor' && session.role !== 'supervisor') throw forbidden('supervisor role required');
+      req.operator = session.operator;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function errorMiddleware(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // express.json() reports malformed bodies with a status; answer them as our own 400.
+    const status = (error as { status?: number; type?: string } | null)?.status;
+    const appError =
+      status === 400 || status === 413
+        ? new AppError('bad_request', status === 413 ? 'request body too large' : 'malformed JSON body')
+        : toAppError(error);
+    if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
+    else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');
+    res.status(appError.status).json({ error: appError.toBody() });
+  };
+}

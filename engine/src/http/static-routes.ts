@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
+
+const root = (relative: string) => fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
+
+/** The built widget, its demo shop and the operator console, served by the engine itself. */
+export function staticRoutes(): Router {
+  const router = Router();
+  const widgetFile = root('widget/dist/widget.js');
+  router.get('/widget.js', (_req, res) => {
+    if (!existsSync(widgetFile)) {
+      res.status(503).type('text/plain').send('widget is not built: run npm run build');
+      return;
+    }
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.sendFile(widgetFile);
+  });
+  router.use('/demo', express.static(root('widget/demo'), { extensions: ['html'] }));
+  const consoleDir = root('operator-ui/dist');
+  router.use('/console', express.static(consoleDir, { index: 'index.html' }));
+  // The console is a single-page app: unknown paths under /console get its index.
+  router.get(/^\/console(\/.*)?$/, (_req, res) => {
+    const index = `${consoleDir}/index.html`;
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('console is not built: run npm run build');
+      return;
+    }
+    res.sendFile(index);
+  });
+  router.get('/', (_req, res) => res.redirect('/demo'));
+  return router;
+}

@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+import Redlock from 'redlock';
+import type { Logger } from '../logger';
+
+/**
+ * Serializes work on one key (a dialog) to save wasted retries. Correctness never rests on it:
+ * every write is version-checked, so a holder whose lock expired cannot overwrite newer state.
+ */
+export interface Locks {
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** In-process: a promise chain per key. */
+export class MemoryLocks implements Locks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/** Across nodes: redlock on the shared Redis, plus the in-process chain so one node does not contend with itself. */
+export class RedisLocks implements Locks {
+  private readonly local = new MemoryLocks();
+  private readonly redlock: Redlock;
+
+  constructor(
+    redis: Redis,
+    private readonly logger: Logger,
+    private readonly prefix = 'hl:lock:',
+    private readonly ttlMs = 5000,
+  ) {
+    this.redlock = new Redlock([redis], { retryCount: 20, retryDelay: 50, retryJitter: 50, driftFactor: 0.01 });
+  }
+
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.local.withLock(key, async () => {
+      let lock: Redlock.Lock | null = null;
+      try {
+        lock = await this.redlock.lock(this.prefix + key, this.ttlMs);
+      } catch (error) {
+        // Not getting the lock only costs a possible version conflict and retry.
+        this.logger.debug({ err: error, key }, 'lock not acquired, relying on version check');
+      }
+      try {
+        return await work();
+      } finally {
+        await lock?.unlock().catch(() => undefined);
+      }
+    });
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The realtime protocol shared by the engine, the widget and the operator console.
+ * Client → server payloads are zod schemas (validated at the edge); server → client payloads are types.
+ * Every client → server event takes an acknowledgement `Ack<T>`. docs/protocol.md describes each event.
+ *
+ * Namespaces: `/visitor` (auth: `{ siteId, visitorToken? }`) and `/operator` (auth: session cookie or
+ * `{ token }` from POST /api/auth/login).
+ */
+import { z } from 'zod';
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** Dotted path of the offending field, when one field is at fault. */
+  field?: string;
+}
+
+export type Ack<T> = { data: T } | { error: ErrorBody };
+export type AckCallback<T> = (response: Ack<T>) => void;
+
+// ---------- shared shapes ----------
+
+export type DialogState =
+  | 'created'
+  | 'queued'
+  | 'offered'
+  | 'assigned'
+  | 'active'
+  | 'offline'
+  | 'awaiting-contact'
+  | 'lead'
+  | 'closed'
+  | 'abandoned';
+
+export type AuthorKind = 'visitor' | 'operator' | 'auto' | 'system';
+
+export interface MessageView {
+  id: string;
+  dialogId: string;
+  seq: number;
+  authorKind: AuthorKind;
+  /** Display name as the reader should see it (operator's display name, team name, visitor name). */
+  authorName: string | null;
+  authorAvatarUrl: string | null;
+  operatorId: string | null;
+  /** For auto-messages: offline-reply, unanswered, queue-wait, contact-thanks, ... (console shows it; widget may not). */
+  autoKind: string | null;
+  clientMessageId: string | null;
+  body: string;
+  createdAt: string;
+}
+
+export interface ContactView {
+  kind: 'phone' | 'email';
+  value: string;
+}
+
+export interface PageView {
+  url: string;
+  title: string | null;
+  referrer: string | null;
+  at: string;
+}
+
+export interface VisitorCard {
+  visitorId: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  language: string | null;
+  userAgent: string | null;
+  ip: string | null;
+  currentPage: PageView | null;
+  pages: PageView[];
+  referrer: string | null;
+  earlierDialogs: number;
+  blocked: boolean;
+}
+
+export interface DialogSummary {
+  id: string;
+  visitorId: string;
+  siteId: string;
+  kind: 'chat' | 'callback';
+  state: DialogState;
+  groupId: string | null;
+  topicId: string | null;
+  regionId: string | null;
+  priority: number;
+  operatorId: string | null;
+  operatorName: string | null;
+  contact: ContactView | null;
+  createdAt: string;
+  queuedAt: string | null;
+  assignedAt: string | null;
+  closedAt: string | null;
+  outcome: string | null;
+  /** Since when the visitor's last message has gone unanswered, null when answered. */
+  waitingSince: string | null;
+  lastMessage: MessageView | null;
+}
+
+export interface DialogDetail extends DialogSummary {
+  messages: MessageView[];
+  visitor: VisitorCard;
+  /** Earlier dialogs of the same visitor, newest first, with their messages. */
+  history: { dialog: DialogSummary; messages: MessageView[] }[];
+}
+
+export interface QueuePositionView {
+  dialogId: string;
+  position: number;
+  /** Estimated wait, null when there is too little recent data to say honestly. */
+  eta: { minutes: number; qualifier: 'about' | 'less-than' } | null;
+}
+
+export interface GroupLiveStats {
+  groupId: string;
+  name: string;
+  waiting: number;
+  longestWaitSeconds: number;
+  inProgress: number;
+  operators: { operatorId: string; name: string; status: Presence; load: number; limit: number }[];
+}
+
+export type Presence = 'online' | 'away' | 'offline';
+
+// ---------- visitor → server ----------
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const PageInfoSchema = z.object({
+  url: z.string().max(2048),
+  title: z.string().max(512).optional(),
+  referrer: z.string().max(2048).optional(),
+});
+
+export const VisitorAuthSchema = z.object({
+  siteId: z.string().min(1).max(64),
+  visitorToken: z.string().min(16).max(128).optional(),
+});
+
+export const DialogStartSchema = z.object({
+  choice: z
+    .object({
+      groupId: z.string().max(64).optional(),
+      topicId: z.string().max(64).optional(),
+      regionId: z.string().max(64).optional(),
+    })
+    .default({}),
+  page: PageInfoSchema,
+  language: z.string().max(35).optional(),
+  name: z.string().trim().max(120).optional(),
+  /** The first message may come with the start, so nothing is lost between the two events. */
+  message: z.object({ clientMessageId: z.string().min(1).max(64), body: text(4000) }).optional(),
+  kind: z.enum(['chat', 'callback']).default('chat'),
+  callback: z.object({ phone: text(40), preferredTime: z.string().max(120).optional() }).optional(),
+});
+
+export const VisitorMessageSchema = z.object({
+  /** Chosen by the client; a resend with the same id is stored once. */
+  clientMessageId: z.string().min(1).max(64),
+  body: text(4000),
+});
+
+export const TypingSchema = z.object({ typing: z.boolean() });
+export const ContactSchema = z.object({ contact: text(120), name: z.string().trim().max(120).optional() });
+export const CallbackRequestSchema = z.object({ phone: text(40), preferredTime: z.string().max(120).optional() });
+export const VisitorCloseSchema = z.object({ rating: z.number().int().min(1).max(5).optional() });
+export const PageChangeSchema = PageInfoSchema;
+
+export interface VisitorSession {
+  visitorToken: string;
+  visitorId: string;
+  /** The open (or recently closed, reopenable) dialog with its history. */
+  dialog: VisitorDialogView | null;
+}
+
+export interface VisitorDialogView {
+  id: string;
+  state: DialogState;
+  operatorName: string | null;
+  operatorAvatarUrl: string | null;
+  messages: MessageView[];
+  queue: QueuePositionView | null;
+  /** The engine asks for a contact (offline / unanswered / long wait). */
+  contactRequested: boolean;
+  contact: ContactView | null;
+}
+
+export interface VisitorClientToServer {
+  'session:resume': (payload: unknown, ack: AckCallback<VisitorSession>) => void;
+  'dialog:start': (payload: unknown, ack: AckCallback<VisitorDialogView>) => void;
+  'message:send': (payload: unknown, ack: AckCallback<MessageView>) => void;
+  'typing:set': (payload: unknown, ack?: AckCallback<null>) => void;
+  'contact:leave': (payload: unknown, ack: AckCallback<ContactView>) => void;
+  'callback:request': (payload: unknown, ack: AckCallback<VisitorDialogView>) => void;
+  'dialog:close': (payload: unknown, ack: AckCallback<null>) => void;
+  'page:change': (payload: unknown, ack?: AckCallback<null>) => void;
+}
+
+export interface VisitorServerToClient {
+  'message:new': (message: MessageView) => void;
+  'dialog:state': (update: { dialogId: string; state: DialogState; operatorName: string | null; operatorAvatarUrl: string | null; contactRequested: boolean }) => void;
+  'queue:position': (position: QueuePositionView) => void;
+  'typing:operator': (update: { dialogId: string; typing: boolean }) => void;
+}
+
+// ---------- operator → server ----------
+
+export const PresenceSchema = z.object({ status: z.enum(['online', 'away', 'offline']) });
+export const DialogRefSchema = z.object({ dialogId: z.uuid('must be a dialog id') });
+export const OperatorMessageSchema = z.object({
+  dialogId: z.uuid('must be a dialog id'),
+  clientMessageId: z.string().min(1).max(64),
+  body: text(4000),
+});
+export const OperatorTypingSchema = z.object({ dialogId: z.uuid('must be a dialog id'), typing: z.boolean() });
+export const TransferSchema = z
+  .object({
+    dialogId: z.uuid('must be a dialog id'),
+    toGroupId: z.string().min(1).max(64).optional(),
+    toOperatorId: z.uuid('must be an operator id').optional(),
+    note: z.string().trim().max(1000).optional(),
+  })
+  .refine((v) => Boolean(v.toGroupId) !== Boolean(v.toOperatorId), {
+    message: 'give exactly one of toGroupId or toOperatorId',
+    path: ['toGroupId'],
+  });
+export const CloseSchema = z.object({
+  dialogId: z.uuid('must be a dialog id'),
+  outcome: z.enum(['resolved', 'called-back', 'e-mailed', 'no-answer', 'spam', 'other']).default('resolved'),
+});
+export const BlockSchema = z.object({ dialogId: z.uuid('must be a dialog id'), reason: text(500) });
+
+export interface OperatorSelf {
+  operatorId: string;
+  name: string;
+  email: string;
+  role: 'operator' | 'supervisor';
+  status: Presence;
+  load: number;
+  limit: number;
+}
+
+export interface OperatorClientToServer {
+  'presence:set': (payload: unknown, ack: AckCallback<OperatorSelf>) => void;
+  'dialogs:list': (payload: unknown, ack: AckCallback<{ mine: DialogSummary[]; leads: DialogSummary[] }>) => void;
+  'dialog:open': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
+  'offer:accept': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
+  'offer:decline': (payload: unknown, ack: AckCallback<null>) => void;
+  'message:send': (payload: unknown, ack: AckCallback<MessageView>) => void;
+  'typing:set': (payload: unknown, ack?: AckCallback<null>) => void;
+  'dialog:transfer': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+  'dialog:close': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+  'lead:pick': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
+  'visitor:block': (payload: unknown, ack: AckCallback<null>) => void;
+  'dashboard:subscribe': (payload: unknown, ack: AckCallback<GroupLiveStats[]>) => void;
+}
+
+export interface OperatorServerToClient {
+  'self:update': (self: OperatorSelf) => void;
+  'dialog:assigned': (dialog: DialogDetail) => void;
+  'dialog:offered': (offer: { dialog: DialogDetail; expiresAt: string }) => void;
+  'dialog:updated': (dialog: DialogSummary) => void;
+  /** The dialog left this operator (transferred, closed by someone else, offer expired). */
+  'dialog:removed': (update: { dialogId: string; reason: string }) => void;
+  'message:new': (message: MessageView) => void;
+  'typing:visitor': (update: { dialogId: string; typing: boolean }) => void;
+  'lead:new': (dialog: DialogSummary) => void;
+  'dashboard:update': (stats: GroupLiveStats[]) => void;
+}
+
+export type InterServerEvents = Record<string, never>;

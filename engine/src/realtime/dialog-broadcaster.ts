@@ -1,0 +1,182 @@
+import type { AssignmentListener } from '../dialog/assignment-dispatcher';
+import type { DialogReader } from '../dialog/dialog-reader';
+import type { DialogListener } from '../dialog/dialog-service';
+import { stateName } from '../dialog/dialog-views';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
+import type { GroupLiveStats, MessageView } from '../protocol/events';
+import type { RoutingDecisions } from '../routing-config/routing-decisions';
+import type { RoutingStore } from '../routing-store/routing-store';
+import type { DialogRepository } from '../storage/dialog-repository';
+import type { Notifier } from './notifier';
+
+/**
+ * Turns committed dialog changes into pushes: the visitor sees state, operator and auto-messages;
+ * the holder gets assignments and updates; supervisors get everything; waiting visitors get their
+ * position whenever their queue moves. Pushes are best effort: clients resync on reconnect.
+ */
+export class DialogBroadcaster implements DialogListener, AssignmentListener {
+  private readonly pendingQueues = new Set<string>();
+  private queueFlush: NodeJS.Timeout | null = null;
+  private dashboardFlush: NodeJS.Timeout | null = null;
+  private dashboardSource: (() => Promise<GroupLiveStats[]>) | null = null;
+
+  constructor(
+    private readonly deps: {
+      notifier: Notifier;
+      reader: DialogReader;
+      repo: DialogRepository;
+      store: RoutingStore;
+      decisions: () => RoutingDecisions;
+      estimate: (groupId: string, position: number) => Promise<{ minutes: number; qualifier: 'about' | 'less-than' } | null>;
+      metrics: Metrics;
+      logger: Logger;
+    },
+  ) {}
+
+  /** The dashboard is pushed at most twice a second, after any change. */
+  setDashboardSource(source: () => Promise<GroupLiveStats[]>) {
+    this.dashboardSource = source;
+  }
+
+  onTransition: DialogListener['onTransition'] = (change) => {
+    this.safely(async () => {
+      const { notifier, reader } = this.deps;
+      const { row, context, previous } = change;
+      const visitorId = row.visitor_id;
+      const operator = await reader.operatorName(context.operatorId);
+      notifier.toVisitor(visitorId, 'dialog:state', {
+        dialogId: change.dialogId,
+        state: stateName(change.to),
+        operatorName: operator?.name ?? null,
+        operatorAvatarUrl: operator?.avatarUrl ?? null,
+        contactRequested: context.contactRequested,
+      });
+      for (const message of change.autoMessages) this.message(message, visitorId, context.operatorId);
+      const fresh = await this.deps.repo.findDialog(change.dialogId);
+      if (!fresh) return;
+      const summary = await reader.summary(fresh);
+      if (previous.operatorId && previous.operatorId !== context.operatorId) {
+        notifier.toOperator(previous.operatorId, 'dialog:removed', { dialogId: change.dialogId, reason: change.event.type.toLowerCase() });
+      }
+      const newHolder = context.operatorId && context.operatorId !== previous.operatorId;
+      if (newHolder && (change.to === 'assigned' || change.to === 'offered') && change.event.type !== 'ASSIGNED' && change.event.type !== 'OFFERED') {
+        // Transfers and lead pick-ups; queue assignments are announced by onAssigned.
+        notifier.toOperator(context.operatorId!, 'dialog:assigned', await reader.detail(fresh));
+      } else if (context.operatorId) {
+        notifier.toOperator(context.operatorId, 'dialog:updated', summary);
+      }
+      if (change.to === 'lead' && change.from !== 'lead') {
+        const operators = await this.deps.store.listOperators(context.groupId);
+        notifier.toOperators(operators.map((o) => o.operatorId), 'lead:new', summary);
+      }
+      notifier.toSupervisors('dialog:updated', summary);
+      if (change.from === 'queued' || change.to === 'queued') this.queueChanged(context.groupId, previous.groupId);
+      this.dashboardChanged();
+    });
+  };
+
+  onAssigned: AssignmentListener['onAssigned'] = (assignment) => {
+    this.safely(async () => {
+      const row = await this.deps.repo.findDialog(assignment.dialogId);
+      if (!row) return;
+      const detail = await this.deps.reader.detail(row);
+      if (assignment.offered) {
+        this.deps.notifier.toOperator(assignment.operatorId, 'dialog:offered', {
+          dialog: detail,
+          expiresAt: new Date(assignment.expiresAt ?? Date.now()).toISOString(),
+        });
+      } else {
+        this.deps.notifier.toOperator(assignment.operatorId, 'dialog:assigned', detail);
+      }
+      await this.selfUpdate(assignment.operatorId);
+    });
+  };
+
+  onQueueChanged: AssignmentListener['onQueueChanged'] = (groupId) => {
+    this.queueChanged(groupId);
+  };
+
+  /** A new message: to the visitor (unless internal), the holder and the supervisors. */
+  message(message: MessageView, visitorId: string, operatorId: string | null) {
+    const { notifier } = this.deps;
+    if (message.authorKind !== 'system') notifier.toVisitor(visitorId, 'message:new', message);
+    if (operatorId) notifier.toOperator(operatorId, 'message:new', message);
+    notifier.toSupervisors('message:new', message);
+  }
+
+  async selfUpdate(operatorId: string) {
+    const routing = await this.deps.store.getOperator(operatorId);
+    if (!routing) return;
+    this.deps.metrics.operatorLoad.set({ operator: operatorId }, routing.load);
+    const name = await this.deps.reader.operatorName(operatorId);
+    const operator = await this.deps.repo.db('operators').where({ id: operatorId }).first<{ email: string; role: 'operator' | 'supervisor' }>();
+    if (!operator) return;
+    this.deps.notifier.toOperator(operatorId, 'self:update', {
+      operatorId,
+      name: name?.name ?? '',
+      email: operator.email,
+      role: operator.role,
+      status: routing.status,
+      load: routing.load,
+      limit: routing.limit,
+    });
+  }
+
+  queueChanged(...groupIds: string[]) {
+    for (const g of groupIds) if (g) this.pendingQueues.add(g);
+    if (this.queueFlush) return;
+    // Coalesce bursts (an operator online to a backlog moves many positions at once).
+    this.queueFlush = setTimeout(() => {
+      this.queueFlush = null;
+      const groups = [...this.pendingQueues];
+      this.pendingQueues.clear();
+      this.safely(async () => {
+        for (const groupId of groups) await this.broadcastPositions(groupId);
+      });
+    }, 50);
+  }
+
+  private async broadcastPositions(groupId: string) {
+    const { store, repo, notifier, metrics, estimate } = this.deps;
+    const queue = await store.queue(groupId);
+    metrics.queueLength.set({ group: groupId }, queue.length);
+    const operators = await store.listOperators(groupId);
+    metrics.operatorsOnline.set({ group: groupId }, operators.filter((o) => o.status === 'online').length);
+    if (queue.length === 0) return;
+    const rows = await repo.db('dialogs').whereIn('id', queue.map((q) => q.dialogId)).select<{ id: string; visitor_id: string }[]>('id', 'visitor_id');
+    const visitorOf = new Map(rows.map((r) => [r.id, r.visitor_id]));
+    for (const entry of queue) {
+      const visitorId = visitorOf.get(entry.dialogId);
+      if (!visitorId) continue;
+      notifier.toVisitor(visitorId, 'queue:position', {
+        dialogId: entry.dialogId,
+        position: entry.position,
+        eta: await estimate(groupId, entry.position),
+      });
+    }
+    this.dashboardChanged();
+  }
+
+  dashboardChanged() {
+    if (this.dashboardFlush || !this.dashboardSource) return;
+    this.dashboardFlush = setTimeout(() => {
+      this.dashboardFlush = null;
+      this.safely(async () => {
+        const stats = await this.dashboardSource!();
+        this.deps.notifier.toSupervisors('dashboard:update', stats);
+      });
+    }, 500);
+  }
+
+  stop() {
+    if (this.queueFlush) clearTimeout(this.queueFlush);
+    if (this.dashboardFlush) clearTimeout(this.dashboardFlush);
+    this.queueFlush = null;
+    this.dashboardFlush = null;
+  }
+
+  private safely(work: () => Promise<void>) {
+    work().catch((error) => this.deps.logger.warn({ err: error }, 'broadcast failed'));
+  }
+}

@@ -1,0 +1,148 @@
+import type { Namespace } from 'socket.io';
+import { z } from 'zod';
+import type { AuthService } from '../accounts/auth-service';
+import type { Operator } from '../accounts/operator-repository';
+import { SESSION_COOKIE } from '../accounts/sessions';
+import { forbidden } from '../errors';
+import type { Logger } from '../logger';
+import {
+  BlockSchema,
+  CloseSchema,
+  DialogRefSchema,
+  type OperatorClientToServer,
+  OperatorMessageSchema,
+  type OperatorServerToClient,
+  OperatorTypingSchema,
+  PresenceSchema,
+  TransferSchema,
+} from '../protocol/events';
+import type { OperatorService } from '../services/operator-service';
+import type { RoutingStore } from '../routing-store/routing-store';
+import { ackHandler } from './ack-handler';
+import type { DialogBroadcaster } from './dialog-broadcaster';
+import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
+
+interface OperatorSocketData {
+  operator: Operator;
+}
+
+export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+
+function cookieToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+/**
+ * `/operator`: authenticated by the session cookie or `auth.token`. An operator acts only on
+ * dialogs assigned to him; supervisors also join the supervisors' room (all dialogs, dashboard).
+ * When his last connection is gone for `presenceGraceMs`, he goes offline (his dialogs stay his).
+ */
+export function registerOperatorNamespace(
+  namespace: OperatorNamespace,
+  deps: {
+    auth: AuthService;
+    operators: OperatorService;
+    store: RoutingStore;
+    notifier: Notifier;
+    broadcaster: DialogBroadcaster;
+    logger: Logger;
+    presenceGraceMs: number;
+  },
+) {
+  const { auth, operators, notifier, broadcaster, logger } = deps;
+  const offlineTimers = new Map<string, NodeJS.Timeout>();
+
+  namespace.use(async (socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown })?.token;
+    const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
+    if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
+    socket.data = { operator: session.operator };
+    next();
+  });
+
+  namespace.on('connection', (socket) => {
+    const operator = socket.data.operator;
+    void socket.join(operatorRoom(operator.id));
+    if (operator.role === 'supervisor') void socket.join(SUPERVISORS_ROOM);
+    const pendingOffline = offlineTimers.get(operator.id);
+    if (pendingOffline) clearTimeout(pendingOffline);
+    offlineTimers.delete(operator.id);
+
+    socket.on('presence:set', ackHandler(logger, PresenceSchema, async ({ status }) => {
+      const self = await operators.setPresence(operator, status);
+      notifier.toOperator(operator.id, 'self:update', self);
+      broadcaster.dashboardChanged();
+      return self;
+    }));
+    socket.on('dialogs:list', ackHandler(logger, z.unknown(), () => operators.lists(operator)));
+    socket.on('dialog:open', ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.open(operator, dialogId)));
+    socket.on('offer:accept', ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.acceptOffer(operator, dialogId)));
+    socket.on('offer:decline', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+      await operators.declineOffer(operator.id, dialogId, 'declined');
+      return null;
+    }));
+    socket.on('message:send', ackHandler(logger, OperatorMessageSchema, async (input) => {
+      const { message, row } = await operators.sendMessage(operator, input);
+      broadcaster.message(message, row.visitor_id, operator.id);
+      return message;
+    }));
+    socket.on('typing:set', ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
+      const detail = await operators.open(operator, dialogId);
+      if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+      deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
+      return null;
+    }));
+    socket.on('dialog:transfer', ackHandler(logger, TransferSchema, async (input) => {
+      const summary = await operators.transfer(operator, input);
+      await broadcaster.selfUpdate(operator.id);
+      return summary;
+    }));
+    socket.on('dialog:close', ackHandler(logger, CloseSchema, async (input) => {
+      const summary = await operators.close(operator, input);
+      await broadcaster.selfUpdate(operator.id);
+      return summary;
+    }));
+    socket.on('lead:pick', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+      const detail = await operators.pickLead(operator, dialogId);
+      await broadcaster.selfUpdate(operator.id);
+      return detail;
+    }));
+    socket.on('visitor:block', ackHandler(logger, BlockSchema, async (input) => {
+      await operators.block(operator, input);
+      return null;
+    }));
+    socket.on('dashboard:subscribe', ackHandler(logger, z.unknown(), async () => {
+      if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
+      return operators.dashboard();
+    }));
+
+    socket.on('disconnect', () => {
+      const timer = setTimeout(async () => {
+        offlineTimers.delete(operator.id);
+        try {
+          const remaining = await namespace.in(operatorRoom(operator.id)).fetchSockets();
+          if (remaining.length === 0) {
+            await operators.setPresence(operator, 'offline');
+            broadcaster.dashboardChanged();
+          }
+        } catch (error) {
+          logger.warn({ err: error, operatorId: operator.id }, 'presence check after disconnect failed');
+        }
+      }, deps.presenceGraceMs);
+      timer.unref();
+      offlineTimers.set(operator.id, timer);
+    });
+  });
+
+  return {
+    stop() {
+      for (const timer of offlineTimers.values()) clearTimeout(timer);
+      offlineTimers.clear();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { DialogPolicy } from '../dialog/dialog-policy';
+import type { AutoMessageKind } from '../dialog/dialog-machine';
+import type { OperatorRouting } from '../routing-store/routing-store';
+
+/**
+ * The routing-rules decisions the engine needs, bound to the current config version.
+ * Implemented in routing-decisions-impl.ts on top of @hotline/routing-rules; the engine never reads
+ * the config's shape anywhere else.
+ */
+export interface RoutingDecisions {
+  readonly version: number;
+  readonly policy: DialogPolicy;
+  resolveRoute(
+    context: {
+      choice?: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined };
+      pageUrl?: string | undefined;
+      language?: string | undefined;
+      returningVisitor?: boolean;
+      kind?: 'chat' | 'callback';
+    },
+    now: number,
+  ): { groupId: string; topicId: string | null; regionId: string | null; priority: number; fallbackChain: string[]; reason: string };
+  groupIds(): string[];
+  groupName(groupId: string): string;
+  hasGroup(groupId: string): boolean;
+  offerTimeoutMs(groupId: string): number | null;
+  secondaryTierAfterMs(groupId: string): number;
+  /** Operators ranked by the group's strategy; only eligible ones, best first. */
+  rankOperators(
+    groupId: string,
+    operators: OperatorRouting[],
+    dialog: { waitedMs: number; widened: boolean; excludedOperatorIds: string[] },
+    now: number,
+  ): string[];
+  autoMessage(
+    groupId: string,
+    kind: AutoMessageKind,
+    locale: string,
+    vars: { visitorName?: string | null; operatorName?: string | null; position?: number | null; etaMinutes?: number | null },
+  ): { text: string; authorName: string; authorAvatarUrl: string | null };
+  estimateWait(position: number, freeableCapacity: number, recentHandleTimesMs: number[]): { minutes: number; qualifier: 'about' | 'less-than' } | null;
+  /** Routing profiles keyed by operator e-mail: groups with tier and the effective limit. */
+  operatorProfiles(): Map<string, { limit: number; groups: { groupId: string; tier: 'primary' | 'secondary' }[] }>;
+  locale(requested: string | undefined | null): string;
+  /** Public widget config of a site, null when the site does not exist. */
+  site(siteId: string): unknown | null;
+}

@@ -1,0 +1,165 @@
+/**
+ * Hot routing state: presence, loads, per-group queues, assignments, offers and durable timers.
+ *
+ * Two implementations pass one contract suite (engine/test/routing-store/contract.ts):
+ * `RedisRoutingStore` (production, several nodes; every state change is one Lua script) and
+ * `MemoryRoutingStore` (the embedded single-process default). Postgres stays the source of truth for
+ * dialogs; everything here can be rebuilt from it with `rebuild()`.
+ *
+ * Invariants every implementation guarantees atomically:
+ * - an operator's `load` (assigned dialogs + pending offers) never exceeds his `limit` through
+ *   `assignHead`, `assignDialog` or `offerHead`;
+ * - a dialog is held (assigned or offered) by at most one operator, and is in at most one queue;
+ * - a dialog leaves a queue only by being assigned/offered or by an explicit `dequeue`.
+ */
+
+export type Presence = 'online' | 'away' | 'offline';
+export type Tier = 'primary' | 'secondary';
+
+export interface OperatorRouting {
+  operatorId: string;
+  status: Presence;
+  limit: number;
+  /** Assigned dialogs plus pending offers. */
+  load: number;
+  /** Epoch ms of his last assignment, null when never assigned since the state was built. */
+  lastAssignedAt: number | null;
+  /** Epoch ms when he last went online, null while not online. */
+  onlineSince: number | null;
+  groups: { groupId: string; tier: Tier }[];
+}
+
+export interface OperatorUpsert {
+  operatorId: string;
+  status: Presence;
+  limit: number;
+  groups: { groupId: string; tier: Tier }[];
+}
+
+export interface QueuedDialog {
+  dialogId: string;
+  groupId: string;
+  priority: number;
+  /** Epoch ms when it entered this queue. */
+  enqueuedAt: number;
+  /** 1-based position in the group's queue. */
+  position: number;
+}
+
+export interface Assignment {
+  dialogId: string;
+  operatorId: string;
+  groupId: string;
+  /** Epoch ms the dialog had entered the queue (for time-in-queue metrics). */
+  enqueuedAt: number;
+}
+
+export interface Offer extends Assignment {
+  expiresAt: number;
+}
+
+export type AssignHeadResult =
+  | { kind: 'assigned'; assignment: Assignment }
+  /** Queue empty. */
+  | { kind: 'empty' }
+  /** Head exists but none of the ranked operators is still online, in the group and under his limit. */
+  | { kind: 'no-capacity'; head: QueuedDialog };
+
+export type DirectAssignResult =
+  | { kind: 'assigned'; assignment: Assignment }
+  | { kind: 'rejected'; reason: 'operator-offline' | 'operator-at-limit' | 'already-held' | 'not-in-group' };
+
+export interface TimerEntry {
+  dialogId: string;
+  /** Stable key of the threshold ('offline-reply', 'unanswered:1700000000000', ...). */
+  key: string;
+  dueAt: number;
+}
+
+export interface ClaimedTimer extends TimerEntry {
+  /** Must be passed back to `ackTimer`; a claim not acked before its lease expires is handed out again. */
+  claimToken: string;
+}
+
+export interface RoutingSnapshot {
+  operators: OperatorUpsert[];
+  queued: { dialogId: string; groupId: string; priority: number; enqueuedAt: number }[];
+  assigned: { dialogId: string; operatorId: string; groupId: string; enqueuedAt: number }[];
+  timers: TimerEntry[];
+  /** Operator assignment times, so longest-idle survives a rebuild. */
+  lastAssignedAt?: Record<string, number>;
+}
+
+export interface RoutingStore {
+  readonly kind: 'redis' | 'memory';
+  /** Throws when the backend is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Creates or updates presence, limit and groups; keeps his current load. Lowering a limit never drops dialogs. */
+  upsertOperator(operator: OperatorUpsert, now: number): Promise<void>;
+  setPresence(operatorId: string, status: Presence, now: number): Promise<void>;
+  getOperator(operatorId: string): Promise<OperatorRouting | null>;
+  /** Operators in a group (any status), or all operators when groupId is omitted. */
+  listOperators(groupId?: string): Promise<OperatorRouting[]>;
+  /** Dialogs held (assigned or offered) by the operator. */
+  operatorDialogs(operatorId: string): Promise<string[]>;
+
+  /** Idempotent: a dialog already queued (anywhere) or held keeps its place; returns its position. */
+  enqueue(dialog: { dialogId: string; groupId: string; priority: number }, now: number): Promise<QueuedDialog>;
+  /** Removes a dialog from whatever queue holds it; false when it was not queued. */
+  dequeue(dialogId: string): Promise<boolean>;
+  /** The dialog's place, or null when it is not queued. */
+  position(dialogId: string): Promise<QueuedDialog | null>;
+  /** The whole queue of a group in order (for positions broadcast and the dashboard). */
+  queue(groupId: string): Promise<QueuedDialog[]>;
+  /** Groups that currently have a non-empty queue. */
+  queuedGroups(): Promise<string[]>;
+
+  /**
+   * One atomic step: take the head of the group's queue and assign it to the first operator of
+   * `rankedOperatorIds` that is online, in the group and below his limit.
+   */
+  assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult>;
+  /** Like assignHead for one offer: the head is held for the operator until `acceptOffer` or expiry. */
+  offerHead(groupId: string, rankedOperatorIds: string[], now: number, timeoutMs: number): Promise<AssignHeadResult>;
+  /** Converts a pending offer to an assignment; false when the offer is gone (expired, withdrawn). */
+  acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null>;
+  /** Puts an offered dialog back at its old place in the queue and frees the operator's slot. */
+  declineOffer(dialogId: string, operatorId: string): Promise<boolean>;
+  /** Offers whose time ran out (the caller declines them). */
+  expiredOffers(now: number): Promise<Offer[]>;
+  /** Direct assignment (transfer to a named operator, lead pick-up): same checks, dialog must not be held. */
+  assignDialog(
+    dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
+    operatorId: string,
+    now: number,
+    options?: { ignoreGroup?: boolean },
+  ): Promise<DirectAssignResult>;
+  /** The holder of a dialog (assigned or offered). */
+  holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null>;
+  /** Frees the operator's slot; false when that operator did not hold the dialog. */
+  release(dialogId: string, operatorId: string): Promise<boolean>;
+
+  /** Schedules (or moves) the timer dialogId+key. */
+  scheduleTimer(timer: TimerEntry): Promise<void>;
+  cancelTimer(dialogId: string, key: string): Promise<boolean>;
+  /** Cancels every timer of a dialog (closed, deleted). */
+  cancelDialogTimers(dialogId: string): Promise<number>;
+  /**
+   * Hands out due timers, each to one caller at a time, under a lease: a claim not acked within
+   * `leaseMs` is handed out again (the claimer died), so a timer is never lost.
+   */
+  claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]>;
+  /** Removes a fired timer; false when the claim was lost (lease expired and re-claimed). */
+  ackTimer(timer: ClaimedTimer): Promise<boolean>;
+  listTimers(dialogId: string): Promise<TimerEntry[]>;
+
+  /** Replaces the whole routing state (after Redis lost its data, or at start). */
+  rebuild(snapshot: RoutingSnapshot): Promise<void>;
+  /**
+   * A value that changes when the state was lost (e.g. Redis FLUSHALL/restart): the engine compares
+   * it to detect that it must rebuild from Postgres. Null when no state has been built yet.
+   */
+  epoch(): Promise<string | null>;
+}

@@ -1,0 +1,277 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import { Redis } from 'ioredis';
+import { Server as SocketServer } from 'socket.io';
+import { AuthService } from './accounts/auth-service';
+import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
+import { OperatorRepository } from './accounts/operator-repository';
+import { seedAccounts } from './accounts/seed';
+import { SessionSigner, sessionSecret } from './accounts/sessions';
+import { RoutingState } from './background/routing-state';
+import { TimerWorker } from './background/timer-worker';
+import { type EngineConfig, loadConfig } from './config';
+import { AssignmentDispatcher } from './dialog/assignment-dispatcher';
+import { DialogReader } from './dialog/dialog-reader';
+import { DialogService } from './dialog/dialog-service';
+import { apiRoutes } from './http/api-routes';
+import { authRoutes } from './http/auth-routes';
+import { healthRoutes } from './http/health-routes';
+import { errorMiddleware } from './http/middleware';
+import { staticRoutes } from './http/static-routes';
+import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { DialogBroadcaster } from './realtime/dialog-broadcaster';
+import { Notifier } from './realtime/notifier';
+import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
+import { registerVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
+import { decisionsFor } from './routing-config/routing-decisions-impl';
+import type { RoutingDecisions } from './routing-config/routing-decisions';
+import { RoutingConfigService } from './routing-config/routing-config-service';
+import { MemoryRoutingStore } from './routing-store/memory-routing-store';
+import { RedisRoutingStore } from './routing-store/redis-routing-store';
+import type { RoutingStore } from './routing-store/routing-store';
+import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
+import { DialogRepository } from './storage/dialog-repository';
+import { OperatorService } from './services/operator-service';
+import { VisitorService } from './services/visitor-service';
+
+/** Everything a running engine is made of; tests reach in through it. */
+export interface Engine {
+  config: EngineConfig;
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  redis: Redis | null;
+  store: RoutingStore;
+  locks: Locks;
+  operatorsRepo: OperatorRepository;
+  auth: AuthService;
+  routingConfig: RoutingConfigService;
+  decisions: () => RoutingDecisions;
+  repo: DialogRepository;
+  dialogs: DialogService;
+  reader: DialogReader;
+  assignments: AssignmentDispatcher;
+  visitors: VisitorService;
+  operators: OperatorService;
+  routingState: RoutingState;
+  timers: TimerWorker;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  engine: Engine;
+  http: HttpServer;
+  io: SocketServer;
+  broadcaster: DialogBroadcaster;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Environment to read (defaults to process.env); overrides win over it. */
+  env?: NodeJS.ProcessEnv;
+  clock?: () => number;
+  /** Background workers (timers, rebuild checks); tests of single steps may turn them off. */
+  background?: boolean;
+}
+
+/** Builds the engine (storage, routing state, services) without listening. */
+export async function createEngine(config: EngineConfig, clock: () => number = Date.now): Promise<Engine> {
+  const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
+  const metrics = createMetrics();
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, schema: config.DATABASE_SCHEMA });
+  if (config.MIGRATE_ON_START) await migrate(database.db);
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false })
+    : null;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const store: RoutingStore = redis
+    ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX })
+    : new MemoryRoutingStore();
+  const locks: Locks = redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks();
+  const throttle: LoginThrottle = redis
+    ? new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS, `${config.REDIS_KEY_PREFIX}:login:`)
+    : new MemoryLoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS);
+
+  const operatorsRepo = new OperatorRepository(database.db);
+  await seedAccounts(operatorsRepo, config, logger);
+  const auth = new AuthService(operatorsRepo, new SessionSigner(await sessionSecret(database.db, config.SESSION_SECRET)), throttle);
+
+  const routingConfig = new RoutingConfigService(database.db, logger);
+  await routingConfig.load(config.routingConfigPath);
+  let cached: RoutingDecisions | null = null;
+  const decisions = (): RoutingDecisions => {
+    const current = routingConfig.current();
+    if (!cached || cached.version !== current.version) cached = decisionsFor(current.version, current.config);
+    return cached;
+  };
+
+  const repo = new DialogRepository(database.db);
+  const dialogs = new DialogService({ repo, store, locks, decisions, metrics, logger, nodeId: config.NODE_ID, clock });
+  const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
+  const assignments = new AssignmentDispatcher({ store, repo, dialogs, decisions, metrics, logger, clock });
+  dialogs.onAssignmentsNeeded((groupId) => void assignments.trigger(groupId));
+  const visitors = new VisitorService({
+    repo,
+    dialogs,
+    reader,
+    store,
+    decisions,
+    metrics,
+    clock,
+    reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
+  });
+  const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock });
+  const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
+  const timers = new TimerWorker({ store, dialogs, operators, logger, clock, pollMs: config.TIMER_POLL_MS });
+  await routingState.ensureBuilt();
+  await routingState.syncOperators();
+  routingConfig.onChange(async () => {
+    await routingState.syncOperators();
+    await assignments.triggerAll();
+  });
+
+  return {
+    config,
+    logger,
+    metrics,
+    database,
+    redis,
+    store,
+    locks,
+    operatorsRepo,
+    auth,
+    routingConfig,
+    decisions,
+    repo,
+    dialogs,
+    reader,
+    assignments,
+    visitors,
+    operators,
+    routingState,
+    timers,
+  };
+}
+
+/** Starts the HTTP API, socket.io and the background workers on one port. */
+export async function startServer(overrides: Partial<EngineConfig> = {}, options: StartOptions = {}): Promise<RunningServer> {
+  const config = { ...loadConfig(options.env ?? process.env), ...overrides };
+  const engine = await createEngine(config, options.clock);
+  const { logger, metrics, auth, store, database, redis } = engine;
+  let shuttingDown = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(
+    healthRoutes(
+      [
+        { name: 'database', backend: database.backend, check: async () => void (await database.db.raw('select 1')) },
+        { name: 'routingStore', backend: store.kind, check: () => store.ping() },
+      ],
+      metrics.registry,
+      () => shuttingDown,
+    ),
+  );
+  app.use(authRoutes(auth, 12 * 60 * 60));
+  app.use(apiRoutes(engine));
+  app.use(staticRoutes());
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
+  });
+  app.use(errorMiddleware(logger));
+
+  const http = createServer(app);
+  const io = new SocketServer(http, { cors: { origin: true, credentials: true }, serveClient: false });
+  let adapterClients: Redis[] = [];
+  if (redis) {
+    const pub = redis.duplicate();
+    const sub = redis.duplicate();
+    adapterClients = [pub, sub];
+    io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_KEY_PREFIX}:socket.io` }));
+  }
+  const visitorNs = io.of('/visitor') as unknown as VisitorNamespace;
+  const operatorNs = io.of('/operator') as unknown as OperatorNamespace;
+  const notifier = new Notifier(visitorNs, operatorNs);
+  const broadcaster = new DialogBroadcaster({
+    notifier,
+    reader: engine.reader,
+    repo: engine.repo,
+    store,
+    decisions: engine.decisions,
+    estimate: (groupId, position) => engine.dialogs.estimate(groupId, position),
+    metrics,
+    logger,
+  });
+  broadcaster.setDashboardSource(() => engine.operators.dashboard());
+  engine.dialogs.setListener(broadcaster);
+  engine.assignments.setListener(broadcaster);
+  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger });
+  const operatorNamespace = registerOperatorNamespace(operatorNs, {
+    auth,
+    operators: engine.operators,
+    store,
+    notifier,
+    broadcaster,
+    logger,
+    presenceGraceMs: config.PRESENCE_GRACE_MS,
+  });
+
+  let rebuildCheck: NodeJS.Timeout | null = null;
+  if (options.background !== false) {
+    engine.timers.start();
+    engine.routingConfig.startFollowing();
+    // Redis may lose its data at any time (restart without persistence, FLUSHALL): notice and rebuild.
+    rebuildCheck = setInterval(() => {
+      engine.routingState
+        .ensureBuilt()
+        .then(async (rebuilt) => {
+          if (rebuilt) await engine.assignments.triggerAll();
+        })
+        .catch((error) => logger.warn({ err: error }, 'routing state check failed'));
+    }, 2000);
+    rebuildCheck.unref();
+  }
+  await engine.assignments.triggerAll();
+
+  await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ port, database: database.backend, routingStore: store.kind }, 'engine listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      if (rebuildCheck) clearInterval(rebuildCheck);
+      await engine.timers.stop();
+      engine.routingConfig.stopFollowing();
+      operatorNamespace.stop();
+      broadcaster.stop();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      io.disconnectSockets(true);
+      http.closeIdleConnections();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, config.SHUTDOWN_TIMEOUT_MS))]);
+      http.closeAllConnections();
+      await engine.assignments.idle();
+      engine.assignments.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
+      await store.close();
+      await database.close();
+      await redis?.quit().catch(() => undefined);
+      logger.info('engine stopped');
+    })();
+    return stopping;
+  };
+
+  return { url, port, engine, http, io, broadcaster, stop };
+}

@@ -1,0 +1,288 @@
+import type { z } from 'zod';
+import type { Operator } from '../accounts/operator-repository';
+import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
+import type { DialogReader } from '../dialog/dialog-reader';
+import type { DialogService } from '../dialog/dialog-service';
+import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
+import { AppError, badRequest, forbidden, notFound } from '../errors';
+import type { Metrics } from '../metrics/metrics';
+import type {
+  BlockSchema,
+  CloseSchema,
+  DialogDetail,
+  DialogSummary,
+  GroupLiveStats,
+  MessageView,
+  OperatorMessageSchema,
+  OperatorSelf,
+  Presence,
+  TransferSchema,
+} from '../protocol/events';
+import type { RoutingDecisions } from '../routing-config/routing-decisions';
+import type { RoutingStore } from '../routing-store/routing-store';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+
+/** The operator's and supervisor's use cases on dialogs. */
+export class OperatorService {
+  constructor(
+    private readonly deps: {
+      repo: DialogRepository;
+      dialogs: DialogService;
+      reader: DialogReader;
+      store: RoutingStore;
+      assignments: AssignmentDispatcher;
+      decisions: () => RoutingDecisions;
+      metrics: Metrics;
+      clock: () => number;
+    },
+  ) {}
+
+  async self(operator: Operator): Promise<OperatorSelf> {
+    const routing = await this.deps.store.getOperator(operator.id);
+    return {
+      operatorId: operator.id,
+      name: operator.displayName ?? operator.name,
+      email: operator.email,
+      role: operator.role,
+      status: routing?.status ?? 'offline',
+      load: routing?.load ?? 0,
+      limit: routing?.limit ?? 0,
+    };
+  }
+
+  /**
+   * Presence drives routing: online receives dialogs up to his limit (the backlog flows in, never
+   * more), away and offline receive none and keep what they hold. When the first operator of a
+   * group comes online, its offline dialogs still waiting without a contact join the queue.
+   */
+  async setPresence(operator: Operator, status: Presence): Promise<OperatorSelf> {
+    const { store, assignments, clock } = this.deps;
+    const routing = await store.getOperator(operator.id);
+    if (!routing) {
+      await store.upsertOperator({ operatorId: operator.id, status, limit: 0, groups: [] }, clock());
+    } else {
+      await store.setPresence(operator.id, status, clock());
+    }
+    await this.deps.repo.db('operators').where({ id: operator.id }).update({ presence: status });
+    const groups = routing?.groups.map((g) => g.groupId) ?? [];
+    if (status === 'online') {
+      await this.wakeOfflineDialogs(groups);
+      await Promise.all(groups.map((g) => assignments.trigger(g)));
+    } else if (status === 'offline') {
+      await this.parkQueuesWithoutOperators(groups);
+    }
+    return this.self(operator);
+  }
+
+  private async wakeOfflineDialogs(groupIds: string[]) {
+    if (groupIds.length === 0) return;
+    const rows = await this.deps.repo.dialogsInStates(['offline', 'awaiting-contact'], { groupIds });
+    for (const row of rows) await this.deps.dialogs.dispatch(row.id, { type: 'OPERATORS_AVAILABLE' });
+  }
+
+  /** Nobody left online in a group: its queued visitors get the offline answer instead of waiting forever. */
+  private async parkQueuesWithoutOperators(groupIds: string[]) {
+    for (const groupId of groupIds) {
+      const operators = await this.deps.store.listOperators(groupId);
+      if (operators.some((o) => o.status === 'online')) continue;
+      for (const queued of await this.deps.store.queue(groupId)) {
+        await this.deps.dialogs.dispatch(queued.dialogId, { type: 'OPERATORS_GONE' });
+      }
+    }
+  }
+
+  async lists(operator: Operator): Promise<{ mine: DialogSummary[]; leads: DialogSummary[] }> {
+    const { repo, reader, store } = this.deps;
+    const mine = await repo.dialogsInStates([...HELD_STATES, 'offered'], { operatorId: operator.id });
+    const routing = await store.getOperator(operator.id);
+    const groupIds = routing?.groups.map((g) => g.groupId) ?? [];
+    const leads =
+      operator.role === 'supervisor'
+        ? await repo.dialogsInStates(['lead'])
+        : groupIds.length > 0
+          ? await repo.dialogsInStates(['lead'], { groupIds })
+          : [];
+    return { mine: await reader.summaries(mine), leads: await reader.summaries(leads) };
+  }
+
+  async allOpen(): Promise<DialogSummary[]> {
+    return this.deps.reader.summaries(await this.deps.repo.dialogsInStates(OPEN_STATES));
+  }
+
+  /** Holders act on their dialogs; supervisors may watch any. */
+  async open(operator: Operator, dialogId: string): Promise<DialogDetail> {
+    const row = await this.requireDialog(dialogId);
+    if (row.operator_id !== operator.id && operator.role !== 'supervisor' && stateName(row.state) !== 'lead') {
+      throw forbidden('this dialog is not assigned to you');
+    }
+    return this.deps.reader.detail(row);
+  }
+
+  async sendMessage(operator: Operator, input: z.infer<typeof OperatorMessageSchema>): Promise<{ message: MessageView; row: DialogRow }> {
+    const { repo, dialogs } = this.deps;
+    const row = await this.requireHeld(operator, input.dialogId);
+    const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
+    if (existing) return { message: existing, row };
+    let stored: MessageView | null = null;
+    const result = await dialogs.dispatch(row.id, { type: 'OPERATOR_MESSAGE', operatorId: operator.id }, {
+      inTransaction: async (trx) => {
+        stored = (
+          await repo.insertMessage(trx, {
+            dialogId: row.id,
+            authorKind: 'operator',
+            operatorId: operator.id,
+            clientMessageId: input.clientMessageId,
+            body: input.body,
+            authorName: operator.displayName ?? operator.name,
+            authorAvatarUrl: operator.avatarUrl,
+          })
+        ).message;
+      },
+    });
+    if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');
+    if (row.first_response_at === null && result.context.firstHumanResponseAt && result.context.firstVisitorMessageAt) {
+      this.deps.metrics.firstResponse.observe({ kind: 'human' }, (result.context.firstHumanResponseAt - result.context.firstVisitorMessageAt) / 1000);
+    }
+    return { message: stored, row: result.row };
+  }
+
+  /**
+   * To a group: back into that group's queue. To a named operator: he must be online with room
+   * (checked atomically by the store); the previous holder's slot is freed either way.
+   */
+  async transfer(operator: Operator, input: z.infer<typeof TransferSchema>): Promise<DialogSummary> {
+    const { repo, dialogs, store, decisions, reader, clock } = this.deps;
+    const row = await this.requireHeld(operator, input.dialogId);
+    if (input.note) {
+      await repo.insertMessage(repo.db, {
+        dialogId: row.id,
+        authorKind: 'system',
+        operatorId: operator.id,
+        body: `Transfer note from ${operator.displayName ?? operator.name}: ${input.note}`,
+        authorName: operator.displayName ?? operator.name,
+      });
+    }
+    if (input.toGroupId) {
+      if (!decisions().hasGroup(input.toGroupId)) throw badRequest(`unknown group ${input.toGroupId}`, 'toGroupId');
+      const route = decisions().resolveRoute({ choice: { groupId: input.toGroupId } }, clock());
+      const result = await dialogs.dispatch(row.id, { type: 'TRANSFER_TO_GROUP', groupId: input.toGroupId, fallbackChain: route.fallbackChain });
+      if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be transferred now');
+      return reader.summary(result.row);
+    }
+    const target = input.toOperatorId!;
+    if (target === operator.id) throw badRequest('the dialog is already yours', 'toOperatorId');
+    await store.release(row.id, operator.id);
+    const assigned = await store.assignDialog(
+      { dialogId: row.id, groupId: row.group_id ?? '' },
+      target,
+      clock(),
+      { ignoreGroup: true },
+    );
+    if (assigned.kind === 'rejected') {
+      await store.assignDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, operator.id, clock(), { ignoreGroup: true });
+      throw new AppError('conflict', `the operator cannot take it: ${assigned.reason}`, 'toOperatorId');
+    }
+    const result = await dialogs.dispatch(row.id, { type: 'TRANSFERRED', toOperatorId: target });
+    if (!result.accepted) {
+      await store.release(row.id, target);
+      throw new AppError('conflict', 'the dialog cannot be transferred now');
+    }
+    if (row.group_id) void this.deps.assignments.trigger(row.group_id);
+    return reader.summary(result.row);
+  }
+
+  async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
+    const row = await this.requireDialog(input.dialogId);
+    const isLead = stateName(row.state) === 'lead';
+    if (!isLead && row.operator_id !== operator.id && operator.role !== 'supervisor') throw forbidden('this dialog is not assigned to you');
+    const result = await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: input.outcome });
+    if (!result.accepted) throw new AppError('conflict', `a ${row.state} dialog cannot be closed`);
+    if (isLead || row.contact) this.deps.metrics.leadsFollowedUp.inc({ outcome: input.outcome });
+    return this.deps.reader.summary(result.row);
+  }
+
+  /** Picking up a lead makes it his dialog: it counts toward his limit like any other. */
+  async pickLead(operator: Operator, dialogId: string): Promise<DialogDetail> {
+    const { store, dialogs, reader, clock } = this.deps;
+    const row = await this.requireDialog(dialogId);
+    if (stateName(row.state) !== 'lead') throw new AppError('conflict', 'not a lead any more');
+    const assigned = await store.assignDialog({ dialogId, groupId: row.group_id ?? '' }, operator.id, clock(), { ignoreGroup: operator.role === 'supervisor' });
+    if (assigned.kind === 'rejected') throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
+    const result = await dialogs.dispatch(dialogId, { type: 'LEAD_PICKED', operatorId: operator.id });
+    if (!result.accepted) {
+      await store.release(dialogId, operator.id);
+      throw new AppError('conflict', 'someone else picked it up');
+    }
+    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+  }
+
+  async acceptOffer(operator: Operator, dialogId: string): Promise<DialogDetail> {
+    const { store, dialogs, reader, clock, metrics } = this.deps;
+    const assignment = await store.acceptOffer(dialogId, operator.id, clock());
+    if (!assignment) throw new AppError('conflict', 'the offer is gone (expired or withdrawn)');
+    await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
+    metrics.assignments.inc({ group: assignment.groupId });
+    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+  }
+
+  async declineOffer(operatorId: string, dialogId: string, reason: 'declined' | 'expired') {
+    const { store, dialogs, assignments } = this.deps;
+    const holder = await store.holder(dialogId);
+    if (!holder?.offered || holder.operatorId !== operatorId) return false;
+    if (!(await store.declineOffer(dialogId, operatorId))) return false;
+    await dialogs.dispatch(dialogId, { type: 'OFFER_DECLINED', operatorId, reason });
+    void assignments.trigger(holder.groupId);
+    return true;
+  }
+
+  async block(operator: Operator, input: z.infer<typeof BlockSchema>) {
+    const row = await this.requireDialog(input.dialogId);
+    if (row.operator_id !== operator.id && operator.role !== 'supervisor') throw forbidden('this dialog is not assigned to you');
+    await this.deps.repo.blockVisitor(row.visitor_id, input.reason);
+    if (OPEN_STATES.includes(stateName(row.state))) {
+      await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
+    }
+  }
+
+  async dashboard(): Promise<GroupLiveStats[]> {
+    const { store, decisions, clock, reader } = this.deps;
+    const rules = decisions();
+    const now = clock();
+    return Promise.all(
+      rules.groupIds().map(async (groupId) => {
+        const queue = await store.queue(groupId);
+        const operators = await store.listOperators(groupId);
+        return {
+          groupId,
+          name: rules.groupName(groupId),
+          waiting: queue.length,
+          longestWaitSeconds: queue.length ? Math.round((now - Math.min(...queue.map((q) => q.enqueuedAt))) / 1000) : 0,
+          inProgress: operators.reduce((sum, o) => sum + o.load, 0),
+          operators: await Promise.all(
+            operators.map(async (o) => ({
+              operatorId: o.operatorId,
+              name: (await reader.operatorName(o.operatorId))?.name ?? o.operatorId,
+              status: o.status,
+              load: o.load,
+              limit: o.limit,
+            })),
+          ),
+        };
+      }),
+    );
+  }
+
+  private async requireDialog(dialogId: string): Promise<DialogRow> {
+    const row = await this.deps.repo.findDialog(dialogId);
+    if (!row) throw notFound('dialog');
+    return row;
+  }
+
+  private async requireHeld(operator: Operator, dialogId: string): Promise<DialogRow> {
+    const row = await this.requireDialog(dialogId);
+    if (row.operator_id !== operator.id || !HELD_STATES.includes(stateName(row.state))) {
+      throw forbidden('this dialog is not assigned to you');
+    }
+    return row;
+  }
+}

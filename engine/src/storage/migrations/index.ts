@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as initial from './001-initial';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+/** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};
