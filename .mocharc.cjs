@@ -1,7 +1,7 @@
-// One mocha run over every workspace, so `npm test` prints one summary.
+// Shared mocha options. `npm test` names every workspace's tests (one run, one summary);
+// `npx mocha path/to/file.test.ts` runs just that file.
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['routing-rules/test/**/*.test.ts', 'engine/test/**/*.test.ts', 'widget/test/**/*.test.ts', 'operator-ui/test/**/*.test.ts'],
   timeout: 20000,
   exit: true,
   reporter: process.env.CI ? 'dot' : 'spec',
