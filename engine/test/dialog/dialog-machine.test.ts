@@ -1,0 +1,232 @@
+import { expect } from 'chai';
+import { defaultGroup, MachineHarness, route } from './machine-harness';
+
+describe('dialog machine', () => {
+  describe('lifecycle', () => {
+    it('when routed with operators online, then it is queued and asks for enqueue and assignment', () => {
+      const m = new MachineHarness();
+      m.send({ type: 'VISITOR_MESSAGE' });
+      expect(m.send(route())).to.equal(true);
+      expect(m.state).to.equal('queued');
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['enqueue', 'dispatchAssignments']);
+      expect(m.context.queuedAt).to.equal(m.now);
+    });
+
+    it('when assigned and the operator answers, then it is active; closing releases his slot', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      expect(m.state).to.equal('assigned');
+      m.advance(1000).send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      expect(m.state).to.equal('active');
+      expect(m.context.firstHumanResponseAt).to.equal(m.now);
+      m.send({ type: 'CLOSE', by: 'operator', outcome: 'resolved' });
+      expect(m.state).to.equal('closed');
+      expect(m.effects).to.deep.include({ type: 'release', operatorId: 'op1' });
+    });
+
+    it('when another operator tries to write, then the event is refused', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      expect(m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op2' })).to.equal(false);
+    });
+
+    it('when transferred to a group, then the holder is released and the dialog re-queued there', () => {
+      const m = new MachineHarness({ sales: defaultGroup(), support: defaultGroup() });
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.send({ type: 'TRANSFER_TO_GROUP', groupId: 'support', fallbackChain: [] });
+      expect(m.state).to.equal('queued');
+      expect(m.context.groupId).to.equal('support');
+      expect(m.context.operatorId).to.equal(null);
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['release', 'enqueue', 'dispatchAssignments']);
+    });
+
+    it('when transferred to a named operator, then the old one is released and the new one holds it', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
+      expect(m.state).to.equal('assigned');
+      expect(m.context.operatorId).to.equal('op2');
+      expect(m.effects).to.deep.include({ type: 'release', operatorId: 'op1' });
+    });
+
+    it('when the visitor leaves before any answer, then the dialog is abandoned', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'CLOSE', by: 'visitor', outcome: 'visitor-left' });
+      expect(m.state).to.equal('abandoned');
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['dequeue']);
+    });
+
+    it('when a closed dialog is reopened, then it is routed again', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.send({ type: 'CLOSE', by: 'operator', outcome: 'resolved' });
+      expect(m.send({ type: 'REOPEN', groupId: 'sales', priority: 0, fallbackChain: [], operatorsOnline: 1 })).to.equal(true);
+      expect(m.state).to.equal('queued');
+      expect(m.context.operatorId).to.equal(null);
+      expect(m.context.closedAt).to.equal(null);
+    });
+
+    it('when the snapshot goes through JSON between every event, then the dialog continues', () => {
+      const m = new MachineHarness();
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.roundTrip().send(route());
+      m.roundTrip().send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.roundTrip().send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      expect(m.roundTrip().state).to.equal('active');
+    });
+  });
+
+  describe('offline and contact capture', () => {
+    it('when nobody is online, then after the offline delay an auto-reply asks for a contact; the contact makes a lead', () => {
+      const m = new MachineHarness();
+      m.send(route('sales', 0));
+      expect(m.state).to.equal('offline');
+      m.send({ type: 'VISITOR_MESSAGE' });
+      expect(m.context.timers).to.deep.equal({ 'offline-reply': { dueAt: m.now + 3000, kind: 'offline-reply' } });
+      m.advance(2999);
+      expect(m.fireDue()).to.deep.equal([]);
+      m.advance(1);
+      expect(m.fireDue()).to.deep.equal(['offline-reply']);
+      expect(m.state).to.equal('awaiting-contact');
+      expect(m.autoMessages()).to.deep.equal(['offline-reply']);
+      expect(m.context.contactRequested).to.equal(true);
+      m.send({ type: 'CONTACT_LEFT', contact: { kind: 'phone', value: '+79161234567' } });
+      expect(m.state).to.equal('lead');
+      expect(m.autoMessages()).to.deep.equal(['contact-thanks']);
+      expect(m.effects.map((e) => e.type)).to.include('notifyLead');
+    });
+
+    it('when the group is closed by working hours, then it is offline even with operators online', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ open: false }) });
+      m.send(route('sales', 3));
+      expect(m.state).to.equal('offline');
+    });
+
+    it('when the offline threshold fires twice (two nodes), then only one auto-reply is sent', () => {
+      const m = new MachineHarness();
+      m.send(route('sales', 0));
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.advance(3000);
+      expect(m.send({ type: 'THRESHOLD', key: 'offline-reply' })).to.equal(true);
+      expect(m.send({ type: 'THRESHOLD', key: 'offline-reply' })).to.equal(false);
+    });
+
+    it('when an operator comes online before the visitor left a contact, then the dialog joins the queue', () => {
+      const m = new MachineHarness();
+      m.send(route('sales', 0));
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.send({ type: 'OPERATORS_AVAILABLE' });
+      expect(m.state).to.equal('queued');
+      expect(m.context.timers).not.to.have.property('offline-reply');
+    });
+
+    it('when a lead is picked up, then it is assigned to that operator', () => {
+      const m = new MachineHarness();
+      m.send(route('sales', 0));
+      m.send({ type: 'CONTACT_LEFT', contact: { kind: 'email', value: 'a@b.co' } });
+      m.send({ type: 'LEAD_PICKED', operatorId: 'op9' });
+      expect(m.state).to.equal('assigned');
+      expect(m.context.operatorId).to.equal('op9');
+    });
+  });
+
+  describe('operator silent', () => {
+    it('when the operator does not answer within the threshold, then one auto-message asks for contacts', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.send({ type: 'VISITOR_MESSAGE' });
+      const key = `unanswered:${m.now}`;
+      m.advance(30_000);
+      expect(m.fireDue()).to.deep.equal([key]);
+      expect(m.autoMessages()).to.deep.equal(['unanswered']);
+      expect(m.context.contactRequested).to.equal(true);
+      m.send({ type: 'VISITOR_MESSAGE' });
+      expect(m.context.timers, 'at most once per dialog').to.deep.equal({});
+    });
+
+    it('when the operator replies at the very instant the threshold is due, then exactly one outcome happens', () => {
+      // Reply first: the timer is gone, the late THRESHOLD is refused.
+      const a = new MachineHarness();
+      a.send(route());
+      a.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      a.send({ type: 'VISITOR_MESSAGE' });
+      const key = Object.keys(a.context.timers)[0]!;
+      a.advance(30_000).send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      expect(a.send({ type: 'THRESHOLD', key })).to.equal(false);
+      // Threshold first: the auto-message is sent once, the reply still lands and nothing else fires.
+      const b = new MachineHarness();
+      b.send(route());
+      b.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      b.send({ type: 'VISITOR_MESSAGE' });
+      b.advance(30_000);
+      expect(b.fireDue()).to.have.length(1);
+      expect(b.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' })).to.equal(true);
+      expect(b.context.timers).to.deep.equal({});
+      expect(b.context.unansweredSent).to.equal(1);
+    });
+
+    it('when re-routing on silence is configured, then the silent operator is released and excluded', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ reroute: true }) });
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId: 'op1' });
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.advance(30_000).fireDue();
+      expect(m.state).to.equal('queued');
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
+      expect(m.effects.map((e) => e.type)).to.include.members(['release', 'enqueue', 'sendAutoMessage']);
+    });
+  });
+
+  describe('long queue wait', () => {
+    it('when the first wait threshold passes, then the visitor is offered to leave a contact; at the next, it overflows to the fallback group', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ fallback: 'support' }), support: defaultGroup() });
+      m.send(route());
+      m.advance(60_000);
+      expect(m.fireDue()).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal(['queue-offer-contact']);
+      expect(m.context.contactRequested).to.equal(true);
+      m.advance(120_000);
+      m.fireDue();
+      expect(m.state).to.equal('queued');
+      expect(m.context.groupId).to.equal('support');
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['dequeue', 'enqueue', 'dispatchAssignments']);
+    });
+
+    it('when the overflow threshold passes without a fallback group, then secondary-tier operators become eligible', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'overflow' }] }) });
+      m.send(route());
+      m.advance(10_000).fireDue();
+      expect(m.context.widened).to.equal(true);
+      expect(m.effects.map((e) => e.type)).to.include('dispatchAssignments');
+    });
+
+    it('when a queued visitor with a contact leaves, then the dialog becomes a lead rather than abandoned', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'CONTACT_LEFT', contact: { kind: 'email', value: 'a@b.co' } });
+      m.send({ type: 'CLOSE', by: 'visitor', outcome: 'visitor-left' });
+      expect(m.state).to.equal('lead');
+    });
+
+    it('when an offer is declined, then the dialog is queued again, keeps its wait clock and excludes that operator', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      const queuedAt = m.context.queuedAt;
+      m.send({ type: 'OFFERED', operatorId: 'op1' });
+      expect(m.state).to.equal('offered');
+      m.advance(20_000).send({ type: 'OFFER_DECLINED', operatorId: 'op1', reason: 'expired' });
+      expect(m.state).to.equal('queued');
+      expect(m.context.queuedAt).to.equal(queuedAt);
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
+    });
+  });
+});
