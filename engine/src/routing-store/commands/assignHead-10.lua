@@ -1,0 +1,41 @@
+--[[
+  One atomic step: takes the head of the group's queue and assigns it to the first ranked operator who
+  is online, in the group and below his limit. Only the ranked list is looped, never the queue.
+
+  KEYS[1]  queue ZSET of ARGV[1]
+  KEYS[2]  queued HASH
+  KEYS[3]  queuedGroups SET
+  KEYS[4]  opStatus HASH
+  KEYS[5]  opLimit HASH
+  KEYS[6]  groupOperators lex ZSET
+  KEYS[7]  operatorDialogs lex ZSET
+  KEYS[8]  held HASH
+  KEYS[9]  opLastAssigned HASH
+  KEYS[10] declined lex ZSET
+
+  ARGV[1]  groupId
+  ARGV[2]  now
+  ARGV[3..] ranked operator ids
+
+  Returns {0}                                   queue empty
+          {1, dialogId, operatorId, enqueuedAt} assigned
+          {2, dialogId, score, enqueuedAt}      no ranked operator can take the head; it stays queued
+]]
+--- @include "includes/split-fields"
+--- @include "includes/queue"
+--- @include "includes/holding"
+local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #head == 0 then return {0} end
+local dialogId, score = head[1], head[2]
+local enqueuedAt = splitFields(redis.call('HGET', KEYS[2], dialogId) or '')[3] or ARGV[2]
+for i = 3, #ARGV do
+  local operatorId = ARGV[i]
+  if checkOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], operatorId, ARGV[1], true) == 1 then
+    removeFromQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], dialogId)
+    clearDeclined(KEYS[10], dialogId)
+    holdDialog(KEYS[8], KEYS[7], dialogId, operatorId, ARGV[1], enqueuedAt, '0', '0', score)
+    redis.call('HSET', KEYS[9], operatorId, ARGV[2])
+    return {1, dialogId, operatorId, enqueuedAt}
+  end
+end
+return {2, dialogId, score, enqueuedAt}

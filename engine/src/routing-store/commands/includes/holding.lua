@@ -1,0 +1,23 @@
+-- Holding: the held-record HASH and the operator's lex ZSET (whose count is his load) move together.
+local function holdDialog(heldKey, opDialogsKey, dialogId, operatorId, groupId, enqueuedAt, offered, expiresAt, score)
+  redis.call('HSET', heldKey, dialogId,
+    operatorId .. '|' .. groupId .. '|' .. enqueuedAt .. '|' .. offered .. '|' .. expiresAt .. '|' .. score)
+  redis.call('ZADD', opDialogsKey, 0, operatorId .. '|' .. dialogId)
+end
+
+local function unholdDialog(heldKey, opDialogsKey, offersKey, dialogId, operatorId)
+  redis.call('HDEL', heldKey, dialogId)
+  redis.call('ZREM', opDialogsKey, operatorId .. '|' .. dialogId)
+  redis.call('ZREM', offersKey, dialogId)
+end
+
+-- 1 when the operator may take one more dialog of the group; -10 offline/away/unknown, -13 not in
+-- the group, -11 at or over his limit. Load counts assigned dialogs and pending offers alike.
+local function checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, operatorId, groupId, checkGroup)
+  if redis.call('HGET', statusKey, operatorId) ~= 'online' then return -10 end
+  if checkGroup and not redis.call('ZSCORE', groupOpsKey, groupId .. '|' .. operatorId) then return -13 end
+  local limit = tonumber(redis.call('HGET', limitKey, operatorId) or '0')
+  local load = redis.call('ZLEXCOUNT', opDialogsKey, '[' .. operatorId .. '|', '(' .. operatorId .. '}')
+  if load >= limit then return -11 end
+  return 1
+end

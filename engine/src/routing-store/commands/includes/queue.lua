@@ -1,0 +1,17 @@
+-- Queue membership: the group's ZSET, the queued-record HASH and the non-empty-groups SET move together.
+local function addToQueue(queueKey, queuedKey, groupsKey, groupId, dialogId, score, enqueuedAt)
+  redis.call('ZADD', queueKey, score, dialogId)
+  redis.call('HSET', queuedKey, dialogId, groupId .. '|' .. score .. '|' .. enqueuedAt)
+  redis.call('SADD', groupsKey, groupId)
+end
+
+local function removeFromQueue(queueKey, queuedKey, groupsKey, groupId, dialogId)
+  redis.call('ZREM', queueKey, dialogId)
+  redis.call('HDEL', queuedKey, dialogId)
+  if redis.call('ZCARD', queueKey) == 0 then redis.call('SREM', groupsKey, groupId) end
+end
+
+-- A new attempt starts when the dialog is assigned or leaves the queue: forget who declined it.
+local function clearDeclined(declinedKey, dialogId)
+  redis.call('ZREMRANGEBYLEX', declinedKey, '[' .. dialogId .. '|', '(' .. dialogId .. '}')
+end

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * The routing Lua scripts, read once at module load. `commands/<verbNoun>-<numberOfKeys>.lua` gives
+ * the name and key count (BullMQ's convention); `--- @include "includes/x"` lines are inlined once each.
+ */
+export interface LuaCommand {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+/**
+ * Bumped whenever a script's contract or the key layout changes: the registered command names carry it
+ * (`hlAssignHead_v1`), so two engine versions sharing Redis during a rolling deploy never mix scripts.
+ */
+export const COMMANDS_VERSION = 1;
+
+const commandsDir = new URL('./commands/', import.meta.url);
+
+function inlineIncludes(source: string, seen: Set<string>): string {
+  return source.replace(/^--- @include "([^"]+)"\s*$/gm, (_line, path: string) => {
+    if (seen.has(path)) return '';
+    seen.add(path);
+    return inlineIncludes(readFileSync(new URL(`${path}.lua`, commandsDir), 'utf8'), seen);
+  });
+}
+
+function loadCommands(): Map<string, LuaCommand> {
+  const commands = new Map<string, LuaCommand>();
+  for (const file of readdirSync(commandsDir)) {
+    const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
+    if (!match) continue;
+    const [, name, keys] = match as unknown as [string, string, string];
+    const lua = inlineIncludes(readFileSync(new URL(file, commandsDir), 'utf8'), new Set());
+    commands.set(name, { name, numberOfKeys: Number(keys), lua });
+  }
+  return commands;
+}
+
+export const luaCommands = loadCommands();
+
+/** The name a script is registered under on an ioredis client, e.g. `hlAssignHead_v1`. */
+export function registeredName(name: string): string {
+  return `hl${name.charAt(0).toUpperCase()}${name.slice(1)}_v${COMMANDS_VERSION}`;
+}

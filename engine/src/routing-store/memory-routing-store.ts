@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import { assertId, assertPriority, priorityOfScore, queueScore } from './queue-score';
+import type {
+  AssignHeadResult,
+  Assignment,
+  ClaimedTimer,
+  DirectAssignResult,
+  Offer,
+  OperatorRouting,
+  OperatorUpsert,
+  Presence,
+  QueuedDialog,
+  RoutingSnapshot,
+  RoutingStore,
+  TimerEntry,
+} from './routing-store';
+import { ErrorCode, routingStoreError } from './routing-store-error';
+
+interface OperatorState {
+  status: Presence;
+  limit: number;
+  lastAssignedAt: number | null;
+  onlineSince: number | null;
+  groups: OperatorUpsert['groups'];
+}
+
+interface QueuedState {
+  groupId: string;
+  score: number;
+  enqueuedAt: number;
+}
+
+interface HeldState {
+  operatorId: string;
+  groupId: string;
+  enqueuedAt: number;
+  offered: boolean;
+  expiresAt: number;
+  /** The queue score it had, so a declined offer returns to its place. */
+  score: number;
+}
+
+interface ClaimState {
+  entry: TimerEntry;
+  token: string;
+  leaseUntil: number;
+}
+
+type Eligibility = 'ok' | 'operator-offline' | 'operator-at-limit' | 'not-in-group';
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const timerMember = (dialogId: string, key: string) => `${dialogId}|${key}`;
+
+/**
+ * The embedded single-process store: plain Maps. Every method body runs synchronously before its
+ * first await point, so each call is atomic within the process exactly like one Lua script in Redis.
+ * Same semantics as `RedisRoutingStore` (both pass engine/test/routing-store/contract.ts).
+ */
+export class MemoryRoutingStore implements RoutingStore {
+  readonly kind = 'memory' as const;
+
+  private seq = 0;
+  private currentEpoch: string | null = null;
+  private readonly operators = new Map<string, OperatorState>();
+  /** operatorId → dialogs held (assigned or offered); its size is the operator's load. */
+  private readonly holdings = new Map<string, Set<string>>();
+  /** groupId → dialog ids sorted by score (head first). */
+  private readonly queues = new Map<string, string[]>();
+  private readonly queued = new Map<string, QueuedState>();
+  private readonly held = new Map<string, HeldState>();
+  /** dialogId → operators who declined its current offer attempt. */
+  private readonly declined = new Map<string, Set<string>>();
+  private readonly timers = new Map<string, TimerEntry>();
+  private readonly claims = new Map<string, ClaimState>();
+
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async upsertOperator(operator: OperatorUpsert, now: number): Promise<void> {
+    this.upsert(operator, now);
+  }
+
+  private upsert(operator: OperatorUpsert, now: number): void {
+    assertId('operatorId', operator.operatorId);
+    for (const g of operator.groups) assertId('groupId', g.groupId, true);
+    const previous = this.operators.get(operator.operatorId);
+    this.operators.set(operator.operatorId, {
+      status: operator.status,
+      limit: operator.limit,
+      lastAssignedAt: previous?.lastAssignedAt ?? null,
+      onlineSince: this.onlineSince(previous, operator.status, now),
+      groups: operator.groups.map((g) => ({ ...g })),
+    });
+  }
+
+  async setPresence(operatorId: string, status: Presence, now: number): Promise<void> {
+    const operator = this.operators.get(operatorId);
+    if (!operator) throw routingStoreError(ErrorCode.OperatorNotFound, operatorId);
+    operator.onlineSince = this.onlineSince(operator, status, now);
+    operator.status = status;
+  }
+
+  async getOperator(operatorId: string): Promise<OperatorRouting | null> {
+    return this.view(operatorId);
+  }
+
+  async listOperators(groupId?: string): Promise<OperatorRouting[]> {
+    const ids = [...this.operators.entries()]
+      .filter(([, op]) => groupId === undefined || op.groups.some((g) => g.groupId === groupId))
+      .map(([id]) => id)
+      .sort();
+    return ids.map((id) => this.view(id)).filter((op): op is OperatorRouting => op !== null);
+  }
+
+  async operatorDialogs(operatorId: string): Promise<string[]> {
+    return [...(this.holdings.get(operatorId) ?? [])].sort();
+  }
+
+  async enqueue(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    now: number,
+  ): Promise<QueuedDialog> {
+    assertId('dialogId', dialog.dialogId);
+    assertId('groupId', dialog.groupId, true);
+    assertPriority(dialog.priority);
+    const existing = this.queuedView(dialog.dialogId);
+    if (existing) return existing;
+    const held = this.held.get(dialog.dialogId);
+    if (held) {
+      return {
+        dialogId: dialog.dialogId,
+        groupId: held.groupId,
+        priority: priorityOfScore(held.score),
+        enqueuedAt: held.enqueuedAt,
+        position: 0,
+      };
+    }
+    this.seq += 1;
+    this.insert(dialog.dialogId, { groupId: dialog.groupId, score: queueScore(dialog.priority, this.seq), enqueuedAt: now });
+    return this.queuedView(dialog.dialogId)!;
+  }
+
+  async dequeue(dialogId: string): Promise<boolean> {
+    if (!this.queued.has(dialogId)) return false;
+    this.removeFromQueue(dialogId);
+    this.declined.delete(dialogId);
+    return true;
+  }
+
+  async position(dialogId: string): Promise<QueuedDialog | null> {
+    return this.queuedView(dialogId);
+  }
+
+  async queue(groupId: string): Promise<QueuedDialog[]> {
+    return (this.queues.get(groupId) ?? []).map((dialogId, index) => {
+      const q = this.queued.get(dialogId)!;
+      return { dialogId, groupId, priority: priorityOfScore(q.score), enqueuedAt: q.enqueuedAt, position: index + 1 };
+    });
+  }
+
+  async queuedGroups(): Promise<string[]> {
+    return [...this.queues.keys()].sort();
+  }
+
+  async assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult> {
+    return this.takeHead(groupId, rankedOperatorIds, now, null);
+  }
+
+  async offerHead(
+    groupId: string,
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<AssignHeadResult> {
+    return this.takeHead(groupId, rankedOperatorIds, now, now + timeoutMs);
+  }
+
+  async acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null> {
+    const held = this.held.get(dialogId);
+    if (!held || held.operatorId !== operatorId || !held.offered || now >= held.expiresAt) return null;
+    held.offered = false;
+    held.expiresAt = 0;
+    this.declined.delete(dialogId);
+    const operator = this.operators.get(operatorId);
+    if (operator) operator.lastAssignedAt = now;
+    return { dialogId, operatorId, groupId: held.groupId, enqueuedAt: held.enqueuedAt };
+  }
+
+  async declineOffer(dialogId: string, operatorId: string): Promise<boolean> {
+    const held = this.held.get(dialogId);
+    if (!held || held.operatorId !== operatorId || !held.offered) return false;
+    this.unhold(dialogId, held);
+    this.insert(dialogId, { groupId: held.groupId, score: held.score, enqueuedAt: held.enqueuedAt });
+    const declined = this.declined.get(dialogId) ?? new Set<string>();
+    declined.add(operatorId);
+    this.declined.set(dialogId, declined);
+    return true;
+  }
+
+  async expiredOffers(now: number): Promise<Offer[]> {
+    return [...this.held.entries()]
+      .filter(([, h]) => h.offered && h.expiresAt <= now)
+      .sort(([ia, a], [ib, b]) => a.expiresAt - b.expiresAt || byString(ia, ib))
+      .map(([dialogId, h]) => ({
+        dialogId,
+        operatorId: h.operatorId,
+        groupId: h.groupId,
+        enqueuedAt: h.enqueuedAt,
+        expiresAt: h.expiresAt,
+      }));
+  }
+
+  async assignDialog(
+    dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
+    operatorId: string,
+    now: number,
+    options?: { ignoreGroup?: boolean },
+  ): Promise<DirectAssignResult> {
+    assertId('dialogId', dialog.dialogId);
+    assertId('groupId', dialog.groupId, true);
+    if (this.held.has(dialog.dialogId)) return { kind: 'rejected', reason: 'already-held' };
+    const eligibility = this.eligibility(operatorId, dialog.groupId, options?.ignoreGroup === true);
+    if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
+    const queued = this.queued.get(dialog.dialogId);
+    const enqueuedAt = queued?.enqueuedAt ?? dialog.enqueuedAt ?? now;
+    const score = queued?.score ?? 0;
+    if (queued) this.removeFromQueue(dialog.dialogId);
+    this.hold(dialog.dialogId, {
+      operatorId,
+      groupId: dialog.groupId,
+      enqueuedAt,
+      offered: false,
+      expiresAt: 0,
+      score,
+    });
+    this.operators.get(operatorId)!.lastAssignedAt = now;
+    return { kind: 'assigned', assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt } };
+  }
+
+  async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
+    const held = this.held.get(dialogId);
+    if (!held) return null;
+    return {
+      dialogId,
+      operatorId: held.operatorId,
+      groupId: held.groupId,
+      enqueuedAt: held.enqueuedAt,
+      offered: held.offered,
+    };
+  }
+
+  async release(dialogId: string, operatorId: string): Promise<boolean> {
+    const held = this.held.get(dialogId);
+    if (!held || held.operatorId !== operatorId) return false;
+    this.unhold(dialogId, held);
+    this.declined.delete(dialogId);
+    return true;
+  }
+
+  async scheduleTimer(timer: TimerEntry): Promise<void> {
+    this.schedule(timer);
+  }
+
+  private schedule(timer: TimerEntry): void {
+    assertId('dialogId', timer.dialogId);
+    const member = timerMember(timer.dialogId, timer.key);
+    // A reschedule while claimed wins: the old claim is voided, so its ack cannot delete the new schedule.
+    this.claims.delete(member);
+    this.timers.set(member, { ...timer });
+  }
+
+  async cancelTimer(dialogId: string, key: string): Promise<boolean> {
+    const member = timerMember(dialogId, key);
+    const existed = this.timers.delete(member);
+    return this.claims.delete(member) || existed;
+  }
+
+  async cancelDialogTimers(dialogId: string): Promise<number> {
+    let count = 0;
+    for (const [member, t] of this.timers) if (t.dialogId === dialogId && this.timers.delete(member)) count += 1;
+    for (const [member, c] of this.claims) if (c.entry.dialogId === dialogId && this.claims.delete(member)) count += 1;
+    return count;
+  }
+
+  async claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]> {
+    const claimed: ClaimedTimer[] = [];
+    const lapsed = [...this.claims.entries()]
+      .filter(([, c]) => c.leaseUntil <= now)
+      .sort(([ma, a], [mb, b]) => a.leaseUntil - b.leaseUntil || byString(ma, mb));
+    for (const [member, claim] of lapsed) {
+      if (claimed.length >= max) break;
+      claim.token = randomUUID();
+      claim.leaseUntil = now + leaseMs;
+      this.claims.set(member, claim);
+      claimed.push({ ...claim.entry, claimToken: claim.token });
+    }
+    const due = [...this.timers.entries()]
+      .filter(([, t]) => t.dueAt <= now)
+      .sort(([ma, a], [mb, b]) => a.dueAt - b.dueAt || byString(ma, mb));
+    for (const [member, entry] of due) {
+      if (claimed.length >= max) break;
+      this.timers.delete(member);
+      const claim = { entry, token: randomUUID(), leaseUntil: now + leaseMs };
+      this.claims.set(member, claim);
+      claimed.push({ ...entry, claimToken: claim.token });
+    }
+    return claimed;
+  }
+
+  async ackTimer(timer: ClaimedTimer): Promise<boolean> {
+    const member = timerMember(timer.dialogId, timer.key);
+    if (this.claims.get(member)?.token !== timer.claimToken) return false;
+    this.claims.delete(member);
+    return true;
+  }
+
+  async listTimers(dialogId: string): Promise<TimerEntry[]> {
+    const entries = [
+      ...[...this.timers.values()].filter((t) => t.dialogId === dialogId),
+      ...[...this.claims.values()].filter((c) => c.entry.dialogId === dialogId).map((c) => c.entry),
+    ];
+    return entries.map((t) => ({ ...t })).sort((a, b) => byString(a.key, b.key));
+  }
+
+  async rebuild(snapshot: RoutingSnapshot): Promise<void> {
+    for (const q of snapshot.queued) {
+      assertId('dialogId', q.dialogId);
+      assertPriority(q.priority);
+    }
+    const now = Date.now();
+    this.seq = 0;
+    for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined]) map.clear();
+    this.timers.clear();
+    this.claims.clear();
+    for (const op of snapshot.operators) this.upsert(op, now);
+    for (const [operatorId, at] of Object.entries(snapshot.lastAssignedAt ?? {})) {
+      const op = this.operators.get(operatorId);
+      if (op) op.lastAssignedAt = at;
+    }
+    const assigned = new Set(snapshot.assigned.map((a) => a.dialogId));
+    const queued = snapshot.queued
+      .filter((q) => !assigned.has(q.dialogId))
+      .sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
+    for (const q of queued) {
+      if (this.queued.has(q.dialogId)) continue;
+      this.seq += 1;
+      this.insert(q.dialogId, { groupId: q.groupId, score: queueScore(q.priority, this.seq), enqueuedAt: q.enqueuedAt });
+    }
+    for (const a of snapshot.assigned) this.hold(a.dialogId, { ...a, offered: false, expiresAt: 0, score: 0 });
+    for (const t of snapshot.timers) this.schedule(t);
+    this.currentEpoch = randomUUID();
+  }
+
+  async epoch(): Promise<string | null> {
+    return this.currentEpoch;
+  }
+
+  private takeHead(
+    groupId: string,
+    rankedOperatorIds: string[],
+    now: number,
+    offerExpiresAt: number | null,
+  ): AssignHeadResult {
+    const head = this.queues.get(groupId)?.[0];
+    if (head === undefined) return { kind: 'empty' };
+    const queued = this.queued.get(head)!;
+    const declined = offerExpiresAt === null ? undefined : this.declined.get(head);
+    const operatorId = rankedOperatorIds.find(
+      (id) => !declined?.has(id) && this.eligibility(id, groupId, false) === 'ok',
+    );
+    if (operatorId === undefined) return { kind: 'no-capacity', head: this.queuedView(head)! };
+    this.removeFromQueue(head);
+    const offered = offerExpiresAt !== null;
+    this.hold(head, {
+      operatorId,
+      groupId,
+      enqueuedAt: queued.enqueuedAt,
+      offered,
+      expiresAt: offerExpiresAt ?? 0,
+      score: queued.score,
+    });
+    if (!offered) {
+      this.declined.delete(head);
+      this.operators.get(operatorId)!.lastAssignedAt = now;
+    }
+    return { kind: 'assigned', assignment: { dialogId: head, operatorId, groupId, enqueuedAt: queued.enqueuedAt } };
+  }
+
+  private eligibility(operatorId: string, groupId: string, ignoreGroup: boolean): Eligibility {
+    const op = this.operators.get(operatorId);
+    if (op?.status !== 'online') return 'operator-offline';
+    if (!ignoreGroup && !op.groups.some((g) => g.groupId === groupId)) return 'not-in-group';
+    if ((this.holdings.get(operatorId)?.size ?? 0) >= op.limit) return 'operator-at-limit';
+    return 'ok';
+  }
+
+  private onlineSince(previous: OperatorState | undefined, status: Presence, now: number): number | null {
+    if (status !== 'online') return null;
+    return previous?.status === 'online' ? previous.onlineSince : now;
+  }
+
+  private view(operatorId: string): OperatorRouting | null {
+    const op = this.operators.get(operatorId);
+    if (!op) return null;
+    return {
+      operatorId,
+      status: op.status,
+      limit: op.limit,
+      load: this.holdings.get(operatorId)?.size ?? 0,
+      lastAssignedAt: op.lastAssignedAt,
+      onlineSince: op.onlineSince,
+      groups: op.groups.map((g) => ({ ...g })),
+    };
+  }
+
+  private queuedView(dialogId: string): QueuedDialog | null {
+    const q = this.queued.get(dialogId);
+    if (!q) return null;
+    const index = this.queues.get(q.groupId)?.indexOf(dialogId) ?? -1;
+    return {
+      dialogId,
+      groupId: q.groupId,
+      priority: priorityOfScore(q.score),
+      enqueuedAt: q.enqueuedAt,
+      position: index + 1,
+    };
+  }
+
+  private insert(dialogId: string, state: QueuedState): void {
+    const queue = this.queues.get(state.groupId) ?? [];
+    let lo = 0;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.queued.get(queue[mid]!)!.score < state.score) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, dialogId);
+    this.queues.set(state.groupId, queue);
+    this.queued.set(dialogId, state);
+  }
+
+  private removeFromQueue(dialogId: string): void {
+    const q = this.queued.get(dialogId);
+    if (!q) return;
+    this.queued.delete(dialogId);
+    const queue = this.queues.get(q.groupId) ?? [];
+    const index = queue.indexOf(dialogId);
+    if (index >= 0) queue.splice(index, 1);
+    if (queue.length === 0) this.queues.delete(q.groupId);
+  }
+
+  private hold(dialogId: string, state: HeldState): void {
+    this.held.set(dialogId, state);
+    const set = this.holdings.get(state.operatorId) ?? new Set<string>();
+    set.add(dialogId);
+    this.holdings.set(state.operatorId, set);
+  }
+
+  private unhold(dialogId: string, state: HeldState): void {
+    this.held.delete(dialogId);
+    const set = this.holdings.get(state.operatorId);
+    set?.delete(dialogId);
+    if (set?.size === 0) this.holdings.delete(state.operatorId);
+  }
+}

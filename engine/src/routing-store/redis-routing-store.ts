@@ -1,0 +1,633 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { luaCommands, registeredName } from './lua-commands';
+import { assertId, assertPriority, priorityOfScore, queueScore } from './queue-score';
+import { lexPrefixRange, type RoutingKeys, routingKeys } from './redis-keys';
+import type {
+  AssignHeadResult,
+  Assignment,
+  ClaimedTimer,
+  DirectAssignResult,
+  Offer,
+  OperatorRouting,
+  OperatorUpsert,
+  Presence,
+  QueuedDialog,
+  RoutingSnapshot,
+  RoutingStore,
+  Tier,
+  TimerEntry,
+} from './routing-store';
+import { ErrorCode, routingStoreError } from './routing-store-error';
+
+export interface RedisRoutingStoreOptions {
+  /** First part of every key; default 'hl'. */
+  prefix?: string;
+  /** One routing state per tenant, all its keys under the hash tag `{tenant}`; default 'default'. */
+  tenant?: string;
+}
+
+type CommandFn = (...args: (string | number)[]) => Promise<unknown>;
+type CommandName =
+  | 'upsertOperator'
+  | 'setPresence'
+  | 'enqueue'
+  | 'dequeue'
+  | 'assignHead'
+  | 'offerHead'
+  | 'acceptOffer'
+  | 'declineOffer'
+  | 'assignDialog'
+  | 'release'
+  | 'scheduleTimer'
+  | 'cancelTimer'
+  | 'cancelDialogTimers'
+  | 'claimDueTimers'
+  | 'ackTimer';
+
+/** A dialog may move between queues between our read and the script; a few retries settle it. */
+const MAX_RETRIES = 8;
+
+const rejectionOf: Record<number, Extract<DirectAssignResult, { kind: 'rejected' }>['reason']> = {
+  [-10]: 'operator-offline',
+  [-11]: 'operator-at-limit',
+  [-12]: 'already-held',
+  [-13]: 'not-in-group',
+};
+
+function unexpected(command: string, reply: unknown): Error {
+  return routingStoreError(ErrorCode.UnexpectedReply, `${command} answered ${JSON.stringify(reply)}`);
+}
+
+function list(command: string, reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) throw unexpected(command, reply);
+  return reply;
+}
+
+const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+const num = (value: unknown): number => Number(value);
+
+/** `a|b|c` → fields; ids never contain `|` (checked on the way in), so this is lossless. */
+const fields = (record: string) => record.split('|');
+
+function parseHeld(dialogId: string, record: string) {
+  const [operatorId = '', groupId = '', enqueuedAt = '0', offered = '0', expiresAt = '0', score = '0'] =
+    fields(record);
+  return {
+    dialogId,
+    operatorId,
+    groupId,
+    enqueuedAt: num(enqueuedAt),
+    offered: offered === '1',
+    expiresAt: num(expiresAt),
+    score: num(score),
+  };
+}
+
+/** Splits `dialogId|key` at the first bar: dialog ids have none, timer keys may. */
+function splitMember(member: string): { dialogId: string; key: string } {
+  const bar = member.indexOf('|');
+  return { dialogId: member.slice(0, bar), key: member.slice(bar + 1) };
+}
+
+/**
+ * Production store on Redis, shared by every engine node. Each state change is one Lua script
+ * (engine/src/routing-store/commands), so invariants hold across nodes without locks; reads use
+ * plain commands. All keys of a tenant share one hash tag, so it works on Redis Cluster.
+ */
+export class RedisRoutingStore implements RoutingStore {
+  readonly kind = 'redis' as const;
+  readonly keys: RoutingKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisRoutingStoreOptions = {},
+  ) {
+    this.keys = routingKeys(options.prefix ?? 'hl', options.tenant ?? 'default');
+    for (const command of luaCommands.values()) {
+      redis.defineCommand(registeredName(command.name), { lua: command.lua, numberOfKeys: command.numberOfKeys });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /** The connection belongs to the caller, who may share it; closing it is his call. */
+  async close(): Promise<void> {}
+
+  async upsertOperator(operator: OperatorUpsert, now: number): Promise<void> {
+    assertId('operatorId', operator.operatorId);
+    for (const g of operator.groups) assertId('groupId', g.groupId, true);
+    const k = this.keys;
+    const groups = operator.groups.map((g) => ({ groupId: g.groupId, tier: g.tier }));
+    await this.run(
+      'upsertOperator',
+      [k.opStatus, k.opLimit, k.opOnlineSince, k.opGroups, k.groupOperators],
+      [
+        operator.operatorId,
+        operator.status,
+        operator.limit,
+        JSON.stringify(groups),
+        now,
+        ...groups.map((g) => g.groupId),
+      ],
+    );
+  }
+
+  async setPresence(operatorId: string, status: Presence, now: number): Promise<void> {
+    const reply = await this.run('setPresence', [this.keys.opStatus, this.keys.opOnlineSince], [operatorId, status, now]);
+    if (num(reply) === ErrorCode.OperatorNotFound) throw routingStoreError(ErrorCode.OperatorNotFound, operatorId);
+  }
+
+  async getOperator(operatorId: string): Promise<OperatorRouting | null> {
+    const [operator] = await this.readOperators([operatorId]);
+    return operator ?? null;
+  }
+
+  async listOperators(groupId?: string): Promise<OperatorRouting[]> {
+    const ids =
+      groupId === undefined
+        ? await this.redis.hkeys(this.keys.opStatus)
+        : (await this.redis.zrangebylex(this.keys.groupOperators, ...lexPrefixRange(groupId))).map((m) =>
+            m.slice(groupId.length + 1),
+          );
+    return this.readOperators(ids.sort());
+  }
+
+  async operatorDialogs(operatorId: string): Promise<string[]> {
+    const members = await this.redis.zrangebylex(this.keys.operatorDialogs, ...lexPrefixRange(operatorId));
+    return members.map((m) => m.slice(operatorId.length + 1)).sort();
+  }
+
+  async enqueue(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    now: number,
+  ): Promise<QueuedDialog> {
+    assertId('dialogId', dialog.dialogId);
+    assertId('groupId', dialog.groupId, true);
+    assertPriority(dialog.priority);
+    const k = this.keys;
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      const reply = list(
+        'enqueue',
+        await this.run(
+          'enqueue',
+          [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq],
+          [dialog.dialogId, dialog.groupId, dialog.priority, now],
+        ),
+      );
+      const code = num(reply[0]);
+      if (code === 1 || code === 3) {
+        return {
+          dialogId: dialog.dialogId,
+          groupId: code === 1 ? dialog.groupId : str(reply[1]),
+          priority: priorityOfScore(num(reply[3])),
+          enqueuedAt: num(reply[2]),
+          position: code === 1 ? num(reply[1]) : 0,
+        };
+      }
+      if (code !== ErrorCode.QueueMoved) throw unexpected('enqueue', reply);
+      // Already queued in another group: it keeps that place.
+      const elsewhere = await this.position(dialog.dialogId);
+      if (elsewhere) return elsewhere;
+    }
+    throw routingStoreError(ErrorCode.Contention, `enqueue ${dialog.dialogId}`);
+  }
+
+  async dequeue(dialogId: string): Promise<boolean> {
+    const k = this.keys;
+    const record = await this.redis.hget(k.queued, dialogId);
+    if (record === null) return false;
+    let groupId = fields(record)[0] ?? '';
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      const reply = list(
+        'dequeue',
+        await this.run('dequeue', [k.queue(groupId), k.queued, k.queuedGroups, k.declined], [dialogId, groupId]),
+      );
+      const code = num(reply[0]);
+      if (code === 1 || code === 0) return code === 1;
+      if (code !== ErrorCode.QueueMoved) throw unexpected('dequeue', reply);
+      groupId = str(reply[1]);
+    }
+    throw routingStoreError(ErrorCode.Contention, `dequeue ${dialogId}`);
+  }
+
+  /** Reads the record and the rank in one MULTI, so the position is never mixed from two states. */
+  async position(dialogId: string): Promise<QueuedDialog | null> {
+    const k = this.keys;
+    let record = await this.redis.hget(k.queued, dialogId);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      if (record === null) return null;
+      const [groupId = '', score = '0', enqueuedAt = '0'] = fields(record);
+      const result = await this.redis.multi().hget(k.queued, dialogId).zrank(k.queue(groupId), dialogId).exec();
+      const [[, now] = [], [, rank] = []] = result ?? [];
+      if (now === record && rank !== null && rank !== undefined) {
+        return {
+          dialogId,
+          groupId,
+          priority: priorityOfScore(num(score)),
+          enqueuedAt: num(enqueuedAt),
+          position: num(rank) + 1,
+        };
+      }
+      record = now === null || now === undefined ? null : str(now);
+    }
+    throw routingStoreError(ErrorCode.Contention, `position ${dialogId}`);
+  }
+
+  /** Two reads; a dialog that left between them is dropped and positions are counted after that. */
+  async queue(groupId: string): Promise<QueuedDialog[]> {
+    const k = this.keys;
+    const ranked = await this.redis.zrange(k.queue(groupId), '0', '-1');
+    if (ranked.length === 0) return [];
+    const records = await this.redis.hmget(k.queued, ...ranked);
+    const out: QueuedDialog[] = [];
+    ranked.forEach((dialogId, i) => {
+      const record = records[i];
+      if (!record) return;
+      const [group = '', score = '0', enqueuedAt = '0'] = fields(record);
+      if (group !== groupId) return;
+      out.push({
+        dialogId,
+        groupId,
+        priority: priorityOfScore(num(score)),
+        enqueuedAt: num(enqueuedAt),
+        position: out.length + 1,
+      });
+    });
+    return out;
+  }
+
+  async queuedGroups(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.queuedGroups)).sort();
+  }
+
+  async assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult> {
+    const k = this.keys;
+    const reply = await this.run(
+      'assignHead',
+      [
+        k.queue(groupId),
+        k.queued,
+        k.queuedGroups,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.held,
+        k.opLastAssigned,
+        k.declined,
+      ],
+      [groupId, now, ...rankedOperatorIds],
+    );
+    return this.headResult('assignHead', groupId, reply);
+  }
+
+  async offerHead(
+    groupId: string,
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<AssignHeadResult> {
+    const k = this.keys;
+    const reply = await this.run(
+      'offerHead',
+      [
+        k.queue(groupId),
+        k.queued,
+        k.queuedGroups,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.held,
+        k.offers,
+        k.declined,
+      ],
+      [groupId, now, now + timeoutMs, ...rankedOperatorIds],
+    );
+    return this.headResult('offerHead', groupId, reply);
+  }
+
+  async acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null> {
+    const k = this.keys;
+    const reply = list(
+      'acceptOffer',
+      await this.run('acceptOffer', [k.held, k.offers, k.declined, k.opLastAssigned], [dialogId, operatorId, now]),
+    );
+    if (num(reply[0]) !== 1) return null;
+    return { dialogId, operatorId, groupId: str(reply[1]), enqueuedAt: num(reply[2]) };
+  }
+
+  async declineOffer(dialogId: string, operatorId: string): Promise<boolean> {
+    const k = this.keys;
+    const record = await this.redis.hget(k.held, dialogId);
+    if (record === null) return false;
+    let groupId = parseHeld(dialogId, record).groupId;
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      const reply = list(
+        'declineOffer',
+        await this.run(
+          'declineOffer',
+          [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+          [dialogId, operatorId, groupId],
+        ),
+      );
+      const code = num(reply[0]);
+      if (code === 1 || code === 0) return code === 1;
+      if (code !== ErrorCode.QueueMoved) throw unexpected('declineOffer', reply);
+      groupId = str(reply[1]);
+    }
+    throw routingStoreError(ErrorCode.Contention, `declineOffer ${dialogId}`);
+  }
+
+  async expiredOffers(now: number): Promise<Offer[]> {
+    const k = this.keys;
+    const dialogIds = await this.redis.zrangebyscore(k.offers, '-inf', String(now));
+    if (dialogIds.length === 0) return [];
+    const records = await this.redis.hmget(k.held, ...dialogIds);
+    const offers: Offer[] = [];
+    dialogIds.forEach((dialogId, i) => {
+      const record = records[i];
+      if (!record) return;
+      const h = parseHeld(dialogId, record);
+      if (!h.offered) return;
+      offers.push({
+        dialogId,
+        operatorId: h.operatorId,
+        groupId: h.groupId,
+        enqueuedAt: h.enqueuedAt,
+        expiresAt: h.expiresAt,
+      });
+    });
+    return offers;
+  }
+
+  async assignDialog(
+    dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
+    operatorId: string,
+    now: number,
+    options?: { ignoreGroup?: boolean },
+  ): Promise<DirectAssignResult> {
+    assertId('dialogId', dialog.dialogId);
+    assertId('groupId', dialog.groupId, true);
+    const k = this.keys;
+    // Usually the dialog waits in its own group's queue (or none): try that first, retry if told otherwise.
+    let queueGroup = dialog.groupId;
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      const reply = list(
+        'assignDialog',
+        await this.run(
+          'assignDialog',
+          [
+            k.held,
+            k.queue(queueGroup),
+            k.queued,
+            k.queuedGroups,
+            k.opStatus,
+            k.opLimit,
+            k.groupOperators,
+            k.operatorDialogs,
+            k.opLastAssigned,
+            k.declined,
+          ],
+          [
+            dialog.dialogId,
+            dialog.groupId,
+            operatorId,
+            now,
+            dialog.enqueuedAt ?? now,
+            options?.ignoreGroup ? '1' : '0',
+            queueGroup,
+          ],
+        ),
+      );
+      const code = num(reply[0]);
+      if (code === 1) {
+        return {
+          kind: 'assigned',
+          assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt: num(reply[1]) },
+        };
+      }
+      const reason = rejectionOf[code];
+      if (reason) return { kind: 'rejected', reason };
+      if (code !== ErrorCode.QueueMoved) throw unexpected('assignDialog', reply);
+      queueGroup = str(reply[1]);
+    }
+    throw routingStoreError(ErrorCode.Contention, `assignDialog ${dialog.dialogId}`);
+  }
+
+  async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
+    const record = await this.redis.hget(this.keys.held, dialogId);
+    if (record === null) return null;
+    const h = parseHeld(dialogId, record);
+    return { dialogId, operatorId: h.operatorId, groupId: h.groupId, enqueuedAt: h.enqueuedAt, offered: h.offered };
+  }
+
+  async release(dialogId: string, operatorId: string): Promise<boolean> {
+    const k = this.keys;
+    const reply = await this.run('release', [k.held, k.operatorDialogs, k.offers, k.declined], [dialogId, operatorId]);
+    return num(reply) === 1;
+  }
+
+  async scheduleTimer(timer: TimerEntry): Promise<void> {
+    assertId('dialogId', timer.dialogId);
+    const k = this.keys;
+    await this.run('scheduleTimer', [k.timers, k.timerIndex, k.claims, k.claimTokens], [
+      `${timer.dialogId}|${timer.key}`,
+      timer.dueAt,
+    ]);
+  }
+
+  async cancelTimer(dialogId: string, key: string): Promise<boolean> {
+    const k = this.keys;
+    const reply = await this.run('cancelTimer', [k.timers, k.timerIndex, k.claims, k.claimTokens], [
+      `${dialogId}|${key}`,
+    ]);
+    return num(reply) === 1;
+  }
+
+  async cancelDialogTimers(dialogId: string): Promise<number> {
+    const k = this.keys;
+    return num(await this.run('cancelDialogTimers', [k.timers, k.timerIndex, k.claims, k.claimTokens], [dialogId]));
+  }
+
+  async claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]> {
+    const k = this.keys;
+    const reply = list(
+      'claimDueTimers',
+      await this.run('claimDueTimers', [k.timers, k.claims, k.claimTokens], [now, now + leaseMs, max, randomUUID()]),
+    );
+    const claimed: ClaimedTimer[] = [];
+    for (let i = 0; i + 2 < reply.length; i += 3) {
+      claimed.push({ ...splitMember(str(reply[i])), dueAt: num(reply[i + 1]), claimToken: str(reply[i + 2]) });
+    }
+    return claimed;
+  }
+
+  async ackTimer(timer: ClaimedTimer): Promise<boolean> {
+    const k = this.keys;
+    const reply = await this.run('ackTimer', [k.claims, k.claimTokens, k.timerIndex], [
+      `${timer.dialogId}|${timer.key}`,
+      timer.claimToken,
+    ]);
+    return num(reply) === 1;
+  }
+
+  async listTimers(dialogId: string): Promise<TimerEntry[]> {
+    const k = this.keys;
+    const members = await this.redis.zrangebylex(k.timerIndex, ...lexPrefixRange(dialogId));
+    if (members.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const m of members) pipeline.zscore(k.timers, m).hget(k.claimTokens, m);
+    const results = (await pipeline.exec()) ?? [];
+    const timers: TimerEntry[] = [];
+    members.forEach((member, i) => {
+      const due = results[2 * i]?.[1];
+      const claim = results[2 * i + 1]?.[1];
+      const dueAt = due !== null && due !== undefined ? num(due) : claim ? num(fields(str(claim))[1]) : null;
+      if (dueAt !== null) timers.push({ ...splitMember(member), dueAt });
+    });
+    return timers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /**
+   * Rare admin path (start-up, or Redis lost its data). Not atomic against concurrent writers: the
+   * caller pauses dispatch (e.g. under a lock) while it runs. The epoch is deleted first and written
+   * last, so a rebuild that dies half-way leaves `epoch()` null and the next check rebuilds again.
+   */
+  async rebuild(snapshot: RoutingSnapshot): Promise<void> {
+    const k = this.keys;
+    const now = Date.now();
+    for (const op of snapshot.operators) {
+      assertId('operatorId', op.operatorId);
+      for (const g of op.groups) assertId('groupId', g.groupId, true);
+    }
+    for (const q of snapshot.queued) {
+      assertId('dialogId', q.dialogId);
+      assertPriority(q.priority);
+    }
+    await this.redis.del(k.epoch);
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', k.pattern, 'COUNT', 500);
+      cursor = next;
+      if (found.length > 0) await this.redis.del(...found);
+    } while (cursor !== '0');
+
+    const p = this.redis.pipeline();
+    for (const op of snapshot.operators) {
+      p.hset(k.opStatus, op.operatorId, op.status);
+      p.hset(k.opLimit, op.operatorId, op.limit);
+      p.hset(k.opGroups, op.operatorId, JSON.stringify(op.groups.map((g) => ({ groupId: g.groupId, tier: g.tier }))));
+      if (op.status === 'online') p.hset(k.opOnlineSince, op.operatorId, now);
+      for (const g of op.groups) p.zadd(k.groupOperators, 0, `${g.groupId}|${op.operatorId}`);
+    }
+    for (const [operatorId, at] of Object.entries(snapshot.lastAssignedAt ?? {})) {
+      if (snapshot.operators.some((o) => o.operatorId === operatorId)) p.hset(k.opLastAssigned, operatorId, at);
+    }
+    const assigned = new Set(snapshot.assigned.map((a) => a.dialogId));
+    const queued = snapshot.queued
+      .filter((q) => !assigned.has(q.dialogId))
+      .sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
+    let seq = 0;
+    const seen = new Set<string>();
+    for (const q of queued) {
+      if (seen.has(q.dialogId)) continue;
+      seen.add(q.dialogId);
+      seq += 1;
+      const score = queueScore(q.priority, seq);
+      p.zadd(k.queue(q.groupId), score, q.dialogId);
+      p.hset(k.queued, q.dialogId, `${q.groupId}|${score}|${q.enqueuedAt}`);
+      p.sadd(k.queuedGroups, q.groupId);
+    }
+    p.set(k.seq, seq);
+    for (const a of snapshot.assigned) {
+      p.hset(k.held, a.dialogId, `${a.operatorId}|${a.groupId}|${a.enqueuedAt}|0|0|0`);
+      p.zadd(k.operatorDialogs, 0, `${a.operatorId}|${a.dialogId}`);
+    }
+    for (const t of snapshot.timers) {
+      const member = `${t.dialogId}|${t.key}`;
+      p.zadd(k.timers, t.dueAt, member);
+      p.zadd(k.timerIndex, 0, member);
+    }
+    const results = (await p.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+    await this.redis.set(k.epoch, randomUUID());
+  }
+
+  async epoch(): Promise<string | null> {
+    return this.redis.get(this.keys.epoch);
+  }
+
+  private async run(name: CommandName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const fn = (this.redis as unknown as Record<string, CommandFn | undefined>)[registeredName(name)];
+    if (!fn) throw routingStoreError(ErrorCode.UnexpectedReply, `script ${name} is not registered`);
+    return fn.apply(this.redis, [...keys, ...args]);
+  }
+
+  private headResult(command: string, groupId: string, reply: unknown): AssignHeadResult {
+    const r = list(command, reply);
+    const code = num(r[0]);
+    if (code === 0) return { kind: 'empty' };
+    if (code === 1) {
+      return {
+        kind: 'assigned',
+        assignment: { dialogId: str(r[1]), operatorId: str(r[2]), groupId, enqueuedAt: num(r[3]) },
+      };
+    }
+    if (code === 2) {
+      return {
+        kind: 'no-capacity',
+        head: {
+          dialogId: str(r[1]),
+          groupId,
+          priority: priorityOfScore(num(r[2])),
+          enqueuedAt: num(r[3]),
+          position: 1,
+        },
+      };
+    }
+    throw unexpected(command, reply);
+  }
+
+  private async readOperators(ids: string[]): Promise<OperatorRouting[]> {
+    if (ids.length === 0) return [];
+    const k = this.keys;
+    const m = this.redis.multi();
+    m.hmget(k.opStatus, ...ids)
+      .hmget(k.opLimit, ...ids)
+      .hmget(k.opLastAssigned, ...ids)
+      .hmget(k.opOnlineSince, ...ids)
+      .hmget(k.opGroups, ...ids);
+    for (const id of ids) m.zlexcount(k.operatorDialogs, ...lexPrefixRange(id));
+    const results = (await m.exec()) ?? [];
+    const column = (i: number) => (results[i]?.[1] ?? []) as (string | null)[];
+    const [status, limit, last, since, groups] = [0, 1, 2, 3, 4].map(column) as [
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+      (string | null)[],
+    ];
+    const out: OperatorRouting[] = [];
+    ids.forEach((operatorId, i) => {
+      const s = status[i];
+      if (!s) return;
+      const lastAt = last[i];
+      const onlineAt = since[i];
+      out.push({
+        operatorId,
+        status: s as Presence,
+        limit: num(limit[i]),
+        load: num(results[5 + i]?.[1] ?? 0),
+        lastAssignedAt: lastAt ? num(lastAt) : null,
+        onlineSince: onlineAt ? num(onlineAt) : null,
+        groups: JSON.parse(groups[i] ?? '[]') as { groupId: string; tier: Tier }[],
+      });
+    });
+    return out;
+  }
+}
