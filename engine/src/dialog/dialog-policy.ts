@@ -26,3 +26,12 @@ export interface DialogPolicy {
   rerouteOnUnanswered(groupId: string): boolean;
   fallbackGroup(groupId: string): string | null;
 }
+
+/** A policy that never fires anything: the machine's structure without a config (diagrams, docs). */
+export const inertPolicy: DialogPolicy = {
+  groupOpen: () => true,
+  nextThreshold: () => null,
+  unansweredRepeat: () => false,
+  rerouteOnUnanswered: () => false,
+  fallbackGroup: () => null,
+};
