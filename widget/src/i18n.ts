@@ -1,0 +1,136 @@
+/** UI strings of the widget in English and Russian; a site's `texts` may override any of them. */
+const en = {
+  openChat: 'Open chat',
+  closeChat: 'Minimize chat',
+  chatTitle: 'Chat with us',
+  greetingClose: 'Dismiss',
+  menuPrompt: 'How can we help?',
+  menuBack: 'Back',
+  requestCallback: 'Request a call back',
+  inputPlaceholder: 'Type a message…',
+  send: 'Send',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Not sent',
+  retry: 'Retry',
+  you: 'You',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  queuePosition: 'You are number {n} in the queue',
+  queueEta: 'You are number {n} in the queue, about {m} min',
+  queueEtaLess: 'You are number {n} in the queue, less than {m} min',
+  waitingOperator: 'Looking for a free operator…',
+  operatorJoined: '{name} joined the chat',
+  operatorTyping: '{name} is typing…',
+  someoneTyping: 'Operator is typing…',
+  contactPrompt: 'Leave your phone or e-mail and we will get back to you.',
+  contactLabel: 'Phone or e-mail',
+  contactSubmit: 'Send contact',
+  contactThanks: 'Thank you! We will contact you at {value}.',
+  errorEmpty: 'Please enter a phone number or an e-mail.',
+  errorPhone: 'This does not look like a phone number. Use 8 to 15 digits, e.g. +1 555 123 4567.',
+  errorEmail: 'This does not look like an e-mail address, e.g. name@example.com.',
+  callbackTitle: 'We will call you back',
+  callbackPhone: 'Your phone',
+  callbackTime: 'Convenient time (optional)',
+  callbackSubmit: 'Call me back',
+  callbackThanks: 'Thank you! We will call you at {value}.',
+  endChat: 'End chat',
+  chatEnded: 'The chat has ended.',
+  rateChat: 'How did we do?',
+  rateStar: 'Rate {n} of 5',
+  ratingThanks: 'Thank you for your rating!',
+  newChat: 'Start a new chat',
+  messagesLabel: 'Messages',
+  errorGeneric: 'Something went wrong. Please try again.',
+  poweredBy: 'hotline',
+};
+
+export type Strings = typeof en;
+export type StringKey = keyof Strings;
+
+const ru: Strings = {
+  openChat: 'Открыть чат',
+  closeChat: 'Свернуть чат',
+  chatTitle: 'Напишите нам',
+  greetingClose: 'Скрыть',
+  menuPrompt: 'Чем мы можем помочь?',
+  menuBack: 'Назад',
+  requestCallback: 'Заказать обратный звонок',
+  inputPlaceholder: 'Введите сообщение…',
+  send: 'Отправить',
+  sending: 'Отправляется',
+  sent: 'Отправлено',
+  failed: 'Не отправлено',
+  retry: 'Повторить',
+  you: 'Вы',
+  connecting: 'Подключение…',
+  reconnecting: 'Переподключение…',
+  queuePosition: 'Ваш номер в очереди: {n}',
+  queueEta: 'Ваш номер в очереди: {n}, ожидание около {m} мин',
+  queueEtaLess: 'Ваш номер в очереди: {n}, ожидание меньше {m} мин',
+  waitingOperator: 'Ищем свободного оператора…',
+  operatorJoined: '{name} подключился к чату',
+  operatorTyping: '{name} печатает…',
+  someoneTyping: 'Оператор печатает…',
+  contactPrompt: 'Оставьте телефон или e-mail, и мы свяжемся с вами.',
+  contactLabel: 'Телефон или e-mail',
+  contactSubmit: 'Отправить контакт',
+  contactThanks: 'Спасибо! Мы свяжемся с вами: {value}.',
+  errorEmpty: 'Введите номер телефона или e-mail.',
+  errorPhone: 'Это не похоже на номер телефона. Нужно от 8 до 15 цифр, например +7 912 345-67-89.',
+  errorEmail: 'Это не похоже на адрес e-mail, например name@example.com.',
+  callbackTitle: 'Мы вам перезвоним',
+  callbackPhone: 'Ваш телефон',
+  callbackTime: 'Удобное время (необязательно)',
+  callbackSubmit: 'Перезвоните мне',
+  callbackThanks: 'Спасибо! Мы позвоним вам по номеру {value}.',
+  endChat: 'Завершить чат',
+  chatEnded: 'Чат завершён.',
+  rateChat: 'Оцените, как мы помогли',
+  rateStar: 'Оценка {n} из 5',
+  ratingThanks: 'Спасибо за оценку!',
+  newChat: 'Начать новый чат',
+  messagesLabel: 'Сообщения',
+  errorGeneric: 'Что-то пошло не так. Попробуйте ещё раз.',
+  poweredBy: 'hotline',
+};
+
+const catalogs: Record<string, Strings> = { en, ru };
+
+export const SUPPORTED_LOCALES = Object.keys(catalogs);
+
+/**
+ * Picks the UI language: the embedder's explicit choice, else the browser's language when the site
+ * offers it, else the site's default, else English. Only the primary subtag counts (`ru-RU` → `ru`).
+ */
+export function pickLocale(options: {
+  explicit?: string | undefined;
+  browser?: readonly string[] | undefined;
+  siteDefault?: string | undefined;
+  siteLocales?: readonly string[] | undefined;
+}): string {
+  const primary = (tag: string | undefined) => tag?.toLowerCase().split(/[-_]/)[0] ?? '';
+  const supported = (tag: string) => tag in catalogs;
+  const explicit = primary(options.explicit);
+  if (supported(explicit)) return explicit;
+  const offered = (options.siteLocales ?? []).map(primary);
+  for (const tag of options.browser ?? []) {
+    const lang = primary(tag);
+    if (supported(lang) && (offered.length === 0 || offered.includes(lang))) return lang;
+  }
+  const fallback = primary(options.siteDefault);
+  return supported(fallback) ? fallback : 'en';
+}
+
+export type Translate = (key: StringKey, vars?: Record<string, string | number>) => string;
+
+/** A translator for the locale; `overrides` (the site's texts) win over the built-in strings. */
+export function translator(locale: string, overrides: Record<string, unknown> = {}): Translate {
+  const catalog = catalogs[locale] ?? en;
+  return (key, vars) => {
+    const override = overrides[key];
+    const template = typeof override === 'string' ? override : catalog[key];
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (vars && name in vars ? String(vars[name]) : whole));
+  };
+}

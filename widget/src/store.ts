@@ -1,0 +1,146 @@
+/**
+ * The widget's whole state in one object, changed only through `update`, observed by the views.
+ * Message merging lives here so that server history, live pushes and the local outbox agree.
+ */
+import type { AuthorKind, ContactView, DialogState, MessageView, QueuePositionView, VisitorDialogView } from '@hotline/engine/protocol';
+import type { SiteWidgetConfig } from './site-config';
+
+export type View = 'menu' | 'chat' | 'callback' | 'callback-done';
+export type Delivery = 'sending' | 'sent' | 'failed';
+export type ConnectionStatus = 'idle' | 'connecting' | 'online' | 'reconnecting';
+
+export interface ChatMessage {
+  /** Stable key: the client id of the visitor's own messages, the server id of the rest. */
+  key: string;
+  id: string | null;
+  clientMessageId: string | null;
+  authorKind: AuthorKind;
+  authorName: string | null;
+  authorAvatarUrl: string | null;
+  autoKind: string | null;
+  body: string;
+  createdAt: string;
+  /** Server order; a message not stored yet sorts last. */
+  seq: number;
+  /** Only the visitor's own messages have a delivery state. */
+  delivery: Delivery | null;
+}
+
+export interface DialogInfo {
+  id: string;
+  state: DialogState;
+  operatorName: string | null;
+  operatorAvatarUrl: string | null;
+  contactRequested: boolean;
+  contact: ContactView | null;
+}
+
+export interface WidgetState {
+  open: boolean;
+  greetingVisible: boolean;
+  view: View;
+  config: SiteWidgetConfig;
+  locale: string;
+  connection: ConnectionStatus;
+  dialog: DialogInfo | null;
+  messages: ChatMessage[];
+  queue: QueuePositionView | null;
+  operatorTyping: boolean;
+  /** Indices of the bot buttons pressed so far. */
+  botPath: number[];
+  /** A dialog:start is on its way. */
+  starting: boolean;
+  unread: number;
+  rated: boolean;
+  callbackPhone: string | null;
+}
+
+export type Listener = (state: WidgetState, previous: WidgetState) => void;
+
+export class Store {
+  private listeners = new Set<Listener>();
+
+  constructor(private state: WidgetState) {}
+
+  get(): WidgetState {
+    return this.state;
+  }
+
+  update(patch: Partial<WidgetState> | ((state: WidgetState) => Partial<WidgetState>)): void {
+    const previous = this.state;
+    const changes = typeof patch === 'function' ? patch(previous) : patch;
+    this.state = { ...previous, ...changes };
+    for (const listener of this.listeners) listener(this.state, previous);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export const OPEN_DIALOG_STATES: readonly DialogState[] = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact'];
+
+export function isDialogOpen(dialog: DialogInfo | null): boolean {
+  return dialog !== null && OPEN_DIALOG_STATES.includes(dialog.state);
+}
+
+export function fromServer(message: MessageView): ChatMessage {
+  return {
+    key: message.authorKind === 'visitor' && message.clientMessageId ? message.clientMessageId : message.id,
+    id: message.id,
+    clientMessageId: message.clientMessageId,
+    authorKind: message.authorKind,
+    authorName: message.authorName,
+    authorAvatarUrl: message.authorAvatarUrl,
+    autoKind: message.autoKind,
+    body: message.body,
+    createdAt: message.createdAt,
+    seq: message.seq,
+    delivery: message.authorKind === 'visitor' ? 'sent' : null,
+  };
+}
+
+export function pendingMessage(clientMessageId: string, body: string, createdAt: string, delivery: Delivery = 'sending'): ChatMessage {
+  return {
+    key: clientMessageId,
+    id: null,
+    clientMessageId,
+    authorKind: 'visitor',
+    authorName: null,
+    authorAvatarUrl: null,
+    autoKind: null,
+    body,
+    createdAt,
+    seq: Number.POSITIVE_INFINITY,
+    delivery,
+  };
+}
+
+/**
+ * Inserts or replaces a message by key (a server copy replaces the pending one with the same client
+ * id and never goes back to "sending"), keeping server order and pending messages last.
+ */
+export function upsertMessage(list: readonly ChatMessage[], incoming: ChatMessage): ChatMessage[] {
+  const index = list.findIndex((m) => m.key === incoming.key || (incoming.id !== null && m.id === incoming.id));
+  const next = [...list];
+  if (index >= 0) {
+    const current = next[index]!;
+    if (current.id !== null && incoming.id === null) return next;
+    next[index] = incoming;
+  } else {
+    next.push(incoming);
+  }
+  return next.sort((a, b) => a.seq - b.seq || a.createdAt.localeCompare(b.createdAt));
+}
+
+export function dialogInfo(view: VisitorDialogView): DialogInfo {
+  return {
+    id: view.id,
+    state: view.state,
+    operatorName: view.operatorName,
+    operatorAvatarUrl: view.operatorAvatarUrl,
+    contactRequested: view.contactRequested,
+    contact: view.contact,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Mounts the widget into its shadow root: launcher, greeting bubble and the chat panel (a dialog with
+ * header, connection banner, menu / chat / call-back views, typing line and composer). Each part
+ * re-renders from the store when its slice of state changes.
+ */
+import { isDialogOpen, type WidgetState } from '../store';
+import { styles } from '../styles';
+import { callbackForm } from './callback-form';
+import { composer } from './composer';
+import type { Ctx } from './context';
+import { h, ICONS, icon } from './dom';
+import { menuView } from './menu';
+import { messageList } from './message-list';
+
+export interface Mounted {
+  destroy(): void;
+  focusLauncher(): void;
+  focusPanel(): void;
+}
+
+export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
+  const { t, store } = ctx;
+  const style = h('style', {}, styles);
+
+  const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+  const launcher = h('button', { type: 'button', class: 'launcher', 'aria-controls': 'hl-panel', 'aria-expanded': 'false' });
+  launcher.addEventListener('click', () => (store.get().open ? ctx.close() : ctx.open()));
+
+  const greetingText = h('button', { type: 'button', class: 'greeting-text', onclick: () => ctx.open() });
+  const greeting = h(
+    'div',
+    { class: 'greeting', role: 'status', hidden: true },
+    greetingText,
+    h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('greetingClose'), onclick: () => store.update({ greetingVisible: false }) }, icon(ICONS.close, 16)),
+  );
+
+  const logo = h('img', { class: 'logo', alt: '', hidden: true });
+  const title = h('h2', { class: 'title', id: 'hl-title' });
+  const subtitle = h('p', { class: 'subtitle', 'aria-live': 'polite' });
+  const endButton = h('button', { type: 'button', class: 'end-btn', hidden: true, onclick: () => void ctx.connection.close() }, t('endChat'));
+  const closeButton = h('button', { type: 'button', class: 'icon-btn close', 'aria-label': t('closeChat'), onclick: () => ctx.close() }, icon(ICONS.close, 22));
+  const header = h('header', { class: 'header' }, logo, h('div', { class: 'titles' }, title, subtitle), endButton, closeButton);
+  const banner = h('div', { class: 'banner', role: 'status', hidden: true });
+
+  const menu = menuView(ctx);
+  const log = messageList(ctx);
+  const callback = callbackForm(ctx);
+  const body = h('div', { class: 'body' }, menu.el, log.el, callback.el);
+  const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
+  const input = composer(ctx);
+  const panel = h(
+    'section',
+    { class: 'panel', id: 'hl-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'hl-title', hidden: true },
+    header,
+    banner,
+    body,
+    typing,
+    input.el,
+  );
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      ctx.close();
+      launcher.focus();
+    }
+  });
+
+  const root = h('div', { class: 'root' }, greeting, panel, launcher);
+  shadow.append(style, root);
+
+  const render = (state: WidgetState, previous: WidgetState | null) => {
+    const changed = <K extends keyof WidgetState>(...keys: K[]) => !previous || keys.some((k) => state[k] !== previous[k]);
+    if (changed('config')) {
+      const { look } = state.config;
+      root.className = `root ${look.position}`;
+      root.style.setProperty('--hl-primary', look.primaryColor);
+      root.style.setProperty('--hl-on-primary', look.textColor);
+      title.textContent = look.title || t('chatTitle');
+      logo.hidden = !look.logoUrl;
+      if (look.logoUrl) logo.src = look.logoUrl;
+      greetingText.textContent = look.greeting ?? '';
+    }
+    if (changed('open', 'unread')) {
+      panel.hidden = !state.open;
+      launcher.setAttribute('aria-expanded', String(state.open));
+      launcher.setAttribute('aria-label', state.open ? t('closeChat') : t('openChat'));
+      launcher.replaceChildren(icon(state.open ? ICONS.close : ICONS.chat, 28), badge);
+      badge.hidden = state.open || state.unread === 0;
+      badge.textContent = String(state.unread);
+    }
+    if (changed('greetingVisible', 'open', 'config')) greeting.hidden = !state.greetingVisible || state.open || !state.config.look.greeting;
+    if (changed('config', 'botPath', 'view')) menu.update();
+    if (changed('view')) {
+      menu.el.hidden = state.view !== 'menu';
+      log.el.hidden = state.view !== 'chat';
+      callback.el.hidden = state.view !== 'callback' && state.view !== 'callback-done';
+    }
+    if (changed('view', 'callbackPhone')) callback.update();
+    if (changed('messages', 'dialog', 'queue', 'starting', 'rated', 'locale')) log.update();
+    if (changed('dialog', 'view', 'connection', 'starting')) {
+      const chat = state.view === 'chat';
+      const open = isDialogOpen(state.dialog) || state.starting;
+      endButton.hidden = !chat || !isDialogOpen(state.dialog);
+      input.el.hidden = !chat || !(open || state.dialog === null);
+      subtitle.textContent = state.dialog?.operatorName && open ? state.dialog.operatorName : '';
+      subtitle.hidden = !subtitle.textContent;
+      const status = state.connection === 'reconnecting' ? t('reconnecting') : state.connection === 'connecting' && chat ? t('connecting') : '';
+      banner.textContent = status;
+      banner.hidden = !status;
+    }
+    if (changed('operatorTyping', 'dialog')) {
+      const name = state.dialog?.operatorName;
+      typing.textContent = state.operatorTyping ? (name ? t('operatorTyping', { name }) : t('someoneTyping')) : '';
+    }
+  };
+  render(store.get(), null);
+  const unsubscribe = store.subscribe((state, previous) => render(state, previous));
+
+  return {
+    destroy() {
+      unsubscribe();
+      root.remove();
+      style.remove();
+    },
+    focusLauncher: () => launcher.focus(),
+    focusPanel() {
+      const { view } = store.get();
+      const target =
+        view === 'chat' && !input.el.hidden
+          ? input.el.querySelector('textarea')
+          : (body.querySelector<HTMLElement>('.menu .choice, .callback-form input, .ended-card button') ?? closeButton);
+      target?.focus();
+    },
+  };
+}
