@@ -1,0 +1,641 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { OperatorUpsert, Presence, RoutingStore } from '../../src/routing-store/routing-store';
+import { ErrorCode, RoutingStoreError } from '../../src/routing-store/routing-store-error';
+
+export interface StoreUnderTest {
+  store: RoutingStore;
+  /** Other handles on the SAME state (for Redis: other connections), for race tests. Defaults to [store]. */
+  peers?: RoutingStore[];
+  cleanup: () => Promise<void>;
+}
+
+const T0 = 1_700_000_000_000;
+
+function operator(operatorId: string, groups: string[], limit = 2, status: Presence = 'online'): OperatorUpsert {
+  return { operatorId, status, limit, groups: groups.map((groupId) => ({ groupId, tier: 'primary' as const })) };
+}
+
+async function expectRoutingError(work: Promise<unknown>, code: ErrorCode): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    expect(error).to.be.instanceOf(RoutingStoreError);
+    expect((error as RoutingStoreError).code).to.equal(code);
+    return;
+  }
+  expect.fail(`expected RoutingStoreError ${ErrorCode[code]}`);
+}
+
+/**
+ * Checks the store-wide invariants: each dialog queued xor held (none lost), held by one operator,
+ * loads equal held counts, positions 1..n, and (when `limitsFixed`) no operator over his limit.
+ */
+export async function checkInvariants(
+  store: RoutingStore,
+  dialogIds: string[],
+  options: { limitsFixed: boolean; groups: string[] },
+): Promise<void> {
+  const operators = await store.listOperators();
+  const heldBy = new Map<string, string>();
+  for (const op of operators) {
+    const dialogs = await store.operatorDialogs(op.operatorId);
+    expect(op.load, `load of ${op.operatorId}`).to.equal(dialogs.length);
+    if (options.limitsFixed) expect(op.load, `${op.operatorId} over limit`).to.be.at.most(op.limit);
+    for (const d of dialogs) {
+      expect(heldBy.has(d), `${d} held twice`).to.equal(false);
+      heldBy.set(d, op.operatorId);
+    }
+  }
+  const queued = new Set<string>();
+  for (const g of options.groups) {
+    const q = await store.queue(g);
+    expect(q.map((e) => e.position)).to.deep.equal(q.map((_, i) => i + 1));
+    for (const e of q) {
+      expect(queued.has(e.dialogId), `${e.dialogId} queued twice`).to.equal(false);
+      queued.add(e.dialogId);
+    }
+  }
+  for (const d of dialogIds) {
+    const isQueued = queued.has(d);
+    const holder = await store.holder(d);
+    expect(isQueued || holder !== null, `${d} lost`).to.equal(true);
+    expect(isQueued && holder !== null, `${d} both queued and held`).to.equal(false);
+    if (holder) expect(heldBy.get(d)).to.equal(holder.operatorId);
+  }
+}
+
+/**
+ * The one behavioural contract of `RoutingStore`: every implementation must pass it unchanged.
+ * `makeStore` gives a fresh, empty state per test.
+ */
+export function runRoutingStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`RoutingStore contract: ${name}`, () => {
+    let store: RoutingStore;
+    let peers: RoutingStore[];
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      const made = await makeStore();
+      store = made.store;
+      peers = made.peers ?? [made.store];
+      cleanup = made.cleanup;
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('queues', () => {
+      it('when dialogs of several priorities are enqueued, then higher priority is served first, then FIFO', async () => {
+        await store.enqueue({ dialogId: 'low-1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'high-1', groupId: 'g', priority: 7 }, T0 + 1);
+        await store.enqueue({ dialogId: 'low-2', groupId: 'g', priority: 1 }, T0 + 2);
+        await store.enqueue({ dialogId: 'high-2', groupId: 'g', priority: 7 }, T0 + 3);
+        await store.enqueue({ dialogId: 'top', groupId: 'g', priority: 9 }, T0 + 4);
+        await store.enqueue({ dialogId: 'zero', groupId: 'g', priority: 0 }, T0 + 5);
+        const q = await store.queue('g');
+        expect(q.map((e) => e.dialogId)).to.deep.equal(['top', 'high-1', 'high-2', 'low-1', 'low-2', 'zero']);
+        expect(q.map((e) => e.priority)).to.deep.equal([9, 7, 7, 1, 1, 0]);
+        expect(q[1]).to.deep.include({ groupId: 'g', enqueuedAt: T0 + 1, position: 2 });
+      });
+
+      it('when a dialog is enqueued again (other priority or group), then it keeps its first place', async () => {
+        await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'b', groupId: 'g', priority: 1 }, T0 + 1);
+        const again = await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 9 }, T0 + 5);
+        expect(again).to.deep.equal({ dialogId: 'a', groupId: 'g', priority: 1, enqueuedAt: T0, position: 1 });
+        const elsewhere = await store.enqueue({ dialogId: 'b', groupId: 'other', priority: 1 }, T0 + 6);
+        expect(elsewhere).to.deep.include({ groupId: 'g', position: 2, enqueuedAt: T0 + 1 });
+        expect(await store.queue('other')).to.deep.equal([]);
+        expect(await store.queuedGroups()).to.deep.equal(['g']);
+      });
+
+      it('when n dialogs are queued, then positions are 1..n and position() agrees with queue()', async () => {
+        for (let i = 0; i < 12; i += 1) {
+          const placed = await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: i % 3 }, T0 + i);
+          expect(placed.position).to.be.within(1, i + 1);
+        }
+        const q = await store.queue('g');
+        expect(q.map((e) => e.position)).to.deep.equal([...Array(12).keys()].map((i) => i + 1));
+        for (const e of q) expect(await store.position(e.dialogId)).to.deep.equal(e);
+        expect(await store.position('nope')).to.equal(null);
+      });
+
+      it('when a dialog is dequeued, then the ones behind move up and an empty group is no longer listed', async () => {
+        await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'b', groupId: 'g', priority: 1 }, T0 + 1);
+        await store.enqueue({ dialogId: 'c', groupId: 'h', priority: 1 }, T0 + 2);
+        expect(await store.queuedGroups()).to.deep.equal(['g', 'h']);
+        expect(await store.dequeue('a')).to.equal(true);
+        expect(await store.dequeue('a')).to.equal(false);
+        expect((await store.position('b'))?.position).to.equal(1);
+        expect(await store.dequeue('c')).to.equal(true);
+        expect(await store.queuedGroups()).to.deep.equal(['g']);
+      });
+
+      it('when an invalid priority or id is given, then InvalidArgument is thrown', async () => {
+        await expectRoutingError(store.enqueue({ dialogId: 'a', groupId: 'g', priority: 10 }, T0), ErrorCode.InvalidArgument);
+        await expectRoutingError(store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1.5 }, T0), ErrorCode.InvalidArgument);
+        await expectRoutingError(store.enqueue({ dialogId: 'a|b', groupId: 'g', priority: 1 }, T0), ErrorCode.InvalidArgument);
+        expect(await store.queuedGroups()).to.deep.equal([]);
+      });
+    });
+
+    describe('operators', () => {
+      it('when an operator is upserted and changes presence, then onlineSince follows and load is kept', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 1 }, T0);
+        await store.assignHead('g', ['op'], T0 + 5);
+        await store.upsertOperator(operator('op', ['g', 'h'], 1), T0 + 10);
+        expect(await store.getOperator('op')).to.deep.equal({
+          operatorId: 'op',
+          status: 'online',
+          limit: 1,
+          load: 1,
+          lastAssignedAt: T0 + 5,
+          onlineSince: T0,
+          groups: [
+            { groupId: 'g', tier: 'primary' },
+            { groupId: 'h', tier: 'primary' },
+          ],
+        });
+        await store.setPresence('op', 'away', T0 + 20);
+        expect(await store.getOperator('op')).to.deep.include({ status: 'away', onlineSince: null, load: 1 });
+        await store.setPresence('op', 'online', T0 + 30);
+        expect((await store.getOperator('op'))?.onlineSince).to.equal(T0 + 30);
+        expect(await store.getOperator('ghost')).to.equal(null);
+        await expectRoutingError(store.setPresence('ghost', 'online', T0), ErrorCode.OperatorNotFound);
+      });
+
+      it('when operators are listed by group, then only members show, and leaving a group removes him', async () => {
+        await store.upsertOperator(operator('a', ['g']), T0);
+        await store.upsertOperator(operator('b', ['g', 'h'], 2, 'offline'), T0);
+        await store.upsertOperator(operator('c', ['h']), T0);
+        expect((await store.listOperators('g')).map((o) => o.operatorId)).to.deep.equal(['a', 'b']);
+        expect((await store.listOperators()).map((o) => o.operatorId)).to.deep.equal(['a', 'b', 'c']);
+        await store.upsertOperator(operator('b', ['h'], 2, 'offline'), T0);
+        expect((await store.listOperators('g')).map((o) => o.operatorId)).to.deep.equal(['a']);
+        expect((await store.listOperators('h')).map((o) => o.operatorId)).to.deep.equal(['b', 'c']);
+      });
+    });
+
+    describe('assignHead', () => {
+      it('when operators are ranked, then the first eligible takes the head (offline, away, full, outsiders, unknown skipped)', async () => {
+        await store.upsertOperator(operator('offline', ['g'], 5, 'offline'), T0);
+        await store.upsertOperator(operator('away', ['g'], 5, 'away'), T0);
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.upsertOperator(operator('outsider', ['h'], 5), T0);
+        await store.upsertOperator(operator('ok', ['g'], 5), T0);
+        await store.upsertOperator(operator('later', ['g'], 5), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        const ranked = ['ghost', 'offline', 'away', 'full', 'outsider', 'ok', 'later'];
+        const result = await store.assignHead('g', ranked, T0 + 100);
+        expect(result).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'd1', operatorId: 'ok', groupId: 'g', enqueuedAt: T0 },
+        });
+        expect(await store.holder('d1')).to.deep.equal({
+          dialogId: 'd1',
+          operatorId: 'ok',
+          groupId: 'g',
+          enqueuedAt: T0,
+          offered: false,
+        });
+        expect(await store.position('d1')).to.equal(null);
+        expect((await store.position('d2'))?.position).to.equal(1);
+        expect(await store.getOperator('ok')).to.deep.include({ load: 1, lastAssignedAt: T0 + 100 });
+        expect(await store.operatorDialogs('ok')).to.deep.equal(['d1']);
+      });
+
+      it('when no ranked operator can take it, then no-capacity returns the head and leaves it queued', async () => {
+        expect(await store.assignHead('g', ['x'], T0)).to.deep.equal({ kind: 'empty' });
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 4 }, T0);
+        const result = await store.assignHead('g', ['full'], T0 + 1);
+        expect(result).to.deep.equal({
+          kind: 'no-capacity',
+          head: { dialogId: 'd', groupId: 'g', priority: 4, enqueuedAt: T0, position: 1 },
+        });
+        expect(await store.assignHead('g', [], T0 + 1)).to.deep.include({ kind: 'no-capacity' });
+        expect((await store.position('d'))?.position).to.equal(1);
+      });
+
+      it('when an operator comes online to a backlog, then he receives at most his limit', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3, 'offline'), T0);
+        for (let i = 0; i < 10; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        await store.setPresence('op', 'online', T0 + 50);
+        const results = await Promise.all([...Array(10).keys()].map(() => store.assignHead('g', ['op'], T0 + 60)));
+        expect(results.filter((r) => r.kind === 'assigned')).to.have.length(3);
+        expect(await store.operatorDialogs('op')).to.deep.equal(['d0', 'd1', 'd2']);
+        expect((await store.queue('g')).map((q) => q.dialogId)[0]).to.equal('d3');
+      });
+
+      it('when a limit is lowered, then existing dialogs stay but new ones are blocked', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3), T0);
+        for (let i = 0; i < 4; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        for (let i = 0; i < 3; i += 1) await store.assignHead('g', ['op'], T0 + 10);
+        await store.upsertOperator(operator('op', ['g'], 1), T0 + 20);
+        expect(await store.getOperator('op')).to.deep.include({ limit: 1, load: 3 });
+        expect((await store.assignHead('g', ['op'], T0 + 30)).kind).to.equal('no-capacity');
+        expect(await store.release('d0', 'op')).to.equal(true);
+        expect(await store.release('d1', 'op')).to.equal(true);
+        expect((await store.assignHead('g', ['op'], T0 + 40)).kind).to.equal('no-capacity');
+        expect(await store.release('d2', 'op')).to.equal(true);
+        expect((await store.assignHead('g', ['op'], T0 + 50)).kind).to.equal('assigned');
+      });
+
+      it('when a dialog is released, then capacity is freed; release by another operator is refused', async () => {
+        await store.upsertOperator(operator('op', ['g'], 1), T0);
+        await store.upsertOperator(operator('other', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        await store.assignHead('g', ['op'], T0 + 2);
+        expect((await store.assignHead('g', ['op'], T0 + 3)).kind).to.equal('no-capacity');
+        expect(await store.release('d1', 'other')).to.equal(false);
+        expect(await store.release('d1', 'op')).to.equal(true);
+        expect(await store.release('d1', 'op')).to.equal(false);
+        expect(await store.holder('d1')).to.equal(null);
+        expect((await store.getOperator('op'))?.load).to.equal(0);
+        expect(await store.assignHead('g', ['op'], T0 + 4)).to.deep.include({ kind: 'assigned' });
+      });
+    });
+
+    describe('assignDialog', () => {
+      it('when the dialog is already held, then a direct assignment is rejected (never held twice)', async () => {
+        await store.upsertOperator(operator('a', ['g']), T0);
+        await store.upsertOperator(operator('b', ['g']), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 1 }, T0);
+        await store.assignHead('g', ['a'], T0);
+        expect(await store.assignDialog({ dialogId: 'd', groupId: 'g' }, 'b', T0)).to.deep.equal({
+          kind: 'rejected',
+          reason: 'already-held',
+        });
+        expect(await store.assignDialog({ dialogId: 'd', groupId: 'g' }, 'a', T0)).to.deep.include({ kind: 'rejected' });
+        expect((await store.getOperator('b'))?.load).to.equal(0);
+      });
+
+      it('when the operator is offline, full or outside the group, then it is rejected with that reason', async () => {
+        await store.upsertOperator(operator('off', ['g'], 2, 'offline'), T0);
+        await store.upsertOperator(operator('away', ['g'], 2, 'away'), T0);
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.upsertOperator(operator('outsider', ['h']), T0);
+        const d = { dialogId: 'd', groupId: 'g' };
+        const reason = async (op: string) => {
+          const r = await store.assignDialog(d, op, T0);
+          return r.kind === 'rejected' ? r.reason : r.kind;
+        };
+        expect(await reason('off')).to.equal('operator-offline');
+        expect(await reason('away')).to.equal('operator-offline');
+        expect(await reason('ghost')).to.equal('operator-offline');
+        expect(await reason('full')).to.equal('operator-at-limit');
+        expect(await reason('outsider')).to.equal('not-in-group');
+        expect(await store.holder('d')).to.equal(null);
+      });
+
+      it('when ignoreGroup is set, then an operator of another group gets a queued dialog, which leaves its queue', async () => {
+        await store.upsertOperator(operator('lead', ['h'], 1), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 2 }, T0);
+        await store.enqueue({ dialogId: 'e', groupId: 'g', priority: 2 }, T0 + 1);
+        const result = await store.assignDialog({ dialogId: 'd', groupId: 'h' }, 'lead', T0 + 9, { ignoreGroup: true });
+        expect(result).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'd', operatorId: 'lead', groupId: 'h', enqueuedAt: T0 },
+        });
+        expect(await store.position('d')).to.equal(null);
+        expect((await store.position('e'))?.position).to.equal(1);
+        expect((await store.getOperator('lead'))?.lastAssignedAt).to.equal(T0 + 9);
+      });
+
+      it('when a dialog that is not queued is assigned, then the given enqueuedAt (or now) is recorded', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3), T0);
+        const withTime = await store.assignDialog({ dialogId: 'x', groupId: 'g', enqueuedAt: T0 - 500 }, 'op', T0);
+        expect(withTime).to.deep.include({ kind: 'assigned' });
+        expect((await store.holder('x'))?.enqueuedAt).to.equal(T0 - 500);
+        await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'op', T0 + 7);
+        expect((await store.holder('y'))?.enqueuedAt).to.equal(T0 + 7);
+        const enqueued = await store.enqueue({ dialogId: 'y', groupId: 'g', priority: 1 }, T0 + 8);
+        expect(enqueued.position).to.equal(0);
+        expect(await store.queue('g')).to.deep.equal([]);
+      });
+    });
+
+    describe('offers', () => {
+      it('when a dialog is offered, then it counts against capacity until accepted or declined', async () => {
+        await store.upsertOperator(operator('op', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        const offered = await store.offerHead('g', ['op'], T0 + 10, 30_000);
+        expect(offered).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'd1', operatorId: 'op', groupId: 'g', enqueuedAt: T0 },
+        });
+        expect(await store.holder('d1')).to.deep.include({ operatorId: 'op', offered: true });
+        expect((await store.getOperator('op'))?.load).to.equal(1);
+        expect((await store.offerHead('g', ['op'], T0 + 11, 30_000)).kind).to.equal('no-capacity');
+        expect((await store.assignHead('g', ['op'], T0 + 11)).kind).to.equal('no-capacity');
+        expect(await store.assignDialog({ dialogId: 'd2', groupId: 'g' }, 'op', T0 + 11)).to.deep.equal({
+          kind: 'rejected',
+          reason: 'operator-at-limit',
+        });
+      });
+
+      it('when an offer is accepted in time, then it becomes an assignment; others or late accepts get null', async () => {
+        await store.upsertOperator(operator('op', ['g'], 2), T0);
+        await store.upsertOperator(operator('other', ['g'], 2), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        await store.offerHead('g', ['op'], T0 + 10, 1000);
+        await store.offerHead('g', ['op'], T0 + 10, 1000);
+        expect(await store.acceptOffer('d1', 'other', T0 + 20)).to.equal(null);
+        expect(await store.acceptOffer('d1', 'op', T0 + 20)).to.deep.equal({
+          dialogId: 'd1',
+          operatorId: 'op',
+          groupId: 'g',
+          enqueuedAt: T0,
+        });
+        expect(await store.holder('d1')).to.deep.include({ offered: false });
+        expect(await store.acceptOffer('d1', 'op', T0 + 21)).to.equal(null);
+        expect((await store.getOperator('op'))?.lastAssignedAt).to.equal(T0 + 20);
+        expect(await store.acceptOffer('d2', 'op', T0 + 1010)).to.equal(null);
+        expect(await store.holder('d2')).to.deep.include({ offered: true });
+      });
+
+      it('when an offer is declined, then the dialog keeps its queue place and offerHead skips that operator', async () => {
+        await store.upsertOperator(operator('a', ['g'], 2), T0);
+        await store.upsertOperator(operator('b', ['g'], 2), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        await store.offerHead('g', ['a', 'b'], T0 + 10, 1000);
+        await store.enqueue({ dialogId: 'd3', groupId: 'g', priority: 1 }, T0 + 11);
+        expect(await store.declineOffer('d1', 'b')).to.equal(false);
+        expect(await store.declineOffer('d1', 'a')).to.equal(true);
+        expect(await store.declineOffer('d1', 'a')).to.equal(false);
+        expect(await store.position('d1')).to.deep.equal({
+          dialogId: 'd1',
+          groupId: 'g',
+          priority: 1,
+          enqueuedAt: T0,
+          position: 1,
+        });
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+        const again = await store.offerHead('g', ['a', 'b'], T0 + 20, 1000);
+        expect(again).to.deep.include({ kind: 'assigned' });
+        expect(again.kind === 'assigned' && again.assignment).to.deep.include({ dialogId: 'd1', operatorId: 'b' });
+        expect(await store.declineOffer('d1', 'b')).to.equal(true);
+        expect((await store.offerHead('g', ['a', 'b'], T0 + 30, 1000)).kind).to.equal('no-capacity');
+        // A new attempt (the dialog leaves the queue and comes back) forgets the declines.
+        expect(await store.dequeue('d1')).to.equal(true);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 9 }, T0 + 40);
+        const fresh = await store.offerHead('g', ['a'], T0 + 41, 1000);
+        expect(fresh.kind === 'assigned' && fresh.assignment.operatorId).to.equal('a');
+      });
+
+      it('when offers expire, then expiredOffers lists them and declining puts them back', async () => {
+        await store.upsertOperator(operator('a', ['g'], 3), T0);
+        for (let i = 0; i < 3; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        await store.offerHead('g', ['a'], T0 + 10, 100);
+        await store.offerHead('g', ['a'], T0 + 20, 100);
+        await store.offerHead('g', ['a'], T0 + 30, 100);
+        await store.acceptOffer('d2', 'a', T0 + 40);
+        expect(await store.expiredOffers(T0 + 109)).to.deep.equal([]);
+        const expired = await store.expiredOffers(T0 + 1000);
+        expect(expired).to.deep.equal([
+          { dialogId: 'd0', operatorId: 'a', groupId: 'g', enqueuedAt: T0, expiresAt: T0 + 110 },
+          { dialogId: 'd1', operatorId: 'a', groupId: 'g', enqueuedAt: T0 + 1, expiresAt: T0 + 120 },
+        ]);
+        for (const o of expired) expect(await store.declineOffer(o.dialogId, o.operatorId)).to.equal(true);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d0', 'd1']);
+        expect(await store.expiredOffers(T0 + 1000)).to.deep.equal([]);
+      });
+
+      it('when an offered dialog is released, then the offer is withdrawn and the slot freed', async () => {
+        await store.upsertOperator(operator('a', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 1 }, T0);
+        await store.offerHead('g', ['a'], T0, 100);
+        expect(await store.release('d', 'a')).to.equal(true);
+        expect(await store.expiredOffers(T0 + 1000)).to.deep.equal([]);
+        expect(await store.acceptOffer('d', 'a', T0 + 1)).to.equal(null);
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+      });
+    });
+
+    describe('timers', () => {
+      it('when timers are scheduled, moved and cancelled, then listTimers reflects it', async () => {
+        await store.scheduleTimer({ dialogId: 'd', key: 'offline-reply', dueAt: T0 + 10 });
+        await store.scheduleTimer({ dialogId: 'd', key: 'unanswered:1', dueAt: T0 + 20 });
+        await store.scheduleTimer({ dialogId: 'd2', key: 'x', dueAt: T0 + 5 });
+        await store.scheduleTimer({ dialogId: 'd', key: 'offline-reply', dueAt: T0 + 30 });
+        expect(await store.listTimers('d')).to.deep.equal([
+          { dialogId: 'd', key: 'offline-reply', dueAt: T0 + 30 },
+          { dialogId: 'd', key: 'unanswered:1', dueAt: T0 + 20 },
+        ]);
+        expect(await store.cancelTimer('d', 'unanswered:1')).to.equal(true);
+        expect(await store.cancelTimer('d', 'unanswered:1')).to.equal(false);
+        await store.scheduleTimer({ dialogId: 'd', key: 'k|with|bars', dueAt: T0 + 1 });
+        expect(await store.cancelDialogTimers('d')).to.equal(2);
+        expect(await store.listTimers('d')).to.deep.equal([]);
+        expect(await store.listTimers('d2')).to.have.length(1);
+      });
+
+      it('when timers are due, then each is handed to exactly one claimer and not-yet-due ones wait', async () => {
+        for (let i = 0; i < 20; i += 1) await store.scheduleTimer({ dialogId: `d${i}`, key: 'k', dueAt: T0 + i });
+        const claims = await Promise.all(
+          [...Array(6).keys()].map((i) => peers[i % peers.length]!.claimDueTimers(T0 + 14, 10_000, 4)),
+        );
+        const all = claims.flat();
+        expect(all).to.have.length(15);
+        expect(new Set(all.map((c) => c.dialogId)).size).to.equal(15);
+        expect(all.every((c) => c.dueAt <= T0 + 14)).to.equal(true);
+        expect(await store.claimDueTimers(T0 + 14, 10_000, 100)).to.deep.equal([]);
+        for (const c of all) expect(await store.ackTimer(c)).to.equal(true);
+        expect(await store.listTimers('d3')).to.deep.equal([]);
+        expect(await store.listTimers('d19')).to.have.length(1);
+      });
+
+      it('when a lease expires, then the timer is handed out again and the stale token cannot ack', async () => {
+        await store.scheduleTimer({ dialogId: 'd', key: 'k', dueAt: T0 });
+        const [first] = await store.claimDueTimers(T0, 1000, 10);
+        expect(first).to.deep.include({ dialogId: 'd', key: 'k', dueAt: T0 });
+        expect(await store.claimDueTimers(T0 + 999, 1000, 10)).to.deep.equal([]);
+        expect(await store.listTimers('d')).to.deep.equal([{ dialogId: 'd', key: 'k', dueAt: T0 }]);
+        const [second] = await store.claimDueTimers(T0 + 1000, 1000, 10);
+        expect(second).to.deep.include({ dialogId: 'd', key: 'k', dueAt: T0 });
+        expect(second!.claimToken).to.not.equal(first!.claimToken);
+        expect(await store.ackTimer(first!)).to.equal(false);
+        expect(await store.ackTimer(second!)).to.equal(true);
+        expect(await store.ackTimer(second!)).to.equal(false);
+        expect(await store.listTimers('d')).to.deep.equal([]);
+      });
+
+      it('when a claimed timer is rescheduled, then the new schedule wins and the old ack fails', async () => {
+        await store.scheduleTimer({ dialogId: 'd', key: 'k', dueAt: T0 });
+        const [claim] = await store.claimDueTimers(T0, 1000, 10);
+        await store.scheduleTimer({ dialogId: 'd', key: 'k', dueAt: T0 + 5000 });
+        expect(await store.ackTimer(claim!)).to.equal(false);
+        expect(await store.listTimers('d')).to.deep.equal([{ dialogId: 'd', key: 'k', dueAt: T0 + 5000 }]);
+        expect(await store.claimDueTimers(T0 + 2000, 1000, 10)).to.deep.equal([]);
+        const [next] = await store.claimDueTimers(T0 + 5000, 1000, 10);
+        expect(next).to.deep.include({ dueAt: T0 + 5000 });
+        expect(await store.ackTimer(next!)).to.equal(true);
+      });
+
+      it('when a claimed timer is cancelled, then its ack fails and it never comes back', async () => {
+        await store.scheduleTimer({ dialogId: 'd', key: 'k', dueAt: T0 });
+        const [claim] = await store.claimDueTimers(T0, 1000, 10);
+        expect(await store.cancelTimer('d', 'k')).to.equal(true);
+        expect(await store.ackTimer(claim!)).to.equal(false);
+        expect(await store.claimDueTimers(T0 + 10_000, 1000, 10)).to.deep.equal([]);
+      });
+    });
+
+    describe('rebuild and epoch', () => {
+      it('when the state is rebuilt, then it replaces everything and a new epoch is set', async () => {
+        expect(await store.epoch()).to.equal(null);
+        await store.upsertOperator(operator('stale', ['g']), T0);
+        await store.enqueue({ dialogId: 'stale-d', groupId: 'g', priority: 1 }, T0);
+        await store.scheduleTimer({ dialogId: 'stale-d', key: 'k', dueAt: T0 });
+        await store.rebuild({
+          operators: [operator('a', ['g'], 2), operator('b', ['g'], 1, 'offline')],
+          queued: [
+            { dialogId: 'q-old', groupId: 'g', priority: 1, enqueuedAt: T0 - 100 },
+            { dialogId: 'q-vip', groupId: 'g', priority: 8, enqueuedAt: T0 },
+            { dialogId: 'q-new', groupId: 'g', priority: 1, enqueuedAt: T0 - 50 },
+          ],
+          assigned: [{ dialogId: 'x', operatorId: 'a', groupId: 'g', enqueuedAt: T0 - 1000 }],
+          timers: [{ dialogId: 'x', key: 'unanswered', dueAt: T0 + 60_000 }],
+          lastAssignedAt: { a: T0 - 10 },
+        });
+        const first = await store.epoch();
+        expect(first).to.be.a('string');
+        expect(await store.getOperator('stale')).to.equal(null);
+        expect(await store.position('stale-d')).to.equal(null);
+        expect(await store.listTimers('stale-d')).to.deep.equal([]);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['q-vip', 'q-old', 'q-new']);
+        expect(await store.getOperator('a')).to.deep.include({ load: 1, lastAssignedAt: T0 - 10 });
+        expect(await store.holder('x')).to.deep.include({ operatorId: 'a', offered: false, enqueuedAt: T0 - 1000 });
+        expect(await store.listTimers('x')).to.deep.equal([{ dialogId: 'x', key: 'unanswered', dueAt: T0 + 60_000 }]);
+        // The queue keeps working after a rebuild: new dialogs go behind rebuilt ones of their priority.
+        await store.enqueue({ dialogId: 'q-next', groupId: 'g', priority: 1 }, T0 + 1);
+        expect((await store.position('q-next'))?.position).to.equal(4);
+        await store.rebuild({ operators: [], queued: [], assigned: [], timers: [] });
+        const second = await store.epoch();
+        expect(second).to.be.a('string').and.not.equal(first);
+        expect(await store.queuedGroups()).to.deep.equal([]);
+      });
+    });
+
+    describe('races', () => {
+      it('when hundreds of assignHead/assignDialog/release/enqueue run concurrently, then no limit is exceeded and nothing is lost or held twice', async () => {
+        const groups = ['g1', 'g2'];
+        const operatorIds = [...Array(8).keys()].map((i) => `op${i}`);
+        for (const [i, id] of operatorIds.entries()) {
+          await store.upsertOperator(operator(id, i % 3 === 0 ? groups : [groups[i % 2]!], 1 + (i % 3)), T0);
+        }
+        const dialogIds = [...Array(120).keys()].map((i) => `d${i}`);
+        await Promise.all(
+          dialogIds.map((dialogId, i) =>
+            peers[i % peers.length]!.enqueue({ dialogId, groupId: groups[i % 2]!, priority: i % 10 }, T0 + i),
+          ),
+        );
+        let seed = 42;
+        const random = () => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+          return seed / 2 ** 31;
+        };
+        const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+        const ops: Promise<unknown>[] = [];
+        for (let i = 0; i < 600; i += 1) {
+          const s = peers[i % peers.length]!;
+          const roll = random();
+          const ranked = [...operatorIds].sort(() => random() - 0.5);
+          if (roll < 0.45) ops.push(s.assignHead(pick(groups), ranked, T0 + i));
+          else if (roll < 0.6) ops.push(s.offerHead(pick(groups), ranked, T0 + i, 10_000));
+          else if (roll < 0.75)
+            ops.push(s.assignDialog({ dialogId: pick(dialogIds), groupId: pick(groups) }, pick(operatorIds), T0 + i));
+          else if (roll < 0.8) {
+            const dialogId = pick(dialogIds);
+            ops.push(
+              s.assignDialog({ dialogId, groupId: 'elsewhere' }, pick(operatorIds), T0 + i, { ignoreGroup: true }),
+            );
+          } else if (roll < 0.97) {
+            const dialogId = pick(dialogIds);
+            ops.push(
+              s.holder(dialogId).then(async (h) => {
+                if (!h) return;
+                if (random() < 0.3 && h.offered) await s.declineOffer(dialogId, h.operatorId);
+                else if (await s.release(dialogId, h.operatorId)) {
+                  await s.enqueue({ dialogId, groupId: pick(groups), priority: 5 }, T0 + i);
+                }
+              }),
+            );
+          } else {
+            const id = pick(operatorIds);
+            ops.push(s.setPresence(id, random() < 0.5 ? 'online' : 'away', T0 + i));
+          }
+        }
+        await Promise.all(ops);
+        await checkInvariants(store, dialogIds, { limitsFixed: true, groups });
+        const held = (await store.listOperators()).reduce((sum, o) => sum + o.load, 0);
+        expect(held, 'some dialogs got assigned').to.be.greaterThan(0);
+      });
+    });
+
+    describe('random sequences (property)', () => {
+      it('when any sequence of operations runs, then the invariants hold after each step', async function () {
+        this.timeout(60_000);
+        const groups = ['g', 'h'];
+        const dialogs = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
+        const ops = ['a', 'b', 'c'];
+        const command = fc.oneof(
+          fc.record({ t: fc.constant('enqueue' as const), d: fc.constantFrom(...dialogs), g: fc.constantFrom(...groups), p: fc.integer({ min: 0, max: 9 }) }),
+          fc.record({ t: fc.constant('dequeue' as const), d: fc.constantFrom(...dialogs) }),
+          fc.record({ t: fc.constant('assignHead' as const), g: fc.constantFrom(...groups), r: fc.shuffledSubarray(ops) }),
+          fc.record({ t: fc.constant('offerHead' as const), g: fc.constantFrom(...groups), r: fc.shuffledSubarray(ops) }),
+          fc.record({ t: fc.constant('accept' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
+          fc.record({ t: fc.constant('decline' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
+          fc.record({ t: fc.constant('assignDialog' as const), d: fc.constantFrom(...dialogs), g: fc.constantFrom(...groups), o: fc.constantFrom(...ops), ig: fc.boolean() }),
+          fc.record({ t: fc.constant('release' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
+          fc.record({ t: fc.constant('presence' as const), o: fc.constantFrom(...ops), s: fc.constantFrom<Presence>('online', 'away', 'offline') }),
+        );
+        let run = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(command, { maxLength: 25 }), async (commands) => {
+            run += 1;
+            if (run > 1) {
+              await cleanup();
+              const made = await makeStore();
+              store = made.store;
+              cleanup = made.cleanup;
+            }
+            await store.upsertOperator(operator('a', ['g'], 1), T0);
+            await store.upsertOperator(operator('b', ['g', 'h'], 2), T0);
+            await store.upsertOperator(operator('c', ['h'], 1), T0);
+            const seen = new Set<string>();
+            let now = T0;
+            for (const c of commands) {
+              now += 10;
+              if (c.t === 'enqueue') {
+                await store.enqueue({ dialogId: c.d, groupId: c.g, priority: c.p }, now);
+                seen.add(c.d);
+              } else if (c.t === 'dequeue') {
+                if (await store.dequeue(c.d)) seen.delete(c.d);
+              } else if (c.t === 'assignHead') await store.assignHead(c.g, c.r, now);
+              else if (c.t === 'offerHead') await store.offerHead(c.g, c.r, now, 25);
+              else if (c.t === 'accept') await store.acceptOffer(c.d, c.o, now);
+              else if (c.t === 'decline') await store.declineOffer(c.d, c.o);
+              else if (c.t === 'assignDialog') {
+                const r = await store.assignDialog({ dialogId: c.d, groupId: c.g }, c.o, now, { ignoreGroup: c.ig });
+                if (r.kind === 'assigned') seen.add(c.d);
+              } else if (c.t === 'release') {
+                if (await store.release(c.d, c.o)) seen.delete(c.d);
+              } else await store.setPresence(c.o, c.s, now);
+              await checkInvariants(store, [...seen], { limitsFixed: true, groups });
+            }
+          }),
+          { numRuns: 25 },
+        );
+      });
+    });
+  });
+}
