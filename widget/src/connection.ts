@@ -271,6 +271,7 @@ export class Connection {
     const result = await this.request<VisitorDialogView>('callback:request', {
       phone,
       ...(preferredTime ? { preferredTime } : {}),
+      page: this.options.page(),
     });
     if (result.ok) {
       this.options.store.update({ dialog: dialogInfo(result.data), callbackPhone: phone, view: 'callback-done' });
