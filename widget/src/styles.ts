@@ -98,6 +98,7 @@ display:flex;align-items:center;justify-content:center;flex:none;padding:0}
 .panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0;bottom:0;right:0;left:0;top:0}
 .launcher{bottom:16px;right:16px}
 .left .launcher{left:16px}
+.root.is-open .launcher{display:none}
 .composer textarea{font-size:16px}
 }
 @media (prefers-reduced-motion:reduce){.panel,.greeting{animation:none}.launcher{transition:none}}

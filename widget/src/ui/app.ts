@@ -72,7 +72,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     const changed = <K extends keyof WidgetState>(...keys: K[]) => !previous || keys.some((k) => state[k] !== previous[k]);
     if (changed('config')) {
       const { look } = state.config;
-      root.className = `root ${look.position}`;
+      root.className = `root ${look.position}${state.open ? ' is-open' : ''}`;
       root.style.setProperty('--hl-primary', look.primaryColor);
       root.style.setProperty('--hl-on-primary', look.textColor);
       title.textContent = look.title || t('chatTitle');
@@ -82,6 +82,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     }
     if (changed('open', 'unread')) {
       panel.hidden = !state.open;
+      root.classList.toggle('is-open', state.open);
       launcher.setAttribute('aria-expanded', String(state.open));
       launcher.setAttribute('aria-label', state.open ? t('closeChat') : t('openChat'));
       launcher.replaceChildren(icon(state.open ? ICONS.close : ICONS.chat, 28), badge);
