@@ -268,6 +268,11 @@ for (const dir of BUILDS) {
             }
           }
         }
+        // ...and no secret in a ConfigMap, even one that env then overrides.
+        for (const configMap of objects.filter((o) => o.kind === 'ConfigMap')) {
+          const keys = Object.keys(obj(configMap.data ?? {}, 'data')).filter((key) => secretish.test(key));
+          expect(keys, `secret-like keys in ${describeObject(configMap)}`).to.deep.equal([]);
+        }
         const env = effectiveEnv(objects, engine);
         for (const name of SECRET_ENV) expect(env.get(name)?.valueFrom, name).to.not.equal(undefined);
         // Nothing that looks like a credential anywhere in the output (user:password@ URLs, PEM keys).
