@@ -112,9 +112,10 @@ async function benchBullmq(url: string, prefix: string, dialogs: number) {
   let done = 0;
   let resolveAll: () => void = () => {};
   let target = 0;
-  const allDone = () => new Promise<void>((resolve) => {
-    resolveAll = resolve;
-  });
+  const allDone = () =>
+    new Promise<void>((resolve) => {
+      resolveAll = resolve;
+    });
   const worker = new Worker(name, async () => {}, { connection, prefix, concurrency: CONCURRENCY });
   worker.on('completed', (job) => {
     const t = addedAt.get(job.id ?? '');
@@ -213,22 +214,53 @@ export async function benchRoutingStore(
 function printTable(r: Record<string, number>): void {
   const f = (n: number | undefined, digits = 0) => (n ?? 0).toFixed(digits);
   const rows: [string, string, string, string, string][] = [
-    ['routing store (enqueue+assignHead+release)', `${f(r.storeCyclesPerSec)} dialogs/s`, `${f(r.storeScriptsPerSec)} scripts/s`, `${f(r.storeOpP50Ms, 2)} / ${f(r.storeCycleP50Ms, 2)}`, `${f(r.storeOpP99Ms, 2)} / ${f(r.storeCycleP99Ms, 2)}`],
-    ['BullMQ add+process+complete (baseline)', `${f(r.bullmqJobsPerSec)} jobs/s`, '', f(r.bullmqJobP50Ms, 2), f(r.bullmqJobP99Ms, 2)],
-    ['EVALSHA `return 1` (ceiling)', '', `${f(r.evalshaPerSec)} calls/s`, f(r.evalshaP50Ms, 2), f(r.evalshaP99Ms, 2)],
+    [
+      'routing store (enqueue+assignHead+release)',
+      `${f(r.storeCyclesPerSec)} dialogs/s`,
+      `${f(r.storeScriptsPerSec)} scripts/s`,
+      `${f(r.storeOpP50Ms, 2)} / ${f(r.storeCycleP50Ms, 2)}`,
+      `${f(r.storeOpP99Ms, 2)} / ${f(r.storeCycleP99Ms, 2)}`,
+    ],
+    [
+      'BullMQ add+process+complete (baseline)',
+      `${f(r.bullmqJobsPerSec)} jobs/s`,
+      '',
+      f(r.bullmqJobP50Ms, 2),
+      f(r.bullmqJobP99Ms, 2),
+    ],
+    [
+      'EVALSHA `return 1` (ceiling)',
+      '',
+      `${f(r.evalshaPerSec)} calls/s`,
+      f(r.evalshaP50Ms, 2),
+      f(r.evalshaP99Ms, 2),
+    ],
   ];
-  const header: [string, string, string, string, string] = ['', 'throughput', 'script calls', 'p50 ms', 'p99 ms'];
+  const header: [string, string, string, string, string] = [
+    '',
+    'throughput',
+    'script calls',
+    'p50 ms',
+    'p99 ms',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
-  console.log(`\n${r.dialogs} dialogs/jobs per round, ${r.concurrency} concurrent callers, one Redis; medians of ${r.rounds} interleaved rounds\n`);
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+  console.log(
+    `\n${r.dialogs} dialogs/jobs per round, ${r.concurrency} concurrent callers, one Redis; medians of ${r.rounds} interleaved rounds\n`,
+  );
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const row of rows) console.log(line(row));
   console.log('\n(store p50/p99: per script call / per whole cycle; BullMQ: add to completed)\n');
   const storeVsBull = r.ratioStoreToBullmq ?? 0;
   const storeVsEval = r.ratioStoreToEvalsha ?? 0;
-  console.log(`store / BullMQ  = ${storeVsBull.toFixed(2)}x   (target >= 2x)    ${storeVsBull >= 2 ? 'MET' : 'MISSED'}`);
-  console.log(`store / EVALSHA = ${(storeVsEval * 100).toFixed(0)}%    (target >= 30%)  ${storeVsEval >= 0.3 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `store / BullMQ  = ${storeVsBull.toFixed(2)}x   (target >= 2x)    ${storeVsBull >= 2 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `store / EVALSHA = ${(storeVsEval * 100).toFixed(0)}%    (target >= 30%)  ${storeVsEval >= 0.3 ? 'MET' : 'MISSED'}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

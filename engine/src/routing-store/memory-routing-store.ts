@@ -137,7 +137,11 @@ export class MemoryRoutingStore implements RoutingStore {
       };
     }
     this.seq += 1;
-    this.insert(dialog.dialogId, { groupId: dialog.groupId, score: queueScore(dialog.priority, this.seq), enqueuedAt: now });
+    this.insert(dialog.dialogId, {
+      groupId: dialog.groupId,
+      score: queueScore(dialog.priority, this.seq),
+      enqueuedAt: now,
+    });
     return this.queuedView(dialog.dialogId)!;
   }
 
@@ -155,7 +159,13 @@ export class MemoryRoutingStore implements RoutingStore {
   async queue(groupId: string): Promise<QueuedDialog[]> {
     return (this.queues.get(groupId) ?? []).map((dialogId, index) => {
       const q = this.queued.get(dialogId)!;
-      return { dialogId, groupId, priority: priorityOfScore(q.score), enqueuedAt: q.enqueuedAt, position: index + 1 };
+      return {
+        dialogId,
+        groupId,
+        priority: priorityOfScore(q.score),
+        enqueuedAt: q.enqueuedAt,
+        position: index + 1,
+      };
     });
   }
 
@@ -235,7 +245,10 @@ export class MemoryRoutingStore implements RoutingStore {
       score,
     });
     this.operators.get(operatorId)!.lastAssignedAt = now;
-    return { kind: 'assigned', assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt } };
+    return {
+      kind: 'assigned',
+      assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt },
+    };
   }
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
@@ -278,8 +291,10 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async cancelDialogTimers(dialogId: string): Promise<number> {
     let count = 0;
-    for (const [member, t] of this.timers) if (t.dialogId === dialogId && this.timers.delete(member)) count += 1;
-    for (const [member, c] of this.claims) if (c.entry.dialogId === dialogId && this.claims.delete(member)) count += 1;
+    for (const [member, t] of this.timers)
+      if (t.dialogId === dialogId && this.timers.delete(member)) count += 1;
+    for (const [member, c] of this.claims)
+      if (c.entry.dialogId === dialogId && this.claims.delete(member)) count += 1;
     return count;
   }
 
@@ -330,7 +345,8 @@ export class MemoryRoutingStore implements RoutingStore {
     }
     const now = Date.now();
     this.seq = 0;
-    for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined]) map.clear();
+    for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined])
+      map.clear();
     this.timers.clear();
     this.claims.clear();
     for (const op of snapshot.operators) this.upsert(op, now);
@@ -345,9 +361,14 @@ export class MemoryRoutingStore implements RoutingStore {
     for (const q of queued) {
       if (this.queued.has(q.dialogId)) continue;
       this.seq += 1;
-      this.insert(q.dialogId, { groupId: q.groupId, score: queueScore(q.priority, this.seq), enqueuedAt: q.enqueuedAt });
+      this.insert(q.dialogId, {
+        groupId: q.groupId,
+        score: queueScore(q.priority, this.seq),
+        enqueuedAt: q.enqueuedAt,
+      });
     }
-    for (const a of snapshot.assigned) this.hold(a.dialogId, { ...a, offered: false, expiresAt: 0, score: 0 });
+    for (const a of snapshot.assigned)
+      this.hold(a.dialogId, { ...a, offered: false, expiresAt: 0, score: 0 });
     for (const t of snapshot.timers) this.schedule(t);
     this.currentEpoch = randomUUID();
   }
@@ -384,7 +405,10 @@ export class MemoryRoutingStore implements RoutingStore {
       this.declined.delete(head);
       this.operators.get(operatorId)!.lastAssignedAt = now;
     }
-    return { kind: 'assigned', assignment: { dialogId: head, operatorId, groupId, enqueuedAt: queued.enqueuedAt } };
+    return {
+      kind: 'assigned',
+      assignment: { dialogId: head, operatorId, groupId, enqueuedAt: queued.enqueuedAt },
+    };
   }
 
   private eligibility(operatorId: string, groupId: string, ignoreGroup: boolean): Eligibility {

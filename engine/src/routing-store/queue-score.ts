@@ -25,6 +25,9 @@ export function assertPriority(priority: number): void {
 /** `|` separates fields in stored records and lex-ordered members, so it may not appear in ids. */
 export function assertId(kind: string, id: string, allowEmpty = false): void {
   if ((!allowEmpty && id.length === 0) || id.includes('|')) {
-    throw routingStoreError(ErrorCode.InvalidArgument, `${kind} must be non-empty and free of '|': ${JSON.stringify(id)}`);
+    throw routingStoreError(
+      ErrorCode.InvalidArgument,
+      `${kind} must be non-empty and free of '|': ${JSON.stringify(id)}`,
+    );
   }
 }

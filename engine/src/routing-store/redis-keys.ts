@@ -3,7 +3,8 @@
  * script touches a single slot and runs unchanged on Redis Cluster.
  */
 export function routingKeys(prefix: string, tenant: string) {
-  if (/[{}]/.test(tenant) || /[{}]/.test(prefix)) throw new Error('prefix and tenant must not contain { or }');
+  if (/[{}]/.test(tenant) || /[{}]/.test(prefix))
+    throw new Error('prefix and tenant must not contain { or }');
   const base = `${prefix}:{${tenant}}:`;
   return {
     base,

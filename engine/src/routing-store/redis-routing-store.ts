@@ -105,7 +105,10 @@ export class RedisRoutingStore implements RoutingStore {
   ) {
     this.keys = routingKeys(options.prefix ?? 'hl', options.tenant ?? 'default');
     for (const command of luaCommands.values()) {
-      redis.defineCommand(registeredName(command.name), { lua: command.lua, numberOfKeys: command.numberOfKeys });
+      redis.defineCommand(registeredName(command.name), {
+        lua: command.lua,
+        numberOfKeys: command.numberOfKeys,
+      });
     }
   }
 
@@ -136,8 +139,13 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async setPresence(operatorId: string, status: Presence, now: number): Promise<void> {
-    const reply = await this.run('setPresence', [this.keys.opStatus, this.keys.opOnlineSince], [operatorId, status, now]);
-    if (num(reply) === ErrorCode.OperatorNotFound) throw routingStoreError(ErrorCode.OperatorNotFound, operatorId);
+    const reply = await this.run(
+      'setPresence',
+      [this.keys.opStatus, this.keys.opOnlineSince],
+      [operatorId, status, now],
+    );
+    if (num(reply) === ErrorCode.OperatorNotFound)
+      throw routingStoreError(ErrorCode.OperatorNotFound, operatorId);
   }
 
   async getOperator(operatorId: string): Promise<OperatorRouting | null> {
@@ -203,7 +211,11 @@ export class RedisRoutingStore implements RoutingStore {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const reply = list(
         'dequeue',
-        await this.run('dequeue', [k.queue(groupId), k.queued, k.queuedGroups, k.declined], [dialogId, groupId]),
+        await this.run(
+          'dequeue',
+          [k.queue(groupId), k.queued, k.queuedGroups, k.declined],
+          [dialogId, groupId],
+        ),
       );
       const code = num(reply[0]);
       if (code === 1 || code === 0) return code === 1;
@@ -220,7 +232,11 @@ export class RedisRoutingStore implements RoutingStore {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       if (record === null) return null;
       const [groupId = '', score = '0', enqueuedAt = '0'] = fields(record);
-      const result = await this.redis.multi().hget(k.queued, dialogId).zrank(k.queue(groupId), dialogId).exec();
+      const result = await this.redis
+        .multi()
+        .hget(k.queued, dialogId)
+        .zrank(k.queue(groupId), dialogId)
+        .exec();
       const [[, now] = [], [, rank] = []] = result ?? [];
       if (now === record && rank !== null && rank !== undefined) {
         return {
@@ -314,7 +330,11 @@ export class RedisRoutingStore implements RoutingStore {
     const k = this.keys;
     const reply = list(
       'acceptOffer',
-      await this.run('acceptOffer', [k.held, k.offers, k.declined, k.opLastAssigned], [dialogId, operatorId, now]),
+      await this.run(
+        'acceptOffer',
+        [k.held, k.offers, k.declined, k.opLastAssigned],
+        [dialogId, operatorId, now],
+      ),
     );
     if (num(reply[0]) !== 1) return null;
     return { dialogId, operatorId, groupId: str(reply[1]), enqueuedAt: num(reply[2]) };
@@ -407,7 +427,12 @@ export class RedisRoutingStore implements RoutingStore {
       if (code === 1) {
         return {
           kind: 'assigned',
-          assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt: num(reply[1]) },
+          assignment: {
+            dialogId: dialog.dialogId,
+            operatorId,
+            groupId: dialog.groupId,
+            enqueuedAt: num(reply[1]),
+          },
         };
       }
       const reason = rejectionOf[code];
@@ -422,56 +447,80 @@ export class RedisRoutingStore implements RoutingStore {
     const record = await this.redis.hget(this.keys.held, dialogId);
     if (record === null) return null;
     const h = parseHeld(dialogId, record);
-    return { dialogId, operatorId: h.operatorId, groupId: h.groupId, enqueuedAt: h.enqueuedAt, offered: h.offered };
+    return {
+      dialogId,
+      operatorId: h.operatorId,
+      groupId: h.groupId,
+      enqueuedAt: h.enqueuedAt,
+      offered: h.offered,
+    };
   }
 
   async release(dialogId: string, operatorId: string): Promise<boolean> {
     const k = this.keys;
-    const reply = await this.run('release', [k.held, k.operatorDialogs, k.offers, k.declined], [dialogId, operatorId]);
+    const reply = await this.run(
+      'release',
+      [k.held, k.operatorDialogs, k.offers, k.declined],
+      [dialogId, operatorId],
+    );
     return num(reply) === 1;
   }
 
   async scheduleTimer(timer: TimerEntry): Promise<void> {
     assertId('dialogId', timer.dialogId);
     const k = this.keys;
-    await this.run('scheduleTimer', [k.timers, k.timerIndex, k.claims, k.claimTokens], [
-      `${timer.dialogId}|${timer.key}`,
-      timer.dueAt,
-    ]);
+    await this.run(
+      'scheduleTimer',
+      [k.timers, k.timerIndex, k.claims, k.claimTokens],
+      [`${timer.dialogId}|${timer.key}`, timer.dueAt],
+    );
   }
 
   async cancelTimer(dialogId: string, key: string): Promise<boolean> {
     const k = this.keys;
-    const reply = await this.run('cancelTimer', [k.timers, k.timerIndex, k.claims, k.claimTokens], [
-      `${dialogId}|${key}`,
-    ]);
+    const reply = await this.run(
+      'cancelTimer',
+      [k.timers, k.timerIndex, k.claims, k.claimTokens],
+      [`${dialogId}|${key}`],
+    );
     return num(reply) === 1;
   }
 
   async cancelDialogTimers(dialogId: string): Promise<number> {
     const k = this.keys;
-    return num(await this.run('cancelDialogTimers', [k.timers, k.timerIndex, k.claims, k.claimTokens], [dialogId]));
+    return num(
+      await this.run('cancelDialogTimers', [k.timers, k.timerIndex, k.claims, k.claimTokens], [dialogId]),
+    );
   }
 
   async claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]> {
     const k = this.keys;
     const reply = list(
       'claimDueTimers',
-      await this.run('claimDueTimers', [k.timers, k.claims, k.claimTokens], [now, now + leaseMs, max, randomUUID()]),
+      await this.run(
+        'claimDueTimers',
+        [k.timers, k.claims, k.claimTokens],
+        [now, now + leaseMs, max, randomUUID()],
+      ),
     );
     const claimed: ClaimedTimer[] = [];
     for (let i = 0; i + 2 < reply.length; i += 3) {
-      claimed.push({ ...splitMember(str(reply[i])), dueAt: num(reply[i + 1]), claimToken: str(reply[i + 2]) });
+      claimed.push({
+        ...splitMember(str(reply[i])),
+        dueAt: num(reply[i + 1]),
+        claimToken: str(reply[i + 2]),
+      });
     }
     return claimed;
   }
 
   async ackTimer(timer: ClaimedTimer): Promise<boolean> {
     const k = this.keys;
-    const reply = await this.run('ackTimer', [k.claims, k.claimTokens, k.timerIndex], [
-      `${timer.dialogId}|${timer.key}`,
-      timer.claimToken,
-    ]);
+    const reply = await this.run(
+      'ackTimer',
+      [k.claims, k.claimTokens, k.timerIndex],
+      [`${timer.dialogId}|${timer.key}`, timer.claimToken],
+    );
     return num(reply) === 1;
   }
 
@@ -520,12 +569,17 @@ export class RedisRoutingStore implements RoutingStore {
     for (const op of snapshot.operators) {
       p.hset(k.opStatus, op.operatorId, op.status);
       p.hset(k.opLimit, op.operatorId, op.limit);
-      p.hset(k.opGroups, op.operatorId, JSON.stringify(op.groups.map((g) => ({ groupId: g.groupId, tier: g.tier }))));
+      p.hset(
+        k.opGroups,
+        op.operatorId,
+        JSON.stringify(op.groups.map((g) => ({ groupId: g.groupId, tier: g.tier }))),
+      );
       if (op.status === 'online') p.hset(k.opOnlineSince, op.operatorId, now);
       for (const g of op.groups) p.zadd(k.groupOperators, 0, `${g.groupId}|${op.operatorId}`);
     }
     for (const [operatorId, at] of Object.entries(snapshot.lastAssignedAt ?? {})) {
-      if (snapshot.operators.some((o) => o.operatorId === operatorId)) p.hset(k.opLastAssigned, operatorId, at);
+      if (snapshot.operators.some((o) => o.operatorId === operatorId))
+        p.hset(k.opLastAssigned, operatorId, at);
     }
     const assigned = new Set(snapshot.assigned.map((a) => a.dialogId));
     const queued = snapshot.queued

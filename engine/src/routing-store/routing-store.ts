@@ -98,6 +98,7 @@ export interface RoutingStore {
 
   /** Creates or updates presence, limit and groups; keeps his current load. Lowering a limit never drops dialogs. */
   upsertOperator(operator: OperatorUpsert, now: number): Promise<void>;
+  /** Throws `RoutingStoreError` `OperatorNotFound` when the operator was never upserted. */
   setPresence(operatorId: string, status: Presence, now: number): Promise<void>;
   getOperator(operatorId: string): Promise<OperatorRouting | null>;
   /** Operators in a group (any status), or all operators when groupId is omitted. */
@@ -105,8 +106,16 @@ export interface RoutingStore {
   /** Dialogs held (assigned or offered) by the operator. */
   operatorDialogs(operatorId: string): Promise<string[]>;
 
-  /** Idempotent: a dialog already queued (anywhere) or held keeps its place; returns its position. */
-  enqueue(dialog: { dialogId: string; groupId: string; priority: number }, now: number): Promise<QueuedDialog>;
+  /**
+   * Idempotent: a dialog already queued (anywhere) or held keeps its place; returns its position.
+   * A queued dialog keeps its group and priority (a second call cannot jump the queue); a held dialog
+   * is returned with `position: 0` and its holder's group. Priority must be an integer 0..9 and ids
+   * must not contain `|` (`RoutingStoreError` `InvalidArgument`).
+   */
+  enqueue(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    now: number,
+  ): Promise<QueuedDialog>;
   /** Removes a dialog from whatever queue holds it; false when it was not queued. */
   dequeue(dialogId: string): Promise<boolean>;
   /** The dialog's place, or null when it is not queued. */
@@ -122,12 +131,17 @@ export interface RoutingStore {
    */
   assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult>;
   /** Like assignHead for one offer: the head is held for the operator until `acceptOffer` or expiry. */
-  offerHead(groupId: string, rankedOperatorIds: string[], now: number, timeoutMs: number): Promise<AssignHeadResult>;
-  /** Converts a pending offer to an assignment; false when the offer is gone (expired, withdrawn). */
+  offerHead(
+    groupId: string,
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<AssignHeadResult>;
+  /** Converts a pending offer to an assignment; null when the offer is gone (expired at `now`, withdrawn, another operator's). */
   acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null>;
   /** Puts an offered dialog back at its old place in the queue and frees the operator's slot. */
   declineOffer(dialogId: string, operatorId: string): Promise<boolean>;
-  /** Offers whose time ran out (the caller declines them). */
+  /** Offers whose time ran out (`expiresAt <= now`), oldest first (the caller declines them). */
   expiredOffers(now: number): Promise<Offer[]>;
   /** Direct assignment (transfer to a named operator, lead pick-up): same checks, dialog must not be held. */
   assignDialog(
@@ -138,7 +152,7 @@ export interface RoutingStore {
   ): Promise<DirectAssignResult>;
   /** The holder of a dialog (assigned or offered). */
   holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null>;
-  /** Frees the operator's slot; false when that operator did not hold the dialog. */
+  /** Frees the operator's slot (withdrawing a pending offer); false when that operator did not hold the dialog. */
   release(dialogId: string, operatorId: string): Promise<boolean>;
 
   /** Schedules (or moves) the timer dialogId+key. */
@@ -151,7 +165,10 @@ export interface RoutingStore {
    * `leaseMs` is handed out again (the claimer died), so a timer is never lost.
    */
   claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]>;
-  /** Removes a fired timer; false when the claim was lost (lease expired and re-claimed). */
+  /**
+   * Removes a fired timer; false when the claim was lost: lease expired and re-claimed, or the timer
+   * was rescheduled (the new schedule wins and stays) or cancelled meanwhile.
+   */
   ackTimer(timer: ClaimedTimer): Promise<boolean>;
   listTimers(dialogId: string): Promise<TimerEntry[]>;
 

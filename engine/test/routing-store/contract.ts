@@ -12,8 +12,18 @@ export interface StoreUnderTest {
 
 const T0 = 1_700_000_000_000;
 
-function operator(operatorId: string, groups: string[], limit = 2, status: Presence = 'online'): OperatorUpsert {
-  return { operatorId, status, limit, groups: groups.map((groupId) => ({ groupId, tier: 'primary' as const })) };
+function operator(
+  operatorId: string,
+  groups: string[],
+  limit = 2,
+  status: Presence = 'online',
+): OperatorUpsert {
+  return {
+    operatorId,
+    status,
+    limit,
+    groups: groups.map((groupId) => ({ groupId, tier: 'primary' as const })),
+  };
 }
 
 async function expectRoutingError(work: Promise<unknown>, code: ErrorCode): Promise<void> {
@@ -103,7 +113,13 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1 }, T0);
         await store.enqueue({ dialogId: 'b', groupId: 'g', priority: 1 }, T0 + 1);
         const again = await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 9 }, T0 + 5);
-        expect(again).to.deep.equal({ dialogId: 'a', groupId: 'g', priority: 1, enqueuedAt: T0, position: 1 });
+        expect(again).to.deep.equal({
+          dialogId: 'a',
+          groupId: 'g',
+          priority: 1,
+          enqueuedAt: T0,
+          position: 1,
+        });
         const elsewhere = await store.enqueue({ dialogId: 'b', groupId: 'other', priority: 1 }, T0 + 6);
         expect(elsewhere).to.deep.include({ groupId: 'g', position: 2, enqueuedAt: T0 + 1 });
         expect(await store.queue('other')).to.deep.equal([]);
@@ -134,9 +150,18 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
 
       it('when an invalid priority or id is given, then InvalidArgument is thrown', async () => {
-        await expectRoutingError(store.enqueue({ dialogId: 'a', groupId: 'g', priority: 10 }, T0), ErrorCode.InvalidArgument);
-        await expectRoutingError(store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1.5 }, T0), ErrorCode.InvalidArgument);
-        await expectRoutingError(store.enqueue({ dialogId: 'a|b', groupId: 'g', priority: 1 }, T0), ErrorCode.InvalidArgument);
+        await expectRoutingError(
+          store.enqueue({ dialogId: 'a', groupId: 'g', priority: 10 }, T0),
+          ErrorCode.InvalidArgument,
+        );
+        await expectRoutingError(
+          store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1.5 }, T0),
+          ErrorCode.InvalidArgument,
+        );
+        await expectRoutingError(
+          store.enqueue({ dialogId: 'a|b', groupId: 'g', priority: 1 }, T0),
+          ErrorCode.InvalidArgument,
+        );
         expect(await store.queuedGroups()).to.deep.equal([]);
       });
     });
@@ -223,9 +248,12 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
 
       it('when an operator comes online to a backlog, then he receives at most his limit', async () => {
         await store.upsertOperator(operator('op', ['g'], 3, 'offline'), T0);
-        for (let i = 0; i < 10; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        for (let i = 0; i < 10; i += 1)
+          await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
         await store.setPresence('op', 'online', T0 + 50);
-        const results = await Promise.all([...Array(10).keys()].map(() => store.assignHead('g', ['op'], T0 + 60)));
+        const results = await Promise.all(
+          [...Array(10).keys()].map(() => store.assignHead('g', ['op'], T0 + 60)),
+        );
         expect(results.filter((r) => r.kind === 'assigned')).to.have.length(3);
         expect(await store.operatorDialogs('op')).to.deep.equal(['d0', 'd1', 'd2']);
         expect((await store.queue('g')).map((q) => q.dialogId)[0]).to.equal('d3');
@@ -233,7 +261,8 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
 
       it('when a limit is lowered, then existing dialogs stay but new ones are blocked', async () => {
         await store.upsertOperator(operator('op', ['g'], 3), T0);
-        for (let i = 0; i < 4; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        for (let i = 0; i < 4; i += 1)
+          await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
         for (let i = 0; i < 3; i += 1) await store.assignHead('g', ['op'], T0 + 10);
         await store.upsertOperator(operator('op', ['g'], 1), T0 + 20);
         expect(await store.getOperator('op')).to.deep.include({ limit: 1, load: 3 });
@@ -271,7 +300,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
           kind: 'rejected',
           reason: 'already-held',
         });
-        expect(await store.assignDialog({ dialogId: 'd', groupId: 'g' }, 'a', T0)).to.deep.include({ kind: 'rejected' });
+        expect(await store.assignDialog({ dialogId: 'd', groupId: 'g' }, 'a', T0)).to.deep.include({
+          kind: 'rejected',
+        });
         expect((await store.getOperator('b'))?.load).to.equal(0);
       });
 
@@ -297,7 +328,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         await store.upsertOperator(operator('lead', ['h'], 1), T0);
         await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 2 }, T0);
         await store.enqueue({ dialogId: 'e', groupId: 'g', priority: 2 }, T0 + 1);
-        const result = await store.assignDialog({ dialogId: 'd', groupId: 'h' }, 'lead', T0 + 9, { ignoreGroup: true });
+        const result = await store.assignDialog({ dialogId: 'd', groupId: 'h' }, 'lead', T0 + 9, {
+          ignoreGroup: true,
+        });
         expect(result).to.deep.equal({
           kind: 'assigned',
           assignment: { dialogId: 'd', operatorId: 'lead', groupId: 'h', enqueuedAt: T0 },
@@ -309,7 +342,11 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
 
       it('when a dialog that is not queued is assigned, then the given enqueuedAt (or now) is recorded', async () => {
         await store.upsertOperator(operator('op', ['g'], 3), T0);
-        const withTime = await store.assignDialog({ dialogId: 'x', groupId: 'g', enqueuedAt: T0 - 500 }, 'op', T0);
+        const withTime = await store.assignDialog(
+          { dialogId: 'x', groupId: 'g', enqueuedAt: T0 - 500 },
+          'op',
+          T0,
+        );
         expect(withTime).to.deep.include({ kind: 'assigned' });
         expect((await store.holder('x'))?.enqueuedAt).to.equal(T0 - 500);
         await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'op', T0 + 7);
@@ -381,7 +418,10 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect((await store.getOperator('a'))?.load).to.equal(0);
         const again = await store.offerHead('g', ['a', 'b'], T0 + 20, 1000);
         expect(again).to.deep.include({ kind: 'assigned' });
-        expect(again.kind === 'assigned' && again.assignment).to.deep.include({ dialogId: 'd1', operatorId: 'b' });
+        expect(again.kind === 'assigned' && again.assignment).to.deep.include({
+          dialogId: 'd1',
+          operatorId: 'b',
+        });
         expect(await store.declineOffer('d1', 'b')).to.equal(true);
         expect((await store.offerHead('g', ['a', 'b'], T0 + 30, 1000)).kind).to.equal('no-capacity');
         // A new attempt (the dialog leaves the queue and comes back) forgets the declines.
@@ -393,7 +433,8 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
 
       it('when offers expire, then expiredOffers lists them and declining puts them back', async () => {
         await store.upsertOperator(operator('a', ['g'], 3), T0);
-        for (let i = 0; i < 3; i += 1) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
+        for (let i = 0; i < 3; i += 1)
+          await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0 + i);
         await store.offerHead('g', ['a'], T0 + 10, 100);
         await store.offerHead('g', ['a'], T0 + 20, 100);
         await store.offerHead('g', ['a'], T0 + 30, 100);
@@ -439,7 +480,8 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
 
       it('when timers are due, then each is handed to exactly one claimer and not-yet-due ones wait', async () => {
-        for (let i = 0; i < 20; i += 1) await store.scheduleTimer({ dialogId: `d${i}`, key: 'k', dueAt: T0 + i });
+        for (let i = 0; i < 20; i += 1)
+          await store.scheduleTimer({ dialogId: `d${i}`, key: 'k', dueAt: T0 + i });
         const claims = await Promise.all(
           [...Array(6).keys()].map((i) => peers[i % peers.length]!.claimDueTimers(T0 + 14, 10_000, 4)),
         );
@@ -513,8 +555,14 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.listTimers('stale-d')).to.deep.equal([]);
         expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['q-vip', 'q-old', 'q-new']);
         expect(await store.getOperator('a')).to.deep.include({ load: 1, lastAssignedAt: T0 - 10 });
-        expect(await store.holder('x')).to.deep.include({ operatorId: 'a', offered: false, enqueuedAt: T0 - 1000 });
-        expect(await store.listTimers('x')).to.deep.equal([{ dialogId: 'x', key: 'unanswered', dueAt: T0 + 60_000 }]);
+        expect(await store.holder('x')).to.deep.include({
+          operatorId: 'a',
+          offered: false,
+          enqueuedAt: T0 - 1000,
+        });
+        expect(await store.listTimers('x')).to.deep.equal([
+          { dialogId: 'x', key: 'unanswered', dueAt: T0 + 60_000 },
+        ]);
         // The queue keeps working after a rebuild: new dialogs go behind rebuilt ones of their priority.
         await store.enqueue({ dialogId: 'q-next', groupId: 'g', priority: 1 }, T0 + 1);
         expect((await store.position('q-next'))?.position).to.equal(4);
@@ -552,11 +600,15 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
           if (roll < 0.45) ops.push(s.assignHead(pick(groups), ranked, T0 + i));
           else if (roll < 0.6) ops.push(s.offerHead(pick(groups), ranked, T0 + i, 10_000));
           else if (roll < 0.75)
-            ops.push(s.assignDialog({ dialogId: pick(dialogIds), groupId: pick(groups) }, pick(operatorIds), T0 + i));
+            ops.push(
+              s.assignDialog({ dialogId: pick(dialogIds), groupId: pick(groups) }, pick(operatorIds), T0 + i),
+            );
           else if (roll < 0.8) {
             const dialogId = pick(dialogIds);
             ops.push(
-              s.assignDialog({ dialogId, groupId: 'elsewhere' }, pick(operatorIds), T0 + i, { ignoreGroup: true }),
+              s.assignDialog({ dialogId, groupId: 'elsewhere' }, pick(operatorIds), T0 + i, {
+                ignoreGroup: true,
+              }),
             );
           } else if (roll < 0.97) {
             const dialogId = pick(dialogIds);
@@ -588,15 +640,50 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         const dialogs = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
         const ops = ['a', 'b', 'c'];
         const command = fc.oneof(
-          fc.record({ t: fc.constant('enqueue' as const), d: fc.constantFrom(...dialogs), g: fc.constantFrom(...groups), p: fc.integer({ min: 0, max: 9 }) }),
+          fc.record({
+            t: fc.constant('enqueue' as const),
+            d: fc.constantFrom(...dialogs),
+            g: fc.constantFrom(...groups),
+            p: fc.integer({ min: 0, max: 9 }),
+          }),
           fc.record({ t: fc.constant('dequeue' as const), d: fc.constantFrom(...dialogs) }),
-          fc.record({ t: fc.constant('assignHead' as const), g: fc.constantFrom(...groups), r: fc.shuffledSubarray(ops) }),
-          fc.record({ t: fc.constant('offerHead' as const), g: fc.constantFrom(...groups), r: fc.shuffledSubarray(ops) }),
-          fc.record({ t: fc.constant('accept' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
-          fc.record({ t: fc.constant('decline' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
-          fc.record({ t: fc.constant('assignDialog' as const), d: fc.constantFrom(...dialogs), g: fc.constantFrom(...groups), o: fc.constantFrom(...ops), ig: fc.boolean() }),
-          fc.record({ t: fc.constant('release' as const), d: fc.constantFrom(...dialogs), o: fc.constantFrom(...ops) }),
-          fc.record({ t: fc.constant('presence' as const), o: fc.constantFrom(...ops), s: fc.constantFrom<Presence>('online', 'away', 'offline') }),
+          fc.record({
+            t: fc.constant('assignHead' as const),
+            g: fc.constantFrom(...groups),
+            r: fc.shuffledSubarray(ops),
+          }),
+          fc.record({
+            t: fc.constant('offerHead' as const),
+            g: fc.constantFrom(...groups),
+            r: fc.shuffledSubarray(ops),
+          }),
+          fc.record({
+            t: fc.constant('accept' as const),
+            d: fc.constantFrom(...dialogs),
+            o: fc.constantFrom(...ops),
+          }),
+          fc.record({
+            t: fc.constant('decline' as const),
+            d: fc.constantFrom(...dialogs),
+            o: fc.constantFrom(...ops),
+          }),
+          fc.record({
+            t: fc.constant('assignDialog' as const),
+            d: fc.constantFrom(...dialogs),
+            g: fc.constantFrom(...groups),
+            o: fc.constantFrom(...ops),
+            ig: fc.boolean(),
+          }),
+          fc.record({
+            t: fc.constant('release' as const),
+            d: fc.constantFrom(...dialogs),
+            o: fc.constantFrom(...ops),
+          }),
+          fc.record({
+            t: fc.constant('presence' as const),
+            o: fc.constantFrom(...ops),
+            s: fc.constantFrom<Presence>('online', 'away', 'offline'),
+          }),
         );
         let run = 0;
         await fc.assert(
@@ -625,7 +712,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
               else if (c.t === 'accept') await store.acceptOffer(c.d, c.o, now);
               else if (c.t === 'decline') await store.declineOffer(c.d, c.o);
               else if (c.t === 'assignDialog') {
-                const r = await store.assignDialog({ dialogId: c.d, groupId: c.g }, c.o, now, { ignoreGroup: c.ig });
+                const r = await store.assignDialog({ dialogId: c.d, groupId: c.g }, c.o, now, {
+                  ignoreGroup: c.ig,
+                });
                 if (r.kind === 'assigned') seen.add(c.d);
               } else if (c.t === 'release') {
                 if (await store.release(c.d, c.o)) seen.delete(c.d);

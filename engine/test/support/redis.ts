@@ -10,7 +10,11 @@ export class RedisUnavailable extends Error {}
  * run loudly; on a developer machine the Redis suites are skipped with a printed warning.
  */
 export async function testRedis(): Promise<Redis> {
-  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  const redis = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
