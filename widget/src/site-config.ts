@@ -3,6 +3,16 @@
  * it keeps its own structural types and tolerates missing fields: a config that fails to load still
  * leaves a working widget with the defaults.
  */
+/** A text the routing config may give as one string or per locale (`{ en: '…', ru: '…' }`). */
+export type LocalizedText = string | Record<string, string>;
+
+/** The text for the locale: the exact one, else English, else the first given. */
+export function localized(text: LocalizedText | null | undefined, locale: string): string {
+  if (text === null || text === undefined) return '';
+  if (typeof text === 'string') return text;
+  return text[locale] ?? text.en ?? Object.values(text)[0] ?? '';
+}
+
 export interface RouteTarget {
   groupId?: string;
   topicId?: string;
@@ -10,22 +20,22 @@ export interface RouteTarget {
 }
 
 export interface BotNode {
-  question: string;
-  buttons: { label: string; next?: BotNode; target?: RouteTarget }[];
+  question: LocalizedText;
+  buttons: { label: LocalizedText; next?: BotNode; target?: RouteTarget }[];
 }
 
 export type EntryMenu =
-  | { kind: 'choice'; prompt?: string; options: { label: string; target: RouteTarget }[] }
+  | { kind: 'choice'; prompt?: LocalizedText; options: { label: LocalizedText; target: RouteTarget }[] }
   | { kind: 'bot'; root: BotNode };
 
 export interface WidgetLook {
   primaryColor: string;
   textColor: string;
   position: 'left' | 'right';
-  greeting: string | null;
+  greeting: LocalizedText | null;
   greetingDelaySeconds: number;
   logoUrl?: string | null;
-  title: string;
+  title: LocalizedText;
 }
 
 export interface SiteWidgetConfig {
@@ -51,8 +61,9 @@ export const DEFAULT_LOOK: WidgetLook = {
 
 /** Fills the gaps of a partial config with defaults, so views never check for undefined. */
 export function normalizeConfig(siteId: string, raw: unknown): SiteWidgetConfig {
-  const source = (raw && typeof raw === 'object' ? raw : {}) as Partial<SiteWidgetConfig>;
+  const source = (raw && typeof raw === 'object' ? raw : {}) as Partial<SiteWidgetConfig> & { name?: string };
   const look = { ...DEFAULT_LOOK, ...(source.look ?? {}) };
+  if (!look.title && source.name) look.title = source.name;
   if (look.position !== 'left') look.position = 'right';
   const menu = source.entryMenu;
   const usable =

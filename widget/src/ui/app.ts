@@ -4,6 +4,7 @@
  * re-renders from the store when its slice of state changes.
  */
 import { isDialogOpen, type WidgetState } from '../store';
+import { localized } from '../site-config';
 import { styles } from '../styles';
 import { callbackForm } from './callback-form';
 import { composer } from './composer';
@@ -70,15 +71,15 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
 
   const render = (state: WidgetState, previous: WidgetState | null) => {
     const changed = <K extends keyof WidgetState>(...keys: K[]) => !previous || keys.some((k) => state[k] !== previous[k]);
-    if (changed('config')) {
+    if (changed('config', 'locale')) {
       const { look } = state.config;
       root.className = `root ${look.position}${state.open ? ' is-open' : ''}`;
       root.style.setProperty('--hl-primary', look.primaryColor);
       root.style.setProperty('--hl-on-primary', look.textColor);
-      title.textContent = look.title || t('chatTitle');
+      title.textContent = localized(look.title, state.locale) || t('chatTitle');
       logo.hidden = !look.logoUrl;
       if (look.logoUrl) logo.src = look.logoUrl;
-      greetingText.textContent = look.greeting ?? '';
+      greetingText.textContent = localized(look.greeting, state.locale);
     }
     if (changed('open', 'unread')) {
       panel.hidden = !state.open;
@@ -90,7 +91,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       badge.textContent = String(state.unread);
     }
     if (changed('greetingVisible', 'open', 'config')) greeting.hidden = !state.greetingVisible || state.open || !state.config.look.greeting;
-    if (changed('config', 'botPath', 'view')) menu.update();
+    if (changed('config', 'botPath', 'view', 'locale')) menu.update();
     if (changed('view')) {
       menu.el.hidden = state.view !== 'menu';
       log.el.hidden = state.view !== 'chat';

@@ -2,7 +2,7 @@
  * The entry menu: the site's choice buttons, or its button bot walked node by node; a choice with a
  * target starts the dialog routed there. Also the way to the call-back form.
  */
-import type { BotNode, RouteTarget } from '../site-config';
+import { type BotNode, localized, type RouteTarget } from '../site-config';
 import type { Ctx, View } from './context';
 import { clear, h, ICONS, icon } from './dom';
 
@@ -22,20 +22,20 @@ export function menuView(ctx: Ctx): View {
   const start = (target: RouteTarget) => ctx.connection.startDialog(target);
 
   const update = () => {
-    const { config, botPath } = store.get();
+    const { config, botPath, locale } = store.get();
     clear(el);
     const menu = config.entryMenu;
     if (!menu) {
       el.append(h('p', { class: 'prompt' }, t('menuPrompt')), h('button', { type: 'button', class: 'choice', onclick: () => start({}) }, t('chatTitle')));
     } else if (menu.kind === 'choice') {
-      el.append(h('p', { class: 'prompt', id: 'hl-menu-prompt' }, menu.prompt ?? t('menuPrompt')));
+      el.append(h('p', { class: 'prompt', id: 'hl-menu-prompt' }, localized(menu.prompt, locale) || t('menuPrompt')));
       const group = h('div', { class: 'menu', role: 'group', 'aria-labelledby': 'hl-menu-prompt' });
       group.style.padding = '0';
-      for (const option of menu.options) group.append(h('button', { type: 'button', class: 'choice', onclick: () => start(option.target) }, option.label));
+      for (const option of menu.options) group.append(h('button', { type: 'button', class: 'choice', onclick: () => start(option.target) }, localized(option.label, locale)));
       el.append(group);
     } else {
       const node = nodeAt(menu.root, botPath);
-      el.append(h('p', { class: 'prompt', id: 'hl-menu-prompt' }, node.question));
+      el.append(h('p', { class: 'prompt', id: 'hl-menu-prompt' }, localized(node.question, locale)));
       const group = h('div', { class: 'menu', role: 'group', 'aria-labelledby': 'hl-menu-prompt' });
       group.style.padding = '0';
       node.buttons.forEach((button, index) => {
@@ -45,7 +45,7 @@ export function menuView(ctx: Ctx): View {
             el.querySelector<HTMLElement>('.choice')?.focus();
           } else start(button.target ?? {});
         };
-        group.append(h('button', { type: 'button', class: 'choice', onclick: press }, button.label));
+        group.append(h('button', { type: 'button', class: 'choice', onclick: press }, localized(button.label, locale)));
       });
       el.append(group);
       if (botPath.length > 0) {
