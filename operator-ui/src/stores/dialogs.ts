@@ -1,0 +1,404 @@
+import type { DialogDetail, DialogSummary, ErrorBody, MessageView } from '@hotline/engine/protocol';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api } from '../api/http';
+import { type OperatorSocket, request } from '../api/socket';
+import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
+import { Outbox, type PendingMessage } from '../lib/outbox';
+import { browserStorage, readJson } from '../lib/storage';
+import { useSessionStore } from './session';
+
+export type Incoming =
+  | { kind: 'dialog'; dialog: DialogSummary; offered: boolean }
+  | { kind: 'message'; message: MessageView }
+  | { kind: 'lead'; dialog: DialogSummary };
+
+export type ActionResult<T = null> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/**
+ * The operator's dialogs: his held and offered ones, the leads he may pick, and for supervisors every
+ * open dialog. Pushes update it; every (re)connect re-reads it, so nothing depends on a push arriving.
+ * Drafts and unsent messages survive reloads and lost connections (localStorage, per account).
+ */
+export const useDialogsStore = defineStore('dialogs', () => {
+  const storage = browserStorage();
+  const mine = ref<DialogSummary[]>([]);
+  const offers = ref<Record<string, string>>({});
+  const details = ref<Record<string, DialogDetail>>({});
+  const leads = ref<DialogSummary[]>([]);
+  const all = ref<DialogSummary[]>([]);
+  const selectedId = ref<string | null>(null);
+  const unread = ref<Record<string, number>>({});
+  const typing = ref<Record<string, boolean>>({});
+  const drafts = ref<Record<string, string>>({});
+  const pending = ref<PendingMessage[]>([]);
+  const loaded = ref(false);
+  const listError = ref<string | null>(null);
+  const openError = ref<string | null>(null);
+  const notice = ref<string | null>(null);
+  let socket: OperatorSocket | null = null;
+  let outbox: Outbox | null = null;
+  const listeners = new Set<(event: Incoming) => void>();
+  const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  const accountKey = () => useSessionStore().account?.id ?? 'anonymous';
+  const draftsKey = () => `hotline:drafts:${accountKey()}`;
+
+  const selected = computed(() => (selectedId.value ? (details.value[selectedId.value] ?? null) : null));
+  const selectedSummary = computed(
+    () => mine.value.find((d) => d.id === selectedId.value) ?? all.value.find((d) => d.id === selectedId.value) ?? leads.value.find((d) => d.id === selectedId.value) ?? null,
+  );
+  const totalUnread = computed(() => Object.values(unread.value).reduce((sum, n) => sum + n, 0));
+  const knownGroupIds = computed(() =>
+    [...new Set([...mine.value, ...leads.value, ...all.value].map((d) => d.groupId).filter((g): g is string => Boolean(g)))].sort(),
+  );
+
+  function onIncoming(listener: (event: Incoming) => void) {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+  const emitIncoming = (event: Incoming) => {
+    for (const listener of listeners) listener(event);
+  };
+
+  /** Wires the pushes of a new socket; called once per socket by the realtime store. */
+  function bind(s: OperatorSocket) {
+    socket = s;
+    drafts.value = readJson<Record<string, string>>(storage, draftsKey(), {});
+    outbox = new Outbox(
+      storage,
+      `hotline:outbox:${accountKey()}`,
+      async (item) => {
+        if (!socket) return { ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } };
+        const result = await request(socket, 'message:send', { dialogId: item.dialogId, clientMessageId: item.clientMessageId, body: item.body });
+        return result.ok ? { ok: true, message: result.data } : result;
+      },
+      (items) => {
+        pending.value = items;
+      },
+      (message) => addMessages(message.dialogId, [message]),
+    );
+    pending.value = outbox.list();
+
+    s.on('dialog:assigned', (detail) => {
+      storeDetail(detail);
+      mine.value = upsertSummary(mine.value, toSummary(detail));
+      delete offers.value[detail.id];
+      leads.value = leads.value.filter((d) => d.id !== detail.id);
+      bumpUnread(detail.id, detail.messages.filter((m) => m.authorKind === 'visitor').length > 0 ? 1 : 0);
+      emitIncoming({ kind: 'dialog', dialog: toSummary(detail), offered: false });
+    });
+    s.on('dialog:offered', ({ dialog, expiresAt }) => {
+      storeDetail(dialog);
+      offers.value = { ...offers.value, [dialog.id]: expiresAt };
+      mine.value = upsertSummary(mine.value, { ...toSummary(dialog), state: 'offered' });
+      emitIncoming({ kind: 'dialog', dialog: toSummary(dialog), offered: true });
+    });
+    s.on('dialog:updated', (summary) => applySummary(summary));
+    s.on('dialog:removed', ({ dialogId, reason }) => {
+      const wasMine = mine.value.some((d) => d.id === dialogId);
+      forgetDialog(dialogId);
+      if (wasMine) notice.value = `A dialog left your list (${reason.replace(/-/g, ' ')}).`;
+    });
+    s.on('message:new', (message) => {
+      if (message.clientMessageId) outbox?.confirm(message.clientMessageId);
+      addMessages(message.dialogId, [message]);
+      touchSummary(message);
+      if (message.authorKind === 'visitor') {
+        typing.value = { ...typing.value, [message.dialogId]: false };
+        const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
+        if (message.dialogId !== selectedId.value || !visible) bumpUnread(message.dialogId, 1);
+        emitIncoming({ kind: 'message', message });
+      }
+    });
+    s.on('typing:visitor', ({ dialogId, typing: isTyping }) => {
+      typing.value = { ...typing.value, [dialogId]: isTyping };
+      const timer = typingTimers.get(dialogId);
+      if (timer) clearTimeout(timer);
+      // A lost "stopped typing" must not leave the indicator on forever.
+      if (isTyping) typingTimers.set(dialogId, setTimeout(() => (typing.value = { ...typing.value, [dialogId]: false }), 8000));
+    });
+    s.on('lead:new', (summary) => {
+      leads.value = upsertSummary(leads.value, summary);
+      emitIncoming({ kind: 'lead', dialog: summary });
+    });
+  }
+
+  /** After every (re)connect: re-read the lists and the open dialog, then send what waited. */
+  async function onConnected() {
+    await refresh();
+    if (selectedId.value) await open(selectedId.value, { quiet: true });
+    await outbox?.flush();
+  }
+
+  async function refresh() {
+    if (!socket) return;
+    const result = await request(socket, 'dialogs:list', {});
+    if (!result.ok) {
+      listError.value = result.error.message;
+      return;
+    }
+    listError.value = null;
+    mine.value = result.data.mine;
+    leads.value = result.data.leads;
+    const ids = new Set(result.data.mine.map((d) => d.id));
+    offers.value = Object.fromEntries(Object.entries(offers.value).filter(([id]) => ids.has(id)));
+    if (useSessionStore().isSupervisor) await refreshAll();
+    loaded.value = true;
+  }
+
+  async function refreshAll() {
+    try {
+      all.value = await api<DialogSummary[]>('GET', '/api/dialogs');
+    } catch (error) {
+      listError.value = (error as Error).message;
+    }
+  }
+
+  async function open(dialogId: string, options: { quiet?: boolean } = {}): Promise<void> {
+    selectedId.value = dialogId;
+    markRead(dialogId);
+    if (!socket) return;
+    if (!options.quiet) openError.value = null;
+    const result = await request(socket, 'dialog:open', { dialogId });
+    if (result.ok) {
+      storeDetail(result.data);
+      openError.value = null;
+    } else if (!options.quiet || !result.retryable) {
+      openError.value = result.error.message;
+    }
+  }
+
+  function select(dialogId: string | null) {
+    if (dialogId) void open(dialogId);
+    else selectedId.value = null;
+  }
+
+  function markRead(dialogId: string) {
+    if (unread.value[dialogId]) {
+      const next = { ...unread.value };
+      delete next[dialogId];
+      unread.value = next;
+    }
+  }
+
+  function setDraft(dialogId: string, text: string) {
+    const next = { ...drafts.value };
+    if (text) next[dialogId] = text;
+    else delete next[dialogId];
+    drafts.value = next;
+    try {
+      storage.setItem(draftsKey(), JSON.stringify(next));
+    } catch {
+      // The in-memory draft is still there.
+    }
+  }
+
+  /** Queues the message (kept until acknowledged) and sends it now if connected. */
+  function send(dialogId: string, body: string): PendingMessage | null {
+    const text = body.trim();
+    if (!text || !outbox) return null;
+    const item = outbox.add(dialogId, text);
+    setDraft(dialogId, '');
+    void outbox.flush();
+    return item;
+  }
+
+  function retry(clientMessageId: string) {
+    outbox?.retry(clientMessageId);
+    void outbox?.flush();
+  }
+
+  function discard(clientMessageId: string) {
+    outbox?.discard(clientMessageId);
+  }
+
+  function setTyping(dialogId: string, isTyping: boolean) {
+    if (socket?.connected) socket.emit('typing:set', { dialogId, typing: isTyping });
+  }
+
+  async function acceptOffer(dialogId: string): Promise<ActionResult<DialogDetail>> {
+    const result = await act('offer:accept', { dialogId });
+    if (result.ok) {
+      storeDetail(result.data);
+      delete offers.value[dialogId];
+      mine.value = upsertSummary(mine.value, toSummary(result.data));
+      selectedId.value = dialogId;
+    }
+    return result;
+  }
+
+  async function declineOffer(dialogId: string): Promise<ActionResult> {
+    const result = await act('offer:decline', { dialogId });
+    if (result.ok) forgetDialog(dialogId);
+    return result;
+  }
+
+  async function transfer(dialogId: string, target: { toGroupId?: string; toOperatorId?: string }, note: string): Promise<ActionResult<DialogSummary>> {
+    const result = await act('dialog:transfer', { dialogId, ...target, ...(note.trim() ? { note: note.trim() } : {}) });
+    if (result.ok) {
+      forgetDialog(dialogId, { keepInAll: true });
+      if (useSessionStore().isSupervisor) all.value = upsertSummary(all.value, result.data);
+    }
+    return result;
+  }
+
+  async function close(dialogId: string, outcome: string): Promise<ActionResult<DialogSummary>> {
+    const result = await act('dialog:close', { dialogId, outcome });
+    if (result.ok) forgetDialog(dialogId);
+    return result;
+  }
+
+  async function block(dialogId: string, reason: string): Promise<ActionResult> {
+    const result = await act('visitor:block', { dialogId, reason });
+    if (result.ok) forgetDialog(dialogId);
+    return result;
+  }
+
+  async function pickLead(dialogId: string): Promise<ActionResult<DialogDetail>> {
+    const result = await act('lead:pick', { dialogId });
+    if (result.ok) {
+      storeDetail(result.data);
+      leads.value = leads.value.filter((d) => d.id !== dialogId);
+      mine.value = upsertSummary(mine.value, toSummary(result.data));
+      selectedId.value = dialogId;
+    } else if (result.error.code === 'conflict' || result.error.code === 'not_found') {
+      leads.value = leads.value.filter((d) => d.id !== dialogId);
+    }
+    return result;
+  }
+
+  async function act<E extends 'offer:accept' | 'offer:decline' | 'dialog:transfer' | 'dialog:close' | 'visitor:block' | 'lead:pick'>(
+    event: E,
+    payload: unknown,
+  ) {
+    if (!socket) return { ok: false as const, error: { code: 'unavailable' as const, message: 'Not connected to the engine.' } };
+    const result = await request(socket, event, payload);
+    return result.ok ? { ok: true as const, data: result.data } : { ok: false as const, error: result.error };
+  }
+
+  function applySummary(summary: DialogSummary) {
+    const me = useSessionStore().account?.id;
+    const finished = FINISHED_STATES.includes(summary.state);
+    if (summary.operatorId === me && !finished && summary.state !== 'lead') mine.value = upsertSummary(mine.value, summary);
+    else if (mine.value.some((d) => d.id === summary.id) && (finished || (summary.operatorId !== me && summary.state !== 'offered'))) {
+      mine.value = mine.value.filter((d) => d.id !== summary.id);
+    }
+    if (summary.state === 'lead') leads.value = upsertSummary(leads.value, summary);
+    else leads.value = leads.value.filter((d) => d.id !== summary.id);
+    if (useSessionStore().isSupervisor) {
+      all.value = finished ? all.value.filter((d) => d.id !== summary.id) : upsertSummary(all.value, summary);
+    }
+    const detail = details.value[summary.id];
+    if (detail) details.value = { ...details.value, [summary.id]: { ...detail, ...summary } };
+  }
+
+  function touchSummary(message: MessageView) {
+    const update = (list: DialogSummary[]) =>
+      list.map((d) =>
+        d.id === message.dialogId
+          ? {
+              ...d,
+              lastMessage: message,
+              waitingSince: message.authorKind === 'visitor' ? (d.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : d.waitingSince,
+            }
+          : d,
+      );
+    mine.value = update(mine.value);
+    all.value = update(all.value);
+    const detail = details.value[message.dialogId];
+    if (detail) {
+      const waitingSince = message.authorKind === 'visitor' ? (detail.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : detail.waitingSince;
+      details.value = { ...details.value, [message.dialogId]: { ...detail, lastMessage: message, waitingSince } };
+    }
+  }
+
+  function addMessages(dialogId: string, messages: MessageView[]) {
+    const detail = details.value[dialogId];
+    if (!detail) return;
+    const merged = mergeMessages(detail.messages, messages);
+    if (merged !== detail.messages) details.value = { ...details.value, [dialogId]: { ...detail, messages: merged } };
+  }
+
+  function storeDetail(detail: DialogDetail) {
+    const known = details.value[detail.id];
+    const messages = known ? mergeMessages(detail.messages, known.messages) : detail.messages;
+    details.value = { ...details.value, [detail.id]: { ...detail, messages } };
+  }
+
+  function forgetDialog(dialogId: string, options: { keepInAll?: boolean } = {}) {
+    mine.value = mine.value.filter((d) => d.id !== dialogId);
+    leads.value = leads.value.filter((d) => d.id !== dialogId);
+    if (!options.keepInAll) all.value = all.value.filter((d) => d.id !== dialogId);
+    const nextOffers = { ...offers.value };
+    delete nextOffers[dialogId];
+    offers.value = nextOffers;
+    markRead(dialogId);
+    outbox?.discardDialog(dialogId);
+    if (selectedId.value === dialogId) selectedId.value = null;
+  }
+
+  function bumpUnread(dialogId: string, by: number) {
+    if (by > 0) unread.value = { ...unread.value, [dialogId]: (unread.value[dialogId] ?? 0) + by };
+  }
+
+  function reset() {
+    socket = null;
+    outbox = null;
+    mine.value = [];
+    offers.value = {};
+    details.value = {};
+    leads.value = [];
+    all.value = [];
+    selectedId.value = null;
+    unread.value = {};
+    pending.value = [];
+    loaded.value = false;
+  }
+
+  return {
+    mine,
+    offers,
+    details,
+    leads,
+    all,
+    selectedId,
+    selected,
+    selectedSummary,
+    unread,
+    typing,
+    drafts,
+    pending,
+    loaded,
+    listError,
+    openError,
+    notice,
+    totalUnread,
+    knownGroupIds,
+    onIncoming,
+    bind,
+    onConnected,
+    refresh,
+    refreshAll,
+    open,
+    select,
+    markRead,
+    setDraft,
+    send,
+    retry,
+    discard,
+    setTyping,
+    acceptOffer,
+    declineOffer,
+    transfer,
+    close,
+    block,
+    pickLead,
+    reset,
+  };
+});
+
+function toSummary(detail: DialogDetail): DialogSummary {
+  const { messages: _messages, visitor: _visitor, history: _history, ...summary } = detail;
+  return summary;
+}
