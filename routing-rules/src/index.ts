@@ -1,0 +1,41 @@
+/**
+ * @hotline/routing-rules: the supervisors' routing model (zod schemas) and every pure routing
+ * decision. No I/O, no clock of its own: callers pass `now`.
+ */
+export { type AutoMessage, type AutoMessageKind, autoMessage } from './auto-message';
+export { type ContactResult, normalizeContact } from './contact';
+export { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+export { isGroupOpen, type OpenState } from './hours';
+export { effectiveLimit, fallbackChain, groupById, operatorGroups } from './lookup';
+export {
+  isEligible,
+  type OperatorCandidate,
+  type OperatorStatus,
+  pickOperator,
+  type RankInput,
+  type RoutingStrategy,
+  rankOperators,
+} from './operators';
+export { parseRoutingYaml } from './parse-yaml';
+export { pageUrlMatches, type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
+export * from './schema';
+export {
+  ALLOWED_VARIABLES,
+  renderTemplate,
+  TEMPLATE_VARIABLES,
+  TEXT_KEYS,
+  type TemplateVariable,
+  type TemplateVars,
+  type TextKey,
+  templateVariables,
+} from './templates';
+export {
+  type DialogTiming,
+  isQueueFull,
+  nextThreshold,
+  type QueueWaitAction,
+  type Threshold,
+  type ThresholdKind,
+} from './thresholds';
+export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
+export { estimateWait, type WaitEstimate, type WaitInput } from './wait';

@@ -1,0 +1,111 @@
+export type OperatorStatus = 'online' | 'away' | 'offline';
+export type RoutingStrategy = 'least-loaded' | 'round-robin' | 'longest-idle';
+
+export interface OperatorCandidate {
+  operatorId: string;
+  status: OperatorStatus;
+  /** Dialogs held plus pending offers. */
+  load: number;
+  limit: number;
+  tier: 'primary' | 'secondary';
+  lastAssignedAt: number | null;
+  onlineSince: number | null;
+  skills?: { topics?: string[]; regions?: string[]; languages?: string[] } | undefined;
+}
+
+export interface RankInput {
+  strategy: RoutingStrategy;
+  candidates: OperatorCandidate[];
+  now: number;
+  /** How long the dialog has waited; secondary tier is eligible once waitedMs >= secondaryTierAfterMs. */
+  waitedMs: number;
+  secondaryTierAfterMs: number;
+  /** Round-robin cursor: the operator who got the previous dialog. */
+  lastAssignedOperatorId?: string | undefined;
+  /** Operators who rejected or let an offer of this dialog time out. */
+  excludeOperatorIds?: string[] | undefined;
+  /** A preference: among equals of a tier, operators with more of these skills come first. */
+  requiredSkills?:
+    | { topicId?: string | undefined; regionId?: string | undefined; language?: string | undefined }
+    | undefined;
+}
+
+/** Eligible = online, load < limit, not excluded, and primary tier or the dialog waited long enough to widen. */
+export function isEligible(
+  candidate: OperatorCandidate,
+  input: Pick<RankInput, 'waitedMs' | 'secondaryTierAfterMs' | 'excludeOperatorIds'>,
+): boolean {
+  return (
+    candidate.status === 'online' &&
+    Number.isFinite(candidate.load) &&
+    candidate.load < candidate.limit &&
+    !(input.excludeOperatorIds ?? []).includes(candidate.operatorId) &&
+    (candidate.tier === 'primary' || input.waitedMs >= input.secondaryTierAfterMs)
+  );
+}
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** null (never assigned / unknown) sorts first for lastAssignedAt. */
+const nullFirst = (a: number | null, b: number | null) =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : a - b;
+/** null (unknown) sorts last for onlineSince. */
+const nullLast = (a: number | null, b: number | null) =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a - b;
+
+function skillScore(candidate: OperatorCandidate, wanted: RankInput['requiredSkills']): number {
+  if (!wanted || !candidate.skills) return 0;
+  let score = 0;
+  if (wanted.topicId && candidate.skills.topics?.includes(wanted.topicId)) score++;
+  if (wanted.regionId && candidate.skills.regions?.includes(wanted.regionId)) score++;
+  const language = wanted.language?.toLowerCase().split(/[-_]/)[0];
+  if (language && candidate.skills.languages?.some((l) => l.toLowerCase() === language)) score++;
+  return score;
+}
+
+/**
+ * The eligible operators, best first, for the engine's atomic assign script (which takes the first
+ * still eligible). Order: primary tier before secondary; then more matching skills; then the strategy:
+ * - least-loaded: lowest load/limit, then lower load, then longest idle, then id;
+ * - round-robin: the next id after `lastAssignedOperatorId` in sorted id order, wrapping;
+ * - longest-idle: oldest lastAssignedAt (never assigned first), then earliest onlineSince, then id.
+ * Deterministic and independent of the candidates' input order (ids compared by code unit);
+ * duplicate ids keep only the best-ranked entry.
+ */
+export function rankOperators(input: RankInput): OperatorCandidate[] {
+  const eligible = input.candidates.filter((c) => isEligible(c, input));
+  const cursor = input.lastAssignedOperatorId;
+  const strategy = (a: OperatorCandidate, b: OperatorCandidate): number => {
+    switch (input.strategy) {
+      case 'least-loaded':
+        return (
+          a.load / a.limit - b.load / b.limit ||
+          a.load - b.load ||
+          nullFirst(a.lastAssignedAt, b.lastAssignedAt)
+        );
+      case 'round-robin': {
+        if (cursor === undefined) return 0;
+        return Number(a.operatorId <= cursor) - Number(b.operatorId <= cursor);
+      }
+      case 'longest-idle':
+        return nullFirst(a.lastAssignedAt, b.lastAssignedAt) || nullLast(a.onlineSince, b.onlineSince);
+    }
+  };
+  const ranked = eligible.sort(
+    (a, b) =>
+      Number(a.tier === 'secondary') - Number(b.tier === 'secondary') ||
+      skillScore(b, input.requiredSkills) - skillScore(a, input.requiredSkills) ||
+      strategy(a, b) ||
+      byId(a.operatorId, b.operatorId) ||
+      a.load - b.load ||
+      a.limit - b.limit ||
+      nullFirst(a.lastAssignedAt, b.lastAssignedAt) ||
+      nullLast(a.onlineSince, b.onlineSince),
+  );
+  const seen = new Set<string>();
+  return ranked.filter((c) => !seen.has(c.operatorId) && seen.add(c.operatorId));
+}
+
+/** The best eligible operator (the head of rankOperators), or null when nobody is eligible. */
+export function pickOperator(input: RankInput): OperatorCandidate | null {
+  return rankOperators(input)[0] ?? null;
+}

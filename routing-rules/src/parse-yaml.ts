@@ -1,0 +1,20 @@
+import { parseDocument } from 'yaml';
+import { type ValidationResult, validateRoutingConfig } from './validate';
+
+/**
+ * YAML text → validated config. YAML syntax errors come back as errors with path `yaml` and the
+ * line/column in the message; otherwise the result of validateRoutingConfig. Never throws.
+ */
+export function parseRoutingYaml(text: string): ValidationResult {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        path: 'yaml',
+        message: `${e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ''}${e.message.split('\n')[0]}`,
+      })),
+    };
+  }
+  return validateRoutingConfig(doc.toJS());
+}

@@ -1,0 +1,327 @@
+import { z } from 'zod';
+import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
+import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
+
+/**
+ * The supervisors' routing model. Objects are strict: an unknown key (a typo such as `workinghours`)
+ * is an error rather than a silently ignored setting. Defaults are filled so a minimal group validates.
+ */
+
+export const SlugSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a slug (a-z, 0-9, - and _)');
+
+/** A text given once or per locale: `'Sales'` or `{ en: 'Sales', ru: 'Продажи' }`. */
+export const LocalizedTextSchema = z.union([z.string(), z.record(z.string(), z.string())]);
+export type LocalizedText = z.infer<typeof LocalizedTextSchema>;
+
+export const ClockSchema = z
+  .string()
+  .refine((v) => parseClock(v) !== null, 'must be a time HH:MM (00:00-24:00)');
+export const TimeZoneSchema = z
+  .string()
+  .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Moscow');
+
+export const TimeRangeSchema = z.strictObject({ from: ClockSchema, to: ClockSchema });
+export type TimeRange = z.infer<typeof TimeRangeSchema>;
+
+/** One weekday's ranges: each from < to (no overnight span: end at 24:00, continue at 00:00), no overlaps. */
+const DayRangesSchema = z.array(TimeRangeSchema).superRefine((ranges, ctx) => {
+  const parsed = ranges.map((r) => ({ from: parseClock(r.from), to: parseClock(r.to) }));
+  parsed.forEach((range, i) => {
+    if (range.from === null || range.to === null) return;
+    if (range.from >= range.to) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: 'from must be before to (split an overnight span at 24:00)',
+      });
+      return;
+    }
+    parsed.forEach((other, j) => {
+      if (j >= i || other.from === null || other.to === null || other.from >= other.to) return;
+      if (range.from! < other.to && other.from < range.to!) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `overlaps range [${j}]` });
+      }
+    });
+  });
+});
+
+export const WorkingHoursSchema = z.strictObject(
+  Object.fromEntries(WEEKDAYS.map((day) => [day, DayRangesSchema.optional()])) as Record<
+    (typeof WEEKDAYS)[number],
+    z.ZodOptional<typeof DayRangesSchema>
+  >,
+);
+export type WorkingHours = z.infer<typeof WorkingHoursSchema>;
+
+export const QueueWaitStepSchema = z.strictObject({
+  afterSeconds: z.number().min(0),
+  action: z.enum(['announce-position', 'offer-contact', 'overflow', 'widen']),
+});
+export type QueueWaitStep = z.infer<typeof QueueWaitStepSchema>;
+
+export const ThresholdsSchema = z.strictObject({
+  /** Delay before the offline auto-reply to the first visitor message. */
+  offlineReplyDelaySeconds: z.number().min(0).default(3),
+  /** No operator reply this long after the visitor's last message → unanswered auto-message. */
+  unansweredSeconds: z.number().positive().default(30),
+  /** false: the unanswered auto-message at most once per dialog. */
+  unansweredRepeat: z.boolean().default(false),
+  /** Move an unanswered assigned dialog back to the queue / fallback group. */
+  rerouteOnUnanswered: z.boolean().default(false),
+  queueWait: z.array(QueueWaitStepSchema).default([
+    { afterSeconds: 60, action: 'offer-contact' },
+    { afterSeconds: 180, action: 'overflow' },
+  ]),
+  /** Bullseye: secondary-tier operators become eligible after the dialog waited this long. */
+  secondaryTierAfterSeconds: z.number().min(0).default(60),
+  offerTimeoutSeconds: z.number().positive().default(20),
+  maxQueueLength: z.number().int().min(1).optional(),
+});
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+
+const PartialTextsSchema = z
+  .strictObject(
+    Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().optional()])) as Record<
+      TextKey,
+      z.ZodOptional<z.ZodString>
+    >,
+  )
+  .superRefine((texts, ctx) => {
+    for (const key of TEXT_KEYS) {
+      const text = texts[key];
+      if (text === undefined) continue;
+      const allowed = ALLOWED_VARIABLES[key];
+      for (const name of templateVariables(text)) {
+        if (!(allowed as readonly string[]).includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `unknown variable {${name}} (allowed: ${allowed.map((v) => `{${v}}`).join(', ')})`,
+          });
+        }
+      }
+    }
+  });
+
+export const VoiceSchema = z.strictObject({
+  name: z.string().min(1),
+  avatarUrl: z.string().optional(),
+  as: z.enum(['operator', 'team']).default('team'),
+});
+export type Voice = z.infer<typeof VoiceSchema>;
+
+const GroupInputSchema = z.strictObject({
+  id: SlugSchema,
+  name: z.string().min(1),
+  description: z.string().optional(),
+  timeZone: TimeZoneSchema.default('UTC'),
+  /** Absent = always open (except holidays). A weekday absent from it = closed that day. */
+  workingHours: WorkingHoursSchema.optional(),
+  holidays: z.array(z.string().refine(isValidDate, 'must be a date YYYY-MM-DD')).default([]),
+  limits: z.strictObject({ default: z.number().int().min(1) }).prefault({ default: 3 }),
+  strategy: z.enum(['least-loaded', 'round-robin', 'longest-idle']).default('least-loaded'),
+  offerMode: z
+    .strictObject({ enabled: z.boolean().default(false), timeoutSeconds: z.number().positive().optional() })
+    .prefault({}),
+  takesCalls: z.boolean().default(false),
+  thresholds: ThresholdsSchema.prefault({}),
+  texts: z.record(z.string(), PartialTextsSchema).default({}),
+  voice: VoiceSchema.optional(),
+  fallbackGroupId: z.string().optional(),
+});
+
+/** A queue of operators with its own hours, limits, strategy, thresholds and texts. */
+export const GroupSchema = GroupInputSchema.transform((group) => ({
+  ...group,
+  offerMode: {
+    enabled: group.offerMode.enabled,
+    timeoutSeconds: group.offerMode.timeoutSeconds ?? group.thresholds.offerTimeoutSeconds,
+  },
+  texts: fillTexts(group.texts, []),
+  voice: group.voice ?? { name: group.name, as: 'team' as const },
+}));
+export type Group = z.infer<typeof GroupSchema>;
+
+export const TopicSchema = z.strictObject({
+  id: SlugSchema,
+  name: LocalizedTextSchema,
+  groupId: z.string().optional(),
+});
+export type Topic = z.infer<typeof TopicSchema>;
+export const RegionSchema = z.strictObject({
+  id: SlugSchema,
+  name: LocalizedTextSchema,
+  groupId: z.string().optional(),
+});
+export type Region = z.infer<typeof RegionSchema>;
+
+export const OperatorProfileSchema = z.strictObject({
+  /** The operator's e-mail (stored lowercase). */
+  operatorId: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be the operator e-mail')
+    .transform((v) => v.toLowerCase()),
+  groups: z.array(
+    z.strictObject({ groupId: z.string(), tier: z.enum(['primary', 'secondary']).default('primary') }),
+  ),
+  /** Personal concurrent-dialog limit; overrides the groups' default. */
+  limit: z.number().int().min(1).optional(),
+  skills: z
+    .strictObject({
+      topics: z.array(z.string()).default([]),
+      regions: z.array(z.string()).default([]),
+      languages: z.array(z.string().transform((v) => v.toLowerCase())).default([]),
+    })
+    .prefault({}),
+  takesCalls: z.boolean().optional(),
+});
+export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
+
+export const RouteTargetSchema = z.strictObject({
+  groupId: z.string().optional(),
+  topicId: z.string().optional(),
+  regionId: z.string().optional(),
+});
+export type RouteTarget = z.infer<typeof RouteTargetSchema>;
+
+export interface BotButton {
+  label: LocalizedText;
+  next?: BotNode | undefined;
+  target?: RouteTarget | undefined;
+}
+export interface BotNode {
+  question: LocalizedText;
+  buttons: BotButton[];
+}
+
+export const BotButtonSchema: z.ZodType<BotButton> = z.lazy(() =>
+  z
+    .strictObject({
+      label: LocalizedTextSchema,
+      next: BotNodeSchema.optional(),
+      target: RouteTargetSchema.optional(),
+    })
+    .superRefine((button, ctx) => {
+      if (!button.next && !button.target)
+        ctx.addIssue({ code: 'custom', message: 'button needs next or target (dead end)' });
+      if (button.next && button.target)
+        ctx.addIssue({ code: 'custom', message: 'button has both next and target' });
+    }),
+);
+export const BotNodeSchema: z.ZodType<BotNode> = z.lazy(() =>
+  z.strictObject({
+    question: LocalizedTextSchema,
+    buttons: z.array(BotButtonSchema).min(1, 'must have at least one button (empty menu leaf)'),
+  }),
+);
+
+export const EntryMenuSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('choice'),
+    prompt: LocalizedTextSchema.optional(),
+    options: z
+      .array(z.strictObject({ label: LocalizedTextSchema, target: RouteTargetSchema }))
+      .min(1, 'must have at least one option'),
+  }),
+  z.strictObject({ kind: z.literal('bot'), root: BotNodeSchema }),
+]);
+export type EntryMenu = z.infer<typeof EntryMenuSchema>;
+
+export const SiteLookSchema = z.strictObject({
+  primaryColor: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{3,8}$/, 'must be a hex colour like #2563eb')
+    .default('#2563eb'),
+  textColor: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{3,8}$/, 'must be a hex colour like #ffffff')
+    .default('#ffffff'),
+  position: z.enum(['left', 'right']).default('right'),
+  greeting: LocalizedTextSchema.optional(),
+  greetingDelaySeconds: z.number().min(0).default(0),
+  logoUrl: z.string().optional(),
+  title: LocalizedTextSchema.default(''),
+});
+
+export const SiteSchema = z.strictObject({
+  id: SlugSchema,
+  name: z.string().min(1),
+  /** Origins allowed to embed the widget (`https://shop.example`); absent = any. */
+  origins: z.array(z.string()).optional(),
+  locale: z.string().optional(),
+  look: SiteLookSchema.prefault({}),
+  entryMenu: EntryMenuSchema.optional(),
+  callbackEnabled: z.boolean().optional(),
+});
+export type Site = z.infer<typeof SiteSchema>;
+
+export const RuleSchema = z.strictObject({
+  id: SlugSchema,
+  description: z.string().optional(),
+  when: z.strictObject({
+    choice: RouteTargetSchema.optional(),
+    /** Glob (`*` any characters, `?` one) on the page path when it starts with `/`, else on the whole URL; `re:<regex>` for a regular expression on the whole URL. */
+    pageUrl: z.string().min(1).optional(),
+    language: z.array(z.string().transform((v) => v.toLowerCase())).optional(),
+    region: z.array(z.string()).optional(),
+    timeOfDay: z
+      .strictObject({ from: ClockSchema, to: ClockSchema, timeZone: TimeZoneSchema })
+      .refine((t) => t.from !== t.to, { message: 'from and to must differ', path: ['to'] })
+      .optional(),
+    returningVisitor: z.boolean().optional(),
+  }),
+  // biome-ignore lint/suspicious/noThenProperty: `then` is the rule's public YAML key, never awaited
+  then: z.strictObject({
+    groupId: z.string(),
+    topicId: z.string().optional(),
+    priority: z.number().int().min(0).max(9).optional(),
+  }),
+});
+export type Rule = z.infer<typeof RuleSchema>;
+
+export const DefaultRouteSchema = z.strictObject({
+  groupId: z.string(),
+  topicId: z.string().optional(),
+  priority: z.number().int().min(0).max(9).optional(),
+});
+
+const RoutingConfigInputSchema = z.strictObject({
+  version: z.number().int().optional(),
+  locales: z.array(z.string().min(2)).min(1).default(['en', 'ru']),
+  defaultLocale: z.string().default('en'),
+  groups: z.array(GroupSchema).min(1, 'must have at least one group'),
+  topics: z.array(TopicSchema).default([]),
+  regions: z.array(RegionSchema).default([]),
+  operators: z.array(OperatorProfileSchema).default([]),
+  sites: z.array(SiteSchema).default([]),
+  rules: z.array(RuleSchema).default([]),
+  defaultRoute: DefaultRouteSchema,
+});
+
+/**
+ * The whole routing config. Parsing fills every group's texts for every declared locale from the
+ * group's own texts, then the built-in ones (en, ru). Cross-references are checked by
+ * validateRoutingConfig, not by the schema alone.
+ */
+export const RoutingConfigSchema = RoutingConfigInputSchema.transform((config) => ({
+  ...config,
+  groups: config.groups.map((group) => ({ ...group, texts: fillTexts(group.texts, config.locales) })),
+}));
+export type RoutingConfig = z.infer<typeof RoutingConfigSchema>;
+
+/** Every text key for every declared (or given) locale: the group's own text, else the built-in one. */
+function fillTexts(
+  given: Record<string, Partial<AutoMessageTexts>>,
+  locales: string[],
+): Record<string, AutoMessageTexts> {
+  const filled: Record<string, AutoMessageTexts> = {};
+  for (const locale of new Set([...locales, ...Object.keys(given)])) {
+    const base = DEFAULT_TEXTS[locale] ?? DEFAULT_TEXTS.en!;
+    const own = given[locale] ?? {};
+    filled[locale] = Object.fromEntries(
+      TEXT_KEYS.map((key) => [key, own[key] ?? base[key]]),
+    ) as AutoMessageTexts;
+  }
+  return filled;
+}
