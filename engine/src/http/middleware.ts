@@ -43,7 +43,7 @@ export function requireOperator(auth: AuthService, role?: 'supervisor'): Request
 export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     // express.json() reports malformed bodies with a status; answer them as our own 400.
-    const status = (error as { status?: number; type?: string } | null)?.status;
+    const status = error instanceof AppError ? undefined : (error as { status?: number } | null)?.status;
     const appError =
       status === 400 || status === 413
         ? new AppError('bad_request', status === 413 ? 'request body too large' : 'malformed JSON body')

@@ -59,9 +59,11 @@ export function testPolicy(groups: Record<string, TestGroup>): DialogPolicy {
 }
 
 /** Drives the machine with pure transitions and a controlled clock, collecting effects. */
+type Machine = ReturnType<typeof createDialogMachine>;
+
 export class MachineHarness {
-  readonly machine;
-  snapshot;
+  readonly machine: Machine;
+  snapshot: ReturnType<Machine['resolveState']>;
   now = 1_000_000;
   effects: DialogEffect[] = [];
 
@@ -97,7 +99,7 @@ export class MachineHarness {
   /** Fires every pending threshold that is due by now, as the timer worker would. */
   fireDue(): string[] {
     const fired: string[] = [];
-    for (const [key, timer] of Object.entries(this.context.timers)) {
+    for (const [key, timer] of Object.entries(this.context.timers) as [string, { dueAt: number }][]) {
       if (timer.dueAt <= this.now && this.send({ type: 'THRESHOLD', key })) fired.push(key);
     }
     return fired;

@@ -3,13 +3,18 @@ import { DEMO_PASSWORD } from '../../src/accounts/seed';
 import { postgresAvailable } from '../support/postgres';
 import { type Backends, startTestServer, type TestServer } from '../support/engine';
 
+interface ApiBody {
+  data: { token: string; operator: { email: string; role: string } };
+  error: { code: string; field?: string; message: string };
+}
+
 async function post(server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json(), headers: response.headers };
+  return { status: response.status, body: (await response.json()) as ApiBody, headers: response.headers };
 }
 
 for (const backends of ['embedded', 'real'] as Backends[]) {
@@ -30,7 +35,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when asked /readyz, then it names the backends in use', async () => {
       const response = await fetch(`${server.url}/readyz`);
-      const body = await response.json();
+      const body = (await response.json()) as { database: { backend: string }; routingStore: { backend: string } };
       expect(response.status).to.equal(200);
       expect(body.database.backend).to.equal(backends === 'real' ? 'postgres' : 'pglite');
       expect(body.routingStore.backend).to.equal(backends === 'real' ? 'redis' : 'memory');
@@ -51,7 +56,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(cookie).to.match(/hl_session=.+HttpOnly/i);
       const me = await fetch(`${server.url}/api/auth/me`, { headers: { cookie: cookie.split(';')[0]! } });
       expect(me.status).to.equal(200);
-      expect((await me.json()).data.role).to.equal('operator');
+      expect(((await me.json()) as { data: { role: string } }).data.role).to.equal('operator');
     });
 
     it('when the password or the e-mail is wrong, then both get the same 401 with no hint', async () => {
