@@ -40,6 +40,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function issueToErrors(issue: z.core.$ZodIssue): ConfigError[] {
   const path = formatPath(issue.path);
+  // Messages written in the schema (refinements, regexes, custom minimums) are kept as they are.
+  if (!/^(Too small|Too big|Invalid|Unrecognized)/.test(issue.message)) return [{ path, message: issue.message }];
   switch (issue.code) {
     case 'invalid_type':
       if (/received undefined$/.test(issue.message)) return [{ path, message: 'is required' }];
@@ -64,7 +66,7 @@ function issueToErrors(issue: z.core.$ZodIssue): ConfigError[] {
       return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
     case 'invalid_union': {
       if ('note' in issue && issue.note === 'No matching discriminator') {
-        return [{ path: formatPath([...issue.path, 'kind']), message: 'must be one of: choice, bot' }];
+        return [{ path, message: 'must be one of: choice, bot' }];
       }
       if (issue.path.length > 0 && issue.errors.length === 2)
         return [{ path, message: 'must be a text or a map of locale → text' }];

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseRoutingYaml, type RoutingConfig, validateRoutingConfig } from '../../src/index';
+
+export const EXAMPLE_PATH = fileURLToPath(new URL('../../../routing.yaml', import.meta.url));
+
+/** The shipped routing.yaml, validated. */
+export function exampleConfig(): RoutingConfig {
+  const result = parseRoutingYaml(readFileSync(EXAMPLE_PATH, 'utf8'));
+  if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  return result.config;
+}
+
+/** A small valid raw config; tests break one thing in it. */
+export function rawConfig(): Record<string, unknown> & {
+  groups: Record<string, unknown>[];
+  topics: Record<string, unknown>[];
+  regions: Record<string, unknown>[];
+  operators: Record<string, unknown>[];
+  sites: Record<string, unknown>[];
+  rules: Record<string, unknown>[];
+} {
+  return {
+    locales: ['en', 'ru'],
+    defaultLocale: 'en',
+    groups: [
+      { id: 'sales', name: 'Sales', timeZone: 'Europe/Moscow', fallbackGroupId: 'support' },
+      { id: 'support', name: 'Support', timeZone: 'UTC', takesCalls: true },
+      { id: 'night', name: 'Night', timeZone: 'UTC' },
+    ],
+    topics: [{ id: 'returns', name: 'Returns', groupId: 'support' }],
+    regions: [{ id: 'moscow', name: 'Moscow', groupId: 'sales' }],
+    operators: [{ operatorId: 'anna@example.com', groups: [{ groupId: 'sales', tier: 'primary' }] }],
+    sites: [
+      {
+        id: 'demo',
+        name: 'Demo',
+        entryMenu: {
+          kind: 'bot',
+          root: {
+            question: 'What about?',
+            buttons: [
+              { label: 'Buy', target: { groupId: 'sales' } },
+              { label: 'More', next: { question: 'Which?', buttons: [{ label: 'Returns', target: { topicId: 'returns' } }] } },
+            ],
+          },
+        },
+      },
+    ],
+    rules: [{ id: 'vip', when: { pageUrl: '/vip/*' }, then: { groupId: 'sales', priority: 7 } }],
+    defaultRoute: { groupId: 'support' },
+  };
+}
+
+/** A valid config from rawConfig() after `edit`. */
+export function config(edit: (raw: ReturnType<typeof rawConfig>) => void = () => {}): RoutingConfig {
+  const raw = rawConfig();
+  edit(raw);
+  const result = validateRoutingConfig(raw);
+  if (!result.ok) throw new Error(result.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  return result.config;
+}
