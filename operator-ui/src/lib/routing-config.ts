@@ -12,23 +12,40 @@ export interface TimeRange {
   to: string;
 }
 
+export type LocalizedText = string | Record<string, string>;
+
 export interface GroupConfig {
   id: string;
   name: string;
-  workingHours?: { timezone?: string; days?: Partial<Record<Weekday, TimeRange[]>>; [key: string]: unknown };
-  strategy?: string;
-  limits?: { default?: number; [key: string]: unknown };
-  thresholds?: Record<string, number | undefined>;
-  texts?: Record<string, Record<string, string | undefined> | undefined>;
-  fallbackGroupId?: string | null;
-  offerMode?: unknown;
+  description?: string;
+  timeZone?: string;
+  /** Absent: always open. A weekday absent from it: closed that day. */
+  workingHours?: Partial<Record<Weekday, TimeRange[]>>;
+  holidays?: string[];
+  limits?: { default: number };
+  strategy?: 'least-loaded' | 'round-robin' | 'longest-idle';
+  offerMode?: { enabled: boolean; timeoutSeconds?: number };
+  takesCalls?: boolean;
+  thresholds?: {
+    offlineReplyDelaySeconds?: number;
+    unansweredSeconds?: number;
+    unansweredRepeat?: boolean;
+    rerouteOnUnanswered?: boolean;
+    queueWait?: { afterSeconds: number; action: string }[];
+    secondaryTierAfterSeconds?: number;
+    offerTimeoutSeconds?: number;
+    maxQueueLength?: number;
+  };
+  texts?: Record<string, Partial<Record<TextKey, string>>>;
+  voice?: { name: string; avatarUrl?: string; as?: 'operator' | 'team' };
+  fallbackGroupId?: string;
   [key: string]: unknown;
 }
 
 export interface OperatorProfile {
   operatorId: string;
   groups: { groupId: string; tier: 'primary' | 'secondary' }[];
-  limit?: number | null;
+  limit?: number;
   [key: string]: unknown;
 }
 
@@ -39,26 +56,29 @@ export interface RouteTarget {
 }
 
 export interface BotNode {
-  question: string;
-  buttons: { label: string; next?: BotNode; target?: RouteTarget }[];
+  question: LocalizedText;
+  buttons: { label: LocalizedText; next?: BotNode; target?: RouteTarget }[];
 }
 
-export type EntryMenu = { kind: 'choice'; prompt?: string; options: { label: string; target: RouteTarget }[] } | { kind: 'bot'; root: BotNode };
+export type EntryMenu =
+  | { kind: 'choice'; prompt?: LocalizedText; options: { label: LocalizedText; target: RouteTarget }[] }
+  | { kind: 'bot'; root: BotNode };
 
 export interface WidgetLook {
   primaryColor?: string;
   textColor?: string;
   position?: 'left' | 'right';
-  greeting?: string | null;
+  greeting?: LocalizedText;
   greetingDelaySeconds?: number;
-  title?: string;
-  logoUrl?: string | null;
+  title?: LocalizedText;
+  logoUrl?: string;
   [key: string]: unknown;
 }
 
 export interface SiteConfig {
   id: string;
-  name?: string;
+  name: string;
+  locale?: string;
   look?: WidgetLook;
   entryMenu?: EntryMenu | null;
   [key: string]: unknown;
@@ -66,17 +86,20 @@ export interface SiteConfig {
 
 export interface NamedPart {
   id: string;
-  name?: string;
+  name: LocalizedText;
+  groupId?: string;
   [key: string]: unknown;
 }
 
 export interface RoutingConfigShape {
   groups: GroupConfig[];
   operators: OperatorProfile[];
+  locales?: string[];
+  defaultLocale?: string;
   topics?: NamedPart[];
   regions?: NamedPart[];
   sites?: SiteConfig[];
-  rules?: NamedPart[];
+  rules?: { id: string; [key: string]: unknown }[];
   [key: string]: unknown;
 }
 
@@ -89,17 +112,65 @@ export interface ConfigVersion {
   comment: string | null;
 }
 
-export const STRATEGIES = ['least-busy', 'round-robin', 'longest-idle', 'sticky'] as const;
-export const AUTO_MESSAGE_KINDS = ['offline-reply', 'unanswered', 'queue-position', 'queue-offer-contact', 'contact-thanks'] as const;
+export const STRATEGIES = [
+  { value: 'least-loaded', label: 'Least loaded first' },
+  { value: 'round-robin', label: 'Round robin' },
+  { value: 'longest-idle', label: 'Longest idle first' },
+] as const;
+
+export const TEXT_KEYS = ['greeting', 'offlineReply', 'askContact', 'contactThanks', 'unansweredReply', 'queuePosition', 'queueOfferContact', 'closed'] as const;
+export type TextKey = (typeof TEXT_KEYS)[number];
+export const TEXT_LABELS: Record<TextKey, string> = {
+  greeting: 'Greeting',
+  offlineReply: 'Offline reply',
+  askContact: 'Ask for a contact',
+  contactThanks: 'Thanks for the contact',
+  unansweredReply: 'Unanswered reply',
+  queuePosition: 'Queue position',
+  queueOfferContact: 'Queue: offer to leave a contact',
+  closed: 'Dialog closed',
+};
+/** The engine's preview kinds for the texts it can render (POST /api/routing-config/preview). */
+export const PREVIEW_KIND: Partial<Record<TextKey, string>> = {
+  offlineReply: 'offline-reply',
+  contactThanks: 'contact-thanks',
+  unansweredReply: 'unanswered',
+  queuePosition: 'queue-position',
+  queueOfferContact: 'queue-offer-contact',
+};
+export const SAMPLE_VARS: Record<string, string> = { visitorName: 'Maria', operatorName: 'Anna', position: '3', etaMinutes: '4', groupName: 'Sales' };
+
+/**
+ * Renders a text template the way routing-rules does for the live preview of an unsaved draft:
+ * `{variable}` is replaced, `[optional part]` is kept only when every variable in it has a value.
+ */
+export function renderTemplate(template: string, vars: Record<string, string | null | undefined>): string {
+  const fill = (text: string) => text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => vars[name] ?? '');
+  return fill(
+    template.replace(/\[([^[\]]*)\]/g, (_all, inner: string) => {
+      const names = [...inner.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+      return names.every((n) => vars[n]) ? inner : '';
+    }),
+  )
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+}
+
+/** A localized text in one locale: the string itself, or the locale's entry, else the first one. */
+export function localized(text: LocalizedText | undefined | null, locale = 'en'): string {
+  if (text === undefined || text === null) return '';
+  if (typeof text === 'string') return text;
+  return text[locale] ?? Object.values(text)[0] ?? '';
+}
 
 /** Threshold names and their labels, in the order the editor shows them. Values are seconds. */
-export const THRESHOLD_FIELDS: { key: string; label: string; hint: string }[] = [
-  { key: 'unansweredSeconds', label: 'Unanswered after', hint: 'Auto-message and highlight when the visitor waits this long' },
-  { key: 'offlineReplySeconds', label: 'Offline reply after', hint: 'When nobody is online' },
-  { key: 'queueOfferContactSeconds', label: 'Offer contact after', hint: 'Queue wait before asking for a contact' },
-  { key: 'offerTimeoutSeconds', label: 'Offer expires after', hint: 'Offer mode: time to accept' },
-  { key: 'overflowSeconds', label: 'Overflow after', hint: 'Move to the fallback group' },
-];
+export const THRESHOLD_FIELDS = [
+  { key: 'unansweredSeconds', label: 'Unanswered after (s)', hint: 'Auto-reply, and the operator sees the wait turn red' },
+  { key: 'offlineReplyDelaySeconds', label: 'Offline reply delay (s)', hint: 'After the first message when closed' },
+  { key: 'secondaryTierAfterSeconds', label: 'Secondary tier after (s)', hint: 'Bullseye: widen to secondary operators' },
+  { key: 'offerTimeoutSeconds', label: 'Offer timeout (s)', hint: 'Offer mode: time to accept' },
+  { key: 'maxQueueLength', label: 'Max queue length', hint: 'Empty: unlimited' },
+] as const;
 
 /** The group's unanswered threshold in seconds, or null when the config does not say. */
 export function unansweredThreshold(group: GroupConfig | undefined): number | null {
@@ -109,4 +180,10 @@ export function unansweredThreshold(group: GroupConfig | undefined): number | nu
 
 export function deepClone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Sets a localized text in one locale, keeping a plain string plain and a per-locale record per locale. */
+export function setLocalized(text: LocalizedText | undefined, locale: string, value: string): LocalizedText {
+  if (text === undefined || typeof text === 'string') return value;
+  return { ...text, [locale]: value };
 }
