@@ -3,6 +3,8 @@
  * (`RoutingConfig`); these structural types read it tolerantly and the editors keep every field they
  * do not know, so a newer schema is never truncated by an older console.
  */
+import type { RoutingConfig } from '@hotline/routing-rules';
+
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 export const WEEKDAY_LABELS: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
@@ -187,3 +189,13 @@ export function setLocalized(text: LocalizedText | undefined, locale: string, va
   if (text === undefined || typeof text === 'string') return value;
   return { ...text, [locale]: value };
 }
+
+type Fits<T extends true> = T;
+/**
+ * A saved config (routing-rules' parsed `RoutingConfig`) must fit the editors' types: a schema change
+ * that the console cannot hold fails the typecheck here rather than in a supervisor's browser.
+ */
+export type SavedConfigFits = Fits<RoutingConfig extends RoutingConfigShape ? true : false>;
+export type SavedGroupFits = Fits<RoutingConfig['groups'][number] extends GroupConfig ? true : false>;
+export type SavedSiteFits = Fits<RoutingConfig['sites'][number] extends SiteConfig ? true : false>;
+export type SavedProfileFits = Fits<RoutingConfig['operators'][number] extends OperatorProfile ? true : false>;
