@@ -72,6 +72,7 @@ export function renderTemplate(template: string, vars: TemplateVars): string {
   });
   if (!filled.includes(HOLE)) return filled;
   return filled
+    .replace(/(^|\n)[ \t]*\uE000[ \t]*[,;:]?[ \t]*/g, '$1')
     .replace(/[ \t]*,?[ \t]*\uE000[ \t]*(?=[,.!?;:)])/g, '')
     .replace(/\uE000[ \t]*,?[ \t]*/g, '')
     .replace(/[ \t]{2,}/g, ' ')

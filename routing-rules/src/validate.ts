@@ -41,7 +41,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function issueToErrors(issue: z.core.$ZodIssue): ConfigError[] {
   const path = formatPath(issue.path);
   // Messages written in the schema (refinements, regexes, custom minimums) are kept as they are.
-  if (!/^(Too small|Too big|Invalid|Unrecognized)/.test(issue.message)) return [{ path, message: issue.message }];
+  if (!/^(Too small|Too big|Invalid|Unrecognized)/.test(issue.message))
+    return [{ path, message: issue.message }];
   switch (issue.code) {
     case 'invalid_type':
       if (/received undefined$/.test(issue.message)) return [{ path, message: 'is required' }];

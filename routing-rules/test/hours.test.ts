@@ -9,7 +9,10 @@ const office: Hours = {
   workingHours: {
     mon: [{ from: '09:00', to: '18:00' }],
     tue: [{ from: '09:00', to: '18:00' }],
-    wed: [{ from: '09:00', to: '13:00' }, { from: '14:00', to: '18:00' }],
+    wed: [
+      { from: '09:00', to: '13:00' },
+      { from: '14:00', to: '18:00' },
+    ],
     thu: [{ from: '09:00', to: '18:00' }],
     fri: [{ from: '09:00', to: '18:00' }],
   },
@@ -85,12 +88,18 @@ describe('isGroupOpen', () => {
   });
 
   it('when a zone observes DST, then hours follow the local clock on both sides of the switch', () => {
-    const ny: Hours = { timeZone: 'America/New_York', workingHours: { sun: [{ from: '09:00', to: '17:00' }] }, holidays: [] };
+    const ny: Hours = {
+      timeZone: 'America/New_York',
+      workingHours: { sun: [{ from: '09:00', to: '17:00' }] },
+      holidays: [],
+    };
     // 2026-03-01 (EST, UTC-5) and 2026-03-08 (DST starts, EDT, UTC-4) are Sundays
     expect(isGroupOpen(ny, utc('2026-03-01T14:00:00Z')).open).to.equal(true); // 09:00 EST
     expect(isGroupOpen(ny, utc('2026-03-08T13:00:00Z')).open).to.equal(true); // 09:00 EDT
     expect(isGroupOpen(ny, utc('2026-03-08T12:59:00Z')).open).to.equal(false);
-    expect(isGroupOpen(ny, utc('2026-03-08T05:00:00Z')).nextChangeAt?.toISOString()).to.equal('2026-03-08T13:00:00.000Z');
+    expect(isGroupOpen(ny, utc('2026-03-08T05:00:00Z')).nextChangeAt?.toISOString()).to.equal(
+      '2026-03-08T13:00:00.000Z',
+    );
   });
 
   it('when any instant is checked, then nextChangeAt is in the future and the state really flips there', () => {

@@ -63,19 +63,19 @@ describe('rankOperators / pickOperator', () => {
 
   it('when round-robin, then the next id after the cursor comes first, wrapping around', () => {
     const candidates = [op('carl'), op('anna'), op('dina'), op('boris')];
-    expect(ids(rankOperators(input(candidates, { strategy: 'round-robin', lastAssignedOperatorId: 'boris' })))).to.deep.equal([
-      'carl',
-      'dina',
-      'anna',
-      'boris',
-    ]);
-    expect(ids(rankOperators(input(candidates, { strategy: 'round-robin', lastAssignedOperatorId: 'dina' }))))
-      .to.have.ordered.members(['anna', 'boris', 'carl', 'dina']);
+    expect(
+      ids(rankOperators(input(candidates, { strategy: 'round-robin', lastAssignedOperatorId: 'boris' }))),
+    ).to.deep.equal(['carl', 'dina', 'anna', 'boris']);
+    expect(
+      ids(rankOperators(input(candidates, { strategy: 'round-robin', lastAssignedOperatorId: 'dina' }))),
+    ).to.have.ordered.members(['anna', 'boris', 'carl', 'dina']);
     expect(ids(rankOperators(input(candidates, { strategy: 'round-robin' })))[0]).to.equal('anna');
   });
 
   it('when round-robin and the cursor operator left, then the next id after it still comes first', () => {
-    const ranked = rankOperators(input([op('anna'), op('dina')], { strategy: 'round-robin', lastAssignedOperatorId: 'boris' }));
+    const ranked = rankOperators(
+      input([op('anna'), op('dina')], { strategy: 'round-robin', lastAssignedOperatorId: 'boris' }),
+    );
     expect(ids(ranked)).to.deep.equal(['dina', 'anna']);
   });
 
@@ -110,7 +110,9 @@ describe('rankOperators / pickOperator', () => {
       op('carl', { load: 2, skills: { languages: ['en'], topics: ['returns'] } }),
       op('dina'),
     ];
-    const ranked = rankOperators(input(candidates, { requiredSkills: { topicId: 'returns', language: 'en-GB' } }));
+    const ranked = rankOperators(
+      input(candidates, { requiredSkills: { topicId: 'returns', language: 'en-GB' } }),
+    );
     expect(ids(ranked)).to.deep.equal(['carl', 'anna', 'dina']);
   });
 
@@ -126,7 +128,9 @@ describe('rankOperators / pickOperator', () => {
     });
     const uniqueCandidates = fc.uniqueArray(candidateArb, { selector: (c) => c.operatorId, maxLength: 7 });
     const inputArb = fc.record({
-      strategy: fc.constantFrom('least-loaded', 'round-robin', 'longest-idle') as fc.Arbitrary<RankInput['strategy']>,
+      strategy: fc.constantFrom('least-loaded', 'round-robin', 'longest-idle') as fc.Arbitrary<
+        RankInput['strategy']
+      >,
       candidates: uniqueCandidates,
       now: fc.constant(2000),
       waitedMs: fc.integer({ min: 0, max: 120_000 }),
@@ -165,7 +169,8 @@ describe('rankOperators / pickOperator', () => {
           );
           expect(ids(ranked)).to.have.members(ids(eligible));
           const firstSecondary = ranked.findIndex((c) => c.tier === 'secondary');
-          if (firstSecondary >= 0) expect(ranked.slice(firstSecondary).every((c) => c.tier === 'secondary')).to.equal(true);
+          if (firstSecondary >= 0)
+            expect(ranked.slice(firstSecondary).every((c) => c.tier === 'secondary')).to.equal(true);
         }),
         { numRuns: 300 },
       );
@@ -178,7 +183,9 @@ describe('rankOperators / pickOperator', () => {
           expect(ids(rankOperators(structuredClone(rank)))).to.deep.equal(first);
           const shuffled = [...rank.candidates].sort((a, b) => key(a.operatorId) - key(b.operatorId));
           expect(ids(rankOperators({ ...rank, candidates: shuffled }))).to.deep.equal(first);
-          expect(ids(rankOperators({ ...rank, candidates: [...rank.candidates].reverse() }))).to.deep.equal(first);
+          expect(ids(rankOperators({ ...rank, candidates: [...rank.candidates].reverse() }))).to.deep.equal(
+            first,
+          );
         }),
         { numRuns: 500 },
       );

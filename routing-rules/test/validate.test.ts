@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { type ConfigError, validateRoutingConfig } from '../src/index';
-import { rawConfig } from './support/fixtures';
+import { rawConfig, setThen } from './support/fixtures';
 
 type Raw = ReturnType<typeof rawConfig>;
 
@@ -47,11 +47,19 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when a group limit is below 1, then the path points at limits.default', () => {
-    expectError((raw) => Object.assign(group(raw, 2), { limits: { default: 0 } }), 'groups[2].limits.default', 'must be >= 1');
+    expectError(
+      (raw) => Object.assign(group(raw, 2), { limits: { default: 0 } }),
+      'groups[2].limits.default',
+      'must be >= 1',
+    );
   });
 
   it('when an operator personal limit is below 1, then the path points at it', () => {
-    expectError((raw) => Object.assign(raw.operators[0]!, { limit: 0 }), 'operators[0].limit', 'must be >= 1');
+    expectError(
+      (raw) => Object.assign(raw.operators[0]!, { limit: 0 }),
+      'operators[0].limit',
+      'must be >= 1',
+    );
   });
 
   it('when a required field is missing, then it says is required', () => {
@@ -59,7 +67,11 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when a field has the wrong type, then it names the expected type', () => {
-    expectError((raw) => Object.assign(group(raw, 0), { takesCalls: 'yes' }), 'groups[0].takesCalls', 'must be a boolean');
+    expectError(
+      (raw) => Object.assign(group(raw, 0), { takesCalls: 'yes' }),
+      'groups[0].takesCalls',
+      'must be a boolean',
+    );
   });
 
   it('when an enum value is unknown, then it lists the allowed values', () => {
@@ -71,12 +83,16 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when a key is misspelled, then it is reported as an unknown key', () => {
-    expectError((raw) => Object.assign(group(raw, 0), { workinghours: {} }), 'groups[0].workinghours', 'unknown key');
+    expectError(
+      (raw) => Object.assign(group(raw, 0), { workinghours: {} }),
+      'groups[0].workinghours',
+      'unknown key',
+    );
   });
 
   it('when a rule points at an unknown group, then the path is rules[i].then.groupId', () => {
     expectError(
-      (raw) => Object.assign(raw.rules[0]!, { then: { groupId: 'nope' } }),
+      (raw) => setThen(raw.rules[0]!, { groupId: 'nope' }),
       'rules[0].then.groupId',
       'unknown group "nope"',
     );
@@ -101,7 +117,9 @@ describe('validateRoutingConfig', () => {
   it('when a bot leaf targets an unknown region, then the path follows the bot tree', () => {
     expectError(
       (raw) => {
-        const root = (raw.sites[0]!.entryMenu as { root: { buttons: { next?: { buttons: { target: object }[] } }[] } }).root;
+        const root = (
+          raw.sites[0]!.entryMenu as { root: { buttons: { next?: { buttons: { target: object }[] } }[] } }
+        ).root;
         root.buttons[1]!.next!.buttons[0]!.target = { regionId: 'mars' };
       },
       'sites[0].entryMenu.root.buttons[1].next.buttons[0].target.regionId',
@@ -120,11 +138,19 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when a topic maps to an unknown group, then the path is topics[i].groupId', () => {
-    expectError((raw) => Object.assign(raw.topics[0]!, { groupId: 'nope' }), 'topics[0].groupId', 'unknown group "nope"');
+    expectError(
+      (raw) => Object.assign(raw.topics[0]!, { groupId: 'nope' }),
+      'topics[0].groupId',
+      'unknown group "nope"',
+    );
   });
 
   it('when a region maps to an unknown group, then the path is regions[i].groupId', () => {
-    expectError((raw) => Object.assign(raw.regions[0]!, { groupId: 'nope' }), 'regions[0].groupId', 'unknown group "nope"');
+    expectError(
+      (raw) => Object.assign(raw.regions[0]!, { groupId: 'nope' }),
+      'regions[0].groupId',
+      'unknown group "nope"',
+    );
   });
 
   it('when an operator belongs to an unknown group, then the path is operators[i].groups[j].groupId', () => {
@@ -152,7 +178,11 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when the default route group is unknown, then the path is defaultRoute.groupId', () => {
-    expectError((raw) => Object.assign(raw, { defaultRoute: { groupId: 'nope' } }), 'defaultRoute.groupId', 'unknown group "nope"');
+    expectError(
+      (raw) => Object.assign(raw, { defaultRoute: { groupId: 'nope' } }),
+      'defaultRoute.groupId',
+      'unknown group "nope"',
+    );
   });
 
   it('when two groups share an id, then the later one is reported', () => {
@@ -174,17 +204,24 @@ describe('validateRoutingConfig', () => {
   it('when fallbacks form a cycle, then it is reported once with the chain', () => {
     const errors = errorsOf((raw) => Object.assign(group(raw, 1), { fallbackGroupId: 'sales' }));
     const cycles = errors.filter((e) => e.message.startsWith('fallback cycle'));
-    expect(cycles).to.deep.equal([{ path: 'groups[0].fallbackGroupId', message: 'fallback cycle: sales → support → sales' }]);
+    expect(cycles).to.deep.equal([
+      { path: 'groups[0].fallbackGroupId', message: 'fallback cycle: sales → support → sales' },
+    ]);
   });
 
   it('when a group falls back to itself, then it is a cycle', () => {
-    expectError((raw) => Object.assign(group(raw, 2), { fallbackGroupId: 'night' }), 'groups[2].fallbackGroupId', /fallback cycle/);
+    expectError(
+      (raw) => Object.assign(group(raw, 2), { fallbackGroupId: 'night' }),
+      'groups[2].fallbackGroupId',
+      /fallback cycle/,
+    );
   });
 
   it('when a bot node has no buttons, then it is an empty menu leaf', () => {
     expectError(
       (raw) => {
-        const root = (raw.sites[0]!.entryMenu as { root: { buttons: { next?: { buttons: unknown[] } }[] } }).root;
+        const root = (raw.sites[0]!.entryMenu as { root: { buttons: { next?: { buttons: unknown[] } }[] } })
+          .root;
         root.buttons[1]!.next!.buttons = [];
       },
       'sites[0].entryMenu.root.buttons[1].next.buttons',
@@ -204,7 +241,10 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when the entry menu kind is unknown, then the path is entryMenu.kind', () => {
-    expectError((raw) => Object.assign(raw.sites[0]!, { entryMenu: { kind: 'form' } }), 'sites[0].entryMenu.kind');
+    expectError(
+      (raw) => Object.assign(raw.sites[0]!, { entryMenu: { kind: 'form' } }),
+      'sites[0].entryMenu.kind',
+    );
   });
 
   it('when a working-hours time is malformed, then the path points at the time', () => {
@@ -240,7 +280,11 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when the time zone is unknown, then the path is groups[i].timeZone', () => {
-    expectError((raw) => Object.assign(group(raw, 1), { timeZone: 'Mars/Olympus' }), 'groups[1].timeZone', /IANA time zone/);
+    expectError(
+      (raw) => Object.assign(group(raw, 1), { timeZone: 'Mars/Olympus' }),
+      'groups[1].timeZone',
+      /IANA time zone/,
+    );
   });
 
   it('when a holiday is not a real date, then the path is the holiday', () => {
@@ -296,15 +340,27 @@ describe('validateRoutingConfig', () => {
   });
 
   it('when defaultLocale is not in locales, then it is reported', () => {
-    expectError((raw) => Object.assign(raw, { defaultLocale: 'de' }), 'defaultLocale', /must be one of the locales/);
+    expectError(
+      (raw) => Object.assign(raw, { defaultLocale: 'de' }),
+      'defaultLocale',
+      /must be one of the locales/,
+    );
   });
 
   it('when a rule priority is out of 0..9, then the path is rules[i].then.priority', () => {
-    expectError((raw) => Object.assign(raw.rules[0]!, { then: { groupId: 'sales', priority: 12 } }), 'rules[0].then.priority', 'must be <= 9');
+    expectError(
+      (raw) => setThen(raw.rules[0]!, { groupId: 'sales', priority: 12 }),
+      'rules[0].then.priority',
+      'must be <= 9',
+    );
   });
 
   it('when a rule pageUrl regex does not compile, then it is reported', () => {
-    expectError((raw) => Object.assign(raw.rules[0]!, { when: { pageUrl: 're:(' } }), 'rules[0].when.pageUrl', /regular expression/);
+    expectError(
+      (raw) => Object.assign(raw.rules[0]!, { when: { pageUrl: 're:(' } }),
+      'rules[0].when.pageUrl',
+      /regular expression/,
+    );
   });
 
   it('when an id is not a slug, then it is reported', () => {
@@ -315,8 +371,12 @@ describe('validateRoutingConfig', () => {
     const errors = errorsOf((raw) => {
       Object.assign(group(raw, 0), { limits: { default: 0 } });
       Object.assign(group(raw, 1), { timeZone: 'Nowhere/City' });
-      Object.assign(raw.rules[0]!, { then: { groupId: 'ghost' } });
+      setThen(raw.rules[0]!, { groupId: 'ghost' });
     });
-    expect(errors.map((e) => e.path)).to.include.members(['groups[0].limits.default', 'groups[1].timeZone', 'rules[0].then.groupId']);
+    expect(errors.map((e) => e.path)).to.include.members([
+      'groups[0].limits.default',
+      'groups[1].timeZone',
+      'rules[0].then.groupId',
+    ]);
   });
 });
