@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { isGroupOpen, parseRoutingYaml, resolveRoute } from '../src/index';
+import { isGroupOpen, parseRoutingYaml, resolveRoute, validateRoutingConfig } from '../src/index';
 import { EXAMPLE_PATH, exampleConfig } from './support/fixtures';
 
 const BIN = fileURLToPath(new URL('../bin/routing-rules.js', import.meta.url));
@@ -15,6 +15,13 @@ describe('shipped routing.yaml', () => {
   it('when validated, then it is valid', () => {
     const result = parseRoutingYaml(readFileSync(EXAMPLE_PATH, 'utf8'));
     expect(result.ok, JSON.stringify(!result.ok && result.errors)).to.equal(true);
+  });
+
+  it('when the validated config is saved as JSON and validated again, then it is unchanged', () => {
+    const cfg = exampleConfig();
+    const again = validateRoutingConfig(JSON.parse(JSON.stringify(cfg)));
+    expect(again.ok, JSON.stringify(!again.ok && again.errors)).to.equal(true);
+    if (again.ok) expect(again.config).to.deep.equal(cfg);
   });
 
   it('when loaded, then it has the documented demo operators, groups and site', () => {
