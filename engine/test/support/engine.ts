@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig } from '../../src/config';
+import { OPEN_STATES } from '../../src/dialog/dialog-views';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server';
-import { dropSchema, freshSchema, TEST_DATABASE_URL } from './postgres';
+import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from './postgres';
+import { deleteKeys, RedisUnavailable, TEST_REDIS_URL, testRedis } from './redis';
 
 export const EXAMPLE_ROUTING = fileURLToPath(new URL('../../../routing.yaml', import.meta.url));
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_ROUTING = fileURLToPath(new URL('../fixtures/routing-test.yaml', import.meta.url));
 
 export type Backends = 'embedded' | 'real';
 
@@ -44,8 +46,37 @@ export async function startTestServer(
     ...server,
     async cleanup() {
       await server.stop();
-      if (backends === 'real' && !overrides.DATABASE_SCHEMA) await dropSchema(schema);
+      if (backends === 'real' && !overrides.DATABASE_SCHEMA) {
+        await dropSchema(schema);
+        const redis = await testRedis();
+        await deleteKeys(redis, `hltest-${schema}*`);
+        redis.disconnect();
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether the backends answer; in CI a missing server throws (a failure), elsewhere the suite skips. */
+export async function backendsAvailable(backends: Backends): Promise<boolean> {
+  if (backends === 'embedded') return true;
+  if (!(await postgresAvailable())) return false;
+  try {
+    (await testRedis()).disconnect();
+    return true;
+  } catch (error) {
+    if (error instanceof RedisUnavailable) return false;
+    throw error;
+  }
+}
+
+/** Between tests: every open dialog closed, every operator offline, so tests do not lean on each other. */
+export async function resetDialogs(server: RunningServer) {
+  const { repo, dialogs, store, assignments } = server.engine;
+  await assignments.idle();
+  for (const row of await repo.dialogsInStates(OPEN_STATES)) {
+    await dialogs.dispatch(row.id, { type: 'CLOSE', by: 'system', outcome: 'test-reset' }).catch(() => undefined);
+  }
+  for (const operator of await store.listOperators()) await store.setPresence(operator.operatorId, 'offline', Date.now());
+  await assignments.idle();
 }
