@@ -1,29 +1,30 @@
 /**
- * Client-side contact validation, mirroring the engine's `normalizeContact` so that a bad value is
- * caught before anything is sent. The server stays the authority: its ack error is shown at the field too.
+ * Client-side contact validation, the same rules as routing-rules' `normalizeContact` (which the
+ * engine applies), so that a bad value is caught before anything is sent. The server stays the
+ * authority: its ack error is shown at the field too.
  */
 export type ContactCheck =
   | { ok: true; kind: 'phone' | 'email'; value: string }
   | { ok: false; reason: 'empty' | 'phone' | 'email' };
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/;
+const EMAIL = /^[^\s@"(),:;<>[\]\\]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i;
 
 /**
  * Normalises a phone number to E.164: `+` and 8..15 digits. Spaces, dashes, dots and brackets are
- * ignored; a national Russian number (11 digits starting with 8) becomes `+7…`.
+ * ignored; `00` becomes `+`; a Russian national number (8 or 7 and ten digits) becomes `+7…`. Other
+ * numbers need the `+` and country code.
  */
 export function normalizePhone(input: string): string | null {
-  const trimmed = input.trim();
-  if (!/^\+?[\d\s\-().]+$/.test(trimmed)) return null;
-  let digits = trimmed.replace(/\D/g, '');
-  if (!trimmed.startsWith('+') && digits.length === 11 && digits.startsWith('8')) digits = `7${digits.slice(1)}`;
-  if (digits.length < 8 || digits.length > 15 || digits.startsWith('0')) return null;
-  return `+${digits}`;
+  let phone = input.trim().replace(/[\s\-().\u00a0]/g, '');
+  if (phone.startsWith('00')) phone = `+${phone.slice(2)}`;
+  if (/^8\d{10}$/.test(phone)) phone = `+7${phone.slice(1)}`;
+  else if (/^7\d{10}$/.test(phone)) phone = `+${phone}`;
+  return /^\+[1-9]\d{7,14}$/.test(phone) ? phone : null;
 }
 
 export function normalizeEmail(input: string): string | null {
   const trimmed = input.trim();
-  return trimmed.length <= 120 && EMAIL.test(trimmed) ? trimmed.toLowerCase() : null;
+  return trimmed.length <= 254 && EMAIL.test(trimmed) ? trimmed.toLowerCase() : null;
 }
 
 /** A phone or an e-mail: anything with an `@` is judged as an e-mail, the rest as a phone. */

@@ -36,6 +36,10 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   );
 
   const logo = h('img', { class: 'logo', alt: '', hidden: true });
+  // A logo that does not load is left out rather than shown broken.
+  logo.addEventListener('error', () => {
+    logo.hidden = true;
+  });
   const title = h('h2', { class: 'title', id: 'hl-title' });
   const subtitle = h('p', { class: 'subtitle', 'aria-live': 'polite' });
   const endButton = h('button', { type: 'button', class: 'end-btn', hidden: true, onclick: () => void ctx.connection.close() }, t('endChat'));

@@ -39,7 +39,7 @@ export function messageList(ctx: Ctx): View {
     const avatar = mine
       ? null
       : m.authorAvatarUrl
-        ? h('img', { class: 'avatar', src: m.authorAvatarUrl, alt: '' })
+        ? avatarImage(m.authorAvatarUrl, m.authorName)
         : h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(m.authorName));
     return h('div', { class: classes, 'data-key': m.key, 'data-author': m.authorKind }, mine ? null : h('span', { class: 'sr' }, `${author}: `), avatar, bubble);
   };
@@ -90,4 +90,11 @@ export function messageList(ctx: Ctx): View {
   };
 
   return { el: log, update };
+}
+
+/** The operator's picture, falling back to initials when it does not load. */
+function avatarImage(url: string, name: string | null): HTMLElement {
+  const img = h('img', { class: 'avatar', src: url, alt: '' });
+  img.addEventListener('error', () => img.replaceWith(h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name))), { once: true });
+  return img;
 }

@@ -143,9 +143,16 @@ export class TestOperator {
   }
 }
 
-/** A background visitor (socket only) that starts a chat, to fill an operator's capacity or a queue. */
-export async function backgroundVisitor(url: string, siteId: string, choice: Record<string, string>, text: string) {
+/**
+ * A background visitor (socket only) that starts a chat, to fill an operator's capacity or a queue.
+ * The start's ack says "queued" either way (assignment follows it), so it waits to see which it became.
+ */
+export async function backgroundVisitor(url: string, siteId: string, choice: Record<string, string>, text: string, operator: TestOperator) {
   const socket = io(`${url}/visitor`, { auth: { siteId }, transports: ['websocket'], forceNew: true });
+  let queuedAt: number | null = null;
+  socket.on('queue:position', (position) => {
+    queuedAt = position.position;
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -154,7 +161,11 @@ export async function backgroundVisitor(url: string, siteId: string, choice: Rec
   const dialog = await emitAck<{ id: string; state: string }>(socket, 'dialog:start', {
     choice,
     page: { url: 'http://shop.test/background' },
+    // Same language as the browser visitor, so routing rules give both the same priority.
+    language: 'en',
     message: { clientMessageId: `bg-${Math.random()}`, body: text },
   });
-  return { socket, dialog };
+  const started = Date.now();
+  while (!operator.dialogs.has(dialog.id) && queuedAt === null && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 25));
+  return { socket, dialog, assigned: operator.dialogs.has(dialog.id), position: queuedAt as number | null };
 }
