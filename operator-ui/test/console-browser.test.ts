@@ -1,0 +1,237 @@
+/**
+ * The console in Chromium against a real engine on Postgres and Redis: an operator logs in, goes
+ * online, answers a visitor with a quick reply, transfers one dialog and closes another; a supervisor
+ * sees field errors in the groups editor, lowers the group's limit and watches the queue grow on the
+ * dashboard while the operator stops receiving dialogs. Screenshots go to artifacts/console/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MessageView, VisitorDialogView } from '@hotline/engine/protocol';
+import { expect } from 'chai';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
+import { startTestServer, type TestServer } from '../../engine/test/support/engine';
+import { postgresAvailable } from '../../engine/test/support/postgres';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = join(ROOT, 'operator-ui/dist/index.html');
+const ARTIFACTS = join(ROOT, 'artifacts/console');
+const ROUTING = fileURLToPath(new URL('./fixtures/routing.yaml', import.meta.url));
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const VIEWPORT = { width: 1440, height: 900 };
+
+interface Visitor {
+  socket: Socket;
+  dialog: VisitorDialogView;
+  messages: MessageView[];
+}
+
+function ack<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    socket.timeout(10_000).emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
+      if (err) reject(err);
+      else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
+      else resolve(response.data as T);
+    });
+  });
+}
+
+async function startVisitor(url: string, groupId: string, body: string, name: string): Promise<Visitor> {
+  const socket = io(`${url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+  const messages: MessageView[] = [];
+  socket.on('message:new', (m: MessageView) => messages.push(m));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  await ack(socket, 'session:resume', {});
+  const dialog = await ack<VisitorDialogView>(socket, 'dialog:start', {
+    choice: { groupId },
+    page: { url: 'http://shop.example/catalog/kettles', title: 'Kettles — Test shop', referrer: 'https://www.google.com/' },
+    language: 'en',
+    name,
+    message: { clientMessageId: `c-${name}`, body },
+  });
+  return { socket, dialog, messages };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function shoot(page: Page, name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+async function login(page: Page, url: string, email: string, screenshot?: string) {
+  await page.goto(`${url}/console/`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill('demo-password');
+  if (screenshot) await shoot(page, screenshot);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('presence').waitFor();
+}
+
+describe('console in Chromium against a real engine (Postgres + Redis)', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const visitors: Visitor[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the console's browser tests`);
+      this.skip();
+    }
+    if (!(await postgresAvailable())) this.skip();
+    if (!existsSync(DIST)) execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
+    server = await startTestServer('real', { routingConfigPath: ROUTING });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  after(async () => {
+    for (const v of visitors) v.socket.disconnect();
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.cleanup();
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+    return page;
+  }
+
+  it('when an operator is online, then he answers with a quick reply, transfers one dialog and closes another', async () => {
+    // A personal quick reply for anna, as she would add it on the Quick replies screen.
+    const loginResponse = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'anna@example.com', password: 'demo-password' }),
+    });
+    const cookie = loginResponse.headers.get('set-cookie')!.split(';')[0]!;
+    const created = await fetch(`${server.url}/api/quick-replies`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie },
+      body: JSON.stringify({ shortcut: 'thanks', title: 'Thanks for waiting', body: 'Thank you for waiting, {name}! Let me check that for you.' }),
+    });
+    expect(created.status).to.equal(201);
+
+    const page = await newPage();
+    await login(page, server.url, 'anna@example.com', 'login');
+    await page.getByTestId('presence-online').click();
+    await until(async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'load 0 / 2');
+
+    const maria = await startVisitor(server.url, 'sales', 'Hi, does the kettle come in red?', 'Maria');
+    visitors.push(maria);
+    const item = page.locator(`[data-dialog-id="${maria.dialog.id}"]`).first();
+    await item.waitFor({ timeout: 10_000 });
+    await item.click();
+    await page.getByTestId('dialog-pane').waitFor();
+    await page.getByTestId('messages').getByText('Hi, does the kettle come in red?').waitFor();
+    expect(await page.getByTestId('visitor-name').textContent()).to.equal('Maria');
+
+    // "/" opens the quick replies; Enter inserts the first match, Enter again sends.
+    const composer = page.getByTestId('composer');
+    await composer.click();
+    await composer.pressSequentially('/than');
+    await page.getByTestId('quick-reply-option').first().waitFor();
+    await composer.press('Enter');
+    expect(await composer.inputValue()).to.equal('Thank you for waiting, Maria! Let me check that for you.');
+    await composer.press('Enter');
+    await until(() => maria.messages.some((m) => m.authorKind === 'operator' && m.body.startsWith('Thank you for waiting, Maria')), 'the visitor to get the reply');
+    await until(async () => (await composer.inputValue()) === '', 'the composer to clear');
+    await ack(maria.socket, 'typing:set', { typing: true });
+    await page.getByText('Maria is typing…').waitFor();
+    await shoot(page, 'dialog-pane');
+
+    const oleg = await startVisitor(server.url, 'sales', 'Where is my order 1234?', 'Oleg');
+    visitors.push(oleg);
+    await page.locator(`[data-dialog-id="${oleg.dialog.id}"]`).first().waitFor();
+    await until(async () => (await page.getByTestId('load').textContent())?.includes('2 / 2') ?? false, 'load 2 / 2');
+
+    // Transfer Maria's dialog to support with a note (Alt+T opens the form).
+    await item.click();
+    await page.keyboard.press('Alt+KeyT');
+    await page.getByTestId('transfer-form').waitFor();
+    await page.getByTestId('transfer-group').fill('support');
+    await page.getByTestId('transfer-note').fill('Asks about red kettles, stock check needed');
+    await page.getByTestId('transfer-submit').click();
+    await page.getByTestId('transfer-form').waitFor({ state: 'detached' });
+    await page.locator(`[data-testid="dialog-item"][data-dialog-id="${maria.dialog.id}"]`).waitFor({ state: 'detached' });
+
+    // Close Oleg's dialog with an outcome (Alt+C).
+    await page.locator(`[data-dialog-id="${oleg.dialog.id}"]`).first().click();
+    await page.getByTestId('dialog-pane').waitFor();
+    await page.keyboard.press('Alt+KeyC');
+    await page.getByTestId('outcome-resolved').check();
+    await page.getByTestId('close-submit').click();
+    await page.locator(`[data-testid="dialog-item"][data-dialog-id="${oleg.dialog.id}"]`).waitFor({ state: 'detached' });
+    await until(async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'load back to 0 / 2');
+  });
+
+  it('when a supervisor lowers the limit, then the operator stops receiving dialogs and the dashboard shows the queue grow', async () => {
+    const anna = contexts[0]!.pages()[0]!;
+    const admin = await newPage();
+    await login(admin, server.url, 'admin@example.com');
+
+    // An invalid limit is refused and the error is shown at the field.
+    await admin.goto(`${server.url}/console/groups/sales`);
+    await admin.getByTestId('group-limit').fill('0');
+    await admin.getByTestId('save-group').click();
+    const fieldError = admin.locator('[data-error-for="limits.default"]');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).to.match(/>= 1/);
+    await shoot(admin, 'groups-editor-error');
+
+    await admin.getByTestId('group-limit').fill('1');
+    await admin.getByTestId('save-group').click();
+    await admin.getByTestId('saved').waitFor();
+
+    const first = await startVisitor(server.url, 'sales', 'Hello, I need a quote', 'Ivan');
+    visitors.push(first);
+    await anna.locator(`[data-dialog-id="${first.dialog.id}"]`).first().waitFor();
+    await until(async () => (await anna.getByTestId('load').textContent())?.includes('1 / 1') ?? false, 'anna full at 1 / 1');
+
+    await admin.goto(`${server.url}/console/dashboard`);
+    const waiting = admin.locator('[data-testid="dashboard-group-sales"] [data-testid="group-waiting"]');
+    await waiting.waitFor();
+    expect(await waiting.textContent()).to.equal('0');
+
+    const queued = [await startVisitor(server.url, 'sales', 'Is anyone there?', 'Pavel'), await startVisitor(server.url, 'sales', 'Question about prices', 'Sofia')];
+    visitors.push(...queued);
+    await until(async () => (await waiting.textContent()) === '2', 'the dashboard to show 2 waiting in sales');
+    await admin.waitForTimeout(1500);
+    await shoot(admin, 'dashboard');
+
+    // Anna still holds only the one dialog her limit allows.
+    expect(await anna.locator('[data-testid="dialog-item"]').count()).to.equal(1);
+    for (const v of queued) expect(await anna.locator(`[data-dialog-id="${v.dialog.id}"]`).count()).to.equal(0);
+  });
+
+  it('when a visitor left a contact while nobody was online, then the lead shows in the leads list', async () => {
+    const admin = contexts[1]!.pages()[0]!;
+    const visitor = await startVisitor(server.url, 'support', 'Please call me back about a refund', 'Nina');
+    visitors.push(visitor);
+    await ack(visitor.socket, 'contact:leave', { contact: '+1 555 123 4567', name: 'Nina' });
+    await admin.goto(`${server.url}/console/leads`);
+    const lead = admin.locator(`[data-dialog-id="${visitor.dialog.id}"]`).first();
+    await lead.waitFor();
+    await lead.click();
+    await admin.getByTestId('pick-lead').waitFor();
+    await shoot(admin, 'leads');
+  });
+});
