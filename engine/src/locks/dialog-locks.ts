@@ -1,3 +1,4 @@
+/// <reference path="../types/redlock.d.ts" />
 import type { Redis } from 'ioredis';
 import Redlock from 'redlock';
 import type { Logger } from '../logger';
