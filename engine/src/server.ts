@@ -213,6 +213,11 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   });
   broadcaster.setDashboardSource(() => engine.operators.dashboard());
   engine.dialogs.setListener(broadcaster);
+  // New limits show on every operator's load indicator at once.
+  engine.routingConfig.onChange(async () => {
+    for (const operator of await store.listOperators()) await broadcaster.selfUpdate(operator.operatorId);
+    broadcaster.dashboardChanged();
+  });
   engine.assignments.setListener(broadcaster);
   registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {

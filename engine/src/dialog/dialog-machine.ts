@@ -575,7 +575,8 @@ export function createDialogMachine(policy: DialogPolicy) {
           VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
           CONTACT_LEFT: { actions: 'saveContact' },
           LEAD_PICKED: { target: 'assigned', actions: 'markAssigned' },
-          CLOSE: { target: 'closed', actions: 'markClosed' },
+          // The visitor leaving does not end a lead: it waits for the operator's follow-up.
+          CLOSE: { guard: ({ event }) => event.by !== 'visitor', target: 'closed', actions: 'markClosed' },
         },
       },
       closed: {

@@ -50,6 +50,19 @@ export function apiRoutes(engine: Engine): Router {
     res.json({ data: site });
   });
 
+  // What operators need of the config: group names for transfers and thresholds for urgency.
+  router.get('/api/groups', operator, (_req, res) => {
+    const { config } = routingConfig.current();
+    res.json({
+      data: config.groups.map((g) => ({
+        id: g.id,
+        name: g.name,
+        unansweredSeconds: g.thresholds.unansweredSeconds,
+        offerMode: g.offerMode.enabled,
+      })),
+    });
+  });
+
   router.get('/api/routing-config', supervisor, (_req, res) => {
     res.json({ data: routingConfig.current() });
   });

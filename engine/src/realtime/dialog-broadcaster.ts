@@ -69,6 +69,7 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
       if (change.to === 'lead' && change.from !== 'lead') {
         const operators = await this.deps.store.listOperators(context.groupId);
         notifier.toOperators(operators.map((o) => o.operatorId), 'lead:new', summary);
+        notifier.toSupervisors('lead:new', summary);
       }
       notifier.toSupervisors('dialog:updated', summary);
       if (change.from === 'queued' || change.to === 'queued') this.queueChanged(context.groupId, previous.groupId);
