@@ -207,7 +207,6 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     repo: engine.repo,
     store,
     decisions: engine.decisions,
-    estimate: (groupId, position) => engine.dialogs.estimate(groupId, position),
     metrics,
     logger,
   });

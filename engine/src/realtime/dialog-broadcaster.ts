@@ -28,7 +28,6 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
       repo: DialogRepository;
       store: RoutingStore;
       decisions: () => RoutingDecisions;
-      estimate: (groupId: string, position: number) => Promise<{ minutes: number; qualifier: 'about' | 'less-than' } | null>;
       metrics: Metrics;
       logger: Logger;
     },
@@ -139,7 +138,7 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
   }
 
   private async broadcastPositions(groupId: string) {
-    const { store, repo, notifier, metrics, estimate } = this.deps;
+    const { store, repo, notifier, metrics } = this.deps;
     const queue = await store.queue(groupId);
     metrics.queueLength.set({ group: groupId }, queue.length);
     const operators = await store.listOperators(groupId);
@@ -147,13 +146,17 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
     if (queue.length === 0) return;
     const rows = await repo.db('dialogs').whereIn('id', queue.map((q) => q.dialogId)).select<{ id: string; visitor_id: string }[]>('id', 'visitor_id');
     const visitorOf = new Map(rows.map((r) => [r.id, r.visitor_id]));
+    // One read of capacity and handling times for the whole queue, not one per waiting visitor.
+    const capacity = operators.filter((o) => o.status === 'online').reduce((sum, o) => sum + o.limit, 0);
+    const samples = await repo.recentHandleTimesMs(groupId);
+    const rules = this.deps.decisions();
     for (const entry of queue) {
       const visitorId = visitorOf.get(entry.dialogId);
       if (!visitorId) continue;
       notifier.toVisitor(visitorId, 'queue:position', {
         dialogId: entry.dialogId,
         position: entry.position,
-        eta: await estimate(groupId, entry.position),
+        eta: rules.estimateWait(entry.position, capacity, samples),
       });
     }
     this.dashboardChanged();

@@ -15,8 +15,8 @@ export interface RoutingSnapshotCheck {
  */
 export async function checkRoutingState(redis: Redis, prefix: string, groups: string[]): Promise<RoutingSnapshotCheck> {
   const k = routingKeys(prefix, 'default');
-  const multi = redis.multi().hgetall(k.opLimit).hgetall(k.held).zrange(k.operatorDialogs, 0, -1).hgetall(k.queued);
-  for (const g of groups) multi.zrange(k.queue(g), 0, -1);
+  const multi = redis.multi().hgetall(k.opLimit).hgetall(k.held).zrange(k.operatorDialogs, '0', '-1').hgetall(k.queued);
+  for (const g of groups) multi.zrange(k.queue(g), '0', '-1');
   const results = (await multi.exec()) ?? [];
   const value = <T>(i: number) => results[i]?.[1] as T;
   const limits = value<Record<string, string>>(0);

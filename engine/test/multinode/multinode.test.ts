@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { RedisRoutingStore } from '../../src/routing-store/redis-routing-store';
+import { migrate, openDatabase } from '../../src/storage/database';
+import { backendsAvailable } from '../support/engine';
+import { type EngineProcess, startEngineProcess } from '../support/engine-process';
+import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
+import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
+import { checkRoutingState } from './invariants';
+import { type LoadSetup, percentile, prepareLoad, runLoad } from './load-driver';
+
+// The issue's full size: MULTINODE_OPERATORS=200 MULTINODE_DIALOGS=5000 (about a few minutes here).
+const OPERATORS = Number(process.env.MULTINODE_OPERATORS ?? 200);
+const DIALOGS = Number(process.env.MULTINODE_DIALOGS ?? 1500);
+const SEED = Number(process.env.MULTINODE_SEED ?? 20261125);
+
+describe(`three engine processes on one Redis and Postgres (${OPERATORS} operators, ${DIALOGS} dialogs)`, function () {
+  this.timeout(900_000);
+  const schema = freshSchema();
+  const prefix = `hltest-${schema}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-multinode-'));
+  const nodes: EngineProcess[] = [];
+  let redis: Redis;
+  let setup: LoadSetup;
+
+  before(async function () {
+    if (!(await backendsAvailable('real'))) return this.skip();
+    redis = await testRedis();
+    setup = await prepareLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, groups: 5, seed: SEED });
+    const env = {
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      ROUTING_CONFIG: setup.configPath,
+      SEED_DEMO: 'false',
+      PRESENCE_GRACE_MS: '600000',
+    };
+    // The first node builds the routing state; the others find it.
+    nodes.push(await startEngineProcess({ ...env, NODE_ID: 'node-a' }));
+    nodes.push(...(await Promise.all([startEngineProcess({ ...env, NODE_ID: 'node-b' }), startEngineProcess({ ...env, NODE_ID: 'node-c' })])));
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (redis) {
+      await deleteKeys(redis, `${prefix}*`);
+      redis.disconnect();
+    }
+    await dropSchema(schema).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when visitors and operators hit all nodes at once, then nobody exceeds his limit, no dialog is held twice and none is lost', async () => {
+    let checks = 0;
+    const violations: string[] = [];
+    const stats = await runLoad({
+      urls: nodes.map((n) => n.url),
+      setup,
+      dialogs: DIALOGS,
+      concurrency: 24,
+      seed: SEED,
+      checkEvery: 25,
+      check: async () => {
+        checks += 1;
+        violations.push(...(await checkRoutingState(redis, prefix, setup.groups)).violations);
+      },
+    });
+    expect(violations, violations.slice(0, 5).join('\n')).to.deep.equal([]);
+
+    // Quiet down: wait until no node is still assigning.
+    let previous = '';
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const snapshot = await checkRoutingState(redis, prefix, setup.groups);
+      const fingerprint = `${snapshot.queued.size}/${snapshot.held.size}`;
+      if (fingerprint === previous) break;
+      previous = fingerprint;
+    }
+
+    const final = await checkRoutingState(redis, prefix, setup.groups);
+    expect(final.violations).to.deep.equal([]);
+    const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
+    await migrate(database.db);
+    const rows = await database.db('dialogs').select<{ id: string; state: string; operator_id: string | null; group_id: string }[]>('id', 'state', 'operator_id', 'group_id');
+    const operatorIds = await database.db('operators').select<{ id: string; email: string }[]>('id', 'email');
+    await database.close();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const counts: Record<string, number> = {};
+    const lost: string[] = [];
+    const mismatched: string[] = [];
+    for (const dialogId of stats.dialogIds) {
+      const row = byId.get(dialogId);
+      if (!row) {
+        lost.push(dialogId);
+        continue;
+      }
+      counts[row.state] = (counts[row.state] ?? 0) + 1;
+      if (row.state === 'queued' && final.queued.get(row.id) !== row.group_id) mismatched.push(`${row.id} queued in DB, not in its Redis queue`);
+      if ((row.state === 'assigned' || row.state === 'active') && final.held.get(row.id) !== row.operator_id) {
+        mismatched.push(`${row.id} held by ${row.operator_id} in DB, ${final.held.get(row.id)} in Redis`);
+      }
+      if (!['queued', 'offered'].includes(row.state) && final.queued.has(row.id)) mismatched.push(`${row.id} ${row.state} but still queued`);
+      if (!['assigned', 'active', 'offered'].includes(row.state) && final.held.has(row.id)) mismatched.push(`${row.id} ${row.state} but still held`);
+    }
+
+    // Nobody with room stays idle while his group has a queue.
+    const store = new RedisRoutingStore(redis, { prefix });
+    const idleWithQueue: string[] = [];
+    for (const groupId of setup.groups) {
+      const queue = await store.queue(groupId);
+      expect(queue.map((q) => q.position), `positions in ${groupId}`).to.deep.equal(queue.map((_, i) => i + 1));
+      if (queue.length === 0) continue;
+      for (const operator of await store.listOperators(groupId)) {
+        if (operator.status === 'online' && operator.load < operator.limit) idleWithQueue.push(`${operator.operatorId} in ${groupId}`);
+      }
+    }
+    const emailOf = new Map(operatorIds.map((o) => [o.id, o.email]));
+    const overLimit = [...final.loads].filter(([, l]) => l.load > l.limit).map(([id]) => emailOf.get(id));
+
+    console.log(
+      `      ${stats.started} dialogs started (${stats.startFailures} start failures) in ${(stats.elapsedMs / 1000).toFixed(1)} s` +
+        ` = ${((stats.started / stats.elapsedMs) * 1000).toFixed(0)} dialogs/s; ${stats.closes} closes, ${stats.transfers} transfers,` +
+        ` ${stats.presenceFlips} presence flips, ${stats.rejected} refused (stale client view); ${checks} invariant checks.\n` +
+        `      final states: ${JSON.stringify(counts)}; lost: ${lost.length}; held twice: 0; over limit: ${overLimit.length};` +
+        ` DB/Redis mismatches: ${mismatched.length}; idle operators beside a queue: ${idleWithQueue.length}\n` +
+        `      visitor start → operator's dialog:assigned: p50 ${percentile(stats.assignLatencies, 50)} ms, p99 ${percentile(stats.assignLatencies, 99)} ms (${stats.assignLatencies.length} samples)`,
+    );
+    expect(stats.startFailures).to.equal(0);
+    expect(lost).to.deep.equal([]);
+    expect(mismatched.slice(0, 5)).to.deep.equal([]);
+    expect(overLimit).to.deep.equal([]);
+    expect(idleWithQueue.slice(0, 5)).to.deep.equal([]);
+  });
+});
