@@ -27,9 +27,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `engine/src/main.ts` as its own process and waits until /readyz answers 200. */
-export async function startEngineProcess(env: Record<string, string>, port?: number): Promise<EngineProcess> {
+export async function startEngineProcess(env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<EngineProcess> {
   const chosen = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'engine/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'engine/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(chosen), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
