@@ -41,6 +41,7 @@ export const EnvSchema = z.object({
   REOPEN_WINDOW_SECONDS: z.coerce.number().int().min(0).default(600),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   TIMER_POLL_MS: z.coerce.number().int().min(10).default(250),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   TIMER_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
 });
 

@@ -10,6 +10,7 @@ import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './a
 import { OperatorRepository } from './accounts/operator-repository';
 import { seedAccounts } from './accounts/seed';
 import { SessionSigner, sessionSecret } from './accounts/sessions';
+import { Reconciler } from './background/reconciler';
 import { RoutingState } from './background/routing-state';
 import { TimerWorker } from './background/timer-worker';
 import { type EngineConfig, loadConfig } from './config';
@@ -230,6 +231,16 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   });
 
   let rebuildCheck: NodeJS.Timeout | null = null;
+  const reconciler = new Reconciler({
+    repo: engine.repo,
+    store,
+    routingState: engine.routingState,
+    assignments: engine.assignments,
+    locks: engine.locks,
+    logger,
+    clock: options.clock ?? Date.now,
+    intervalMs: config.RECONCILE_INTERVAL_MS,
+  });
   if (options.background !== false) {
     engine.timers.start();
     engine.routingConfig.startFollowing();
@@ -241,8 +252,9 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
           if (rebuilt) await engine.assignments.triggerAll();
         })
         .catch((error) => logger.warn({ err: error }, 'routing state check failed'));
-    }, 2000);
+    }, 1000);
     rebuildCheck.unref();
+    reconciler.start();
   }
   await engine.assignments.triggerAll();
 
@@ -256,6 +268,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     stopping ??= (async () => {
       shuttingDown = true;
       if (rebuildCheck) clearInterval(rebuildCheck);
+      reconciler.stop();
       await engine.timers.stop();
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();

@@ -9,11 +9,28 @@ import type { Logger } from '../logger';
  */
 export interface Locks {
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` only if nobody else holds the lease right now (single-runner background jobs);
+   * returns false without running it otherwise. The work itself must stay idempotent.
+   */
+  tryLease(key: string, ttlMs: number, work: () => Promise<void>): Promise<boolean>;
 }
 
 /** In-process: a promise chain per key. */
 export class MemoryLocks implements Locks {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly leases = new Set<string>();
+
+  async tryLease(key: string, _ttlMs: number, work: () => Promise<void>): Promise<boolean> {
+    if (this.leases.has(key)) return false;
+    this.leases.add(key);
+    try {
+      await work();
+      return true;
+    } finally {
+      this.leases.delete(key);
+    }
+  }
 
   async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
@@ -32,6 +49,7 @@ export class MemoryLocks implements Locks {
 export class RedisLocks implements Locks {
   private readonly local = new MemoryLocks();
   private readonly redlock: Redlock;
+  private readonly leaseLock: Redlock;
 
   constructor(
     redis: Redis,
@@ -40,6 +58,22 @@ export class RedisLocks implements Locks {
     private readonly ttlMs = 5000,
   ) {
     this.redlock = new Redlock([redis], { retryCount: 20, retryDelay: 50, retryJitter: 50, driftFactor: 0.01 });
+    this.leaseLock = new Redlock([redis], { retryCount: 0, driftFactor: 0.01 });
+  }
+
+  async tryLease(key: string, ttlMs: number, work: () => Promise<void>): Promise<boolean> {
+    let lease: Redlock.Lock;
+    try {
+      lease = await this.leaseLock.lock(`${this.prefix}lease:${key}`, ttlMs);
+    } catch {
+      return false;
+    }
+    try {
+      await work();
+      return true;
+    } finally {
+      await lease.unlock().catch(() => undefined);
+    }
   }
 
   withLock<T>(key: string, work: () => Promise<T>): Promise<T> {

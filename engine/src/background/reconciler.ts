@@ -1,0 +1,126 @@
+import type { DialogContext } from '../dialog/dialog-machine';
+import { parseSnapshot } from '../dialog/dialog-service';
+import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
+import type { Locks } from '../locks/dialog-locks';
+import type { Logger } from '../logger';
+import type { RoutingStore } from '../routing-store/routing-store';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { RoutingState } from './routing-state';
+
+export interface ReconcileReport {
+  requeued: number;
+  reheld: number;
+  released: number;
+  dequeued: number;
+  timersRestored: number;
+  conflicts: string[];
+}
+
+/**
+ * Postgres is the truth; the routing store follows it. A node may die between committing a
+ * transition and applying its Redis effect, and Redis may lose writes on failover: one node at a time
+ * (a lease) compares them and repairs the store, then wakes assignment for every group. Each repair is
+ * idempotent, so a second runner (a lease that expired mid-run) does no harm.
+ */
+export class Reconciler {
+  private handle: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: {
+      repo: DialogRepository;
+      store: RoutingStore;
+      routingState: RoutingState;
+      assignments: AssignmentDispatcher;
+      locks: Locks;
+      logger: Logger;
+      clock: () => number;
+      intervalMs: number;
+    },
+  ) {}
+
+  start() {
+    const loop = () => {
+      this.deps.locks
+        .tryLease('reconcile', this.deps.intervalMs * 2, async () => {
+          const report = await this.run();
+          const repaired = report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
+          if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
+        })
+        .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
+        .finally(() => {
+          if (this.handle) this.handle = setTimeout(loop, this.deps.intervalMs);
+        });
+    };
+    this.handle = setTimeout(loop, this.deps.intervalMs);
+  }
+
+  stop() {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+  }
+
+  async run(): Promise<ReconcileReport> {
+    const { repo, store, routingState, assignments } = this.deps;
+    const report: ReconcileReport = { requeued: 0, reheld: 0, released: 0, dequeued: 0, timersRestored: 0, conflicts: [] };
+    if (await routingState.ensureBuilt()) {
+      await assignments.triggerAll();
+      return report;
+    }
+    const open = await repo.dialogsInStates(['queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead', 'created']);
+    const openIds = new Set(open.map((r) => r.id));
+    for (const row of open) {
+      const context = parseSnapshot(row.snapshot).context;
+      await this.repairDialog(row, context, report);
+    }
+    // Store entries whose dialog is no longer open in Postgres (a close whose effects were lost).
+    for (const operator of await store.listOperators()) {
+      for (const dialogId of await store.operatorDialogs(operator.operatorId)) {
+        if (openIds.has(dialogId)) continue;
+        const row = await repo.findDialog(dialogId);
+        if (row && (row.state === 'assigned' || row.state === 'active' || row.state === 'offered')) continue; // changed meanwhile
+        if (await store.release(dialogId, operator.operatorId)) report.released += 1;
+      }
+    }
+    for (const groupId of await store.queuedGroups()) {
+      for (const entry of await store.queue(groupId)) {
+        if (openIds.has(entry.dialogId)) continue;
+        const row = await repo.findDialog(entry.dialogId);
+        if (row?.state === 'queued') continue;
+        if (await store.dequeue(entry.dialogId)) report.dequeued += 1;
+      }
+    }
+    await assignments.triggerAll();
+    return report;
+  }
+
+  private async repairDialog(row: DialogRow, context: DialogContext, report: ReconcileReport) {
+    const { store, clock } = this.deps;
+    if (row.state === 'queued') {
+      const [position, holder] = await Promise.all([store.position(row.id), store.holder(row.id)]);
+      // Re-read: it may have been assigned or closed since the list was read.
+      if (!position && !holder && (await this.deps.repo.findDialog(row.id))?.state === 'queued') {
+        await store.enqueue({ dialogId: row.id, groupId: context.groupId, priority: context.priority }, clock());
+        report.requeued += 1;
+      }
+    } else if ((row.state === 'assigned' || row.state === 'active') && context.operatorId) {
+      const holder = await store.holder(row.id);
+      if (!holder) {
+        await store.dequeue(row.id);
+        const result = await store.assignDialog({ dialogId: row.id, groupId: context.groupId, enqueuedAt: context.queuedAt ?? 0 }, context.operatorId, clock(), {
+          ignoreGroup: true,
+        });
+        if (result.kind === 'assigned') report.reheld += 1;
+        else report.conflicts.push(`${row.id}: cannot give back to ${context.operatorId} (${result.reason})`);
+      } else if (holder.operatorId !== context.operatorId) {
+        report.conflicts.push(`${row.id}: held by ${holder.operatorId} in the store, ${context.operatorId} in Postgres`);
+      }
+    }
+    const timers = await store.listTimers(row.id);
+    for (const [key, timer] of Object.entries(context.timers)) {
+      if (!timers.some((t) => t.key === key)) {
+        await store.scheduleTimer({ dialogId: row.id, key, dueAt: timer.dueAt });
+        report.timersRestored += 1;
+      }
+    }
+  }
+}
