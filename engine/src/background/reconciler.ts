@@ -20,10 +20,15 @@ export interface ReconcileReport {
  * Postgres is the truth; the routing store follows it. A node may die between committing a
  * transition and applying its Redis effect, and Redis may lose writes on failover: one node at a time
  * (a lease) compares them and repairs the store, then wakes assignment for every group. Each repair is
- * idempotent, so a second runner (a lease that expired mid-run) does no harm.
+ * idempotent, so a second runner (a lease that expired mid-run) does no harm. A discrepancy is only
+ * repaired when the previous run saw the same one at the same dialog version: a transition in flight
+ * (Redis already changed, its commit a few milliseconds away) is never "repaired" into a real error.
  */
 export class Reconciler {
   private handle: NodeJS.Timeout | null = null;
+  /** Discrepancies seen in the previous run, by dialog: `what|dialog version`. */
+  private suspects = new Map<string, string>();
+  private seen = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -66,6 +71,7 @@ export class Reconciler {
       await assignments.triggerAll();
       return report;
     }
+    this.seen = new Map();
     const open = await repo.dialogsInStates(['queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead', 'created']);
     const openIds = new Set(open.map((r) => r.id));
     for (const row of open) {
@@ -77,8 +83,10 @@ export class Reconciler {
       for (const dialogId of await store.operatorDialogs(operator.operatorId)) {
         if (openIds.has(dialogId)) continue;
         const row = await repo.findDialog(dialogId);
-        if (row && (row.state === 'assigned' || row.state === 'active' || row.state === 'offered')) continue; // changed meanwhile
-        if (await store.release(dialogId, operator.operatorId)) report.released += 1;
+        if (row && ['queued', 'assigned', 'active', 'offered'].includes(row.state)) continue; // changed meanwhile
+        if (this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) && (await store.release(dialogId, operator.operatorId))) {
+          report.released += 1;
+        }
       }
     }
     for (const groupId of await store.queuedGroups()) {
@@ -86,11 +94,19 @@ export class Reconciler {
         if (openIds.has(entry.dialogId)) continue;
         const row = await repo.findDialog(entry.dialogId);
         if (row?.state === 'queued') continue;
-        if (await store.dequeue(entry.dialogId)) report.dequeued += 1;
+        if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId))) report.dequeued += 1;
       }
     }
+    this.suspects = this.seen;
     await assignments.triggerAll();
     return report;
+  }
+
+  /** True when the same discrepancy was seen last run at the same dialog version. */
+  private confirmed(dialogId: string, what: string, row: DialogRow | null): boolean {
+    const signature = `${what}|${row?.version ?? 'gone'}`;
+    this.seen.set(`${dialogId}/${what}`, signature);
+    return this.suspects.get(`${dialogId}/${what}`) === signature;
   }
 
   private async repairDialog(row: DialogRow, context: DialogContext, report: ReconcileReport) {
@@ -98,26 +114,26 @@ export class Reconciler {
     if (row.state === 'queued') {
       const [position, holder] = await Promise.all([store.position(row.id), store.holder(row.id)]);
       // Re-read: it may have been assigned or closed since the list was read.
-      if (!position && !holder && (await this.deps.repo.findDialog(row.id))?.state === 'queued') {
+      if (!position && !holder && this.confirmed(row.id, 'not-queued', row)) {
         await store.enqueue({ dialogId: row.id, groupId: context.groupId, priority: context.priority }, clock());
         report.requeued += 1;
       }
     } else if ((row.state === 'assigned' || row.state === 'active') && context.operatorId) {
       const holder = await store.holder(row.id);
-      if (!holder) {
+      if (!holder && this.confirmed(row.id, 'not-held', row)) {
         await store.dequeue(row.id);
         const result = await store.assignDialog({ dialogId: row.id, groupId: context.groupId, enqueuedAt: context.queuedAt ?? 0 }, context.operatorId, clock(), {
           ignoreGroup: true,
         });
         if (result.kind === 'assigned') report.reheld += 1;
         else report.conflicts.push(`${row.id}: cannot give back to ${context.operatorId} (${result.reason})`);
-      } else if (holder.operatorId !== context.operatorId) {
+      } else if (holder && holder.operatorId !== context.operatorId && this.confirmed(row.id, 'other-holder', row)) {
         report.conflicts.push(`${row.id}: held by ${holder.operatorId} in the store, ${context.operatorId} in Postgres`);
       }
     }
     const timers = await store.listTimers(row.id);
     for (const [key, timer] of Object.entries(context.timers)) {
-      if (!timers.some((t) => t.key === key)) {
+      if (!timers.some((t) => t.key === key) && this.confirmed(row.id, `timer:${key}`, row)) {
         await store.scheduleTimer({ dialogId: row.id, key, dueAt: timer.dueAt });
         report.timersRestored += 1;
       }

@@ -230,6 +230,9 @@ export class DialogService {
       }
     }
     for (const message of autoMessages) metrics.autoMessages.inc({ kind: message.autoKind ?? 'unknown' });
+    if (previous.firstAutoResponseAt === null && context.firstAutoResponseAt !== null && context.firstVisitorMessageAt !== null) {
+      metrics.firstResponse.observe({ kind: 'auto' }, (context.firstAutoResponseAt - context.firstVisitorMessageAt) / 1000);
+    }
     await this.syncTimers(dialogId, previous.timers, context.timers);
     for (const groupId of groups) if (groupId) this.assignmentTrigger(groupId);
   }

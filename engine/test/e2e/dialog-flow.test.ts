@@ -217,6 +217,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(carl, 'presence:set', { status: 'offline' });
     });
 
+    it('when dialogs have run, then /metrics reports queues, assignments, auto-messages, contacts and response times', async () => {
+      const visitor = await connectVisitor(server.url);
+      await call(visitor, 'dialog:start', start('support'));
+      await call(visitor, 'dialog:close', {});
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? 0);
+      expect(value(/hotline_assignments_total\{group="support"\} (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_auto_messages_total\{kind="offline-reply"\} (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_contacts_captured_total (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_dialogs_abandoned_total (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_first_response_seconds_count\{kind="human"\} (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_first_response_seconds_count\{kind="auto"\} (\d+)/)).to.be.greaterThan(0);
+      expect(value(/hotline_leads_followed_up_total\{outcome="called-back"\} (\d+)/)).to.be.greaterThan(0);
+      expect(text).to.match(/hotline_queue_wait_seconds_bucket\{le="[^"]+",group="support"\}/);
+      expect(text).to.match(/hotline_queue_length\{group="support"\} \d+/);
+      expect(text).to.match(/hotline_operator_load\{operator="[^"]+"\} \d+/);
+    });
+
     it('when a group works in offer mode, then an unanswered offer expires and goes to the next operator', async () => {
       const anna = await connectOperator(server.url, 'anna@example.com');
       const boris = await connectOperator(server.url, 'boris@example.com');

@@ -37,6 +37,8 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   LOGIN_WINDOW_SECONDS: 'login throttling window default (900 s)',
   REOPEN_WINDOW_SECONDS: 'dialog reopen window default (600 s)',
   TIMER_POLL_MS: 'timer poll default (250 ms)',
+  TIMER_LEASE_MS: 'a dead node\'s claimed thresholds are handed on after 10 s',
+  RECONCILE_INTERVAL_MS: 'one node repairs the routing store from Postgres every 5 s',
   PRESENCE_GRACE_MS: 'operator presence grace default (15 s)',
   REDIS_KEY_PREFIX: "default prefix 'hl'; set it only to share one Redis between installs",
   DATABASE_SCHEMA: "the database user's default schema; if set, set it on the migrate Job too (checked below)",
