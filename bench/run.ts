@@ -25,7 +25,7 @@ const num = (name: string, fallback: number): number => {
 
 const PARTS = ['store', 'e2e', 'widget'] as const;
 type Part = (typeof PARTS)[number];
-const only = (env.BENCH_ONLY ?? PARTS.join(','))
+const only = (env.BENCH_ONLY || PARTS.join(','))
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
