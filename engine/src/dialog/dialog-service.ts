@@ -104,7 +104,9 @@ export class DialogService {
   async dispatch(dialogId: string, input: DialogEventInput, hooks: DispatchHooks = {}): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
     return locks.withLock(`dialog:${dialogId}`, async () => {
-      for (let attempt = 0; attempt < 8; attempt++) {
+      for (let attempt = 0; attempt < 25; attempt++) {
+        // Only without the lock (lost, expired) do writers collide; spread their retries out.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
         const row = await repo.findDialog(dialogId);
         if (!row) throw notFound('dialog');
         const persisted = parseSnapshot(row.snapshot);
