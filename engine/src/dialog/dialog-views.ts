@@ -49,6 +49,7 @@ export function toSummary(
     operatorId: row.operator_id,
     operatorName: extra.operatorName,
     contact: row.contact,
+    callback: row.callback,
     createdAt: new Date(row.created_at).toISOString(),
     queuedAt: iso(row.queued_at),
     assignedAt: iso(row.assigned_at),

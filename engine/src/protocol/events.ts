@@ -100,6 +100,8 @@ export interface DialogSummary {
   operatorId: string | null;
   operatorName: string | null;
   contact: ContactView | null;
+  /** For call-back requests: the number to call and when the visitor prefers it. */
+  callback: { phone: string; preferredTime?: string } | null;
   createdAt: string;
   queuedAt: string | null;
   assignedAt: string | null;

@@ -120,8 +120,19 @@ export class VisitorService {
     return reader.visitorView((await repo.findDialog(row.id))!);
   }
 
+  /**
+   * A call-back request is a dialog of kind callback, routed like a chat to a group that takes calls;
+   * its phone is the visitor's contact from the start.
+   */
   async requestCallback(identity: VisitorIdentity, input: z.infer<typeof CallbackRequestSchema>, page: z.infer<typeof PageInfoSchema>) {
-    return this.start(identity, { kind: 'callback', callback: input, page, choice: {} }, {});
+    const normalized = normalizeContact(input.phone);
+    if (!normalized.ok || normalized.kind !== 'phone') {
+      throw badRequest(normalized.ok ? 'a phone number is needed for a call back' : normalized.reason, 'phone');
+    }
+    const callback = { phone: normalized.value, ...(input.preferredTime ? { preferredTime: input.preferredTime } : {}) };
+    const view = await this.start(identity, { kind: 'callback', callback, page, choice: {} }, {});
+    await this.leaveContact(identity, { contact: normalized.value });
+    return this.deps.reader.visitorView((await this.deps.repo.findDialog(view.id))!);
   }
 
   /**

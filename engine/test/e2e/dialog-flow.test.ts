@@ -217,6 +217,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(carl, 'presence:set', { status: 'offline' });
     });
 
+    it('when a visitor asks for a call back, then a callback dialog with his phone goes to a group that takes calls', async () => {
+      const carl = await connectOperator(server.url, 'carl@example.com'); // support takes calls
+      await call(carl, 'presence:set', { status: 'online' });
+      const visitor = await connectVisitor(server.url);
+      const bad = await callRaw(visitor, 'callback:request', { phone: 'call me maybe' });
+      expect('error' in bad && bad.error.field).to.equal('phone');
+      const assigned = next<DialogDetail>(carl, 'dialog:assigned');
+      const view = await call<VisitorDialogView>(visitor, 'callback:request', { phone: '+7 916 123-45-67', preferredTime: 'after 18:00', page: { url: 'http://shop.test/contacts' } });
+      const dialog = await assigned;
+      expect(dialog.id).to.equal(view.id);
+      expect(dialog.kind).to.equal('callback');
+      expect(dialog.groupId).to.equal('support');
+      expect(dialog.callback).to.deep.equal({ phone: '+79161234567', preferredTime: 'after 18:00' });
+      const opened = await call<DialogDetail>(carl, 'dialog:open', { dialogId: dialog.id });
+      expect(opened.contact).to.deep.equal({ kind: 'phone', value: '+79161234567' });
+      await call(carl, 'dialog:close', { dialogId: dialog.id, outcome: 'called-back' });
+    });
+
     it('when dialogs have run, then /metrics reports queues, assignments, auto-messages, contacts and response times', async () => {
       const visitor = await connectVisitor(server.url);
       await call(visitor, 'dialog:start', start('support'));
