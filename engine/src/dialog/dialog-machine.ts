@@ -94,7 +94,7 @@ export type AutoMessageKind =
 export type DialogEffect =
   | { type: 'enqueue' }
   | { type: 'dequeue' }
-  | { type: 'release'; operatorId: string }
+  | { type: 'releaseHolder' }
   | { type: 'sendAutoMessage'; kind: AutoMessageKind; key: string }
   | { type: 'dispatchAssignments'; groupId: string }
   | { type: 'notifyLead' };
@@ -159,7 +159,8 @@ export function createDialogMachine(policy: DialogPolicy) {
       // Effects: bodies live in DialogService; here they are names with params.
       enqueue: () => {},
       dequeue: () => {},
-      release: (_, _params: { operatorId: string }) => {},
+      /** Frees the slot of whoever held the dialog before this transition. */
+      releaseHolder: () => {},
       sendAutoMessage: (_, _params: { kind: AutoMessageKind; key: string }) => {},
       dispatchAssignments: (_, _params: { groupId: string }) => {},
       notifyLead: () => {},
@@ -387,7 +388,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               guard: 'hasContact',
               target: 'lead',
               actions: [
-                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'releaseHolder',
                 'clearOperator',
                 'clearTimers',
                 'notifyLead',
@@ -396,7 +397,7 @@ export function createDialogMachine(policy: DialogPolicy) {
             {
               target: 'abandoned',
               actions: [
-                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'releaseHolder',
                 'clearOperator',
                 'markClosed',
               ],
@@ -421,7 +422,7 @@ export function createDialogMachine(policy: DialogPolicy) {
                   type: 'sendAutoMessage',
                   params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
                 },
-                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'releaseHolder',
                 'excludeOperator',
                 'resetQueueClock',
               ],
@@ -443,7 +444,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
-              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'releaseHolder',
               'clearOperator',
               'moveToGroup',
               'resetQueueClock',
@@ -453,7 +454,7 @@ export function createDialogMachine(policy: DialogPolicy) {
             target: 'assigned',
             reenter: true,
             actions: [
-              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'releaseHolder',
               'markAssigned',
             ],
           },
@@ -462,14 +463,14 @@ export function createDialogMachine(policy: DialogPolicy) {
               guard: 'visitorLeftUnanswered',
               target: 'abandoned',
               actions: [
-                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'releaseHolder',
                 'markClosed',
               ],
             },
             {
               target: 'closed',
               actions: [
-                { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+                'releaseHolder',
                 'markClosed',
               ],
             },
@@ -494,7 +495,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
-              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'releaseHolder',
               'clearOperator',
               'moveToGroup',
               'resetQueueClock',
@@ -503,14 +504,14 @@ export function createDialogMachine(policy: DialogPolicy) {
           TRANSFERRED: {
             target: 'assigned',
             actions: [
-              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'releaseHolder',
               'markAssigned',
             ],
           },
           CLOSE: {
             target: 'closed',
             actions: [
-              { type: 'release', params: ({ context }) => ({ operatorId: context.operatorId ?? '' }) },
+              'releaseHolder',
               'markClosed',
             ],
           },

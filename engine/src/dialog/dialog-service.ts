@@ -54,7 +54,7 @@ export interface DialogListener {
   }): void;
 }
 
-const EFFECT_TYPES = new Set(['enqueue', 'dequeue', 'release', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead']);
+const EFFECT_TYPES = new Set(['enqueue', 'dequeue', 'releaseHolder', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead']);
 
 /**
  * Runs dialog events: load snapshot → pure transition → one transaction (version-checked snapshot,
@@ -218,9 +218,9 @@ export class DialogService {
           await store.dequeue(dialogId);
           groups.add(previous.groupId);
           break;
-        case 'release':
-          if (effect.operatorId && (await store.release(dialogId, effect.operatorId))) {
-            const operator = await store.getOperator(effect.operatorId);
+        case 'releaseHolder':
+          if (previous.operatorId && (await store.release(dialogId, previous.operatorId))) {
+            const operator = await store.getOperator(previous.operatorId);
             for (const g of operator?.groups ?? []) groups.add(g.groupId);
           }
           break;

@@ -22,7 +22,7 @@ describe('dialog machine', () => {
       expect(m.context.firstHumanResponseAt).to.equal(m.now);
       m.send({ type: 'CLOSE', by: 'operator', outcome: 'resolved' });
       expect(m.state).to.equal('closed');
-      expect(m.effects).to.deep.include({ type: 'release', operatorId: 'op1' });
+      expect(m.effects).to.deep.include({ type: 'releaseHolder' });
     });
 
     it('when another operator tries to write, then the event is refused', () => {
@@ -40,7 +40,7 @@ describe('dialog machine', () => {
       expect(m.state).to.equal('queued');
       expect(m.context.groupId).to.equal('support');
       expect(m.context.operatorId).to.equal(null);
-      expect(m.effects.map((e) => e.type)).to.deep.equal(['release', 'enqueue', 'dispatchAssignments']);
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['releaseHolder', 'enqueue', 'dispatchAssignments']);
     });
 
     it('when transferred to a named operator, then the old one is released and the new one holds it', () => {
@@ -51,7 +51,7 @@ describe('dialog machine', () => {
       m.send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
       expect(m.state).to.equal('assigned');
       expect(m.context.operatorId).to.equal('op2');
-      expect(m.effects).to.deep.include({ type: 'release', operatorId: 'op1' });
+      expect(m.effects).to.deep.include({ type: 'releaseHolder' });
     });
 
     it('when the visitor leaves before any answer, then the dialog is abandoned', () => {
@@ -182,7 +182,7 @@ describe('dialog machine', () => {
       m.advance(30_000).fireDue();
       expect(m.state).to.equal('queued');
       expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
-      expect(m.effects.map((e) => e.type)).to.include.members(['release', 'enqueue', 'sendAutoMessage']);
+      expect(m.effects.map((e) => e.type)).to.include.members(['releaseHolder', 'enqueue', 'sendAutoMessage']);
     });
   });
 

@@ -91,7 +91,7 @@ export class MachineHarness {
     const [next, actions] = transition(this.machine, this.snapshot, full);
     this.snapshot = next;
     this.effects = actions
-      .filter((a) => ['enqueue', 'dequeue', 'release', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead'].includes(a.type))
+      .filter((a) => ['enqueue', 'dequeue', 'releaseHolder', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead'].includes(a.type))
       .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
     return true;
   }

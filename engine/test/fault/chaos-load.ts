@@ -156,7 +156,7 @@ export class FaultLoad {
       const token = await this.login(operator.email);
       const socket: OperatorSocket = io(`${this.options.url}/operator`, {
         auth: { token },
-        query: { sid: operator.email },
+        query: { hl_sticky: operator.email },
         transports: ['websocket'],
         forceNew: true,
         reconnectionDelay: 200,
@@ -205,7 +205,7 @@ export class FaultLoad {
     for (let attempt = 1; ; attempt++) {
       const socket: VisitorSocket = io(`${url}/visitor`, {
         auth: { siteId: 'demo', ...(visitorToken ? { visitorToken } : {}) },
-        query: { sid },
+        query: { hl_sticky: sid },
         transports: ['websocket'],
         forceNew: true,
         reconnection: false,

@@ -176,7 +176,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
         phase('postgres stopped');
         const live = nodes.filter((n) => !crashed.has(n));
         // A visitor already connected, and an operator's token, before the outage.
-        const probe: VisitorSocket = io(`${proxy.url}/visitor`, { auth: { siteId: 'demo' }, query: { sid: 'probe-visitor' }, transports: ['websocket'], forceNew: true });
+        const probe: VisitorSocket = io(`${proxy.url}/visitor`, { auth: { siteId: 'demo' }, query: { hl_sticky: 'probe-visitor' }, transports: ['websocket'], forceNew: true });
         await new Promise<void>((resolve, reject) => {
           probe.once('connect', () => resolve());
           probe.once('connect_error', reject);
@@ -200,7 +200,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
         outage.startAckMs = Date.now() - t0;
 
         // An operator (re)connecting during the outage: refused, and no node may fall over.
-        const late: OperatorSocket = io(`${proxy.url}/operator`, { auth: { token: operatorToken }, query: { sid: 'probe-operator' }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: ACK_TIMEOUT_MS });
+        const late: OperatorSocket = io(`${proxy.url}/operator`, { auth: { token: operatorToken }, query: { hl_sticky: 'probe-operator' }, transports: ['websocket'], forceNew: true, reconnection: false, timeout: ACK_TIMEOUT_MS });
         outage.operatorHandshakeDuringOutage = await new Promise<string>((resolve) => {
           late.once('connect', () => resolve('connected'));
           late.once('connect_error', (error) => resolve(`connect_error: ${error.message}`));
@@ -220,7 +220,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
         );
         // The same visitor, same socket or a new one with his token, can start now.
         outage.startAfterReturnMs = await waitFor(async () => {
-          const socket: VisitorSocket = io(`${proxy.url}/visitor`, { auth: { siteId: 'demo', visitorToken: probeToken }, query: { sid: 'probe-visitor' }, transports: ['websocket'], forceNew: true, reconnection: false });
+          const socket: VisitorSocket = io(`${proxy.url}/visitor`, { auth: { siteId: 'demo', visitorToken: probeToken }, query: { hl_sticky: 'probe-visitor' }, transports: ['websocket'], forceNew: true, reconnection: false });
           try {
             await new Promise<void>((resolve, reject) => {
               socket.once('connect', () => resolve());

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 /**
  * A small sticky reverse proxy for the fault test, as a k8s Service/Ingress with session affinity:
  * HTTP requests and WebSocket upgrades go to the backend chosen by the client's sticky key (query
- * `sid`, else the `hl_sticky` cookie, else one is issued as a cookie), by rendezvous hashing over the
+ * `hl_sticky` (not `sid`: engine.io reads that as its session id), else the `hl_sticky` cookie, else one is issued as a cookie), by rendezvous hashing over the
  * live backends, so a dead backend moves only its own clients. A backend that refuses a connection is
  * marked down and the request fails over to the next live one; down backends are probed again.
  */
@@ -35,7 +35,7 @@ const toBackend = (url: string): Backend => {
 };
 
 function stickyKey(req: IncomingMessage): string | null {
-  const query = new URL(req.url ?? '/', 'http://proxy').searchParams.get('sid');
+  const query = new URL(req.url ?? '/', 'http://proxy').searchParams.get(STICKY_COOKIE);
   if (query) return query;
   const cookie = req.headers.cookie ?? '';
   const match = new RegExp(`(?:^|;\\s*)${STICKY_COOKIE}=([^;]+)`).exec(cookie);
