@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, badRequest, notFound } from '../errors';
+import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
 import type { Engine } from '../server';
 import { parse, requireOperator } from './middleware';
 
-const COLLECTIONS = ['groups', 'topics', 'regions', 'operators', 'sites', 'rules'] as const;
-type Collection = (typeof COLLECTIONS)[number];
 
 const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: z.string().max(500).optional() });
 const OperatorCreateSchema = z.object({
@@ -84,28 +83,13 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   // Edit one part (a group, an operator's profile, a topic...): the whole config is re-validated.
-  router.put('/api/routing-config/:collection/:id', supervisor, async (req, res) => {
-    const collection = collectionOf(String(req.params.collection));
-    const id = String(req.params.id);
-    const current = routingConfig.current().config as unknown as Record<Collection, { id?: string; operatorId?: string }[]>;
-    const items = current[collection] ?? [];
-    const keyOf = (item: { id?: string; operatorId?: string }) => (collection === 'operators' ? item.operatorId : item.id);
-    const replacement = { ...(req.body as object), [collection === 'operators' ? 'operatorId' : 'id']: id };
-    const exists = items.some((item) => keyOf(item) === id);
-    const next = { ...current, [collection]: exists ? items.map((item) => (keyOf(item) === id ? replacement : item)) : [...items, replacement] };
-    const saved = await routingConfig.replace(next, { authorId: req.operator!.id, comment: `${exists ? 'edited' : 'added'} ${collection}/${id}` });
-    res.status(exists ? 200 : 201).json({ data: saved });
+  router.put('/api/routing-config/:part/:id', supervisor, async (req, res) => {
+    const { saved, created } = await routingConfig.replacePart(partOf(String(req.params.part)), String(req.params.id), req.body, req.operator!.id);
+    res.status(created ? 201 : 200).json({ data: saved });
   });
 
-  router.delete('/api/routing-config/:collection/:id', supervisor, async (req, res) => {
-    const collection = collectionOf(String(req.params.collection));
-    const id = String(req.params.id);
-    const current = routingConfig.current().config as unknown as Record<Collection, { id?: string; operatorId?: string }[]>;
-    const items = current[collection] ?? [];
-    const keyOf = (item: { id?: string; operatorId?: string }) => (collection === 'operators' ? item.operatorId : item.id);
-    if (!items.some((item) => keyOf(item) === id)) throw notFound(`${collection}/${id}`);
-    const next = { ...current, [collection]: items.filter((item) => keyOf(item) !== id) };
-    res.json({ data: await routingConfig.replace(next, { authorId: req.operator!.id, comment: `removed ${collection}/${id}` }) });
+  router.delete('/api/routing-config/:part/:id', supervisor, async (req, res) => {
+    res.json({ data: await routingConfig.removePart(partOf(String(req.params.part)), String(req.params.id), req.operator!.id) });
   });
 
   router.post('/api/routing-config/preview', supervisor, (req, res) => {
@@ -199,11 +183,11 @@ export function apiRoutes(engine: Engine): Router {
   }
 }
 
-function collectionOf(value: string | undefined): Collection {
-  if (!COLLECTIONS.includes(value as Collection)) {
-    throw badRequest(`unknown part ${value}; one of ${COLLECTIONS.join(', ')}`, 'collection');
+function partOf(value: string): ConfigPart {
+  if (!CONFIG_PARTS.includes(value as ConfigPart)) {
+    throw badRequest(`unknown part ${value}; one of ${CONFIG_PARTS.join(', ')}`, 'collection');
   }
-  return value as Collection;
+  return value as ConfigPart;
 }
 
 function toQuickReply(row: { id: string; operator_id: string | null; group_id: string | null; shortcut: string; title: string; body: string }) {

@@ -13,6 +13,10 @@ export interface ConfigVersion {
   comment: string | null;
 }
 
+/** The parts of the config that can be edited one item at a time. */
+export const CONFIG_PARTS = ['groups', 'topics', 'regions', 'operators', 'sites', 'rules'] as const;
+export type ConfigPart = (typeof CONFIG_PARTS)[number];
+
 type Listener = (current: ConfigVersion, previous: ConfigVersion | null) => void | Promise<void>;
 
 interface VersionRow {
@@ -85,6 +89,30 @@ export class RoutingConfigService {
       throw new AppError('bad_request', `routing config has ${result.errors.length} error(s); first: ${first.path}: ${first.message}`, first.path, result.errors);
     }
     return this.save(result.config, { authorId: meta.authorId, source: 'api', comment: meta.comment ?? null });
+  }
+
+  /** Adds or replaces one item of a part (operators are keyed by operatorId, the rest by id). */
+  async replacePart(part: ConfigPart, id: string, item: unknown, authorId: string): Promise<{ saved: ConfigVersion; created: boolean }> {
+    const { items, keyOf, keyField } = this.partItems(part);
+    const replacement = { ...(typeof item === 'object' && item !== null ? item : {}), [keyField]: id };
+    const exists = items.some((i) => keyOf(i) === id);
+    const next = exists ? items.map((i) => (keyOf(i) === id ? replacement : i)) : [...items, replacement];
+    const saved = await this.replace({ ...this.current().config, [part]: next }, { authorId, comment: `${exists ? 'edited' : 'added'} ${part}/${id}` });
+    return { saved, created: !exists };
+  }
+
+  async removePart(part: ConfigPart, id: string, authorId: string): Promise<ConfigVersion> {
+    const { items, keyOf } = this.partItems(part);
+    if (!items.some((i) => keyOf(i) === id)) throw new AppError('not_found', `${part}/${id} not found`);
+    const next = items.filter((i) => keyOf(i) !== id);
+    return this.replace({ ...this.current().config, [part]: next }, { authorId, comment: `removed ${part}/${id}` });
+  }
+
+  private partItems(part: ConfigPart) {
+    type Item = { id?: string; operatorId?: string };
+    const items = (this.current().config as unknown as Record<ConfigPart, Item[]>)[part] ?? [];
+    const keyField = part === 'operators' ? 'operatorId' : 'id';
+    return { items, keyField, keyOf: (item: Item) => item[keyField] };
   }
 
   async history(limit = 50): Promise<Omit<ConfigVersion, 'config'>[]> {
