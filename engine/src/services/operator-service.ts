@@ -1,11 +1,8 @@
 import type { z } from 'zod';
 import type { Operator } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
-import type { DialogReader } from '../dialog/dialog-reader';
-import type { DialogService } from '../dialog/dialog-service';
 import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
-import type { Metrics } from '../metrics/metrics';
 import type {
   BlockSchema,
   CloseSchema,
@@ -18,24 +15,12 @@ import type {
   Presence,
   TransferSchema,
 } from '../protocol/events';
-import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRow } from '../storage/dialog-repository';
+import type { ServiceDeps } from './service-deps';
 
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
-  constructor(
-    private readonly deps: {
-      repo: DialogRepository;
-      dialogs: DialogService;
-      reader: DialogReader;
-      store: RoutingStore;
-      assignments: AssignmentDispatcher;
-      decisions: () => RoutingDecisions;
-      metrics: Metrics;
-      clock: () => number;
-    },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { assignments: AssignmentDispatcher }) {}
 
   async self(operator: Operator): Promise<OperatorSelf> {
     const routing = await this.deps.store.getOperator(operator.id);
@@ -112,36 +97,54 @@ export class OperatorService {
   /** Holders act on their dialogs; supervisors may watch any. */
   async open(operator: Operator, dialogId: string): Promise<DialogDetail> {
     const row = await this.requireDialog(dialogId);
-    if (row.operator_id !== operator.id && operator.role !== 'supervisor' && stateName(row.state) !== 'lead') {
+    if (
+      row.operator_id !== operator.id &&
+      operator.role !== 'supervisor' &&
+      stateName(row.state) !== 'lead'
+    ) {
       throw forbidden('this dialog is not assigned to you');
     }
     return this.deps.reader.detail(row);
   }
 
-  async sendMessage(operator: Operator, input: z.infer<typeof OperatorMessageSchema>): Promise<{ message: MessageView; row: DialogRow }> {
+  async sendMessage(
+    operator: Operator,
+    input: z.infer<typeof OperatorMessageSchema>,
+  ): Promise<{ message: MessageView; row: DialogRow }> {
     const { repo, dialogs } = this.deps;
     const row = await this.requireHeld(operator, input.dialogId);
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return { message: existing, row };
     let stored: MessageView | null = null;
-    const result = await dialogs.dispatch(row.id, { type: 'OPERATOR_MESSAGE', operatorId: operator.id }, {
-      inTransaction: async (trx) => {
-        stored = (
-          await repo.insertMessage(trx, {
-            dialogId: row.id,
-            authorKind: 'operator',
-            operatorId: operator.id,
-            clientMessageId: input.clientMessageId,
-            body: input.body,
-            authorName: operator.displayName ?? operator.name,
-            authorAvatarUrl: operator.avatarUrl,
-          })
-        ).message;
+    const result = await dialogs.dispatch(
+      row.id,
+      { type: 'OPERATOR_MESSAGE', operatorId: operator.id },
+      {
+        inTransaction: async (trx) => {
+          stored = (
+            await repo.insertMessage(trx, {
+              dialogId: row.id,
+              authorKind: 'operator',
+              operatorId: operator.id,
+              clientMessageId: input.clientMessageId,
+              body: input.body,
+              authorName: operator.displayName ?? operator.name,
+              authorAvatarUrl: operator.avatarUrl,
+            })
+          ).message;
+        },
       },
-    });
+    );
     if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');
-    if (row.first_response_at === null && result.context.firstHumanResponseAt && result.context.firstVisitorMessageAt) {
-      this.deps.metrics.firstResponse.observe({ kind: 'human' }, (result.context.firstHumanResponseAt - result.context.firstVisitorMessageAt) / 1000);
+    if (
+      row.first_response_at === null &&
+      result.context.firstHumanResponseAt &&
+      result.context.firstVisitorMessageAt
+    ) {
+      this.deps.metrics.firstResponse.observe(
+        { kind: 'human' },
+        (result.context.firstHumanResponseAt - result.context.firstVisitorMessageAt) / 1000,
+      );
     }
     return { message: stored, row: result.row };
   }
@@ -163,9 +166,14 @@ export class OperatorService {
       });
     }
     if (input.toGroupId) {
-      if (!decisions().hasGroup(input.toGroupId)) throw badRequest(`unknown group ${input.toGroupId}`, 'toGroupId');
+      if (!decisions().hasGroup(input.toGroupId))
+        throw badRequest(`unknown group ${input.toGroupId}`, 'toGroupId');
       const route = decisions().resolveRoute({ choice: { groupId: input.toGroupId } }, clock());
-      const result = await dialogs.dispatch(row.id, { type: 'TRANSFER_TO_GROUP', groupId: input.toGroupId, fallbackChain: route.fallbackChain });
+      const result = await dialogs.dispatch(row.id, {
+        type: 'TRANSFER_TO_GROUP',
+        groupId: input.toGroupId,
+        fallbackChain: route.fallbackChain,
+      });
       if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be transferred now');
       return reader.summary(result.row);
     }
@@ -179,7 +187,9 @@ export class OperatorService {
       { ignoreGroup: true },
     );
     if (assigned.kind === 'rejected') {
-      await store.assignDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, operator.id, clock(), { ignoreGroup: true });
+      await store.assignDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, operator.id, clock(), {
+        ignoreGroup: true,
+      });
       throw new AppError('conflict', `the operator cannot take it: ${assigned.reason}`, 'toOperatorId');
     }
     const result = await dialogs.dispatch(row.id, { type: 'TRANSFERRED', toOperatorId: target });
@@ -194,8 +204,13 @@ export class OperatorService {
   async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
     const row = await this.requireDialog(input.dialogId);
     const isLead = stateName(row.state) === 'lead';
-    if (!isLead && row.operator_id !== operator.id && operator.role !== 'supervisor') throw forbidden('this dialog is not assigned to you');
-    const result = await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: input.outcome });
+    if (!isLead && row.operator_id !== operator.id && operator.role !== 'supervisor')
+      throw forbidden('this dialog is not assigned to you');
+    const result = await this.deps.dialogs.dispatch(row.id, {
+      type: 'CLOSE',
+      by: 'operator',
+      outcome: input.outcome,
+    });
     if (!result.accepted) throw new AppError('conflict', `a ${row.state} dialog cannot be closed`);
     if (isLead || row.contact) this.deps.metrics.leadsFollowedUp.inc({ outcome: input.outcome });
     return this.deps.reader.summary(result.row);
@@ -206,7 +221,12 @@ export class OperatorService {
     const { store, dialogs, reader, clock } = this.deps;
     const row = await this.requireDialog(dialogId);
     if (stateName(row.state) !== 'lead') throw new AppError('conflict', 'not a lead any more');
-    const assigned = await store.assignDialog({ dialogId, groupId: row.group_id ?? '' }, operator.id, clock(), { ignoreGroup: operator.role === 'supervisor' });
+    const assigned = await store.assignDialog(
+      { dialogId, groupId: row.group_id ?? '' },
+      operator.id,
+      clock(),
+      { ignoreGroup: operator.role === 'supervisor' },
+    );
     if (assigned.kind === 'rejected') throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
     const result = await dialogs.dispatch(dialogId, { type: 'LEAD_PICKED', operatorId: operator.id });
     if (!result.accepted) {
@@ -237,7 +257,8 @@ export class OperatorService {
 
   async block(operator: Operator, input: z.infer<typeof BlockSchema>) {
     const row = await this.requireDialog(input.dialogId);
-    if (row.operator_id !== operator.id && operator.role !== 'supervisor') throw forbidden('this dialog is not assigned to you');
+    if (row.operator_id !== operator.id && operator.role !== 'supervisor')
+      throw forbidden('this dialog is not assigned to you');
     await this.deps.repo.blockVisitor(row.visitor_id, input.reason);
     if (OPEN_STATES.includes(stateName(row.state))) {
       await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
@@ -256,7 +277,9 @@ export class OperatorService {
           groupId,
           name: rules.groupName(groupId),
           waiting: queue.length,
-          longestWaitSeconds: queue.length ? Math.round((now - Math.min(...queue.map((q) => q.enqueuedAt))) / 1000) : 0,
+          longestWaitSeconds: queue.length
+            ? Math.round((now - Math.min(...queue.map((q) => q.enqueuedAt))) / 1000)
+            : 0,
           inProgress: operators.reduce((sum, o) => sum + o.load, 0),
           operators: await Promise.all(
             operators.map(async (o) => ({

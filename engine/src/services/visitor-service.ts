@@ -1,11 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { normalizeContact } from '@hotline/routing-rules';
 import type { z } from 'zod';
-import type { DialogReader } from '../dialog/dialog-reader';
-import type { DialogService } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden } from '../errors';
-import type { Metrics } from '../metrics/metrics';
 import type {
   CallbackRequestSchema,
   ContactSchema,
@@ -17,29 +14,17 @@ import type {
   VisitorMessageSchema,
   VisitorSession,
 } from '../protocol/events';
-import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow, VisitorRow } from '../storage/dialog-repository';
+import type { DialogRow, VisitorRow } from '../storage/dialog-repository';
 
 export interface VisitorIdentity {
   visitorId: string;
   siteId: string;
 }
+import type { ServiceDeps } from './service-deps';
 
 /** The visitor's use cases: resume, start, write, leave a contact, ask for a call back, close. */
 export class VisitorService {
-  constructor(
-    private readonly deps: {
-      repo: DialogRepository;
-      dialogs: DialogService;
-      reader: DialogReader;
-      store: RoutingStore;
-      decisions: () => RoutingDecisions;
-      metrics: Metrics;
-      clock: () => number;
-      reopenWindowMs: number;
-    },
-  ) {}
+  constructor(private readonly deps: ServiceDeps & { reopenWindowMs: number }) {}
 
   /**
    * Identifies the visitor by his token, or issues a new one. A token of another site, or an
@@ -50,11 +35,15 @@ export class VisitorService {
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
   ): Promise<{ visitor: VisitorRow; token: string }> {
     const { repo, decisions } = this.deps;
-    if (!decisions().site(auth.siteId)) throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
+    if (!decisions().site(auth.siteId))
+      throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
     if (auth.visitorToken) {
       const known = await repo.findVisitorByToken(auth.visitorToken);
       if (known && known.site_id === auth.siteId) {
-        await repo.touchVisitor(known.id, { user_agent: meta.userAgent ?? known.user_agent, ip: meta.ip ?? known.ip });
+        await repo.touchVisitor(known.id, {
+          user_agent: meta.userAgent ?? known.user_agent,
+          ip: meta.ip ?? known.ip,
+        });
         return { visitor: known, token: auth.visitorToken };
       }
     }
@@ -77,11 +66,18 @@ export class VisitorService {
   }
 
   private reopenable(row: DialogRow): boolean {
-    return row.closed_at !== null && this.deps.clock() - new Date(row.closed_at).getTime() < this.deps.reopenWindowMs;
+    return (
+      row.closed_at !== null &&
+      this.deps.clock() - new Date(row.closed_at).getTime() < this.deps.reopenWindowMs
+    );
   }
 
   /** Starts a dialog, or returns the open one (a second tab, a retried start). */
-  async start(identity: VisitorIdentity, input: z.infer<typeof DialogStartSchema>, meta: { language?: string | null }): Promise<VisitorDialogView> {
+  async start(
+    identity: VisitorIdentity,
+    input: z.infer<typeof DialogStartSchema>,
+    meta: { language?: string | null },
+  ): Promise<VisitorDialogView> {
     const { repo, dialogs, reader } = this.deps;
     const visitor = await this.requireVisitor(identity.visitorId);
     if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
@@ -93,7 +89,8 @@ export class VisitorService {
     }
     if (input.kind === 'callback' && input.callback) {
       const normalized = normalizeContact(input.callback.phone);
-      if (!normalized.ok || normalized.kind !== 'phone') throw badRequest('not a phone number', 'callback.phone');
+      if (!normalized.ok || normalized.kind !== 'phone')
+        throw badRequest('not a phone number', 'callback.phone');
     }
     const row = await this.createDialog(visitor, identity.siteId, {
       kind: input.kind,
@@ -104,19 +101,31 @@ export class VisitorService {
     });
     await repo.recordPage(visitor.id, row.id, input.page);
     if (input.message) {
-      await dialogs.dispatch(row.id, { type: 'VISITOR_MESSAGE' }, {
-        inTransaction: async (trx) => {
-          await repo.insertMessage(trx, {
-            dialogId: row.id,
-            authorKind: 'visitor',
-            clientMessageId: input.message!.clientMessageId,
-            body: input.message!.body,
-            authorName: visitor.name,
-          });
+      await dialogs.dispatch(
+        row.id,
+        { type: 'VISITOR_MESSAGE' },
+        {
+          inTransaction: async (trx) => {
+            await repo.insertMessage(trx, {
+              dialogId: row.id,
+              authorKind: 'visitor',
+              clientMessageId: input.message!.clientMessageId,
+              body: input.message!.body,
+              authorName: visitor.name,
+            });
+          },
         },
-      });
+      );
     }
-    await this.route(row.id, input.choice, input.page.url, input.language ?? meta.language ?? undefined, input.kind, 'ROUTE', Boolean(open));
+    await this.route(
+      row.id,
+      input.choice,
+      input.page.url,
+      input.language ?? meta.language ?? undefined,
+      input.kind,
+      'ROUTE',
+      Boolean(open),
+    );
     return reader.visitorView((await repo.findDialog(row.id))!);
   }
 
@@ -124,12 +133,22 @@ export class VisitorService {
    * A call-back request is a dialog of kind callback, routed like a chat to a group that takes calls;
    * its phone is the visitor's contact from the start.
    */
-  async requestCallback(identity: VisitorIdentity, input: z.infer<typeof CallbackRequestSchema>, page: z.infer<typeof PageInfoSchema>) {
+  async requestCallback(
+    identity: VisitorIdentity,
+    input: z.infer<typeof CallbackRequestSchema>,
+    page: z.infer<typeof PageInfoSchema>,
+  ) {
     const normalized = normalizeContact(input.phone);
     if (!normalized.ok || normalized.kind !== 'phone') {
-      throw badRequest(normalized.ok ? 'a phone number is needed for a call back' : normalized.reason, 'phone');
+      throw badRequest(
+        normalized.ok ? 'a phone number is needed for a call back' : normalized.reason,
+        'phone',
+      );
     }
-    const callback = { phone: normalized.value, ...(input.preferredTime ? { preferredTime: input.preferredTime } : {}) };
+    const callback = {
+      phone: normalized.value,
+      ...(input.preferredTime ? { preferredTime: input.preferredTime } : {}),
+    };
     const view = await this.start(identity, { kind: 'callback', callback, page, choice: {} }, {});
     await this.leaveContact(identity, { contact: normalized.value });
     return this.deps.reader.visitorView((await this.deps.repo.findDialog(view.id))!);
@@ -140,7 +159,10 @@ export class VisitorService {
    * in the same transaction as the dialog's transition. Writing to a recently closed dialog reopens
    * it; later, a new dialog is started that links the earlier ones.
    */
-  async sendMessage(identity: VisitorIdentity, input: z.infer<typeof VisitorMessageSchema>): Promise<MessageView> {
+  async sendMessage(
+    identity: VisitorIdentity,
+    input: z.infer<typeof VisitorMessageSchema>,
+  ): Promise<MessageView> {
     const { repo, dialogs } = this.deps;
     const visitor = await this.requireVisitor(identity.visitorId);
     let row = await this.currentDialog(visitor.id);
@@ -154,26 +176,49 @@ export class VisitorService {
       });
       await this.route(row.id, {}, undefined, visitor.language ?? undefined, 'chat', 'ROUTE', true);
     } else if (!OPEN_STATES.includes(stateName(row.state))) {
-      await this.route(row.id, { groupId: row.group_id ?? undefined }, undefined, visitor.language ?? undefined, row.kind, 'REOPEN', true);
+      await this.route(
+        row.id,
+        { groupId: row.group_id ?? undefined },
+        undefined,
+        visitor.language ?? undefined,
+        row.kind,
+        'REOPEN',
+        true,
+      );
     }
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return existing;
     let stored: MessageView | null = null;
-    await dialogs.dispatch(row.id, { type: 'VISITOR_MESSAGE' }, {
-      inTransaction: async (trx) => {
-        stored = (
-          await repo.insertMessage(trx, {
-            dialogId: row.id,
-            authorKind: 'visitor',
-            clientMessageId: input.clientMessageId,
-            body: input.body,
-            authorName: visitor.name,
-          })
-        ).message;
+    await dialogs.dispatch(
+      row.id,
+      { type: 'VISITOR_MESSAGE' },
+      {
+        inTransaction: async (trx) => {
+          stored = (
+            await repo.insertMessage(trx, {
+              dialogId: row.id,
+              authorKind: 'visitor',
+              clientMessageId: input.clientMessageId,
+              body: input.body,
+              authorName: visitor.name,
+            })
+          ).message;
+        },
       },
-    });
+    );
     // A state that takes no VISITOR_MESSAGE transition still stores the message.
-    return stored ?? (await repo.insertMessage(repo.db, { dialogId: row.id, authorKind: 'visitor', clientMessageId: input.clientMessageId, body: input.body, authorName: visitor.name })).message;
+    return (
+      stored ??
+      (
+        await repo.insertMessage(repo.db, {
+          dialogId: row.id,
+          authorKind: 'visitor',
+          clientMessageId: input.clientMessageId,
+          body: input.body,
+          authorName: visitor.name,
+        })
+      ).message
+    );
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
@@ -260,7 +305,8 @@ export class VisitorService {
     returningVisitor: boolean,
   ) {
     const { store, decisions, clock, dialogs } = this.deps;
-    if (choice.groupId && !decisions().hasGroup(choice.groupId)) throw badRequest(`unknown group ${choice.groupId}`, 'choice.groupId');
+    if (choice.groupId && !decisions().hasGroup(choice.groupId))
+      throw badRequest(`unknown group ${choice.groupId}`, 'choice.groupId');
     const route = decisions().resolveRoute({ choice, pageUrl, language, returningVisitor, kind }, clock());
     const operators = await store.listOperators(route.groupId);
     const operatorsOnline = operators.filter((o) => o.status === 'online').length;
