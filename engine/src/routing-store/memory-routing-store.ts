@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertId, assertPriority, priorityOfScore, queueScore } from './queue-score';
+import { assertId, queueScore } from './queue-score';
 import type {
   AssignHeadResult,
   Assignment,
@@ -15,6 +15,20 @@ import type {
   TimerEntry,
 } from './routing-store';
 import { ErrorCode, routingStoreError } from './routing-store-error';
+import {
+  assertDialogIds,
+  assertEnqueue,
+  assertOperatorIds,
+  assertSnapshotQueue,
+  compareStrings,
+  type HeldRecord,
+  holderView,
+  offerView,
+  type QueuedRecord,
+  queuedDialog,
+  requeueOrder,
+  timerMember,
+} from './store-common';
 
 interface OperatorState {
   status: Presence;
@@ -24,22 +38,6 @@ interface OperatorState {
   groups: OperatorUpsert['groups'];
 }
 
-interface QueuedState {
-  groupId: string;
-  score: number;
-  enqueuedAt: number;
-}
-
-interface HeldState {
-  operatorId: string;
-  groupId: string;
-  enqueuedAt: number;
-  offered: boolean;
-  expiresAt: number;
-  /** The queue score it had, so a declined offer returns to its place. */
-  score: number;
-}
-
 interface ClaimState {
   entry: TimerEntry;
   token: string;
@@ -47,10 +45,6 @@ interface ClaimState {
 }
 
 type Eligibility = 'ok' | 'operator-offline' | 'operator-at-limit' | 'not-in-group';
-
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const timerMember = (dialogId: string, key: string) => `${dialogId}|${key}`;
 
 /**
  * The embedded single-process store: plain Maps. Every method body runs synchronously before its
@@ -67,8 +61,8 @@ export class MemoryRoutingStore implements RoutingStore {
   private readonly holdings = new Map<string, Set<string>>();
   /** groupId → dialog ids sorted by score (head first). */
   private readonly queues = new Map<string, string[]>();
-  private readonly queued = new Map<string, QueuedState>();
-  private readonly held = new Map<string, HeldState>();
+  private readonly queued = new Map<string, QueuedRecord>();
+  private readonly held = new Map<string, HeldRecord>();
   /** dialogId → operators who declined its current offer attempt. */
   private readonly declined = new Map<string, Set<string>>();
   private readonly timers = new Map<string, TimerEntry>();
@@ -82,8 +76,7 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   private upsert(operator: OperatorUpsert, now: number): void {
-    assertId('operatorId', operator.operatorId);
-    for (const g of operator.groups) assertId('groupId', g.groupId, true);
+    assertOperatorIds(operator);
     const previous = this.operators.get(operator.operatorId);
     this.operators.set(operator.operatorId, {
       status: operator.status,
@@ -121,21 +114,11 @@ export class MemoryRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     now: number,
   ): Promise<QueuedDialog> {
-    assertId('dialogId', dialog.dialogId);
-    assertId('groupId', dialog.groupId, true);
-    assertPriority(dialog.priority);
+    assertEnqueue(dialog);
     const existing = this.queuedView(dialog.dialogId);
     if (existing) return existing;
     const held = this.held.get(dialog.dialogId);
-    if (held) {
-      return {
-        dialogId: dialog.dialogId,
-        groupId: held.groupId,
-        priority: priorityOfScore(held.score),
-        enqueuedAt: held.enqueuedAt,
-        position: 0,
-      };
-    }
+    if (held) return queuedDialog(dialog.dialogId, held, 0);
     this.seq += 1;
     this.insert(dialog.dialogId, {
       groupId: dialog.groupId,
@@ -157,16 +140,9 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   async queue(groupId: string): Promise<QueuedDialog[]> {
-    return (this.queues.get(groupId) ?? []).map((dialogId, index) => {
-      const q = this.queued.get(dialogId)!;
-      return {
-        dialogId,
-        groupId,
-        priority: priorityOfScore(q.score),
-        enqueuedAt: q.enqueuedAt,
-        position: index + 1,
-      };
-    });
+    return (this.queues.get(groupId) ?? []).map((dialogId, index) =>
+      queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1),
+    );
   }
 
   async queuedGroups(): Promise<string[]> {
@@ -211,14 +187,8 @@ export class MemoryRoutingStore implements RoutingStore {
   async expiredOffers(now: number): Promise<Offer[]> {
     return [...this.held.entries()]
       .filter(([, h]) => h.offered && h.expiresAt <= now)
-      .sort(([ia, a], [ib, b]) => a.expiresAt - b.expiresAt || byString(ia, ib))
-      .map(([dialogId, h]) => ({
-        dialogId,
-        operatorId: h.operatorId,
-        groupId: h.groupId,
-        enqueuedAt: h.enqueuedAt,
-        expiresAt: h.expiresAt,
-      }));
+      .sort(([ia, a], [ib, b]) => a.expiresAt - b.expiresAt || compareStrings(ia, ib))
+      .map(([dialogId, h]) => offerView(dialogId, h));
   }
 
   async assignDialog(
@@ -227,8 +197,7 @@ export class MemoryRoutingStore implements RoutingStore {
     now: number,
     options?: { ignoreGroup?: boolean },
   ): Promise<DirectAssignResult> {
-    assertId('dialogId', dialog.dialogId);
-    assertId('groupId', dialog.groupId, true);
+    assertDialogIds(dialog);
     if (this.held.has(dialog.dialogId)) return { kind: 'rejected', reason: 'already-held' };
     const eligibility = this.eligibility(operatorId, dialog.groupId, options?.ignoreGroup === true);
     if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
@@ -253,14 +222,7 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
     const held = this.held.get(dialogId);
-    if (!held) return null;
-    return {
-      dialogId,
-      operatorId: held.operatorId,
-      groupId: held.groupId,
-      enqueuedAt: held.enqueuedAt,
-      offered: held.offered,
-    };
+    return held ? holderView(dialogId, held) : null;
   }
 
   async release(dialogId: string, operatorId: string): Promise<boolean> {
@@ -302,7 +264,7 @@ export class MemoryRoutingStore implements RoutingStore {
     const claimed: ClaimedTimer[] = [];
     const lapsed = [...this.claims.entries()]
       .filter(([, c]) => c.leaseUntil <= now)
-      .sort(([ma, a], [mb, b]) => a.leaseUntil - b.leaseUntil || byString(ma, mb));
+      .sort(([ma, a], [mb, b]) => a.leaseUntil - b.leaseUntil || compareStrings(ma, mb));
     for (const [member, claim] of lapsed) {
       if (claimed.length >= max) break;
       claim.token = randomUUID();
@@ -312,7 +274,7 @@ export class MemoryRoutingStore implements RoutingStore {
     }
     const due = [...this.timers.entries()]
       .filter(([, t]) => t.dueAt <= now)
-      .sort(([ma, a], [mb, b]) => a.dueAt - b.dueAt || byString(ma, mb));
+      .sort(([ma, a], [mb, b]) => a.dueAt - b.dueAt || compareStrings(ma, mb));
     for (const [member, entry] of due) {
       if (claimed.length >= max) break;
       this.timers.delete(member);
@@ -335,14 +297,11 @@ export class MemoryRoutingStore implements RoutingStore {
       ...[...this.timers.values()].filter((t) => t.dialogId === dialogId),
       ...[...this.claims.values()].filter((c) => c.entry.dialogId === dialogId).map((c) => c.entry),
     ];
-    return entries.map((t) => ({ ...t })).sort((a, b) => byString(a.key, b.key));
+    return entries.map((t) => ({ ...t })).sort((a, b) => compareStrings(a.key, b.key));
   }
 
   async rebuild(snapshot: RoutingSnapshot): Promise<void> {
-    for (const q of snapshot.queued) {
-      assertId('dialogId', q.dialogId);
-      assertPriority(q.priority);
-    }
+    assertSnapshotQueue(snapshot);
     const now = Date.now();
     this.seq = 0;
     for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined])
@@ -354,12 +313,7 @@ export class MemoryRoutingStore implements RoutingStore {
       const op = this.operators.get(operatorId);
       if (op) op.lastAssignedAt = at;
     }
-    const assigned = new Set(snapshot.assigned.map((a) => a.dialogId));
-    const queued = snapshot.queued
-      .filter((q) => !assigned.has(q.dialogId))
-      .sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
-    for (const q of queued) {
-      if (this.queued.has(q.dialogId)) continue;
+    for (const q of requeueOrder(snapshot)) {
       this.seq += 1;
       this.insert(q.dialogId, {
         groupId: q.groupId,
@@ -441,17 +395,10 @@ export class MemoryRoutingStore implements RoutingStore {
   private queuedView(dialogId: string): QueuedDialog | null {
     const q = this.queued.get(dialogId);
     if (!q) return null;
-    const index = this.queues.get(q.groupId)?.indexOf(dialogId) ?? -1;
-    return {
-      dialogId,
-      groupId: q.groupId,
-      priority: priorityOfScore(q.score),
-      enqueuedAt: q.enqueuedAt,
-      position: index + 1,
-    };
+    return queuedDialog(dialogId, q, (this.queues.get(q.groupId)?.indexOf(dialogId) ?? -1) + 1);
   }
 
-  private insert(dialogId: string, state: QueuedState): void {
+  private insert(dialogId: string, state: QueuedRecord): void {
     const queue = this.queues.get(state.groupId) ?? [];
     let lo = 0;
     let hi = queue.length;
@@ -475,14 +422,14 @@ export class MemoryRoutingStore implements RoutingStore {
     if (queue.length === 0) this.queues.delete(q.groupId);
   }
 
-  private hold(dialogId: string, state: HeldState): void {
+  private hold(dialogId: string, state: HeldRecord): void {
     this.held.set(dialogId, state);
     const set = this.holdings.get(state.operatorId) ?? new Set<string>();
     set.add(dialogId);
     this.holdings.set(state.operatorId, set);
   }
 
-  private unhold(dialogId: string, state: HeldState): void {
+  private unhold(dialogId: string, state: HeldRecord): void {
     this.held.delete(dialogId);
     const set = this.holdings.get(state.operatorId);
     set?.delete(dialogId);

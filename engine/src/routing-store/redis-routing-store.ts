@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { luaCommands, registeredName } from './lua-commands';
-import { assertId, assertPriority, priorityOfScore, queueScore } from './queue-score';
+import { assertId, queueScore } from './queue-score';
 import { lexPrefixRange, type RoutingKeys, routingKeys } from './redis-keys';
 import type {
   AssignHeadResult,
@@ -19,6 +19,20 @@ import type {
   TimerEntry,
 } from './routing-store';
 import { ErrorCode, routingStoreError } from './routing-store-error';
+import {
+  assertDialogIds,
+  assertEnqueue,
+  assertOperatorIds,
+  assertSnapshotQueue,
+  compareStrings,
+  type HeldRecord,
+  holderView,
+  offerView,
+  queuedDialog,
+  requeueOrder,
+  splitTimerMember,
+  timerMember,
+} from './store-common';
 
 export interface RedisRoutingStoreOptions {
   /** First part of every key; default 'hl'. */
@@ -70,11 +84,10 @@ const num = (value: unknown): number => Number(value);
 /** `a|b|c` → fields; ids never contain `|` (checked on the way in), so this is lossless. */
 const fields = (record: string) => record.split('|');
 
-function parseHeld(dialogId: string, record: string) {
+function parseHeld(record: string): HeldRecord {
   const [operatorId = '', groupId = '', enqueuedAt = '0', offered = '0', expiresAt = '0', score = '0'] =
     fields(record);
   return {
-    dialogId,
     operatorId,
     groupId,
     enqueuedAt: num(enqueuedAt),
@@ -82,12 +95,6 @@ function parseHeld(dialogId: string, record: string) {
     expiresAt: num(expiresAt),
     score: num(score),
   };
-}
-
-/** Splits `dialogId|key` at the first bar: dialog ids have none, timer keys may. */
-function splitMember(member: string): { dialogId: string; key: string } {
-  const bar = member.indexOf('|');
-  return { dialogId: member.slice(0, bar), key: member.slice(bar + 1) };
 }
 
 /**
@@ -120,8 +127,7 @@ export class RedisRoutingStore implements RoutingStore {
   async close(): Promise<void> {}
 
   async upsertOperator(operator: OperatorUpsert, now: number): Promise<void> {
-    assertId('operatorId', operator.operatorId);
-    for (const g of operator.groups) assertId('groupId', g.groupId, true);
+    assertOperatorIds(operator);
     const k = this.keys;
     const groups = operator.groups.map((g) => ({ groupId: g.groupId, tier: g.tier }));
     await this.run(
@@ -172,9 +178,7 @@ export class RedisRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     now: number,
   ): Promise<QueuedDialog> {
-    assertId('dialogId', dialog.dialogId);
-    assertId('groupId', dialog.groupId, true);
-    assertPriority(dialog.priority);
+    assertEnqueue(dialog);
     const k = this.keys;
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const reply = list(
@@ -187,13 +191,15 @@ export class RedisRoutingStore implements RoutingStore {
       );
       const code = num(reply[0]);
       if (code === 1 || code === 3) {
-        return {
-          dialogId: dialog.dialogId,
-          groupId: code === 1 ? dialog.groupId : str(reply[1]),
-          priority: priorityOfScore(num(reply[3])),
-          enqueuedAt: num(reply[2]),
-          position: code === 1 ? num(reply[1]) : 0,
-        };
+        return queuedDialog(
+          dialog.dialogId,
+          {
+            groupId: code === 1 ? dialog.groupId : str(reply[1]),
+            score: num(reply[3]),
+            enqueuedAt: num(reply[2]),
+          },
+          code === 1 ? num(reply[1]) : 0,
+        );
       }
       if (code !== ErrorCode.QueueMoved) throw unexpected('enqueue', reply);
       // Already queued in another group: it keeps that place.
@@ -238,15 +244,12 @@ export class RedisRoutingStore implements RoutingStore {
         .zrank(k.queue(groupId), dialogId)
         .exec();
       const [[, now] = [], [, rank] = []] = result ?? [];
-      if (now === record && rank !== null && rank !== undefined) {
-        return {
+      if (now === record && rank !== null && rank !== undefined)
+        return queuedDialog(
           dialogId,
-          groupId,
-          priority: priorityOfScore(num(score)),
-          enqueuedAt: num(enqueuedAt),
-          position: num(rank) + 1,
-        };
-      }
+          { groupId, score: num(score), enqueuedAt: num(enqueuedAt) },
+          num(rank) + 1,
+        );
       record = now === null || now === undefined ? null : str(now);
     }
     throw routingStoreError(ErrorCode.Contention, `position ${dialogId}`);
@@ -264,13 +267,9 @@ export class RedisRoutingStore implements RoutingStore {
       if (!record) return;
       const [group = '', score = '0', enqueuedAt = '0'] = fields(record);
       if (group !== groupId) return;
-      out.push({
-        dialogId,
-        groupId,
-        priority: priorityOfScore(num(score)),
-        enqueuedAt: num(enqueuedAt),
-        position: out.length + 1,
-      });
+      out.push(
+        queuedDialog(dialogId, { groupId, score: num(score), enqueuedAt: num(enqueuedAt) }, out.length + 1),
+      );
     });
     return out;
   }
@@ -344,7 +343,7 @@ export class RedisRoutingStore implements RoutingStore {
     const k = this.keys;
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
-    let groupId = parseHeld(dialogId, record).groupId;
+    let groupId = parseHeld(record).groupId;
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const reply = list(
         'declineOffer',
@@ -371,15 +370,8 @@ export class RedisRoutingStore implements RoutingStore {
     dialogIds.forEach((dialogId, i) => {
       const record = records[i];
       if (!record) return;
-      const h = parseHeld(dialogId, record);
-      if (!h.offered) return;
-      offers.push({
-        dialogId,
-        operatorId: h.operatorId,
-        groupId: h.groupId,
-        enqueuedAt: h.enqueuedAt,
-        expiresAt: h.expiresAt,
-      });
+      const h = parseHeld(record);
+      if (h.offered) offers.push(offerView(dialogId, h));
     });
     return offers;
   }
@@ -390,8 +382,7 @@ export class RedisRoutingStore implements RoutingStore {
     now: number,
     options?: { ignoreGroup?: boolean },
   ): Promise<DirectAssignResult> {
-    assertId('dialogId', dialog.dialogId);
-    assertId('groupId', dialog.groupId, true);
+    assertDialogIds(dialog);
     const k = this.keys;
     // Usually the dialog waits in its own group's queue (or none): try that first, retry if told otherwise.
     let queueGroup = dialog.groupId;
@@ -445,15 +436,7 @@ export class RedisRoutingStore implements RoutingStore {
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
     const record = await this.redis.hget(this.keys.held, dialogId);
-    if (record === null) return null;
-    const h = parseHeld(dialogId, record);
-    return {
-      dialogId,
-      operatorId: h.operatorId,
-      groupId: h.groupId,
-      enqueuedAt: h.enqueuedAt,
-      offered: h.offered,
-    };
+    return record === null ? null : holderView(dialogId, parseHeld(record));
   }
 
   async release(dialogId: string, operatorId: string): Promise<boolean> {
@@ -472,7 +455,7 @@ export class RedisRoutingStore implements RoutingStore {
     await this.run(
       'scheduleTimer',
       [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [`${timer.dialogId}|${timer.key}`, timer.dueAt],
+      [timerMember(timer.dialogId, timer.key), timer.dueAt],
     );
   }
 
@@ -481,7 +464,7 @@ export class RedisRoutingStore implements RoutingStore {
     const reply = await this.run(
       'cancelTimer',
       [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [`${dialogId}|${key}`],
+      [timerMember(dialogId, key)],
     );
     return num(reply) === 1;
   }
@@ -506,7 +489,7 @@ export class RedisRoutingStore implements RoutingStore {
     const claimed: ClaimedTimer[] = [];
     for (let i = 0; i + 2 < reply.length; i += 3) {
       claimed.push({
-        ...splitMember(str(reply[i])),
+        ...splitTimerMember(str(reply[i])),
         dueAt: num(reply[i + 1]),
         claimToken: str(reply[i + 2]),
       });
@@ -519,7 +502,7 @@ export class RedisRoutingStore implements RoutingStore {
     const reply = await this.run(
       'ackTimer',
       [k.claims, k.claimTokens, k.timerIndex],
-      [`${timer.dialogId}|${timer.key}`, timer.claimToken],
+      [timerMember(timer.dialogId, timer.key), timer.claimToken],
     );
     return num(reply) === 1;
   }
@@ -536,9 +519,9 @@ export class RedisRoutingStore implements RoutingStore {
       const due = results[2 * i]?.[1];
       const claim = results[2 * i + 1]?.[1];
       const dueAt = due !== null && due !== undefined ? num(due) : claim ? num(fields(str(claim))[1]) : null;
-      if (dueAt !== null) timers.push({ ...splitMember(member), dueAt });
+      if (dueAt !== null) timers.push({ ...splitTimerMember(member), dueAt });
     });
-    return timers.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return timers.sort((a, b) => compareStrings(a.key, b.key));
   }
 
   /**
@@ -549,14 +532,8 @@ export class RedisRoutingStore implements RoutingStore {
   async rebuild(snapshot: RoutingSnapshot): Promise<void> {
     const k = this.keys;
     const now = Date.now();
-    for (const op of snapshot.operators) {
-      assertId('operatorId', op.operatorId);
-      for (const g of op.groups) assertId('groupId', g.groupId, true);
-    }
-    for (const q of snapshot.queued) {
-      assertId('dialogId', q.dialogId);
-      assertPriority(q.priority);
-    }
+    for (const op of snapshot.operators) assertOperatorIds(op);
+    assertSnapshotQueue(snapshot);
     await this.redis.del(k.epoch);
     let cursor = '0';
     do {
@@ -581,15 +558,8 @@ export class RedisRoutingStore implements RoutingStore {
       if (snapshot.operators.some((o) => o.operatorId === operatorId))
         p.hset(k.opLastAssigned, operatorId, at);
     }
-    const assigned = new Set(snapshot.assigned.map((a) => a.dialogId));
-    const queued = snapshot.queued
-      .filter((q) => !assigned.has(q.dialogId))
-      .sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
     let seq = 0;
-    const seen = new Set<string>();
-    for (const q of queued) {
-      if (seen.has(q.dialogId)) continue;
-      seen.add(q.dialogId);
+    for (const q of requeueOrder(snapshot)) {
       seq += 1;
       const score = queueScore(q.priority, seq);
       p.zadd(k.queue(q.groupId), score, q.dialogId);
@@ -602,7 +572,7 @@ export class RedisRoutingStore implements RoutingStore {
       p.zadd(k.operatorDialogs, 0, `${a.operatorId}|${a.dialogId}`);
     }
     for (const t of snapshot.timers) {
-      const member = `${t.dialogId}|${t.key}`;
+      const member = timerMember(t.dialogId, t.key);
       p.zadd(k.timers, t.dueAt, member);
       p.zadd(k.timerIndex, 0, member);
     }
@@ -635,13 +605,7 @@ export class RedisRoutingStore implements RoutingStore {
     if (code === 2) {
       return {
         kind: 'no-capacity',
-        head: {
-          dialogId: str(r[1]),
-          groupId,
-          priority: priorityOfScore(num(r[2])),
-          enqueuedAt: num(r[3]),
-          position: 1,
-        },
+        head: queuedDialog(str(r[1]), { groupId, score: num(r[2]), enqueuedAt: num(r[3]) }, 1),
       };
     }
     throw unexpected(command, reply);
