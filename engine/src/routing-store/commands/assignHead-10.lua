@@ -24,18 +24,12 @@
 --- @include "includes/split-fields"
 --- @include "includes/queue"
 --- @include "includes/holding"
-local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #head == 0 then return {0} end
-local dialogId, score = head[1], head[2]
-local enqueuedAt = splitFields(redis.call('HGET', KEYS[2], dialogId) or '')[3] or ARGV[2]
-for i = 3, #ARGV do
-  local operatorId = ARGV[i]
-  if checkOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], operatorId, ARGV[1], true) == 1 then
-    removeFromQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], dialogId)
-    clearDeclined(KEYS[10], dialogId)
-    holdDialog(KEYS[8], KEYS[7], dialogId, operatorId, ARGV[1], enqueuedAt, '0', '0', score)
-    redis.call('HSET', KEYS[9], operatorId, ARGV[2])
-    return {1, dialogId, operatorId, enqueuedAt}
-  end
-end
-return {2, dialogId, score, enqueuedAt}
+local dialogId, score, enqueuedAt = queueHead(KEYS[1], KEYS[2], ARGV[2])
+if not dialogId then return {0} end
+local operatorId = firstAbleOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV, 3)
+if not operatorId then return {2, dialogId, score, enqueuedAt} end
+removeFromQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], dialogId)
+clearDeclined(KEYS[10], dialogId)
+holdDialog(KEYS[8], KEYS[7], dialogId, operatorId, ARGV[1], enqueuedAt, '0', '0', score)
+redis.call('HSET', KEYS[9], operatorId, ARGV[2])
+return {1, dialogId, operatorId, enqueuedAt}

@@ -21,3 +21,16 @@ local function checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, ope
   if load >= limit then return -11 end
   return 1
 end
+
+-- The first of ranked[from..] who may take one more dialog of the group; with a declined key, operators
+-- who declined this dialog's current attempt are skipped. nil when none can.
+local function firstAbleOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, groupId, ranked, from, declinedKey, dialogId)
+  for i = from, #ranked do
+    local operatorId = ranked[i]
+    if not (declinedKey and redis.call('ZSCORE', declinedKey, dialogId .. '|' .. operatorId))
+      and checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, operatorId, groupId, true) == 1 then
+      return operatorId
+    end
+  end
+  return nil
+end
