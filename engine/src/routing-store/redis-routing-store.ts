@@ -62,6 +62,18 @@ type CommandName =
 /** A dialog may move between queues between our read and the script; a few retries settle it. */
 const MAX_RETRIES = 8;
 
+/**
+ * Runs `attempt` until it answers (anything but undefined), MAX_RETRIES times at most; then gives up
+ * with a Contention error naming `what`.
+ */
+async function settle<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < MAX_RETRIES; i += 1) {
+    const answer = await attempt();
+    if (answer !== undefined) return answer;
+  }
+  throw routingStoreError(ErrorCode.Contention, what);
+}
+
 const rejectionOf: Record<number, Extract<DirectAssignResult, { kind: 'rejected' }>['reason']> = {
   [-10]: 'operator-offline',
   [-11]: 'operator-at-limit',
@@ -180,14 +192,11 @@ export class RedisRoutingStore implements RoutingStore {
   ): Promise<QueuedDialog> {
     assertEnqueue(dialog);
     const k = this.keys;
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const reply = list(
+    return settle(`enqueue ${dialog.dialogId}`, async () => {
+      const reply = await this.runList(
         'enqueue',
-        await this.run(
-          'enqueue',
-          [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq],
-          [dialog.dialogId, dialog.groupId, dialog.priority, now],
-        ),
+        [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq],
+        [dialog.dialogId, dialog.groupId, dialog.priority, now],
       );
       const code = num(reply[0]);
       if (code === 1 || code === 3) {
@@ -202,40 +211,29 @@ export class RedisRoutingStore implements RoutingStore {
         );
       }
       if (code !== ErrorCode.QueueMoved) throw unexpected('enqueue', reply);
-      // Already queued in another group: it keeps that place.
-      const elsewhere = await this.position(dialog.dialogId);
-      if (elsewhere) return elsewhere;
-    }
-    throw routingStoreError(ErrorCode.Contention, `enqueue ${dialog.dialogId}`);
+      // Already queued in another group: it keeps that place (unless it left meanwhile: enqueue again).
+      return (await this.position(dialog.dialogId)) ?? undefined;
+    });
   }
 
   async dequeue(dialogId: string): Promise<boolean> {
     const k = this.keys;
     const record = await this.redis.hget(k.queued, dialogId);
     if (record === null) return false;
-    let groupId = fields(record)[0] ?? '';
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const reply = list(
-        'dequeue',
-        await this.run(
-          'dequeue',
-          [k.queue(groupId), k.queued, k.queuedGroups, k.declined],
-          [dialogId, groupId],
-        ),
-      );
-      const code = num(reply[0]);
-      if (code === 1 || code === 0) return code === 1;
-      if (code !== ErrorCode.QueueMoved) throw unexpected('dequeue', reply);
-      groupId = str(reply[1]);
-    }
-    throw routingStoreError(ErrorCode.Contention, `dequeue ${dialogId}`);
+    const reply = await this.runInQueue('dequeue', dialogId, fields(record)[0] ?? '', (groupId) => [
+      [k.queue(groupId), k.queued, k.queuedGroups, k.declined],
+      [dialogId, groupId],
+    ]);
+    const code = num(reply[0]);
+    if (code === 1 || code === 0) return code === 1;
+    throw unexpected('dequeue', reply);
   }
 
   /** Reads the record and the rank in one MULTI, so the position is never mixed from two states. */
   async position(dialogId: string): Promise<QueuedDialog | null> {
     const k = this.keys;
     let record = await this.redis.hget(k.queued, dialogId);
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+    return settle(`position ${dialogId}`, async () => {
       if (record === null) return null;
       const [groupId = '', score = '0', enqueuedAt = '0'] = fields(record);
       const result = await this.redis
@@ -251,26 +249,22 @@ export class RedisRoutingStore implements RoutingStore {
           num(rank) + 1,
         );
       record = now === null || now === undefined ? null : str(now);
-    }
-    throw routingStoreError(ErrorCode.Contention, `position ${dialogId}`);
+      return undefined;
+    });
   }
 
   /** Two reads; a dialog that left between them is dropped and positions are counted after that. */
   async queue(groupId: string): Promise<QueuedDialog[]> {
     const k = this.keys;
     const ranked = await this.redis.zrange(k.queue(groupId), '0', '-1');
-    if (ranked.length === 0) return [];
-    const records = await this.redis.hmget(k.queued, ...ranked);
     const out: QueuedDialog[] = [];
-    ranked.forEach((dialogId, i) => {
-      const record = records[i];
-      if (!record) return;
+    for (const [dialogId, record] of await this.recordsOf(k.queued, ranked)) {
       const [group = '', score = '0', enqueuedAt = '0'] = fields(record);
-      if (group !== groupId) return;
+      if (group !== groupId) continue;
       out.push(
         queuedDialog(dialogId, { groupId, score: num(score), enqueuedAt: num(enqueuedAt) }, out.length + 1),
       );
-    });
+    }
     return out;
   }
 
@@ -279,24 +273,7 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult> {
-    const k = this.keys;
-    const reply = await this.run(
-      'assignHead',
-      [
-        k.queue(groupId),
-        k.queued,
-        k.queuedGroups,
-        k.opStatus,
-        k.opLimit,
-        k.groupOperators,
-        k.operatorDialogs,
-        k.held,
-        k.opLastAssigned,
-        k.declined,
-      ],
-      [groupId, now, ...rankedOperatorIds],
-    );
-    return this.headResult('assignHead', groupId, reply);
+    return this.takeHead('assignHead', groupId, this.keys.opLastAssigned, [now, ...rankedOperatorIds]);
   }
 
   async offerHead(
@@ -305,35 +282,19 @@ export class RedisRoutingStore implements RoutingStore {
     now: number,
     timeoutMs: number,
   ): Promise<AssignHeadResult> {
-    const k = this.keys;
-    const reply = await this.run(
-      'offerHead',
-      [
-        k.queue(groupId),
-        k.queued,
-        k.queuedGroups,
-        k.opStatus,
-        k.opLimit,
-        k.groupOperators,
-        k.operatorDialogs,
-        k.held,
-        k.offers,
-        k.declined,
-      ],
-      [groupId, now, now + timeoutMs, ...rankedOperatorIds],
-    );
-    return this.headResult('offerHead', groupId, reply);
+    return this.takeHead('offerHead', groupId, this.keys.offers, [
+      now,
+      now + timeoutMs,
+      ...rankedOperatorIds,
+    ]);
   }
 
   async acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null> {
     const k = this.keys;
-    const reply = list(
+    const reply = await this.runList(
       'acceptOffer',
-      await this.run(
-        'acceptOffer',
-        [k.held, k.offers, k.declined, k.opLastAssigned],
-        [dialogId, operatorId, now],
-      ),
+      [k.held, k.offers, k.declined, k.opLastAssigned],
+      [dialogId, operatorId, now],
     );
     if (num(reply[0]) !== 1) return null;
     return { dialogId, operatorId, groupId: str(reply[1]), enqueuedAt: num(reply[2]) };
@@ -343,36 +304,23 @@ export class RedisRoutingStore implements RoutingStore {
     const k = this.keys;
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
-    let groupId = parseHeld(record).groupId;
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const reply = list(
-        'declineOffer',
-        await this.run(
-          'declineOffer',
-          [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
-          [dialogId, operatorId, groupId],
-        ),
-      );
-      const code = num(reply[0]);
-      if (code === 1 || code === 0) return code === 1;
-      if (code !== ErrorCode.QueueMoved) throw unexpected('declineOffer', reply);
-      groupId = str(reply[1]);
-    }
-    throw routingStoreError(ErrorCode.Contention, `declineOffer ${dialogId}`);
+    const reply = await this.runInQueue('declineOffer', dialogId, parseHeld(record).groupId, (groupId) => [
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [dialogId, operatorId, groupId],
+    ]);
+    const code = num(reply[0]);
+    if (code === 1 || code === 0) return code === 1;
+    throw unexpected('declineOffer', reply);
   }
 
   async expiredOffers(now: number): Promise<Offer[]> {
     const k = this.keys;
     const dialogIds = await this.redis.zrangebyscore(k.offers, '-inf', String(now));
-    if (dialogIds.length === 0) return [];
-    const records = await this.redis.hmget(k.held, ...dialogIds);
     const offers: Offer[] = [];
-    dialogIds.forEach((dialogId, i) => {
-      const record = records[i];
-      if (!record) return;
+    for (const [dialogId, record] of await this.recordsOf(k.held, dialogIds)) {
       const h = parseHeld(record);
       if (h.offered) offers.push(offerView(dialogId, h));
-    });
+    }
     return offers;
   }
 
@@ -385,53 +333,44 @@ export class RedisRoutingStore implements RoutingStore {
     assertDialogIds(dialog);
     const k = this.keys;
     // Usually the dialog waits in its own group's queue (or none): try that first, retry if told otherwise.
-    let queueGroup = dialog.groupId;
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const reply = list(
-        'assignDialog',
-        await this.run(
-          'assignDialog',
-          [
-            k.held,
-            k.queue(queueGroup),
-            k.queued,
-            k.queuedGroups,
-            k.opStatus,
-            k.opLimit,
-            k.groupOperators,
-            k.operatorDialogs,
-            k.opLastAssigned,
-            k.declined,
-          ],
-          [
-            dialog.dialogId,
-            dialog.groupId,
-            operatorId,
-            now,
-            dialog.enqueuedAt ?? now,
-            options?.ignoreGroup ? '1' : '0',
-            queueGroup,
-          ],
-        ),
-      );
-      const code = num(reply[0]);
-      if (code === 1) {
-        return {
-          kind: 'assigned',
-          assignment: {
-            dialogId: dialog.dialogId,
-            operatorId,
-            groupId: dialog.groupId,
-            enqueuedAt: num(reply[1]),
-          },
-        };
-      }
-      const reason = rejectionOf[code];
-      if (reason) return { kind: 'rejected', reason };
-      if (code !== ErrorCode.QueueMoved) throw unexpected('assignDialog', reply);
-      queueGroup = str(reply[1]);
+    const reply = await this.runInQueue('assignDialog', dialog.dialogId, dialog.groupId, (queueGroup) => [
+      [
+        k.held,
+        k.queue(queueGroup),
+        k.queued,
+        k.queuedGroups,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.opLastAssigned,
+        k.declined,
+      ],
+      [
+        dialog.dialogId,
+        dialog.groupId,
+        operatorId,
+        now,
+        dialog.enqueuedAt ?? now,
+        options?.ignoreGroup ? '1' : '0',
+        queueGroup,
+      ],
+    ]);
+    const code = num(reply[0]);
+    if (code === 1) {
+      return {
+        kind: 'assigned',
+        assignment: {
+          dialogId: dialog.dialogId,
+          operatorId,
+          groupId: dialog.groupId,
+          enqueuedAt: num(reply[1]),
+        },
+      };
     }
-    throw routingStoreError(ErrorCode.Contention, `assignDialog ${dialog.dialogId}`);
+    const reason = rejectionOf[code];
+    if (reason) return { kind: 'rejected', reason };
+    throw unexpected('assignDialog', reply);
   }
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {
@@ -478,13 +417,10 @@ export class RedisRoutingStore implements RoutingStore {
 
   async claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]> {
     const k = this.keys;
-    const reply = list(
+    const reply = await this.runList(
       'claimDueTimers',
-      await this.run(
-        'claimDueTimers',
-        [k.timers, k.claims, k.claimTokens],
-        [now, now + leaseMs, max, randomUUID()],
-      ),
+      [k.timers, k.claims, k.claimTokens],
+      [now, now + leaseMs, max, randomUUID()],
     );
     const claimed: ClaimedTimer[] = [];
     for (let i = 0; i + 2 < reply.length; i += 3) {
@@ -592,8 +528,55 @@ export class RedisRoutingStore implements RoutingStore {
     return fn.apply(this.redis, [...keys, ...args]);
   }
 
-  private headResult(command: string, groupId: string, reply: unknown): AssignHeadResult {
-    const r = list(command, reply);
+  /** A script whose reply must be a list. */
+  private async runList(name: CommandName, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+    return list(name, await this.run(name, keys, args));
+  }
+
+  /**
+   * Runs a script against the queue of `groupId`. A script answers {-2, groupId} when the dialog waits
+   * in another group's queue than the one it was given; it then runs again against that queue. Returns
+   * the first other reply, for the caller to read.
+   */
+  private async runInQueue(
+    name: CommandName,
+    dialogId: string,
+    groupId: string,
+    keysAndArgs: (queueGroup: string) => [keys: string[], args: (string | number)[]],
+  ): Promise<unknown[]> {
+    let queueGroup = groupId;
+    return settle(`${name} ${dialogId}`, async () => {
+      const reply = await this.runList(name, ...keysAndArgs(queueGroup));
+      if (num(reply[0]) !== ErrorCode.QueueMoved) return reply;
+      queueGroup = str(reply[1]);
+      return undefined;
+    });
+  }
+
+  /** assignHead and offerHead: the same keys but the 9th (last-assigned times, or offer expiries). */
+  private async takeHead(
+    name: 'assignHead' | 'offerHead',
+    groupId: string,
+    ninthKey: string,
+    args: (string | number)[],
+  ): Promise<AssignHeadResult> {
+    const k = this.keys;
+    const r = await this.runList(
+      name,
+      [
+        k.queue(groupId),
+        k.queued,
+        k.queuedGroups,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.held,
+        ninthKey,
+        k.declined,
+      ],
+      [groupId, ...args],
+    );
     const code = num(r[0]);
     if (code === 0) return { kind: 'empty' };
     if (code === 1) {
@@ -608,7 +591,17 @@ export class RedisRoutingStore implements RoutingStore {
         head: queuedDialog(str(r[1]), { groupId, score: num(r[2]), enqueuedAt: num(r[3]) }, 1),
       };
     }
-    throw unexpected(command, reply);
+    throw unexpected(name, r);
+  }
+
+  /** The records of `ids` in one HMGET, as [id, record]; ids whose record is gone are left out. */
+  private async recordsOf(hashKey: string, ids: string[]): Promise<[string, string][]> {
+    if (ids.length === 0) return [];
+    const records = await this.redis.hmget(hashKey, ...ids);
+    return ids.flatMap((id, i): [string, string][] => {
+      const record = records[i];
+      return record ? [[id, record]] : [];
+    });
   }
 
   private async readOperators(ids: string[]): Promise<OperatorRouting[]> {
