@@ -1,10 +1,12 @@
 /**
  * The site's public widget settings (GET /api/sites/:siteId/widget). The widget only reads them, so
  * it keeps its own structural types and tolerates missing fields: a config that fails to load still
- * leaves a working widget with the defaults.
+ * leaves a working widget with the defaults. The entry menu's types are the routing model's own
+ * (type-only imports: nothing of routing-rules is bundled).
  */
-/** A text the routing config may give as one string or per locale (`{ en: '…', ru: '…' }`). */
-export type LocalizedText = string | Record<string, string>;
+import type { EntryMenu, LocalizedText } from '@hotline/routing-rules';
+
+export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
 
 /** The text for the locale: the exact one, else English, else the first given. */
 export function localized(text: LocalizedText | null | undefined, locale: string): string {
@@ -12,21 +14,6 @@ export function localized(text: LocalizedText | null | undefined, locale: string
   if (typeof text === 'string') return text;
   return text[locale] ?? text.en ?? Object.values(text)[0] ?? '';
 }
-
-export interface RouteTarget {
-  groupId?: string;
-  topicId?: string;
-  regionId?: string;
-}
-
-export interface BotNode {
-  question: LocalizedText;
-  buttons: { label: LocalizedText; next?: BotNode; target?: RouteTarget }[];
-}
-
-export type EntryMenu =
-  | { kind: 'choice'; prompt?: LocalizedText; options: { label: LocalizedText; target: RouteTarget }[] }
-  | { kind: 'bot'; root: BotNode };
 
 export interface WidgetLook {
   primaryColor: string;

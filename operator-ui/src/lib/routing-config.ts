@@ -3,7 +3,10 @@
  * (`RoutingConfig`); these structural types read it tolerantly and the editors keep every field they
  * do not know, so a newer schema is never truncated by an older console.
  */
-import type { RoutingConfig } from '@hotline/routing-rules';
+import type { EntryMenu, LocalizedText, RoutingConfig } from '@hotline/routing-rules';
+
+/** The entry menu's types are routing-rules' own (the widget renders the same ones). */
+export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -13,8 +16,6 @@ export interface TimeRange {
   from: string;
   to: string;
 }
-
-export type LocalizedText = string | Record<string, string>;
 
 export interface GroupConfig {
   id: string;
@@ -50,21 +51,6 @@ export interface OperatorProfile {
   limit?: number;
   [key: string]: unknown;
 }
-
-export interface RouteTarget {
-  groupId?: string;
-  topicId?: string;
-  regionId?: string;
-}
-
-export interface BotNode {
-  question: LocalizedText;
-  buttons: { label: LocalizedText; next?: BotNode; target?: RouteTarget }[];
-}
-
-export type EntryMenu =
-  | { kind: 'choice'; prompt?: LocalizedText; options: { label: LocalizedText; target: RouteTarget }[] }
-  | { kind: 'bot'; root: BotNode };
 
 export interface WidgetLook {
   primaryColor?: string;
