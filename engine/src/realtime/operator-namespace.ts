@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
-import { forbidden } from '../errors';
+import { forbidden, toAppError } from '../errors';
 import type { Logger } from '../logger';
 import {
   BlockSchema,
@@ -58,11 +58,17 @@ export function registerOperatorNamespace(
   const offlineTimers = new Map<string, NodeJS.Timeout>();
 
   namespace.use(async (socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown })?.token;
-    const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
-    if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
-    socket.data = { operator: session.operator };
-    next();
+    try {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
+      if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
+      socket.data = { operator: session.operator };
+      next();
+    } catch (error) {
+      // Storage down: refuse this handshake with a code the client can retry on, keep the process up.
+      const appError = toAppError(error);
+      next(Object.assign(new Error(appError.message), { data: { code: appError.code } }));
+    }
   });
 
   namespace.on('connection', (socket) => {

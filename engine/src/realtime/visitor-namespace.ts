@@ -1,5 +1,6 @@
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
+import { toAppError } from '../errors';
 import type { Logger } from '../logger';
 import {
   CallbackRequestSchema,
@@ -49,7 +50,8 @@ export function registerVisitorNamespace(
       socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token };
       next();
     } catch (error) {
-      next(Object.assign(new Error(error instanceof Error ? error.message : 'rejected'), { data: { code: 'bad_request' } }));
+      const appError = toAppError(error);
+      next(Object.assign(new Error(appError.message), { data: { code: appError.code, ...(appError.field ? { field: appError.field } : {}) } }));
     }
   });
 
