@@ -212,9 +212,20 @@ export class FaultLoad {
         timeout: ackTimeoutMs,
       });
       try {
+        // A node dying mid-handshake closes the transport without connect_error: bounded either way.
         await new Promise<void>((resolve, reject) => {
-          socket.once('connect', () => resolve());
-          socket.once('connect_error', (error) => reject(Object.assign(new Error(error.message), { code: `connect(${error.message})` })));
+          const timer = setTimeout(() => reject(Object.assign(new Error('no connect'), { code: 'connect(timeout)' })), ackTimeoutMs);
+          const fail = (code: string) => {
+            clearTimeout(timer);
+            reject(Object.assign(new Error(code), { code }));
+          };
+          socket.once('connect', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.once('connect_error', (error) => fail(`connect(${error.message})`));
+          // On a middleware refusal the client closes ('forced close') just before connect_error: let that win.
+          socket.io.once('close', (reason) => setImmediate(() => fail(`connect(${reason})`)));
         });
         if (!visitorToken) visitorToken = (await callWithin<VisitorSession>(socket, 'session:resume', {}, ackTimeoutMs)).visitorToken;
         const view = await callWithin<VisitorDialogView>(

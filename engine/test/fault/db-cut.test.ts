@@ -105,7 +105,7 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
       };
       operator.once('connect', () => done('connected'));
       operator.once('connect_error', (error) => done(`connect_error: ${error.message}`));
-      operator.io.once('close', (reason) => done(`connection closed: ${reason}`));
+      operator.io.once('close', (reason) => setImmediate(() => done(`connection closed: ${reason}`)));
     });
     operator.close();
     await new Promise((r) => setTimeout(r, 500));

@@ -212,7 +212,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
           const timer = setTimeout(() => done(`no answer within ${ACK_TIMEOUT_MS} ms`), ACK_TIMEOUT_MS);
           late.once('connect', () => done('connected'));
           late.once('connect_error', (error) => done(`connect_error: ${error.message}`));
-          late.io.once('close', (reason) => done(`connection closed: ${reason}`));
+          late.io.once('close', (reason) => setImmediate(() => done(`connection closed: ${reason}`)));
         });
         late.close();
 
