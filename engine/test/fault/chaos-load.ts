@@ -1,25 +1,12 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { stringify } from 'yaml';
-import { hashPassword } from '../../src/accounts/passwords';
 import type { Ack, DialogDetail, DialogSummary, OperatorSelf, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
-import { migrate, openDatabase } from '../../src/storage/database';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';
-import { LOAD_PASSWORD, random } from '../multinode/load-driver';
+import { LOAD_PASSWORD, type LoadSetup, prepareLoad, random } from '../multinode/load-driver';
 
-export interface FaultSetup {
-  /** Groups with operators. */
-  staffed: string[];
-  /** Groups nobody serves: every dialog there goes offline and is owed the offline auto-reply. */
-  unstaffed: string[];
-  groups: string[];
-  operators: { email: string; limit: number; groups: string[] }[];
-  configPath: string;
-}
+export type FaultSetup = LoadSetup;
 
-/** Like multinode's prepareLoad, plus groups with no operator at all (offline replies due all the time). */
-export async function prepareFaultLoad(options: {
+/** Multinode's prepareLoad with groups nobody serves, so offline replies are due during the chaos. */
+export function prepareFaultLoad(options: {
   dir: string;
   databaseUrl: string;
   schema: string;
@@ -28,46 +15,8 @@ export async function prepareFaultLoad(options: {
   unstaffedGroups: number;
   seed: number;
 }): Promise<FaultSetup> {
-  const rng = random(options.seed);
-  const staffed = Array.from({ length: options.staffedGroups }, (_, i) => `g${i + 1}`);
-  const unstaffed = Array.from({ length: options.unstaffedGroups }, (_, i) => `night${i + 1}`);
-  const groups = [...staffed, ...unstaffed];
-  const operators = Array.from({ length: options.operators }, (_, i) => {
-    const first = rng.pick(staffed);
-    const second = rng.next() < 0.4 && staffed.length > 1 ? rng.pick(staffed.filter((g) => g !== first)) : null;
-    return { email: `op${String(i).padStart(3, '0')}@fault.test`, limit: rng.int(1, 5), groups: second ? [first, second] : [first] };
-  });
-  const config = {
-    locales: ['en'],
-    defaultLocale: 'en',
-    groups: groups.map((id, i) => ({
-      id,
-      name: `Group ${id}`,
-      strategy: (['least-loaded', 'round-robin', 'longest-idle'] as const)[i % 3],
-      limits: { default: 3 },
-      thresholds: { unansweredSeconds: 3600, secondaryTierAfterSeconds: 3600, queueWait: [], offlineReplyDelaySeconds: 1 },
-    })),
-    operators: operators.map((o) => ({ operatorId: o.email, limit: o.limit, groups: o.groups.map((g) => ({ groupId: g, tier: 'primary' })) })),
-    sites: [
-      {
-        id: 'demo',
-        name: 'Fault',
-        look: { primaryColor: '#333333', textColor: '#ffffff', position: 'right', title: 'Help', greeting: 'Hi', greetingDelaySeconds: 5 },
-        entryMenu: { kind: 'choice', options: groups.map((g) => ({ label: g, target: { groupId: g } })) },
-      },
-    ],
-    defaultRoute: { groupId: staffed[0] },
-  };
-  const configPath = join(options.dir, 'routing-fault.yaml');
-  writeFileSync(configPath, stringify(config));
-  const database = await openDatabase({ url: options.databaseUrl, dataDir: '', schema: options.schema });
-  await migrate(database.db);
-  const hash = await hashPassword(LOAD_PASSWORD);
-  await database.db('operators').insert(
-    operators.map((o) => ({ id: crypto.randomUUID(), email: o.email, name: o.email, role: 'operator', password_hash: hash })),
-  );
-  await database.close();
-  return { staffed, unstaffed, groups, operators, configPath };
+  const { staffedGroups, ...rest } = options;
+  return prepareLoad({ ...rest, groups: staffedGroups });
 }
 
 /** Emits with an ack timeout; resolves the data, rejects with `{ code }` (an ack error, 'timeout' or 'disconnected'). */

@@ -24,6 +24,10 @@ export function random(seed: number) {
 }
 
 export interface LoadSetup {
+  /** Groups with operators. */
+  staffed: string[];
+  /** Groups nobody serves: every dialog there goes offline and is owed the offline auto-reply. */
+  unstaffed: string[];
   groups: string[];
   operators: { email: string; limit: number; groups: string[] }[];
   configPath: string;
@@ -31,20 +35,26 @@ export interface LoadSetup {
 
 export const LOAD_PASSWORD = 'load-password';
 
-/** A routing config with always-open groups and long thresholds, and the operators' accounts in the database. */
+/**
+ * A routing config with always-open groups and long thresholds, and the operators' accounts in the
+ * database. `unstaffedGroups` adds groups with no operator at all (offline replies due all the time).
+ */
 export async function prepareLoad(options: {
   dir: string;
   databaseUrl: string;
   schema: string;
   operators: number;
   groups: number;
+  unstaffedGroups?: number;
   seed: number;
 }): Promise<LoadSetup> {
   const rng = random(options.seed);
-  const groups = Array.from({ length: options.groups }, (_, i) => `g${i + 1}`);
+  const staffed = Array.from({ length: options.groups }, (_, i) => `g${i + 1}`);
+  const unstaffed = Array.from({ length: options.unstaffedGroups ?? 0 }, (_, i) => `night${i + 1}`);
+  const groups = [...staffed, ...unstaffed];
   const operators = Array.from({ length: options.operators }, (_, i) => {
-    const first = rng.pick(groups);
-    const second = rng.next() < 0.4 ? rng.pick(groups.filter((g) => g !== first)) : null;
+    const first = rng.pick(staffed);
+    const second = rng.next() < 0.4 && staffed.length > 1 ? rng.pick(staffed.filter((g) => g !== first)) : null;
     return { email: `op${String(i).padStart(3, '0')}@load.test`, limit: rng.int(1, 5), groups: second ? [first, second] : [first] };
   });
   const config = {
@@ -52,7 +62,7 @@ export async function prepareLoad(options: {
     defaultLocale: 'en',
     groups: groups.map((id, i) => ({
       id,
-      name: `Group ${i + 1}`,
+      name: `Group ${id}`,
       strategy: (['least-loaded', 'round-robin', 'longest-idle'] as const)[i % 3],
       limits: { default: 3 },
       thresholds: { unansweredSeconds: 3600, secondaryTierAfterSeconds: 3600, queueWait: [], offlineReplyDelaySeconds: 1 },
@@ -66,7 +76,7 @@ export async function prepareLoad(options: {
         entryMenu: { kind: 'choice', options: groups.map((g) => ({ label: g, target: { groupId: g } })) },
       },
     ],
-    defaultRoute: { groupId: groups[0] },
+    defaultRoute: { groupId: staffed[0] },
   };
   const configPath = join(options.dir, 'routing-load.yaml');
   writeFileSync(configPath, stringify(config));
@@ -77,7 +87,7 @@ export async function prepareLoad(options: {
     operators.map((o) => ({ id: crypto.randomUUID(), email: o.email, name: o.email, role: 'operator', password_hash: hash })),
   );
   await database.close();
-  return { groups, operators, configPath };
+  return { staffed, unstaffed, groups, operators, configPath };
 }
 
 export interface LoadStats {
