@@ -1,13 +1,20 @@
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository } from '../storage/dialog-repository';
+import type { DialogContext } from './dialog-machine';
 import type { DialogService } from './dialog-service';
 import { parseSnapshot } from './dialog-service';
 
 export interface AssignmentListener {
-  onAssigned(assignment: { dialogId: string; operatorId: string; groupId: string; offered: boolean; expiresAt?: number }): void;
+  onAssigned(assignment: {
+    dialogId: string;
+    operatorId: string;
+    groupId: string;
+    offered: boolean;
+    expiresAt?: number;
+  }): void;
   onQueueChanged(groupId: string): void;
 }
 
@@ -68,7 +75,12 @@ export class AssignmentDispatcher {
   }
 
   triggerAll(): Promise<void> {
-    return Promise.all(this.deps.decisions().groupIds().map((g) => this.trigger(g))).then(() => undefined);
+    return Promise.all(
+      this.deps
+        .decisions()
+        .groupIds()
+        .map((g) => this.trigger(g)),
+    ).then(() => undefined);
   }
 
   /** Waits for every run in flight (tests, shutdown). */
@@ -76,12 +88,43 @@ export class AssignmentDispatcher {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);
   }
 
+  /**
+   * A dialog enters its group's queue. In a group without offers it is ranked and, when nobody waits
+   * ahead and a ranked operator has room, assigned in the same atomic step (one script instead of an
+   * enqueue and a later assignHead); the machine then records the assignment once the caller's lock is
+   * released. Anything else waits in the queue for `trigger`.
+   */
+  async arrive(
+    dialog: Pick<DialogContext, 'dialogId' | 'groupId' | 'priority' | 'widened' | 'excludedOperatorIds'>,
+  ) {
+    const { store, decisions, clock } = this.deps;
+    const rules = decisions();
+    const { dialogId, groupId, priority } = dialog;
+    if (this.stopped || !rules.hasGroup(groupId) || rules.offerTimeoutMs(groupId) !== null) {
+      await store.enqueue({ dialogId, groupId, priority }, clock());
+      return;
+    }
+    const now = clock();
+    const ranked = rules.rankOperators(
+      groupId,
+      await store.listOperators(groupId),
+      { waitedMs: 0, widened: dialog.widened, excludedOperatorIds: dialog.excludedOperatorIds },
+      now,
+    );
+    const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranked, now);
+    if (result.kind !== 'assigned') return;
+    // Not awaited: the caller holds this dialog's lock, which recording the assignment needs.
+    void this.record(result.assignment, now, null).catch((error) =>
+      this.deps.logger.error({ err: error, dialogId }, 'recording an assignment on arrival failed'),
+    );
+  }
+
   private async drain(groupId: string) {
-    const { store, repo, dialogs, decisions, metrics, clock } = this.deps;
+    const { store, repo, decisions, clock } = this.deps;
     const rules = decisions();
     if (!rules.hasGroup(groupId)) return;
     for (let guard = 0; guard < 10_000 && !this.stopped; guard++) {
-      const [head] = await store.queue(groupId).then((q) => q.slice(0, 1));
+      const head = await store.queueHead(groupId);
       if (!head) return;
       const row = await repo.findDialog(head.dialogId);
       if (!row) {
@@ -95,7 +138,11 @@ export class AssignmentDispatcher {
       const ranked = rules.rankOperators(
         groupId,
         operators,
-        { waitedMs: now - head.enqueuedAt, widened: context.widened, excludedOperatorIds: context.excludedOperatorIds },
+        {
+          waitedMs: now - head.enqueuedAt,
+          widened: context.widened,
+          excludedOperatorIds: context.excludedOperatorIds,
+        },
         now,
       );
       if (ranked.length === 0) return;
@@ -105,32 +152,43 @@ export class AssignmentDispatcher {
           ? await store.assignHead(groupId, ranked, now)
           : await store.offerHead(groupId, ranked, now, offerTimeoutMs);
       if (result.kind !== 'assigned') return;
-      const { assignment } = result;
-      const dispatched = await dialogs.dispatch(assignment.dialogId, {
-        type: offerTimeoutMs === null ? 'ASSIGNED' : 'OFFERED',
-        operatorId: assignment.operatorId,
-      });
-      if (!dispatched.accepted) {
-        // The dialog moved on (closed, transferred) between enqueue and assignment: give the slot back.
-        await store.release(assignment.dialogId, assignment.operatorId);
-        const fresh = await repo.findDialog(assignment.dialogId);
-        if (fresh?.state === 'queued') {
-          const ctx = parseSnapshot(fresh.snapshot).context;
-          await store.enqueue({ dialogId: fresh.id, groupId: ctx.groupId, priority: ctx.priority }, clock());
-        }
-        continue;
-      }
-      if (offerTimeoutMs === null) {
-        metrics.assignments.inc({ group: groupId });
-        metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
-      }
-      this.listener?.onAssigned({
-        dialogId: assignment.dialogId,
-        operatorId: assignment.operatorId,
-        groupId,
-        offered: offerTimeoutMs !== null,
-        ...(offerTimeoutMs !== null ? { expiresAt: now + offerTimeoutMs } : {}),
-      });
+      await this.record(result.assignment, now, offerTimeoutMs);
     }
+  }
+
+  /**
+   * The store has given the dialog to the operator; the dialog machine records it (ASSIGNED, or OFFERED
+   * when `offerTimeoutMs` is set). A dialog that moved on meanwhile gets the slot back and, when it
+   * still waits, its queue place.
+   */
+  private async record(assignment: Assignment, now: number, offerTimeoutMs: number | null) {
+    const { store, repo, dialogs, metrics, clock } = this.deps;
+    const { dialogId, operatorId, groupId } = assignment;
+    const offered = offerTimeoutMs !== null;
+    const dispatched = await dialogs.dispatch(dialogId, {
+      type: offered ? 'OFFERED' : 'ASSIGNED',
+      operatorId,
+    });
+    if (!dispatched.accepted) {
+      // The dialog moved on (closed, transferred) between enqueue and assignment: give the slot back.
+      await store.release(dialogId, operatorId);
+      const fresh = await repo.findDialog(dialogId);
+      if (fresh?.state === 'queued') {
+        const ctx = parseSnapshot(fresh.snapshot).context;
+        await store.enqueue({ dialogId: fresh.id, groupId: ctx.groupId, priority: ctx.priority }, clock());
+      }
+      return;
+    }
+    if (!offered) {
+      metrics.assignments.inc({ group: groupId });
+      metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
+    }
+    this.listener?.onAssigned({
+      dialogId,
+      operatorId,
+      groupId,
+      offered,
+      ...(offered ? { expiresAt: now + offerTimeoutMs } : {}),
+    });
   }
 }

@@ -54,7 +54,22 @@ export interface DialogListener {
   }): void;
 }
 
-const EFFECT_TYPES = new Set(['enqueue', 'dequeue', 'releaseHolder', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead']);
+/** What the service hands to the assignment dispatcher. */
+export interface RoutingHandoff {
+  /** The dialog enters its group's queue (and may be assigned at once). */
+  arrive(context: DialogContext): Promise<void>;
+  /** Capacity may have appeared in this group: assign what waits. */
+  trigger(groupId: string): void;
+}
+
+const EFFECT_TYPES = new Set([
+  'enqueue',
+  'dequeue',
+  'releaseHolder',
+  'sendAutoMessage',
+  'dispatchAssignments',
+  'notifyLead',
+]);
 
 /**
  * Runs dialog events: load snapshot → pure transition → one transaction (version-checked snapshot,
@@ -64,7 +79,15 @@ const EFFECT_TYPES = new Set(['enqueue', 'dequeue', 'releaseHolder', 'sendAutoMe
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
   private listener: DialogListener | null = null;
-  private assignmentTrigger: (groupId: string) => void = () => {};
+  private routing: RoutingHandoff = {
+    arrive: async (c) => {
+      await this.deps.store.enqueue(
+        { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
+        this.deps.clock(),
+      );
+    },
+    trigger: () => {},
+  };
 
   constructor(
     private readonly deps: {
@@ -83,8 +106,9 @@ export class DialogService {
     this.listener = listener;
   }
 
-  onAssignmentsNeeded(trigger: (groupId: string) => void) {
-    this.assignmentTrigger = trigger;
+  /** Wired once at start-up to the assignment dispatcher; until then dialogs are only enqueued. */
+  setRouting(routing: RoutingHandoff) {
+    this.routing = routing;
   }
 
   machine(): DialogMachine {
@@ -101,7 +125,11 @@ export class DialogService {
     return { value: String(snapshot.value), context: snapshot.context };
   }
 
-  async dispatch(dialogId: string, input: DialogEventInput, hooks: DispatchHooks = {}): Promise<DispatchResult> {
+  async dispatch(
+    dialogId: string,
+    input: DialogEventInput,
+    hooks: DispatchHooks = {},
+  ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
     return locks.withLock(`dialog:${dialogId}`, async () => {
       for (let attempt = 0; attempt < 25; attempt++) {
@@ -111,7 +139,10 @@ export class DialogService {
         if (!row) throw notFound('dialog');
         const persisted = parseSnapshot(row.snapshot);
         const machine = this.machine();
-        const snapshot = machine.resolveState({ value: persisted.value, context: persisted.context } as Parameters<DialogMachine['resolveState']>[0]);
+        const snapshot = machine.resolveState({
+          value: persisted.value,
+          context: persisted.context,
+        } as Parameters<DialogMachine['resolveState']>[0]);
         const event = { ...input, now: this.deps.clock() } as DialogEvent;
         if (!snapshot.can(event)) {
           return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
@@ -145,7 +176,13 @@ export class DialogService {
           return messages;
         });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
-        const updatedRow = { ...row, version: row.version + 1, state: stateName(to), operator_id: context.operatorId, group_id: context.groupId || null };
+        const updatedRow = {
+          ...row,
+          version: row.version + 1,
+          state: stateName(to),
+          operator_id: context.operatorId,
+          group_id: context.groupId || null,
+        };
         await this.performEffects(dialogId, persisted.context, context, effects, outcome);
         this.listener?.onTransition({
           dialogId,
@@ -211,7 +248,7 @@ export class DialogService {
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await store.enqueue({ dialogId, groupId: context.groupId, priority: context.priority }, this.deps.clock());
+          await this.routing.arrive(context);
           groups.add(context.groupId);
           break;
         case 'dequeue':
@@ -232,19 +269,31 @@ export class DialogService {
       }
     }
     for (const message of autoMessages) metrics.autoMessages.inc({ kind: message.autoKind ?? 'unknown' });
-    if (previous.firstAutoResponseAt === null && context.firstAutoResponseAt !== null && context.firstVisitorMessageAt !== null) {
-      metrics.firstResponse.observe({ kind: 'auto' }, (context.firstAutoResponseAt - context.firstVisitorMessageAt) / 1000);
+    if (
+      previous.firstAutoResponseAt === null &&
+      context.firstAutoResponseAt !== null &&
+      context.firstVisitorMessageAt !== null
+    ) {
+      metrics.firstResponse.observe(
+        { kind: 'auto' },
+        (context.firstAutoResponseAt - context.firstVisitorMessageAt) / 1000,
+      );
     }
     await this.syncTimers(dialogId, previous.timers, context.timers);
-    for (const groupId of groups) if (groupId) this.assignmentTrigger(groupId);
+    for (const groupId of groups) if (groupId) this.routing.trigger(groupId);
   }
 
   /** Mirrors the snapshot's pending thresholds into the durable timer store. */
-  private async syncTimers(dialogId: string, before: DialogContext['timers'], after: DialogContext['timers']) {
+  private async syncTimers(
+    dialogId: string,
+    before: DialogContext['timers'],
+    after: DialogContext['timers'],
+  ) {
     const { store } = this.deps;
     for (const key of Object.keys(before)) if (!(key in after)) await store.cancelTimer(dialogId, key);
     for (const [key, timer] of Object.entries(after)) {
-      if (before[key]?.dueAt !== timer.dueAt) await store.scheduleTimer({ dialogId, key, dueAt: timer.dueAt });
+      if (before[key]?.dueAt !== timer.dueAt)
+        await store.scheduleTimer({ dialogId, key, dueAt: timer.dueAt });
     }
   }
 }

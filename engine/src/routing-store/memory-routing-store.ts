@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertId, queueScore } from './queue-score';
 import type {
+  ArrivalResult,
   AssignHeadResult,
   Assignment,
   ClaimedTimer,
@@ -128,6 +129,20 @@ export class MemoryRoutingStore implements RoutingStore {
     return this.queuedView(dialog.dialogId)!;
   }
 
+  async enqueueAndAssign(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<ArrivalResult> {
+    const arriving = !this.queued.has(dialog.dialogId) && !this.held.has(dialog.dialogId);
+    const queued = await this.enqueue(dialog, now);
+    if (arriving && queued.position === 1) {
+      const taken = this.takeHead(dialog.groupId, rankedOperatorIds, now, null);
+      if (taken.kind === 'assigned') return taken;
+    }
+    return { kind: 'queued', queued };
+  }
+
   async dequeue(dialogId: string): Promise<boolean> {
     if (!this.queued.has(dialogId)) return false;
     this.removeFromQueue(dialogId);
@@ -143,6 +158,11 @@ export class MemoryRoutingStore implements RoutingStore {
     return (this.queues.get(groupId) ?? []).map((dialogId, index) =>
       queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1),
     );
+  }
+
+  async queueHead(groupId: string): Promise<QueuedDialog | null> {
+    const head = this.queues.get(groupId)?.[0];
+    return head === undefined ? null : this.queuedView(head);
   }
 
   async queuedGroups(): Promise<string[]> {

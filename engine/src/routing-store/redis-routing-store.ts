@@ -4,6 +4,7 @@ import { luaCommands, registeredName } from './lua-commands';
 import { assertId, queueScore } from './queue-score';
 import { lexPrefixRange, type RoutingKeys, routingKeys } from './redis-keys';
 import type {
+  ArrivalResult,
   AssignHeadResult,
   Assignment,
   ClaimedTimer,
@@ -46,6 +47,7 @@ type CommandName =
   | 'upsertOperator'
   | 'setPresence'
   | 'enqueue'
+  | 'enqueueAndAssign'
   | 'dequeue'
   | 'assignHead'
   | 'offerHead'
@@ -190,30 +192,41 @@ export class RedisRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     now: number,
   ): Promise<QueuedDialog> {
-    assertEnqueue(dialog);
     const k = this.keys;
-    return settle(`enqueue ${dialog.dialogId}`, async () => {
-      const reply = await this.runList(
-        'enqueue',
-        [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq],
-        [dialog.dialogId, dialog.groupId, dialog.priority, now],
-      );
-      const code = num(reply[0]);
-      if (code === 1 || code === 3) {
-        return queuedDialog(
-          dialog.dialogId,
-          {
-            groupId: code === 1 ? dialog.groupId : str(reply[1]),
-            score: num(reply[3]),
-            enqueuedAt: num(reply[2]),
-          },
-          code === 1 ? num(reply[1]) : 0,
-        );
-      }
-      if (code !== ErrorCode.QueueMoved) throw unexpected('enqueue', reply);
-      // Already queued in another group: it keeps that place (unless it left meanwhile: enqueue again).
-      return (await this.position(dialog.dialogId)) ?? undefined;
-    });
+    const arrival = await this.arrive(
+      dialog,
+      'enqueue',
+      [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq],
+      [now],
+    );
+    if (arrival.kind !== 'queued') throw unexpected('enqueue', arrival);
+    return arrival.queued;
+  }
+
+  async enqueueAndAssign(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<ArrivalResult> {
+    const k = this.keys;
+    return this.arrive(
+      dialog,
+      'enqueueAndAssign',
+      [
+        k.queue(dialog.groupId),
+        k.queued,
+        k.queuedGroups,
+        k.held,
+        k.seq,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.opLastAssigned,
+        k.declined,
+      ],
+      [now, ...rankedOperatorIds],
+    );
   }
 
   async dequeue(dialogId: string): Promise<boolean> {
@@ -266,6 +279,19 @@ export class RedisRoutingStore implements RoutingStore {
       );
     }
     return out;
+  }
+
+  async queueHead(groupId: string): Promise<QueuedDialog | null> {
+    const k = this.keys;
+    return settle(`queueHead ${groupId}`, async () => {
+      const [dialogId] = await this.redis.zrange(k.queue(groupId), '0', '0');
+      if (dialogId === undefined) return null;
+      const record = await this.redis.hget(k.queued, dialogId);
+      const [group, score = '0', enqueuedAt = '0'] = fields(record ?? '');
+      // Taken or moved between the two reads: look again.
+      if (group !== groupId) return undefined;
+      return queuedDialog(dialogId, { groupId, score: num(score), enqueuedAt: num(enqueuedAt) }, 1);
+    });
   }
 
   async queuedGroups(): Promise<string[]> {
@@ -520,6 +546,43 @@ export class RedisRoutingStore implements RoutingStore {
 
   async epoch(): Promise<string | null> {
     return this.redis.get(this.keys.epoch);
+  }
+
+  /**
+   * enqueue and enqueueAndAssign: the same first keys and replies (the latter may also answer
+   * {4, operatorId, enqueuedAt, score}). `args` follow dialogId, groupId and priority.
+   */
+  private async arrive(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    name: 'enqueue' | 'enqueueAndAssign',
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<ArrivalResult> {
+    assertEnqueue(dialog);
+    const { dialogId, groupId } = dialog;
+    return settle(`${name} ${dialogId}`, async () => {
+      const reply = await this.runList(name, keys, [dialogId, groupId, dialog.priority, ...args]);
+      const code = num(reply[0]);
+      if (code === 4) {
+        const assignment = { dialogId, operatorId: str(reply[1]), groupId, enqueuedAt: num(reply[2]) };
+        return { kind: 'assigned', assignment } as const;
+      }
+      const record = { score: num(reply[3]), enqueuedAt: num(reply[2]) };
+      if (code === 1)
+        return {
+          kind: 'queued',
+          queued: queuedDialog(dialogId, { groupId, ...record }, num(reply[1])),
+        } as const;
+      if (code === 3)
+        return {
+          kind: 'queued',
+          queued: queuedDialog(dialogId, { groupId: str(reply[1]), ...record }, 0),
+        } as const;
+      if (code !== ErrorCode.QueueMoved) throw unexpected(name, reply);
+      // Already queued in another group: it keeps that place (unless it left meanwhile: try again).
+      const elsewhere = await this.position(dialogId);
+      return elsewhere ? ({ kind: 'queued', queued: elsewhere } as const) : undefined;
+    });
   }
 
   private async run(name: CommandName, keys: string[], args: (string | number)[]): Promise<unknown> {

@@ -65,6 +65,12 @@ export type AssignHeadResult =
   /** Head exists but none of the ranked operators is still online, in the group and under his limit. */
   | { kind: 'no-capacity'; head: QueuedDialog };
 
+/** What `enqueueAndAssign` did with an arriving dialog. */
+export type ArrivalResult =
+  | { kind: 'assigned'; assignment: Assignment }
+  /** Queued (or already queued/held: the same answer `enqueue` gives). */
+  | { kind: 'queued'; queued: QueuedDialog };
+
 export type DirectAssignResult =
   | { kind: 'assigned'; assignment: Assignment }
   | { kind: 'rejected'; reason: 'operator-offline' | 'operator-at-limit' | 'already-held' | 'not-in-group' };
@@ -116,10 +122,23 @@ export interface RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     now: number,
   ): Promise<QueuedDialog>;
+  /**
+   * The arrival path as one atomic step: `enqueue`, and when the new dialog would be the head of its
+   * queue, assign it at once to the first of `rankedOperatorIds` who is online, in the group and below
+   * his limit, exactly as `assignHead` would next. A dialog that was already queued or held, or that
+   * has someone ahead of it, or that nobody ranked can take, ends as `enqueue` ends.
+   */
+  enqueueAndAssign(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<ArrivalResult>;
   /** Removes a dialog from whatever queue holds it; false when it was not queued. */
   dequeue(dialogId: string): Promise<boolean>;
   /** The dialog's place, or null when it is not queued. */
   position(dialogId: string): Promise<QueuedDialog | null>;
+  /** The first dialog of a group's queue (position 1), or null when the queue is empty. */
+  queueHead(groupId: string): Promise<QueuedDialog | null>;
   /** The whole queue of a group in order (for positions broadcast and the dashboard). */
   queue(groupId: string): Promise<QueuedDialog[]>;
   /** Groups that currently have a non-empty queue. */

@@ -290,6 +290,112 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('enqueueAndAssign', () => {
+      it('when the queue is empty and a ranked operator has room, then the dialog is assigned at once and never queued', async () => {
+        await store.upsertOperator(operator('away', ['g'], 5, 'away'), T0);
+        await store.upsertOperator(operator('outsider', ['h'], 5), T0);
+        await store.upsertOperator(operator('ok', ['g'], 1), T0);
+        const result = await store.enqueueAndAssign(
+          { dialogId: 'd1', groupId: 'g', priority: 3 },
+          ['ghost', 'away', 'outsider', 'ok'],
+          T0 + 5,
+        );
+        expect(result).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'd1', operatorId: 'ok', groupId: 'g', enqueuedAt: T0 + 5 },
+        });
+        expect(await store.position('d1')).to.equal(null);
+        expect(await store.queuedGroups()).to.deep.equal([]);
+        expect(await store.getOperator('ok')).to.deep.include({ load: 1, lastAssignedAt: T0 + 5 });
+        // He is now full: the next arrival waits at the head.
+        expect(
+          await store.enqueueAndAssign({ dialogId: 'd2', groupId: 'g', priority: 3 }, ['ok'], T0 + 6),
+        ).to.deep.equal({
+          kind: 'queued',
+          queued: { dialogId: 'd2', groupId: 'g', priority: 3, enqueuedAt: T0 + 6, position: 1 },
+        });
+      });
+
+      it('when someone of equal or higher priority waits ahead, then the arrival queues behind him even if an operator has room', async () => {
+        await store.upsertOperator(operator('op', ['g'], 5), T0);
+        await store.enqueue({ dialogId: 'first', groupId: 'g', priority: 5 }, T0);
+        const same = await store.enqueueAndAssign(
+          { dialogId: 'same', groupId: 'g', priority: 5 },
+          ['op'],
+          T0 + 1,
+        );
+        const lower = await store.enqueueAndAssign(
+          { dialogId: 'lower', groupId: 'g', priority: 2 },
+          ['op'],
+          T0 + 2,
+        );
+        expect(same).to.deep.include({ kind: 'queued' });
+        expect(lower).to.deep.include({ kind: 'queued' });
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['first', 'same', 'lower']);
+        expect((await store.getOperator('op'))?.load).to.equal(0);
+      });
+
+      it('when the arrival outranks everyone waiting, then it is assigned first, as assignHead would take it', async () => {
+        await store.upsertOperator(operator('op', ['g'], 5), T0);
+        await store.enqueue({ dialogId: 'normal', groupId: 'g', priority: 1 }, T0);
+        const urgent = await store.enqueueAndAssign(
+          { dialogId: 'urgent', groupId: 'g', priority: 9 },
+          ['op'],
+          T0 + 1,
+        );
+        expect(urgent).to.deep.include({ kind: 'assigned' });
+        expect(await store.operatorDialogs('op')).to.deep.equal(['urgent']);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['normal']);
+      });
+
+      it('when the dialog is already queued or held, then it keeps its place and holder, like enqueue', async () => {
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.upsertOperator(operator('op', ['g'], 5), T0);
+        await store.enqueueAndAssign({ dialogId: 'q', groupId: 'g', priority: 1 }, ['full'], T0);
+        // Queued at the head; a second arrival of the same dialog is not an assignment.
+        expect(
+          await store.enqueueAndAssign({ dialogId: 'q', groupId: 'g', priority: 9 }, ['op'], T0 + 1),
+        ).to.deep.equal({
+          kind: 'queued',
+          queued: { dialogId: 'q', groupId: 'g', priority: 1, enqueuedAt: T0, position: 1 },
+        });
+        expect(
+          await store.enqueueAndAssign({ dialogId: 'q', groupId: 'h', priority: 1 }, ['op'], T0 + 2),
+        ).to.deep.include({
+          kind: 'queued',
+          queued: { dialogId: 'q', groupId: 'g', priority: 1, enqueuedAt: T0, position: 1 },
+        });
+        await store.assignHead('g', ['op'], T0 + 3);
+        const again = await store.enqueueAndAssign(
+          { dialogId: 'q', groupId: 'g', priority: 1 },
+          ['full', 'op'],
+          T0 + 4,
+        );
+        expect(again).to.deep.include({ kind: 'queued' });
+        expect(again.kind === 'queued' && again.queued.position).to.equal(0);
+        expect(await store.holder('q')).to.deep.include({ operatorId: 'op' });
+        expect((await store.getOperator('op'))?.load).to.equal(1);
+      });
+    });
+
+    describe('queueHead', () => {
+      it('when dialogs wait, then the head is the first of queue() with position 1; an empty queue has none', async () => {
+        expect(await store.queueHead('g')).to.equal(null);
+        await store.enqueue({ dialogId: 'low', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'high', groupId: 'g', priority: 7 }, T0 + 1);
+        await store.enqueue({ dialogId: 'other', groupId: 'h', priority: 9 }, T0 + 2);
+        expect(await store.queueHead('g')).to.deep.equal((await store.queue('g'))[0]);
+        expect(await store.queueHead('g')).to.deep.include({
+          dialogId: 'high',
+          position: 1,
+          enqueuedAt: T0 + 1,
+        });
+        await store.dequeue('high');
+        await store.dequeue('low');
+        expect(await store.queueHead('g')).to.equal(null);
+      });
+    });
+
     describe('assignDialog', () => {
       it('when the dialog is already held, then a direct assignment is rejected (never held twice)', async () => {
         await store.upsertOperator(operator('a', ['g']), T0);
@@ -582,9 +688,11 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         }
         const dialogIds = [...Array(120).keys()].map((i) => `d${i}`);
         await Promise.all(
-          dialogIds.map((dialogId, i) =>
-            peers[i % peers.length]!.enqueue({ dialogId, groupId: groups[i % 2]!, priority: i % 10 }, T0 + i),
-          ),
+          dialogIds.map((dialogId, i) => {
+            const dialog = { dialogId, groupId: groups[i % 2]!, priority: i % 10 };
+            const s = peers[i % peers.length]!;
+            return i % 2 === 0 ? s.enqueue(dialog, T0 + i) : s.enqueueAndAssign(dialog, operatorIds, T0 + i);
+          }),
         );
         let seed = 42;
         const random = () => {
@@ -617,7 +725,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
                 if (!h) return;
                 if (random() < 0.3 && h.offered) await s.declineOffer(dialogId, h.operatorId);
                 else if (await s.release(dialogId, h.operatorId)) {
-                  await s.enqueue({ dialogId, groupId: pick(groups), priority: 5 }, T0 + i);
+                  const dialog = { dialogId, groupId: pick(groups), priority: 5 };
+                  if (random() < 0.5) await s.enqueue(dialog, T0 + i);
+                  else await s.enqueueAndAssign(dialog, ranked, T0 + i);
                 }
               }),
             );
@@ -645,6 +755,13 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
             d: fc.constantFrom(...dialogs),
             g: fc.constantFrom(...groups),
             p: fc.integer({ min: 0, max: 9 }),
+          }),
+          fc.record({
+            t: fc.constant('arrive' as const),
+            d: fc.constantFrom(...dialogs),
+            g: fc.constantFrom(...groups),
+            p: fc.integer({ min: 0, max: 9 }),
+            r: fc.shuffledSubarray(ops),
           }),
           fc.record({ t: fc.constant('dequeue' as const), d: fc.constantFrom(...dialogs) }),
           fc.record({
@@ -704,6 +821,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
               now += 10;
               if (c.t === 'enqueue') {
                 await store.enqueue({ dialogId: c.d, groupId: c.g, priority: c.p }, now);
+                seen.add(c.d);
+              } else if (c.t === 'arrive') {
+                await store.enqueueAndAssign({ dialogId: c.d, groupId: c.g, priority: c.p }, c.r, now);
                 seen.add(c.d);
               } else if (c.t === 'dequeue') {
                 if (await store.dequeue(c.d)) seen.delete(c.d);

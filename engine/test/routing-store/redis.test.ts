@@ -90,6 +90,14 @@ describe('RedisRoutingStore', () => {
           fc.constantFrom(...groups),
           fc.integer({ min: 0, max: 9 }),
         ),
+        fc.tuple(
+          fc.constant('arrive'),
+          fc.constantFrom(...dialogs),
+          fc.constantFrom(...groups),
+          fc.integer({ min: 0, max: 9 }),
+          fc.shuffledSubarray(ops),
+        ),
+        fc.tuple(fc.constant('queueHead'), fc.constantFrom(...groups)),
         fc.tuple(fc.constant('dequeue'), fc.constantFrom(...dialogs)),
         fc.tuple(fc.constant('assignHead'), fc.constantFrom(...groups), fc.shuffledSubarray(ops)),
         fc.tuple(fc.constant('offerHead'), fc.constantFrom(...groups), fc.shuffledSubarray(ops)),
@@ -146,6 +154,10 @@ describe('RedisRoutingStore', () => {
             switch (t) {
               case 'enqueue':
                 return s.enqueue({ dialogId: x, groupId: y, priority: n(3) }, now);
+              case 'arrive':
+                return s.enqueueAndAssign({ dialogId: x, groupId: y, priority: n(3) }, list(4), now);
+              case 'queueHead':
+                return s.queueHead(x);
               case 'dequeue':
                 return s.dequeue(x);
               case 'assignHead':

@@ -17,21 +17,10 @@
           {3, groupId, enqueuedAt, score}    held by an operator (not queued)
           {-2, groupId}                       already queued in another group: read its position there
 ]]
---- @include "includes/split-fields"
+--- @include "includes/arrival"
 --- @include "includes/queue"
-local dialogId = ARGV[1]
-local record = redis.call('HGET', KEYS[2], dialogId)
-if record then
-  local f = splitFields(record)
-  if f[1] ~= ARGV[2] then return {-2, f[1]} end
-  return {1, redis.call('ZRANK', KEYS[1], dialogId) + 1, f[3], f[2]}
-end
-local held = redis.call('HGET', KEYS[4], dialogId)
-if held then
-  local h = splitFields(held)
-  return {3, h[2], h[3], h[6]}
-end
-local seq = redis.call('INCR', KEYS[5])
-local score = string.format('%.0f', (9 - tonumber(ARGV[3])) * 4294967296 + seq)
-addToQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[2], dialogId, score, ARGV[4])
-return {1, redis.call('ZRANK', KEYS[1], dialogId) + 1, ARGV[4], score}
+local place = existingPlace(KEYS[1], KEYS[2], KEYS[4], ARGV[1], ARGV[2])
+if place then return place end
+local score = arrivalScore(KEYS[5], ARGV[3])
+addToQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[1], score, ARGV[4])
+return {1, redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, ARGV[4], score}
