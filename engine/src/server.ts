@@ -116,7 +116,10 @@ export async function createEngine(config: EngineConfig, clock: () => number = D
   const dialogs = new DialogService({ repo, store, locks, decisions, metrics, logger, nodeId: config.NODE_ID, clock });
   const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
   const assignments = new AssignmentDispatcher({ store, repo, dialogs, decisions, metrics, logger, clock });
-  dialogs.onAssignmentsNeeded((groupId) => void assignments.trigger(groupId));
+  dialogs.setRouting({
+    arrive: (context) => assignments.arrive(context),
+    trigger: (groupId) => void assignments.trigger(groupId),
+  });
   const visitors = new VisitorService({
     repo,
     dialogs,
