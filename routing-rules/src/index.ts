@@ -16,6 +16,7 @@ export {
   type RoutingStrategy,
   rankOperators,
 } from './operators';
+export { localizedText } from './localized-text';
 export { parseRoutingYaml } from './parse-yaml';
 export { pageUrlMatches, type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
 export * from './schema';

@@ -8,12 +8,7 @@ import type { EntryMenu, LocalizedText } from '@hotline/routing-rules';
 
 export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
 
-/** The text for the locale: the exact one, else English, else the first given. */
-export function localized(text: LocalizedText | null | undefined, locale: string): string {
-  if (text === null || text === undefined) return '';
-  if (typeof text === 'string') return text;
-  return text[locale] ?? text.en ?? Object.values(text)[0] ?? '';
-}
+export { localizedText as localized } from '@hotline/routing-rules/localized-text';
 
 export interface WidgetLook {
   primaryColor: string;

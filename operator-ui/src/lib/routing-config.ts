@@ -4,6 +4,7 @@
  * do not know, so a newer schema is never truncated by an older console.
  */
 import type { EntryMenu, LocalizedText, RoutingConfig } from '@hotline/routing-rules';
+import { localizedText } from '@hotline/routing-rules/localized-text';
 
 /** The entry menu's types are routing-rules' own (the widget renders the same ones). */
 export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
@@ -145,10 +146,9 @@ export function renderTemplate(template: string, vars: Record<string, string | n
 }
 
 /** A localized text in one locale: the string itself, or the locale's entry, else the first one. */
+/** What a visitor with `locale` reads (the widget's own rule, from routing-rules). */
 export function localized(text: LocalizedText | undefined | null, locale = 'en'): string {
-  if (text === undefined || text === null) return '';
-  if (typeof text === 'string') return text;
-  return text[locale] ?? Object.values(text)[0] ?? '';
+  return localizedText(text, locale);
 }
 
 /** Threshold names and their labels, in the order the editor shows them. Values are seconds. */
