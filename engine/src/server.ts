@@ -204,7 +204,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   }
   const visitorNs = io.of('/visitor') as unknown as VisitorNamespace;
   const operatorNs = io.of('/operator') as unknown as OperatorNamespace;
-  const notifier = new Notifier(visitorNs, operatorNs);
+  const notifier = new Notifier(visitorNs, operatorNs, Boolean(redis));
   const broadcaster = new DialogBroadcaster({
     notifier,
     reader: engine.reader,
@@ -216,6 +216,11 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   });
   broadcaster.setDashboardSource(() => engine.operators.dashboard());
   engine.dialogs.setListener(broadcaster);
+  // Queue changes seen by other nodes move the positions of visitors connected here.
+  notifier.onQueueChangedElsewhere((groupIds) => {
+    if (!Array.isArray(groupIds)) return;
+    broadcaster.queueChangedElsewhere(groupIds.filter((g) => typeof g === 'string'));
+  });
   // New limits show on every operator's load indicator at once.
   engine.routingConfig.onChange(async () => {
     for (const operator of await store.listOperators()) await broadcaster.selfUpdate(operator.operatorId);

@@ -283,4 +283,8 @@ export interface OperatorServerToClient {
   'dashboard:update': (stats: GroupLiveStats[]) => void;
 }
 
-export type InterServerEvents = Record<string, never>;
+/** Between engine nodes (through the socket.io Redis adapter); clients never see them. */
+export interface InterServerEvents {
+  /** These groups' queues moved on the sending node: push the new positions to your own visitors. */
+  'queue:changed': (groupIds: string[]) => void;
+}

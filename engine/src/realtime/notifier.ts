@@ -1,7 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { OperatorServerToClient, VisitorServerToClient } from '../protocol/events';
-
-
+import type { InterServerEvents, OperatorServerToClient, VisitorServerToClient } from '../protocol/events';
 
 export const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
 export const operatorRoom = (operatorId: string) => `operator:${operatorId}`;
@@ -10,27 +8,79 @@ export const SUPERVISORS_ROOM = 'supervisors';
 /**
  * Where the engine's pushes go. Rooms, not sockets: with the Redis adapter a room reaches its
  * members on every node, so a dialog's visitor and operator get events wherever they connected.
+ * Pushes every node makes for its own sockets (queue positions) go to local rooms only, and the
+ * nodes tell each other what changed instead.
  */
 export class Notifier {
   constructor(
-    private readonly visitors: Namespace<Record<string, never>, VisitorServerToClient> | null,
+    private readonly visitors: Namespace<
+      Record<string, never>,
+      VisitorServerToClient,
+      InterServerEvents
+    > | null,
     private readonly operators: Namespace<Record<string, never>, OperatorServerToClient> | null,
+    /** Other nodes share the Redis adapter; false in the embedded single-process mode. */
+    private readonly clustered = false,
   ) {}
 
-  toVisitor<E extends keyof VisitorServerToClient>(visitorId: string, event: E, ...args: Parameters<VisitorServerToClient[E]>) {
+  toVisitor<E extends keyof VisitorServerToClient>(
+    visitorId: string,
+    event: E,
+    ...args: Parameters<VisitorServerToClient[E]>
+  ) {
     this.visitors?.to(visitorRoom(visitorId)).emit(event, ...args);
   }
 
-  toOperator<E extends keyof OperatorServerToClient>(operatorId: string, event: E, ...args: Parameters<OperatorServerToClient[E]>) {
+  /** Whether any visitor socket is connected to this node. */
+  hasLocalVisitors(): boolean {
+    return (this.visitors?.sockets.size ?? 0) > 0;
+  }
+
+  /** The ids of the visitor's sockets connected to this node (none: undefined or empty). */
+  localVisitorSockets(visitorId: string): ReadonlySet<string> | undefined {
+    return this.visitors?.adapter.rooms.get(visitorRoom(visitorId));
+  }
+
+  /** To the visitor's sockets on this node only: no Redis round, the other nodes push to theirs. */
+  toLocalVisitor<E extends keyof VisitorServerToClient>(
+    visitorId: string,
+    event: E,
+    ...args: Parameters<VisitorServerToClient[E]>
+  ) {
+    this.visitors?.local.to(visitorRoom(visitorId)).emit(event, ...args);
+  }
+
+  /** To the other engine nodes (not this one); nothing to do when this node is alone. */
+  toOtherNodes<E extends keyof InterServerEvents>(event: E, ...args: Parameters<InterServerEvents[E]>) {
+    if (this.clustered) this.visitors?.serverSideEmit(event, ...args);
+  }
+
+  /** Queue changes the other nodes saw. */
+  onQueueChangedElsewhere(listener: InterServerEvents['queue:changed']) {
+    this.visitors?.on('queue:changed', listener);
+  }
+
+  toOperator<E extends keyof OperatorServerToClient>(
+    operatorId: string,
+    event: E,
+    ...args: Parameters<OperatorServerToClient[E]>
+  ) {
     this.operators?.to(operatorRoom(operatorId)).emit(event, ...args);
   }
 
-  toSupervisors<E extends keyof OperatorServerToClient>(event: E, ...args: Parameters<OperatorServerToClient[E]>) {
+  toSupervisors<E extends keyof OperatorServerToClient>(
+    event: E,
+    ...args: Parameters<OperatorServerToClient[E]>
+  ) {
     this.operators?.to(SUPERVISORS_ROOM).emit(event, ...args);
   }
 
   /** Operators of a group who are connected (for new leads). */
-  toOperators<E extends keyof OperatorServerToClient>(operatorIds: string[], event: E, ...args: Parameters<OperatorServerToClient[E]>) {
+  toOperators<E extends keyof OperatorServerToClient>(
+    operatorIds: string[],
+    event: E,
+    ...args: Parameters<OperatorServerToClient[E]>
+  ) {
     if (operatorIds.length === 0) return;
     this.operators?.to(operatorIds.map(operatorRoom)).emit(event, ...args);
   }

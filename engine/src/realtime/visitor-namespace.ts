@@ -6,6 +6,7 @@ import {
   CallbackRequestSchema,
   ContactSchema,
   DialogStartSchema,
+  type InterServerEvents,
   PageChangeSchema,
   PageInfoSchema,
   TypingSchema,
@@ -25,7 +26,7 @@ interface VisitorSocketData extends VisitorIdentity {
   token: string;
 }
 
-export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToClient, Record<string, never>, VisitorSocketData>;
+export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToClient, InterServerEvents, VisitorSocketData>;
 
 /**
  * `/visitor`: the handshake identifies the visitor by his token (or issues one); each socket joins

@@ -1,13 +1,22 @@
 import { expect } from 'chai';
-import type { DialogDetail, MessageView, OperatorSelf, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type {
+  DialogDetail,
+  MessageView,
+  OperatorSelf,
+  QueuePositionView,
+  VisitorDialogView,
+  VisitorSession,
+} from '../../src/protocol/events';
 import {
   call,
   callRaw,
   clientId,
   closeAllSockets,
+  collect,
   connectOperator,
   connectVisitor,
   eventually,
+  fillOperator,
   next,
 } from '../support/clients';
 import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
@@ -191,6 +200,41 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await new Promise((r) => setTimeout(r, 200));
       expect(toAnna.map((d) => d.id)).to.deep.equal(views.slice(4).map((v) => v.id));
       expect(await server.engine.store.queue('support')).to.deep.equal([]);
+    });
+
+    it('when the queue grows behind a waiting visitor, then his unchanged position is not pushed again, but after a reconnect it is', async () => {
+      await fillOperator(server.url, 'carl@example.com', 'support', 3); // support, limit 3
+      const first = await connectVisitor(server.url);
+      const firstPushes = collect<QueuePositionView>(first, 'queue:position');
+      const view = await call<VisitorDialogView>(first, 'dialog:start', start('support'));
+      expect(view.queue?.position).to.equal(1);
+      await eventually(() => firstPushes.length === 1, 5_000, 'the position on enqueue');
+      expect(firstPushes[0]).to.include({ dialogId: view.id, position: 1 });
+
+      const second = await connectVisitor(server.url);
+      const secondPushes = collect<QueuePositionView>(second, 'queue:position');
+      await call(second, 'dialog:start', start('support'));
+      await eventually(() => secondPushes.length === 1, 5_000, "the second visitor's position");
+      expect(secondPushes[0]!.position).to.equal(2);
+      await new Promise((r) => setTimeout(r, 400));
+      const firstPositions = firstPushes.map((p) => p.position);
+      expect(firstPositions, 'no repeated push of an unchanged position').to.deep.equal([1]);
+
+      // He reconnects: the resume answers with his place, and the next queue change pushes it to
+      // the new socket although his position did not move.
+      const { visitorToken } = await call<VisitorSession>(first, 'session:resume');
+      first.close();
+      const again = await connectVisitor(server.url, { visitorToken });
+      const againPushes = collect<QueuePositionView>(again, 'queue:position');
+      const resumed = await call<VisitorSession>(again, 'session:resume');
+      expect(resumed.dialog?.queue?.position).to.equal(1);
+      await call(await connectVisitor(server.url), 'dialog:start', start('support'));
+      await eventually(() => againPushes.length === 1, 5_000, 'the position after the reconnect');
+      expect(againPushes[0]).to.include({ dialogId: view.id, position: 1 });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(againPushes).to.have.length(1);
+      const secondPositions = secondPushes.map((p) => p.position);
+      expect(secondPositions, 'the visitor behind did not move either').to.deep.equal([2]);
     });
 
     it('when transferred to another group, then the first operator is freed and the other group gets it', async () => {

@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { DEMO_PASSWORD } from '../../src/accounts/seed';
 import type {
   Ack,
+  DialogDetail,
   OperatorClientToServer,
   OperatorServerToClient,
   VisitorClientToServer,
@@ -95,4 +96,32 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Every push of `event` the socket receives from now on, in order. */
+export function collect<T>(socket: Socket, event: string): T[] {
+  const received: T[] = [];
+  socket.on(event, (payload: T) => received.push(payload));
+  return received;
+}
+
+/** A `dialog:start` payload: a chat to `groupId` with a first message. */
+export const chatStart = (groupId: string, body = 'Hello, I need help') => ({
+  choice: { groupId },
+  page: { url: 'http://shop.test/' },
+  message: { clientMessageId: clientId(), body },
+});
+
+/**
+ * The operator online on `url` and holding `count` new dialogs of `groupId` (at his limit, the next
+ * dialogs of the group queue); `held` keeps receiving his later assignments.
+ */
+export async function fillOperator(url: string, email: string, groupId: string, count: number) {
+  const operator = await connectOperator(url, email);
+  await call(operator, 'presence:set', { status: 'online' });
+  const held: DialogDetail[] = [];
+  operator.on('dialog:assigned', (d) => held.push(d));
+  for (let i = 0; i < count; i++) await call(await connectVisitor(url), 'dialog:start', chatStart(groupId));
+  await eventually(() => held.length === count, 10_000, `${email} to hold ${count} dialogs`);
+  return { operator, held };
 }
