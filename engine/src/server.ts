@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
 import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
+import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
 import { seedAccounts } from './accounts/seed';
 import { SessionSigner, sessionSecret } from './accounts/sessions';
@@ -115,9 +116,10 @@ export async function createEngine(config: EngineConfig, clock: () => number = D
   const repo = new DialogRepository(database.db);
   const dialogs = new DialogService({ repo, store, locks, decisions, metrics, logger, nodeId: config.NODE_ID, clock });
   const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
-  const assignments = new AssignmentDispatcher({ store, repo, dialogs, decisions, metrics, logger, clock });
+  const directory = new OperatorDirectory({ db: database.db, clock });
+  const assignments = new AssignmentDispatcher({ store, repo, dialogs, decisions, directory, metrics, logger, clock });
   dialogs.setRouting({
-    arrive: (context) => assignments.arrive(context),
+    arrive: (context, locale) => assignments.arrive(context, locale),
     trigger: (groupId) => void assignments.trigger(groupId),
   });
   const visitors = new VisitorService({

@@ -11,6 +11,8 @@ export interface OperatorCandidate {
   lastAssignedAt: number | null;
   onlineSince: number | null;
   skills?: { topics?: string[]; regions?: string[]; languages?: string[] } | undefined;
+  /** From the operator's profile: false = takes no call-back requests, true = prefers them. */
+  takesCalls?: boolean | undefined;
 }
 
 export interface RankInput {
@@ -24,19 +26,28 @@ export interface RankInput {
   lastAssignedOperatorId?: string | undefined;
   /** Operators who rejected or let an offer of this dialog time out. */
   excludeOperatorIds?: string[] | undefined;
+  /**
+   * A call-back request (the visitor asked to be called): operators whose profile says
+   * `takesCalls: false` are not eligible, those with `takesCalls: true` come first within their tier.
+   */
+  callback?: boolean | undefined;
   /** A preference: among equals of a tier, operators with more of these skills come first. */
   requiredSkills?:
     | { topicId?: string | undefined; regionId?: string | undefined; language?: string | undefined }
     | undefined;
 }
 
-/** Eligible = online, load < limit, not excluded, and primary tier or the dialog waited long enough to widen. */
+/**
+ * Eligible = online, load < limit, not excluded, takes calls when it is a call-back, and primary tier
+ * or the dialog waited long enough to widen.
+ */
 export function isEligible(
   candidate: OperatorCandidate,
-  input: Pick<RankInput, 'waitedMs' | 'secondaryTierAfterMs' | 'excludeOperatorIds'>,
+  input: Pick<RankInput, 'waitedMs' | 'secondaryTierAfterMs' | 'excludeOperatorIds' | 'callback'>,
 ): boolean {
   return (
     candidate.status === 'online' &&
+    !(input.callback && candidate.takesCalls === false) &&
     Number.isFinite(candidate.load) &&
     candidate.load < candidate.limit &&
     !(input.excludeOperatorIds ?? []).includes(candidate.operatorId) &&
@@ -64,7 +75,8 @@ function skillScore(candidate: OperatorCandidate, wanted: RankInput['requiredSki
 
 /**
  * The eligible operators, best first, for the engine's atomic assign script (which takes the first
- * still eligible). Order: primary tier before secondary; then more matching skills; then the strategy:
+ * still eligible). Order: primary tier before secondary; for a call-back, operators who take calls
+ * first; then more matching skills; then the strategy:
  * - least-loaded: lowest load/limit, then lower load, then longest idle, then id;
  * - round-robin: the next id after `lastAssignedOperatorId` in sorted id order, wrapping;
  * - longest-idle: oldest lastAssignedAt (never assigned first), then earliest onlineSince, then id.
@@ -93,6 +105,7 @@ export function rankOperators(input: RankInput): OperatorCandidate[] {
   const ranked = eligible.sort(
     (a, b) =>
       Number(a.tier === 'secondary') - Number(b.tier === 'secondary') ||
+      (input.callback ? Number(b.takesCalls === true) - Number(a.takesCalls === true) : 0) ||
       skillScore(b, input.requiredSkills) - skillScore(a, input.requiredSkills) ||
       strategy(a, b) ||
       byId(a.operatorId, b.operatorId) ||

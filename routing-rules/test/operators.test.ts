@@ -116,6 +116,27 @@ describe('rankOperators / pickOperator', () => {
     expect(ids(ranked)).to.deep.equal(['carl', 'anna', 'dina']);
   });
 
+  it('when a call-back is ranked, then operators who take no calls are skipped and those who take them come first', () => {
+    const candidates = [
+      op('anna', { takesCalls: false }),
+      op('boris'),
+      op('carl', { load: 2, takesCalls: true }),
+      op('dina', { tier: 'secondary', takesCalls: true }),
+    ];
+    expect(ids(rankOperators(input(candidates, { callback: true, waitedMs: 120_000 })))).to.deep.equal([
+      'carl',
+      'boris',
+      'dina',
+    ]);
+    // A chat ignores the profile's call preference.
+    expect(ids(rankOperators(input(candidates, { waitedMs: 120_000 })))).to.deep.equal([
+      'anna',
+      'boris',
+      'carl',
+      'dina',
+    ]);
+  });
+
   describe('properties', () => {
     const candidateArb = fc.record({
       operatorId: fc.constantFrom('a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'),
@@ -125,6 +146,7 @@ describe('rankOperators / pickOperator', () => {
       tier: fc.constantFrom('primary', 'secondary') as fc.Arbitrary<OperatorCandidate['tier']>,
       lastAssignedAt: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: null }),
       onlineSince: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: null }),
+      takesCalls: fc.option(fc.boolean(), { nil: undefined }),
     });
     const uniqueCandidates = fc.uniqueArray(candidateArb, { selector: (c) => c.operatorId, maxLength: 7 });
     const inputArb = fc.record({
@@ -137,6 +159,7 @@ describe('rankOperators / pickOperator', () => {
       secondaryTierAfterMs: fc.integer({ min: 0, max: 120_000 }),
       lastAssignedOperatorId: fc.option(fc.constantFrom('a@x', 'c@x', 'e@x', 'zz@x'), { nil: undefined }),
       excludeOperatorIds: fc.subarray(['a@x', 'b@x', 'c@x', 'd@x']),
+      callback: fc.boolean(),
     });
 
     it('when ranking any input, then no ineligible operator is ever returned', () => {
@@ -148,6 +171,7 @@ describe('rankOperators / pickOperator', () => {
             expect(c.load).to.be.lessThan(c.limit);
             expect(rank.excludeOperatorIds).to.not.include(c.operatorId);
             if (c.tier === 'secondary') expect(rank.waitedMs).to.be.at.least(rank.secondaryTierAfterMs);
+            if (rank.callback) expect(c.takesCalls).to.not.equal(false);
           }
           const picked = pickOperator(rank);
           expect(picked).to.deep.equal(ranked[0] ?? null);
@@ -165,6 +189,7 @@ describe('rankOperators / pickOperator', () => {
               c.status === 'online' &&
               c.load < c.limit &&
               !rank.excludeOperatorIds!.includes(c.operatorId) &&
+              !(rank.callback && c.takesCalls === false) &&
               (c.tier === 'primary' || rank.waitedMs >= rank.secondaryTierAfterMs),
           );
           expect(ids(ranked)).to.have.members(ids(eligible));

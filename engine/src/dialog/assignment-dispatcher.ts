@@ -1,7 +1,11 @@
+import type { OperatorDirectory } from '../accounts/operator-directory';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { Assignment, RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, QueuedDialog, RoutingStore } from '../routing-store/routing-store';
+
+/** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
+const BEHIND_HEAD_SCAN = 50;
 import type { DialogRepository } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 import type { DialogService } from './dialog-service';
@@ -36,6 +40,7 @@ export class AssignmentDispatcher {
       repo: DialogRepository;
       dialogs: DialogService;
       decisions: () => RoutingDecisions;
+      directory: OperatorDirectory;
       metrics: Metrics;
       logger: Logger;
       clock: () => number;
@@ -94,9 +99,7 @@ export class AssignmentDispatcher {
    * enqueue and a later assignHead); the machine then records the assignment once the caller's lock is
    * released. Anything else waits in the queue for `trigger`.
    */
-  async arrive(
-    dialog: Pick<DialogContext, 'dialogId' | 'groupId' | 'priority' | 'widened' | 'excludedOperatorIds'>,
-  ) {
+  async arrive(dialog: DialogContext, locale: string | null) {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
@@ -105,12 +108,7 @@ export class AssignmentDispatcher {
       return;
     }
     const now = clock();
-    const ranked = rules.rankOperators(
-      groupId,
-      await store.listOperators(groupId),
-      { waitedMs: 0, widened: dialog.widened, excludedOperatorIds: dialog.excludedOperatorIds },
-      now,
-    );
+    const ranked = await this.rank(rules, dialog, locale, 0, now);
     const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranked, now);
     if (result.kind !== 'assigned') return;
     // Not awaited: the caller holds this dialog's lock, which recording the assignment needs.
@@ -120,33 +118,23 @@ export class AssignmentDispatcher {
   }
 
   private async drain(groupId: string) {
-    const { store, repo, decisions, clock } = this.deps;
+    const { store, decisions, clock } = this.deps;
     const rules = decisions();
     if (!rules.hasGroup(groupId)) return;
+    const offerTimeoutMs = rules.offerTimeoutMs(groupId);
     for (let guard = 0; guard < 10_000 && !this.stopped; guard++) {
-      const head = await store.queueHead(groupId);
+      const [head] = await store.queue(groupId, 1);
       if (!head) return;
-      const row = await repo.findDialog(head.dialogId);
-      if (!row) {
-        // A queue entry without a dialog cannot be served; drop it rather than block the queue.
-        await store.dequeue(head.dialogId);
-        continue;
-      }
-      const context = parseSnapshot(row.snapshot).context;
+      const waiting = await this.load(head);
+      if (!waiting) continue;
       const now = clock();
-      const operators = await store.listOperators(groupId);
-      const ranked = rules.rankOperators(
-        groupId,
-        operators,
-        {
-          waitedMs: now - head.enqueuedAt,
-          widened: context.widened,
-          excludedOperatorIds: context.excludedOperatorIds,
-        },
-        now,
-      );
-      if (ranked.length === 0) return;
-      const offerTimeoutMs = rules.offerTimeoutMs(groupId);
+      const ranked = await this.rank(rules, waiting.context, waiting.locale, now - head.enqueuedAt, now);
+      if (ranked.length === 0) {
+        // Nobody may take the head (a call back while nobody online takes calls, a dialog every
+        // eligible operator declined): serve those behind it rather than hold the whole queue.
+        if (offerTimeoutMs === null && (await this.serveBehindHead(rules, groupId))) continue;
+        return;
+      }
       const result =
         offerTimeoutMs === null
           ? await store.assignHead(groupId, ranked, now)
@@ -154,6 +142,71 @@ export class AssignmentDispatcher {
       if (result.kind !== 'assigned') return;
       await this.record(result.assignment, now, offerTimeoutMs);
     }
+  }
+
+  /**
+   * Assigns the first dialog among the next BEHIND_HEAD_SCAN waiting that a ranked operator can take,
+   * each attempt one atomic direct assignment (still queued, operator online, in the group, below his
+   * limit). False when none could be served.
+   */
+  private async serveBehindHead(rules: RoutingDecisions, groupId: string): Promise<boolean> {
+    const { store, clock } = this.deps;
+    for (const entry of (await store.queue(groupId, 1 + BEHIND_HEAD_SCAN)).slice(1)) {
+      const waiting = await this.load(entry);
+      if (!waiting) continue;
+      const now = clock();
+      for (const operatorId of await this.rank(
+        rules,
+        waiting.context,
+        waiting.locale,
+        now - entry.enqueuedAt,
+        now,
+      )) {
+        const result = await store.assignDialog(
+          { dialogId: entry.dialogId, groupId, enqueuedAt: entry.enqueuedAt },
+          operatorId,
+          now,
+        );
+        if (result.kind === 'assigned') {
+          await this.record(result.assignment, now, null);
+          return true;
+        }
+        // Held meanwhile (another node served it): go on with the next dialog.
+        if (result.reason === 'already-held') break;
+      }
+    }
+    return false;
+  }
+
+  /** The queued dialog's context and language; a queue entry without a dialog is dropped (null). */
+  private async load(entry: QueuedDialog) {
+    const row = await this.deps.repo.findDialog(entry.dialogId);
+    if (!row) {
+      // A queue entry without a dialog cannot be served; drop it rather than block the queue.
+      await this.deps.store.dequeue(entry.dialogId);
+      return null;
+    }
+    return { context: parseSnapshot(row.snapshot).context, locale: row.locale };
+  }
+
+  /** The group's operators who may take this dialog now, best first (routing-rules decides). */
+  private async rank(
+    rules: RoutingDecisions,
+    dialog: DialogContext,
+    locale: string | null,
+    waitedMs: number,
+    now: number,
+  ) {
+    const operators = await this.deps.store.listOperators(dialog.groupId);
+    const emailOf = await this.deps.directory.emailsOf(operators.map((o) => o.operatorId));
+    const { widened, excludedOperatorIds, kind, topicId, regionId } = dialog;
+    return rules.rankOperators(
+      dialog.groupId,
+      operators,
+      { waitedMs, widened, excludedOperatorIds, kind, topicId, regionId, language: locale },
+      now,
+      emailOf,
+    );
   }
 
   /**

@@ -57,7 +57,7 @@ export interface DialogListener {
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
   /** The dialog enters its group's queue (and may be assigned at once). */
-  arrive(context: DialogContext): Promise<void>;
+  arrive(context: DialogContext, locale: string | null): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
   trigger(groupId: string): void;
 }
@@ -80,7 +80,7 @@ export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
   private listener: DialogListener | null = null;
   private routing: RoutingHandoff = {
-    arrive: async (c) => {
+    arrive: async (c, _locale) => {
       await this.deps.store.enqueue(
         { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
         this.deps.clock(),
@@ -183,7 +183,7 @@ export class DialogService {
           operator_id: context.operatorId,
           group_id: context.groupId || null,
         };
-        await this.performEffects(dialogId, persisted.context, context, effects, outcome);
+        await this.performEffects(dialogId, persisted.context, context, effects, outcome, row.locale);
         this.listener?.onTransition({
           dialogId,
           row: updatedRow,
@@ -242,13 +242,14 @@ export class DialogService {
     context: DialogContext,
     effects: DialogEffect[],
     autoMessages: MessageView[],
+    locale: string | null,
   ) {
     const { store, metrics } = this.deps;
     const groups = new Set<string>();
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.routing.arrive(context);
+          await this.routing.arrive(context, locale);
           groups.add(context.groupId);
           break;
         case 'dequeue':

@@ -74,7 +74,12 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       const groupLimits = memberships.map((m) => groups.get(m.groupId)?.limits.default ?? 1);
       return [
         profile.operatorId.toLowerCase(),
-        { limit: profile.limit ?? (groupLimits.length ? Math.max(...groupLimits) : 1), groups: memberships },
+        {
+          limit: profile.limit ?? (groupLimits.length ? Math.max(...groupLimits) : 1),
+          groups: memberships,
+          skills: profile.skills,
+          takesCalls: profile.takesCalls,
+        },
       ];
     }),
   );
@@ -101,17 +106,22 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       return g?.offerMode.enabled ? g.offerMode.timeoutSeconds * 1000 : null;
     },
     secondaryTierAfterMs: (groupId) => (groups.get(groupId)?.thresholds.secondaryTierAfterSeconds ?? 60) * 1000,
-    rankOperators(groupId, operators, dialog, now) {
+    rankOperators(groupId, operators, dialog, now, emailOf) {
       const g = group(groupId);
-      const candidates = operators.map((o) => ({
-        operatorId: o.operatorId,
-        status: o.status,
-        load: o.load,
-        limit: o.limit,
-        tier: o.groups.find((m) => m.groupId === groupId)?.tier ?? ('secondary' as const),
-        lastAssignedAt: o.lastAssignedAt,
-        onlineSince: o.onlineSince,
-      }));
+      const candidates = operators.map((o) => {
+        const profile = profiles.get(emailOf?.(o.operatorId)?.toLowerCase() ?? '');
+        return {
+          operatorId: o.operatorId,
+          status: o.status,
+          load: o.load,
+          limit: o.limit,
+          tier: o.groups.find((m) => m.groupId === groupId)?.tier ?? ('secondary' as const),
+          lastAssignedAt: o.lastAssignedAt,
+          onlineSince: o.onlineSince,
+          skills: profile?.skills,
+          takesCalls: profile?.takesCalls,
+        };
+      });
       const lastAssigned = candidates
         .filter((c) => c.lastAssignedAt !== null)
         .sort((a, b) => (b.lastAssignedAt ?? 0) - (a.lastAssignedAt ?? 0))[0];
@@ -123,6 +133,12 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
         secondaryTierAfterMs: g.thresholds.secondaryTierAfterSeconds * 1000,
         lastAssignedOperatorId: lastAssigned?.operatorId,
         excludeOperatorIds: dialog.excludedOperatorIds,
+        callback: dialog.kind === 'callback',
+        requiredSkills: {
+          topicId: dialog.topicId ?? undefined,
+          regionId: dialog.regionId ?? undefined,
+          language: dialog.language ?? undefined,
+        },
       }).map((c) => c.operatorId);
     },
     autoMessage(groupId, kind, locale, vars) {

@@ -7,6 +7,18 @@ import type { OperatorRouting } from '../routing-store/routing-store';
  * Implemented in routing-decisions-impl.ts on top of @hotline/routing-rules; the engine never reads
  * the config's shape anywhere else.
  */
+/** What ranking needs to know of the dialog being placed. */
+export interface DialogToRank {
+  waitedMs: number;
+  widened: boolean;
+  excludedOperatorIds: string[];
+  kind?: 'chat' | 'callback';
+  topicId?: string | null;
+  regionId?: string | null;
+  /** The visitor's language (locale), matched against operators' language skills. */
+  language?: string | null;
+}
+
 export interface RoutingDecisions {
   readonly version: number;
   readonly policy: DialogPolicy;
@@ -25,12 +37,17 @@ export interface RoutingDecisions {
   hasGroup(groupId: string): boolean;
   offerTimeoutMs(groupId: string): number | null;
   secondaryTierAfterMs(groupId: string): number;
-  /** Operators ranked by the group's strategy; only eligible ones, best first. */
+  /**
+   * Operators ranked by the group's strategy; only eligible ones, best first. `emailOf` links an
+   * operator to his routing profile (skills, takesCalls), which is keyed by e-mail; without it, or for
+   * an operator without a profile, no preference applies.
+   */
   rankOperators(
     groupId: string,
     operators: OperatorRouting[],
-    dialog: { waitedMs: number; widened: boolean; excludedOperatorIds: string[] },
+    dialog: DialogToRank,
     now: number,
+    emailOf?: (operatorId: string) => string | undefined,
   ): string[];
   autoMessage(
     groupId: string,

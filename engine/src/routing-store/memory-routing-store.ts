@@ -154,15 +154,10 @@ export class MemoryRoutingStore implements RoutingStore {
     return this.queuedView(dialogId);
   }
 
-  async queue(groupId: string): Promise<QueuedDialog[]> {
-    return (this.queues.get(groupId) ?? []).map((dialogId, index) =>
+  async queue(groupId: string, limit?: number): Promise<QueuedDialog[]> {
+    return (this.queues.get(groupId) ?? []).slice(0, limit).map((dialogId, index) =>
       queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1),
     );
-  }
-
-  async queueHead(groupId: string): Promise<QueuedDialog | null> {
-    const head = this.queues.get(groupId)?.[0];
-    return head === undefined ? null : this.queuedView(head);
   }
 
   async queuedGroups(): Promise<string[]> {

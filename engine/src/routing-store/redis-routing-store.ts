@@ -267,9 +267,11 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   /** Two reads; a dialog that left between them is dropped and positions are counted after that. */
-  async queue(groupId: string): Promise<QueuedDialog[]> {
+  async queue(groupId: string, limit?: number): Promise<QueuedDialog[]> {
     const k = this.keys;
-    const ranked = await this.redis.zrange(k.queue(groupId), '0', '-1');
+    if (limit !== undefined && limit < 1) return [];
+    const last = limit === undefined ? -1 : Math.floor(limit) - 1;
+    const ranked = await this.redis.zrange(k.queue(groupId), '0', String(last));
     const out: QueuedDialog[] = [];
     for (const [dialogId, record] of await this.recordsOf(k.queued, ranked)) {
       const [group = '', score = '0', enqueuedAt = '0'] = fields(record);
@@ -279,19 +281,6 @@ export class RedisRoutingStore implements RoutingStore {
       );
     }
     return out;
-  }
-
-  async queueHead(groupId: string): Promise<QueuedDialog | null> {
-    const k = this.keys;
-    return settle(`queueHead ${groupId}`, async () => {
-      const [dialogId] = await this.redis.zrange(k.queue(groupId), '0', '0');
-      if (dialogId === undefined) return null;
-      const record = await this.redis.hget(k.queued, dialogId);
-      const [group, score = '0', enqueuedAt = '0'] = fields(record ?? '');
-      // Taken or moved between the two reads: look again.
-      if (group !== groupId) return undefined;
-      return queuedDialog(dialogId, { groupId, score: num(score), enqueuedAt: num(enqueuedAt) }, 1);
-    });
   }
 
   async queuedGroups(): Promise<string[]> {

@@ -137,10 +137,8 @@ export interface RoutingStore {
   dequeue(dialogId: string): Promise<boolean>;
   /** The dialog's place, or null when it is not queued. */
   position(dialogId: string): Promise<QueuedDialog | null>;
-  /** The first dialog of a group's queue (position 1), or null when the queue is empty. */
-  queueHead(groupId: string): Promise<QueuedDialog | null>;
-  /** The whole queue of a group in order (for positions broadcast and the dashboard). */
-  queue(groupId: string): Promise<QueuedDialog[]>;
+  /** A group's queue in order: all of it (positions broadcast, dashboard), or its first `limit` entries. */
+  queue(groupId: string, limit?: number): Promise<QueuedDialog[]>;
   /** Groups that currently have a non-empty queue. */
   queuedGroups(): Promise<string[]>;
 

@@ -378,21 +378,19 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
-    describe('queueHead', () => {
-      it('when dialogs wait, then the head is the first of queue() with position 1; an empty queue has none', async () => {
-        expect(await store.queueHead('g')).to.equal(null);
+    describe('queue with a limit', () => {
+      it('when a limit is given, then only the first entries come, in order with their positions', async () => {
+        expect(await store.queue('g', 1)).to.deep.equal([]);
         await store.enqueue({ dialogId: 'low', groupId: 'g', priority: 1 }, T0);
         await store.enqueue({ dialogId: 'high', groupId: 'g', priority: 7 }, T0 + 1);
-        await store.enqueue({ dialogId: 'other', groupId: 'h', priority: 9 }, T0 + 2);
-        expect(await store.queueHead('g')).to.deep.equal((await store.queue('g'))[0]);
-        expect(await store.queueHead('g')).to.deep.include({
-          dialogId: 'high',
-          position: 1,
-          enqueuedAt: T0 + 1,
-        });
-        await store.dequeue('high');
-        await store.dequeue('low');
-        expect(await store.queueHead('g')).to.equal(null);
+        await store.enqueue({ dialogId: 'mid', groupId: 'g', priority: 4 }, T0 + 2);
+        await store.enqueue({ dialogId: 'other', groupId: 'h', priority: 9 }, T0 + 3);
+        const whole = await store.queue('g');
+        expect(whole.map((q) => q.dialogId)).to.deep.equal(['high', 'mid', 'low']);
+        expect(await store.queue('g', 1)).to.deep.equal(whole.slice(0, 1));
+        expect(await store.queue('g', 2)).to.deep.equal(whole.slice(0, 2));
+        expect(await store.queue('g', 10)).to.deep.equal(whole);
+        expect(await store.queue('g', 0)).to.deep.equal([]);
       });
     });
 
