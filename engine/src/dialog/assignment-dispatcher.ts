@@ -2,7 +2,7 @@ import type { OperatorDirectory } from '../accounts/operator-directory';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { Assignment, QueuedDialog, RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, OperatorRouting, QueuedDialog, RoutingStore } from '../routing-store/routing-store';
 
 /** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
 const BEHIND_HEAD_SCAN = 50;
@@ -108,7 +108,8 @@ export class AssignmentDispatcher {
       return;
     }
     const now = clock();
-    const ranked = await this.rank(rules, dialog, locale, 0, now);
+    const operators = await store.listOperators(groupId);
+    const ranked = await this.rank(rules, operators, { context: dialog, locale }, 0, now);
     const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranked, now);
     if (result.kind !== 'assigned') return;
     // Not awaited: the caller holds this dialog's lock, which recording the assignment needs.
@@ -128,11 +129,21 @@ export class AssignmentDispatcher {
       const waiting = await this.load(head);
       if (!waiting) continue;
       const now = clock();
-      const ranked = await this.rank(rules, waiting.context, waiting.locale, now - head.enqueuedAt, now);
+      const operators = await store.listOperators(groupId);
+      const ranked = await this.rank(rules, operators, waiting, now - head.enqueuedAt, now);
       if (ranked.length === 0) {
-        // Nobody may take the head (a call back while nobody online takes calls, a dialog every
-        // eligible operator declined): serve those behind it rather than hold the whole queue.
-        if (offerTimeoutMs === null && (await this.serveBehindHead(rules, groupId))) continue;
+        // Nobody may take the head. When that is not for lack of room (a call back while only
+        // operators who take no calls have room, a dialog they all declined), serve those behind it
+        // rather than hold the whole queue.
+        const room =
+          rules.rankOperators(
+            groupId,
+            operators,
+            { waitedMs: now - head.enqueuedAt, widened: waiting.context.widened, excludedOperatorIds: [] },
+            now,
+          ).length > 0;
+        if (room && offerTimeoutMs === null && (await this.serveBehindHead(rules, groupId, operators)))
+          continue;
         return;
       }
       const result =
@@ -149,19 +160,17 @@ export class AssignmentDispatcher {
    * each attempt one atomic direct assignment (still queued, operator online, in the group, below his
    * limit). False when none could be served.
    */
-  private async serveBehindHead(rules: RoutingDecisions, groupId: string): Promise<boolean> {
+  private async serveBehindHead(
+    rules: RoutingDecisions,
+    groupId: string,
+    operators: OperatorRouting[],
+  ): Promise<boolean> {
     const { store, clock } = this.deps;
     for (const entry of (await store.queue(groupId, 1 + BEHIND_HEAD_SCAN)).slice(1)) {
       const waiting = await this.load(entry);
       if (!waiting) continue;
       const now = clock();
-      for (const operatorId of await this.rank(
-        rules,
-        waiting.context,
-        waiting.locale,
-        now - entry.enqueuedAt,
-        now,
-      )) {
+      for (const operatorId of await this.rank(rules, operators, waiting, now - entry.enqueuedAt, now)) {
         const result = await store.assignDialog(
           { dialogId: entry.dialogId, groupId, enqueuedAt: entry.enqueuedAt },
           operatorId,
@@ -189,21 +198,20 @@ export class AssignmentDispatcher {
     return { context: parseSnapshot(row.snapshot).context, locale: row.locale };
   }
 
-  /** The group's operators who may take this dialog now, best first (routing-rules decides). */
+  /** Of the group's `operators`, those who may take this dialog now, best first (routing-rules decides). */
   private async rank(
     rules: RoutingDecisions,
-    dialog: DialogContext,
-    locale: string | null,
+    operators: OperatorRouting[],
+    dialog: { context: DialogContext; locale: string | null },
     waitedMs: number,
     now: number,
   ) {
-    const operators = await this.deps.store.listOperators(dialog.groupId);
     const emailOf = await this.deps.directory.emailsOf(operators.map((o) => o.operatorId));
-    const { widened, excludedOperatorIds, kind, topicId, regionId } = dialog;
+    const { groupId, widened, excludedOperatorIds, kind, topicId, regionId } = dialog.context;
     return rules.rankOperators(
-      dialog.groupId,
+      groupId,
       operators,
-      { waitedMs, widened, excludedOperatorIds, kind, topicId, regionId, language: locale },
+      { waitedMs, widened, excludedOperatorIds, kind, topicId, regionId, language: dialog.locale },
       now,
       emailOf,
     );
