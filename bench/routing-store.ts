@@ -55,6 +55,11 @@ async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
 }
 
 type StorePath = 'arrival' | 'steps';
+/** The two store paths, with the label each has in the tables. */
+export const STORE_PATHS = [
+  ['arrival', 'arrival'],
+  ['steps', 'from queue'],
+] as const satisfies readonly (readonly [StorePath, string])[];
 
 async function benchStore(redis: Redis, prefix: string, dialogs: number, concurrency: number, path: StorePath) {
   const store = new RedisRoutingStore(redis, { prefix, tenant: 'bench' });
@@ -287,14 +292,11 @@ export function printRoutingStoreTable(r: Record<string, number>): void {
   console.log(
     `(dialogs not assigned by their own cycle: arrival ${f(r.arrivalUnassigned)}, from queue ${f(r.stepsUnassigned)}; left queued: ${f(r.arrivalLeft)} / ${f(r.stepsLeft)})\n`,
   );
-  for (const [path, label] of [
-    ['arrival', 'arrival   '],
-    ['steps', 'from queue'],
-  ] as const) {
+  for (const [path, label] of STORE_PATHS) {
     const vsBull = r[`${path}ToBullmq`] ?? 0;
     const vsEval = r[`${path}ToEvalsha`] ?? 0;
     console.log(
-      `${label}: store / BullMQ = ${vsBull.toFixed(2)}x (target >= 2x) ${vsBull >= 2 ? 'MET' : 'MISSED'};` +
+      `${label.padEnd(10)}: store / BullMQ = ${vsBull.toFixed(2)}x (target >= 2x) ${vsBull >= 2 ? 'MET' : 'MISSED'};` +
         ` store / EVALSHA = ${(vsEval * 100).toFixed(0)}% (target >= 30%) ${vsEval >= 0.3 ? 'MET' : 'MISSED'}`,
     );
   }

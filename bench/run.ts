@@ -14,7 +14,7 @@ import { type EngineProcess, startEngineProcess } from '../engine/test/support/e
 import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-driver';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
-import { benchRoutingStore, printRoutingStoreTable } from './routing-store';
+import { benchRoutingStore, printRoutingStoreTable, STORE_PATHS } from './routing-store';
 
 const env = process.env;
 const num = (name: string, fallback: number): number => {
@@ -88,10 +88,7 @@ async function storePart(): Promise<void> {
   row('store', 'routed dialogs/s, from queue', f(r.stepsCyclesPerSec));
   row('store', 'BullMQ jobs/s', f(r.bullmqJobsPerSec));
   row('store', 'EVALSHA `return 1` calls/s (ceiling)', f(r.evalshaPerSec));
-  for (const [path, label] of [
-    ['arrival', 'arrival'],
-    ['steps', 'from queue'],
-  ] as const) {
+  for (const [path, label] of STORE_PATHS) {
     const vsBull = r[`${path}ToBullmq`] ?? 0;
     const vsEval = r[`${path}ToEvalsha`] ?? 0;
     row('store', `store / BullMQ (${label})`, `${vsBull.toFixed(2)}x`, '>= 2x', verdict(vsBull >= 2));
