@@ -122,6 +122,28 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
     expect(exitCode, 'the engine process died on an operator handshake during the outage (unhandled rejection)').to.equal(null);
     expect(handshake).to.match(/^connect_error/);
     expect((await fetch(`${node.url}/readyz`)).status, '/readyz once Postgres is back').to.equal(200);
+
+    // Back in service: a new visitor connects and starts a dialog.
+    const back = Date.now();
+    let attempts = 0;
+    let served = false;
+    while (!served && Date.now() - back < 20_000) {
+      attempts += 1;
+      const probe: VisitorSocket = io(`${node.url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true, reconnection: false });
+      served = await new Promise<void>((resolve, reject) => {
+        probe.once('connect', () => resolve());
+        probe.once('connect_error', reject);
+      })
+        .then(() => callWithin(probe, 'dialog:start', { choice: { groupId: 'g1' }, page: { url: 'http://back/' }, message: { clientMessageId: crypto.randomUUID(), body: 'back?' } }, 10_000))
+        .then(
+          () => true,
+          () => false,
+        );
+      probe.close();
+      if (!served) await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`      after the link returned: a visitor's start succeeded ${Date.now() - back} ms later (${attempts} attempts)`);
+    expect(served, 'a visitor can start a dialog once Postgres is back').to.equal(true);
   });
 });
 
