@@ -155,9 +155,9 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   async queue(groupId: string, limit?: number): Promise<QueuedDialog[]> {
-    return (this.queues.get(groupId) ?? []).slice(0, limit).map((dialogId, index) =>
-      queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1),
-    );
+    return (this.queues.get(groupId) ?? [])
+      .slice(0, limit)
+      .map((dialogId, index) => queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1));
   }
 
   async queuedGroups(): Promise<string[]> {

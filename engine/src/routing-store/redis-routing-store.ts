@@ -95,6 +95,12 @@ function list(command: string, reply: unknown): unknown[] {
 const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 const num = (value: unknown): number => Number(value);
 
+/**
+ * Ranked operator ids as one script argument, joined by `|` (one argument instead of one per operator
+ * costs both sides less). An id with `|` cannot belong to an operator (upserts refuse it): left out.
+ */
+const rankedArg = (ids: string[]) => ids.filter((id) => id !== '' && !id.includes('|')).join('|');
+
 /** `a|b|c` → fields; ids never contain `|` (checked on the way in), so this is lossless. */
 const fields = (record: string) => record.split('|');
 
@@ -225,7 +231,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.opLastAssigned,
         k.declined,
       ],
-      [now, ...rankedOperatorIds],
+      [now, rankedArg(rankedOperatorIds)],
     );
   }
 
@@ -288,7 +294,10 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async assignHead(groupId: string, rankedOperatorIds: string[], now: number): Promise<AssignHeadResult> {
-    return this.takeHead('assignHead', groupId, this.keys.opLastAssigned, [now, ...rankedOperatorIds]);
+    return this.takeHead('assignHead', groupId, this.keys.opLastAssigned, [
+      now,
+      rankedArg(rankedOperatorIds),
+    ]);
   }
 
   async offerHead(
@@ -300,7 +309,7 @@ export class RedisRoutingStore implements RoutingStore {
     return this.takeHead('offerHead', groupId, this.keys.offers, [
       now,
       now + timeoutMs,
-      ...rankedOperatorIds,
+      rankedArg(rankedOperatorIds),
     ]);
   }
 

@@ -243,6 +243,11 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
           head: { dialogId: 'd', groupId: 'g', priority: 4, enqueuedAt: T0, position: 1 },
         });
         expect(await store.assignHead('g', [], T0 + 1)).to.deep.include({ kind: 'no-capacity' });
+        // An id that no operator can have never stands for others (Redis passes the list joined by '|').
+        await store.upsertOperator(operator('free', ['g'], 5), T0);
+        expect(await store.assignHead('g', ['full|free', ''], T0 + 1)).to.deep.include({
+          kind: 'no-capacity',
+        });
         expect((await store.position('d'))?.position).to.equal(1);
       });
 

@@ -20,7 +20,7 @@
   ARGV[2]  groupId
   ARGV[3]  priority 0..9
   ARGV[4]  now
-  ARGV[5..] ranked operator ids
+  ARGV[5]  ranked operator ids, best first, joined by '|'
 
   Returns {4, operatorId, enqueuedAt, score}  assigned without waiting
           otherwise enqueue's replies: {1, position, enqueuedAt, score} | {3, ...} | {-2, groupId}
@@ -33,7 +33,7 @@ if place then return place end
 local score = arrivalScore(KEYS[5], ARGV[3])
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #head == 0 or tonumber(score) < tonumber(head[2]) then
-  local operatorId = firstAbleOperator(KEYS[6], KEYS[7], KEYS[8], KEYS[9], ARGV[2], ARGV, 5)
+  local operatorId = firstAbleOperator(KEYS[6], KEYS[7], KEYS[8], KEYS[9], ARGV[2], ARGV[5])
   if operatorId then
     clearDeclined(KEYS[11], ARGV[1])
     holdDialog(KEYS[4], KEYS[9], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)

@@ -16,7 +16,7 @@
   ARGV[1]  groupId
   ARGV[2]  now
   ARGV[3]  expiresAt
-  ARGV[4..] ranked operator ids
+  ARGV[4]  ranked operator ids, best first, joined by '|'
 
   Returns {0}                                   queue empty
           {1, dialogId, operatorId, enqueuedAt} offered
@@ -27,7 +27,7 @@
 --- @include "includes/holding"
 local dialogId, score, enqueuedAt = queueHead(KEYS[1], KEYS[2], ARGV[2])
 if not dialogId then return {0} end
-local operatorId = firstAbleOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV, 4, KEYS[10], dialogId)
+local operatorId = firstAbleOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[4], KEYS[10], dialogId)
 if not operatorId then return {2, dialogId, score, enqueuedAt} end
 removeFromQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], dialogId)
 holdDialog(KEYS[8], KEYS[7], dialogId, operatorId, ARGV[1], enqueuedAt, '1', ARGV[3], score)

@@ -22,11 +22,11 @@ local function checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, ope
   return 1
 end
 
--- The first of ranked[from..] who may take one more dialog of the group; with a declined key, operators
--- who declined this dialog's current attempt are skipped. nil when none can.
-local function firstAbleOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, groupId, ranked, from, declinedKey, dialogId)
-  for i = from, #ranked do
-    local operatorId = ranked[i]
+-- The first of the ranked operators (ids joined by '|', best first: one argument instead of one per
+-- operator) who may take one more dialog of the group; with a declined key, operators who declined this
+-- dialog's current attempt are skipped. nil when none can.
+local function firstAbleOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, groupId, rankedIds, declinedKey, dialogId)
+  for operatorId in string.gmatch(rankedIds, '[^|]+') do
     if not (declinedKey and redis.call('ZSCORE', declinedKey, dialogId .. '|' .. operatorId))
       and checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, operatorId, groupId, true) == 1 then
       return operatorId
