@@ -12,10 +12,10 @@ export interface LuaCommand {
 
 /**
  * Bumped whenever a script's contract, its body (includes count: they are inlined) or the key layout
- * changes: the registered command names carry it (`hlAssignHead_v4`), so two engine versions sharing
+ * changes: the registered command names carry it (`hlAssignHead_v5`), so two engine versions sharing
  * Redis during a rolling deploy never share a script name with different bodies.
  */
-export const COMMANDS_VERSION = 4;
+export const COMMANDS_VERSION = 5;
 
 const commandsDir = new URL('./commands/', import.meta.url);
 
@@ -41,7 +41,7 @@ function loadCommands(): Map<string, LuaCommand> {
 
 export const luaCommands = loadCommands();
 
-/** The name a script is registered under on an ioredis client, e.g. `hlAssignHead_v4`. */
+/** The name a script is registered under on an ioredis client, e.g. `hlAssignHead_v5`. */
 export function registeredName(name: string): string {
   return `hl${name.charAt(0).toUpperCase()}${name.slice(1)}_v${COMMANDS_VERSION}`;
 }

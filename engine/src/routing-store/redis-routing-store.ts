@@ -229,7 +229,6 @@ export class RedisRoutingStore implements RoutingStore {
         k.groupOperators,
         k.operatorDialogs,
         k.opLastAssigned,
-        k.declined,
       ],
       [now, rankedArg(rankedOperatorIds)],
     );

@@ -2,7 +2,8 @@
   The arrival path in one step: enqueue, and when the new dialog would be the head of its queue, give
   it at once to the first ranked operator who is online, in the group and below his limit (what
   assignHead would do next). Anything else (someone waits ahead, nobody ranked can take it, the dialog
-  was already queued or held) ends exactly like enqueue.
+  was already queued or held) ends exactly like enqueue. A dialog that is neither queued nor held has
+  no declines on record (every way out of a queue or a hold clears them), so none are cleared here.
 
   KEYS[1]  queue ZSET of ARGV[2]
   KEYS[2]  queued HASH
@@ -14,7 +15,6 @@
   KEYS[8]  groupOperators lex ZSET
   KEYS[9]  operatorDialogs lex ZSET
   KEYS[10] opLastAssigned HASH
-  KEYS[11] declined lex ZSET
 
   ARGV[1]  dialogId
   ARGV[2]  groupId
@@ -35,7 +35,6 @@ local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #head == 0 or tonumber(score) < tonumber(head[2]) then
   local operatorId = firstAbleOperator(KEYS[6], KEYS[7], KEYS[8], KEYS[9], ARGV[2], ARGV[5])
   if operatorId then
-    clearDeclined(KEYS[11], ARGV[1])
     holdDialog(KEYS[4], KEYS[9], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)
     redis.call('HSET', KEYS[10], operatorId, ARGV[4])
     return {4, operatorId, ARGV[4], score}
