@@ -204,7 +204,7 @@ export async function benchRoutingStore(
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const engineRedis = new Redis(redisUrl, ENGINE_CONNECTION);
   const pipelined = new Redis(redisUrl, { ...ENGINE_CONNECTION, enableAutoPipelining: true });
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? 5;
   const samples: Record<string, number>[] = [];
   try {
     // Interleaved rounds, medians reported: a shared machine's noise hits all of them alike.

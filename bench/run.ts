@@ -36,7 +36,7 @@ const wanted = (part: Part) => only.includes(part);
 
 const SEED = num('BENCH_SEED', 20261125);
 const STORE_DIALOGS = num('BENCH_STORE_DIALOGS', 10_000);
-const STORE_ROUNDS = num('BENCH_STORE_ROUNDS', 3);
+const STORE_ROUNDS = num('BENCH_STORE_ROUNDS', 5);
 const STORE_CONCURRENCY = num('BENCH_STORE_CONCURRENCY', 50);
 const E2E_OPERATORS = num('BENCH_E2E_OPERATORS', 60);
 const E2E_DIALOGS = num('BENCH_E2E_DIALOGS', 600);
