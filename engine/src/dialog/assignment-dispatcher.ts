@@ -229,9 +229,11 @@ export class AssignmentDispatcher {
     const dispatched = await dialogs.dispatch(dialogId, {
       type: offered ? 'OFFERED' : 'ASSIGNED',
       operatorId,
+      groupId,
     });
     if (!dispatched.accepted) {
-      // The dialog moved on (closed, transferred) between enqueue and assignment: give the slot back.
+      // The dialog moved on (closed, transferred, overflowed to another group) between enqueue and
+      // assignment: give the slot back, and its queue place when it still waits.
       await store.release(dialogId, operatorId);
       const fresh = await repo.findDialog(dialogId);
       if (fresh?.state === 'queued') {

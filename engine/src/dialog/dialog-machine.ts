@@ -68,8 +68,9 @@ export type DialogEvent =
   | Stamped<{ type: 'ROUTE' } & RouteFields>
   | Stamped<{ type: 'VISITOR_MESSAGE' }>
   | Stamped<{ type: 'OPERATOR_MESSAGE'; operatorId: string }>
-  | Stamped<{ type: 'ASSIGNED'; operatorId: string }>
-  | Stamped<{ type: 'OFFERED'; operatorId: string }>
+  /** `groupId`: the queue the assignment was taken from, when it came from one. */
+  | Stamped<{ type: 'ASSIGNED'; operatorId: string; groupId?: string }>
+  | Stamped<{ type: 'OFFERED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
   | Stamped<{ type: 'THRESHOLD'; key: string }>
   | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
@@ -141,6 +142,10 @@ export function createDialogMachine(policy: DialogPolicy) {
       isFirstVisitorMessage: ({ context }) => context.firstVisitorMessageAt === null,
       thresholdPending: ({ context, event }) => event.type === 'THRESHOLD' && event.key in context.timers,
       holder: ({ context, event }) => 'operatorId' in event && event.operatorId === context.operatorId,
+      // A queue's assignment for a dialog that has moved to another group since (overflow, transfer)
+      // is refused: the dispatcher gives the slot back and the dialog keeps waiting in its new group.
+      fromItsQueue: ({ context, event }) =>
+        !('groupId' in event) || event.groupId === undefined || event.groupId === context.groupId,
       hasContact: ({ context }) => context.contact !== null,
       rerouteOnUnanswered: ({ context, event }) =>
         event.type === 'THRESHOLD' &&
@@ -320,8 +325,8 @@ export function createDialogMachine(policy: DialogPolicy) {
         ],
         on: {
           VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
-          ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
-          OFFERED: { target: 'offered', actions: 'markOffered' },
+          ASSIGNED: { guard: 'fromItsQueue', target: 'assigned', actions: 'markAssigned' },
+          OFFERED: { guard: 'fromItsQueue', target: 'offered', actions: 'markOffered' },
           OPERATORS_GONE: { target: 'offline', actions: 'dequeue' },
           TRANSFER_TO_GROUP: {
             target: 'queued',

@@ -62,13 +62,26 @@ describe('dialog machine', () => {
       expect(m.effects.map((e) => e.type)).to.deep.equal(['dequeue']);
     });
 
+    it('when an assignment comes from the queue of a group the dialog has left, then it is refused', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      expect(m.context.groupId).to.equal('sales');
+      expect(m.send({ type: 'ASSIGNED', operatorId: 'op1', groupId: 'support' })).to.equal(false);
+      expect(m.send({ type: 'OFFERED', operatorId: 'op1', groupId: 'support' })).to.equal(false);
+      expect(m.state).to.equal('queued');
+      expect(m.send({ type: 'ASSIGNED', operatorId: 'op1', groupId: 'sales' })).to.equal(true);
+      expect(m.state).to.equal('assigned');
+    });
+
     it('when a closed dialog is reopened, then it is routed again', () => {
       const m = new MachineHarness();
       m.send(route());
       m.send({ type: 'ASSIGNED', operatorId: 'op1' });
       m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
       m.send({ type: 'CLOSE', by: 'operator', outcome: 'resolved' });
-      expect(m.send({ type: 'REOPEN', groupId: 'sales', priority: 0, fallbackChain: [], operatorsOnline: 1 })).to.equal(true);
+      expect(
+        m.send({ type: 'REOPEN', groupId: 'sales', priority: 0, fallbackChain: [], operatorsOnline: 1 }),
+      ).to.equal(true);
       expect(m.state).to.equal('queued');
       expect(m.context.operatorId).to.equal(null);
       expect(m.context.closedAt).to.equal(null);
@@ -90,7 +103,9 @@ describe('dialog machine', () => {
       m.send(route('sales', 0));
       expect(m.state).to.equal('offline');
       m.send({ type: 'VISITOR_MESSAGE' });
-      expect(m.context.timers).to.deep.equal({ 'offline-reply': { dueAt: m.now + 3000, kind: 'offline-reply' } });
+      expect(m.context.timers).to.deep.equal({
+        'offline-reply': { dueAt: m.now + 3000, kind: 'offline-reply' },
+      });
       m.advance(2999);
       expect(m.fireDue()).to.deep.equal([]);
       m.advance(1);
@@ -182,7 +197,11 @@ describe('dialog machine', () => {
       m.advance(30_000).fireDue();
       expect(m.state).to.equal('queued');
       expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
-      expect(m.effects.map((e) => e.type)).to.include.members(['releaseHolder', 'enqueue', 'sendAutoMessage']);
+      expect(m.effects.map((e) => e.type)).to.include.members([
+        'releaseHolder',
+        'enqueue',
+        'sendAutoMessage',
+      ]);
     });
   });
 
@@ -202,7 +221,9 @@ describe('dialog machine', () => {
     });
 
     it('when the overflow threshold passes without a fallback group, then secondary-tier operators become eligible', () => {
-      const m = new MachineHarness({ sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'overflow' }] }) });
+      const m = new MachineHarness({
+        sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'overflow' }] }),
+      });
       m.send(route());
       m.advance(10_000).fireDue();
       expect(m.context.widened).to.equal(true);
