@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics/metrics';
 import type { MessageView } from '../protocol/events';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, DialogRow, NewMessage } from '../storage/dialog-repository';
 import {
   type AutoMessageKind,
   createDialogMachine,
@@ -199,6 +199,24 @@ export class DialogService {
       }
       throw conflict('the dialog kept changing concurrently; retry');
     });
+  }
+
+  /**
+   * Runs the event and stores a visitor's or operator's message in the same transaction, so the message
+   * exists exactly when the transition does. `stored` is null when the event was not accepted.
+   */
+  async dispatchWithMessage(
+    dialogId: string,
+    input: DialogEventInput,
+    message: NewMessage,
+  ): Promise<{ result: DispatchResult; stored: MessageView | null }> {
+    let stored: MessageView | null = null;
+    const result = await this.dispatch(dialogId, input, {
+      inTransaction: async (trx) => {
+        stored = (await this.deps.repo.insertMessage(trx, message)).message;
+      },
+    });
+    return { result, stored: result.accepted ? stored : null };
   }
 
   /** Renders the texts now (positions and names are read outside the transaction). */

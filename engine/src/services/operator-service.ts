@@ -115,24 +115,17 @@ export class OperatorService {
     const row = await this.requireHeld(operator, input.dialogId);
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return { message: existing, row };
-    let stored: MessageView | null = null;
-    const result = await dialogs.dispatch(
+    const { result, stored } = await dialogs.dispatchWithMessage(
       row.id,
       { type: 'OPERATOR_MESSAGE', operatorId: operator.id },
       {
-        inTransaction: async (trx) => {
-          stored = (
-            await repo.insertMessage(trx, {
-              dialogId: row.id,
-              authorKind: 'operator',
-              operatorId: operator.id,
-              clientMessageId: input.clientMessageId,
-              body: input.body,
-              authorName: operator.displayName ?? operator.name,
-              authorAvatarUrl: operator.avatarUrl,
-            })
-          ).message;
-        },
+        dialogId: row.id,
+        authorKind: 'operator',
+        operatorId: operator.id,
+        clientMessageId: input.clientMessageId,
+        body: input.body,
+        authorName: operator.displayName ?? operator.name,
+        authorAvatarUrl: operator.avatarUrl,
       },
     );
     if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');

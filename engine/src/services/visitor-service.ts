@@ -14,7 +14,7 @@ import type {
   VisitorMessageSchema,
   VisitorSession,
 } from '../protocol/events';
-import type { DialogRow, VisitorRow } from '../storage/dialog-repository';
+import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
 
 export interface VisitorIdentity {
   visitorId: string;
@@ -101,20 +101,10 @@ export class VisitorService {
     });
     await repo.recordPage(visitor.id, row.id, input.page);
     if (input.message) {
-      await dialogs.dispatch(
+      await dialogs.dispatchWithMessage(
         row.id,
         { type: 'VISITOR_MESSAGE' },
-        {
-          inTransaction: async (trx) => {
-            await repo.insertMessage(trx, {
-              dialogId: row.id,
-              authorKind: 'visitor',
-              clientMessageId: input.message!.clientMessageId,
-              body: input.message!.body,
-              authorName: visitor.name,
-            });
-          },
-        },
+        visitorMessage(row.id, visitor, input.message),
       );
     }
     await this.route(
@@ -188,37 +178,10 @@ export class VisitorService {
     }
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return existing;
-    let stored: MessageView | null = null;
-    await dialogs.dispatch(
-      row.id,
-      { type: 'VISITOR_MESSAGE' },
-      {
-        inTransaction: async (trx) => {
-          stored = (
-            await repo.insertMessage(trx, {
-              dialogId: row.id,
-              authorKind: 'visitor',
-              clientMessageId: input.clientMessageId,
-              body: input.body,
-              authorName: visitor.name,
-            })
-          ).message;
-        },
-      },
-    );
+    const message = visitorMessage(row.id, visitor, input);
+    const { stored } = await dialogs.dispatchWithMessage(row.id, { type: 'VISITOR_MESSAGE' }, message);
     // A state that takes no VISITOR_MESSAGE transition still stores the message.
-    return (
-      stored ??
-      (
-        await repo.insertMessage(repo.db, {
-          dialogId: row.id,
-          authorKind: 'visitor',
-          clientMessageId: input.clientMessageId,
-          body: input.body,
-          authorName: visitor.name,
-        })
-      ).message
-    );
+    return stored ?? (await repo.insertMessage(repo.db, message)).message;
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
@@ -312,4 +275,19 @@ export class VisitorService {
     const operatorsOnline = operators.filter((o) => o.status === 'online').length;
     await dialogs.dispatch(dialogId, { type, ...route, operatorsOnline });
   }
+}
+
+/** A visitor's message as stored. */
+function visitorMessage(
+  dialogId: string,
+  visitor: VisitorRow,
+  message: { clientMessageId: string; body: string },
+): NewMessage {
+  return {
+    dialogId,
+    authorKind: 'visitor',
+    clientMessageId: message.clientMessageId,
+    body: message.body,
+    authorName: visitor.name,
+  };
 }
