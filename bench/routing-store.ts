@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RedisRoutingStore } from '../engine/src/routing-store/redis-routing-store';
+import { deleteKeys } from '../engine/test/support/redis';
 import type { Assignment } from '../engine/src/routing-store/routing-store';
 
 const DEFAULT_CONCURRENCY = 50;
@@ -43,15 +44,6 @@ async function drive(count: number, concurrency: number, task: (i: number) => Pr
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
-
-async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 type StorePath = 'arrival' | 'steps';
@@ -107,7 +99,7 @@ async function benchStore(redis: Redis, prefix: string, dialogs: number, concurr
   const run = await drive(dialogs, concurrency, cycle);
   opLatencies.sort((a, b) => a - b);
   const left = (await store.queue('g')).length;
-  await deleteByPattern(redis, `${prefix}:*`);
+  await deleteKeys(redis, `${prefix}:*`);
   return {
     cyclesPerSec: dialogs / run.seconds,
     scriptsPerSec: opLatencies.length / run.seconds,
@@ -235,7 +227,7 @@ export async function benchRoutingStore(
       });
     }
   } finally {
-    await deleteByPattern(engineRedis, `${prefix}*`);
+    await deleteKeys(engineRedis, `${prefix}*`);
     engineRedis.disconnect();
     pipelined.disconnect();
   }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureWidget } from '../widget/bench/size';
-import { type EngineProcess, startEngineProcess } from '../engine/test/support/engine-process';
+import { clusterEnv, type EngineProcess, startCluster } from '../engine/test/support/engine-process';
 import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-driver';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
@@ -30,7 +30,8 @@ const only = (env.BENCH_ONLY || PARTS.join(','))
   .map((s) => s.trim())
   .filter(Boolean);
 for (const name of only) {
-  if (!PARTS.includes(name as Part)) throw new Error(`BENCH_ONLY: unknown part "${name}" (${PARTS.join(', ')})`);
+  if (!PARTS.includes(name as Part))
+    throw new Error(`BENCH_ONLY: unknown part "${name}" (${PARTS.join(', ')})`);
 }
 const wanted = (part: Part) => only.includes(part);
 
@@ -92,7 +93,13 @@ async function storePart(): Promise<void> {
     const vsBull = r[`${path}ToBullmq`] ?? 0;
     const vsEval = r[`${path}ToEvalsha`] ?? 0;
     row('store', `store / BullMQ (${label})`, `${vsBull.toFixed(2)}x`, '>= 2x', verdict(vsBull >= 2));
-    row('store', `store / EVALSHA (${label})`, `${(vsEval * 100).toFixed(0)}%`, '>= 30%', verdict(vsEval >= 0.3));
+    row(
+      'store',
+      `store / EVALSHA (${label})`,
+      `${(vsEval * 100).toFixed(0)}%`,
+      '>= 30%',
+      verdict(vsEval >= 0.3),
+    );
   }
 }
 
@@ -114,22 +121,17 @@ async function e2eRow(nodeCount: number): Promise<void> {
       groups: E2E_GROUPS,
       seed: SEED,
     });
-    const nodeEnv = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      ROUTING_CONFIG: setup.configPath,
-      SEED_DEMO: 'false',
-      PRESENCE_GRACE_MS: '600000',
-    };
-    // As in the multi-node test: the first node builds the routing state, the others find it.
-    nodes.push(await startEngineProcess({ ...nodeEnv, NODE_ID: 'bench-0' }));
+    const env = clusterEnv({
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      configPath: setup.configPath,
+    });
     nodes.push(
-      ...(await Promise.all(
-        Array.from({ length: nodeCount - 1 }, (_, i) =>
-          startEngineProcess({ ...nodeEnv, NODE_ID: `bench-${i + 1}` }),
-        ),
+      ...(await startCluster(
+        env,
+        Array.from({ length: nodeCount }, (_, i) => `bench-${i}`),
       )),
     );
     const loadBefore = load();
@@ -205,7 +207,9 @@ async function widgetPart(): Promise<void> {
   for (const r of rows) {
     const target = WIDGET_TARGETS[r.variant];
     const mark = target === undefined ? '' : `  target < ${kb(target)} gz  ${verdict(r.gzip < target)}`;
-    console.log(`${r.variant.padEnd(20)} ${kb(r.raw).padStart(9)} raw ${kb(r.gzip).padStart(9)} gzipped${mark}`);
+    console.log(
+      `${r.variant.padEnd(20)} ${kb(r.raw).padStart(9)} raw ${kb(r.gzip).padStart(9)} gzipped${mark}`,
+    );
     row(
       'widget',
       r.variant,
@@ -214,14 +218,21 @@ async function widgetPart(): Promise<void> {
       target === undefined ? '' : verdict(r.gzip < target),
     );
   }
-  if (!rows.some((r) => r.variant === 'widget.js')) throw new Error('the shipped widget.js variant did not build');
+  if (!rows.some((r) => r.variant === 'widget.js'))
+    throw new Error('the shipped widget.js variant did not build');
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 function printSummary(): void {
   heading('summary');
-  const header: SummaryRow = { part: 'part', measure: 'measure', value: 'value', target: 'target', verdict: '' };
+  const header: SummaryRow = {
+    part: 'part',
+    measure: 'measure',
+    value: 'value',
+    target: 'target',
+    verdict: '',
+  };
   const keys = ['part', 'measure', 'value', 'target', 'verdict'] as const;
   const all = [header, ...summary];
   const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
@@ -233,7 +244,9 @@ function printSummary(): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of summary) console.log(line(r));
-  console.log(`\nmachine: ${cpus().length} CPUs, load average now ${load()} (1/5/15 min); node ${process.version}`);
+  console.log(
+    `\nmachine: ${cpus().length} CPUs, load average now ${load()} (1/5/15 min); node ${process.version}`,
+  );
   console.log('timings are printed, never asserted; see docs/bench.md for how to read them');
   for (const failure of failures) console.log(`FAILED: ${failure}`);
 }

@@ -11,7 +11,7 @@ import { routingKeys } from '../../src/routing-store/redis-keys';
 import { openDatabase } from '../../src/storage/database';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';
 import { backendsAvailable } from '../support/engine';
-import { type EngineProcess, startEngineProcess } from '../support/engine-process';
+import { clusterEnv, type EngineProcess, startCluster, startEngineProcess } from '../support/engine-process';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
 import { checkRoutingState } from '../multinode/invariants';
@@ -70,21 +70,14 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     if (!(await backendsAvailable('real'))) return this.skip();
     redis = await testRedis();
     setup = await prepareFaultLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, staffedGroups: 4, unstaffedGroups: 2, seed: SEED });
-    env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      ROUTING_CONFIG: setup.configPath,
-      SEED_DEMO: 'false',
+    env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath }, {
       PRESENCE_GRACE_MS: '15000',
       RECONCILE_INTERVAL_MS: '1000',
       TIMER_LEASE_MS: '1500',
       TIMER_POLL_MS: '250',
       SHUTDOWN_TIMEOUT_MS: '2000',
-    };
-    nodes.push(await startEngineProcess({ ...env, NODE_ID: 'node-a' }));
-    nodes.push(...(await Promise.all([startEngineProcess({ ...env, NODE_ID: 'node-b' }), startEngineProcess({ ...env, NODE_ID: 'node-c' })])));
+    });
+    nodes.push(...(await startCluster(env, ['node-a', 'node-b', 'node-c'])));
     proxy = await startStickyProxy(nodes.map((n) => n.url));
   });
 

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { RedisRoutingStore } from '../../src/routing-store/redis-routing-store';
 import { openDatabase } from '../../src/storage/database';
 import { backendsAvailable } from '../support/engine';
-import { type EngineProcess, startEngineProcess } from '../support/engine-process';
+import { clusterEnv, type EngineProcess, startCluster } from '../support/engine-process';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
 import { checkRoutingState } from './invariants';
@@ -30,18 +30,8 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     if (!(await backendsAvailable('real'))) return this.skip();
     redis = await testRedis();
     setup = await prepareLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, groups: 5, seed: SEED });
-    const env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      ROUTING_CONFIG: setup.configPath,
-      SEED_DEMO: 'false',
-      PRESENCE_GRACE_MS: '600000',
-    };
-    // The first node builds the routing state; the others find it.
-    nodes.push(await startEngineProcess({ ...env, NODE_ID: 'node-a' }));
-    nodes.push(...(await Promise.all([startEngineProcess({ ...env, NODE_ID: 'node-b' }), startEngineProcess({ ...env, NODE_ID: 'node-c' })])));
+    const env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath });
+    nodes.push(...(await startCluster(env, ['node-a', 'node-b', 'node-c'])));
   });
 
   after(async () => {

@@ -27,7 +27,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `engine/src/main.ts` as its own process and waits until /readyz answers 200. */
-export async function startEngineProcess(env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<EngineProcess> {
+export async function startEngineProcess(
+  env: Record<string, string>,
+  port?: number,
+  nodeArgs: string[] = [],
+): Promise<EngineProcess> {
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'engine/src/main.ts'], {
     cwd: root,
@@ -68,4 +72,32 @@ export async function startEngineProcess(env: Record<string, string>, port?: num
       await exited;
     },
   };
+}
+
+/**
+ * The environment of engines that share one Postgres schema and one Redis prefix (a cluster in a
+ * test or a bench), with the routing config of a prepared load; `extra` adds or overrides settings.
+ */
+export function clusterEnv(
+  shared: { databaseUrl: string; schema: string; redisUrl: string; prefix: string; configPath: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: shared.databaseUrl,
+    DATABASE_SCHEMA: shared.schema,
+    REDIS_URL: shared.redisUrl,
+    REDIS_KEY_PREFIX: shared.prefix,
+    ROUTING_CONFIG: shared.configPath,
+    SEED_DEMO: 'false',
+    PRESENCE_GRACE_MS: '600000',
+    ...extra,
+  };
+}
+
+/** Starts one engine per node id: the first builds the routing state, the others then find it. */
+export async function startCluster(env: Record<string, string>, nodeIds: string[]): Promise<EngineProcess[]> {
+  const [first, ...others] = nodeIds;
+  if (first === undefined) return [];
+  const head = await startEngineProcess({ ...env, NODE_ID: first });
+  return [head, ...(await Promise.all(others.map((id) => startEngineProcess({ ...env, NODE_ID: id }))))];
 }
