@@ -14,7 +14,8 @@ import type {
   VisitorSession,
 } from '@hotline/engine/protocol';
 import { io, type Socket } from 'socket.io-client';
-import { type KeyValueStorage, newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
+import { newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
+import type { KeyValueStorage } from './storage';
 import type { RouteTarget } from './site-config';
 import { dialogInfo, fromServer, isDialogOpen, pendingMessage, type Store, upsertMessage } from './store';
 

@@ -6,7 +6,7 @@
  */
 import { Connection } from './connection';
 import { pickLocale, type Translate, translator } from './i18n';
-import { browserStorage, type KeyValueStorage } from './outbox';
+import { browserStorage, type KeyValueStorage } from './storage';
 import { loadSiteConfig, normalizeConfig, type SiteWidgetConfig } from './site-config';
 import { Store } from './store';
 import { mountApp, type Mounted } from './ui/app';

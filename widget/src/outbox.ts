@@ -3,14 +3,10 @@
  * reload, a lost connection or a second tab loses nothing. Each carries its clientMessageId: the engine
  * stores a resend with the same id once, and an item leaves the outbox only when its ack arrives.
  */
-import type { ErrorBody, MessageView } from '@hotline/engine/protocol';
+import type { MessageSendOutcome } from '@hotline/engine/protocol';
+import type { KeyValueStorage } from './storage';
 
-/** The part of the Web Storage API the widget uses (tests pass a plain object). */
-export interface KeyValueStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
+export { browserStorage, type KeyValueStorage, memoryStorage } from './storage';
 
 export interface OutboxItem {
   clientMessageId: string;
@@ -18,32 +14,7 @@ export interface OutboxItem {
   createdAt: string;
 }
 
-export type SendResult =
-  | { ok: true; message: MessageView }
-  /** retryable: the ack never came (disconnected, timed out); otherwise the engine refused it. */
-  | { ok: false; retryable: boolean; error: ErrorBody };
-
-/** In-memory storage, for browsers where localStorage is blocked. */
-export function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>();
-  return {
-    getItem: (key) => map.get(key) ?? null,
-    setItem: (key, value) => void map.set(key, value),
-    removeItem: (key) => void map.delete(key),
-  };
-}
-
-/** localStorage when usable, memory otherwise. */
-export function browserStorage(): KeyValueStorage {
-  try {
-    const probe = '__hotline_probe__';
-    window.localStorage.setItem(probe, '1');
-    window.localStorage.removeItem(probe);
-    return window.localStorage;
-  } catch {
-    return memoryStorage();
-  }
-}
+export type SendResult = MessageSendOutcome;
 
 export class Outbox {
   private readonly inFlight = new Set<string>();

@@ -28,6 +28,12 @@ export interface ErrorBody {
 export type Ack<T> = { data: T } | { error: ErrorBody };
 export type AckCallback<T> = (response: Ack<T>) => void;
 
+/** What a client makes of sending a message: the stored message, or why not. */
+export type MessageSendOutcome =
+  | { ok: true; message: MessageView }
+  /** retryable: the ack never came (disconnected, timed out); otherwise the engine refused it. */
+  | { ok: false; retryable: boolean; error: ErrorBody };
+
 // ---------- shared shapes ----------
 
 export type DialogState =

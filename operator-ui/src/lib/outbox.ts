@@ -1,20 +1,7 @@
-import type { ErrorBody, MessageView } from '@hotline/engine/protocol';
+import type { ErrorBody, MessageSendOutcome, MessageView } from '@hotline/engine/protocol';
+import type { KeyValueStorage } from '@hotline/widget/storage';
 
-/** The part of Web Storage the outbox needs; tests pass a plain map. */
-export interface KeyValueStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
-export function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>();
-  return {
-    getItem: (key) => map.get(key) ?? null,
-    setItem: (key, value) => void map.set(key, value),
-    removeItem: (key) => void map.delete(key),
-  };
-}
+export { type KeyValueStorage, memoryStorage } from '@hotline/widget/storage';
 
 export interface PendingMessage {
   dialogId: string;
@@ -26,10 +13,7 @@ export interface PendingMessage {
   error?: ErrorBody;
 }
 
-export type SendOutcome =
-  | { ok: true; message: MessageView }
-  /** retryable: no ack (disconnected, timed out); otherwise the engine refused the message. */
-  | { ok: false; retryable: boolean; error: ErrorBody };
+export type SendOutcome = MessageSendOutcome;
 
 export type SendMessage = (item: PendingMessage) => Promise<SendOutcome>;
 

@@ -1,16 +1,6 @@
-import { type KeyValueStorage, memoryStorage } from './outbox';
+import type { KeyValueStorage } from '@hotline/widget/storage';
 
-/** localStorage when usable (private modes may block it), memory otherwise. */
-export function browserStorage(): KeyValueStorage {
-  try {
-    const probe = '__hotline_probe__';
-    window.localStorage.setItem(probe, '1');
-    window.localStorage.removeItem(probe);
-    return window.localStorage;
-  } catch {
-    return memoryStorage();
-  }
-}
+export { browserStorage } from '@hotline/widget/storage';
 
 export function readJson<T>(storage: KeyValueStorage, key: string, fallback: T): T {
   try {
