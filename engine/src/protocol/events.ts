@@ -249,6 +249,8 @@ export const CloseSchema = z.object({
   dialogId: z.uuid('must be a dialog id'),
   outcome: z.enum(['resolved', 'called-back', 'e-mailed', 'no-answer', 'spam', 'other']).default('resolved'),
 });
+/** How an operator may close a dialog. */
+export type CloseOutcome = z.infer<typeof CloseSchema>['outcome'];
 export const BlockSchema = z.object({ dialogId: z.uuid('must be a dialog id'), reason: text(500) });
 
 export interface OperatorSelf {
