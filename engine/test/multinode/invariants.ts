@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { RoutingStore } from '../../src/routing-store/routing-store';
 import { routingKeys } from '../../src/routing-store/redis-keys';
 
 export interface RoutingSnapshotCheck {
@@ -64,4 +66,46 @@ export async function checkRoutingState(redis: Redis, prefix: string, groups: st
   }
   for (const [dialogId, groupId] of seenInQueues) if (!queued.has(dialogId)) violations.push(`dialog ${dialogId} in queue ${groupId} without a record`);
   return { violations, queued, held, loads };
+}
+
+/** An operator whose routing-store load differs from what Postgres says he holds. */
+export interface HoldingMismatch {
+  operatorId: string;
+  /** Dialogs in assigned/active/offered with his operator_id. */
+  postgres: number;
+  /** His load in the routing store (assigned plus offered). */
+  store: number;
+  status: string;
+}
+
+/**
+ * Compares, per operator and whatever his presence (online, away, offline), the dialogs Postgres says
+ * he holds with the routing store's load. A transfer or release that forgets a slot shows up here even
+ * for an away operator, whom `checkRoutingState`'s limit check never sees over his limit until he comes
+ * back. The two reads are not one snapshot: call it when the engines are quiet (after the load drains).
+ */
+export async function checkHoldings(
+  db: Knex,
+  store: Pick<RoutingStore, 'listOperators'>,
+): Promise<{ violations: string[]; mismatches: HoldingMismatch[] }> {
+  const rows = await db('dialogs')
+    .whereIn('state', ['assigned', 'active', 'offered'])
+    .whereNotNull('operator_id')
+    .groupBy('operator_id')
+    .select<{ operator_id: string; count: string | number }[]>('operator_id', db.raw('count(*) as count'));
+  const postgres = new Map(rows.map((r) => [r.operator_id, Number(r.count)]));
+  const operators = await store.listOperators();
+  const mismatches: HoldingMismatch[] = [];
+  for (const operator of operators) {
+    const held = postgres.get(operator.operatorId) ?? 0;
+    postgres.delete(operator.operatorId);
+    if (held !== operator.load)
+      mismatches.push({ operatorId: operator.operatorId, postgres: held, store: operator.load, status: operator.status });
+  }
+  for (const [operatorId, held] of postgres)
+    mismatches.push({ operatorId, postgres: held, store: 0, status: 'unknown to the store' });
+  const violations = mismatches.map(
+    (m) => `operator ${m.operatorId} (${m.status}) holds ${m.postgres} in Postgres, store load ${m.store}`,
+  );
+  return { violations, mismatches };
 }

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import type { DialogDetail, OperatorSelf } from '../../src/protocol/events';
+import { checkHoldings } from '../multinode/invariants';
+import {
+  call,
+  callRaw,
+  chatStart,
+  clientId,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  fillOperator,
+  next,
+} from '../support/clients';
+import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+
+for (const backends of ['embedded', 'real'] as Backends[]) {
+  describe(`transfers keep every operator within his limit (${backends})`, function () {
+    this.timeout(60_000);
+    let server: TestServer;
+
+    before(async function () {
+      if (!(await backendsAvailable(backends))) return this.skip();
+      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING });
+    });
+    afterEach(async () => {
+      closeAllSockets();
+      if (server) await resetDialogs(server);
+    });
+    after(async () => server?.cleanup());
+
+    const load = async (operatorId: string) => (await server.engine.store.getOperator(operatorId))?.load;
+    const holdingViolations = async () => (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
+
+    /** Boris (limit 1) online and holding one answered sales dialog. */
+    async function fullBoris() {
+      const boris = await connectOperator(server.url, 'boris@example.com');
+      const self = await call<OperatorSelf>(boris, 'presence:set', { status: 'online' });
+      const assigned = next<DialogDetail>(boris, 'dialog:assigned');
+      await call(await connectVisitor(server.url), 'dialog:start', chatStart('sales'));
+      const dialog = await assigned;
+      // Answered, so the unanswered threshold of sales does not take it away.
+      await call(boris, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'Hello' });
+      return { boris, borisId: self.operatorId };
+    }
+
+    it('when an away operator at her limit transfers to a full operator, then the refusal leaves her load as it was and she never holds more than her limit', async () => {
+      const { borisId } = await fullBoris();
+      const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 3);
+      const annaId = held[0]!.operatorId!;
+      // A fourth support visitor waits: anna is full, carl is offline.
+      const waiting = await call<{ id: string }>(await connectVisitor(server.url), 'dialog:start', chatStart('support'));
+      await call(anna, 'presence:set', { status: 'away' });
+
+      const refused = await callRaw(anna, 'dialog:transfer', { dialogId: held[0]!.id, toOperatorId: borisId, note: 'please take it' });
+      expect('error' in refused && refused.error.code).to.equal('conflict');
+      expect(await load(annaId)).to.equal(3);
+      expect(await holdingViolations()).to.deep.equal([]);
+      const notes = await server.engine.repo.messages(held[0]!.id);
+      expect(notes.map((m) => m.body).filter((b) => b.includes('please take it'))).to.deep.equal([]);
+
+      await call(anna, 'presence:set', { status: 'online' });
+      await server.engine.assignments.idle();
+      await server.engine.assignments.trigger('support');
+      expect(await load(annaId)).to.equal(3);
+      expect(await server.engine.repo.dialogsInStates(['assigned', 'active'], { operatorId: annaId })).to.have.length(3);
+      expect((await server.engine.repo.findDialog(waiting.id))?.state).to.equal('queued');
+      expect(await holdingViolations()).to.deep.equal([]);
+    });
+
+    it('when an operator transfers to an operator with room, then the dialog and its slot move together and the note is kept', async () => {
+      const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 2);
+      const annaId = held[0]!.operatorId!;
+      const carl = await connectOperator(server.url, 'carl@example.com');
+      const carlSelf = await call<OperatorSelf>(carl, 'presence:set', { status: 'online' });
+      const received = next<DialogDetail>(carl, 'dialog:assigned', (d) => d.id === held[0]!.id);
+      const removed = next<{ dialogId: string }>(anna, 'dialog:removed', (r) => r.dialogId === held[0]!.id);
+      await call(anna, 'dialog:transfer', { dialogId: held[0]!.id, toOperatorId: carlSelf.operatorId, note: 'VIP' });
+      await Promise.all([received, removed]);
+      expect(await load(annaId)).to.equal(1);
+      expect(await load(carlSelf.operatorId)).to.equal(1);
+      const notes = await server.engine.repo.messages(held[0]!.id);
+      expect(notes.filter((m) => m.body.includes('VIP'))).to.have.length(1);
+      expect(await holdingViolations()).to.deep.equal([]);
+    });
+
+    it('when an away operator transfers to a group, then the dialog is queued there and her slot is freed in the same step', async () => {
+      const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 2);
+      const annaId = held[0]!.operatorId!;
+      await call(anna, 'presence:set', { status: 'away' });
+      await call(anna, 'dialog:transfer', { dialogId: held[0]!.id, toGroupId: 'offers' });
+      await eventually(async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued', 5_000, 'queued in offers');
+      expect((await server.engine.store.position(held[0]!.id))?.groupId).to.equal('offers');
+      expect(await load(annaId)).to.equal(1);
+      expect(await holdingViolations()).to.deep.equal([]);
+    });
+  });
+}
