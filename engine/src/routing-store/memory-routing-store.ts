@@ -14,6 +14,9 @@ import type {
   RoutingSnapshot,
   RoutingStore,
   TimerEntry,
+  TransferResult,
+  TransferSource,
+  TransferTarget,
 } from './routing-store';
 import { ErrorCode, routingStoreError } from './routing-store-error';
 import {
@@ -21,6 +24,7 @@ import {
   assertEnqueue,
   assertOperatorIds,
   assertSnapshotQueue,
+  assertTransfer,
   compareStrings,
   type HeldRecord,
   holderView,
@@ -233,6 +237,49 @@ export class MemoryRoutingStore implements RoutingStore {
       kind: 'assigned',
       assignment: { dialogId: dialog.dialogId, operatorId, groupId: dialog.groupId, enqueuedAt },
     };
+  }
+
+  async transferDialog(
+    dialog: { dialogId: string; groupId: string },
+    from: TransferSource,
+    to: TransferTarget,
+    now: number,
+  ): Promise<TransferResult> {
+    assertDialogIds(dialog);
+    assertTransfer(from, to);
+    const { dialogId } = dialog;
+    const held = this.held.get(dialogId);
+    const queued = this.queued.get(dialogId);
+    let source: { enqueuedAt: number; score: number };
+    if (from.kind === 'operator') {
+      if (!held || held.operatorId !== from.operatorId || held.offered) return { kind: 'rejected', reason: 'not-held' };
+      source = held;
+    } else {
+      if (held) return { kind: 'rejected', reason: 'already-held' };
+      if (!queued) return { kind: 'rejected', reason: 'not-queued' };
+      source = queued;
+    }
+    if (to.kind === 'operator') {
+      if (from.kind === 'operator' && to.operatorId === from.operatorId)
+        return { kind: 'rejected', reason: 'already-held' };
+      const eligibility = this.eligibility(to.operatorId, dialog.groupId, to.ignoreGroup === true);
+      if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
+      if (held) this.unhold(dialogId, held);
+      else this.removeFromQueue(dialogId);
+      this.declined.delete(dialogId);
+      const { enqueuedAt, score } = source;
+      this.hold(dialogId, { operatorId: to.operatorId, groupId: dialog.groupId, enqueuedAt, offered: false, expiresAt: 0, score });
+      this.operators.get(to.operatorId)!.lastAssignedAt = now;
+      return {
+        kind: 'assigned',
+        assignment: { dialogId, operatorId: to.operatorId, groupId: dialog.groupId, enqueuedAt },
+      };
+    }
+    this.unhold(dialogId, held!);
+    this.declined.delete(dialogId);
+    this.seq += 1;
+    this.insert(dialogId, { groupId: to.groupId, score: queueScore(to.priority, this.seq), enqueuedAt: now });
+    return { kind: 'queued', queued: this.queuedView(dialogId)! };
   }
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {

@@ -18,6 +18,10 @@ import type {
   RoutingStore,
   Tier,
   TimerEntry,
+  TransferRejection,
+  TransferResult,
+  TransferSource,
+  TransferTarget,
 } from './routing-store';
 import { ErrorCode, routingStoreError } from './routing-store-error';
 import {
@@ -25,6 +29,7 @@ import {
   assertEnqueue,
   assertOperatorIds,
   assertSnapshotQueue,
+  assertTransfer,
   compareStrings,
   type HeldRecord,
   holderView,
@@ -55,6 +60,7 @@ type CommandName =
   | 'declineOffer'
   | 'assignDialog'
   | 'release'
+  | 'transferDialog'
   | 'scheduleTimer'
   | 'cancelTimer'
   | 'cancelDialogTimers'
@@ -81,6 +87,12 @@ const rejectionOf: Record<number, Extract<DirectAssignResult, { kind: 'rejected'
   [-11]: 'operator-at-limit',
   [-12]: 'already-held',
   [-13]: 'not-in-group',
+};
+
+const transferRejectionOf: Record<number, TransferRejection> = {
+  ...rejectionOf,
+  [-14]: 'not-held',
+  [-15]: 'not-queued',
 };
 
 function unexpected(command: string, reply: unknown): Error {
@@ -394,6 +406,65 @@ export class RedisRoutingStore implements RoutingStore {
     const reason = rejectionOf[code];
     if (reason) return { kind: 'rejected', reason };
     throw unexpected('assignDialog', reply);
+  }
+
+  async transferDialog(
+    dialog: { dialogId: string; groupId: string },
+    from: TransferSource,
+    to: TransferTarget,
+    now: number,
+  ): Promise<TransferResult> {
+    assertDialogIds(dialog);
+    assertTransfer(from, to);
+    const k = this.keys;
+    const targetGroup = to.kind === 'group' ? to.groupId : dialog.groupId;
+    const reply = await this.runInQueue('transferDialog', dialog.dialogId, dialog.groupId, (queueGroup) => [
+      [
+        k.held,
+        k.operatorDialogs,
+        k.offers,
+        k.declined,
+        k.queue(queueGroup),
+        k.queue(targetGroup),
+        k.queued,
+        k.queuedGroups,
+        k.seq,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.opLastAssigned,
+      ],
+      [
+        dialog.dialogId,
+        from.kind === 'operator' ? from.operatorId : '',
+        queueGroup,
+        to.kind === 'operator' ? to.operatorId : '',
+        targetGroup,
+        to.kind === 'operator' && to.ignoreGroup ? '1' : '0',
+        to.kind === 'group' ? to.priority : 0,
+        now,
+      ],
+    ]);
+    const code = num(reply[0]);
+    if (code === 1 && to.kind === 'operator') {
+      return {
+        kind: 'assigned',
+        assignment: { dialogId: dialog.dialogId, operatorId: to.operatorId, groupId: targetGroup, enqueuedAt: num(reply[1]) },
+      };
+    }
+    if (code === 2 && to.kind === 'group') {
+      return {
+        kind: 'queued',
+        queued: queuedDialog(
+          dialog.dialogId,
+          { groupId: targetGroup, score: num(reply[3]), enqueuedAt: num(reply[2]) },
+          num(reply[1]),
+        ),
+      };
+    }
+    const reason = transferRejectionOf[code];
+    if (reason) return { kind: 'rejected', reason };
+    throw unexpected('transferDialog', reply);
   }
 
   async holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null> {

@@ -8,7 +8,7 @@
  *
  * Invariants every implementation guarantees atomically:
  * - an operator's `load` (assigned dialogs + pending offers) never exceeds his `limit` through
- *   `assignHead`, `assignDialog` or `offerHead`;
+ *   `assignHead`, `assignDialog`, `offerHead` or `transferDialog`;
  * - a dialog is held (assigned or offered) by at most one operator, and is in at most one queue;
  * - a dialog leaves a queue only by being assigned/offered or by an explicit `dequeue`.
  */
@@ -74,6 +74,37 @@ export type ArrivalResult =
 export type DirectAssignResult =
   | { kind: 'assigned'; assignment: Assignment }
   | { kind: 'rejected'; reason: 'operator-offline' | 'operator-at-limit' | 'already-held' | 'not-in-group' };
+
+/** Why `transferDialog` refused; nothing moved. */
+export type TransferRejection =
+  /** The source operator does not hold the dialog as an assignment (gone, another's, only offered). */
+  | 'not-held'
+  /** A queue source, but the dialog is not queued (assigned or closed meanwhile). */
+  | 'not-queued'
+  /** The target operator already holds it (or, from a queue, someone does). */
+  | 'already-held'
+  | 'operator-offline'
+  | 'operator-at-limit'
+  | 'not-in-group';
+
+/** Where `transferDialog` takes the dialog from. */
+export type TransferSource =
+  /** Assigned (not merely offered) to this operator. */
+  | { kind: 'operator'; operatorId: string }
+  /** Waiting in the queue of the dialog's group (a supervisor's assign). */
+  | { kind: 'queue' };
+
+/** Where `transferDialog` puts it. */
+export type TransferTarget =
+  /** A named operator: online, below his limit, in the group unless `ignoreGroup`. */
+  | { kind: 'operator'; operatorId: string; ignoreGroup?: boolean }
+  /** The back of a group's queue at its priority, entered now. Only from an operator. */
+  | { kind: 'group'; groupId: string; priority: number };
+
+export type TransferResult =
+  | { kind: 'assigned'; assignment: Assignment }
+  | { kind: 'queued'; queued: QueuedDialog }
+  | { kind: 'rejected'; reason: TransferRejection };
 
 export interface TimerEntry {
   dialogId: string;
@@ -167,6 +198,19 @@ export interface RoutingStore {
     now: number,
     options?: { ignoreGroup?: boolean },
   ): Promise<DirectAssignResult>;
+  /**
+   * One atomic move: the dialog leaves its source (an operator's slot, or its queue) only when the
+   * target accepts it (operator online, below his limit, in the group unless `ignoreGroup`; or a
+   * group's queue), so a refused transfer changes nothing and no load is ever counted twice or lost.
+   * `dialog.groupId` is the group the assignment is recorded in (operator target) and, for a queue
+   * source, the queue the caller expects it in (another group's queue is found and used).
+   */
+  transferDialog(
+    dialog: { dialogId: string; groupId: string },
+    from: TransferSource,
+    to: TransferTarget,
+    now: number,
+  ): Promise<TransferResult>;
   /** The holder of a dialog (assigned or offered). */
   holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null>;
   /** Frees the operator's slot (withdrawing a pending offer); false when that operator did not hold the dialog. */

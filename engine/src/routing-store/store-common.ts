@@ -1,5 +1,14 @@
 import { assertId, assertPriority, priorityOfScore } from './queue-score';
-import type { Assignment, Offer, OperatorUpsert, QueuedDialog, RoutingSnapshot } from './routing-store';
+import type {
+  Assignment,
+  Offer,
+  OperatorUpsert,
+  QueuedDialog,
+  RoutingSnapshot,
+  TransferSource,
+  TransferTarget,
+} from './routing-store';
+import { ErrorCode, routingStoreError } from './routing-store-error';
 
 /**
  * What the memory and the Redis store do alike, written once so the two cannot drift apart: the
@@ -20,6 +29,18 @@ export function assertDialogIds(dialog: { dialogId: string; groupId: string }): 
 export function assertEnqueue(dialog: { dialogId: string; groupId: string; priority: number }): void {
   assertDialogIds(dialog);
   assertPriority(dialog.priority);
+}
+
+/** A transfer's ids and priority; a queue-to-queue move is not a transfer (that is a TRANSFER_TO_GROUP of a queued dialog). */
+export function assertTransfer(from: TransferSource, to: TransferTarget): void {
+  if (from.kind === 'operator') assertId('operatorId', from.operatorId);
+  if (to.kind === 'operator') assertId('operatorId', to.operatorId);
+  else {
+    assertId('groupId', to.groupId, true);
+    assertPriority(to.priority);
+    if (from.kind === 'queue')
+      throw routingStoreError(ErrorCode.InvalidArgument, 'a queued dialog can only be transferred to an operator');
+  }
 }
 
 /** The queued part of a snapshot. */

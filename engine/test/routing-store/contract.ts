@@ -466,6 +466,205 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('transferDialog', () => {
+      /** d held by a (limit 2, status given), b in the group with room unless told otherwise. */
+      async function heldByA(aStatus: Presence = 'online') {
+        await store.upsertOperator(operator('a', ['g'], 2), T0);
+        await store.upsertOperator(operator('b', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 3 }, T0);
+        await store.assignHead('g', ['a'], T0 + 1);
+        await store.setPresence('a', aStatus, T0 + 2);
+      }
+      const reasonOf = (r: { kind: string; reason?: string }) => (r.kind === 'rejected' ? r.reason : r.kind);
+
+      it('when the target operator has room, then the dialog and the slot move in one step', async () => {
+        await heldByA();
+        const result = await store.transferDialog(
+          { dialogId: 'd', groupId: 'g' },
+          { kind: 'operator', operatorId: 'a' },
+          { kind: 'operator', operatorId: 'b' },
+          T0 + 5,
+        );
+        expect(result).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'd', operatorId: 'b', groupId: 'g', enqueuedAt: T0 },
+        });
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+        expect((await store.getOperator('b'))?.load).to.equal(1);
+        expect((await store.getOperator('b'))?.lastAssignedAt).to.equal(T0 + 5);
+        expect(await store.holder('d')).to.deep.include({ operatorId: 'b', offered: false });
+      });
+
+      it('when the target is away, full, outside the group or the holder himself, then it is refused and the away holder keeps his slot', async () => {
+        await heldByA('away');
+        await store.upsertOperator(operator('off', ['g'], 2, 'away'), T0);
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.upsertOperator(operator('outsider', ['h']), T0);
+        const to = (operatorId: string) =>
+          store.transferDialog(
+            { dialogId: 'd', groupId: 'g' },
+            { kind: 'operator', operatorId: 'a' },
+            { kind: 'operator', operatorId },
+            T0 + 5,
+          );
+        expect(reasonOf(await to('off'))).to.equal('operator-offline');
+        expect(reasonOf(await to('ghost'))).to.equal('operator-offline');
+        expect(reasonOf(await to('full'))).to.equal('operator-at-limit');
+        expect(reasonOf(await to('outsider'))).to.equal('not-in-group');
+        expect(reasonOf(await to('a'))).to.equal('already-held');
+        expect((await store.getOperator('a'))?.load).to.equal(1);
+        expect(await store.holder('d')).to.deep.include({ operatorId: 'a' });
+        const ignoring = await store.transferDialog(
+          { dialogId: 'd', groupId: 'g' },
+          { kind: 'operator', operatorId: 'a' },
+          { kind: 'operator', operatorId: 'outsider', ignoreGroup: true },
+          T0 + 6,
+        );
+        expect(ignoring.kind).to.equal('assigned');
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+      });
+
+      it('when the source operator does not hold the dialog (another holds it, only offered, or nobody), then it is refused as not-held', async () => {
+        await heldByA();
+        const from = (operatorId: string, dialogId = 'd') =>
+          store.transferDialog(
+            { dialogId, groupId: 'g' },
+            { kind: 'operator', operatorId },
+            { kind: 'group', groupId: 'h', priority: 1 },
+            T0 + 5,
+          );
+        expect(reasonOf(await from('b'))).to.equal('not-held');
+        expect(reasonOf(await from('a', 'nothing'))).to.equal('not-held');
+        await store.enqueue({ dialogId: 'o', groupId: 'g', priority: 1 }, T0);
+        await store.offerHead('g', ['b'], T0 + 3, 10_000);
+        expect(reasonOf(await from('b', 'o'))).to.equal('not-held');
+        expect(await store.holder('o')).to.deep.include({ operatorId: 'b', offered: true });
+        expect(await store.holder('d')).to.deep.include({ operatorId: 'a' });
+      });
+
+      it('when transferred to a group, then the holder is freed and the dialog waits at the back of that queue from now', async () => {
+        await heldByA('offline');
+        await store.enqueue({ dialogId: 'w', groupId: 'h', priority: 1 }, T0);
+        const result = await store.transferDialog(
+          { dialogId: 'd', groupId: 'g' },
+          { kind: 'operator', operatorId: 'a' },
+          { kind: 'group', groupId: 'h', priority: 1 },
+          T0 + 9,
+        );
+        expect(result).to.deep.equal({
+          kind: 'queued',
+          queued: { dialogId: 'd', groupId: 'h', priority: 1, enqueuedAt: T0 + 9, position: 2 },
+        });
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+        expect(await store.holder('d')).to.equal(null);
+        expect(await store.queuedGroups()).to.deep.equal(['h']);
+      });
+
+      it('when a queued dialog is assigned by a supervisor, then it leaves its queue for the operator only if he has room', async () => {
+        await store.upsertOperator(operator('b', ['g'], 1), T0);
+        await store.upsertOperator(operator('other', ['h'], 1), T0);
+        await store.enqueue({ dialogId: 'q1', groupId: 'g', priority: 2 }, T0);
+        await store.enqueue({ dialogId: 'q2', groupId: 'g', priority: 2 }, T0 + 1);
+        const assign = (dialogId: string, operatorId: string, groupId = 'g') =>
+          store.transferDialog(
+            { dialogId, groupId },
+            { kind: 'queue' },
+            { kind: 'operator', operatorId, ignoreGroup: true },
+            T0 + 5,
+          );
+        expect(await assign('q2', 'b')).to.deep.equal({
+          kind: 'assigned',
+          assignment: { dialogId: 'q2', operatorId: 'b', groupId: 'g', enqueuedAt: T0 + 1 },
+        });
+        expect(reasonOf(await assign('q1', 'b'))).to.equal('operator-at-limit');
+        expect(reasonOf(await assign('q2', 'other'))).to.equal('already-held');
+        expect(reasonOf(await assign('never', 'other'))).to.equal('not-queued');
+        // The caller's group is stale: the dialog is found in the queue it really waits in.
+        expect((await assign('q1', 'other', 'h')).kind).to.equal('assigned');
+        expect(await store.queue('g')).to.deep.equal([]);
+        expect(await store.queuedGroups()).to.deep.equal([]);
+      });
+
+      it('when a queued dialog is sent to a group, or an id or priority is bad, then it is an InvalidArgument', async () => {
+        await expectRoutingError(
+          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'queue' }, { kind: 'group', groupId: 'h', priority: 1 }, T0),
+          ErrorCode.InvalidArgument,
+        );
+        await expectRoutingError(
+          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'operator', operatorId: 'a|b' }, { kind: 'group', groupId: 'h', priority: 1 }, T0),
+          ErrorCode.InvalidArgument,
+        );
+        await expectRoutingError(
+          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'operator', operatorId: 'a' }, { kind: 'group', groupId: 'h', priority: 12 }, T0),
+          ErrorCode.InvalidArgument,
+        );
+      });
+
+      it('when many transfers, assigns and releases race for the same operators, then nobody exceeds his limit and every slot is counted once', async () => {
+        const groups = ['g1', 'g2'];
+        const operatorIds = [...Array(6).keys()].map((i) => `op${i}`);
+        for (const [i, id] of operatorIds.entries())
+          await store.upsertOperator(operator(id, [groups[i % 2]!], 1 + (i % 2)), T0);
+        const dialogIds = [...Array(40).keys()].map((i) => `t${i}`);
+        for (const [i, dialogId] of dialogIds.entries())
+          await store.enqueue({ dialogId, groupId: groups[i % 2]!, priority: i % 10 }, T0 + i);
+        for (const g of groups) while ((await store.assignHead(g, operatorIds, T0 + 50)).kind === 'assigned');
+        let seed = 7;
+        const random = () => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+          return seed / 2 ** 31;
+        };
+        const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+        const ops: Promise<unknown>[] = [];
+        let moved = 0;
+        for (let i = 0; i < 400; i += 1) {
+          const s = peers[i % peers.length]!;
+          const dialogId = pick(dialogIds);
+          const roll = random();
+          if (roll < 0.5) {
+            ops.push(
+              s.holder(dialogId).then(async (h) => {
+                if (!h || h.offered) return;
+                const to =
+                  random() < 0.7
+                    ? ({ kind: 'operator', operatorId: pick(operatorIds), ignoreGroup: true } as const)
+                    : ({ kind: 'group', groupId: pick(groups), priority: 4 } as const);
+                const r = await s.transferDialog({ dialogId, groupId: h.groupId }, { kind: 'operator', operatorId: h.operatorId }, to, T0 + i);
+                if (r.kind !== 'rejected') moved += 1;
+              }),
+            );
+          } else if (roll < 0.75) {
+            ops.push(
+              s.position(dialogId).then(async (q) => {
+                if (!q) return;
+                const r = await s.transferDialog(
+                  { dialogId, groupId: q.groupId },
+                  { kind: 'queue' },
+                  { kind: 'operator', operatorId: pick(operatorIds), ignoreGroup: true },
+                  T0 + i,
+                );
+                if (r.kind !== 'rejected') moved += 1;
+              }),
+            );
+          } else if (roll < 0.85) {
+            ops.push(s.assignHead(pick(groups), operatorIds, T0 + i));
+          } else if (roll < 0.95) {
+            ops.push(
+              s.holder(dialogId).then(async (h) => {
+                if (h && (await s.release(dialogId, h.operatorId)))
+                  await s.enqueue({ dialogId, groupId: pick(groups), priority: 1 }, T0 + i);
+              }),
+            );
+          } else {
+            ops.push(s.setPresence(pick(operatorIds), random() < 0.5 ? 'online' : 'away', T0 + i));
+          }
+        }
+        await Promise.all(ops);
+        await checkInvariants(store, dialogIds, { limitsFixed: true, groups });
+        expect(moved, 'some transfers went through').to.be.greaterThan(0);
+      });
+    });
+
     describe('offers', () => {
       it('when a dialog is offered, then it counts against capacity until accepted or declined', async () => {
         await store.upsertOperator(operator('op', ['g'], 1), T0);
