@@ -112,6 +112,28 @@ describe('RedisRoutingStore', () => {
         ),
         fc.tuple(fc.constant('release'), fc.constantFrom(...dialogs), fc.constantFrom(...ops)),
         fc.tuple(
+          fc.constant('transferToOperator'),
+          fc.constantFrom(...dialogs),
+          fc.constantFrom(...groups),
+          fc.constantFrom(...ops),
+          fc.constantFrom(...ops),
+          fc.boolean(),
+        ),
+        fc.tuple(
+          fc.constant('transferToGroup'),
+          fc.constantFrom(...dialogs),
+          fc.constantFrom(...groups),
+          fc.constantFrom(...ops),
+          fc.integer({ min: 0, max: 9 }),
+        ),
+        fc.tuple(
+          fc.constant('assignQueued'),
+          fc.constantFrom(...dialogs),
+          fc.constantFrom(...groups),
+          fc.constantFrom(...ops),
+          fc.boolean(),
+        ),
+        fc.tuple(
           fc.constant('presence'),
           fc.constantFrom(...ops),
           fc.constantFrom<Presence>('online', 'away', 'offline'),
@@ -174,6 +196,27 @@ describe('RedisRoutingStore', () => {
                 });
               case 'release':
                 return s.release(x, y);
+              case 'transferToOperator':
+                return s.transferDialog(
+                  { dialogId: x, groupId: y },
+                  { kind: 'operator', operatorId: a[3] as string },
+                  { kind: 'operator', operatorId: a[4] as string, ignoreGroup: a[5] as boolean },
+                  now,
+                );
+              case 'transferToGroup':
+                return s.transferDialog(
+                  { dialogId: x, groupId: y },
+                  { kind: 'operator', operatorId: a[3] as string },
+                  { kind: 'group', groupId: y, priority: n(4) },
+                  now,
+                );
+              case 'assignQueued':
+                return s.transferDialog(
+                  { dialogId: x, groupId: y },
+                  { kind: 'queue' },
+                  { kind: 'operator', operatorId: a[3] as string, ignoreGroup: a[4] as boolean },
+                  now,
+                );
               case 'presence':
                 return s.setPresence(x, y as Presence, now);
               case 'limit': {
