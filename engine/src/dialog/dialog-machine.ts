@@ -446,10 +446,10 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
           ],
+          // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
-              'releaseHolder',
               'clearOperator',
               'moveToGroup',
               'resetQueueClock',
@@ -459,7 +459,6 @@ export function createDialogMachine(policy: DialogPolicy) {
             target: 'assigned',
             reenter: true,
             actions: [
-              'releaseHolder',
               'markAssigned',
             ],
           },
@@ -497,10 +496,10 @@ export function createDialogMachine(policy: DialogPolicy) {
               'replanHeld',
             ],
           },
+          // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
-              'releaseHolder',
               'clearOperator',
               'moveToGroup',
               'resetQueueClock',
@@ -509,7 +508,6 @@ export function createDialogMachine(policy: DialogPolicy) {
           TRANSFERRED: {
             target: 'assigned',
             actions: [
-              'releaseHolder',
               'markAssigned',
             ],
           },

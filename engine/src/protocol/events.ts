@@ -245,6 +245,11 @@ export const TransferSchema = z
     message: 'give exactly one of toGroupId or toOperatorId',
     path: ['toGroupId'],
   });
+/** A supervisor hands a queued dialog to a named operator (online, with room). */
+export const AssignSchema = z.object({
+  dialogId: z.uuid('must be a dialog id'),
+  operatorId: z.uuid('must be an operator id'),
+});
 export const CloseSchema = z.object({
   dialogId: z.uuid('must be a dialog id'),
   outcome: z.enum(['resolved', 'called-back', 'e-mailed', 'no-answer', 'spam', 'other']).default('resolved'),
@@ -272,6 +277,10 @@ export interface OperatorClientToServer {
   'message:send': (payload: unknown, ack: AckCallback<MessageView>) => void;
   'typing:set': (payload: unknown, ack?: AckCallback<null>) => void;
   'dialog:transfer': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+  /** Supervisors only: a queued dialog to a named operator with room. */
+  'dialog:assign': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+  /** Supervisors only: a held dialog becomes the supervisor's (he needs room under his limit). */
+  'dialog:takeover': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
   'dialog:close': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
   'lead:pick': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
   'visitor:block': (payload: unknown, ack: AckCallback<null>) => void;

@@ -6,6 +6,7 @@ import { SESSION_COOKIE } from '../accounts/sessions';
 import { forbidden, toAppError } from '../errors';
 import type { Logger } from '../logger';
 import {
+  AssignSchema,
   BlockSchema,
   CloseSchema,
   DialogRefSchema,
@@ -105,8 +106,22 @@ export function registerOperatorNamespace(
     }));
     socket.on('dialog:transfer', ackHandler(logger, TransferSchema, async (input) => {
       const summary = await operators.transfer(operator, input);
-      await broadcaster.selfUpdate(operator.id);
+      await Promise.all([
+        broadcaster.selfUpdate(operator.id),
+        ...(input.toOperatorId ? [broadcaster.selfUpdate(input.toOperatorId)] : []),
+      ]);
       return summary;
+    }));
+    socket.on('dialog:assign', ackHandler(logger, AssignSchema, async (input) => {
+      const { summary, groupId } = await operators.assign(operator, input);
+      // Pushes dialog:assigned and self:update to the operator, as a queue assignment does.
+      broadcaster.onAssigned({ dialogId: input.dialogId, operatorId: input.operatorId, groupId, offered: false });
+      return summary;
+    }));
+    socket.on('dialog:takeover', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+      const { detail, previousOperatorId } = await operators.takeOver(operator, dialogId);
+      await Promise.all([broadcaster.selfUpdate(operator.id), broadcaster.selfUpdate(previousOperatorId)]);
+      return detail;
     }));
     socket.on('dialog:close', ackHandler(logger, CloseSchema, async (input) => {
       const summary = await operators.close(operator, input);

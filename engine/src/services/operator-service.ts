@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import type { Operator } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
+import type { DialogContext } from '../dialog/dialog-machine';
+import type { DispatchHooks, DispatchResult } from '../dialog/dialog-service';
 import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type {
+  AssignSchema,
   BlockSchema,
   CloseSchema,
   DialogDetail,
@@ -15,8 +18,13 @@ import type {
   Presence,
   TransferSchema,
 } from '../protocol/events';
-import type { DialogRow } from '../storage/dialog-repository';
+import type { TransferSource, TransferTarget } from '../routing-store/routing-store';
+import type { DialogRow, NewMessage } from '../storage/dialog-repository';
 import type { ServiceDeps } from './service-deps';
+
+function requireSupervisor(operator: Operator) {
+  if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
+}
 
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
@@ -143,55 +151,144 @@ export class OperatorService {
   }
 
   /**
-   * To a group: back into that group's queue. To a named operator: he must be online with room
-   * (checked atomically by the store); the previous holder's slot is freed either way.
+   * To a group: the back of that group's queue. To a named operator: he must be online with room.
+   * Either way one store step (`transferDialog`) inside the transition's transaction moves the dialog
+   * and its slot together, only once the target accepts: a refusal rolls back the transition and the
+   * note, and the sender keeps the dialog and his load exactly as before (even while away).
    */
   async transfer(operator: Operator, input: z.infer<typeof TransferSchema>): Promise<DialogSummary> {
-    const { repo, dialogs, store, decisions, reader, clock } = this.deps;
+    const { dialogs, decisions, reader, clock } = this.deps;
     const row = await this.requireHeld(operator, input.dialogId);
-    if (input.note) {
-      await repo.insertMessage(repo.db, {
-        dialogId: row.id,
-        authorKind: 'system',
-        operatorId: operator.id,
-        body: `Transfer note from ${operator.displayName ?? operator.name}: ${input.note}`,
-        authorName: operator.displayName ?? operator.name,
-      });
-    }
+    const from = { kind: 'operator', operatorId: operator.id } as const;
+    const name = operator.displayName ?? operator.name;
+    const note: NewMessage | null = input.note
+      ? {
+          dialogId: row.id,
+          authorKind: 'system',
+          operatorId: operator.id,
+          body: `Transfer note from ${name}: ${input.note}`,
+          authorName: name,
+        }
+      : null;
+    let result: DispatchResult;
     if (input.toGroupId) {
-      if (!decisions().hasGroup(input.toGroupId))
-        throw badRequest(`unknown group ${input.toGroupId}`, 'toGroupId');
-      const route = decisions().resolveRoute({ choice: { groupId: input.toGroupId } }, clock());
-      const result = await dialogs.dispatch(row.id, {
-        type: 'TRANSFER_TO_GROUP',
-        groupId: input.toGroupId,
-        fallbackChain: route.fallbackChain,
-      });
-      if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be transferred now');
-      return reader.summary(result.row);
+      const groupId = input.toGroupId;
+      if (!decisions().hasGroup(groupId)) throw badRequest(`unknown group ${groupId}`, 'toGroupId');
+      const route = decisions().resolveRoute({ choice: { groupId } }, clock());
+      result = await dialogs.dispatch(
+        row.id,
+        { type: 'TRANSFER_TO_GROUP', groupId, fallbackChain: route.fallbackChain },
+        this.movedInStore(row, from, (context) => ({ kind: 'group', groupId, priority: context.priority }), {
+          note,
+          field: 'toGroupId',
+        }),
+      );
+    } else {
+      const target = input.toOperatorId!;
+      if (target === operator.id) throw badRequest('the dialog is already yours', 'toOperatorId');
+      result = await dialogs.dispatch(
+        row.id,
+        { type: 'TRANSFERRED', toOperatorId: target },
+        this.movedInStore(row, from, () => ({ kind: 'operator', operatorId: target, ignoreGroup: true }), {
+          note,
+          field: 'toOperatorId',
+        }),
+      );
     }
-    const target = input.toOperatorId!;
-    if (target === operator.id) throw badRequest('the dialog is already yours', 'toOperatorId');
-    await store.release(row.id, operator.id);
-    const assigned = await store.assignDialog(
-      { dialogId: row.id, groupId: row.group_id ?? '' },
-      target,
-      clock(),
-      { ignoreGroup: true },
-    );
-    if (assigned.kind === 'rejected') {
-      await store.assignDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, operator.id, clock(), {
-        ignoreGroup: true,
-      });
-      throw new AppError('conflict', `the operator cannot take it: ${assigned.reason}`, 'toOperatorId');
-    }
-    const result = await dialogs.dispatch(row.id, { type: 'TRANSFERRED', toOperatorId: target });
-    if (!result.accepted) {
-      await store.release(row.id, target);
-      throw new AppError('conflict', 'the dialog cannot be transferred now');
-    }
-    if (row.group_id) void this.deps.assignments.trigger(row.group_id);
+    if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be transferred now');
+    await this.triggerGroupsOf(operator.id);
     return reader.summary(result.row);
+  }
+
+  /**
+   * A supervisor hands a queued dialog to a named operator, who must be online with room (any group):
+   * the dialog leaves its queue and takes his slot in one store step, in the transition's transaction.
+   */
+  async assign(
+    supervisor: Operator,
+    input: z.infer<typeof AssignSchema>,
+  ): Promise<{ summary: DialogSummary; groupId: string }> {
+    const { dialogs, reader, metrics } = this.deps;
+    requireSupervisor(supervisor);
+    const row = await this.requireDialog(input.dialogId);
+    const state = stateName(row.state);
+    if (state !== 'queued') throw new AppError('conflict', `only a queued dialog can be assigned; this one is ${state}`);
+    const groupId = row.group_id ?? '';
+    const result = await dialogs.dispatch(
+      row.id,
+      { type: 'ASSIGNED', operatorId: input.operatorId, groupId },
+      this.movedInStore(
+        row,
+        { kind: 'queue' },
+        () => ({ kind: 'operator', operatorId: input.operatorId, ignoreGroup: true }),
+        { note: null, field: 'operatorId' },
+      ),
+    );
+    if (!result.accepted) throw new AppError('conflict', 'the dialog is no longer waiting');
+    metrics.assignments.inc({ group: groupId });
+    return { summary: await reader.summary(result.row), groupId };
+  }
+
+  /**
+   * A supervisor takes a held dialog over: it becomes his and the previous holder's slot is freed by
+   * the same store step. He needs room under his own limit like anyone else (never above it).
+   */
+  async takeOver(
+    supervisor: Operator,
+    dialogId: string,
+  ): Promise<{ detail: DialogDetail; previousOperatorId: string }> {
+    const { dialogs, reader } = this.deps;
+    requireSupervisor(supervisor);
+    const row = await this.requireDialog(dialogId);
+    const previousOperatorId = row.operator_id;
+    if (!previousOperatorId || !HELD_STATES.includes(stateName(row.state)))
+      throw new AppError('conflict', `only an assigned or active dialog can be taken over; this one is ${row.state}`);
+    if (previousOperatorId === supervisor.id) throw badRequest('the dialog is already yours', 'dialogId');
+    const result = await dialogs.dispatch(
+      row.id,
+      { type: 'TRANSFERRED', toOperatorId: supervisor.id },
+      this.movedInStore(
+        row,
+        { kind: 'operator', operatorId: previousOperatorId },
+        () => ({ kind: 'operator', operatorId: supervisor.id, ignoreGroup: true }),
+        { note: null, field: 'dialogId' },
+      ),
+    );
+    if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be taken over now');
+    await this.triggerGroupsOf(previousOperatorId);
+    return { detail: await reader.detail(result.row), previousOperatorId };
+  }
+
+  /**
+   * The hook that moves the dialog in the routing store inside the transition's transaction, last (so
+   * nothing after it can roll back a move already made): a refusal throws, which rolls back the
+   * transition and the note. Only a failed commit after a successful move leaves the two apart, which
+   * the reconciler repairs from Postgres.
+   */
+  private movedInStore(
+    row: DialogRow,
+    from: TransferSource,
+    to: (context: DialogContext) => TransferTarget,
+    options: { note: NewMessage | null; field: string },
+  ): DispatchHooks {
+    const { repo, store, clock } = this.deps;
+    return {
+      inTransaction: async (trx, context) => {
+        if (options.note) await repo.insertMessage(trx, options.note);
+        const target = to(context);
+        const moved = await store.transferDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, from, target, clock());
+        if (moved.kind === 'rejected') {
+          const who = target.kind === 'operator' ? 'the operator cannot take it' : 'the dialog cannot be transferred now';
+          throw new AppError('conflict', `${who}: ${moved.reason}`, options.field);
+        }
+      },
+    };
+  }
+
+  /** A freed slot: what waits in the operator's groups may go to him now. */
+  private async triggerGroupsOf(operatorId: string) {
+    const routing = await this.deps.store.getOperator(operatorId);
+    for (const g of routing?.groups ?? []) void this.deps.assignments.trigger(g.groupId);
   }
 
   async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
@@ -209,23 +306,30 @@ export class OperatorService {
     return this.deps.reader.summary(result.row);
   }
 
-  /** Picking up a lead makes it his dialog: it counts toward his limit like any other. */
+  /**
+   * Picking up a lead makes it his dialog: it counts toward his limit like any other. The slot is
+   * taken inside the transition's transaction, so a refused slot or a lost race leaves nothing behind.
+   */
   async pickLead(operator: Operator, dialogId: string): Promise<DialogDetail> {
     const { store, dialogs, reader, clock } = this.deps;
     const row = await this.requireDialog(dialogId);
     if (stateName(row.state) !== 'lead') throw new AppError('conflict', 'not a lead any more');
-    const assigned = await store.assignDialog(
-      { dialogId, groupId: row.group_id ?? '' },
-      operator.id,
-      clock(),
-      { ignoreGroup: operator.role === 'supervisor' },
+    const result = await dialogs.dispatch(
+      dialogId,
+      { type: 'LEAD_PICKED', operatorId: operator.id },
+      {
+        inTransaction: async () => {
+          const assigned = await store.assignDialog(
+            { dialogId, groupId: row.group_id ?? '' },
+            operator.id,
+            clock(),
+            { ignoreGroup: operator.role === 'supervisor' },
+          );
+          if (assigned.kind === 'rejected') throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
+        },
+      },
     );
-    if (assigned.kind === 'rejected') throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
-    const result = await dialogs.dispatch(dialogId, { type: 'LEAD_PICKED', operatorId: operator.id });
-    if (!result.accepted) {
-      await store.release(dialogId, operator.id);
-      throw new AppError('conflict', 'someone else picked it up');
-    }
+    if (!result.accepted) throw new AppError('conflict', 'someone else picked it up');
     return reader.detail((await this.deps.repo.findDialog(dialogId))!);
   }
 

@@ -32,7 +32,7 @@ describe('dialog machine', () => {
       expect(m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op2' })).to.equal(false);
     });
 
-    it('when transferred to a group, then the holder is released and the dialog re-queued there', () => {
+    it('when transferred to a group, then the dialog is re-queued there without releasing the holder again (the store moved the slot)', () => {
       const m = new MachineHarness({ sales: defaultGroup(), support: defaultGroup() });
       m.send(route());
       m.send({ type: 'ASSIGNED', operatorId: 'op1' });
@@ -40,10 +40,10 @@ describe('dialog machine', () => {
       expect(m.state).to.equal('queued');
       expect(m.context.groupId).to.equal('support');
       expect(m.context.operatorId).to.equal(null);
-      expect(m.effects.map((e) => e.type)).to.deep.equal(['releaseHolder', 'enqueue', 'dispatchAssignments']);
+      expect(m.effects.map((e) => e.type)).to.deep.equal(['enqueue', 'dispatchAssignments']);
     });
 
-    it('when transferred to a named operator, then the old one is released and the new one holds it', () => {
+    it('when transferred to a named operator, then the new one holds it and no release is asked (the store moved the slot)', () => {
       const m = new MachineHarness();
       m.send(route());
       m.send({ type: 'ASSIGNED', operatorId: 'op1' });
@@ -51,7 +51,7 @@ describe('dialog machine', () => {
       m.send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
       expect(m.state).to.equal('assigned');
       expect(m.context.operatorId).to.equal('op2');
-      expect(m.effects).to.deep.include({ type: 'releaseHolder' });
+      expect(m.effects).not.to.deep.include({ type: 'releaseHolder' });
     });
 
     it('when the visitor leaves before any answer, then the dialog is abandoned', () => {
