@@ -1,5 +1,6 @@
 import type { MessageView } from '@hotline/engine/protocol';
 import { expect } from 'chai';
+import { assignCandidates } from '../src/lib/assign-candidates';
 import { errorAt, mapErrorDetails, normalizePath, partIndex } from '../src/lib/error-paths';
 import { hotkeyFor, stepThrough } from '../src/lib/hotkeys';
 import { mergeMessages } from '../src/lib/messages';
@@ -31,6 +32,23 @@ const message = (id: string, seq: number, extra: Partial<MessageView> = {}): Mes
 });
 
 describe('console logic', () => {
+  describe('supervisor assign', () => {
+    const op = (operatorId: string, status: 'online' | 'away' | 'offline', load: number, limit: number) => ({ operatorId, name: operatorId, status, load, limit });
+    const stats = [
+      { groupId: 'sales', name: 'Sales', waiting: 1, longestWaitSeconds: 5, inProgress: 3, operators: [op('anna', 'online', 2, 2), op('boris', 'online', 1, 4), op('away', 'away', 0, 3)] },
+      { groupId: 'support', name: 'Support', waiting: 0, longestWaitSeconds: 0, inProgress: 1, operators: [op('anna', 'online', 2, 2), op('carl', 'online', 0, 3), op('dina', 'offline', 0, 3)] },
+    ];
+
+    it('when a queued dialog is to be assigned, then only online operators with room are offered, each once, its group first', () => {
+      expect(assignCandidates(stats, 'sales').map((c) => [c.operatorId, c.inGroup])).to.deep.equal([
+        ['boris', true],
+        ['carl', false],
+      ]);
+      expect(assignCandidates(stats, 'support').map((c) => c.operatorId)).to.deep.equal(['carl', 'boris']);
+      expect(assignCandidates([], 'sales')).to.deep.equal([]);
+    });
+  });
+
   describe('urgency', () => {
     it('when a visitor waits, then the wait counts from waitingSince and is 0 when answered', () => {
       expect(waitingSeconds(ago(42), NOW)).to.equal(42);

@@ -243,6 +243,24 @@ export const useDialogsStore = defineStore('dialogs', () => {
     return result;
   }
 
+  /** Supervisors: a queued dialog to a named operator with room. */
+  async function assign(dialogId: string, operatorId: string): Promise<ActionResult<DialogSummary>> {
+    const result = await act('dialog:assign', { dialogId, operatorId });
+    if (result.ok) all.value = upsertSummary(all.value, result.data);
+    return result;
+  }
+
+  /** Supervisors: a held dialog becomes his (he needs room under his limit). */
+  async function takeOver(dialogId: string): Promise<ActionResult<DialogDetail>> {
+    const result = await act('dialog:takeover', { dialogId });
+    if (result.ok) {
+      storeDetail(result.data);
+      mine.value = upsertSummary(mine.value, toSummary(result.data));
+      all.value = upsertSummary(all.value, toSummary(result.data));
+    }
+    return result;
+  }
+
   async function close(dialogId: string, outcome: string): Promise<ActionResult<DialogSummary>> {
     const result = await act('dialog:close', { dialogId, outcome });
     if (result.ok) forgetDialog(dialogId);
@@ -268,7 +286,9 @@ export const useDialogsStore = defineStore('dialogs', () => {
     return result;
   }
 
-  async function act<E extends 'offer:accept' | 'offer:decline' | 'dialog:transfer' | 'dialog:close' | 'visitor:block' | 'lead:pick'>(
+  async function act<
+    E extends 'offer:accept' | 'offer:decline' | 'dialog:transfer' | 'dialog:assign' | 'dialog:takeover' | 'dialog:close' | 'visitor:block' | 'lead:pick',
+  >(
     event: E,
     payload: unknown,
   ) {
@@ -391,6 +411,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
     acceptOffer,
     declineOffer,
     transfer,
+    assign,
+    takeOver,
     close,
     block,
     pickLead,
