@@ -2,7 +2,8 @@
  * The console in Chromium against a real engine on Postgres and Redis: an operator logs in, goes
  * online, answers a visitor with a quick reply, transfers one dialog and closes another; a supervisor
  * sees field errors in the groups editor, lowers the group's limit and watches the queue grow on the
- * dashboard while the operator stops receiving dialogs. Screenshots go to artifacts/console/.
+ * dashboard while the operator stops receiving dialogs, then assigns a waiting dialog to an operator
+ * with room and takes it over. Screenshots go to artifacts/console/.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import type { MessageView, VisitorDialogView } from '@hotline/engine/protocol';
 import { expect } from 'chai';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
+import { call, connectOperator } from '../../engine/test/support/clients';
 import { startTestServer, type TestServer } from '../../engine/test/support/engine';
 import { postgresAvailable } from '../../engine/test/support/postgres';
 
@@ -233,5 +235,40 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await lead.click();
     await admin.getByTestId('pick-lead').waitFor();
     await shoot(admin, 'leads');
+  });
+  it('when a supervisor assigns a waiting dialog to an operator with room and then takes it over, then each move shows at once', async () => {
+    const admin = contexts[1]!.pages()[0]!;
+    // Sales is full (anna 1 / 1) and two visitors wait; carl (support only) is online with room.
+    const rows = await Promise.all(visitors.map((v) => server.engine.repo.findDialog(v.dialog.id)));
+    const waitingId = rows.find((r) => r?.state === 'queued' && r.group_id === 'sales')!.id;
+    const carl = await connectOperator(server.url, 'carl@example.com');
+    const carlSelf = await call<{ operatorId: string }>(carl, 'presence:set', { status: 'online' });
+    const adminId = (await server.engine.operatorsRepo.findByEmailWithHash('admin@example.com'))!.id;
+    await server.engine.assignments.idle();
+    const carlLoad = async () => (await server.engine.store.getOperator(carlSelf.operatorId))?.load ?? 0;
+    const carlBefore = await carlLoad();
+
+    await admin.goto(`${server.url}/console/all/${waitingId}`);
+    await admin.locator(`[data-testid="dialog-pane"][data-dialog-id="${waitingId}"]`).waitFor();
+    await admin.getByTestId('open-assign').click();
+    await admin.locator(`[data-testid="assign-operator"] option[value="${carlSelf.operatorId}"]`).waitFor({ state: 'attached' });
+    await admin.getByTestId('assign-operator').selectOption(carlSelf.operatorId);
+    await shoot(admin, 'supervisor-assign');
+    await admin.getByTestId('assign-submit').click();
+    await until(async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === carlSelf.operatorId, 'the dialog assigned to carl');
+    expect(await carlLoad()).to.equal(carlBefore + 1);
+
+    // Offline, the supervisor is refused with the reason; online with room, the dialog becomes his.
+    await admin.getByTestId('take-over').click();
+    await admin.getByText('operator-offline').waitFor();
+    await admin.getByTestId('presence-online').click();
+    await until(async () => (await server.engine.store.getOperator(adminId))?.status === 'online', 'the supervisor online');
+    await admin.getByTestId('take-over').click();
+    await until(async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === adminId, 'the dialog taken over');
+    await admin.getByTestId('open-transfer').waitFor();
+    await shoot(admin, 'supervisor-took-over');
+    expect(await carlLoad()).to.equal(carlBefore);
+    expect((await server.engine.store.getOperator(adminId))?.load).to.equal(1);
+    carl.close();
   });
 });
