@@ -85,6 +85,25 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await holdingViolations()).to.deep.equal([]);
     });
 
+    it('when two transfers race for the last free slot of an operator, then exactly one gets it and nobody is over his limit', async () => {
+      const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 2);
+      const annaId = held[0]!.operatorId!;
+      const boris = await connectOperator(server.url, 'boris@example.com');
+      const borisSelf = await call<OperatorSelf>(boris, 'presence:set', { status: 'online' });
+      const answers = await Promise.all(
+        held.map((d) => callRaw(anna, 'dialog:transfer', { dialogId: d.id, toOperatorId: borisSelf.operatorId, note: `note ${d.id}` })),
+      );
+      const refused = answers.filter((a) => 'error' in a);
+      expect(refused).to.have.length(1);
+      expect('error' in refused[0]! && refused[0].error.code).to.equal('conflict');
+      expect(await load(borisSelf.operatorId)).to.equal(1);
+      expect(await load(annaId)).to.equal(1);
+      expect(await holdingViolations()).to.deep.equal([]);
+      // Only the transfer that happened kept its note.
+      const notes = (await Promise.all(held.map((d) => server.engine.repo.messages(d.id)))).flat().filter((m) => m.body.includes('note '));
+      expect(notes).to.have.length(1);
+    });
+
     it('when an away operator transfers to a group, then the dialog is queued there and her slot is freed in the same step', async () => {
       const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 2);
       const annaId = held[0]!.operatorId!;
