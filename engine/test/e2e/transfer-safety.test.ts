@@ -45,6 +45,16 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       return { boris, borisId: self.operatorId };
     }
 
+    it('when the store loses an away operator\'s slot, then checkHoldings names him with both counts', async () => {
+      const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 1);
+      const annaId = held[0]!.operatorId!;
+      await call(anna, 'presence:set', { status: 'away' });
+      // The hole as it was: the slot freed behind Postgres' back.
+      await server.engine.store.release(held[0]!.id, annaId);
+      const { mismatches } = await checkHoldings(server.engine.repo.db, server.engine.store);
+      expect(mismatches).to.deep.equal([{ operatorId: annaId, postgres: 1, store: 0, status: 'away' }]);
+    });
+
     it('when an away operator at her limit transfers to a full operator, then the refusal leaves her load as it was and she never holds more than her limit', async () => {
       const { borisId } = await fullBoris();
       const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 3);
