@@ -172,6 +172,49 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await repo.pages(visitorId)).map((p) => p.url)).to.deep.equal(['http://shop.test/']);
     });
 
+    it('when one visitor starts from several tabs at once, then they all get the same single dialog', async () => {
+      const first = await connectVisitor(server.url);
+      const { visitorId, visitorToken } = await call<VisitorSession>(first, 'session:resume');
+      const tabs = [first, ...(await Promise.all(Array.from({ length: 4 }, () => connectVisitor(server.url, { visitorToken }))))];
+      const views = await Promise.all(tabs.map((tab, i) => call<VisitorDialogView>(tab, 'dialog:start', chatStart('night', `tab ${i}`))));
+      expect(new Set(views.map((v) => v.id)).size).to.equal(1);
+      const dialogs = await server.engine.repo.dialogsOfVisitor(visitorId);
+      expect(dialogs).to.have.length(1);
+      const bodies = (await server.engine.repo.messages(dialogs[0]!.id)).filter((m) => m.authorKind === 'visitor').map((m) => m.body);
+      expect(bodies.sort()).to.deep.equal(['tab 0', 'tab 1', 'tab 2', 'tab 3', 'tab 4']);
+    });
+
+    it('when a visitor writes with no dialog, then it is created routed with his message and an online operator gets both', async () => {
+      const anna = await onlineAnna();
+      const visitor = await connectVisitor(server.url);
+      const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
+      const assigned = next<{ id: string; messages: { body: string }[] }>(anna, 'dialog:assigned');
+      const message = await call<{ dialogId: string }>(visitor, 'message:send', { clientMessageId: clientId(), body: 'no menu, just writing' });
+      const dialog = await assigned;
+      expect(dialog.id).to.equal(message.dialogId);
+      expect(dialog.messages.map((m) => m.body)).to.deep.equal(['no menu, just writing']);
+      const rows = await server.engine.repo.dialogsOfVisitor(visitorId);
+      expect(rows.map((r) => [r.group_id, r.state])).to.deep.equal([['sales', 'assigned']]);
+      const events = await server.engine.repo.db('dialog_events').where({ dialog_id: dialog.id }).orderBy('version');
+      expect(events.map((e: { type: string; to_state: string }) => `${e.type}>${e.to_state}`).slice(0, 2)).to.deep.equal(['VISITOR_MESSAGE>created', 'ROUTE>queued']);
+    });
+
+    it('when a closed dialog is reopened but its group no longer exists, then it takes the default route instead of refusing the message', async () => {
+      const anna = await onlineAnna();
+      const visitor = await connectVisitor(server.url);
+      const assigned = next<{ id: string }>(anna, 'dialog:assigned');
+      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support', 'first question'));
+      expect((await assigned).id).to.equal(view.id);
+      await call(anna, 'dialog:close', { dialogId: view.id, outcome: 'resolved' });
+      // The group was renamed in the config since the dialog closed.
+      await server.engine.repo.db('dialogs').where({ id: view.id }).update({ group_id: 'support-old' });
+      const again = next<{ id: string }>(anna, 'dialog:assigned', (d) => d.id === view.id);
+      const message = await call<{ dialogId: string }>(visitor, 'message:send', { clientMessageId: clientId(), body: 'one more thing' });
+      expect(message.dialogId).to.equal(view.id);
+      await again;
+      expect(await server.engine.repo.findDialog(view.id)).to.include({ group_id: 'sales', state: 'assigned' });
+    });
+
     it('when reading the routing state fails during a start, then no dialog is left in created and the retried start reaches an online operator', async () => {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
