@@ -10,6 +10,7 @@ import {
   closeAllSockets,
   connectOperator,
   connectVisitor,
+  login,
   next,
   type OperatorSocket,
   type VisitorSocket,
@@ -115,23 +116,22 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         name: 'Maria',
         message: { clientMessageId: clientId(), body: 'Hello\nthere\ttab' },
       });
-      const cases: [string, (p: StartPayload) => void][] = [
-        ['choice.groupId', (p) => void (p.choice.groupId = `sup${NUL}port`)],
-        ['choice.topicId', (p) => void (p.choice.topicId = `re${NUL}`)],
-        ['choice.regionId', (p) => void (p.choice.regionId = NUL)],
-        ['page.url', (p) => void (p.page.url = `http://shop.test/${NUL}`)],
-        ['page.title', (p) => void (p.page.title = `Shop${NUL}`)],
-        ['page.referrer', (p) => void (p.page.referrer = `x${NUL}`)],
-        ['language', (p) => void (p.language = `en${NUL}`)],
-        ['name', (p) => void (p.name = `Ma${NUL}ria`)],
-        ['message.clientMessageId', (p) => void (p.message.clientMessageId = `id${NUL}`)],
-        ['message.body', (p) => void (p.message.body = `Hello ${NUL} there`)],
-        ['message.body', (p) => void (p.message.body = 'bell \u0007')],
-        ['name', (p) => void (p.name = 'escape \u001b[31m')],
+      const b = base();
+      const cases: [string, StartPayload][] = [
+        ['choice.groupId', { ...b, choice: { ...b.choice, groupId: `sup${NUL}port` } }],
+        ['choice.topicId', { ...b, choice: { ...b.choice, topicId: `re${NUL}` } }],
+        ['choice.regionId', { ...b, choice: { ...b.choice, regionId: NUL } }],
+        ['page.url', { ...b, page: { ...b.page, url: `http://shop.test/${NUL}` } }],
+        ['page.title', { ...b, page: { ...b.page, title: `Shop${NUL}` } }],
+        ['page.referrer', { ...b, page: { ...b.page, referrer: `x${NUL}` } }],
+        ['language', { ...b, language: `en${NUL}` }],
+        ['name', { ...b, name: `Ma${NUL}ria` }],
+        ['message.clientMessageId', { ...b, message: { ...b.message, clientMessageId: `id${NUL}` } }],
+        ['message.body', { ...b, message: { ...b.message, body: `Hello ${NUL} there` } }],
+        ['message.body', { ...b, message: { ...b.message, body: 'bell \u0007' } }],
+        ['name', { ...b, name: 'escape \u001b[31m' }],
       ];
-      for (const [field, spoil] of cases) {
-        const payload = base();
-        spoil(payload);
+      for (const [field, payload] of cases) {
         expect(await errorOf(visitor, 'dialog:start', payload), field).to.include({ code: 'bad_request', field });
       }
       const callback = { kind: 'callback', callback: { phone: `+1 555 0100${NUL}` }, page: { url: 'http://shop.test/' } };
@@ -170,6 +170,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await repo.findVisitor(visitorId))?.name).to.equal(null);
       expect((await repo.findDialog(view.id))?.contact).to.equal(null);
       expect((await repo.pages(visitorId)).map((p) => p.url)).to.deep.equal(['http://shop.test/']);
+    });
+
+    it('when an operator sends a NUL byte over the socket or the REST API, then bad_request names the field', async () => {
+      const anna = await onlineAnna();
+      const visitor = await connectVisitor(server.url);
+      const assigned = next<{ id: string }>(anna, 'dialog:assigned');
+      await call(visitor, 'dialog:start', chatStart('sales'));
+      const { id } = await assigned;
+      expect(await errorOf(anna, 'message:send', { dialogId: id, clientMessageId: clientId(), body: `hi${NUL}` })).to.include({ code: 'bad_request', field: 'body' });
+      expect(await errorOf(anna, 'dialog:transfer', { dialogId: id, toGroupId: 'support', note: `n${NUL}` })).to.include({ code: 'bad_request', field: 'note' });
+      const token = await login(server.url, 'anna@example.com');
+      const response = await fetch(`${server.url}/api/quick-replies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ shortcut: 'hi', title: 'Hi', body: `Hello${NUL}` }),
+      });
+      expect(response.status).to.equal(400);
+      expect(((await response.json()) as { error: ErrorBody }).error).to.include({ code: 'bad_request', field: 'body' });
     });
 
     it('when one visitor starts from several tabs at once, then they all get the same single dialog', async () => {
