@@ -158,7 +158,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(view.messages.map((m) => m.body)).to.deep.equal(['Hello\nthere\ttab']);
     });
 
-    it('when contact, page or typing events hold a NUL byte, then bad_request names the field and nothing is stored', async () => {
+    it('when contact or page events hold a NUL byte, then bad_request names the field and nothing is stored', async () => {
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('night'));
       const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
