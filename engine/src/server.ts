@@ -250,6 +250,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     logger,
     clock: options.clock ?? Date.now,
     intervalMs: config.RECONCILE_INTERVAL_MS,
+    stranded: engine.visitors,
   });
   if (options.background !== false) {
     engine.timers.start();

@@ -33,8 +33,9 @@ export interface Route {
  * For a valid config the returned group always exists.
  */
 export function resolveRoute(config: RoutingConfig, context: VisitorContext, now: Date): Route {
-  const topicId = context.choice?.topicId;
-  const regionId = context.choice?.regionId ?? context.regionId;
+  // A stale widget's ids are dropped here, so no unknown topic or region reaches the dialog.
+  const topicId = known(config.topics, context.choice?.topicId);
+  const regionId = known(config.regions, context.choice?.regionId) ?? context.regionId;
   let base = fromRules(config, context, now) ?? fromChoice(config, context);
   if (!base || !groupById(config, base.groupId)) {
     const fallback = config.defaultRoute;
@@ -45,7 +46,7 @@ export function resolveRoute(config: RoutingConfig, context: VisitorContext, now
       priority: fallback.priority ?? 0,
       reason: base
         ? `unknown group "${base.groupId}": default route`
-        : 'no rule or choice matched: default route',
+        : `${unknownChoice(config, context.choice)}no rule or choice matched: default route`,
     };
   }
   let { groupId, reason } = base;
@@ -72,6 +73,22 @@ export function resolveRoute(config: RoutingConfig, context: VisitorContext, now
   if (topic !== undefined) route.topicId = topic;
   if (regionId !== undefined) route.regionId = regionId;
   return route;
+}
+
+/** The id when the config declares it, else undefined. */
+function known(items: readonly { id: string }[], id: string | undefined): string | undefined {
+  return id !== undefined && items.some((item) => item.id === id) ? id : undefined;
+}
+
+/** Names the chosen ids the config does not know (a stale widget), for the route's reason. */
+function unknownChoice(config: RoutingConfig, choice: RouteTarget | undefined): string {
+  if (!choice) return '';
+  const unknown = [
+    choice.groupId !== undefined && !groupById(config, choice.groupId) ? `group "${choice.groupId}"` : null,
+    choice.topicId !== undefined && !known(config.topics, choice.topicId) ? `topic "${choice.topicId}"` : null,
+    choice.regionId !== undefined && !known(config.regions, choice.regionId) ? `region "${choice.regionId}"` : null,
+  ].filter((u) => u !== null);
+  return unknown.length > 0 ? `unknown ${unknown.join(', ')}; ` : '';
 }
 
 interface BaseRoute {

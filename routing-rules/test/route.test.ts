@@ -73,13 +73,26 @@ describe('resolveRoute', () => {
     expect(byRegion).to.deep.include({ groupId: 'sales', regionId: 'moscow' });
   });
 
-  it('when the choice names unknown ids (a stale widget), then the default route is used', () => {
-    const route = resolveRoute(cfg, { choice: { groupId: 'gone', topicId: 'gone' } }, now);
+  it('when the choice names unknown ids (a stale widget), then the default route is used and no stale id is kept', () => {
+    const route = resolveRoute(cfg, { choice: { groupId: 'gone', topicId: 'gone', regionId: 'atlantis' } }, now);
     expect(route).to.deep.include({
       groupId: 'support',
       priority: 0,
-      reason: 'no rule or choice matched: default route',
+      reason: 'unknown group "gone", topic "gone", region "atlantis"; no rule or choice matched: default route',
     });
+    expect(route).not.to.have.property('topicId');
+    expect(route).not.to.have.property('regionId');
+  });
+
+  it('when only the group is unknown but the topic is known, then the topic decides', () => {
+    const route = resolveRoute(cfg, { choice: { groupId: 'gone', topicId: 'returns' }, language: 'ru' }, now);
+    expect(route).to.deep.include({ groupId: 'support', topicId: 'returns' });
+  });
+
+  it('when the topic is unknown but a region is known, then the region decides and the topic is dropped', () => {
+    const route = resolveRoute(cfg, { choice: { topicId: 'gone', regionId: 'moscow' } }, now);
+    expect(route).to.deep.include({ groupId: 'sales', regionId: 'moscow' });
+    expect(route).not.to.have.property('topicId');
   });
 
   it('when a callback lands on a group that takes no calls, then the first fallback that takes calls is used', () => {

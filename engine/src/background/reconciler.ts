@@ -8,6 +8,8 @@ import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import type { RoutingState } from './routing-state';
 
 export interface ReconcileReport {
+  /** Dialogs found in `created` (their node died before routing them) and routed now. */
+  routed: number;
   requeued: number;
   reheld: number;
   released: number;
@@ -40,6 +42,8 @@ export class Reconciler {
       logger: Logger;
       clock: () => number;
       intervalMs: number;
+      /** Routes a dialog stranded in `created` (VisitorService). */
+      stranded: { routeStranded(row: DialogRow): Promise<boolean> };
     },
   ) {}
 
@@ -48,7 +52,7 @@ export class Reconciler {
       this.deps.locks
         .tryLease('reconcile', this.deps.intervalMs * 2, async () => {
           const report = await this.run();
-          const repaired = report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
+          const repaired = report.routed + report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
         })
         .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
@@ -66,7 +70,7 @@ export class Reconciler {
 
   async run(): Promise<ReconcileReport> {
     const { repo, store, routingState, assignments } = this.deps;
-    const report: ReconcileReport = { requeued: 0, reheld: 0, released: 0, dequeued: 0, timersRestored: 0, conflicts: [] };
+    const report: ReconcileReport = { routed: 0, requeued: 0, reheld: 0, released: 0, dequeued: 0, timersRestored: 0, conflicts: [] };
     if (await routingState.ensureBuilt()) {
       await assignments.triggerAll();
       return report;
@@ -75,6 +79,10 @@ export class Reconciler {
     const open = await repo.dialogsInStates(['queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead', 'created']);
     const openIds = new Set(open.map((r) => r.id));
     for (const row of open) {
+      if (row.state === 'created') {
+        await this.routeCreated(row, report);
+        continue;
+      }
       const context = parseSnapshot(row.snapshot).context;
       await this.repairDialog(row, context, report);
     }
@@ -107,6 +115,20 @@ export class Reconciler {
     const signature = `${what}|${row?.version ?? 'gone'}`;
     this.seen.set(`${dialogId}/${what}`, signature);
     return this.suspects.get(`${dialogId}/${what}`) === signature;
+  }
+
+  /**
+   * `created` is transient: a start stores its dialog routed. One still there, unchanged since the
+   * previous run, was saved by a node that died before routing it (an older engine saved first and
+   * routed after): route it now (L3). A failure is reported and tried again next run.
+   */
+  private async routeCreated(row: DialogRow, report: ReconcileReport) {
+    if (!this.confirmed(row.id, 'created', row)) return;
+    try {
+      if (await this.deps.stranded.routeStranded(row)) report.routed += 1;
+    } catch (error) {
+      report.conflicts.push(`${row.id}: left in created, routing failed (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   private async repairDialog(row: DialogRow, context: DialogContext, report: ReconcileReport) {

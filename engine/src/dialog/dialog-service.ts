@@ -39,6 +39,26 @@ export interface DispatchHooks {
   inTransaction?: (trx: Knex.Transaction, context: DialogContext) => Promise<void>;
 }
 
+/** A dialog about to be created: its row's fixed columns (the rest follows from the machine). */
+export interface NewDialog {
+  id: string;
+  visitorId: string;
+  siteId: string;
+  kind: 'chat' | 'callback';
+  locale: string;
+  page: { url: string; title?: string | undefined; referrer?: string | undefined } | null;
+  callback: { phone: string; preferredTime?: string | undefined } | null;
+  previousDialogId: string | null;
+}
+
+export interface CreateHooks extends DispatchHooks {
+  /**
+   * Runs first in the transaction; when it returns false nothing is written and `create` returns null
+   * (e.g. the visitor opened another dialog meanwhile).
+   */
+  guard?: (trx: Knex.Transaction) => Promise<boolean>;
+}
+
 /** What the service reports after a committed transition; the realtime layer turns it into pushes. */
 export interface DialogListener {
   onTransition(change: {
@@ -123,6 +143,98 @@ export class DialogService {
   initialSnapshot(dialogId: string, kind: 'chat' | 'callback', now: number): PersistedDialog {
     const [snapshot] = initialTransition(this.machine(), { dialogId, kind, now });
     return { value: String(snapshot.value), context: snapshot.context };
+  }
+
+  /**
+   * Creates a dialog already past `created`: `events` (the first message, then ROUTE) are run with the
+   * pure transition from the initial snapshot, and the row, its event log, auto-messages and
+   * `hooks.inTransaction` (page, first message) commit in one transaction. Then the routing effects
+   * run as after `dispatch`. `created` is never stored, so no crash leaves a dialog there; a crash (or
+   * a failing effect) after the commit leaves a `queued` or `offline` dialog whose queue entry or timers
+   * the reconciler restores. Throws `internal` if the machine refuses one of the events.
+   */
+  async create(dialog: NewDialog, events: DialogEventInput[], hooks: CreateHooks = {}): Promise<DispatchResult | null> {
+    const { repo, logger } = this.deps;
+    const machine = this.machine();
+    const now = this.deps.clock();
+    let [snapshot] = initialTransition(machine, { dialogId: dialog.id, kind: dialog.kind, now });
+    const initial = snapshot.context;
+    const steps: { event: DialogEvent; from: string; to: string }[] = [];
+    const effects: DialogEffect[] = [];
+    for (const input of events) {
+      const event = { ...input, now } as DialogEvent;
+      if (!snapshot.can(event)) throw new AppError('internal', `a new dialog cannot take ${event.type}`);
+      const [next, actions] = transition(machine, snapshot, event);
+      effects.push(...toEffects(actions));
+      steps.push({ event, from: String(snapshot.value), to: String(next.value) });
+      snapshot = next;
+    }
+    const to = String(snapshot.value);
+    const context = snapshot.context;
+    const version = 1 + steps.length;
+
+    const outcome = await repo.db.transaction(async (trx) => {
+      if (hooks.guard && !(await hooks.guard(trx))) return null;
+      await repo.insertDialog(
+        {
+          id: dialog.id,
+          visitor_id: dialog.visitorId,
+          site_id: dialog.siteId,
+          kind: dialog.kind,
+          locale: dialog.locale,
+          page: dialog.page,
+          callback: dialog.callback,
+          previous_dialog_id: dialog.previousDialogId,
+          version,
+          ...columnsFor(to, context, { rating: null }),
+          state: stateName(to),
+          snapshot: { value: to, context } satisfies PersistedDialog,
+        },
+        trx,
+      );
+      for (const [i, step] of steps.entries()) {
+        await repo.recordEvent(trx, {
+          dialogId: dialog.id,
+          version: i + 2,
+          type: step.event.type,
+          fromState: step.from,
+          toState: step.to,
+          payload: step.event,
+          nodeId: this.deps.nodeId,
+        });
+      }
+      const row = (await repo.findDialog(dialog.id, trx))!;
+      const messages: MessageView[] = [];
+      for (const draft of await this.draftAutoMessages(effects, context, row)) {
+        const { message, created } = await repo.insertMessage(trx, draft);
+        if (created) messages.push(message);
+      }
+      await hooks.inTransaction?.(trx, context);
+      return { row, messages };
+    });
+    if (outcome === null) return null;
+    const { row, messages } = outcome;
+    try {
+      await this.performEffects(dialog.id, initial, context, effects, messages, row.locale);
+    } catch (error) {
+      // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
+      logger.warn({ err: error, dialogId: dialog.id }, 'routing a new dialog failed after its commit; left to the reconciler');
+    }
+    const last = steps.at(-1);
+    if (last) {
+      this.listener?.onTransition({
+        dialogId: dialog.id,
+        row,
+        from: 'created',
+        to,
+        previous: initial,
+        context,
+        event: last.event,
+        autoMessages: messages,
+        effects,
+      });
+    }
+    return { accepted: true, state: to, context, row, messages };
   }
 
   async dispatch(
@@ -325,8 +437,15 @@ export function parseSnapshot(raw: unknown): PersistedDialog {
   return value;
 }
 
+/** The actions of a transition that the service performs (the machine only names them). */
+function toEffects(actions: readonly { type: string; params?: unknown }[]): DialogEffect[] {
+  return actions
+    .filter((a) => EFFECT_TYPES.has(a.type))
+    .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
+}
+
 /** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
-function columnsFor(state: string, context: DialogContext, row: DialogRow): Partial<DialogRow> {
+function columnsFor(state: string, context: DialogContext, row: Pick<DialogRow, 'rating'>): Partial<DialogRow> {
   const at = (ms: number | null) => (ms === null ? null : new Date(ms));
   return {
     state: stateName(state),

@@ -2,37 +2,38 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, badRequest, notFound } from '../errors';
+import { plainString } from '../protocol/events';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
 import type { Engine } from '../server';
 import { parse, requireOperator } from './middleware';
 
 
-const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: z.string().max(500).optional() });
+const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: plainString().max(500).optional() });
 const OperatorCreateSchema = z.object({
   email: z.email('not an e-mail address'),
-  name: z.string().trim().min(1, 'required').max(120),
-  displayName: z.string().trim().max(120).optional(),
+  name: plainString().trim().min(1, 'required').max(120),
+  displayName: plainString().trim().max(120).optional(),
   password: z.string().min(8, 'must be at least 8 characters').max(200),
   role: z.enum(['operator', 'supervisor']).default('operator'),
 });
 const OperatorPatchSchema = z.object({
-  name: z.string().trim().min(1).max(120).optional(),
-  displayName: z.string().trim().max(120).nullable().optional(),
-  avatarUrl: z.string().max(2048).nullable().optional(),
+  name: plainString().trim().min(1).max(120).optional(),
+  displayName: plainString().trim().max(120).nullable().optional(),
+  avatarUrl: plainString().max(2048).nullable().optional(),
   role: z.enum(['operator', 'supervisor']).optional(),
   active: z.boolean().optional(),
   password: z.string().min(8, 'must be at least 8 characters').max(200).optional(),
 });
 const QuickReplySchema = z.object({
-  shortcut: z.string().trim().min(1, 'required').max(40),
-  title: z.string().trim().min(1, 'required').max(120),
-  body: z.string().trim().min(1, 'required').max(4000),
-  groupId: z.string().max(64).optional(),
+  shortcut: plainString().trim().min(1, 'required').max(40),
+  title: plainString().trim().min(1, 'required').max(120),
+  body: plainString().trim().min(1, 'required').max(4000),
+  groupId: plainString().max(64).optional(),
 });
 const PreviewSchema = z.object({
-  groupId: z.string().min(1),
+  groupId: plainString().min(1),
   kind: z.enum(['offline-reply', 'contact-thanks', 'unanswered', 'queue-position', 'queue-offer-contact']),
-  locale: z.string().min(2).max(35).default('en'),
+  locale: plainString().min(2).max(35).default('en'),
 });
 
 /** The REST API: public site config, supervisors' routing config and accounts, operators' quick replies. */

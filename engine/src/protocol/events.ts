@@ -143,47 +143,57 @@ export interface GroupLiveStats {
 
 export type Presence = 'online' | 'away' | 'offline';
 
+// ---------- strings from clients ----------
+
+/**
+ * Every string a client sends: no NUL byte (Postgres refuses it in text, so it would fail deep in a
+ * write) and no other control character (C0, DEL, C1) but tab, newline and carriage return (they only
+ * garble names, URLs and logs). Refused at the edge with the field named.
+ */
+const NO_CONTROL = /^[\P{Cc}\t\n\r]*$/u;
+export const plainString = () => z.string().regex(NO_CONTROL, 'must not contain control characters');
+
 // ---------- visitor → server ----------
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) => plainString().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const PageInfoSchema = z.object({
-  url: z.string().max(2048),
-  title: z.string().max(512).optional(),
-  referrer: z.string().max(2048).optional(),
+  url: plainString().max(2048),
+  title: plainString().max(512).optional(),
+  referrer: plainString().max(2048).optional(),
 });
 
 export const VisitorAuthSchema = z.object({
-  siteId: z.string().min(1).max(64),
-  visitorToken: z.string().min(16).max(128).optional(),
+  siteId: plainString().min(1).max(64),
+  visitorToken: plainString().min(16).max(128).optional(),
 });
 
 export const DialogStartSchema = z.object({
   choice: z
     .object({
-      groupId: z.string().max(64).optional(),
-      topicId: z.string().max(64).optional(),
-      regionId: z.string().max(64).optional(),
+      groupId: plainString().max(64).optional(),
+      topicId: plainString().max(64).optional(),
+      regionId: plainString().max(64).optional(),
     })
     .default({}),
   page: PageInfoSchema,
-  language: z.string().max(35).optional(),
-  name: z.string().trim().max(120).optional(),
+  language: plainString().max(35).optional(),
+  name: plainString().trim().max(120).optional(),
   /** The first message may come with the start, so nothing is lost between the two events. */
-  message: z.object({ clientMessageId: z.string().min(1).max(64), body: text(4000) }).optional(),
+  message: z.object({ clientMessageId: plainString().min(1).max(64), body: text(4000) }).optional(),
   kind: z.enum(['chat', 'callback']).default('chat'),
-  callback: z.object({ phone: text(40), preferredTime: z.string().max(120).optional() }).optional(),
+  callback: z.object({ phone: text(40), preferredTime: plainString().max(120).optional() }).optional(),
 });
 
 export const VisitorMessageSchema = z.object({
   /** Chosen by the client; a resend with the same id is stored once. */
-  clientMessageId: z.string().min(1).max(64),
+  clientMessageId: plainString().min(1).max(64),
   body: text(4000),
 });
 
 export const TypingSchema = z.object({ typing: z.boolean() });
-export const ContactSchema = z.object({ contact: text(120), name: z.string().trim().max(120).optional() });
-export const CallbackRequestSchema = z.object({ phone: text(40), preferredTime: z.string().max(120).optional() });
+export const ContactSchema = z.object({ contact: text(120), name: plainString().trim().max(120).optional() });
+export const CallbackRequestSchema = z.object({ phone: text(40), preferredTime: plainString().max(120).optional() });
 export const VisitorCloseSchema = z.object({ rating: z.number().int().min(1).max(5).optional() });
 export const PageChangeSchema = PageInfoSchema;
 
@@ -230,16 +240,16 @@ export const PresenceSchema = z.object({ status: z.enum(['online', 'away', 'offl
 export const DialogRefSchema = z.object({ dialogId: z.uuid('must be a dialog id') });
 export const OperatorMessageSchema = z.object({
   dialogId: z.uuid('must be a dialog id'),
-  clientMessageId: z.string().min(1).max(64),
+  clientMessageId: plainString().min(1).max(64),
   body: text(4000),
 });
 export const OperatorTypingSchema = z.object({ dialogId: z.uuid('must be a dialog id'), typing: z.boolean() });
 export const TransferSchema = z
   .object({
     dialogId: z.uuid('must be a dialog id'),
-    toGroupId: z.string().min(1).max(64).optional(),
+    toGroupId: plainString().min(1).max(64).optional(),
     toOperatorId: z.uuid('must be an operator id').optional(),
-    note: z.string().trim().max(1000).optional(),
+    note: plainString().trim().max(1000).optional(),
   })
   .refine((v) => Boolean(v.toGroupId) !== Boolean(v.toOperatorId), {
     message: 'give exactly one of toGroupId or toOperatorId',

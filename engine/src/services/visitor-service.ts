@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { normalizeContact } from '@hotline/routing-rules';
+import type { Knex } from 'knex';
 import type { z } from 'zod';
+import type { RouteFields } from '../dialog/dialog-machine';
+import type { DialogEventInput, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
-import { AppError, badRequest, forbidden } from '../errors';
+import { AppError, badRequest, conflict, forbidden } from '../errors';
 import type {
   CallbackRequestSchema,
   ContactSchema,
@@ -15,12 +18,12 @@ import type {
   VisitorSession,
 } from '../protocol/events';
 import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
+import type { ServiceDeps } from './service-deps';
 
 export interface VisitorIdentity {
   visitorId: string;
   siteId: string;
 }
-import type { ServiceDeps } from './service-deps';
 
 /** The visitor's use cases: resume, start, write, leave a contact, ask for a call back, close. */
 export class VisitorService {
@@ -61,7 +64,7 @@ export class VisitorService {
   async currentDialog(visitorId: string): Promise<DialogRow | null> {
     const latest = await this.deps.repo.latestDialogOfVisitor(visitorId);
     if (!latest) return null;
-    if (OPEN_STATES.includes(stateName(latest.state))) return latest;
+    if (isOpen(latest)) return latest;
     return this.reopenable(latest) ? latest : null;
   }
 
@@ -72,51 +75,70 @@ export class VisitorService {
     );
   }
 
-  /** Starts a dialog, or returns the open one (a second tab, a retried start). */
+  /**
+   * Starts a dialog, or returns the open one (a second tab, a retried start). Validate, then route:
+   * every check and the route (unknown menu ids fall through to the default route) come before any
+   * write; then the dialog is stored already routed, with its page and first message, in one
+   * transaction (see DialogService.create), so no start leaves a dialog in `created`.
+   */
   async start(
     identity: VisitorIdentity,
     input: z.infer<typeof DialogStartSchema>,
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
-    const { repo, dialogs, reader } = this.deps;
+    const { repo, reader, decisions } = this.deps;
     const visitor = await this.requireVisitor(identity.visitorId);
-    if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
-    if (input.language) await repo.touchVisitor(visitor.id, { language: input.language });
-    const open = await repo.latestDialogOfVisitor(visitor.id);
-    if (open && OPEN_STATES.includes(stateName(open.state))) {
-      if (input.message) await this.sendMessage(identity, input.message);
-      return reader.visitorView((await repo.findDialog(open.id))!);
-    }
     if (input.kind === 'callback' && input.callback) {
       const normalized = normalizeContact(input.callback.phone);
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
-    const row = await this.createDialog(visitor, identity.siteId, {
+    if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
+    if (input.language) await repo.touchVisitor(visitor.id, { language: input.language });
+    const latest = await repo.latestDialogOfVisitor(visitor.id);
+    if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
+    const language = input.language ?? meta.language ?? undefined;
+    const route = await this.routeFields({
+      choice: input.choice,
+      pageUrl: input.page.url,
+      language,
       kind: input.kind,
-      locale: this.deps.decisions().locale(input.language ?? meta.language),
-      page: input.page,
-      callback: input.callback ?? null,
-      previousDialogId: open?.id ?? null,
+      returningVisitor: Boolean(latest),
     });
-    await repo.recordPage(visitor.id, row.id, input.page);
-    if (input.message) {
-      await dialogs.dispatchWithMessage(
-        row.id,
-        { type: 'VISITOR_MESSAGE' },
-        visitorMessage(row.id, visitor, input.message),
-      );
-    }
-    await this.route(
-      row.id,
-      input.choice,
-      input.page.url,
-      input.language ?? meta.language ?? undefined,
-      input.kind,
-      'ROUTE',
-      Boolean(open),
+    const id = randomUUID();
+    const created = await this.createRouted(
+      visitor,
+      {
+        id,
+        siteId: identity.siteId,
+        kind: input.kind,
+        locale: decisions().locale(language),
+        page: input.page,
+        callback: input.callback ?? null,
+        previousDialogId: latest?.id ?? null,
+      },
+      route,
+      async (trx) => {
+        await repo.recordPage(visitor.id, id, input.page, trx);
+        if (input.message) await repo.insertMessage(trx, visitorMessage(id, visitor, input.message));
+      },
+      Boolean(input.message),
     );
-    return reader.visitorView((await repo.findDialog(row.id))!);
+    if (created) return reader.visitorView((await repo.findDialog(id))!);
+    // Another start of this visitor (a second tab, a retry) created his dialog first: join it.
+    const raced = await repo.latestDialogOfVisitor(visitor.id);
+    if (!raced || !isOpen(raced)) throw conflict('the dialog changed concurrently; retry');
+    return this.continueOpen(identity, raced, input.message);
+  }
+
+  /** A start that finds the visitor's dialog open: its message goes there, the dialog comes back. */
+  private async continueOpen(
+    identity: VisitorIdentity,
+    open: DialogRow,
+    message: z.infer<typeof VisitorMessageSchema> | undefined,
+  ): Promise<VisitorDialogView> {
+    if (message) await this.sendMessage(identity, message);
+    return this.deps.reader.visitorView((await this.deps.repo.findDialog(open.id))!);
   }
 
   /**
@@ -157,24 +179,20 @@ export class VisitorService {
     const visitor = await this.requireVisitor(identity.visitorId);
     let row = await this.currentDialog(visitor.id);
     if (!row) {
-      row = await this.createDialog(visitor, identity.siteId, {
-        kind: 'chat',
-        locale: this.deps.decisions().locale(visitor.language),
-        page: null,
-        callback: null,
-        previousDialogId: (await repo.latestDialogOfVisitor(visitor.id))?.id ?? null,
+      const created = await this.startWithMessage(visitor, identity.siteId, input);
+      if (created) return created;
+      // Another tab started his dialog meanwhile: the message goes there.
+      row = await this.currentDialog(visitor.id);
+      if (!row) throw conflict('the dialog changed concurrently; retry');
+    }
+    if (!isOpen(row)) {
+      const route = await this.routeFields({
+        choice: { groupId: row.group_id ?? undefined },
+        language: visitor.language ?? undefined,
+        kind: row.kind,
+        returningVisitor: true,
       });
-      await this.route(row.id, {}, undefined, visitor.language ?? undefined, 'chat', 'ROUTE', true);
-    } else if (!OPEN_STATES.includes(stateName(row.state))) {
-      await this.route(
-        row.id,
-        { groupId: row.group_id ?? undefined },
-        undefined,
-        visitor.language ?? undefined,
-        row.kind,
-        'REOPEN',
-        true,
-      );
+      await dialogs.dispatch(row.id, { type: 'REOPEN', ...route });
     }
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return existing;
@@ -182,6 +200,46 @@ export class VisitorService {
     const { stored } = await dialogs.dispatchWithMessage(row.id, { type: 'VISITOR_MESSAGE' }, message);
     // A state that takes no VISITOR_MESSAGE transition still stores the message.
     return stored ?? (await repo.insertMessage(repo.db, message)).message;
+  }
+
+  /**
+   * A message with no dialog to go to (none yet, or the last closed too long ago) starts a new one,
+   * linked to the earlier, stored routed with the message in one transaction. Null when another start
+   * of the visitor won the race.
+   */
+  private async startWithMessage(
+    visitor: VisitorRow,
+    siteId: string,
+    input: z.infer<typeof VisitorMessageSchema>,
+  ): Promise<MessageView | null> {
+    const { repo, decisions } = this.deps;
+    const latest = await repo.latestDialogOfVisitor(visitor.id);
+    const route = await this.routeFields({
+      choice: {},
+      language: visitor.language ?? undefined,
+      kind: 'chat',
+      returningVisitor: Boolean(latest),
+    });
+    const id = randomUUID();
+    const stored: { message: MessageView | null } = { message: null };
+    const created = await this.createRouted(
+      visitor,
+      {
+        id,
+        siteId,
+        kind: 'chat',
+        locale: decisions().locale(visitor.language),
+        page: null,
+        callback: null,
+        previousDialogId: latest?.id ?? null,
+      },
+      route,
+      async (trx) => {
+        stored.message = (await repo.insertMessage(trx, visitorMessage(id, visitor, input))).message;
+      },
+      true,
+    );
+    return created ? stored.message : null;
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
@@ -205,7 +263,7 @@ export class VisitorService {
     const row = await repo.latestDialogOfVisitor(identity.visitorId);
     if (!row) return;
     if (rating !== undefined) await repo.db('dialogs').where({ id: row.id }).update({ rating });
-    if (!OPEN_STATES.includes(stateName(row.state))) return;
+    if (!isOpen(row)) return;
     const result = await dialogs.dispatch(row.id, { type: 'CLOSE', by: 'visitor', outcome: 'visitor-left' });
     if (result.accepted && result.state === 'abandoned') metrics.abandoned.inc();
   }
@@ -229,51 +287,61 @@ export class VisitorService {
     return visitor;
   }
 
-  private async createDialog(
+  /**
+   * Stores a new dialog already routed (the first message, when there is one, recorded before the
+   * ROUTE), unless the visitor has an open dialog by then (checked under a lock on his row: two
+   * starts never give him two dialogs). False when he had one.
+   */
+  private async createRouted(
     visitor: VisitorRow,
-    siteId: string,
-    options: {
-      kind: 'chat' | 'callback';
-      locale: string;
-      page: { url: string; title?: string | undefined; referrer?: string | undefined } | null;
-      callback: { phone: string; preferredTime?: string | undefined } | null;
-      previousDialogId: string | null;
-    },
-  ): Promise<DialogRow> {
-    const { repo, dialogs, clock } = this.deps;
-    const id = randomUUID();
-    const snapshot = dialogs.initialSnapshot(id, options.kind, clock());
-    await repo.insertDialog({
-      id,
-      visitor_id: visitor.id,
-      site_id: siteId,
-      kind: options.kind,
-      state: snapshot.value,
-      snapshot,
-      locale: options.locale,
-      page: options.page,
-      callback: options.callback,
-      previous_dialog_id: options.previousDialogId,
+    dialog: Omit<NewDialog, 'visitorId'>,
+    route: RouteFields,
+    inTransaction: (trx: Knex.Transaction) => Promise<void>,
+    withMessage: boolean,
+  ): Promise<boolean> {
+    const { repo, dialogs } = this.deps;
+    const events: DialogEventInput[] = [
+      ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
+      { type: 'ROUTE', ...route },
+    ];
+    const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, {
+      guard: async (trx) => (await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES)) === null,
+      inTransaction,
     });
-    return (await repo.findDialog(id))!;
+    return result !== null;
   }
 
-  private async route(
-    dialogId: string,
-    choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined },
-    pageUrl: string | undefined,
-    language: string | undefined,
-    kind: 'chat' | 'callback',
-    type: 'ROUTE' | 'REOPEN',
-    returningVisitor: boolean,
-  ) {
-    const { store, decisions, clock, dialogs } = this.deps;
-    if (choice.groupId && !decisions().hasGroup(choice.groupId))
-      throw badRequest(`unknown group ${choice.groupId}`, 'choice.groupId');
-    const route = decisions().resolveRoute({ choice, pageUrl, language, returningVisitor, kind }, clock());
+  /**
+   * Where a dialog goes and how many of that group's operators are online: pure routing-rules
+   * decisions (an unknown menu id falls through to the default route, never an error) and one read.
+   */
+  private async routeFields(context: {
+    choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined };
+    pageUrl?: string | undefined;
+    language: string | undefined;
+    kind: 'chat' | 'callback';
+    returningVisitor: boolean;
+  }): Promise<RouteFields> {
+    const { store, decisions, clock } = this.deps;
+    const route = decisions().resolveRoute(context, clock());
     const operators = await store.listOperators(route.groupId);
-    const operatorsOnline = operators.filter((o) => o.status === 'online').length;
-    await dialogs.dispatch(dialogId, { type, ...route, operatorsOnline });
+    return { ...route, operatorsOnline: operators.filter((o) => o.status === 'online').length };
+  }
+
+  /**
+   * Routes a dialog left in `created` (saved by an engine that routed after saving and died in
+   * between). Its menu choice was not kept, so the rules or the default route decide. The reconciler
+   * calls this; false when the dialog had moved on meanwhile.
+   */
+  async routeStranded(row: DialogRow): Promise<boolean> {
+    const route = await this.routeFields({
+      choice: {},
+      pageUrl: row.page?.url,
+      language: row.locale,
+      kind: row.kind,
+      returningVisitor: row.previous_dialog_id !== null,
+    });
+    return (await this.deps.dialogs.dispatch(row.id, { type: 'ROUTE', ...route })).accepted;
   }
 }
 
@@ -291,3 +359,5 @@ function visitorMessage(
     authorName: visitor.name,
   };
 }
+
+const isOpen = (row: DialogRow) => OPEN_STATES.includes(stateName(row.state));

@@ -126,8 +126,13 @@ export class DialogRepository {
     await this.db('visitors').where({ id }).update({ blocked_at: new Date(), blocked_reason: reason });
   }
 
-  async recordPage(visitorId: string, dialogId: string | null, page: { url: string; title?: string | undefined; referrer?: string | undefined }) {
-    await this.db('visitor_pages').insert({
+  async recordPage(
+    visitorId: string,
+    dialogId: string | null,
+    page: { url: string; title?: string | undefined; referrer?: string | undefined },
+    executor: Executor = this.db,
+  ) {
+    await executor('visitor_pages').insert({
       visitor_id: visitorId,
       dialog_id: dialogId,
       url: page.url,
@@ -233,6 +238,16 @@ export class DialogRepository {
   /** The visitor's newest dialog, open or closed. */
   async latestDialogOfVisitor(visitorId: string): Promise<DialogRow | null> {
     return (await this.db<DialogRow>('dialogs').where({ visitor_id: visitorId }).orderBy('created_at', 'desc').first()) ?? null;
+  }
+
+  /**
+   * The visitor's open dialog, read after locking his row until the transaction ends: creations that
+   * take this lock run one after the other and see each other's dialog, so no visitor gets two.
+   */
+  async lockOpenDialogOfVisitor(trx: Knex.Transaction, visitorId: string, openStates: readonly string[]): Promise<DialogRow | null> {
+    await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
+    const open = await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).whereIn('state', openStates).orderBy('created_at', 'desc').first();
+    return open ?? null;
   }
 
   async dialogsOfVisitor(visitorId: string): Promise<DialogRow[]> {
