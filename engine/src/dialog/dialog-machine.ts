@@ -38,12 +38,32 @@ export interface DialogContext {
   timers: Record<string, PendingTimer>;
   /** Operators who declined or were silent in this routing attempt. */
   excludedOperatorIds: string[];
+  /**
+   * When each of `excludedOperatorIds` was excluded (epoch ms), so ranking can let an exclusion lapse.
+   * Optional: snapshots written before it existed load without it.
+   */
+  excludedAt?: Record<string, number>;
   outcome: string | null;
 }
 
 export interface PendingTimer {
   dueAt: number;
   kind: ThresholdPlan['kind'];
+  /** This unanswered threshold takes the dialog from its holder (rerouteOnUnanswered): the console counts down to it. */
+  reroute?: boolean;
+}
+
+/**
+ * What the timer worker observed when a threshold came due, so the machine's guards can keep every
+ * auto-message true without reading anything themselves. Absent facts keep the old behaviour.
+ */
+export interface ThresholdFacts {
+  /** Someone who may take the dialog now (online, in its group/tier, under his limit, not excluded) has room. */
+  idleEligible?: boolean;
+  /** Someone other than the holder may take the dialog (online, in its group at any tier, under his limit). */
+  othersCanTake?: boolean;
+  /** When the holder last showed he was typing in this dialog (epoch ms). */
+  holderTypingAt?: number;
 }
 
 export interface DialogInput {
@@ -72,7 +92,7 @@ export type DialogEvent =
   | Stamped<{ type: 'ASSIGNED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFERED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
-  | Stamped<{ type: 'THRESHOLD'; key: string }>
+  | Stamped<{ type: 'THRESHOLD'; key: string } & ThresholdFacts>
   | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
   | Stamped<{ type: 'OPERATORS_AVAILABLE' }>
   | Stamped<{ type: 'OPERATORS_GONE' }>
@@ -88,6 +108,7 @@ export type AutoMessageKind =
   | 'offline-reply'
   | 'contact-thanks'
   | 'unanswered'
+  | 'ask-contact'
   | 'queue-position'
   | 'queue-offer-contact';
 
@@ -109,8 +130,20 @@ const timing = (context: DialogContext) => ({
   fired: context.fired,
 });
 
-const plansToTimers = (plan: ThresholdPlan | null): Record<string, PendingTimer> =>
-  plan ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind } } : {};
+const plansToTimers = (plan: ThresholdPlan | null, reroute = false): Record<string, PendingTimer> =>
+  plan
+    ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind, ...(reroute && plan.kind === 'unanswered' ? { reroute } : {}) } }
+    : {};
+
+const thresholdFacts = (event: DialogEvent): ThresholdFacts => (event.type === 'THRESHOLD' ? event : {});
+
+/** When the holder last showed he was at work on the dialog: typing, or a message of his. */
+const holderActiveAt = (context: DialogContext, event: DialogEvent): number | null => {
+  const times = [thresholdFacts(event).holderTypingAt, context.lastOperatorMessageAt].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  return times.length ? Math.max(...times) : null;
+};
 
 const firedKind = (context: DialogContext, event: DialogEvent) =>
   event.type === 'THRESHOLD' ? context.timers[event.key]?.kind : undefined;
@@ -125,8 +158,22 @@ export function createDialogMachine(policy: DialogPolicy) {
     if (phase === 'assigned' || phase === 'active') {
       if (context.unansweredSent > 0 && !policy.unansweredRepeat(context.groupId)) return {};
     }
-    return plansToTimers(policy.nextThreshold(context.groupId, { phase, ...timing(context) }, now));
+    return plansToTimers(
+      policy.nextThreshold(context.groupId, { phase, ...timing(context) }, now),
+      phase === 'assigned' && policy.rerouteOnUnanswered(context.groupId),
+    );
   };
+  const graceMs = (groupId: string) => policy.unansweredGraceMs?.(groupId) ?? 15_000;
+  /** The holder typed or wrote within the group's grace: his silence threshold waits for him. */
+  const holderBusy = (context: DialogContext, event: DialogEvent) => {
+    const at = holderActiveAt(context, event);
+    return at !== null && event.now - at < graceMs(context.groupId);
+  };
+  const reroutes = (context: DialogContext, event: DialogEvent) =>
+    event.type === 'THRESHOLD' &&
+    event.key in context.timers &&
+    policy.rerouteOnUnanswered(context.groupId) &&
+    event.othersCanTake !== false;
 
   return setup({
     types: {
@@ -147,15 +194,32 @@ export function createDialogMachine(policy: DialogPolicy) {
       fromItsQueue: ({ context, event }) =>
         !('groupId' in event) || event.groupId === undefined || event.groupId === context.groupId,
       hasContact: ({ context }) => context.contact !== null,
-      rerouteOnUnanswered: ({ context, event }) =>
+      // The holder is typing or just wrote: taking the dialog now would be unfair to him and to the visitor.
+      holderBusy: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && holderBusy(context, event),
+      // Reroute only when someone else may take the dialog; otherwise it would queue for him alone.
+      rerouteAsking: ({ context, event }) => reroutes(context, event) && context.contact === null,
+      rerouteOnUnanswered: ({ context, event }) => reroutes(context, event),
+      unansweredAsking: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && context.contact === null,
+      offlineButIdleEligible: ({ context, event }) =>
         event.type === 'THRESHOLD' &&
         event.key in context.timers &&
-        policy.rerouteOnUnanswered(context.groupId),
+        event.idleEligible === true &&
+        policy.groupOpen(context.groupId, event.now),
+      offlineKnownContact: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && context.contact !== null,
       overflowDue: ({ context, event }) =>
         firedKind(context, event) === 'overflow' && policy.fallbackGroup(context.groupId) !== null,
       widenDue: ({ context, event }) =>
         firedKind(context, event) === 'widen' || firedKind(context, event) === 'overflow',
       offerContactDue: ({ context, event }) => firedKind(context, event) === 'queue-offer-contact',
+      // "All busy" would be false: someone who may take the dialog has room.
+      offerContactButIdle: ({ context, event }) =>
+        firedKind(context, event) === 'queue-offer-contact' && thresholdFacts(event).idleEligible === true,
+      // The contact is already known: tell the wait, do not ask again.
+      offerContactKnown: ({ context, event }) =>
+        firedKind(context, event) === 'queue-offer-contact' && context.contact !== null,
       announceDue: ({ context, event }) => firedKind(context, event) === 'queue-position',
       visitorLeftUnanswered: ({ context, event }) =>
         event.type === 'CLOSE' && event.by === 'visitor' && context.firstHumanResponseAt === null,
@@ -217,17 +281,29 @@ export function createDialogMachine(policy: DialogPolicy) {
             : event.type === 'TRANSFERRED'
               ? event.toOperatorId
               : null;
-        return { operatorId, assignedAt: event.now, excludedOperatorIds: [] };
+        return { operatorId, assignedAt: event.now, excludedOperatorIds: [], excludedAt: {} };
       }),
       markOffered: assign(({ event }) => ({
         operatorId: event.type === 'OFFERED' ? event.operatorId : null,
       })),
-      excludeOperator: assign(({ context }) => ({
+      excludeOperator: assign(({ context, event }) => ({
         excludedOperatorIds: context.operatorId
           ? [...context.excludedOperatorIds, context.operatorId]
           : context.excludedOperatorIds,
+        excludedAt: context.operatorId
+          ? { ...(context.excludedAt ?? {}), [context.operatorId]: event.now }
+          : (context.excludedAt ?? {}),
         operatorId: null,
       })),
+      /** Moves the due threshold to the end of the holder's grace; nothing fires now. */
+      deferThreshold: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD') return {};
+        const timer = context.timers[event.key];
+        const at = holderActiveAt(context, event);
+        if (!timer || at === null) return {};
+        const dueAt = Math.max(event.now + 1, at + graceMs(context.groupId));
+        return { timers: { ...context.timers, [event.key]: { ...timer, dueAt } } };
+      }),
       clearOperator: assign({ operatorId: null }),
       markFired: assign(({ context, event }) => {
         if (event.type !== 'THRESHOLD') return {};
@@ -237,10 +313,7 @@ export function createDialogMachine(policy: DialogPolicy) {
       markAutoAnswered: assign(({ context, event }) => ({
         firstAutoResponseAt: context.firstAutoResponseAt ?? event.now,
       })),
-      markUnansweredSent: assign(({ context }) => ({
-        unansweredSent: context.unansweredSent + 1,
-        contactRequested: true,
-      })),
+      markUnansweredSent: assign(({ context }) => ({ unansweredSent: context.unansweredSent + 1 })),
       requestContact: assign({ contactRequested: true }),
       saveContact: assign(({ event }) =>
         event.type === 'CONTACT_LEFT' ? { contact: event.contact, contactRequested: false } : {},
@@ -292,6 +365,7 @@ export function createDialogMachine(policy: DialogPolicy) {
       fired: [],
       timers: {},
       excludedOperatorIds: [],
+      excludedAt: {},
       outcome: null,
     }),
     on: {
@@ -347,6 +421,25 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'widen',
                 'replanQueued',
                 { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+              ],
+            },
+            {
+              guard: 'offerContactButIdle',
+              actions: [
+                'markFired',
+                'replanQueued',
+                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+              ],
+            },
+            {
+              guard: 'offerContactKnown',
+              actions: [
+                'markFired',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'queue-position', key: keyOf(event) }),
+                },
+                'replanQueued',
               ],
             },
             {
@@ -416,6 +509,22 @@ export function createDialogMachine(policy: DialogPolicy) {
           VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
           OPERATOR_MESSAGE: { guard: 'holder', target: 'active', actions: 'recordOperatorMessage' },
           THRESHOLD: [
+            { guard: 'holderBusy', actions: 'deferThreshold' },
+            {
+              guard: 'rerouteAsking',
+              target: 'queued',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'releaseHolder',
+                'excludeOperator',
+                'resetQueueClock',
+              ],
+            },
             {
               guard: 'rerouteOnUnanswered',
               target: 'queued',
@@ -423,13 +532,22 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'markFired',
                 'markUnansweredSent',
                 'markAutoAnswered',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
-                },
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
                 'releaseHolder',
                 'excludeOperator',
                 'resetQueueClock',
+              ],
+            },
+            {
+              guard: 'unansweredAsking',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'replanHeld',
               ],
             },
             {
@@ -438,10 +556,7 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'markFired',
                 'markUnansweredSent',
                 'markAutoAnswered',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
-                },
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
                 'replanHeld',
               ],
             },
@@ -487,16 +602,30 @@ export function createDialogMachine(policy: DialogPolicy) {
         on: {
           VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
           OPERATOR_MESSAGE: { guard: 'holder', actions: ['recordOperatorMessage', 'replanHeld'] },
-          THRESHOLD: {
-            guard: 'thresholdPending',
-            actions: [
-              'markFired',
-              'markUnansweredSent',
-              'markAutoAnswered',
-              { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-              'replanHeld',
-            ],
-          },
+          THRESHOLD: [
+            {
+              guard: 'unansweredAsking',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'replanHeld',
+              ],
+            },
+            {
+              guard: 'thresholdPending',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'replanHeld',
+              ],
+            },
+          ],
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
@@ -529,7 +658,25 @@ export function createDialogMachine(policy: DialogPolicy) {
             { guard: 'isFirstVisitorMessage', actions: ['recordVisitorMessage', 'replanOffline'] },
             { actions: 'recordVisitorMessage' },
           ],
-          THRESHOLD: {
+          THRESHOLD: [
+            // Someone may serve the dialog after all: route it instead of saying "offline".
+            { guard: 'offlineButIdleEligible', target: 'queued', actions: 'clearTimers' },
+            // The contact is known (a reopened dialog): the reply must not ask for it again.
+            {
+              guard: 'offlineKnownContact',
+              target: 'lead',
+              actions: [
+                'markFired',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'contact-thanks', key: keyOf(event) }),
+                },
+                'clearTimers',
+                'notifyLead',
+              ],
+            },
+            {
             guard: 'thresholdPending',
             target: 'awaiting-contact',
             actions: [
@@ -541,7 +688,8 @@ export function createDialogMachine(policy: DialogPolicy) {
                 params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
               },
             ],
-          },
+            },
+          ],
           CONTACT_LEFT: {
             target: 'lead',
             actions: [

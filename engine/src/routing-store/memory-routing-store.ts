@@ -68,6 +68,8 @@ export class MemoryRoutingStore implements RoutingStore {
   private readonly declined = new Map<string, Set<string>>();
   private readonly timers = new Map<string, TimerEntry>();
   private readonly claims = new Map<string, ClaimState>();
+  /** `dialogId|operatorId` → last typing mark and when it lapses. */
+  private readonly typing = new Map<string, { at: number; expiresAt: number }>();
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
@@ -340,6 +342,18 @@ export class MemoryRoutingStore implements RoutingStore {
       this.hold(a.dialogId, { ...a, offered: false, expiresAt: 0, score: 0 });
     for (const t of snapshot.timers) this.schedule(t);
     this.currentEpoch = randomUUID();
+  }
+
+  async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
+    const key = `${dialogId}|${operatorId}`;
+    const current = this.typing.get(key);
+    if (current && current.expiresAt > at && current.at >= at) return;
+    this.typing.set(key, { at, expiresAt: at + Math.max(1, ttlMs) });
+  }
+
+  async typingAt(dialogId: string, operatorId: string, now: number): Promise<number | null> {
+    const mark = this.typing.get(`${dialogId}|${operatorId}`);
+    return mark && mark.expiresAt > now ? mark.at : null;
   }
 
   async epoch(): Promise<string | null> {
