@@ -70,8 +70,8 @@ export const ThresholdsSchema = z.strictObject({
   /** Move an unanswered assigned dialog back to the queue / fallback group. */
   rerouteOnUnanswered: z.boolean().default(false),
   /**
-   * With rerouteOnUnanswered: a dialog whose operator typed or wrote in it within this many seconds is
-   * not taken from him; the threshold waits until this long after his last sign of work.
+   * The unanswered threshold of a dialog whose operator typed or wrote in it within this many seconds
+   * waits until this long after his last sign of work (no auto-message, and no reroute, meanwhile).
    */
   unansweredGraceSeconds: z.number().nonnegative().default(15),
   queueWait: z.array(QueueWaitStepSchema).default([

@@ -96,7 +96,8 @@ export class TimerWorker {
   /**
    * What the machine's guards need to know when `key` fires in this state, read now:
    * - waiting (queued, offline): whether someone who may take the dialog has room (`idleEligible`);
-   * - held (assigned): when the holder last typed in it, and whether anyone else may take it.
+   * - held (assigned, active): when the holder last typed in it, and (reroute timers) whether anyone
+   *   else may take it.
    * Only what the state's guards use is read.
    */
   private async thresholdFacts(
@@ -108,10 +109,10 @@ export class TimerWorker {
     const timer = context.timers[key];
     if (!eligibility || !timer) return {};
     if (state === 'queued' || state === 'offline') {
-      if (state === 'queued' && timer.kind !== 'queue-offer-contact') return {};
+      if (state === 'queued' && timer.kind !== 'queue-offer-contact' && timer.kind !== 'queue-position') return {};
       return { idleEligible: (await eligibility.eligibleOperators(context, row.locale)).length > 0 };
     }
-    if (state === 'assigned' && context.operatorId) {
+    if ((state === 'assigned' || state === 'active') && context.operatorId) {
       const facts: ThresholdFacts = {};
       const typingAt = await store.typingAt(context.dialogId, context.operatorId, clock());
       if (typingAt !== null) facts.holderTypingAt = typingAt;

@@ -137,9 +137,15 @@ const plansToTimers = (plan: ThresholdPlan | null, reroute = false): Record<stri
 
 const thresholdFacts = (event: DialogEvent): ThresholdFacts => (event.type === 'THRESHOLD' ? event : {});
 
-/** When the holder last showed he was at work on the dialog: typing, or a message of his. */
+/** When the holder last showed he was at work on the dialog: typing, or a message of his (not a previous holder's). */
 const holderActiveAt = (context: DialogContext, event: DialogEvent): number | null => {
-  const times = [thresholdFacts(event).holderTypingAt, context.lastOperatorMessageAt].filter(
+  const ownMessageAt =
+    context.lastOperatorMessageAt !== null &&
+    context.assignedAt !== null &&
+    context.lastOperatorMessageAt >= context.assignedAt
+      ? context.lastOperatorMessageAt
+      : null;
+  const times = [thresholdFacts(event).holderTypingAt, ownMessageAt].filter(
     (t): t is number => typeof t === 'number',
   );
   return times.length ? Math.max(...times) : null;
@@ -221,6 +227,9 @@ export function createDialogMachine(policy: DialogPolicy) {
       offerContactKnown: ({ context, event }) =>
         firedKind(context, event) === 'queue-offer-contact' && context.contact !== null,
       announceDue: ({ context, event }) => firedKind(context, event) === 'queue-position',
+      // "You are number N in the queue" while someone with room may take it: assign instead.
+      announceButIdle: ({ context, event }) =>
+        firedKind(context, event) === 'queue-position' && thresholdFacts(event).idleEligible === true,
       visitorLeftUnanswered: ({ context, event }) =>
         event.type === 'CLOSE' && event.by === 'visitor' && context.firstHumanResponseAt === null,
     },
@@ -455,6 +464,14 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
             {
+              guard: 'announceButIdle',
+              actions: [
+                'markFired',
+                'replanQueued',
+                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+              ],
+            },
+            {
               guard: 'announceDue',
               actions: [
                 'markFired',
@@ -603,6 +620,8 @@ export function createDialogMachine(policy: DialogPolicy) {
           VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
           OPERATOR_MESSAGE: { guard: 'holder', actions: ['recordOperatorMessage', 'replanHeld'] },
           THRESHOLD: [
+            // He is typing his answer: "sorry for the wait" can wait for the grace.
+            { guard: 'holderBusy', actions: 'deferThreshold' },
             {
               guard: 'unansweredAsking',
               actions: [

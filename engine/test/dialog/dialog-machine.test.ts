@@ -315,6 +315,38 @@ describe('dialog machine', () => {
       expect(m.autoMessages()).to.deep.equal([]);
     });
 
+    it('when the holder of an answered dialog is typing as the unanswered threshold comes, then "sorry for the wait" waits for the grace', () => {
+      const m = held();
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.advance(60_000).send({ type: 'VISITOR_MESSAGE' });
+      m.advance(30_000);
+      expect(m.fireDue({ holderTypingAt: m.now - 1000 })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal([]);
+      m.advance(14_000);
+      expect(m.fireDue({ holderTypingAt: m.now - 15_000 })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
+    });
+
+    it('when a transferred dialog falls silent, then the previous holder\'s recent message does not protect the new one', () => {
+      const m = held(defaultGroup({ reroute: true, unansweredMs: 5000 }));
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.advance(1000).send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.advance(5000);
+      expect(m.fireDue({ othersCanTake: true })).to.have.length(1);
+      expect(m.state).to.equal('queued');
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op2']);
+    });
+
+    it('when the position announcement is due while someone who may take the dialog has room, then it assigns instead of announcing', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'queue-position' }] }) });
+      m.send(route());
+      m.advance(10_000);
+      expect(m.fireDue({ idleEligible: true })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.effects).to.deep.include({ type: 'dispatchAssignments', groupId: 'sales' });
+    });
+
     it('when a snapshot from before excludedAt existed is restored, then exclusion still works and records the time', () => {
       const m = held(defaultGroup({ reroute: true }));
       const { excludedAt: _, ...old } = m.context;
