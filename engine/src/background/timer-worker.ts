@@ -109,7 +109,8 @@ export class TimerWorker {
     const timer = context.timers[key];
     if (!eligibility || !timer) return {};
     if (state === 'queued' || state === 'offline') {
-      if (state === 'queued' && timer.kind !== 'queue-offer-contact' && timer.kind !== 'queue-position') return {};
+      if (state === 'queued' && timer.kind !== 'queue-offer-contact' && timer.kind !== 'queue-position')
+        return {};
       return { idleEligible: (await eligibility.eligibleOperators(context, row.locale)).length > 0 };
     }
     if ((state === 'assigned' || state === 'active') && context.operatorId) {

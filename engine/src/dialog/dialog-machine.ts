@@ -696,17 +696,17 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
             {
-            guard: 'thresholdPending',
-            target: 'awaiting-contact',
-            actions: [
-              'markFired',
-              'requestContact',
-              'markAutoAnswered',
-              {
-                type: 'sendAutoMessage',
-                params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
-              },
-            ],
+              guard: 'thresholdPending',
+              target: 'awaiting-contact',
+              actions: [
+                'markFired',
+                'requestContact',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
+                },
+              ],
             },
           ],
           CONTACT_LEFT: {

@@ -346,6 +346,8 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
     const key = `${dialogId}|${operatorId}`;
+    // Expired marks are dropped now and then, so the map stays as small as Redis's expiring keys.
+    if (this.typing.size > 1000) for (const [k, m] of this.typing) if (m.expiresAt <= at) this.typing.delete(k);
     const current = this.typing.get(key);
     if (current && current.expiresAt > at && current.at >= at) return;
     this.typing.set(key, { at, expiresAt: at + Math.max(1, ttlMs) });

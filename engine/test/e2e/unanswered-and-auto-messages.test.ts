@@ -1,7 +1,14 @@
 import { DEFAULT_TEXTS } from '@hotline/routing-rules';
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import type { DialogDetail, DialogSummary, MessageView, OperatorSelf, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type {
+  DialogDetail,
+  DialogSummary,
+  MessageView,
+  OperatorSelf,
+  VisitorDialogView,
+  VisitorSession,
+} from '../../src/protocol/events';
 import {
   call,
   chatStart,
@@ -13,11 +20,18 @@ import {
   fillOperator,
   next,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, type TestServer } from '../support/engine';
+import {
+  type Backends,
+  backendsAvailable,
+  resetDialogs,
+  startTestServer,
+  type TestServer,
+} from '../support/engine';
 
 /** Groups `silent` (no reroute), `quick` (reroute, 1.5 s grace) and `busy` (one seat, early "all busy"). */
 const ROUTING = fileURLToPath(new URL('../fixtures/routing-unanswered.yaml', import.meta.url));
-const autoKinds = (messages: MessageView[]) => messages.filter((m) => m.authorKind === 'auto').map((m) => m.autoKind);
+const autoKinds = (messages: MessageView[]) =>
+  messages.filter((m) => m.authorKind === 'auto').map((m) => m.autoKind);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const backends of ['embedded', 'real'] as Backends[]) {
@@ -47,11 +61,20 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const visitor = await connectVisitor(server.url);
         const messages = collect<MessageView>(visitor, 'message:new');
         const assigned = next<DialogDetail>(anna.socket, 'dialog:assigned');
-        await call<VisitorDialogView>(visitor, 'dialog:start', { ...chatStart('silent', 'Сколько стоит?'), language: 'ru' });
+        await call<VisitorDialogView>(visitor, 'dialog:start', {
+          ...chatStart('silent', 'Сколько стоит?'),
+          language: 'ru',
+        });
         await assigned;
-        await eventually(() => messages.some((m) => m.autoKind === 'ask-contact'), 5000, 'the ask for a contact');
+        await eventually(
+          () => messages.some((m) => m.autoKind === 'ask-contact'),
+          5000,
+          'the ask for a contact',
+        );
         expect(autoKinds(messages)).to.deep.equal(['unanswered', 'ask-contact']);
-        expect(messages.find((m) => m.autoKind === 'ask-contact')?.body).to.equal(DEFAULT_TEXTS.ru!.askContact);
+        expect(messages.find((m) => m.autoKind === 'ask-contact')?.body).to.equal(
+          DEFAULT_TEXTS.ru!.askContact,
+        );
         const session = await call<VisitorSession>(visitor, 'session:resume');
         expect(session.dialog?.contactRequested).to.equal(true);
       });
@@ -62,7 +85,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const messages = collect<MessageView>(visitor, 'message:new');
         await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('silent', 'Call me'));
         await call(visitor, 'contact:leave', { contact: 'visitor@example.com' });
-        await eventually(() => messages.some((m) => m.autoKind === 'unanswered'), 5000, 'the unanswered message');
+        await eventually(
+          () => messages.some((m) => m.autoKind === 'unanswered'),
+          5000,
+          'the unanswered message',
+        );
         await sleep(300);
         expect(autoKinds(messages)).to.deep.equal(['contact-thanks', 'unanswered']);
         const session = await call<VisitorSession>(visitor, 'session:resume');
@@ -109,7 +136,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const assigned = next<DialogDetail>(anna.socket, 'dialog:assigned');
         const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('quick', 'Hello?'));
         expect((await assigned).rerouteAt).to.be.a('string');
-        await eventually(() => messages.some((m) => m.autoKind === 'ask-contact'), 5000, 'the unanswered messages');
+        await eventually(
+          () => messages.some((m) => m.autoKind === 'ask-contact'),
+          5000,
+          'the unanswered messages',
+        );
         await sleep(300);
         const row = await server.engine.repo.findDialog(view.id);
         expect(row?.state).to.equal('assigned');
@@ -129,8 +160,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(firstDue).to.be.within(startedAt + 700, Date.now() + 900);
         const boris = await online('boris@example.com');
         const toBoris = next<DialogDetail>(boris.socket, 'dialog:assigned', (d) => d.id === view.id, 8000);
-        const removed = next<{ dialogId: string; reason: string }>(anna.socket, 'dialog:removed', (r) => r.dialogId === view.id, 8000);
-        const postponed = next<DialogSummary>(anna.socket, 'dialog:updated', (s) => s.id === view.id && Date.parse(s.rerouteAt ?? '') > firstDue, 5000);
+        const removed = next<{ dialogId: string; reason: string }>(
+          anna.socket,
+          'dialog:removed',
+          (r) => r.dialogId === view.id,
+          8000,
+        );
+        const postponed = next<DialogSummary>(
+          anna.socket,
+          'dialog:updated',
+          (s) => s.id === view.id && Date.parse(s.rerouteAt ?? '') > firstDue,
+          5000,
+        );
         const typedAt = Date.now();
         await call(anna.socket, 'typing:set', { dialogId: view.id, typing: true });
         // Past the 0.8 s threshold but within the 1.5 s grace after his typing: still his.
