@@ -48,7 +48,8 @@ export interface DialogContext {
 
 export interface PendingTimer {
   dueAt: number;
-  kind: ThresholdPlan['kind'];
+  /** `reroute-check`: a dialog kept by the only operator who could take it looks again for someone else. */
+  kind: ThresholdPlan['kind'] | 'reroute-check';
   /** This unanswered threshold takes the dialog from its holder (rerouteOnUnanswered): the console counts down to it. */
   reroute?: boolean;
 }
@@ -137,6 +138,11 @@ const plansToTimers = (plan: ThresholdPlan | null, reroute = false): Record<stri
 
 const thresholdFacts = (event: DialogEvent): ThresholdFacts => (event.type === 'THRESHOLD' ? event : {});
 
+const withoutRerouteChecks = (timers: Record<string, PendingTimer>) =>
+  Object.fromEntries(Object.entries(timers).filter(([, t]) => t.kind !== 'reroute-check'));
+const rerouteChecks = (timers: Record<string, PendingTimer>) =>
+  Object.fromEntries(Object.entries(timers).filter(([, t]) => t.kind === 'reroute-check'));
+
 /** When the holder last showed he was at work on the dialog: typing, or a message of his (not a previous holder's). */
 const holderActiveAt = (context: DialogContext, event: DialogEvent): number | null => {
   const ownMessageAt =
@@ -208,6 +214,12 @@ export function createDialogMachine(policy: DialogPolicy) {
       rerouteOnUnanswered: ({ context, event }) => reroutes(context, event),
       unansweredAsking: ({ context, event }) =>
         event.type === 'THRESHOLD' && event.key in context.timers && context.contact === null,
+      // A dialog kept by its only possible operator: someone else may take it now.
+      rerouteCheckTakes: ({ context, event }) =>
+        firedKind(context, event) === 'reroute-check' &&
+        thresholdFacts(event).othersCanTake === true &&
+        policy.rerouteOnUnanswered(context.groupId),
+      rerouteCheckDue: ({ context, event }) => firedKind(context, event) === 'reroute-check',
       offlineButIdleEligible: ({ context, event }) =>
         event.type === 'THRESHOLD' &&
         event.key in context.timers &&
@@ -276,21 +288,41 @@ export function createDialogMachine(policy: DialogPolicy) {
       }),
       replanOffline: assign(({ context, event }) => ({ timers: planFor('offline', context, event.now) })),
       replanQueued: assign(({ context, event }) => ({ timers: planFor('queued', context, event.now) })),
-      replanHeld: assign(({ context, event }) => ({
-        timers: planFor(context.firstHumanResponseAt === null ? 'assigned' : 'active', context, event.now),
-      })),
+      replanHeld: assign(({ context, event }) => {
+        const phase = context.firstHumanResponseAt === null ? 'assigned' : 'active';
+        // A pending reroute check outlives new visitor messages while nobody has answered.
+        const checks = phase === 'assigned' ? rerouteChecks(context.timers) : {};
+        return { timers: { ...checks, ...planFor(phase, context, event.now) } };
+      }),
+      /**
+       * The dialog stayed with its holder because nobody else could take it: look again after the grace,
+       * so it moves as soon as someone can (the visitor has been told already; the check says nothing).
+       */
+      planRerouteCheck: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD' || event.othersCanTake !== false) return {};
+        if (!policy.rerouteOnUnanswered(context.groupId)) return {};
+        const check: PendingTimer = { dueAt: event.now + graceMs(context.groupId), kind: 'reroute-check', reroute: true };
+        return { timers: { ...context.timers, [`reroute-check:${event.now}`]: check } };
+      }),
       recordOperatorMessage: assign(({ context, event }) => ({
         lastOperatorMessageAt: event.now,
         firstHumanResponseAt: context.firstHumanResponseAt ?? event.now,
       })),
-      markAssigned: assign(({ event }) => {
+      markAssigned: assign(({ context, event }) => {
         const operatorId =
           event.type === 'ASSIGNED' || event.type === 'LEAD_PICKED'
             ? event.operatorId
             : event.type === 'TRANSFERRED'
               ? event.toOperatorId
               : null;
-        return { operatorId, assignedAt: event.now, excludedOperatorIds: [], excludedAt: {} };
+        // A new holder gets his own fair threshold: checks planned for the previous one are dropped.
+        return {
+          operatorId,
+          assignedAt: event.now,
+          excludedOperatorIds: [],
+          excludedAt: {},
+          timers: withoutRerouteChecks(context.timers),
+        };
       }),
       markOffered: assign(({ event }) => ({
         operatorId: event.type === 'OFFERED' ? event.operatorId : null,
@@ -318,6 +350,12 @@ export function createDialogMachine(policy: DialogPolicy) {
         if (event.type !== 'THRESHOLD') return {};
         const { [event.key]: _, ...rest } = context.timers;
         return { fired: [...context.fired, event.key], timers: rest };
+      }),
+      /** Removes the due timer without recording it in `fired` (reroute checks recur; `fired` need not grow). */
+      dropTimer: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD') return {};
+        const { [event.key]: _, ...rest } = context.timers;
+        return { timers: rest };
       }),
       markAutoAnswered: assign(({ context, event }) => ({
         firstAutoResponseAt: context.firstAutoResponseAt ?? event.now,
@@ -528,6 +566,12 @@ export function createDialogMachine(policy: DialogPolicy) {
           THRESHOLD: [
             { guard: 'holderBusy', actions: 'deferThreshold' },
             {
+              guard: 'rerouteCheckTakes',
+              target: 'queued',
+              actions: ['dropTimer', 'releaseHolder', 'excludeOperator', 'resetQueueClock'],
+            },
+            { guard: 'rerouteCheckDue', actions: ['dropTimer', 'planRerouteCheck'] },
+            {
               guard: 'rerouteAsking',
               target: 'queued',
               actions: [
@@ -565,6 +609,7 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'requestContact',
                 { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
                 'replanHeld',
+                'planRerouteCheck',
               ],
             },
             {
@@ -575,6 +620,7 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'markAutoAnswered',
                 { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
                 'replanHeld',
+                'planRerouteCheck',
               ],
             },
           ],

@@ -49,10 +49,12 @@ const THRESHOLD_NOTES = [
   '',
   '`holderBusy` (assigned, active) — the holder typed, or wrote since he got the dialog, within the',
   'group\'s `unansweredGraceSeconds` — moves the timer to that moment plus the grace and says nothing.',
-  'With `rerouteOnUnanswered` (`assigned` only) the dialog then goes back to the queue excluding him (`excludedOperatorIds`, with the time in',
-  '`excludedAt`) only when `othersCanTake`; when he is the only one, it stays with him and only the',
-  'messages go out. The pending timer carries `reroute: true`, which the protocol shows as',
-  '`DialogSummary.rerouteAt`. Snapshots written before `excludedAt` load unchanged (it is optional).',
+  'With `rerouteOnUnanswered` (`assigned` only) the dialog then goes back to the queue excluding him',
+  '(`excludedOperatorIds`, with the time in `excludedAt`) only when `othersCanTake`; when he is the only',
+  'one, it stays with him and only the messages go out, and a silent `reroute-check` timer looks again',
+  'every grace period, moving the dialog as soon as someone else may take it (a new holder starts without',
+  'it). Reroute timers carry `reroute: true`, which the protocol shows as `DialogSummary.rerouteAt`.',
+  'Snapshots written before `excludedAt` load unchanged (it is optional).',
   '',
 ];
 

@@ -269,6 +269,40 @@ describe('dialog machine', () => {
       expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
     });
 
+    it('when a dialog stayed with its only possible operator, then it is checked again after the grace and moves, silently, once someone else may take it', () => {
+      const m = held(defaultGroup({ reroute: true, graceMs: 15_000 }));
+      m.advance(30_000);
+      m.fireDue({ othersCanTake: false });
+      expect(m.state).to.equal('assigned');
+      const [checkKey, check] = Object.entries(m.context.timers)[0]!;
+      expect(check).to.deep.equal({ dueAt: m.now + 15_000, kind: 'reroute-check', reroute: true });
+      // The visitor writes again: the check stays planned.
+      m.advance(5000).send({ type: 'VISITOR_MESSAGE' });
+      expect(m.context.timers[checkKey]).to.deep.equal(check);
+      // Still nobody else: look again later, say nothing.
+      m.advance(10_000);
+      expect(m.fireDue({ othersCanTake: false })).to.deep.equal([checkKey]);
+      expect(m.state).to.equal('assigned');
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(Object.values(m.context.timers).map((t) => t.kind)).to.deep.equal(['reroute-check']);
+      // Someone else came online: the dialog goes back to the queue without him, and nothing is said.
+      m.advance(15_000);
+      expect(m.fireDue({ othersCanTake: true })).to.have.length(1);
+      expect(m.state).to.equal('queued');
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
+      expect(m.effects.map((e) => e.type)).to.include('releaseHolder');
+      expect(m.context.fired.filter((k) => k.startsWith('reroute-check'))).to.deep.equal([]);
+    });
+
+    it('when a dialog kept by its only operator is transferred, then the new holder does not inherit the reroute check', () => {
+      const m = held(defaultGroup({ reroute: true }));
+      m.advance(30_000);
+      m.fireDue({ othersCanTake: false });
+      m.send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
+      expect(Object.values(m.context.timers).map((t) => t.kind)).to.not.include('reroute-check');
+    });
+
     it('when "all busy" is due while someone who may take the dialog has room, then nothing is said and assignment is triggered', () => {
       const m = new MachineHarness();
       m.send(route());

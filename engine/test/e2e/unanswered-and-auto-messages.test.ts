@@ -149,6 +149,31 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(autoKinds(messages)).to.deep.equal(['unanswered', 'ask-contact']);
       });
 
+      it('when a dialog kept by its only possible operator waits and another operator comes online, then it goes to him without more messages', async () => {
+        const anna = await online('anna@example.com');
+        const visitor = await connectVisitor(server.url);
+        const messages = collect<MessageView>(visitor, 'message:new');
+        const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('quick', 'Hello?'));
+        await eventually(
+          () => messages.some((m) => m.autoKind === 'ask-contact'),
+          5000,
+          'the unanswered messages',
+        );
+        expect((await server.engine.repo.findDialog(view.id))?.operator_id).to.equal(anna.self.operatorId);
+        const boris = await connectOperator(server.url, 'boris@example.com');
+        const toBoris = next<DialogDetail>(boris, 'dialog:assigned', (d) => d.id === view.id, 8000);
+        const removed = next<{ dialogId: string; reason: string }>(
+          anna.socket,
+          'dialog:removed',
+          (r) => r.dialogId === view.id,
+          8000,
+        );
+        await call(boris, 'presence:set', { status: 'online' });
+        expect((await toBoris).id).to.equal(view.id);
+        expect((await removed).reason).to.equal('threshold');
+        expect(autoKinds(messages)).to.deep.equal(['unanswered', 'ask-contact']);
+      });
+
       it('when a dialog will be taken on silence, then the console counts down to it, typing holds it for the grace, then it goes to someone else', async () => {
         const anna = await online('anna@example.com');
         const visitor = await connectVisitor(server.url);
