@@ -134,7 +134,7 @@ export async function createEngine(config: EngineConfig, clock: () => number = D
   });
   const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock });
   const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
-  const timers = new TimerWorker({ store, dialogs, operators, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
+  const timers = new TimerWorker({ store, dialogs, operators, eligibility: assignments, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
   await routingState.ensureBuilt();
   await routingState.syncOperators();
   routingConfig.onChange(async () => {
@@ -238,6 +238,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster,
     logger,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    clock: options.clock ?? Date.now,
   });
 
   let rebuildCheck: NodeJS.Timeout | null = null;

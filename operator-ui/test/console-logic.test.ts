@@ -7,7 +7,7 @@ import { mergeMessages } from '../src/lib/messages';
 import { memoryStorage, Outbox, type PendingMessage, type SendOutcome } from '../src/lib/outbox';
 import { insertReply, type QuickReply, searchQuickReplies, slashQueryAt } from '../src/lib/quick-replies';
 import { renderTemplate } from '../src/lib/routing-config';
-import { sortByUrgency, urgencyLevel, waitingSeconds } from '../src/lib/urgency';
+import { removedNotice, rerouteCountdown, sortByUrgency, urgencyLevel, waitingSeconds } from '../src/lib/urgency';
 import { describeUserAgent, parseUserAgent } from '../src/lib/user-agent';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -46,6 +46,26 @@ describe('console logic', () => {
       ]);
       expect(assignCandidates(stats, 'support').map((c) => c.operatorId)).to.deep.equal(['carl', 'boris']);
       expect(assignCandidates([], 'sales')).to.deep.equal([]);
+    });
+  });
+
+  describe('reroute countdown and notices', () => {
+    it('when a dialog will be taken on silence, then the countdown shows the seconds left and warns in the last ten', () => {
+      const at = (s: number) => new Date(NOW + s * 1000).toISOString();
+      expect(rerouteCountdown(null, NOW)).to.equal(null);
+      expect(rerouteCountdown('garbage', NOW)).to.equal(null);
+      expect(rerouteCountdown(at(25), NOW)).to.deep.equal({ secondsLeft: 25, level: 'calm' });
+      expect(rerouteCountdown(at(10), NOW)).to.deep.equal({ secondsLeft: 10, level: 'warn' });
+      expect(rerouteCountdown(at(0.2), NOW)).to.deep.equal({ secondsLeft: 1, level: 'warn' });
+      expect(rerouteCountdown(at(-3), NOW)).to.deep.equal({ secondsLeft: 0, level: 'warn' });
+    });
+
+    it('when a dialog leaves the list, then the notice names the visitor and says why in words', () => {
+      expect(removedNotice('Maria', 'threshold')).to.equal(
+        "Maria's dialog went to another operator: the visitor waited too long for a reply.",
+      );
+      expect(removedNotice('Maria', 'close')).to.equal("Maria's dialog was closed.");
+      expect(removedNotice('Visitor 1a2b', 'operators_gone')).to.equal("Visitor 1a2b's dialog left your list (operators gone).");
     });
   });
 

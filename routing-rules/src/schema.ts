@@ -69,6 +69,11 @@ export const ThresholdsSchema = z.strictObject({
   unansweredRepeat: z.boolean().default(false),
   /** Move an unanswered assigned dialog back to the queue / fallback group. */
   rerouteOnUnanswered: z.boolean().default(false),
+  /**
+   * The unanswered threshold of a dialog whose operator typed or wrote in it within this many seconds
+   * waits until this long after his last sign of work (no auto-message, and no reroute, meanwhile).
+   */
+  unansweredGraceSeconds: z.number().nonnegative().default(15),
   queueWait: z.array(QueueWaitStepSchema).default([
     { afterSeconds: 60, action: 'offer-contact' },
     { afterSeconds: 180, action: 'overflow' },

@@ -1,14 +1,26 @@
 import { AppError } from '../errors';
-import type { DialogService } from '../dialog/dialog-service';
+import type { DialogContext, ThresholdFacts } from '../dialog/dialog-machine';
+import type { DialogEventInput, DialogService } from '../dialog/dialog-service';
 import type { Logger } from '../logger';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { OperatorService } from '../services/operator-service';
+
+/** Who may take a dialog now, ranked as an assignment would (AssignmentDispatcher.eligibleOperators). */
+export interface Eligibility {
+  eligibleOperators(
+    context: DialogContext,
+    locale: string | null,
+    options?: { also?: string[]; anyTier?: boolean },
+  ): Promise<string[]>;
+}
 
 /**
  * Fires due thresholds and expires offers, on every node. A due timer is claimed under a lease, fed
  * to the dialog machine as THRESHOLD, then acked: a node dying before its transaction commits lets
  * the lease run out and another node fires it; one dying after commit leaves a claim whose event the
  * machine ignores (the key is no longer pending). So each threshold takes effect exactly once.
+ * The THRESHOLD carries the facts its guards need, observed for the dialog as loaded under its lock
+ * (see `thresholdFacts`), so each auto-message is true when it is sent.
  */
 export class TimerWorker {
   private handle: NodeJS.Timeout | null = null;
@@ -19,6 +31,8 @@ export class TimerWorker {
       store: RoutingStore;
       dialogs: DialogService;
       operators: OperatorService;
+      /** Without it THRESHOLD carries no facts and the machine keeps its plain behaviour. */
+      eligibility?: Eligibility;
       logger: Logger;
       clock: () => number;
       pollMs: number;
@@ -56,7 +70,14 @@ export class TimerWorker {
     const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, 100);
     for (const timer of claimed) {
       try {
-        await dialogs.dispatch(timer.dialogId, { type: 'THRESHOLD', key: timer.key });
+        await dialogs.dispatch(
+          timer.dialogId,
+          async (loaded): Promise<DialogEventInput> => ({
+            type: 'THRESHOLD',
+            key: timer.key,
+            ...(await this.thresholdFacts(timer.key, loaded)),
+          }),
+        );
         fired += 1;
       } catch (error) {
         if (error instanceof AppError && error.code === 'not_found') {
@@ -70,5 +91,41 @@ export class TimerWorker {
       await store.ackTimer(timer);
     }
     return fired;
+  }
+
+  /**
+   * What the machine's guards need to know when `key` fires in this state, read now:
+   * - waiting (queued, offline): whether someone who may take the dialog has room (`idleEligible`);
+   * - held (assigned, active): when the holder last typed in it, and (reroute timers) whether anyone
+   *   else may take it.
+   * Only what the state's guards use is read.
+   */
+  private async thresholdFacts(
+    key: string,
+    loaded: { state: string; context: DialogContext; row: { locale: string | null } },
+  ): Promise<ThresholdFacts> {
+    const { eligibility, store, clock } = this.deps;
+    const { state, context, row } = loaded;
+    const timer = context.timers[key];
+    if (!eligibility || !timer) return {};
+    if (state === 'queued' || state === 'offline') {
+      if (state === 'queued' && timer.kind !== 'queue-offer-contact' && timer.kind !== 'queue-position')
+        return {};
+      return { idleEligible: (await eligibility.eligibleOperators(context, row.locale)).length > 0 };
+    }
+    if ((state === 'assigned' || state === 'active') && context.operatorId) {
+      const facts: ThresholdFacts = {};
+      const typingAt = await store.typingAt(context.dialogId, context.operatorId, clock());
+      if (typingAt !== null) facts.holderTypingAt = typingAt;
+      if (timer.reroute) {
+        const others = await eligibility.eligibleOperators(context, row.locale, {
+          also: [context.operatorId],
+          anyTier: true,
+        });
+        facts.othersCanTake = others.length > 0;
+      }
+      return facts;
+    }
+    return {};
   }
 }

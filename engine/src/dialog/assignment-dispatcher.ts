@@ -187,6 +187,29 @@ export class AssignmentDispatcher {
     return false;
   }
 
+  /**
+   * Read-only: the operators who may take this dialog now, best first, ranked exactly as an assignment
+   * would rank them (routing-rules decides). `also` excludes more operators (e.g. the holder);
+   * `anyTier` counts secondary-tier members as if the dialog had widened. Nothing is taken or changed.
+   */
+  async eligibleOperators(
+    context: DialogContext,
+    locale: string | null,
+    options: { also?: string[]; anyTier?: boolean } = {},
+  ): Promise<string[]> {
+    const { store, decisions, clock } = this.deps;
+    const rules = decisions();
+    if (!rules.hasGroup(context.groupId)) return [];
+    const now = clock();
+    const operators = await store.listOperators(context.groupId);
+    const dialog = {
+      ...context,
+      widened: context.widened || options.anyTier === true,
+      excludedOperatorIds: [...context.excludedOperatorIds, ...(options.also ?? [])],
+    };
+    return this.rank(rules, operators, { context: dialog, locale }, now - (context.queuedAt ?? now), now);
+  }
+
   /** The queued dialog's context and language; a queue entry without a dialog is dropped (null). */
   private async load(entry: QueuedDialog) {
     const row = await this.deps.repo.findDialog(entry.dialogId);

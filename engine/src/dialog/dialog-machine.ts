@@ -38,12 +38,33 @@ export interface DialogContext {
   timers: Record<string, PendingTimer>;
   /** Operators who declined or were silent in this routing attempt. */
   excludedOperatorIds: string[];
+  /**
+   * When each of `excludedOperatorIds` was excluded (epoch ms), so ranking can let an exclusion lapse.
+   * Optional: snapshots written before it existed load without it.
+   */
+  excludedAt?: Record<string, number>;
   outcome: string | null;
 }
 
 export interface PendingTimer {
   dueAt: number;
-  kind: ThresholdPlan['kind'];
+  /** `reroute-check`: a dialog kept by the only operator who could take it looks again for someone else. */
+  kind: ThresholdPlan['kind'] | 'reroute-check';
+  /** This unanswered threshold takes the dialog from its holder (rerouteOnUnanswered): the console counts down to it. */
+  reroute?: boolean;
+}
+
+/**
+ * What the timer worker observed when a threshold came due, so the machine's guards can keep every
+ * auto-message true without reading anything themselves. Absent facts keep the old behaviour.
+ */
+export interface ThresholdFacts {
+  /** Someone who may take the dialog now (online, in its group/tier, under his limit, not excluded) has room. */
+  idleEligible?: boolean;
+  /** Someone other than the holder may take the dialog (online, in its group at any tier, under his limit). */
+  othersCanTake?: boolean;
+  /** When the holder last showed he was typing in this dialog (epoch ms). */
+  holderTypingAt?: number;
 }
 
 export interface DialogInput {
@@ -72,7 +93,7 @@ export type DialogEvent =
   | Stamped<{ type: 'ASSIGNED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFERED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
-  | Stamped<{ type: 'THRESHOLD'; key: string }>
+  | Stamped<{ type: 'THRESHOLD'; key: string } & ThresholdFacts>
   | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
   | Stamped<{ type: 'OPERATORS_AVAILABLE' }>
   | Stamped<{ type: 'OPERATORS_GONE' }>
@@ -88,6 +109,7 @@ export type AutoMessageKind =
   | 'offline-reply'
   | 'contact-thanks'
   | 'unanswered'
+  | 'ask-contact'
   | 'queue-position'
   | 'queue-offer-contact';
 
@@ -109,8 +131,31 @@ const timing = (context: DialogContext) => ({
   fired: context.fired,
 });
 
-const plansToTimers = (plan: ThresholdPlan | null): Record<string, PendingTimer> =>
-  plan ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind } } : {};
+const plansToTimers = (plan: ThresholdPlan | null, reroute = false): Record<string, PendingTimer> =>
+  plan
+    ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind, ...(reroute && plan.kind === 'unanswered' ? { reroute } : {}) } }
+    : {};
+
+const thresholdFacts = (event: DialogEvent): ThresholdFacts => (event.type === 'THRESHOLD' ? event : {});
+
+const withoutRerouteChecks = (timers: Record<string, PendingTimer>) =>
+  Object.fromEntries(Object.entries(timers).filter(([, t]) => t.kind !== 'reroute-check'));
+const rerouteChecks = (timers: Record<string, PendingTimer>) =>
+  Object.fromEntries(Object.entries(timers).filter(([, t]) => t.kind === 'reroute-check'));
+
+/** When the holder last showed he was at work on the dialog: typing, or a message of his (not a previous holder's). */
+const holderActiveAt = (context: DialogContext, event: DialogEvent): number | null => {
+  const ownMessageAt =
+    context.lastOperatorMessageAt !== null &&
+    context.assignedAt !== null &&
+    context.lastOperatorMessageAt >= context.assignedAt
+      ? context.lastOperatorMessageAt
+      : null;
+  const times = [thresholdFacts(event).holderTypingAt, ownMessageAt].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  return times.length ? Math.max(...times) : null;
+};
 
 const firedKind = (context: DialogContext, event: DialogEvent) =>
   event.type === 'THRESHOLD' ? context.timers[event.key]?.kind : undefined;
@@ -125,8 +170,22 @@ export function createDialogMachine(policy: DialogPolicy) {
     if (phase === 'assigned' || phase === 'active') {
       if (context.unansweredSent > 0 && !policy.unansweredRepeat(context.groupId)) return {};
     }
-    return plansToTimers(policy.nextThreshold(context.groupId, { phase, ...timing(context) }, now));
+    return plansToTimers(
+      policy.nextThreshold(context.groupId, { phase, ...timing(context) }, now),
+      phase === 'assigned' && policy.rerouteOnUnanswered(context.groupId),
+    );
   };
+  const graceMs = (groupId: string) => policy.unansweredGraceMs?.(groupId) ?? 15_000;
+  /** The holder typed or wrote within the group's grace: his silence threshold waits for him. */
+  const holderBusy = (context: DialogContext, event: DialogEvent) => {
+    const at = holderActiveAt(context, event);
+    return at !== null && event.now - at < graceMs(context.groupId);
+  };
+  const reroutes = (context: DialogContext, event: DialogEvent) =>
+    event.type === 'THRESHOLD' &&
+    event.key in context.timers &&
+    policy.rerouteOnUnanswered(context.groupId) &&
+    event.othersCanTake !== false;
 
   return setup({
     types: {
@@ -147,16 +206,42 @@ export function createDialogMachine(policy: DialogPolicy) {
       fromItsQueue: ({ context, event }) =>
         !('groupId' in event) || event.groupId === undefined || event.groupId === context.groupId,
       hasContact: ({ context }) => context.contact !== null,
-      rerouteOnUnanswered: ({ context, event }) =>
+      // The holder is typing or just wrote: taking the dialog now would be unfair to him and to the visitor.
+      holderBusy: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && holderBusy(context, event),
+      // Reroute only when someone else may take the dialog; otherwise it would queue for him alone.
+      rerouteAsking: ({ context, event }) => reroutes(context, event) && context.contact === null,
+      rerouteOnUnanswered: ({ context, event }) => reroutes(context, event),
+      unansweredAsking: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && context.contact === null,
+      // A dialog kept by its only possible operator: someone else may take it now.
+      rerouteCheckTakes: ({ context, event }) =>
+        firedKind(context, event) === 'reroute-check' &&
+        thresholdFacts(event).othersCanTake === true &&
+        policy.rerouteOnUnanswered(context.groupId),
+      rerouteCheckDue: ({ context, event }) => firedKind(context, event) === 'reroute-check',
+      offlineButIdleEligible: ({ context, event }) =>
         event.type === 'THRESHOLD' &&
         event.key in context.timers &&
-        policy.rerouteOnUnanswered(context.groupId),
+        event.idleEligible === true &&
+        policy.groupOpen(context.groupId, event.now),
+      offlineKnownContact: ({ context, event }) =>
+        event.type === 'THRESHOLD' && event.key in context.timers && context.contact !== null,
       overflowDue: ({ context, event }) =>
         firedKind(context, event) === 'overflow' && policy.fallbackGroup(context.groupId) !== null,
       widenDue: ({ context, event }) =>
         firedKind(context, event) === 'widen' || firedKind(context, event) === 'overflow',
       offerContactDue: ({ context, event }) => firedKind(context, event) === 'queue-offer-contact',
+      // "All busy" would be false: someone who may take the dialog has room.
+      offerContactButIdle: ({ context, event }) =>
+        firedKind(context, event) === 'queue-offer-contact' && thresholdFacts(event).idleEligible === true,
+      // The contact is already known: tell the wait, do not ask again.
+      offerContactKnown: ({ context, event }) =>
+        firedKind(context, event) === 'queue-offer-contact' && context.contact !== null,
       announceDue: ({ context, event }) => firedKind(context, event) === 'queue-position',
+      // "You are number N in the queue" while someone with room may take it: assign instead.
+      announceButIdle: ({ context, event }) =>
+        firedKind(context, event) === 'queue-position' && thresholdFacts(event).idleEligible === true,
       visitorLeftUnanswered: ({ context, event }) =>
         event.type === 'CLOSE' && event.by === 'visitor' && context.firstHumanResponseAt === null,
     },
@@ -203,44 +288,79 @@ export function createDialogMachine(policy: DialogPolicy) {
       }),
       replanOffline: assign(({ context, event }) => ({ timers: planFor('offline', context, event.now) })),
       replanQueued: assign(({ context, event }) => ({ timers: planFor('queued', context, event.now) })),
-      replanHeld: assign(({ context, event }) => ({
-        timers: planFor(context.firstHumanResponseAt === null ? 'assigned' : 'active', context, event.now),
-      })),
+      replanHeld: assign(({ context, event }) => {
+        const phase = context.firstHumanResponseAt === null ? 'assigned' : 'active';
+        // A pending reroute check outlives new visitor messages while nobody has answered.
+        const checks = phase === 'assigned' ? rerouteChecks(context.timers) : {};
+        return { timers: { ...checks, ...planFor(phase, context, event.now) } };
+      }),
+      /**
+       * The dialog stayed with its holder because nobody else could take it: look again after the grace,
+       * so it moves as soon as someone can (the visitor has been told already; the check says nothing).
+       */
+      planRerouteCheck: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD' || event.othersCanTake !== false) return {};
+        if (!policy.rerouteOnUnanswered(context.groupId)) return {};
+        const check: PendingTimer = { dueAt: event.now + graceMs(context.groupId), kind: 'reroute-check', reroute: true };
+        return { timers: { ...context.timers, [`reroute-check:${event.now}`]: check } };
+      }),
       recordOperatorMessage: assign(({ context, event }) => ({
         lastOperatorMessageAt: event.now,
         firstHumanResponseAt: context.firstHumanResponseAt ?? event.now,
       })),
-      markAssigned: assign(({ event }) => {
+      markAssigned: assign(({ context, event }) => {
         const operatorId =
           event.type === 'ASSIGNED' || event.type === 'LEAD_PICKED'
             ? event.operatorId
             : event.type === 'TRANSFERRED'
               ? event.toOperatorId
               : null;
-        return { operatorId, assignedAt: event.now, excludedOperatorIds: [] };
+        // A new holder gets his own fair threshold: checks planned for the previous one are dropped.
+        return {
+          operatorId,
+          assignedAt: event.now,
+          excludedOperatorIds: [],
+          excludedAt: {},
+          timers: withoutRerouteChecks(context.timers),
+        };
       }),
       markOffered: assign(({ event }) => ({
         operatorId: event.type === 'OFFERED' ? event.operatorId : null,
       })),
-      excludeOperator: assign(({ context }) => ({
+      excludeOperator: assign(({ context, event }) => ({
         excludedOperatorIds: context.operatorId
           ? [...context.excludedOperatorIds, context.operatorId]
           : context.excludedOperatorIds,
+        excludedAt: context.operatorId
+          ? { ...(context.excludedAt ?? {}), [context.operatorId]: event.now }
+          : (context.excludedAt ?? {}),
         operatorId: null,
       })),
+      /** Moves the due threshold to the end of the holder's grace; nothing fires now. */
+      deferThreshold: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD') return {};
+        const timer = context.timers[event.key];
+        const at = holderActiveAt(context, event);
+        if (!timer || at === null) return {};
+        const dueAt = Math.max(event.now + 1, at + graceMs(context.groupId));
+        return { timers: { ...context.timers, [event.key]: { ...timer, dueAt } } };
+      }),
       clearOperator: assign({ operatorId: null }),
       markFired: assign(({ context, event }) => {
         if (event.type !== 'THRESHOLD') return {};
         const { [event.key]: _, ...rest } = context.timers;
         return { fired: [...context.fired, event.key], timers: rest };
       }),
+      /** Removes the due timer without recording it in `fired` (reroute checks recur; `fired` need not grow). */
+      dropTimer: assign(({ context, event }) => {
+        if (event.type !== 'THRESHOLD') return {};
+        const { [event.key]: _, ...rest } = context.timers;
+        return { timers: rest };
+      }),
       markAutoAnswered: assign(({ context, event }) => ({
         firstAutoResponseAt: context.firstAutoResponseAt ?? event.now,
       })),
-      markUnansweredSent: assign(({ context }) => ({
-        unansweredSent: context.unansweredSent + 1,
-        contactRequested: true,
-      })),
+      markUnansweredSent: assign(({ context }) => ({ unansweredSent: context.unansweredSent + 1 })),
       requestContact: assign({ contactRequested: true }),
       saveContact: assign(({ event }) =>
         event.type === 'CONTACT_LEFT' ? { contact: event.contact, contactRequested: false } : {},
@@ -292,6 +412,7 @@ export function createDialogMachine(policy: DialogPolicy) {
       fired: [],
       timers: {},
       excludedOperatorIds: [],
+      excludedAt: {},
       outcome: null,
     }),
     on: {
@@ -350,6 +471,25 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
             {
+              guard: 'offerContactButIdle',
+              actions: [
+                'markFired',
+                'replanQueued',
+                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
+              ],
+            },
+            {
+              guard: 'offerContactKnown',
+              actions: [
+                'markFired',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'queue-position', key: keyOf(event) }),
+                },
+                'replanQueued',
+              ],
+            },
+            {
               guard: 'offerContactDue',
               actions: [
                 'markFired',
@@ -359,6 +499,14 @@ export function createDialogMachine(policy: DialogPolicy) {
                   params: ({ event }) => ({ kind: 'queue-offer-contact', key: keyOf(event) }),
                 },
                 'replanQueued',
+              ],
+            },
+            {
+              guard: 'announceButIdle',
+              actions: [
+                'markFired',
+                'replanQueued',
+                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
               ],
             },
             {
@@ -416,6 +564,28 @@ export function createDialogMachine(policy: DialogPolicy) {
           VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
           OPERATOR_MESSAGE: { guard: 'holder', target: 'active', actions: 'recordOperatorMessage' },
           THRESHOLD: [
+            { guard: 'holderBusy', actions: 'deferThreshold' },
+            {
+              guard: 'rerouteCheckTakes',
+              target: 'queued',
+              actions: ['dropTimer', 'releaseHolder', 'excludeOperator', 'resetQueueClock'],
+            },
+            { guard: 'rerouteCheckDue', actions: ['dropTimer', 'planRerouteCheck'] },
+            {
+              guard: 'rerouteAsking',
+              target: 'queued',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'releaseHolder',
+                'excludeOperator',
+                'resetQueueClock',
+              ],
+            },
             {
               guard: 'rerouteOnUnanswered',
               target: 'queued',
@@ -423,13 +593,23 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'markFired',
                 'markUnansweredSent',
                 'markAutoAnswered',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
-                },
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
                 'releaseHolder',
                 'excludeOperator',
                 'resetQueueClock',
+              ],
+            },
+            {
+              guard: 'unansweredAsking',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'replanHeld',
+                'planRerouteCheck',
               ],
             },
             {
@@ -438,11 +618,9 @@ export function createDialogMachine(policy: DialogPolicy) {
                 'markFired',
                 'markUnansweredSent',
                 'markAutoAnswered',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }),
-                },
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
                 'replanHeld',
+                'planRerouteCheck',
               ],
             },
           ],
@@ -486,16 +664,32 @@ export function createDialogMachine(policy: DialogPolicy) {
         on: {
           VISITOR_MESSAGE: { actions: ['recordVisitorMessage', 'replanHeld'] },
           OPERATOR_MESSAGE: { guard: 'holder', actions: ['recordOperatorMessage', 'replanHeld'] },
-          THRESHOLD: {
-            guard: 'thresholdPending',
-            actions: [
-              'markFired',
-              'markUnansweredSent',
-              'markAutoAnswered',
-              { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-              'replanHeld',
-            ],
-          },
+          THRESHOLD: [
+            // He is typing his answer: "sorry for the wait" can wait for the grace.
+            { guard: 'holderBusy', actions: 'deferThreshold' },
+            {
+              guard: 'unansweredAsking',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'requestContact',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                'replanHeld',
+              ],
+            },
+            {
+              guard: 'thresholdPending',
+              actions: [
+                'markFired',
+                'markUnansweredSent',
+                'markAutoAnswered',
+                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
+                'replanHeld',
+              ],
+            },
+          ],
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
@@ -527,19 +721,38 @@ export function createDialogMachine(policy: DialogPolicy) {
             { guard: 'isFirstVisitorMessage', actions: ['recordVisitorMessage', 'replanOffline'] },
             { actions: 'recordVisitorMessage' },
           ],
-          THRESHOLD: {
-            guard: 'thresholdPending',
-            target: 'awaiting-contact',
-            actions: [
-              'markFired',
-              'requestContact',
-              'markAutoAnswered',
-              {
-                type: 'sendAutoMessage',
-                params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
-              },
-            ],
-          },
+          THRESHOLD: [
+            // Someone may serve the dialog after all: route it instead of saying "offline".
+            { guard: 'offlineButIdleEligible', target: 'queued', actions: 'clearTimers' },
+            // The contact is known (a reopened dialog): the reply must not ask for it again.
+            {
+              guard: 'offlineKnownContact',
+              target: 'lead',
+              actions: [
+                'markFired',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'contact-thanks', key: keyOf(event) }),
+                },
+                'clearTimers',
+                'notifyLead',
+              ],
+            },
+            {
+              guard: 'thresholdPending',
+              target: 'awaiting-contact',
+              actions: [
+                'markFired',
+                'requestContact',
+                'markAutoAnswered',
+                {
+                  type: 'sendAutoMessage',
+                  params: ({ event }) => ({ kind: 'offline-reply', key: keyOf(event) }),
+                },
+              ],
+            },
+          ],
           CONTACT_LEFT: {
             target: 'lead',
             actions: [

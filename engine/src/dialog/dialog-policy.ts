@@ -24,6 +24,8 @@ export interface DialogPolicy {
   nextThreshold(groupId: string, timing: ThresholdTiming, now: number): ThresholdPlan | null;
   unansweredRepeat(groupId: string): boolean;
   rerouteOnUnanswered(groupId: string): boolean;
+  /** How long after the holder typed or wrote his unanswered threshold waits for him (default 15 s). */
+  unansweredGraceMs?(groupId: string): number;
   fallbackGroup(groupId: string): string | null;
 }
 
@@ -33,5 +35,6 @@ export const inertPolicy: DialogPolicy = {
   nextThreshold: () => null,
   unansweredRepeat: () => false,
   rerouteOnUnanswered: () => false,
+  unansweredGraceMs: () => 15_000,
   fallbackGroup: () => null,
 };

@@ -237,9 +237,14 @@ export class DialogService {
     return { accepted: true, state: to, context, row, messages };
   }
 
+  /**
+   * `input` may be a function of the dialog as loaded under its lock (each retry loads it again): the
+   * timer worker uses it to attach facts observed for this very state (who may take the dialog, the
+   * holder typing) to THRESHOLD, so the machine's guards stay pure.
+   */
   async dispatch(
     dialogId: string,
-    input: DialogEventInput,
+    input: DialogEventInput | ((loaded: { state: string; context: DialogContext; row: DialogRow }) => Promise<DialogEventInput>),
     hooks: DispatchHooks = {},
   ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
@@ -255,7 +260,9 @@ export class DialogService {
           value: persisted.value,
           context: persisted.context,
         } as Parameters<DialogMachine['resolveState']>[0]);
-        const event = { ...input, now: this.deps.clock() } as DialogEvent;
+        const resolved =
+          typeof input === 'function' ? await input({ state: persisted.value, context: persisted.context, row }) : input;
+        const event = { ...resolved, now: this.deps.clock() } as DialogEvent;
         if (!snapshot.can(event)) {
           return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
         }

@@ -32,6 +32,19 @@ export function waitingSince(context: DialogContext | null): string | null {
   return new Date(context.lastVisitorMessageAt).toISOString();
 }
 
+/**
+ * When the unanswered threshold will take the dialog from its holder (rerouteOnUnanswered), for the
+ * console's countdown; null when nothing will take it. A forecast: the holder typing or being the only
+ * one who may take it can still keep it (see docs/dialog-machine.md).
+ */
+export function rerouteAt(state: DialogState, context: DialogContext | null): string | null {
+  if (state !== 'assigned' || !context) return null;
+  const due = Object.values(context.timers ?? {})
+    .filter((t) => t.reroute === true)
+    .map((t) => t.dueAt);
+  return due.length ? new Date(Math.min(...due)).toISOString() : null;
+}
+
 export function toSummary(
   row: DialogRow,
   extra: { context: DialogContext | null; operatorName: string | null; lastMessage: MessageView | null },
@@ -56,6 +69,7 @@ export function toSummary(
     closedAt: iso(row.closed_at),
     outcome: row.outcome,
     waitingSince: waitingSince(extra.context),
+    rerouteAt: rerouteAt(stateName(row.state), extra.context),
     lastMessage: extra.lastMessage,
   };
 }

@@ -28,6 +28,36 @@ export function machineDiagram(machine: DialogMachine): string {
 
 const mermaidId = (key: string) => key.replace(/-/g, '_');
 
+/** How THRESHOLD guards keep auto-messages true and the unanswered threshold fair (issue 12). */
+const THRESHOLD_NOTES = [
+  '## Thresholds and auto-messages',
+  '',
+  'The timer worker fires a due threshold as `THRESHOLD { key }` plus facts it observed for the dialog as',
+  'loaded under its lock, so the guards stay pure: `idleEligible` (someone who may take the dialog now —',
+  'online, in its group/tier, under his limit, not excluded — has room; ranked by routing-rules as an',
+  'assignment would), `othersCanTake` (someone besides the holder may take it, any tier) and',
+  '`holderTypingAt` (the holder\'s last `typing:set true`, from the routing store). Missing facts keep the',
+  'plain behaviour. Each auto-message checks the dialog when it fires:',
+  '',
+  '- unanswered (assigned/active): nothing yet while the holder is busy (below); then `unanswered`, and',
+  '  `ask-contact` (and `contactRequested`) only when no contact is known;',
+  '- the queue\'s position step: silent and `dispatchAssignments` when `idleEligible`;',
+  '- the queue\'s offer-contact step ("all busy, leave a contact"): silent and `dispatchAssignments` when',
+  '  `idleEligible`; the position (`queue-position`) when the contact is known; else the offer;',
+  '- offline reply: the dialog is queued instead when `idleEligible` and the group is open; `contact-thanks`',
+  '  and a lead when the contact is already known; else the offer to leave one.',
+  '',
+  '`holderBusy` (assigned, active) — the holder typed, or wrote since he got the dialog, within the',
+  'group\'s `unansweredGraceSeconds` — moves the timer to that moment plus the grace and says nothing.',
+  'With `rerouteOnUnanswered` (`assigned` only) the dialog then goes back to the queue excluding him',
+  '(`excludedOperatorIds`, with the time in `excludedAt`) only when `othersCanTake`; when he is the only',
+  'one, it stays with him and only the messages go out, and a silent `reroute-check` timer looks again',
+  'every grace period, moving the dialog as soon as someone else may take it (a new holder starts without',
+  'it). Reroute timers carry `reroute: true`, which the protocol shows as `DialogSummary.rerouteAt`.',
+  'Snapshots written before `excludedAt` load unchanged (it is optional).',
+  '',
+];
+
 export function machineDoc(machine: DialogMachine): string {
   const events = new Set<string>();
   for (const state of Object.values(machine.root.states)) for (const [type] of state.transitions) events.add(type);
@@ -49,5 +79,6 @@ export function machineDoc(machine: DialogMachine): string {
     '',
     ...[...events].sort().map((type) => `- \`${type}\``),
     '',
+    ...THRESHOLD_NOTES,
   ].join('\n');
 }

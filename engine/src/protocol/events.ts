@@ -115,6 +115,11 @@ export interface DialogSummary {
   outcome: string | null;
   /** Since when the visitor's last message has gone unanswered, null when answered. */
   waitingSince: string | null;
+  /**
+   * When the unanswered threshold will take this dialog from its operator (groups with
+   * rerouteOnUnanswered), for a countdown; null when nothing will. Typing or replying postpones it.
+   */
+  rerouteAt: string | null;
   lastMessage: MessageView | null;
 }
 

@@ -29,6 +29,9 @@ interface OperatorSocketData {
 
 export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
 
+/** How long a typing mark is kept: longer than any sensible unanswered grace. */
+const TYPING_MARK_TTL_MS = 10 * 60_000;
+
 function cookieToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -53,6 +56,7 @@ export function registerOperatorNamespace(
     broadcaster: DialogBroadcaster;
     logger: Logger;
     presenceGraceMs: number;
+    clock?: () => number;
   },
 ) {
   const { auth, operators, notifier, broadcaster, logger } = deps;
@@ -101,6 +105,8 @@ export function registerOperatorNamespace(
     socket.on('typing:set', ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
       const detail = await operators.open(operator, dialogId);
       if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+      // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
+      if (typing) await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
       deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
       return null;
     }));

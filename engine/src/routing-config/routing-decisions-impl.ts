@@ -65,6 +65,7 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
     },
     unansweredRepeat: (groupId) => groups.get(groupId)?.thresholds.unansweredRepeat ?? false,
     rerouteOnUnanswered: (groupId) => groups.get(groupId)?.thresholds.rerouteOnUnanswered ?? false,
+    unansweredGraceMs: (groupId) => (groups.get(groupId)?.thresholds.unansweredGraceSeconds ?? 15) * 1000,
     fallbackGroup: (groupId) => groups.get(groupId)?.fallbackGroupId ?? null,
   };
 

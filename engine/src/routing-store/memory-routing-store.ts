@@ -72,6 +72,8 @@ export class MemoryRoutingStore implements RoutingStore {
   private readonly declined = new Map<string, Set<string>>();
   private readonly timers = new Map<string, TimerEntry>();
   private readonly claims = new Map<string, ClaimState>();
+  /** `dialogId|operatorId` → last typing mark and when it lapses. */
+  private readonly typing = new Map<string, { at: number; expiresAt: number }>();
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
@@ -387,6 +389,20 @@ export class MemoryRoutingStore implements RoutingStore {
       this.hold(a.dialogId, { ...a, offered: false, expiresAt: 0, score: 0 });
     for (const t of snapshot.timers) this.schedule(t);
     this.currentEpoch = randomUUID();
+  }
+
+  async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
+    const key = `${dialogId}|${operatorId}`;
+    // Expired marks are dropped now and then, so the map stays as small as Redis's expiring keys.
+    if (this.typing.size > 1000) for (const [k, m] of this.typing) if (m.expiresAt <= at) this.typing.delete(k);
+    const current = this.typing.get(key);
+    if (current && current.expiresAt > at && current.at >= at) return;
+    this.typing.set(key, { at, expiresAt: at + Math.max(1, ttlMs) });
+  }
+
+  async typingAt(dialogId: string, operatorId: string, now: number): Promise<number | null> {
+    const mark = this.typing.get(`${dialogId}|${operatorId}`);
+    return mark && mark.expiresAt > now ? mark.at : null;
   }
 
   async epoch(): Promise<string | null> {

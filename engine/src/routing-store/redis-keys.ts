@@ -42,6 +42,8 @@ export function routingKeys(prefix: string, tenant: string) {
     claims: `${base}claims`,
     /** HASH `dialogId|key` → `token|dueAt` for claimed timers. */
     claimTokens: `${base}ctok`,
+    /** STRING per `dialogId|operatorId` → when he last showed typing; expires by itself. */
+    typing: (dialogId: string, operatorId: string) => `${base}typing:${dialogId}|${operatorId}`,
     /** STRING random value written last by rebuild: missing means the state was lost. */
     epoch: `${base}epoch`,
   };

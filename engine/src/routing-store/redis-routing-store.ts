@@ -65,7 +65,8 @@ type CommandName =
   | 'cancelTimer'
   | 'cancelDialogTimers'
   | 'claimDueTimers'
-  | 'ackTimer';
+  | 'ackTimer'
+  | 'markTyping';
 
 /** A dialog may move between queues between our read and the script; a few retries settle it. */
 const MAX_RETRIES = 8;
@@ -610,6 +611,15 @@ export class RedisRoutingStore implements RoutingStore {
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
     await this.redis.set(k.epoch, randomUUID());
+  }
+
+  async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
+    await this.run('markTyping', [this.keys.typing(dialogId, operatorId)], [Math.floor(at), Math.max(1, Math.ceil(ttlMs))]);
+  }
+
+  async typingAt(dialogId: string, operatorId: string, _now: number): Promise<number | null> {
+    const value = await this.redis.get(this.keys.typing(dialogId, operatorId));
+    return value === null ? null : Number(value);
   }
 
   async epoch(): Promise<string | null> {

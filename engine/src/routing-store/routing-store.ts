@@ -233,6 +233,14 @@ export interface RoutingStore {
   ackTimer(timer: ClaimedTimer): Promise<boolean>;
   listTimers(dialogId: string): Promise<TimerEntry[]>;
 
+  /**
+   * Records that the operator showed typing in the dialog at `at`, kept for `ttlMs`, so any node's
+   * timer worker can see that he is at work on it. A mark older than the recorded one is ignored.
+   */
+  markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void>;
+  /** When the operator last showed typing in the dialog; null when never or the mark expired by `now`. */
+  typingAt(dialogId: string, operatorId: string, now: number): Promise<number | null>;
+
   /** Replaces the whole routing state (after Redis lost its data, or at start). */
   rebuild(snapshot: RoutingSnapshot): Promise<void>;
   /**

@@ -162,7 +162,7 @@ describe('dialog machine', () => {
       const key = `unanswered:${m.now}`;
       m.advance(30_000);
       expect(m.fireDue()).to.deep.equal([key]);
-      expect(m.autoMessages()).to.deep.equal(['unanswered']);
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
       expect(m.context.contactRequested).to.equal(true);
       m.send({ type: 'VISITOR_MESSAGE' });
       expect(m.context.timers, 'at most once per dialog').to.deep.equal({});
@@ -202,6 +202,193 @@ describe('dialog machine', () => {
         'enqueue',
         'sendAutoMessage',
       ]);
+    });
+  });
+
+  describe('truthful auto-messages and a fair unanswered threshold', () => {
+    const held = (group = defaultGroup(), operatorId = 'op1') => {
+      const m = new MachineHarness({ sales: group });
+      m.send(route());
+      m.send({ type: 'ASSIGNED', operatorId });
+      m.send({ type: 'VISITOR_MESSAGE' });
+      return m;
+    };
+
+    it('when the operator is silent and the visitor already left a contact, then the unanswered message does not ask for it', () => {
+      const m = held();
+      m.send({ type: 'CONTACT_LEFT', contact: { kind: 'phone', value: '+15551234567' } });
+      m.advance(30_000);
+      expect(m.fireDue()).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal(['unanswered']);
+      expect(m.context.contactRequested).to.equal(false);
+    });
+
+    it('when the operator is silent in an answered dialog without a contact, then the message asks for one', () => {
+      const m = held();
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.advance(1000).send({ type: 'VISITOR_MESSAGE' });
+      m.advance(30_000);
+      expect(m.fireDue()).to.have.length(1);
+      expect(m.state).to.equal('active');
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
+    });
+
+    it('when re-routing is configured, then the pending threshold is marked as a reroute the console can count down to', () => {
+      const m = held(defaultGroup({ reroute: true }));
+      expect(Object.values(m.context.timers)).to.deep.equal([{ dueAt: m.now + 30_000, kind: 'unanswered', reroute: true }]);
+      expect(Object.values(held().context.timers)[0]).to.not.have.property('reroute');
+    });
+
+    it('when the holder typed within the grace, then nothing is sent and the threshold waits until the grace after his typing', () => {
+      const m = held(defaultGroup({ reroute: true, graceMs: 15_000 }));
+      const key = Object.keys(m.context.timers)[0]!;
+      m.advance(30_000);
+      const typedAt = m.now - 5000;
+      expect(m.fireDue({ holderTypingAt: typedAt, othersCanTake: true })).to.deep.equal([key]);
+      expect(m.state).to.equal('assigned');
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.context.operatorId).to.equal('op1');
+      expect(m.context.timers[key]?.dueAt).to.equal(typedAt + 15_000);
+      // Typing long ago does not protect him: he is silent, someone else may take it.
+      m.advance(10_000);
+      expect(m.fireDue({ holderTypingAt: typedAt, othersCanTake: true })).to.deep.equal([key]);
+      expect(m.state).to.equal('queued');
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
+      expect(m.context.excludedAt).to.deep.equal({ op1: m.now });
+    });
+
+    it('when re-routing is configured but nobody else may take the dialog, then it stays with him and the visitor still hears from us', () => {
+      const m = held(defaultGroup({ reroute: true }));
+      m.advance(30_000);
+      expect(m.fireDue({ othersCanTake: false })).to.have.length(1);
+      expect(m.state).to.equal('assigned');
+      expect(m.context.operatorId).to.equal('op1');
+      expect(m.context.excludedOperatorIds).to.deep.equal([]);
+      expect(m.effects.map((e) => e.type)).to.not.include('releaseHolder');
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
+    });
+
+    it('when a dialog stayed with its only possible operator, then it is checked again after the grace and moves, silently, once someone else may take it', () => {
+      const m = held(defaultGroup({ reroute: true, graceMs: 15_000 }));
+      m.advance(30_000);
+      m.fireDue({ othersCanTake: false });
+      expect(m.state).to.equal('assigned');
+      const [checkKey, check] = Object.entries(m.context.timers)[0]!;
+      expect(check).to.deep.equal({ dueAt: m.now + 15_000, kind: 'reroute-check', reroute: true });
+      // The visitor writes again: the check stays planned.
+      m.advance(5000).send({ type: 'VISITOR_MESSAGE' });
+      expect(m.context.timers[checkKey]).to.deep.equal(check);
+      // Still nobody else: look again later, say nothing.
+      m.advance(10_000);
+      expect(m.fireDue({ othersCanTake: false })).to.deep.equal([checkKey]);
+      expect(m.state).to.equal('assigned');
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(Object.values(m.context.timers).map((t) => t.kind)).to.deep.equal(['reroute-check']);
+      // Someone else came online: the dialog goes back to the queue without him, and nothing is said.
+      m.advance(15_000);
+      expect(m.fireDue({ othersCanTake: true })).to.have.length(1);
+      expect(m.state).to.equal('queued');
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
+      expect(m.effects.map((e) => e.type)).to.include('releaseHolder');
+      expect(m.context.fired.filter((k) => k.startsWith('reroute-check'))).to.deep.equal([]);
+    });
+
+    it('when a dialog kept by its only operator is transferred, then the new holder does not inherit the reroute check', () => {
+      const m = held(defaultGroup({ reroute: true }));
+      m.advance(30_000);
+      m.fireDue({ othersCanTake: false });
+      m.send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
+      expect(Object.values(m.context.timers).map((t) => t.kind)).to.not.include('reroute-check');
+    });
+
+    it('when "all busy" is due while someone who may take the dialog has room, then nothing is said and assignment is triggered', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.advance(60_000);
+      expect(m.fireDue({ idleEligible: true })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.effects).to.deep.include({ type: 'dispatchAssignments', groupId: 'sales' });
+      expect(m.context.contactRequested).to.equal(false);
+    });
+
+    it('when "all busy, leave a contact" is due and the contact is known, then the visitor hears his place instead of being asked again', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'CONTACT_LEFT', contact: { kind: 'email', value: 'v@example.com' } });
+      m.advance(60_000);
+      expect(m.fireDue({ idleEligible: false })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal(['queue-position']);
+      expect(m.context.contactRequested).to.equal(false);
+    });
+
+    it('when the offline reply is due and the contact is already known, then it thanks instead of asking and becomes a lead', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ open: false }) });
+      m.send(route());
+      m.send({ type: 'VISITOR_MESSAGE' });
+      // A dialog reopened with its contact: the contact is in the context while offline.
+      m.snapshot = m.machine.resolveState({
+        value: 'offline',
+        context: { ...m.context, contact: { kind: 'phone', value: '+15550000000' } },
+      });
+      m.advance(3000);
+      expect(m.fireDue({ idleEligible: false })).to.have.length(1);
+      expect(m.state).to.equal('lead');
+      expect(m.autoMessages()).to.deep.equal(['contact-thanks']);
+    });
+
+    it('when the offline reply is due but someone may serve the open group, then the dialog is queued and no "offline" is said', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ open: true }) });
+      m.send(route('sales', 0));
+      expect(m.state).to.equal('offline');
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.advance(3000);
+      expect(m.fireDue({ idleEligible: true })).to.have.length(1);
+      expect(m.state).to.equal('queued');
+      expect(m.autoMessages()).to.deep.equal([]);
+    });
+
+    it('when the holder of an answered dialog is typing as the unanswered threshold comes, then "sorry for the wait" waits for the grace', () => {
+      const m = held();
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.advance(60_000).send({ type: 'VISITOR_MESSAGE' });
+      m.advance(30_000);
+      expect(m.fireDue({ holderTypingAt: m.now - 1000 })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal([]);
+      m.advance(14_000);
+      expect(m.fireDue({ holderTypingAt: m.now - 15_000 })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
+    });
+
+    it('when a transferred dialog falls silent, then the previous holder\'s recent message does not protect the new one', () => {
+      const m = held(defaultGroup({ reroute: true, unansweredMs: 5000 }));
+      m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+      m.advance(1000).send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
+      m.send({ type: 'VISITOR_MESSAGE' });
+      m.advance(5000);
+      expect(m.fireDue({ othersCanTake: true })).to.have.length(1);
+      expect(m.state).to.equal('queued');
+      expect(m.context.excludedOperatorIds).to.deep.equal(['op2']);
+    });
+
+    it('when the position announcement is due while someone who may take the dialog has room, then it assigns instead of announcing', () => {
+      const m = new MachineHarness({ sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'queue-position' }] }) });
+      m.send(route());
+      m.advance(10_000);
+      expect(m.fireDue({ idleEligible: true })).to.have.length(1);
+      expect(m.autoMessages()).to.deep.equal([]);
+      expect(m.effects).to.deep.include({ type: 'dispatchAssignments', groupId: 'sales' });
+    });
+
+    it('when a snapshot from before excludedAt existed is restored, then exclusion still works and records the time', () => {
+      const m = held(defaultGroup({ reroute: true }));
+      const { excludedAt: _, ...old } = m.context;
+      m.snapshot = m.machine.resolveState({ value: 'assigned', context: old as typeof m.context });
+      m.roundTrip().advance(30_000);
+      m.fireDue();
+      expect(m.state).to.equal('queued');
+      expect(m.context.excludedAt).to.deep.equal({ op1: m.now });
     });
   });
 

@@ -1,5 +1,5 @@
 import { initialTransition, transition } from 'xstate';
-import { createDialogMachine, type DialogEffect, type DialogEvent } from '../../src/dialog/dialog-machine';
+import { createDialogMachine, type DialogEffect, type DialogEvent, type ThresholdFacts } from '../../src/dialog/dialog-machine';
 import type { DialogPolicy, ThresholdPlan, ThresholdTiming } from '../../src/dialog/dialog-policy';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -11,6 +11,8 @@ export interface TestGroup {
   unansweredMs: number;
   unansweredRepeat: boolean;
   reroute: boolean;
+  /** Unanswered grace after the holder typed or wrote (default 15 s). */
+  graceMs?: number;
   queueWait: { afterMs: number; kind: 'queue-position' | 'queue-offer-contact' | 'overflow' | 'widen' }[];
   fallback: string | null;
 }
@@ -35,6 +37,7 @@ export function testPolicy(groups: Record<string, TestGroup>): DialogPolicy {
     groupOpen: (id) => group(id).open,
     unansweredRepeat: (id) => group(id).unansweredRepeat,
     rerouteOnUnanswered: (id) => group(id).reroute,
+    unansweredGraceMs: (id) => group(id).graceMs ?? 15_000,
     fallbackGroup: (id) => group(id).fallback,
     nextThreshold(id: string, timing: ThresholdTiming): ThresholdPlan | null {
       const g = group(id);
@@ -96,11 +99,11 @@ export class MachineHarness {
     return true;
   }
 
-  /** Fires every pending threshold that is due by now, as the timer worker would. */
-  fireDue(): string[] {
+  /** Fires every pending threshold that is due by now, as the timer worker would, with its observed facts. */
+  fireDue(facts: ThresholdFacts = {}): string[] {
     const fired: string[] = [];
     for (const [key, timer] of Object.entries(this.context.timers) as [string, { dueAt: number }][]) {
-      if (timer.dueAt <= this.now && this.send({ type: 'THRESHOLD', key })) fired.push(key);
+      if (timer.dueAt <= this.now && this.send({ type: 'THRESHOLD', key, ...facts })) fired.push(key);
     }
     return fired;
   }

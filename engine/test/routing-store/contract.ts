@@ -839,6 +839,25 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('typing marks', () => {
+      it('when an operator marks typing, then any peer reads the latest mark of that operator only, until it expires', async () => {
+        const at = Date.now();
+        expect(await store.typingAt('d', 'anna', at)).to.equal(null);
+        await store.markTyping('d', 'anna', at, 60_000);
+        await peers[peers.length - 1]!.markTyping('d', 'anna', at - 500, 60_000);
+        expect(await peers[peers.length - 1]!.typingAt('d', 'anna', at)).to.equal(at);
+        expect(await store.typingAt('d', 'boris', at)).to.equal(null);
+        expect(await store.typingAt('d2', 'anna', at)).to.equal(null);
+        await store.markTyping('d', 'anna', at + 1000, 60_000);
+        expect(await store.typingAt('d', 'anna', at + 1000)).to.equal(at + 1000);
+
+        const short = Date.now();
+        await store.markTyping('e', 'anna', short, 50);
+        await new Promise((r) => setTimeout(r, 120));
+        expect(await store.typingAt('e', 'anna', Date.now())).to.equal(null);
+      });
+    });
+
     describe('rebuild and epoch', () => {
       it('when the state is rebuilt, then it replaces everything and a new epoch is set', async () => {
         expect(await store.epoch()).to.equal(null);

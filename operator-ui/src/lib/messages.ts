@@ -48,5 +48,6 @@ export const AUTO_KIND_LABELS: Record<string, string> = {
   'queue-wait': 'queue wait',
   'queue-offer-contact': 'contact request',
   'contact-thanks': 'contact thanks',
+  'ask-contact': 'contact request',
   greeting: 'greeting',
 };

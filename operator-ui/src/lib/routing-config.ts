@@ -35,6 +35,7 @@ export interface GroupConfig {
     unansweredSeconds?: number;
     unansweredRepeat?: boolean;
     rerouteOnUnanswered?: boolean;
+    unansweredGraceSeconds?: number;
     queueWait?: { afterSeconds: number; action: string }[];
     secondaryTierAfterSeconds?: number;
     offerTimeoutSeconds?: number;
@@ -154,6 +155,7 @@ export function localized(text: LocalizedText | undefined | null, locale = 'en')
 /** Threshold names and their labels, in the order the editor shows them. Values are seconds. */
 export const THRESHOLD_FIELDS = [
   { key: 'unansweredSeconds', label: 'Unanswered after (s)', hint: 'Auto-reply, and the operator sees the wait turn red' },
+  { key: 'unansweredGraceSeconds', label: 'Reroute grace (s)', hint: 'With reroute: not taken while the operator typed or wrote this recently' },
   { key: 'offlineReplyDelaySeconds', label: 'Offline reply delay (s)', hint: 'After the first message when closed' },
   { key: 'secondaryTierAfterSeconds', label: 'Secondary tier after (s)', hint: 'Bullseye: widen to secondary operators' },
   { key: 'offerTimeoutSeconds', label: 'Offer timeout (s)', hint: 'Offer mode: time to accept' },

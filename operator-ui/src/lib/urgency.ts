@@ -24,6 +24,44 @@ export function urgencyLevel(waited: number, thresholdSeconds: number, waiting: 
   return 'calm';
 }
 
+/** In the last this-many seconds before a dialog is taken from him, the console warns loudly. */
+export const REROUTE_WARNING_SECONDS = 10;
+
+/**
+ * The countdown before the unanswered threshold takes the dialog from its operator (the protocol's
+ * `rerouteAt`): seconds left (0 once due) and how loudly to show it; null when nothing will take it.
+ */
+export function rerouteCountdown(
+  rerouteAt: string | null | undefined,
+  now: number,
+): { secondsLeft: number; level: 'calm' | 'warn' } | null {
+  if (!rerouteAt) return null;
+  const due = Date.parse(rerouteAt);
+  if (Number.isNaN(due)) return null;
+  const secondsLeft = Math.max(0, Math.ceil((due - now) / 1000));
+  return { secondsLeft, level: secondsLeft <= REROUTE_WARNING_SECONDS ? 'warn' : 'calm' };
+}
+
+/**
+ * The notice shown when a dialog leaves the operator's list, naming it (`label`: the visitor) and
+ * saying why in words he can act on.
+ */
+export function removedNotice(label: string, reason: string): string {
+  switch (reason) {
+    case 'threshold':
+      return `${label}'s dialog went to another operator: the visitor waited too long for a reply.`;
+    case 'offer_declined':
+      return `The offer of ${label}'s dialog has expired.`;
+    case 'transfer_to_group':
+    case 'transferred':
+      return `${label}'s dialog was transferred.`;
+    case 'close':
+      return `${label}'s dialog was closed.`;
+    default:
+      return `${label}'s dialog left your list (${reason.replace(/[-_]/g, ' ')}).`;
+  }
+}
+
 export interface UrgencyInput {
   dialog: Pick<DialogSummary, 'id' | 'state' | 'waitingSince' | 'createdAt' | 'priority' | 'groupId'> & {
     lastMessage?: { createdAt: string } | null;

@@ -3,10 +3,15 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/http';
 import { type OperatorSocket, request } from '../api/socket';
+import { visitorLabel } from '../lib/format';
 import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
 import { Outbox, type PendingMessage } from '../lib/outbox';
 import { browserStorage, readJson } from '../lib/storage';
+import { removedNotice } from '../lib/urgency';
 import { useSessionStore } from './session';
+
+/** The visitor's name as far as a summary knows it (his last message's author). */
+const visitorNameOf = (summary: DialogSummary) => (summary.lastMessage?.authorKind === 'visitor' ? summary.lastMessage.authorName : null);
 
 export type Incoming =
   | { kind: 'dialog'; dialog: DialogSummary; offered: boolean }
@@ -96,9 +101,11 @@ export const useDialogsStore = defineStore('dialogs', () => {
     });
     s.on('dialog:updated', (summary) => applySummary(summary));
     s.on('dialog:removed', ({ dialogId, reason }) => {
-      const wasMine = mine.value.some((d) => d.id === dialogId);
+      const summary = mine.value.find((d) => d.id === dialogId);
+      // Named before it is forgotten, so the operator knows which conversation left him.
+      const label = summary ? visitorLabel(details.value[dialogId]?.visitor.name ?? visitorNameOf(summary), summary.visitorId) : null;
       forgetDialog(dialogId);
-      if (wasMine) notice.value = `A dialog left your list (${reason.replace(/-/g, ' ')}).`;
+      if (label) notice.value = removedNotice(label, reason);
     });
     s.on('message:new', (message) => {
       if (message.clientMessageId) outbox?.confirm(message.clientMessageId);
@@ -321,6 +328,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
               ...d,
               lastMessage: message,
               waitingSince: message.authorKind === 'visitor' ? (d.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : d.waitingSince,
+              // His reply answers the visitor: nothing will take the dialog from him now.
+              rerouteAt: message.authorKind === 'operator' ? null : d.rerouteAt,
             }
           : d,
       );
@@ -329,7 +338,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
     const detail = details.value[message.dialogId];
     if (detail) {
       const waitingSince = message.authorKind === 'visitor' ? (detail.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : detail.waitingSince;
-      details.value = { ...details.value, [message.dialogId]: { ...detail, lastMessage: message, waitingSince } };
+      const rerouteAt = message.authorKind === 'operator' ? null : detail.rerouteAt;
+      details.value = { ...details.value, [message.dialogId]: { ...detail, lastMessage: message, waitingSince, rerouteAt } };
     }
   }
 
