@@ -207,11 +207,11 @@ export class AssignmentDispatcher {
     now: number,
   ) {
     const emailOf = await this.deps.directory.emailsOf(operators.map((o) => o.operatorId));
-    const { groupId, widened, excludedOperatorIds, kind, topicId, regionId } = dialog.context;
+    const { groupId, widened, excludedOperatorIds, excludedAt, kind, topicId, regionId } = dialog.context;
     return rules.rankOperators(
       groupId,
       operators,
-      { waitedMs, widened, excludedOperatorIds, kind, topicId, regionId, language: dialog.locale },
+      { waitedMs, widened, excludedOperatorIds, excludedAt, kind, topicId, regionId, language: dialog.locale },
       now,
       emailOf,
     );

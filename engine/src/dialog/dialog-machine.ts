@@ -38,6 +38,8 @@ export interface DialogContext {
   timers: Record<string, PendingTimer>;
   /** Operators who declined or were silent in this routing attempt. */
   excludedOperatorIds: string[];
+  /** When each exclusion began (absent in snapshots written before exclusions could expire). */
+  excludedAt?: Record<string, number>;
   outcome: string | null;
 }
 
@@ -217,15 +219,18 @@ export function createDialogMachine(policy: DialogPolicy) {
             : event.type === 'TRANSFERRED'
               ? event.toOperatorId
               : null;
-        return { operatorId, assignedAt: event.now, excludedOperatorIds: [] };
+        return { operatorId, assignedAt: event.now, excludedOperatorIds: [], excludedAt: {} };
       }),
       markOffered: assign(({ event }) => ({
         operatorId: event.type === 'OFFERED' ? event.operatorId : null,
       })),
-      excludeOperator: assign(({ context }) => ({
+      excludeOperator: assign(({ context, event }) => ({
         excludedOperatorIds: context.operatorId
           ? [...context.excludedOperatorIds, context.operatorId]
           : context.excludedOperatorIds,
+        excludedAt: context.operatorId
+          ? { ...context.excludedAt, [context.operatorId]: event.now }
+          : context.excludedAt ?? {},
         operatorId: null,
       })),
       clearOperator: assign({ operatorId: null }),

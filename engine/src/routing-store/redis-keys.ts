@@ -42,6 +42,8 @@ export function routingKeys(prefix: string, tenant: string) {
     claims: `${base}claims`,
     /** HASH `dialogId|key` → `token|dueAt` for claimed timers. */
     claimTokens: `${base}ctok`,
+    /** ZSET per operator: connectionId → alive-until (epoch ms); durable presence. */
+    heartbeats: (operatorId: string) => `${base}hb:${operatorId}`,
     /** STRING random value written last by rebuild: missing means the state was lost. */
     epoch: `${base}epoch`,
   };
