@@ -74,6 +74,11 @@ export type DialogEvent =
   | Stamped<{ type: 'ASSIGNED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFERED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
+  /**
+   * The holder went offline past the presence grace (or past his group's keep time), or was
+   * deactivated: the store has already put the dialog back at its queue place.
+   */
+  | Stamped<{ type: 'HOLDER_GONE'; operatorId: string }>
   | Stamped<{ type: 'THRESHOLD'; key: string }>
   | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
   | Stamped<{ type: 'OPERATORS_AVAILABLE' }>
@@ -392,6 +397,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
           OFFERED: { target: 'offered', reenter: true, actions: 'markOffered' },
           OFFER_DECLINED: { guard: 'holder', target: 'queued', actions: 'excludeOperator' },
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           THRESHOLD: { guard: 'thresholdPending', actions: 'markFired' },
           CLOSE: [
             {
@@ -451,6 +457,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
           ],
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
@@ -502,6 +509,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               'replanHeld',
             ],
           },
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           TRANSFER_TO_GROUP: {
             target: 'queued',
             actions: [
