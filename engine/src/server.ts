@@ -238,6 +238,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster,
     logger,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
+    clock: options.clock ?? Date.now,
   });
 
   let rebuildCheck: NodeJS.Timeout | null = null;
@@ -250,6 +252,12 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     logger,
     clock: options.clock ?? Date.now,
     intervalMs: config.RECONCILE_INTERVAL_MS,
+    presence: {
+      operators: engine.operators,
+      accounts: engine.operatorsRepo,
+      graceMs: config.PRESENCE_GRACE_MS,
+      aliveTtlMs: 2 * config.PRESENCE_HEARTBEAT_MS,
+    },
   });
   if (options.background !== false) {
     engine.timers.start();

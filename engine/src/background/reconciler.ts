@@ -1,11 +1,20 @@
 import type { DialogContext } from '../dialog/dialog-machine';
 import { parseSnapshot } from '../dialog/dialog-service';
+import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { RoutingStore } from '../routing-store/routing-store';
+import type { OperatorService } from '../services/operator-service';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import type { RoutingState } from './routing-state';
+
+export interface PresenceReport {
+  /** Operators shown online or away without a live connection past the grace, now offline. */
+  wentOffline: string[];
+  /** Dialogs given back by operators offline past their groups' keep time. */
+  released: number;
+}
 
 export interface ReconcileReport {
   requeued: number;
@@ -29,6 +38,8 @@ export class Reconciler {
   /** Discrepancies seen in the previous run, by dialog: `what|dialog version`. */
   private suspects = new Map<string, string>();
   private seen = new Map<string, string>();
+  /** Operators shown online/away with no connection recorded at all: since when this runner saw that. */
+  private unbeaten = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -40,6 +51,14 @@ export class Reconciler {
       logger: Logger;
       clock: () => number;
       intervalMs: number;
+      /** Durable presence; without it (tests of the repair alone) `expirePresence` does nothing. */
+      presence?: {
+        operators: OperatorService;
+        accounts: OperatorRepository;
+        graceMs: number;
+        /** How long one heartbeat keeps a connection alive (a live node renews it well before). */
+        aliveTtlMs: number;
+      };
     },
   ) {}
 
@@ -50,6 +69,8 @@ export class Reconciler {
           const report = await this.run();
           const repaired = report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
+          const presence = await this.expirePresence();
+          if (presence.wentOffline.length > 0 || presence.released > 0) this.deps.logger.warn(presence, 'presence expired');
         })
         .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
         .finally(() => {
@@ -99,6 +120,49 @@ export class Reconciler {
     }
     this.suspects = this.seen;
     await assignments.triggerAll();
+    return report;
+  }
+
+  /**
+   * L4: an operator shown online or away whose connections all stopped beating more than the grace
+   * ago (his node was killed, or lost Redis) goes offline through OperatorService.setPresence, so his
+   * dialogs follow the operator-gone rule; an operator already offline gives back the dialogs his
+   * groups kept for him once that time is up. An operator with no connection recorded at all (state
+   * rebuilt after a Redis loss) gets a heartbeat's life plus the grace from when this runner first saw
+   * it, time for his node to beat again.
+   */
+  async expirePresence(): Promise<PresenceReport> {
+    const report: PresenceReport = { wentOffline: [], released: 0 };
+    const presence = this.deps.presence;
+    if (!presence) return report;
+    const { store, clock } = this.deps;
+    const now = clock();
+    const shown = new Set<string>();
+    for (const operator of await store.listOperators()) {
+      const { operatorId } = operator;
+      if (operator.status === 'offline') {
+        if (operator.load > 0) report.released += await presence.operators.releaseKeptDialogs(operatorId, now);
+        continue;
+      }
+      shown.add(operatorId);
+      const aliveUntil = await store.connectionsAliveUntil(operatorId);
+      let goneSince: number;
+      if (aliveUntil === null) {
+        goneSince = (this.unbeaten.get(operatorId) ?? now) + presence.aliveTtlMs;
+        if (!this.unbeaten.has(operatorId)) this.unbeaten.set(operatorId, now);
+      } else {
+        goneSince = aliveUntil;
+        this.unbeaten.delete(operatorId);
+      }
+      if (now - goneSince < presence.graceMs) continue;
+      const account = await presence.accounts.findById(operatorId);
+      if (account) await presence.operators.setPresence(account, 'offline');
+      else await store.setPresence(operatorId, 'offline', now);
+      await store.forgetConnections(operatorId, now - presence.graceMs);
+      this.unbeaten.delete(operatorId);
+      report.wentOffline.push(operatorId);
+    }
+    for (const operatorId of this.unbeaten.keys()) if (!shown.has(operatorId)) this.unbeaten.delete(operatorId);
     return report;
   }
 

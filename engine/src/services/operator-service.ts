@@ -107,6 +107,23 @@ export class OperatorService {
     return kept;
   }
 
+  /**
+   * An operator offline whose groups kept his dialogs for his return: those whose keep time is up
+   * (counted from his going offline, as Postgres recorded it) go back to their queues. Returns how
+   * many were given back.
+   */
+  async releaseKeptDialogs(operatorId: string, now: number): Promise<number> {
+    const row = await this.deps.repo
+      .db('operators')
+      .where({ id: operatorId })
+      .first<{ presence: Presence; presence_changed_at: Date | string | null } | undefined>('presence', 'presence_changed_at');
+    if (row && row.presence !== 'offline') return 0;
+    const since = row?.presence_changed_at ? new Date(row.presence_changed_at).getTime() : Number.NEGATIVE_INFINITY;
+    const before = (await this.deps.store.operatorDialogs(operatorId)).length;
+    const kept = await this.releaseDialogsOfGone(operatorId, now - since);
+    return before - kept;
+  }
+
   private async wakeOfflineDialogs(groupIds: string[]) {
     if (groupIds.length === 0) return;
     const rows = await this.deps.repo.dialogsInStates(['offline', 'awaiting-contact'], { groupIds });
