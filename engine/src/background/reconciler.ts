@@ -154,11 +154,16 @@ export class Reconciler {
         goneSince = aliveUntil;
         this.unbeaten.delete(operatorId);
       }
-      if (now - goneSince < presence.graceMs) continue;
+      if (now - goneSince < presence.graceMs) {
+        // Closed or dead connections of an operator still connected elsewhere: drop them.
+        if (aliveUntil !== null) await store.forgetConnections(operatorId, now - presence.graceMs);
+        continue;
+      }
       const account = await presence.accounts.findById(operatorId);
       if (account) await presence.operators.setPresence(account, 'offline');
       else await store.setPresence(operatorId, 'offline', now);
-      await store.forgetConnections(operatorId, now - presence.graceMs);
+      // Every entry that ran out at least the grace ago (all of them, unless one beat meanwhile).
+      await store.forgetConnections(operatorId, now - presence.graceMs + 1);
       this.unbeaten.delete(operatorId);
       report.wentOffline.push(operatorId);
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
 import {
@@ -107,3 +110,60 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
   });
 }
+
+describe('operator liveness: a group that keeps the dialogs of an operator gone offline (embedded)', function () {
+  this.timeout(60_000);
+  const KEEP_SECONDS = 1.5;
+  let server: TestServer;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hotline-keep-'));
+    const path = join(dir, 'routing.yaml');
+    const yaml = readFileSync(TEST_ROUTING, 'utf8').replace(
+      '      unansweredSeconds: 0.6\n',
+      `      unansweredSeconds: 600\n      keepDialogsOnOfflineSeconds: ${KEEP_SECONDS}\n`,
+    );
+    writeFileSync(path, yaml);
+    server = await startTestServer('embedded', { routingConfigPath: path, PRESENCE_GRACE_MS: 200, RECONCILE_INTERVAL_MS: 150 });
+  });
+  afterEach(async () => {
+    closeAllSockets();
+    if (server) await resetDialogs(server);
+  });
+  after(async () => {
+    await server?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when he comes back within the keep time, then he still holds his dialogs', async () => {
+    const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'sales', 1);
+    const annaId = held[0]!.operatorId!;
+    anna.close();
+    await eventually(async () => (await server.engine.store.getOperator(annaId))?.status === 'offline', 3_000, 'anna offline');
+    expect(await server.engine.store.operatorDialogs(annaId)).to.deep.equal([held[0]!.id]);
+    const back = await connectOperator(server.url, 'anna@example.com');
+    await call(back, 'presence:set', { status: 'online' });
+    await new Promise((r) => setTimeout(r, KEEP_SECONDS * 1000 + 500));
+    expect(await server.engine.store.operatorDialogs(annaId)).to.deep.equal([held[0]!.id]);
+    expect((await server.engine.repo.findDialog(held[0]!.id))?.state).to.equal('assigned');
+  });
+
+  it('when he stays away past the keep time, then his dialogs go back to the queue', async () => {
+    const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'sales', 1);
+    const annaId = held[0]!.operatorId!;
+    anna.close();
+    const offlineAt = Date.now();
+    await eventually(async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued', 6_000, 'the dialog back in the queue');
+    expect(Date.now() - offlineAt).to.be.at.least(KEEP_SECONDS * 1000);
+    expect(await server.engine.store.operatorDialogs(annaId)).to.deep.equal([]);
+  });
+
+  it('when he is away, then he keeps his dialogs however long', async () => {
+    const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'sales', 1);
+    await call(anna, 'presence:set', { status: 'away' });
+    await new Promise((r) => setTimeout(r, KEEP_SECONDS * 1000 + 500));
+    expect(await server.engine.store.operatorDialogs(held[0]!.operatorId!)).to.deep.equal([held[0]!.id]);
+    expect((await server.engine.repo.findDialog(held[0]!.id))?.state).to.equal('assigned');
+  });
+});
