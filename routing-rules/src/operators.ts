@@ -50,7 +50,17 @@ export interface RankInput {
  * (everyone who could take it declined: the round is over and it starts again with them).
  */
 export function activeExclusions(
-  input: Pick<RankInput, 'candidates' | 'now' | 'waitedMs' | 'secondaryTierAfterMs' | 'excludeOperatorIds' | 'excludedAt' | 'exclusionMs' | 'callback'>,
+  input: Pick<
+    RankInput,
+    | 'candidates'
+    | 'now'
+    | 'waitedMs'
+    | 'secondaryTierAfterMs'
+    | 'excludeOperatorIds'
+    | 'excludedAt'
+    | 'exclusionMs'
+    | 'callback'
+  >,
 ): string[] {
   const { excludedAt, exclusionMs, now } = input;
   const holding = (input.excludeOperatorIds ?? []).filter((id) => {

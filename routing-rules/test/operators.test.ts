@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { activeExclusions, type OperatorCandidate, pickOperator, type RankInput, rankOperators } from '../src/index';
+import {
+  activeExclusions,
+  type OperatorCandidate,
+  pickOperator,
+  type RankInput,
+  rankOperators,
+} from '../src/index';
 
 const op = (operatorId: string, over: Partial<OperatorCandidate> = {}): OperatorCandidate => ({
   operatorId,
@@ -139,7 +145,9 @@ describe('rankOperators / pickOperator', () => {
 
   describe('exclusions (declined offers, unanswered reroutes)', () => {
     it('when someone else who is not excluded may take the dialog, then the exclusion holds', () => {
-      expect(ids(rankOperators(input([op('a'), op('b')], { excludeOperatorIds: ['a'] })))).to.deep.equal(['b']);
+      expect(ids(rankOperators(input([op('a'), op('b')], { excludeOperatorIds: ['a'] })))).to.deep.equal([
+        'b',
+      ]);
     });
 
     it('when every operator who may take the dialog declined it, then the round is over and they are ranked again', () => {
@@ -165,8 +173,14 @@ describe('rankOperators / pickOperator', () => {
     });
 
     it('when the only other operator is full, away or in a tier not yet open, then the decliner is ranked again', () => {
-      for (const other of [op('b', { load: 3 }), op('b', { status: 'away' }), op('b', { tier: 'secondary' })]) {
-        expect(ids(rankOperators(input([op('a'), other], { excludeOperatorIds: ['a'] })))).to.deep.equal(['a']);
+      for (const other of [
+        op('b', { load: 3 }),
+        op('b', { status: 'away' }),
+        op('b', { tier: 'secondary' }),
+      ]) {
+        expect(ids(rankOperators(input([op('a'), other], { excludeOperatorIds: ['a'] })))).to.deep.equal([
+          'a',
+        ]);
       }
     });
   });

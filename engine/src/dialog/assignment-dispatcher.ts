@@ -236,7 +236,16 @@ export class AssignmentDispatcher {
     return rules.rankOperators(
       groupId,
       operators,
-      { waitedMs, widened, excludedOperatorIds, excludedAt, kind, topicId, regionId, language: dialog.locale },
+      {
+        waitedMs,
+        widened,
+        excludedOperatorIds,
+        excludedAt,
+        kind,
+        topicId,
+        regionId,
+        language: dialog.locale,
+      },
       now,
       emailOf,
     );

@@ -382,7 +382,15 @@ export class MemoryRoutingStore implements RoutingStore {
     assertSnapshotQueue(snapshot);
     const now = Date.now();
     this.seq = 0;
-    for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined, this.heartbeats])
+    for (const map of [
+      this.operators,
+      this.holdings,
+      this.queues,
+      this.queued,
+      this.held,
+      this.declined,
+      this.heartbeats,
+    ])
       map.clear();
     this.timers.clear();
     this.claims.clear();

@@ -45,7 +45,11 @@ export class OperatorService {
    * the first operator of a group comes online, its offline dialogs still waiting without a contact
    * join the queue.
    */
-  async setPresence(operator: Operator, status: Presence, options: { atOnce?: boolean } = {}): Promise<OperatorSelf> {
+  async setPresence(
+    operator: Operator,
+    status: Presence,
+    options: { atOnce?: boolean } = {},
+  ): Promise<OperatorSelf> {
     const { store, assignments, clock } = this.deps;
     const routing = await store.getOperator(operator.id);
     if (!routing) {
@@ -59,10 +63,10 @@ export class OperatorService {
       .where({ id: operator.id })
       .update({
         presence: status,
-        presence_changed_at: db.raw('case when presence = ? and presence_changed_at is not null then presence_changed_at else ? end', [
-          status,
-          new Date(clock()),
-        ]),
+        presence_changed_at: db.raw(
+          'case when presence = ? and presence_changed_at is not null then presence_changed_at else ? end',
+          [status, new Date(clock())],
+        ),
       });
     const groups = routing?.groups.map((g) => g.groupId) ?? [];
     if (status === 'online') {
@@ -116,9 +120,14 @@ export class OperatorService {
     const row = await this.deps.repo
       .db('operators')
       .where({ id: operatorId })
-      .first<{ presence: Presence; presence_changed_at: Date | string | null } | undefined>('presence', 'presence_changed_at');
+      .first<{ presence: Presence; presence_changed_at: Date | string | null } | undefined>(
+        'presence',
+        'presence_changed_at',
+      );
     if (row && row.presence !== 'offline') return 0;
-    const since = row?.presence_changed_at ? new Date(row.presence_changed_at).getTime() : Number.NEGATIVE_INFINITY;
+    const since = row?.presence_changed_at
+      ? new Date(row.presence_changed_at).getTime()
+      : Number.NEGATIVE_INFINITY;
     const before = (await this.deps.store.operatorDialogs(operatorId)).length;
     const kept = await this.releaseDialogsOfGone(operatorId, now - since);
     return before - kept;

@@ -14,7 +14,12 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
 
   before(async () => {
     // Long grace and heartbeat on the sockets: only the reconciler, on its virtual clock, moves presence here.
-    server = await startTestServer('embedded', { routingConfigPath: TEST_ROUTING, PRESENCE_GRACE_MS: 600_000, PRESENCE_HEARTBEAT_MS: 600_000, RECONCILE_INTERVAL_MS: 600_000 });
+    server = await startTestServer('embedded', {
+      routingConfigPath: TEST_ROUTING,
+      PRESENCE_GRACE_MS: 600_000,
+      PRESENCE_HEARTBEAT_MS: 600_000,
+      RECONCILE_INTERVAL_MS: 600_000,
+    });
     const { repo, store, routingState, assignments, locks, logger, operators, operatorsRepo } = server.engine;
     reconciler = new Reconciler({
       repo,
@@ -31,7 +36,7 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
   afterEach(() => closeAllSockets());
   after(async () => server?.cleanup());
 
-  it('when an operator\'s connections stop beating, then he goes offline only once the grace has passed since the last beat ran out, and his dialogs go back to the queue', async () => {
+  it("when an operator's connections stop beating, then he goes offline only once the grace has passed since the last beat ran out, and his dialogs go back to the queue", async () => {
     const { store, repo } = server.engine;
     const { held } = await fillOperator(server.url, 'carl@example.com', 'support', 1);
     const carl = held[0]!.operatorId!;
@@ -49,7 +54,7 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
     expect(await store.connectionsAliveUntil(carl)).to.equal(null);
   });
 
-  it('when an operator is shown online with no connection recorded at all (state rebuilt), then he gets a heartbeat\'s life plus the grace before going offline', async () => {
+  it("when an operator is shown online with no connection recorded at all (state rebuilt), then he gets a heartbeat's life plus the grace before going offline", async () => {
     const { store } = server.engine;
     const { held } = await fillOperator(server.url, 'carl@example.com', 'support', 1);
     const carl = held[0]!.operatorId!;

@@ -16,7 +16,14 @@ import {
   login,
   next,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  type Backends,
+  backendsAvailable,
+  resetDialogs,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 
 type Offer = { dialog: DialogDetail; expiresAt: string };
 
@@ -40,11 +47,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const anna = await connectOperator(server.url, 'anna@example.com');
       await call(anna, 'presence:set', { status: 'online' });
       const offers = collect<Offer>(anna, 'dialog:offered');
-      const first = await call<VisitorDialogView>(await connectVisitor(server.url), 'dialog:start', chatStart('offers'));
+      const first = await call<VisitorDialogView>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('offers'),
+      );
       await eventually(() => offers.some((o) => o.dialog.id === first.id), 5_000, 'the first offer');
       await call(anna, 'offer:decline', { dialogId: first.id });
-      const second = await call<VisitorDialogView>(await connectVisitor(server.url), 'dialog:start', chatStart('offers'));
-      await eventually(() => offers.some((o) => o.dialog.id === second.id), 5_000, 'an offer of the dialog behind the declined head');
+      const second = await call<VisitorDialogView>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('offers'),
+      );
+      await eventually(
+        () => offers.some((o) => o.dialog.id === second.id),
+        5_000,
+        'an offer of the dialog behind the declined head',
+      );
       await eventually(
         () => offers.filter((o) => o.dialog.id === first.id).length >= 2,
         5_000,
@@ -54,11 +73,29 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     // Issue 12, case 4.
     it('when an operator goes away for good, then after the grace his answered dialogs go back to the front of the queue, the visitor is told, and the next operator gets them with their history', async () => {
-      const { operator: boris, held: borisHeld } = await fillOperator(server.url, 'boris@example.com', 'sales', 1);
-      const { operator: anna, held: annaHeld } = await fillOperator(server.url, 'anna@example.com', 'sales', 3);
+      const { operator: boris, held: borisHeld } = await fillOperator(
+        server.url,
+        'boris@example.com',
+        'sales',
+        1,
+      );
+      const { operator: anna, held: annaHeld } = await fillOperator(
+        server.url,
+        'anna@example.com',
+        'sales',
+        3,
+      );
       const answered = annaHeld[0]!;
-      await call(anna, 'message:send', { dialogId: answered.id, clientMessageId: clientId(), body: 'Anna here, one moment' });
-      const later = await call<VisitorDialogView>(await connectVisitor(server.url), 'dialog:start', chatStart('sales'));
+      await call(anna, 'message:send', {
+        dialogId: answered.id,
+        clientMessageId: clientId(),
+        body: 'Anna here, one moment',
+      });
+      const later = await call<VisitorDialogView>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('sales'),
+      );
       expect(later.queue?.position).to.equal(1);
 
       anna.close();
@@ -67,7 +104,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         3_000,
         'anna offline after the grace',
       );
-      await eventually(async () => (await server.engine.store.operatorDialogs(answered.operatorId!)).length === 0, 3_000, 'anna holds nothing');
+      await eventually(
+        async () => (await server.engine.store.operatorDialogs(answered.operatorId!)).length === 0,
+        3_000,
+        'anna holds nothing',
+      );
       const queue = await server.engine.store.queue('sales');
       expect(queue.map((q) => q.dialogId)).to.deep.equal([...annaHeld.map((d) => d.id), later.id]);
       expect((await server.engine.repo.findDialog(answered.id))?.state).to.equal('queued');
@@ -86,8 +127,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales'));
       await assigned;
-      const told = next<{ dialogId: string; state: string }>(visitor, 'dialog:state', (s) => s.state === 'queued', 5_000);
-      const position = next<{ dialogId: string; position: number }>(visitor, 'queue:position', (p) => p.dialogId === view.id, 5_000);
+      const told = next<{ dialogId: string; state: string }>(
+        visitor,
+        'dialog:state',
+        (s) => s.state === 'queued',
+        5_000,
+      );
+      const position = next<{ dialogId: string; position: number }>(
+        visitor,
+        'queue:position',
+        (p) => p.dialogId === view.id,
+        5_000,
+      );
       anna.close();
       expect((await told).dialogId).to.equal(view.id);
       expect((await position).position).to.equal(1);
@@ -125,7 +176,11 @@ describe('operator liveness: a group that keeps the dialogs of an operator gone 
       `      unansweredSeconds: 600\n      keepDialogsOnOfflineSeconds: ${KEEP_SECONDS}\n`,
     );
     writeFileSync(path, yaml);
-    server = await startTestServer('embedded', { routingConfigPath: path, PRESENCE_GRACE_MS: 200, RECONCILE_INTERVAL_MS: 150 });
+    server = await startTestServer('embedded', {
+      routingConfigPath: path,
+      PRESENCE_GRACE_MS: 200,
+      RECONCILE_INTERVAL_MS: 150,
+    });
   });
   afterEach(async () => {
     closeAllSockets();
@@ -140,7 +195,11 @@ describe('operator liveness: a group that keeps the dialogs of an operator gone 
     const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'sales', 1);
     const annaId = held[0]!.operatorId!;
     anna.close();
-    await eventually(async () => (await server.engine.store.getOperator(annaId))?.status === 'offline', 3_000, 'anna offline');
+    await eventually(
+      async () => (await server.engine.store.getOperator(annaId))?.status === 'offline',
+      3_000,
+      'anna offline',
+    );
     expect(await server.engine.store.operatorDialogs(annaId)).to.deep.equal([held[0]!.id]);
     const back = await connectOperator(server.url, 'anna@example.com');
     await call(back, 'presence:set', { status: 'online' });
@@ -154,7 +213,11 @@ describe('operator liveness: a group that keeps the dialogs of an operator gone 
     const annaId = held[0]!.operatorId!;
     anna.close();
     const offlineAt = Date.now();
-    await eventually(async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued', 6_000, 'the dialog back in the queue');
+    await eventually(
+      async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued',
+      6_000,
+      'the dialog back in the queue',
+    );
     expect(Date.now() - offlineAt).to.be.at.least(KEEP_SECONDS * 1000);
     expect(await server.engine.store.operatorDialogs(annaId)).to.deep.equal([]);
   });

@@ -58,14 +58,23 @@ describe('durable presence: the node holding an operator is killed (two engine p
 
   it('when the node holding an operator is SIGKILLed, then he goes offline within grace + heartbeat + reconcile interval and his answered dialog reaches an operator on the other node with its history', async () => {
     const [nodeA, nodeB] = nodes as [EngineProcess, EngineProcess];
-    const { operator: boris, held: borisHeld } = await fillOperator(nodeB.url, 'boris@example.com', 'sales', 1);
+    const { operator: boris, held: borisHeld } = await fillOperator(
+      nodeB.url,
+      'boris@example.com',
+      'sales',
+      1,
+    );
     const anna = await connectOperator(nodeA.url, 'anna@example.com');
     await call(anna, 'presence:set', { status: 'online' });
     const toAnna = next<DialogDetail>(anna, 'dialog:assigned');
     const visitor = await connectVisitor(nodeB.url);
     const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales'));
     expect((await toAnna).id).to.equal(view.id);
-    await call(anna, 'message:send', { dialogId: view.id, clientMessageId: clientId(), body: 'Anna on node A here' });
+    await call(anna, 'message:send', {
+      dialogId: view.id,
+      clientMessageId: clientId(),
+      body: 'Anna on node A here',
+    });
 
     const supervisor = await connectOperator(nodeB.url, 'admin@example.com');
     const annaStatus = async () => {
@@ -73,12 +82,21 @@ describe('durable presence: the node holding an operator is killed (two engine p
       return groups.find((g) => g.groupId === 'sales')?.operators.find((o) => o.name === 'Anna')?.status;
     };
     expect(await annaStatus()).to.equal('online');
-    const told = next<{ dialogId: string; state: string }>(visitor, 'dialog:state', (s) => s.state === 'queued', 20_000);
+    const told = next<{ dialogId: string; state: string }>(
+      visitor,
+      'dialog:state',
+      (s) => s.state === 'queued',
+      20_000,
+    );
 
     await nodeA.crash();
     const killedAt = Date.now();
     const bound = GRACE_MS + 2 * HEARTBEAT_MS + 2 * RECONCILE_MS + 2000;
-    await eventually(async () => (await annaStatus()) === 'offline', bound + 5000, 'anna offline after her node died');
+    await eventually(
+      async () => (await annaStatus()) === 'offline',
+      bound + 5000,
+      'anna offline after her node died',
+    );
     const tookMs = Date.now() - killedAt;
     expect(tookMs, `offline after ${tookMs} ms`).to.be.below(bound);
     expect((await told).dialogId).to.equal(view.id);

@@ -579,7 +579,9 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['b'], T0 + 10, 500)).to.deep.equal({
           kind: 'no-capacity',
         });
-        expect(await store.offerDialog({ dialogId: 'd2', groupId: 'other' }, ['a'], T0 + 10, 500)).to.deep.equal({
+        expect(
+          await store.offerDialog({ dialogId: 'd2', groupId: 'other' }, ['a'], T0 + 10, 500),
+        ).to.deep.equal({
           kind: 'not-queued',
         });
         const offered = await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['b', 'a'], T0 + 10, 500);
@@ -589,18 +591,18 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         });
         expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d1']);
         expect(await store.holder('d2')).to.deep.include({ operatorId: 'a', offered: true });
-        expect((await store.offerDialog({ dialogId: 'd1', groupId: 'g' }, ['a'], T0 + 11, 500)).kind).to.equal(
-          'no-capacity',
-        );
+        expect(
+          (await store.offerDialog({ dialogId: 'd1', groupId: 'g' }, ['a'], T0 + 11, 500)).kind,
+        ).to.equal('no-capacity');
         expect(await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['a'], T0 + 11, 500)).to.deep.equal({
           kind: 'not-queued',
         });
         // Declined, it goes back to its place behind d1; offerDialog may offer it to the decliner again.
         expect(await store.declineOffer('d2', 'a')).to.equal(true);
         expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d1', 'd2']);
-        expect((await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['a'], T0 + 20, 500)).kind).to.equal(
-          'offered',
-        );
+        expect(
+          (await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['a'], T0 + 20, 500)).kind,
+        ).to.equal('offered');
         expect(await store.expiredOffers(T0 + 520)).to.deep.equal([
           { dialogId: 'd2', groupId: 'g', operatorId: 'a', enqueuedAt: T0 + 1, expiresAt: T0 + 520 },
         ]);
@@ -622,11 +624,20 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.requeueHeld('d1', 'a', 1)).to.equal(false);
         expect(await store.requeueHeld('d2', 'a', 5)).to.equal(true);
         expect(await store.requeueHeld('moved', 'a', 1)).to.equal(true);
-        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d2', 'late-high', 'moved', 'd1', 'late-low']);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal([
+          'd2',
+          'late-high',
+          'moved',
+          'd1',
+          'late-low',
+        ]);
         expect(await store.position('d1')).to.deep.include({ priority: 1, enqueuedAt: T0 });
         expect(await store.position('d2')).to.deep.include({ priority: 5, enqueuedAt: T0 + 1 });
         expect((await store.getOperator('a'))?.load).to.equal(0);
-        await checkInvariants(store, ['d1', 'd2', 'late-high', 'late-low', 'moved'], { limitsFixed: true, groups: ['g'] });
+        await checkInvariants(store, ['d1', 'd2', 'late-high', 'late-low', 'moved'], {
+          limitsFixed: true,
+          groups: ['g'],
+        });
         await expectRoutingError(store.requeueHeld('x', 'a', 12), ErrorCode.InvalidArgument);
       });
 
