@@ -14,6 +14,8 @@ export interface PresenceReport {
   wentOffline: string[];
   /** Dialogs given back by operators offline past their groups' keep time. */
   released: number;
+  /** Dialogs Postgres gave to a gone operator that the store no longer held for him, queued again. */
+  orphansRequeued: number;
 }
 
 export interface ReconcileReport {
@@ -40,6 +42,8 @@ export class Reconciler {
   private seen = new Map<string, string>();
   /** Operators shown online/away with no connection recorded at all: since when this runner saw that. */
   private unbeaten = new Map<string, number>();
+  /** Dialogs of gone operators not held in the store, seen last run: dialogId → version. */
+  private orphansSeen = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -70,7 +74,8 @@ export class Reconciler {
           const repaired = report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
           const presence = await this.expirePresence();
-          if (presence.wentOffline.length > 0 || presence.released > 0) this.deps.logger.warn(presence, 'presence expired');
+          if (presence.wentOffline.length > 0 || presence.released > 0 || presence.orphansRequeued > 0)
+            this.deps.logger.warn(presence, 'presence expired');
         })
         .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
         .finally(() => {
@@ -132,7 +137,7 @@ export class Reconciler {
    * it, time for his node to beat again.
    */
   async expirePresence(): Promise<PresenceReport> {
-    const report: PresenceReport = { wentOffline: [], released: 0 };
+    const report: PresenceReport = { wentOffline: [], released: 0, orphansRequeued: 0 };
     const presence = this.deps.presence;
     if (!presence) return report;
     const { store, clock } = this.deps;
@@ -168,6 +173,14 @@ export class Reconciler {
       report.wentOffline.push(operatorId);
     }
     for (const operatorId of this.unbeaten.keys()) if (!shown.has(operatorId)) this.unbeaten.delete(operatorId);
+    // Half-applied give-backs, confirmed at the same dialog version over two runs (not a transition in flight).
+    const seen = new Map<string, number>();
+    for (const orphan of await presence.operators.dialogsOfGoneNotHeld(now)) {
+      seen.set(orphan.dialogId, orphan.version);
+      if (this.orphansSeen.get(orphan.dialogId) !== orphan.version) continue;
+      if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId)) report.orphansRequeued += 1;
+    }
+    this.orphansSeen = seen;
     return report;
   }
 

@@ -133,6 +133,56 @@ export class OperatorService {
     return before - kept;
   }
 
+  /**
+   * Dialogs Postgres still gives to an operator who is offline past his groups' keep time while the
+   * routing store does not hold them for him (a node died between requeueHeld and HOLDER_GONE, or
+   * Redis lost the holding): the reconciler confirms them over two runs, then `giveBackOrphan`.
+   */
+  async dialogsOfGoneNotHeld(
+    now: number,
+  ): Promise<{ dialogId: string; operatorId: string; version: number }[]> {
+    const { repo, store, decisions } = this.deps;
+    const rules = decisions();
+    const rows = await repo
+      .db('dialogs')
+      .join('operators', 'operators.id', 'dialogs.operator_id')
+      .whereIn('dialogs.state', ['offered', 'assigned', 'active'])
+      .where('operators.presence', 'offline')
+      .select<
+        {
+          id: string;
+          operator_id: string;
+          group_id: string | null;
+          version: number;
+          presence_changed_at: Date | string | null;
+        }[]
+      >(
+        'dialogs.id',
+        'dialogs.operator_id',
+        'dialogs.group_id',
+        'dialogs.version',
+        'operators.presence_changed_at',
+      );
+    const orphans: { dialogId: string; operatorId: string; version: number }[] = [];
+    for (const row of rows) {
+      const since = row.presence_changed_at
+        ? new Date(row.presence_changed_at).getTime()
+        : Number.NEGATIVE_INFINITY;
+      const keepMs =
+        row.group_id && rules.hasGroup(row.group_id) ? rules.keepDialogsOnOfflineMs(row.group_id) : 0;
+      if (now - since < keepMs) continue;
+      if ((await store.holder(row.id))?.operatorId === row.operator_id) continue;
+      orphans.push({ dialogId: row.id, operatorId: row.operator_id, version: row.version });
+    }
+    return orphans;
+  }
+
+  /** HOLDER_GONE for a dialog the store no longer holds for its gone operator: the machine queues it again. */
+  async giveBackOrphan(dialogId: string, operatorId: string): Promise<boolean> {
+    const result = await this.deps.dialogs.dispatch(dialogId, { type: 'HOLDER_GONE', operatorId });
+    return result.accepted;
+  }
+
   private async wakeOfflineDialogs(groupIds: string[]) {
     if (groupIds.length === 0) return;
     const rows = await this.deps.repo.dialogsInStates(['offline', 'awaiting-contact'], { groupIds });

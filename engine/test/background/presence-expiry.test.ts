@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Reconciler } from '../../src/background/reconciler';
 import { closeAllSockets, fillOperator } from '../support/clients';
-import { startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import { resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
 
 const GRACE_MS = 1000;
 const ALIVE_TTL_MS = 400;
@@ -33,7 +33,10 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
       presence: { operators, accounts: operatorsRepo, graceMs: GRACE_MS, aliveTtlMs: ALIVE_TTL_MS },
     });
   });
-  afterEach(() => closeAllSockets());
+  afterEach(async () => {
+    closeAllSockets();
+    if (server) await resetDialogs(server);
+  });
   after(async () => server?.cleanup());
 
   it("when an operator's connections stop beating, then he goes offline only once the grace has passed since the last beat ran out, and his dialogs go back to the queue", async () => {
@@ -78,5 +81,25 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
       expect((await reconciler.expirePresence()).wentOffline).to.deep.equal([]);
     }
     expect((await store.getOperator(carl))?.status).to.equal('online');
+  });
+
+  it('when a node died between giving a dialog back in the store and in Postgres, then the next two runs confirm it and queue it again', async () => {
+    const { store, repo } = server.engine;
+    const { held } = await fillOperator(server.url, 'carl@example.com', 'support', 1);
+    const carl = held[0]!.operatorId!;
+    const dialogId = held[0]!.id;
+    // Half-applied: the store let go of the dialog, Postgres still gives it to carl, who is offline.
+    await store.release(dialogId, carl);
+    await store.setPresence(carl, 'offline', Date.now());
+    await repo
+      .db('operators')
+      .where({ id: carl })
+      .update({ presence: 'offline', presence_changed_at: new Date() });
+    now = Date.now() + 1000;
+    expect((await reconciler.expirePresence()).orphansRequeued).to.equal(0);
+    expect((await repo.findDialog(dialogId))?.state).to.equal('assigned');
+    expect((await reconciler.expirePresence()).orphansRequeued).to.equal(1);
+    expect((await repo.findDialog(dialogId))?.state).to.equal('queued');
+    expect((await store.position(dialogId))?.groupId).to.equal('support');
   });
 });
