@@ -158,7 +158,9 @@ export class AssignmentDispatcher {
    * Offer mode: offers the first of the head and the next BEHIND_HEAD_SCAN waiting that a ranked
    * operator may take (a head everyone declined, or that only busy operators may take, does not hold
    * those behind it). Exclusions are the ranking's: they end with the round or after the group's
-   * exclusionSeconds. False when nothing could be offered.
+   * exclusionSeconds. A dialog offered only to operators who declined it before (the round is over)
+   * comes after the others, so a decliner is not handed the same dialog back while other work waits.
+   * False when nothing could be offered.
    */
   private async offerFirstTakeable(rules: RoutingDecisions, groupId: string, offerTimeoutMs: number) {
     const { store, clock } = this.deps;
@@ -166,17 +168,27 @@ export class AssignmentDispatcher {
     if (entries.length === 0) return false;
     const operators = await store.listOperators(groupId);
     if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return false;
+    const again: { entry: QueuedDialog; ranked: string[] }[] = [];
+    const offer = async (entry: QueuedDialog, ranked: string[]) => {
+      const now = clock();
+      const result = await store.offerDialog(entry, ranked, now, offerTimeoutMs);
+      if (result.kind !== 'offered') return false;
+      await this.record(result.offer, now, offerTimeoutMs);
+      return true;
+    };
     for (const entry of entries) {
       const waiting = await this.load(entry);
       if (!waiting) continue;
       const now = clock();
       const ranked = await this.rank(rules, operators, waiting, now - entry.enqueuedAt, now);
       if (ranked.length === 0) continue;
-      const result = await store.offerDialog(entry, ranked, now, offerTimeoutMs);
-      if (result.kind !== 'offered') continue;
-      await this.record(result.offer, now, offerTimeoutMs);
-      return true;
+      if (ranked.every((id) => waiting.context.excludedOperatorIds.includes(id))) {
+        again.push({ entry, ranked });
+        continue;
+      }
+      if (await offer(entry, ranked)) return true;
     }
+    for (const { entry, ranked } of again) if (await offer(entry, ranked)) return true;
     return false;
   }
 

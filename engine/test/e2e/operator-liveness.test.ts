@@ -71,6 +71,30 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       );
     });
 
+    it('when an operator with room for one declines the head while another dialog waits, then he is offered the other one first, and the head after', async () => {
+      const boris = await connectOperator(server.url, 'boris@example.com');
+      await call(boris, 'presence:set', { status: 'online' });
+      const offers = collect<Offer>(boris, 'dialog:offered');
+      const first = await call<VisitorDialogView>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('offers'),
+      );
+      await eventually(() => offers.length === 1, 5_000, 'the first offer');
+      const second = await call<VisitorDialogView>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('offers'),
+      );
+      expect(second.queue?.position).to.equal(1);
+      await call(boris, 'offer:decline', { dialogId: first.id });
+      await eventually(() => offers.length >= 2, 5_000, 'the next offer');
+      expect(offers.map((o) => o.dialog.id).slice(0, 2)).to.deep.equal([first.id, second.id]);
+      await call(boris, 'offer:decline', { dialogId: second.id });
+      await eventually(() => offers.length >= 3, 5_000, 'an offer after both were declined');
+      expect(offers[2]!.dialog.id).to.equal(first.id);
+    });
+
     // Issue 12, case 4.
     it('when an operator goes away for good, then after the grace his answered dialogs go back to the front of the queue, the visitor is told, and the next operator gets them with their history', async () => {
       const { operator: boris, held: borisHeld } = await fillOperator(
