@@ -257,6 +257,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
       accounts: engine.operatorsRepo,
       graceMs: config.PRESENCE_GRACE_MS,
       aliveTtlMs: 2 * config.PRESENCE_HEARTBEAT_MS,
+      onChange: () => broadcaster.dashboardChanged(),
     },
   });
   if (options.background !== false) {

@@ -62,6 +62,8 @@ export class Reconciler {
         graceMs: number;
         /** How long one heartbeat keeps a connection alive (a live node renews it well before). */
         aliveTtlMs: number;
+        /** Called when it set someone offline (the supervisors' dashboard follows). */
+        onChange?: () => void;
       };
     },
   ) {}
@@ -181,6 +183,7 @@ export class Reconciler {
       if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId)) report.orphansRequeued += 1;
     }
     this.orphansSeen = seen;
+    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0) presence.onChange?.();
     return report;
   }
 
