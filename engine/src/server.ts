@@ -257,7 +257,10 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
       accounts: engine.operatorsRepo,
       graceMs: config.PRESENCE_GRACE_MS,
       aliveTtlMs: 2 * config.PRESENCE_HEARTBEAT_MS,
-      onChange: () => broadcaster.dashboardChanged(),
+      onChange: (wentOffline) => {
+        for (const operatorId of wentOffline) void broadcaster.selfUpdate(operatorId).catch(() => undefined);
+        broadcaster.dashboardChanged();
+      },
     },
   });
   if (options.background !== false) {

@@ -62,8 +62,8 @@ export class Reconciler {
         graceMs: number;
         /** How long one heartbeat keeps a connection alive (a live node renews it well before). */
         aliveTtlMs: number;
-        /** Called when it set someone offline (the supervisors' dashboard follows). */
-        onChange?: () => void;
+        /** Called with the operators it set offline (their consoles and the supervisors' dashboard follow). */
+        onChange?: (wentOffline: string[]) => void;
       };
     },
   ) {}
@@ -166,6 +166,9 @@ export class Reconciler {
         if (aliveUntil !== null) await store.forgetConnections(operatorId, now - presence.graceMs);
         continue;
       }
+      // A connection that beat since the read above (he reconnected elsewhere) keeps him.
+      const latest = await store.connectionsAliveUntil(operatorId);
+      if (latest !== null && latest !== aliveUntil && now - latest < presence.graceMs) continue;
       const account = await presence.accounts.findById(operatorId);
       if (account) await presence.operators.setPresence(account, 'offline');
       else await store.setPresence(operatorId, 'offline', now);
@@ -183,7 +186,7 @@ export class Reconciler {
       if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId)) report.orphansRequeued += 1;
     }
     this.orphansSeen = seen;
-    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0) presence.onChange?.();
+    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0) presence.onChange?.(report.wentOffline);
     return report;
   }
 
