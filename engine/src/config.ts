@@ -40,6 +40,8 @@ export const EnvSchema = z.object({
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   REOPEN_WINDOW_SECONDS: z.coerce.number().int().min(0).default(600),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /** How often the node holding an operator's socket renews its heartbeat in the routing store (alive for twice this). */
+  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(50).default(5000),
   TIMER_POLL_MS: z.coerce.number().int().min(10).default(250),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   TIMER_LEASE_MS: z.coerce.number().int().min(100).default(10_000),

@@ -238,6 +238,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster,
     logger,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
     clock: options.clock ?? Date.now,
   });
 
@@ -252,6 +253,16 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     clock: options.clock ?? Date.now,
     intervalMs: config.RECONCILE_INTERVAL_MS,
     stranded: engine.visitors,
+    presence: {
+      operators: engine.operators,
+      accounts: engine.operatorsRepo,
+      graceMs: config.PRESENCE_GRACE_MS,
+      aliveTtlMs: 2 * config.PRESENCE_HEARTBEAT_MS,
+      onChange: (wentOffline) => {
+        for (const operatorId of wentOffline) void broadcaster.selfUpdate(operatorId).catch(() => undefined);
+        broadcaster.dashboardChanged();
+      },
+    },
   });
   if (options.background !== false) {
     engine.timers.start();

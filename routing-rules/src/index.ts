@@ -8,6 +8,7 @@ export { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
 export { isGroupOpen, type OpenState } from './hours';
 export { effectiveLimit, fallbackChain, groupById, operatorGroups } from './lookup';
 export {
+  activeExclusions,
   isEligible,
   type OperatorCandidate,
   type OperatorStatus,

@@ -24,8 +24,15 @@ export interface RankInput {
   secondaryTierAfterMs: number;
   /** Round-robin cursor: the operator who got the previous dialog. */
   lastAssignedOperatorId?: string | undefined;
-  /** Operators who rejected or let an offer of this dialog time out. */
+  /**
+   * Operators who declined or let an offer of this dialog time out, or were silent on it (unanswered
+   * reroute). An exclusion holds only while someone else is eligible, and at most `exclusionMs`.
+   */
   excludeOperatorIds?: string[] | undefined;
+  /** When each exclusion began (epoch ms); an exclusion without a time holds until the round ends. */
+  excludedAt?: Record<string, number> | undefined;
+  /** How long an exclusion holds at most (the group's `thresholds.exclusionSeconds`); absent = no time limit. */
+  exclusionMs?: number | undefined;
   /**
    * A call-back request (the visitor asked to be called): operators whose profile says
    * `takesCalls: false` are not eligible, those with `takesCalls: true` come first within their tier.
@@ -35,6 +42,35 @@ export interface RankInput {
   requiredSkills?:
     | { topicId?: string | undefined; regionId?: string | undefined; language?: string | undefined }
     | undefined;
+}
+
+/**
+ * The exclusions that still hold (L2: an exclusion never strands a dialog): those younger than
+ * `exclusionMs`, and none at all once every operator eligible apart from exclusions is excluded
+ * (everyone who could take it declined: the round is over and it starts again with them).
+ */
+export function activeExclusions(
+  input: Pick<
+    RankInput,
+    | 'candidates'
+    | 'now'
+    | 'waitedMs'
+    | 'secondaryTierAfterMs'
+    | 'excludeOperatorIds'
+    | 'excludedAt'
+    | 'exclusionMs'
+    | 'callback'
+  >,
+): string[] {
+  const { excludedAt, exclusionMs, now } = input;
+  const holding = (input.excludeOperatorIds ?? []).filter((id) => {
+    const since = excludedAt?.[id];
+    return exclusionMs === undefined || since === undefined || now - since < exclusionMs;
+  });
+  if (holding.length === 0) return holding;
+  const open = { ...input, excludeOperatorIds: [] };
+  const someoneElse = input.candidates.some((c) => !holding.includes(c.operatorId) && isEligible(c, open));
+  return someoneElse ? holding : [];
 }
 
 /**
@@ -80,11 +116,13 @@ function skillScore(candidate: OperatorCandidate, wanted: RankInput['requiredSki
  * - least-loaded: lowest load/limit, then lower load, then longest idle, then id;
  * - round-robin: the next id after `lastAssignedOperatorId` in sorted id order, wrapping;
  * - longest-idle: oldest lastAssignedAt (never assigned first), then earliest onlineSince, then id.
+ * Exclusions apply as `activeExclusions` says (expired ones and those of a finished round do not).
  * Deterministic and independent of the candidates' input order (ids compared by code unit);
  * duplicate ids keep only the best-ranked entry.
  */
 export function rankOperators(input: RankInput): OperatorCandidate[] {
-  const eligible = input.candidates.filter((c) => isEligible(c, input));
+  const rules = { ...input, excludeOperatorIds: activeExclusions(input) };
+  const eligible = input.candidates.filter((c) => isEligible(c, rules));
   const cursor = input.lastAssignedOperatorId;
   const strategy = (a: OperatorCandidate, b: OperatorCandidate): number => {
     switch (input.strategy) {

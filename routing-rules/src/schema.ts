@@ -81,6 +81,13 @@ export const ThresholdsSchema = z.strictObject({
   /** Bullseye: secondary-tier operators become eligible after the dialog waited this long. */
   secondaryTierAfterSeconds: z.number().min(0).default(60),
   offerTimeoutSeconds: z.number().positive().default(20),
+  /**
+   * An exclusion (declined or expired offer, unanswered reroute) holds at most this long, and only
+   * while someone else may take the dialog.
+   */
+  exclusionSeconds: z.number().positive().default(120),
+  /** An operator gone offline keeps his dialogs this long (he may return); 0 = back to the queue at once. */
+  keepDialogsOnOfflineSeconds: z.number().min(0).default(0),
   maxQueueLength: z.number().int().min(1).optional(),
 });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { type OperatorCandidate, pickOperator, type RankInput, rankOperators } from '../src/index';
+import {
+  activeExclusions,
+  type OperatorCandidate,
+  pickOperator,
+  type RankInput,
+  rankOperators,
+} from '../src/index';
 
 const op = (operatorId: string, over: Partial<OperatorCandidate> = {}): OperatorCandidate => ({
   operatorId,
@@ -137,6 +143,48 @@ describe('rankOperators / pickOperator', () => {
     ]);
   });
 
+  describe('exclusions (declined offers, unanswered reroutes)', () => {
+    it('when someone else who is not excluded may take the dialog, then the exclusion holds', () => {
+      expect(ids(rankOperators(input([op('a'), op('b')], { excludeOperatorIds: ['a'] })))).to.deep.equal([
+        'b',
+      ]);
+    });
+
+    it('when every operator who may take the dialog declined it, then the round is over and they are ranked again', () => {
+      const ranked = rankOperators(
+        input([op('a'), op('b', { load: 1 }), op('c', { load: 3, limit: 3 }), op('d', { status: 'away' })], {
+          excludeOperatorIds: ['a', 'b'],
+        }),
+      );
+      expect(ids(ranked)).to.deep.equal(['a', 'b']);
+    });
+
+    it('when an exclusion is older than exclusionMs, then it no longer holds, while a younger one does', () => {
+      const now = 1_000_000;
+      const ranked = rankOperators(
+        input([op('a'), op('b'), op('c')], {
+          now,
+          excludeOperatorIds: ['a', 'b'],
+          excludedAt: { a: now - 120_000, b: now - 1_000 },
+          exclusionMs: 120_000,
+        }),
+      );
+      expect(ids(ranked)).to.deep.equal(['a', 'c']);
+    });
+
+    it('when the only other operator is full, away or in a tier not yet open, then the decliner is ranked again', () => {
+      for (const other of [
+        op('b', { load: 3 }),
+        op('b', { status: 'away' }),
+        op('b', { tier: 'secondary' }),
+      ]) {
+        expect(ids(rankOperators(input([op('a'), other], { excludeOperatorIds: ['a'] })))).to.deep.equal([
+          'a',
+        ]);
+      }
+    });
+  });
+
   describe('properties', () => {
     const candidateArb = fc.record({
       operatorId: fc.constantFrom('a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'),
@@ -169,12 +217,26 @@ describe('rankOperators / pickOperator', () => {
           for (const c of ranked) {
             expect(c.status).to.equal('online');
             expect(c.load).to.be.lessThan(c.limit);
-            expect(rank.excludeOperatorIds).to.not.include(c.operatorId);
+            expect(activeExclusions(rank)).to.not.include(c.operatorId);
             if (c.tier === 'secondary') expect(rank.waitedMs).to.be.at.least(rank.secondaryTierAfterMs);
             if (rank.callback) expect(c.takesCalls).to.not.equal(false);
           }
           const picked = pickOperator(rank);
           expect(picked).to.deep.equal(ranked[0] ?? null);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('when anyone may take the dialog apart from exclusions, then somebody is ranked (an exclusion never strands it)', () => {
+      fc.assert(
+        fc.property(inputArb, (rank) => {
+          const open = rankOperators({ ...rank, excludeOperatorIds: [] });
+          expect(rankOperators(rank).length > 0).to.equal(open.length > 0);
+          for (const c of rankOperators(rank)) {
+            if (rank.excludeOperatorIds?.includes(c.operatorId))
+              expect(open.every((o) => rank.excludeOperatorIds?.includes(o.operatorId))).to.equal(true);
+          }
         }),
         { numRuns: 500 },
       );
@@ -188,7 +250,7 @@ describe('rankOperators / pickOperator', () => {
             (c) =>
               c.status === 'online' &&
               c.load < c.limit &&
-              !rank.excludeOperatorIds!.includes(c.operatorId) &&
+              !activeExclusions(rank).includes(c.operatorId) &&
               !(rank.callback && c.takesCalls === false) &&
               (c.tier === 'primary' || rank.waitedMs >= rank.secondaryTierAfterMs),
           );
@@ -216,9 +278,12 @@ describe('rankOperators / pickOperator', () => {
       );
     });
 
-    it('when waiting longer, then eligibility only widens (bullseye never narrows)', () => {
+    // Exclusions aside: a decliner re-admitted because nobody else could take the dialog is excluded
+    // again once the widened tier brings someone who can.
+    it('when waiting longer, then eligibility apart from exclusions only widens (bullseye never narrows)', () => {
       fc.assert(
-        fc.property(inputArb, fc.integer({ min: 0, max: 120_000 }), (rank, extra) => {
+        fc.property(inputArb, fc.integer({ min: 0, max: 120_000 }), (ranked, extra) => {
+          const rank = { ...ranked, excludeOperatorIds: [] };
           const before = new Set(ids(rankOperators(rank)));
           const after = new Set(ids(rankOperators({ ...rank, waitedMs: rank.waitedMs + extra })));
           for (const id of before) expect(after.has(id)).to.equal(true);

@@ -1,11 +1,22 @@
 import type { DialogContext } from '../dialog/dialog-machine';
 import { parseSnapshot } from '../dialog/dialog-service';
+import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { RoutingStore } from '../routing-store/routing-store';
+import type { OperatorService } from '../services/operator-service';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import type { RoutingState } from './routing-state';
+
+export interface PresenceReport {
+  /** Operators shown online or away without a live connection past the grace, now offline. */
+  wentOffline: string[];
+  /** Dialogs given back by operators offline past their groups' keep time. */
+  released: number;
+  /** Dialogs Postgres gave to a gone operator that the store no longer held for him, queued again. */
+  orphansRequeued: number;
+}
 
 export interface ReconcileReport {
   /** Dialogs found in `created` (their node died before routing them) and routed now. */
@@ -31,6 +42,10 @@ export class Reconciler {
   /** Discrepancies seen in the previous run, by dialog: `what|dialog version`. */
   private suspects = new Map<string, string>();
   private seen = new Map<string, string>();
+  /** Operators shown online/away with no connection recorded at all: since when this runner saw that. */
+  private unbeaten = new Map<string, number>();
+  /** Dialogs of gone operators not held in the store, seen last run: dialogId → version. */
+  private orphansSeen = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -44,6 +59,16 @@ export class Reconciler {
       intervalMs: number;
       /** Routes a dialog stranded in `created` (VisitorService). */
       stranded: { routeStranded(row: DialogRow): Promise<boolean> };
+      /** Durable presence; without it (tests of the repair alone) `expirePresence` does nothing. */
+      presence?: {
+        operators: OperatorService;
+        accounts: OperatorRepository;
+        graceMs: number;
+        /** How long one heartbeat keeps a connection alive (a live node renews it well before). */
+        aliveTtlMs: number;
+        /** Called with the operators it set offline (their consoles and the supervisors' dashboard follow). */
+        onChange?: (wentOffline: string[]) => void;
+      };
     },
   ) {}
 
@@ -54,6 +79,9 @@ export class Reconciler {
           const report = await this.run();
           const repaired = report.routed + report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
+          const presence = await this.expirePresence();
+          if (presence.wentOffline.length > 0 || presence.released > 0 || presence.orphansRequeued > 0)
+            this.deps.logger.warn(presence, 'presence expired');
         })
         .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
         .finally(() => {
@@ -107,6 +135,66 @@ export class Reconciler {
     }
     this.suspects = this.seen;
     await assignments.triggerAll();
+    return report;
+  }
+
+  /**
+   * L4: an operator shown online or away whose connections all stopped beating more than the grace
+   * ago (his node was killed, or lost Redis) goes offline through OperatorService.setPresence, so his
+   * dialogs follow the operator-gone rule; an operator already offline gives back the dialogs his
+   * groups kept for him once that time is up. An operator with no connection recorded at all (state
+   * rebuilt after a Redis loss) gets a heartbeat's life plus the grace from when this runner first saw
+   * it, time for his node to beat again.
+   */
+  async expirePresence(): Promise<PresenceReport> {
+    const report: PresenceReport = { wentOffline: [], released: 0, orphansRequeued: 0 };
+    const presence = this.deps.presence;
+    if (!presence) return report;
+    const { store, clock } = this.deps;
+    const now = clock();
+    const shown = new Set<string>();
+    for (const operator of await store.listOperators()) {
+      const { operatorId } = operator;
+      if (operator.status === 'offline') {
+        if (operator.load > 0) report.released += await presence.operators.releaseKeptDialogs(operatorId, now);
+        continue;
+      }
+      shown.add(operatorId);
+      const aliveUntil = await store.connectionsAliveUntil(operatorId);
+      let goneSince: number;
+      if (aliveUntil === null) {
+        goneSince = (this.unbeaten.get(operatorId) ?? now) + presence.aliveTtlMs;
+        if (!this.unbeaten.has(operatorId)) this.unbeaten.set(operatorId, now);
+      } else {
+        goneSince = aliveUntil;
+        this.unbeaten.delete(operatorId);
+      }
+      if (now - goneSince < presence.graceMs) {
+        // Closed or dead connections of an operator still connected elsewhere: drop them.
+        if (aliveUntil !== null) await store.forgetConnections(operatorId, now - presence.graceMs);
+        continue;
+      }
+      // A connection that beat since the read above (he reconnected elsewhere) keeps him.
+      const latest = await store.connectionsAliveUntil(operatorId);
+      if (latest !== null && latest !== aliveUntil && now - latest < presence.graceMs) continue;
+      const account = await presence.accounts.findById(operatorId);
+      if (account) await presence.operators.setPresence(account, 'offline');
+      else await store.setPresence(operatorId, 'offline', now);
+      // Every entry that ran out at least the grace ago (all of them, unless one beat meanwhile).
+      await store.forgetConnections(operatorId, now - presence.graceMs + 1);
+      this.unbeaten.delete(operatorId);
+      report.wentOffline.push(operatorId);
+    }
+    for (const operatorId of this.unbeaten.keys()) if (!shown.has(operatorId)) this.unbeaten.delete(operatorId);
+    // Half-applied give-backs, confirmed at the same dialog version over two runs (not a transition in flight).
+    const seen = new Map<string, number>();
+    for (const orphan of await presence.operators.dialogsOfGoneNotHeld(now)) {
+      seen.set(orphan.dialogId, orphan.version);
+      if (this.orphansSeen.get(orphan.dialogId) !== orphan.version) continue;
+      if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId)) report.orphansRequeued += 1;
+    }
+    this.orphansSeen = seen;
+    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0) presence.onChange?.(report.wentOffline);
     return report;
   }
 

@@ -124,6 +124,10 @@ export class AssignmentDispatcher {
     if (!rules.hasGroup(groupId)) return;
     const offerTimeoutMs = rules.offerTimeoutMs(groupId);
     for (let guard = 0; guard < 10_000 && !this.stopped; guard++) {
+      if (offerTimeoutMs !== null) {
+        if (await this.offerFirstTakeable(rules, groupId, offerTimeoutMs)) continue;
+        return;
+      }
       const [head] = await store.queue(groupId, 1);
       if (!head) return;
       const waiting = await this.load(head);
@@ -133,8 +137,7 @@ export class AssignmentDispatcher {
       const ranked = await this.rank(rules, operators, waiting, now - head.enqueuedAt, now);
       if (ranked.length === 0) {
         // Nobody may take the head. When that is not for lack of room (a call back while only
-        // operators who take no calls have room, a dialog they all declined), serve those behind it
-        // rather than hold the whole queue.
+        // operators who take no calls have room), serve those behind it rather than hold the whole queue.
         const room =
           rules.rankOperators(
             groupId,
@@ -142,17 +145,51 @@ export class AssignmentDispatcher {
             { waitedMs: now - head.enqueuedAt, widened: waiting.context.widened, excludedOperatorIds: [] },
             now,
           ).length > 0;
-        if (room && offerTimeoutMs === null && (await this.serveBehindHead(rules, groupId, operators)))
-          continue;
+        if (room && (await this.serveBehindHead(rules, groupId, operators))) continue;
         return;
       }
-      const result =
-        offerTimeoutMs === null
-          ? await store.assignHead(groupId, ranked, now)
-          : await store.offerHead(groupId, ranked, now, offerTimeoutMs);
+      const result = await store.assignHead(groupId, ranked, now);
       if (result.kind !== 'assigned') return;
-      await this.record(result.assignment, now, offerTimeoutMs);
+      await this.record(result.assignment, now, null);
     }
+  }
+
+  /**
+   * Offer mode: offers the first of the head and the next BEHIND_HEAD_SCAN waiting that a ranked
+   * operator may take (a head everyone declined, or that only busy operators may take, does not hold
+   * those behind it). Exclusions are the ranking's: they end with the round or after the group's
+   * exclusionSeconds. A dialog offered only to operators who declined it before (the round is over)
+   * comes after the others, so a decliner is not handed the same dialog back while other work waits.
+   * False when nothing could be offered.
+   */
+  private async offerFirstTakeable(rules: RoutingDecisions, groupId: string, offerTimeoutMs: number) {
+    const { store, clock } = this.deps;
+    const entries = await store.queue(groupId, 1 + BEHIND_HEAD_SCAN);
+    if (entries.length === 0) return false;
+    const operators = await store.listOperators(groupId);
+    if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return false;
+    const again: { entry: QueuedDialog; ranked: string[] }[] = [];
+    const offer = async (entry: QueuedDialog, ranked: string[]) => {
+      const now = clock();
+      const result = await store.offerDialog(entry, ranked, now, offerTimeoutMs);
+      if (result.kind !== 'offered') return false;
+      await this.record(result.offer, now, offerTimeoutMs);
+      return true;
+    };
+    for (const entry of entries) {
+      const waiting = await this.load(entry);
+      if (!waiting) continue;
+      const now = clock();
+      const ranked = await this.rank(rules, operators, waiting, now - entry.enqueuedAt, now);
+      if (ranked.length === 0) continue;
+      if (ranked.every((id) => waiting.context.excludedOperatorIds.includes(id))) {
+        again.push({ entry, ranked });
+        continue;
+      }
+      if (await offer(entry, ranked)) return true;
+    }
+    for (const { entry, ranked } of again) if (await offer(entry, ranked)) return true;
+    return false;
   }
 
   /**
@@ -230,11 +267,20 @@ export class AssignmentDispatcher {
     now: number,
   ) {
     const emailOf = await this.deps.directory.emailsOf(operators.map((o) => o.operatorId));
-    const { groupId, widened, excludedOperatorIds, kind, topicId, regionId } = dialog.context;
+    const { groupId, widened, excludedOperatorIds, excludedAt, kind, topicId, regionId } = dialog.context;
     return rules.rankOperators(
       groupId,
       operators,
-      { waitedMs, widened, excludedOperatorIds, kind, topicId, regionId, language: dialog.locale },
+      {
+        waitedMs,
+        widened,
+        excludedOperatorIds,
+        excludedAt,
+        kind,
+        topicId,
+        regionId,
+        language: dialog.locale,
+      },
       now,
       emailOf,
     );

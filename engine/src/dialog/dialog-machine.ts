@@ -93,6 +93,11 @@ export type DialogEvent =
   | Stamped<{ type: 'ASSIGNED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFERED'; operatorId: string; groupId?: string }>
   | Stamped<{ type: 'OFFER_DECLINED'; operatorId: string; reason: 'declined' | 'expired' }>
+  /**
+   * The holder went offline past the presence grace (or past his group's keep time), or was
+   * deactivated: the store has already put the dialog back at its queue place.
+   */
+  | Stamped<{ type: 'HOLDER_GONE'; operatorId: string }>
   | Stamped<{ type: 'THRESHOLD'; key: string } & ThresholdFacts>
   | Stamped<{ type: 'CONTACT_LEFT'; contact: { kind: 'phone' | 'email'; value: string } }>
   | Stamped<{ type: 'OPERATORS_AVAILABLE' }>
@@ -535,6 +540,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
           OFFERED: { target: 'offered', reenter: true, actions: 'markOffered' },
           OFFER_DECLINED: { guard: 'holder', target: 'queued', actions: 'excludeOperator' },
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           THRESHOLD: { guard: 'thresholdPending', actions: 'markFired' },
           CLOSE: [
             {
@@ -624,6 +630,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
           ],
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
@@ -690,6 +697,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               ],
             },
           ],
+          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',

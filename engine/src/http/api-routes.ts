@@ -125,7 +125,7 @@ export function apiRoutes(engine: Engine): Router {
     if (!updated) throw notFound('operator');
     const { password: _password, ...logged } = patch;
     await audit(req.operator!.id, 'operator.updated', updated.id, logged);
-    if (patch.active === false) await operators.setPresence(updated, 'offline');
+    if (patch.active === false) await operators.setPresence(updated, 'offline', { atOnce: true });
     res.json({ data: updated });
   });
 

@@ -44,7 +44,10 @@ function cookieToken(header: string | undefined): string | undefined {
 /**
  * `/operator`: authenticated by the session cookie or `auth.token`. An operator acts only on
  * dialogs assigned to him; supervisors also join the supervisors' room (all dialogs, dashboard).
- * When his last connection is gone for `presenceGraceMs`, he goes offline (his dialogs stay his).
+ * When his last connection is gone for `presenceGraceMs`, he goes offline (his dialogs go back to
+ * their queues, see OperatorService.setPresence). Each connection also beats in the routing store
+ * every `heartbeatMs` (alive for twice that), so when this process dies without a word the reconciler,
+ * on any node, still sets him offline (L4).
  */
 export function registerOperatorNamespace(
   namespace: OperatorNamespace,
@@ -56,11 +59,13 @@ export function registerOperatorNamespace(
     broadcaster: DialogBroadcaster;
     logger: Logger;
     presenceGraceMs: number;
-    clock?: () => number;
+    heartbeatMs: number;
+    clock: () => number;
   },
 ) {
   const { auth, operators, notifier, broadcaster, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
+  const heartbeats = new Set<NodeJS.Timeout>();
 
   namespace.use(async (socket, next) => {
     try {
@@ -83,6 +88,17 @@ export function registerOperatorNamespace(
     const pendingOffline = offlineTimers.get(operator.id);
     if (pendingOffline) clearTimeout(pendingOffline);
     offlineTimers.delete(operator.id);
+    // Writes in order, so a slow first beat cannot land after the close and revive the connection.
+    let beating = Promise.resolve();
+    const aliveUntil = (until: number) => {
+      beating = beating
+        .then(() => deps.store.beatConnection(operator.id, socket.id, until))
+        .catch((error) => logger.warn({ err: error, operatorId: operator.id }, 'presence heartbeat failed'));
+    };
+    aliveUntil(deps.clock() + 2 * deps.heartbeatMs);
+    const heartbeat = setInterval(() => aliveUntil(deps.clock() + 2 * deps.heartbeatMs), deps.heartbeatMs);
+    heartbeat.unref();
+    heartbeats.add(heartbeat);
 
     socket.on('presence:set', ackHandler(logger, PresenceSchema, async ({ status }) => {
       const self = await operators.setPresence(operator, status);
@@ -149,6 +165,9 @@ export function registerOperatorNamespace(
     }));
 
     socket.on('disconnect', () => {
+      clearInterval(heartbeat);
+      heartbeats.delete(heartbeat);
+      aliveUntil(deps.clock());
       const timer = setTimeout(async () => {
         offlineTimers.delete(operator.id);
         try {
@@ -170,6 +189,8 @@ export function registerOperatorNamespace(
     stop() {
       for (const timer of offlineTimers.values()) clearTimeout(timer);
       offlineTimers.clear();
+      for (const heartbeat of heartbeats) clearInterval(heartbeat);
+      heartbeats.clear();
     },
   };
 }

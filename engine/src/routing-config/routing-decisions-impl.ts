@@ -107,6 +107,7 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       return g?.offerMode.enabled ? g.offerMode.timeoutSeconds * 1000 : null;
     },
     secondaryTierAfterMs: (groupId) => (groups.get(groupId)?.thresholds.secondaryTierAfterSeconds ?? 60) * 1000,
+    keepDialogsOnOfflineMs: (groupId) => (groups.get(groupId)?.thresholds.keepDialogsOnOfflineSeconds ?? 0) * 1000,
     rankOperators(groupId, operators, dialog, now, emailOf) {
       const g = group(groupId);
       const candidates = operators.map((o) => {
@@ -134,6 +135,8 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
         secondaryTierAfterMs: g.thresholds.secondaryTierAfterSeconds * 1000,
         lastAssignedOperatorId: lastAssigned?.operatorId,
         excludeOperatorIds: dialog.excludedOperatorIds,
+        excludedAt: dialog.excludedAt,
+        exclusionMs: g.thresholds.exclusionSeconds * 1000,
         callback: dialog.kind === 'callback',
         requiredSkills: {
           topicId: dialog.topicId ?? undefined,

@@ -12,6 +12,8 @@ export interface DialogToRank {
   waitedMs: number;
   widened: boolean;
   excludedOperatorIds: string[];
+  /** When each exclusion began (epoch ms); exclusions expire after the group's exclusionSeconds. */
+  excludedAt?: Record<string, number> | undefined;
   kind?: 'chat' | 'callback';
   topicId?: string | null;
   regionId?: string | null;
@@ -37,6 +39,8 @@ export interface RoutingDecisions {
   hasGroup(groupId: string): boolean;
   offerTimeoutMs(groupId: string): number | null;
   secondaryTierAfterMs(groupId: string): number;
+  /** How long an operator gone offline keeps his dialogs before they go back to the queue (0 = at once). */
+  keepDialogsOnOfflineMs(groupId: string): number;
   /**
    * Operators ranked by the group's strategy; only eligible ones, best first. `emailOf` links an
    * operator to his routing profile (skills, takesCalls), which is keyed by e-mail; without it, or for

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertId, queueScore } from './queue-score';
+import { assertId, assertPriority, queueScore } from './queue-score';
 import type {
   ArrivalResult,
   AssignHeadResult,
@@ -71,6 +71,8 @@ export class MemoryRoutingStore implements RoutingStore {
   /** dialogId → operators who declined its current offer attempt. */
   private readonly declined = new Map<string, Set<string>>();
   private readonly timers = new Map<string, TimerEntry>();
+  /** operatorId → connectionId → alive-until (durable presence). */
+  private readonly heartbeats = new Map<string, Map<string, number>>();
   private readonly claims = new Map<string, ClaimState>();
   /** `dialogId|operatorId` → last typing mark and when it lapses. */
   private readonly typing = new Map<string, { at: number; expiresAt: number }>();
@@ -202,6 +204,41 @@ export class MemoryRoutingStore implements RoutingStore {
     const declined = this.declined.get(dialogId) ?? new Set<string>();
     declined.add(operatorId);
     this.declined.set(dialogId, declined);
+    return true;
+  }
+
+  async offerDialog(
+    dialog: { dialogId: string; groupId: string },
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<{ kind: 'offered'; offer: Offer } | { kind: 'not-queued' } | { kind: 'no-capacity' }> {
+    assertDialogIds(dialog);
+    const queued = this.queued.get(dialog.dialogId);
+    if (!queued || queued.groupId !== dialog.groupId) return { kind: 'not-queued' };
+    const operatorId = rankedOperatorIds.find((id) => this.eligibility(id, dialog.groupId, false) === 'ok');
+    if (operatorId === undefined) return { kind: 'no-capacity' };
+    const expiresAt = now + timeoutMs;
+    this.removeFromQueue(dialog.dialogId);
+    this.hold(dialog.dialogId, {
+      operatorId,
+      groupId: dialog.groupId,
+      enqueuedAt: queued.enqueuedAt,
+      offered: true,
+      expiresAt,
+      score: queued.score,
+    });
+    return { kind: 'offered', offer: { ...dialog, operatorId, enqueuedAt: queued.enqueuedAt, expiresAt } };
+  }
+
+  async requeueHeld(dialogId: string, operatorId: string, priority: number): Promise<boolean> {
+    assertPriority(priority);
+    const held = this.held.get(dialogId);
+    if (!held || held.operatorId !== operatorId) return false;
+    this.unhold(dialogId, held);
+    this.declined.delete(dialogId);
+    const score = held.score > 0 ? held.score : queueScore(priority, 0);
+    this.insert(dialogId, { groupId: held.groupId, score, enqueuedAt: held.enqueuedAt });
     return true;
   }
 
@@ -364,11 +401,45 @@ export class MemoryRoutingStore implements RoutingStore {
     return entries.map((t) => ({ ...t })).sort((a, b) => compareStrings(a.key, b.key));
   }
 
+  async beatConnection(operatorId: string, connectionId: string, aliveUntil: number): Promise<void> {
+    assertId('operatorId', operatorId);
+    const connections = this.heartbeats.get(operatorId) ?? new Map<string, number>();
+    connections.set(connectionId, aliveUntil);
+    this.heartbeats.set(operatorId, connections);
+  }
+
+  async connectionsAliveUntil(operatorId: string): Promise<number | null> {
+    const connections = [...(this.heartbeats.get(operatorId)?.values() ?? [])];
+    return connections.length === 0 ? null : Math.max(...connections);
+  }
+
+  async forgetConnections(operatorId: string, before: number): Promise<number> {
+    const connections = this.heartbeats.get(operatorId);
+    if (!connections) return 0;
+    let removed = 0;
+    for (const [id, until] of connections) {
+      if (until < before) {
+        connections.delete(id);
+        removed += 1;
+      }
+    }
+    if (connections.size === 0) this.heartbeats.delete(operatorId);
+    return removed;
+  }
+
   async rebuild(snapshot: RoutingSnapshot): Promise<void> {
     assertSnapshotQueue(snapshot);
     const now = Date.now();
     this.seq = 0;
-    for (const map of [this.operators, this.holdings, this.queues, this.queued, this.held, this.declined])
+    for (const map of [
+      this.operators,
+      this.holdings,
+      this.queues,
+      this.queued,
+      this.held,
+      this.declined,
+      this.heartbeats,
+    ])
       map.clear();
     this.timers.clear();
     this.claims.clear();

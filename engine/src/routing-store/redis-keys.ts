@@ -44,6 +44,8 @@ export function routingKeys(prefix: string, tenant: string) {
     claimTokens: `${base}ctok`,
     /** STRING per `dialogId|operatorId` → when he last showed typing; expires by itself. */
     typing: (dialogId: string, operatorId: string) => `${base}typing:${dialogId}|${operatorId}`,
+    /** ZSET per operator: connectionId → alive-until (epoch ms); durable presence. */
+    heartbeats: (operatorId: string) => `${base}hb:${operatorId}`,
     /** STRING random value written last by rebuild: missing means the state was lost. */
     epoch: `${base}epoch`,
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { luaCommands, registeredName } from './lua-commands';
-import { assertId, queueScore } from './queue-score';
+import { assertId, assertPriority, queueScore } from './queue-score';
 import { lexPrefixRange, type RoutingKeys, routingKeys } from './redis-keys';
 import type {
   ArrivalResult,
@@ -66,7 +66,11 @@ type CommandName =
   | 'cancelDialogTimers'
   | 'claimDueTimers'
   | 'ackTimer'
-  | 'markTyping';
+  | 'markTyping'
+  | 'offerDialog'
+  | 'requeueHeld'
+  | 'beatConnection'
+  | 'forgetConnections';
 
 /** A dialog may move between queues between our read and the script; a few retries settle it. */
 const MAX_RETRIES = 8;
@@ -349,6 +353,54 @@ export class RedisRoutingStore implements RoutingStore {
     throw unexpected('declineOffer', reply);
   }
 
+  async offerDialog(
+    dialog: { dialogId: string; groupId: string },
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<{ kind: 'offered'; offer: Offer } | { kind: 'not-queued' } | { kind: 'no-capacity' }> {
+    assertDialogIds(dialog);
+    const k = this.keys;
+    const expiresAt = now + timeoutMs;
+    const reply = await this.runList(
+      'offerDialog',
+      [
+        k.queue(dialog.groupId),
+        k.queued,
+        k.queuedGroups,
+        k.opStatus,
+        k.opLimit,
+        k.groupOperators,
+        k.operatorDialogs,
+        k.held,
+        k.offers,
+      ],
+      [dialog.groupId, dialog.dialogId, expiresAt, rankedArg(rankedOperatorIds)],
+    );
+    const code = num(reply[0]);
+    if (code === 0) return { kind: 'not-queued' };
+    if (code === 2) return { kind: 'no-capacity' };
+    if (code !== 1) throw unexpected('offerDialog', reply);
+    return {
+      kind: 'offered',
+      offer: { ...dialog, operatorId: str(reply[1]), enqueuedAt: num(reply[2]), expiresAt },
+    };
+  }
+
+  async requeueHeld(dialogId: string, operatorId: string, priority: number): Promise<boolean> {
+    assertPriority(priority);
+    const k = this.keys;
+    const record = await this.redis.hget(k.held, dialogId);
+    if (record === null) return false;
+    const reply = await this.runInQueue('requeueHeld', dialogId, parseHeld(record).groupId, (groupId) => [
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [dialogId, operatorId, groupId, queueScore(priority, 0)],
+    ]);
+    const code = num(reply[0]);
+    if (code === 1 || code === 0) return code === 1;
+    throw unexpected('requeueHeld', reply);
+  }
+
   async expiredOffers(now: number): Promise<Offer[]> {
     const k = this.keys;
     const dialogIds = await this.redis.zrangebyscore(k.offers, '-inf', String(now));
@@ -560,6 +612,20 @@ export class RedisRoutingStore implements RoutingStore {
    * caller pauses dispatch (e.g. under a lock) while it runs. The epoch is deleted first and written
    * last, so a rebuild that dies half-way leaves `epoch()` null and the next check rebuilds again.
    */
+  async beatConnection(operatorId: string, connectionId: string, aliveUntil: number): Promise<void> {
+    assertId('operatorId', operatorId);
+    await this.run('beatConnection', [this.keys.heartbeats(operatorId)], [connectionId, aliveUntil]);
+  }
+
+  async connectionsAliveUntil(operatorId: string): Promise<number | null> {
+    const [, score] = await this.redis.zrange(this.keys.heartbeats(operatorId), '-1', '-1', 'WITHSCORES');
+    return score === undefined ? null : Number(score);
+  }
+
+  async forgetConnections(operatorId: string, before: number): Promise<number> {
+    return num(await this.run('forgetConnections', [this.keys.heartbeats(operatorId)], [before]));
+  }
+
   async rebuild(snapshot: RoutingSnapshot): Promise<void> {
     const k = this.keys;
     const now = Date.now();

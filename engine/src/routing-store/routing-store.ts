@@ -189,6 +189,24 @@ export interface RoutingStore {
   acceptOffer(dialogId: string, operatorId: string, now: number): Promise<Assignment | null>;
   /** Puts an offered dialog back at its old place in the queue and frees the operator's slot. */
   declineOffer(dialogId: string, operatorId: string): Promise<boolean>;
+  /**
+   * Offers one queued dialog of the group (the head or one behind it) to the first of
+   * `rankedOperatorIds` who is online, in the group and below his limit. Unlike `offerHead` it does not
+   * skip operators who declined: the ranking decides exclusions (they end with the round, or in time).
+   * `not-queued` when the dialog no longer waits in that group's queue.
+   */
+  offerDialog(
+    dialog: { dialogId: string; groupId: string },
+    rankedOperatorIds: string[],
+    now: number,
+    timeoutMs: number,
+  ): Promise<{ kind: 'offered'; offer: Offer } | { kind: 'not-queued' } | { kind: 'no-capacity' }>;
+  /**
+   * The operator is gone: a dialog he holds (assigned or offered) goes back to its group's queue at
+   * its old place (the queue score it had, so priority and order are kept; a holding without one gets
+   * the front of `priority`), and his slot is freed. False when he does not hold it.
+   */
+  requeueHeld(dialogId: string, operatorId: string, priority: number): Promise<boolean>;
   /** Offers whose time ran out (`expiresAt <= now`), oldest first (the caller declines them). */
   expiredOffers(now: number): Promise<Offer[]>;
   /** Direct assignment (transfer to a named operator, lead pick-up): same checks, dialog must not be held. */
@@ -240,6 +258,15 @@ export interface RoutingStore {
   markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void>;
   /** When the operator last showed typing in the dialog; null when never or the mark expired by `now`. */
   typingAt(dialogId: string, operatorId: string, now: number): Promise<number | null>;
+  /**
+   * Durable presence: the connection is alive until `aliveUntil` (renewed by the node holding it;
+   * set to now when it closes). Survives the node: a node killed with SIGKILL simply stops renewing.
+   */
+  beatConnection(operatorId: string, connectionId: string, aliveUntil: number): Promise<void>;
+  /** The latest alive-until among the operator's connections, null when none is recorded. */
+  connectionsAliveUntil(operatorId: string): Promise<number | null>;
+  /** Drops the operator's connection entries alive only until before `before`; returns how many. */
+  forgetConnections(operatorId: string, before: number): Promise<number>;
 
   /** Replaces the whole routing state (after Redis lost its data, or at start). */
   rebuild(snapshot: RoutingSnapshot): Promise<void>;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Operator } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { DialogContext } from '../dialog/dialog-machine';
-import type { DispatchHooks, DispatchResult } from '../dialog/dialog-service';
+import { type DispatchHooks, type DispatchResult, parseSnapshot } from '../dialog/dialog-service';
 import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type {
@@ -45,10 +45,18 @@ export class OperatorService {
 
   /**
    * Presence drives routing: online receives dialogs up to his limit (the backlog flows in, never
-   * more), away and offline receive none and keep what they hold. When the first operator of a
-   * group comes online, its offline dialogs still waiting without a contact join the queue.
+   * more), away receives none and keeps what he holds. Offline (after the presence grace, when his
+   * connections are gone, or deactivated) gives his dialogs back: each returns to the front of its
+   * queue at its old place, unless his group keeps them `keepDialogsOnOfflineSeconds` for his return
+   * (the reconciler gives them back when that time is up; `atOnce` ignores it: deactivation). When
+   * the first operator of a group comes online, its offline dialogs still waiting without a contact
+   * join the queue.
    */
-  async setPresence(operator: Operator, status: Presence): Promise<OperatorSelf> {
+  async setPresence(
+    operator: Operator,
+    status: Presence,
+    options: { atOnce?: boolean } = {},
+  ): Promise<OperatorSelf> {
     const { store, assignments, clock } = this.deps;
     const routing = await store.getOperator(operator.id);
     if (!routing) {
@@ -56,15 +64,130 @@ export class OperatorService {
     } else {
       await store.setPresence(operator.id, status, clock());
     }
-    await this.deps.repo.db('operators').where({ id: operator.id }).update({ presence: status });
+    const db = this.deps.repo.db;
+    // The time of the last change, not of a repeated one: a keep period is counted from going offline.
+    await db('operators')
+      .where({ id: operator.id })
+      .update({
+        presence: status,
+        presence_changed_at: db.raw(
+          'case when presence = ? and presence_changed_at is not null then presence_changed_at else ? end',
+          [status, new Date(clock())],
+        ),
+      });
     const groups = routing?.groups.map((g) => g.groupId) ?? [];
     if (status === 'online') {
       await this.wakeOfflineDialogs(groups);
       await Promise.all(groups.map((g) => assignments.trigger(g)));
     } else if (status === 'offline') {
+      await this.releaseDialogsOfGone(operator.id, options.atOnce ? Number.POSITIVE_INFINITY : 0);
       await this.parkQueuesWithoutOperators(groups);
     }
     return this.self(operator);
+  }
+
+  /**
+   * An operator offline for `offlineForMs`: each dialog he holds (assigned, active or offered) whose
+   * group does not keep it that long goes back to its queue at its old place (HOLDER_GONE; the
+   * visitor is pushed the `queued` state and his position, the next operator gets the dialog with
+   * its messages). Returns how many he still holds (kept for his return).
+   */
+  async releaseDialogsOfGone(operatorId: string, offlineForMs: number): Promise<number> {
+    const { store, repo, dialogs, decisions, assignments } = this.deps;
+    const rules = decisions();
+    const groups = new Set<string>();
+    let kept = 0;
+    for (const dialogId of await store.operatorDialogs(operatorId)) {
+      const holder = await store.holder(dialogId);
+      if (holder?.operatorId !== operatorId) continue;
+      if (rules.hasGroup(holder.groupId) && offlineForMs < rules.keepDialogsOnOfflineMs(holder.groupId)) {
+        kept += 1;
+        continue;
+      }
+      const row = await repo.findDialog(dialogId);
+      const priority = row ? parseSnapshot(row.snapshot).context.priority : 0;
+      if (!(await store.requeueHeld(dialogId, operatorId, priority))) continue;
+      const result = await dialogs.dispatch(dialogId, { type: 'HOLDER_GONE', operatorId });
+      if (!result.accepted && stateName(result.row.state) !== 'queued') {
+        // The dialog had already moved on (closed meanwhile): it must not wait in a queue.
+        await store.dequeue(dialogId);
+      }
+      groups.add(holder.groupId);
+    }
+    for (const groupId of groups) void assignments.trigger(groupId);
+    return kept;
+  }
+
+  /**
+   * An operator offline whose groups kept his dialogs for his return: those whose keep time is up
+   * (counted from his going offline, as Postgres recorded it) go back to their queues. Returns how
+   * many were given back.
+   */
+  async releaseKeptDialogs(operatorId: string, now: number): Promise<number> {
+    const row = await this.deps.repo
+      .db('operators')
+      .where({ id: operatorId })
+      .first<{ presence: Presence; presence_changed_at: Date | string | null } | undefined>(
+        'presence',
+        'presence_changed_at',
+      );
+    if (row && row.presence !== 'offline') return 0;
+    const since = row?.presence_changed_at
+      ? new Date(row.presence_changed_at).getTime()
+      : Number.NEGATIVE_INFINITY;
+    const before = (await this.deps.store.operatorDialogs(operatorId)).length;
+    const kept = await this.releaseDialogsOfGone(operatorId, now - since);
+    return before - kept;
+  }
+
+  /**
+   * Dialogs Postgres still gives to an operator who is offline past his groups' keep time while the
+   * routing store does not hold them for him (a node died between requeueHeld and HOLDER_GONE, or
+   * Redis lost the holding): the reconciler confirms them over two runs, then `giveBackOrphan`.
+   */
+  async dialogsOfGoneNotHeld(
+    now: number,
+  ): Promise<{ dialogId: string; operatorId: string; version: number }[]> {
+    const { repo, store, decisions } = this.deps;
+    const rules = decisions();
+    const rows = await repo
+      .db('dialogs')
+      .join('operators', 'operators.id', 'dialogs.operator_id')
+      .whereIn('dialogs.state', ['offered', 'assigned', 'active'])
+      .where('operators.presence', 'offline')
+      .select<
+        {
+          id: string;
+          operator_id: string;
+          group_id: string | null;
+          version: number;
+          presence_changed_at: Date | string | null;
+        }[]
+      >(
+        'dialogs.id',
+        'dialogs.operator_id',
+        'dialogs.group_id',
+        'dialogs.version',
+        'operators.presence_changed_at',
+      );
+    const orphans: { dialogId: string; operatorId: string; version: number }[] = [];
+    for (const row of rows) {
+      const since = row.presence_changed_at
+        ? new Date(row.presence_changed_at).getTime()
+        : Number.NEGATIVE_INFINITY;
+      const keepMs =
+        row.group_id && rules.hasGroup(row.group_id) ? rules.keepDialogsOnOfflineMs(row.group_id) : 0;
+      if (now - since < keepMs) continue;
+      if ((await store.holder(row.id))?.operatorId === row.operator_id) continue;
+      orphans.push({ dialogId: row.id, operatorId: row.operator_id, version: row.version });
+    }
+    return orphans;
+  }
+
+  /** HOLDER_GONE for a dialog the store no longer holds for its gone operator: the machine queues it again. */
+  async giveBackOrphan(dialogId: string, operatorId: string): Promise<boolean> {
+    const result = await this.deps.dialogs.dispatch(dialogId, { type: 'HOLDER_GONE', operatorId });
+    return result.accepted;
   }
 
   private async wakeOfflineDialogs(groupIds: string[]) {

@@ -436,5 +436,33 @@ describe('dialog machine', () => {
       expect(m.context.queuedAt).to.equal(queuedAt);
       expect(m.context.excludedOperatorIds).to.deep.equal(['op1']);
     });
+
+    it('when an offer is declined, then the exclusion records when it began (exclusions expire)', () => {
+      const m = new MachineHarness();
+      m.send(route());
+      m.send({ type: 'OFFERED', operatorId: 'op1' });
+      m.advance(5_000).send({ type: 'OFFER_DECLINED', operatorId: 'op1', reason: 'declined' });
+      expect(m.context.excludedAt).to.deep.equal({ op1: m.now });
+      m.send({ type: 'ASSIGNED', operatorId: 'op2' });
+      expect(m.context.excludedAt).to.deep.equal({});
+    });
+
+    for (const held of ['offered', 'assigned', 'active'] as const) {
+      it(`when the holder of an ${held} dialog is gone, then it waits in the queue again without him, with a fresh queue clock; another operator's departure changes nothing`, () => {
+        const m = new MachineHarness();
+        m.send(route());
+        m.send({ type: held === 'offered' ? 'OFFERED' : 'ASSIGNED', operatorId: 'op1' });
+        if (held === 'active') m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
+        expect(m.state).to.equal(held);
+        expect(m.send({ type: 'HOLDER_GONE', operatorId: 'op2' })).to.equal(false);
+        m.advance(300_000);
+        expect(m.send({ type: 'HOLDER_GONE', operatorId: 'op1' })).to.equal(true);
+        expect(m.state).to.equal('queued');
+        expect(m.context.operatorId).to.equal(null);
+        expect(m.context.queuedAt).to.equal(m.now);
+        expect(m.effects.map((e) => e.type)).to.include.members(['enqueue', 'dispatchAssignments']);
+        expect(m.effects.map((e) => e.type)).to.not.include('releaseHolder');
+      });
+    }
   });
 });

@@ -40,6 +40,7 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   TIMER_LEASE_MS: 'a dead node\'s claimed thresholds are handed on after 10 s',
   RECONCILE_INTERVAL_MS: 'one node repairs the routing store from Postgres every 5 s',
   PRESENCE_GRACE_MS: 'operator presence grace default (15 s)',
+  PRESENCE_HEARTBEAT_MS: 'operator connection heartbeat default (5 s, alive for 10 s)',
   REDIS_KEY_PREFIX: "default prefix 'hl'; set it only to share one Redis between installs",
   DATABASE_SCHEMA: "the database user's default schema; if set, set it on the migrate Job too (checked below)",
 };

@@ -769,6 +769,103 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('offers behind the head, operators gone, durable presence', () => {
+      it('when a dialog behind the head is offered, then only it leaves the queue, held until accepted, and the ranking alone decides who', async () => {
+        await store.upsertOperator(operator('a', ['g'], 1), T0);
+        await store.upsertOperator(operator('b', ['g'], 1, 'away'), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0 + 1);
+        expect(await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['b'], T0 + 10, 500)).to.deep.equal({
+          kind: 'no-capacity',
+        });
+        expect(
+          await store.offerDialog({ dialogId: 'd2', groupId: 'other' }, ['a'], T0 + 10, 500),
+        ).to.deep.equal({
+          kind: 'not-queued',
+        });
+        const offered = await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['b', 'a'], T0 + 10, 500);
+        expect(offered).to.deep.equal({
+          kind: 'offered',
+          offer: { dialogId: 'd2', groupId: 'g', operatorId: 'a', enqueuedAt: T0 + 1, expiresAt: T0 + 510 },
+        });
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d1']);
+        expect(await store.holder('d2')).to.deep.include({ operatorId: 'a', offered: true });
+        expect(
+          (await store.offerDialog({ dialogId: 'd1', groupId: 'g' }, ['a'], T0 + 11, 500)).kind,
+        ).to.equal('no-capacity');
+        expect(await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['a'], T0 + 11, 500)).to.deep.equal({
+          kind: 'not-queued',
+        });
+        // Declined, it goes back to its place behind d1; offerDialog may offer it to the decliner again.
+        expect(await store.declineOffer('d2', 'a')).to.equal(true);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['d1', 'd2']);
+        expect(
+          (await store.offerDialog({ dialogId: 'd2', groupId: 'g' }, ['a'], T0 + 20, 500)).kind,
+        ).to.equal('offered');
+        expect(await store.expiredOffers(T0 + 520)).to.deep.equal([
+          { dialogId: 'd2', groupId: 'g', operatorId: 'a', enqueuedAt: T0 + 1, expiresAt: T0 + 520 },
+        ]);
+      });
+
+      it('when held dialogs are requeued, then each goes back to its old place ahead of later arrivals, keeping its priority, and the slot is freed', async () => {
+        await store.upsertOperator(operator('a', ['g'], 3), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 5 }, T0 + 1);
+        await store.assignHead('g', ['a'], T0 + 2);
+        await store.assignHead('g', ['a'], T0 + 3);
+        await store.enqueue({ dialogId: 'late-high', groupId: 'g', priority: 5 }, T0 + 4);
+        await store.enqueue({ dialogId: 'late-low', groupId: 'g', priority: 1 }, T0 + 5);
+        // Held without a queue place (a transfer): the front of its priority.
+        await store.assignDialog({ dialogId: 'moved', groupId: 'g' }, 'a', T0 + 6);
+        expect(await store.requeueHeld('d1', 'b', 1)).to.equal(false);
+        expect(await store.requeueHeld('nobody', 'a', 1)).to.equal(false);
+        expect(await store.requeueHeld('d1', 'a', 1)).to.equal(true);
+        expect(await store.requeueHeld('d1', 'a', 1)).to.equal(false);
+        expect(await store.requeueHeld('d2', 'a', 5)).to.equal(true);
+        expect(await store.requeueHeld('moved', 'a', 1)).to.equal(true);
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal([
+          'd2',
+          'late-high',
+          'moved',
+          'd1',
+          'late-low',
+        ]);
+        expect(await store.position('d1')).to.deep.include({ priority: 1, enqueuedAt: T0 });
+        expect(await store.position('d2')).to.deep.include({ priority: 5, enqueuedAt: T0 + 1 });
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+        await checkInvariants(store, ['d1', 'd2', 'late-high', 'late-low', 'moved'], {
+          limitsFixed: true,
+          groups: ['g'],
+        });
+        await expectRoutingError(store.requeueHeld('x', 'a', 12), ErrorCode.InvalidArgument);
+      });
+
+      it('when an offered dialog is requeued, then the offer is withdrawn', async () => {
+        await store.upsertOperator(operator('a', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 1 }, T0);
+        await store.offerHead('g', ['a'], T0, 100);
+        expect(await store.requeueHeld('d', 'a', 1)).to.equal(true);
+        expect(await store.expiredOffers(T0 + 1000)).to.deep.equal([]);
+        expect(await store.acceptOffer('d', 'a', T0 + 1)).to.equal(null);
+        expect(await store.position('d')).to.deep.include({ position: 1, enqueuedAt: T0 });
+      });
+
+      it('when connections beat, close and are forgotten, then the latest alive-until of the operator is reported', async () => {
+        expect(await store.connectionsAliveUntil('a')).to.equal(null);
+        await store.beatConnection('a', 'c1', T0 + 100);
+        await store.beatConnection('a', 'c2', T0 + 300);
+        await store.beatConnection('b', 'c3', T0 + 900);
+        expect(await store.connectionsAliveUntil('a')).to.equal(T0 + 300);
+        await store.beatConnection('a', 'c2', T0 + 50); // c2 closed at T0+50
+        expect(await store.connectionsAliveUntil('a')).to.equal(T0 + 100);
+        expect(await store.forgetConnections('a', T0 + 100)).to.equal(1);
+        expect(await store.connectionsAliveUntil('a')).to.equal(T0 + 100);
+        expect(await store.forgetConnections('a', T0 + 101)).to.equal(1);
+        expect(await store.connectionsAliveUntil('a')).to.equal(null);
+        expect(await store.connectionsAliveUntil('b')).to.equal(T0 + 900);
+      });
+    });
+
     describe('timers', () => {
       it('when timers are scheduled, moved and cancelled, then listTimers reflects it', async () => {
         await store.scheduleTimer({ dialogId: 'd', key: 'offline-reply', dueAt: T0 + 10 });

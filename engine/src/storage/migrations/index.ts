@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './001-initial';
+import * as presenceChangedAt from './002-presence-changed-at';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -8,6 +9,7 @@ interface Migration {
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-presence-changed-at': presenceChangedAt,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
