@@ -253,11 +253,11 @@ export class MemoryRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
     operatorId: string,
     now: number,
-    options?: { ignoreGroup?: boolean },
+    options?: { ignoreGroup?: boolean; ignorePresence?: boolean },
   ): Promise<DirectAssignResult> {
     assertDialogIds(dialog);
     if (this.held.has(dialog.dialogId)) return { kind: 'rejected', reason: 'already-held' };
-    const eligibility = this.eligibility(operatorId, dialog.groupId, options?.ignoreGroup === true);
+    const eligibility = this.eligibility(operatorId, dialog.groupId, options?.ignoreGroup === true, options?.ignorePresence === true);
     if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
     const queued = this.queued.get(dialog.dialogId);
     const enqueuedAt = queued?.enqueuedAt ?? dialog.enqueuedAt ?? now;
@@ -301,7 +301,7 @@ export class MemoryRoutingStore implements RoutingStore {
     if (to.kind === 'operator') {
       if (from.kind === 'operator' && to.operatorId === from.operatorId)
         return { kind: 'rejected', reason: 'already-held' };
-      const eligibility = this.eligibility(to.operatorId, dialog.groupId, to.ignoreGroup === true);
+      const eligibility = this.eligibility(to.operatorId, dialog.groupId, to.ignoreGroup === true, to.ignorePresence === true);
       if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
       if (held) this.unhold(dialogId, held);
       else this.removeFromQueue(dialogId);
@@ -514,9 +514,10 @@ export class MemoryRoutingStore implements RoutingStore {
     };
   }
 
-  private eligibility(operatorId: string, groupId: string, ignoreGroup: boolean): Eligibility {
+  private eligibility(operatorId: string, groupId: string, ignoreGroup: boolean, ignorePresence = false): Eligibility {
     const op = this.operators.get(operatorId);
-    if (op?.status !== 'online') return 'operator-offline';
+    // ignorePresence (the reconciler's repair): away/offline pass, an unknown operator never.
+    if (!op || (op.status !== 'online' && !ignorePresence)) return 'operator-offline';
     if (!ignoreGroup && !op.groups.some((g) => g.groupId === groupId)) return 'not-in-group';
     if ((this.holdings.get(operatorId)?.size ?? 0) >= op.limit) return 'operator-at-limit';
     return 'ok';

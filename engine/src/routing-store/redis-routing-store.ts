@@ -416,7 +416,7 @@ export class RedisRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
     operatorId: string,
     now: number,
-    options?: { ignoreGroup?: boolean },
+    options?: { ignoreGroup?: boolean; ignorePresence?: boolean },
   ): Promise<DirectAssignResult> {
     assertDialogIds(dialog);
     const k = this.keys;
@@ -442,6 +442,7 @@ export class RedisRoutingStore implements RoutingStore {
         dialog.enqueuedAt ?? now,
         options?.ignoreGroup ? '1' : '0',
         queueGroup,
+        options?.ignorePresence ? '1' : '0',
       ],
     ]);
     const code = num(reply[0]);
@@ -496,6 +497,7 @@ export class RedisRoutingStore implements RoutingStore {
         to.kind === 'operator' && to.ignoreGroup ? '1' : '0',
         to.kind === 'group' ? to.priority : 0,
         now,
+        to.kind === 'operator' && to.ignorePresence ? '1' : '0',
       ],
     ]);
     const code = num(reply[0]);

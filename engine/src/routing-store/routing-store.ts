@@ -96,8 +96,12 @@ export type TransferSource =
 
 /** Where `transferDialog` puts it. */
 export type TransferTarget =
-  /** A named operator: online, below his limit, in the group unless `ignoreGroup`. */
-  | { kind: 'operator'; operatorId: string; ignoreGroup?: boolean }
+  /**
+   * A named operator: online, below his limit, in the group unless `ignoreGroup`. `ignorePresence` is
+   * for the reconciler's repair only (the holder Postgres names may be away or offline by now): his
+   * presence is not checked, his limit still is.
+   */
+  | { kind: 'operator'; operatorId: string; ignoreGroup?: boolean; ignorePresence?: boolean }
   /** The back of a group's queue at its priority, entered now. Only from an operator. */
   | { kind: 'group'; groupId: string; priority: number };
 
@@ -209,12 +213,15 @@ export interface RoutingStore {
   requeueHeld(dialogId: string, operatorId: string, priority: number): Promise<boolean>;
   /** Offers whose time ran out (`expiresAt <= now`), oldest first (the caller declines them). */
   expiredOffers(now: number): Promise<Offer[]>;
-  /** Direct assignment (transfer to a named operator, lead pick-up): same checks, dialog must not be held. */
+  /**
+   * Direct assignment (transfer to a named operator, lead pick-up): same checks, dialog must not be
+   * held; a queued dialog leaves its queue in the same step. `ignorePresence` as in `transferDialog`.
+   */
   assignDialog(
     dialog: { dialogId: string; groupId: string; enqueuedAt?: number },
     operatorId: string,
     now: number,
-    options?: { ignoreGroup?: boolean },
+    options?: { ignoreGroup?: boolean; ignorePresence?: boolean },
   ): Promise<DirectAssignResult>;
   /**
    * One atomic move: the dialog leaves its source (an operator's slot, or its queue) only when the

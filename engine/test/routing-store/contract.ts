@@ -449,6 +449,21 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect((await store.getOperator('lead'))?.lastAssignedAt).to.equal(T0 + 9);
       });
 
+      it('when ignorePresence is set (a repair), then an away or offline operator gets the dialog, but never above his limit and never an unknown one', async () => {
+        await store.upsertOperator(operator('off', ['g'], 1, 'offline'), T0);
+        await store.upsertOperator(operator('away', ['g'], 1, 'away'), T0);
+        await store.enqueue({ dialogId: 'q', groupId: 'g', priority: 1 }, T0);
+        const repair = { ignoreGroup: true, ignorePresence: true };
+        expect(await store.assignDialog({ dialogId: 'q', groupId: 'g' }, 'off', T0 + 1, repair)).to.deep.include({ kind: 'assigned' });
+        expect(await store.position('q')).to.equal(null);
+        expect(await store.assignDialog({ dialogId: 'x', groupId: 'g' }, 'away', T0 + 1, repair)).to.deep.include({ kind: 'assigned' });
+        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'off', T0 + 2, repair)).to.deep.equal({ kind: 'rejected', reason: 'operator-at-limit' });
+        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'ghost', T0 + 2, repair)).to.deep.equal({ kind: 'rejected', reason: 'operator-offline' });
+        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'away', T0 + 2)).to.deep.equal({ kind: 'rejected', reason: 'operator-offline' });
+        expect((await store.getOperator('off'))?.load).to.equal(1);
+        expect(await store.holder('y')).to.equal(null);
+      });
+
       it('when a dialog that is not queued is assigned, then the given enqueuedAt (or now) is recorded', async () => {
         await store.upsertOperator(operator('op', ['g'], 3), T0);
         const withTime = await store.assignDialog(
@@ -522,6 +537,26 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         );
         expect(ignoring.kind).to.equal('assigned');
         expect((await store.getOperator('a'))?.load).to.equal(0);
+      });
+
+      it('when ignorePresence is set (a repair), then the slot moves back to an offline operator below his limit, and a full or unknown one refuses it', async () => {
+        await heldByA();
+        await store.upsertOperator(operator('off', ['g'], 1, 'offline'), T0);
+        await store.upsertOperator(operator('fullOff', ['g'], 0, 'offline'), T0);
+        const to = (operatorId: string) =>
+          store.transferDialog(
+            { dialogId: 'd', groupId: 'g' },
+            { kind: 'operator', operatorId: 'a' },
+            { kind: 'operator', operatorId, ignoreGroup: true, ignorePresence: true },
+            T0 + 5,
+          );
+        expect(reasonOf(await to('fullOff'))).to.equal('operator-at-limit');
+        expect(reasonOf(await to('ghost'))).to.equal('operator-offline');
+        expect((await store.getOperator('a'))?.load).to.equal(1);
+        expect(reasonOf(await to('off'))).to.equal('assigned');
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+        expect((await store.getOperator('off'))?.load).to.equal(1);
+        expect(await store.holder('d')).to.deep.include({ operatorId: 'off', offered: false });
       });
 
       it('when the source operator does not hold the dialog (another holds it, only offered, or nobody), then it is refused as not-held', async () => {

@@ -20,6 +20,7 @@
   ARGV[5] enqueuedAt to record when the dialog is not queued
   ARGV[6] '1' to skip the group membership check
   ARGV[7] group whose queue the caller expects the dialog in (ignored when it is not queued)
+  ARGV[8] '1' to skip the presence check (a repair: away/offline pass, the limit still holds)
 
   Returns {1, enqueuedAt} assigned
           {-12} already held   {-10} operator offline/away/unknown
@@ -34,7 +35,7 @@ if redis.call('HEXISTS', KEYS[1], dialogId) == 1 then return {-12} end
 local record = redis.call('HGET', KEYS[3], dialogId)
 local q = record and splitFields(record) or nil
 if q and q[1] ~= ARGV[7] then return {-2, q[1]} end
-local check = checkOperator(KEYS[5], KEYS[6], KEYS[7], KEYS[8], ARGV[3], ARGV[2], ARGV[6] ~= '1')
+local check = checkOperator(KEYS[5], KEYS[6], KEYS[7], KEYS[8], ARGV[3], ARGV[2], ARGV[6] ~= '1', ARGV[8] == '1')
 if check ~= 1 then return {check} end
 local enqueuedAt, score = ARGV[5], '0'
 if q then

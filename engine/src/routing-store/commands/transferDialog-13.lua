@@ -25,6 +25,7 @@
   ARGV[6] '1' to skip the target operator's group membership check
   ARGV[7] priority 0..9 in the target queue (group target)
   ARGV[8] now
+  ARGV[9] '1' to skip the target operator's presence check (a repair: away/offline pass, the limit still holds)
 
   Returns {1, enqueuedAt}                   assigned to the target operator
           {2, position, enqueuedAt, score}   queued in the target group
@@ -59,7 +60,7 @@ end
 
 if toOperator ~= '' then
   if toOperator == fromOperator then return {-12} end
-  local check = checkOperator(KEYS[10], KEYS[11], KEYS[12], KEYS[2], toOperator, groupId, ARGV[6] ~= '1')
+  local check = checkOperator(KEYS[10], KEYS[11], KEYS[12], KEYS[2], toOperator, groupId, ARGV[6] ~= '1', ARGV[9] == '1')
   if check ~= 1 then return {check} end
   if queuedIn then
     removeFromQueue(KEYS[5], KEYS[7], KEYS[8], queuedIn, dialogId)

@@ -13,8 +13,10 @@ end
 
 -- 1 when the operator may take one more dialog of the group; -10 offline/away/unknown, -13 not in
 -- the group, -11 at or over his limit. Load counts assigned dialogs and pending offers alike.
-local function checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, operatorId, groupId, checkGroup)
-  if redis.call('HGET', statusKey, operatorId) ~= 'online' then return -10 end
+-- skipPresence (the reconciler's repair): an away or offline operator passes, an unknown one never.
+local function checkOperator(statusKey, limitKey, groupOpsKey, opDialogsKey, operatorId, groupId, checkGroup, skipPresence)
+  local status = redis.call('HGET', statusKey, operatorId)
+  if not status or (status ~= 'online' and not skipPresence) then return -10 end
   if checkGroup and not redis.call('ZSCORE', groupOpsKey, groupId .. '|' .. operatorId) then return -13 end
   local limit = tonumber(redis.call('HGET', limitKey, operatorId) or '0')
   local load = redis.call('ZLEXCOUNT', opDialogsKey, '[' .. operatorId .. '|', '(' .. operatorId .. '}')
