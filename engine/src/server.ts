@@ -253,6 +253,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     clock: options.clock ?? Date.now,
     intervalMs: config.RECONCILE_INTERVAL_MS,
     stranded: engine.visitors,
+    dialogs: engine.dialogs,
     presence: {
       operators: engine.operators,
       accounts: engine.operatorsRepo,

@@ -1,5 +1,5 @@
 import type { DialogContext } from '../dialog/dialog-machine';
-import { parseSnapshot } from '../dialog/dialog-service';
+import { type DispatchResult, type DialogEventInput, parseSnapshot } from '../dialog/dialog-service';
 import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';
@@ -23,6 +23,10 @@ export interface ReconcileReport {
   routed: number;
   requeued: number;
   reheld: number;
+  /** Slots the store gave another operator than Postgres (a transfer whose commit failed), moved back. */
+  holdersRestored: number;
+  /** Dialogs whose Postgres holder had no room left for the repair: queued again through the machine. */
+  gaveBack: number;
   released: number;
   dequeued: number;
   timersRestored: number;
@@ -57,6 +61,11 @@ export class Reconciler {
       logger: Logger;
       clock: () => number;
       intervalMs: number;
+      /**
+       * Runs HOLDER_GONE when a repair would put the holder Postgres names above his limit
+       * (DialogService); without it such a dialog is only reported as a conflict.
+       */
+      dialogs?: { dispatch(dialogId: string, input: DialogEventInput): Promise<DispatchResult> };
       /** Routes a dialog stranded in `created` (VisitorService). */
       stranded: { routeStranded(row: DialogRow): Promise<boolean> };
       /** Durable presence; without it (tests of the repair alone) `expirePresence` does nothing. */
@@ -77,7 +86,8 @@ export class Reconciler {
       this.deps.locks
         .tryLease('reconcile', this.deps.intervalMs * 2, async () => {
           const report = await this.run();
-          const repaired = report.routed + report.requeued + report.reheld + report.released + report.dequeued + report.timersRestored;
+          const repaired =
+            report.routed + report.requeued + report.reheld + report.holdersRestored + report.gaveBack + report.released + report.dequeued + report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
           const presence = await this.expirePresence();
           if (presence.wentOffline.length > 0 || presence.released > 0 || presence.orphansRequeued > 0)
@@ -98,7 +108,17 @@ export class Reconciler {
 
   async run(): Promise<ReconcileReport> {
     const { repo, store, routingState, assignments } = this.deps;
-    const report: ReconcileReport = { routed: 0, requeued: 0, reheld: 0, released: 0, dequeued: 0, timersRestored: 0, conflicts: [] };
+    const report: ReconcileReport = {
+      routed: 0,
+      requeued: 0,
+      reheld: 0,
+      holdersRestored: 0,
+      gaveBack: 0,
+      released: 0,
+      dequeued: 0,
+      timersRestored: 0,
+      conflicts: [],
+    };
     if (await routingState.ensureBuilt()) {
       await assignments.triggerAll();
       return report;
@@ -227,18 +247,16 @@ export class Reconciler {
       if (!position && !holder && this.confirmed(row.id, 'not-queued', row)) {
         await store.enqueue({ dialogId: row.id, groupId: context.groupId, priority: context.priority }, clock());
         report.requeued += 1;
+      } else if (holder && this.confirmed(row.id, `held-while-queued:${holder.operatorId}`, row)) {
+        // A supervisor's assign (or an offer) whose commit failed: back to its old place, his slot freed.
+        if (await store.requeueHeld(row.id, holder.operatorId, context.priority)) report.requeued += 1;
       }
     } else if ((row.state === 'assigned' || row.state === 'active') && context.operatorId) {
       const holder = await store.holder(row.id);
       if (!holder && this.confirmed(row.id, 'not-held', row)) {
-        await store.dequeue(row.id);
-        const result = await store.assignDialog({ dialogId: row.id, groupId: context.groupId, enqueuedAt: context.queuedAt ?? 0 }, context.operatorId, clock(), {
-          ignoreGroup: true,
-        });
-        if (result.kind === 'assigned') report.reheld += 1;
-        else report.conflicts.push(`${row.id}: cannot give back to ${context.operatorId} (${result.reason})`);
-      } else if (holder && holder.operatorId !== context.operatorId && this.confirmed(row.id, 'other-holder', row)) {
-        report.conflicts.push(`${row.id}: held by ${holder.operatorId} in the store, ${context.operatorId} in Postgres`);
+        await this.giveTo(row, context, context.operatorId, null, report);
+      } else if (holder && holder.operatorId !== context.operatorId && this.confirmed(row.id, `other-holder:${holder.operatorId}`, row)) {
+        await this.giveTo(row, context, context.operatorId, holder, report);
       }
     }
     const timers = await store.listTimers(row.id);
@@ -248,5 +266,49 @@ export class Reconciler {
         report.timersRestored += 1;
       }
     }
+  }
+
+  /**
+   * Puts the dialog back with the operator Postgres names, in one atomic store step from wherever
+   * the store has it (nowhere, its queue, or another operator's slot). His presence is not checked
+   * (he may be away or offline by now; the operator-gone rule handles that), his limit is: when he
+   * has no room left the dialog goes back to its queue through the machine (HOLDER_GONE), so the
+   * visitor is served and nobody is pushed above his limit.
+   */
+  private async giveTo(
+    row: DialogRow,
+    context: DialogContext,
+    operatorId: string,
+    storeHolder: { operatorId: string; offered: boolean } | null,
+    report: ReconcileReport,
+  ) {
+    const { store, clock } = this.deps;
+    const dialog = { dialogId: row.id, groupId: context.groupId, enqueuedAt: context.queuedAt ?? 0 };
+    const repair = { ignoreGroup: true, ignorePresence: true };
+    // An offer to someone else (not a transfer's move): withdraw it to its queue place first.
+    if (storeHolder?.offered) {
+      if (!(await store.requeueHeld(row.id, storeHolder.operatorId, context.priority))) return;
+      storeHolder = null;
+    }
+    const result = storeHolder
+      ? await store.transferDialog(dialog, { kind: 'operator', operatorId: storeHolder.operatorId }, { kind: 'operator', operatorId, ...repair }, clock())
+      : await store.assignDialog(dialog, operatorId, clock(), repair);
+    if (result.kind === 'assigned') {
+      if (storeHolder) report.holdersRestored += 1;
+      else report.reheld += 1;
+      return;
+    }
+    const reason = result.kind === 'rejected' ? result.reason : result.kind;
+    const dialogs = this.deps.dialogs;
+    if ((reason !== 'operator-at-limit' && reason !== 'operator-offline') || !dialogs) {
+      // not-held / already-held: it moved meanwhile (the next run looks again).
+      report.conflicts.push(`${row.id}: cannot give back to ${operatorId} (${reason})`);
+      return;
+    }
+    // At his limit (or no longer known to the store): the queue, at its old place when it had one.
+    if (storeHolder && !(await store.requeueHeld(row.id, storeHolder.operatorId, context.priority))) return;
+    const outcome = await dialogs.dispatch(row.id, { type: 'HOLDER_GONE', operatorId });
+    if (outcome.accepted) report.gaveBack += 1;
+    else report.conflicts.push(`${row.id}: ${operatorId} has no room and the dialog moved on (${outcome.row.state})`);
   }
 }
