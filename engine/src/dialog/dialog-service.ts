@@ -37,6 +37,11 @@ export interface DispatchResult {
 export interface DispatchHooks {
   /** Writes that must commit atomically with the transition (e.g. the visitor's message). */
   inTransaction?: (trx: Knex.Transaction, context: DialogContext) => Promise<void>;
+  /**
+   * Runs first in the transaction (it may take row locks, e.g. the visitor's); when it returns false
+   * nothing is written and the event is not accepted (`dispatch`) or the dialog not created (`create`).
+   */
+  guard?: (trx: Knex.Transaction) => Promise<boolean>;
 }
 
 /** A dialog about to be created: its row's fixed columns (the rest follows from the machine). */
@@ -51,13 +56,8 @@ export interface NewDialog {
   previousDialogId: string | null;
 }
 
-export interface CreateHooks extends DispatchHooks {
-  /**
-   * Runs first in the transaction; when it returns false nothing is written and `create` returns null
-   * (e.g. the visitor opened another dialog meanwhile).
-   */
-  guard?: (trx: Knex.Transaction) => Promise<boolean>;
-}
+/** `guard` false: `create` returns null (e.g. the visitor opened another dialog meanwhile). */
+export type CreateHooks = DispatchHooks;
 
 /** What the service reports after a committed transition; the realtime layer turns it into pushes. */
 export interface DialogListener {
@@ -275,6 +275,7 @@ export class DialogService {
         const autoDrafts = await this.draftAutoMessages(effects, context, row);
 
         const outcome = await repo.db.transaction(async (trx) => {
+          if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
           const saved = await repo.saveTransition(trx, dialogId, row.version, columnsFor(to, context, row));
           if (!saved) return null;
           await repo.recordEvent(trx, {
@@ -295,6 +296,7 @@ export class DialogService {
           return messages;
         });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
+        if (outcome === 'refused') return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
         const updatedRow = {
           ...row,
           version: row.version + 1,

@@ -192,7 +192,22 @@ export class VisitorService {
         kind: row.kind,
         returningVisitor: true,
       });
-      await dialogs.dispatch(row.id, { type: 'REOPEN', ...route });
+      const reopening = row;
+      let gaveWay = false;
+      await dialogs.dispatch(reopening.id, { type: 'REOPEN', ...route }, {
+        // The same lock a start takes: a start from another tab either sees this dialog open or
+        // has already created his new one, which this reopen then sees and gives way to.
+        guard: async (trx) => {
+          const open = await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES);
+          gaveWay = open !== null && open.id !== reopening.id;
+          return !gaveWay;
+        },
+      });
+      if (gaveWay) {
+        // Another tab started a new dialog meanwhile: the message goes there.
+        row = await this.currentDialog(visitor.id);
+        if (!row || !isOpen(row)) throw conflict('the dialog changed concurrently; retry');
+      }
     }
     const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
     if (existing) return existing;
