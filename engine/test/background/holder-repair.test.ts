@@ -1,8 +1,23 @@
 import { expect } from 'chai';
 import { Reconciler } from '../../src/background/reconciler';
 import type { DialogDetail } from '../../src/protocol/events';
-import { call, chatStart, closeAllSockets, connectOperator, connectVisitor, eventually, fillOperator } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  call,
+  chatStart,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  fillOperator,
+} from '../support/clients';
+import {
+  type Backends,
+  backendsAvailable,
+  resetDialogs,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 
 /**
  * A transfer, a supervisor's assign or take-over and a lead pick-up move the slot in the routing
@@ -19,9 +34,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     before(async function () {
       if (!(await backendsAvailable(backends))) return this.skip();
       // Only the reconciler made here repairs (the server's own one waits ten minutes).
-      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING, RECONCILE_INTERVAL_MS: 600_000 });
+      server = await startTestServer(backends, {
+        routingConfigPath: TEST_ROUTING,
+        RECONCILE_INTERVAL_MS: 600_000,
+      });
       const { repo, store, routingState, assignments, locks, logger, visitors, dialogs } = server.engine;
-      reconciler = new Reconciler({ repo, store, routingState, assignments, locks, logger, clock: Date.now, intervalMs: 600_000, stranded: visitors, dialogs });
+      reconciler = new Reconciler({
+        repo,
+        store,
+        routingState,
+        assignments,
+        locks,
+        logger,
+        clock: Date.now,
+        intervalMs: 600_000,
+        stranded: visitors,
+        dialogs,
+      });
     });
     afterEach(async () => {
       closeAllSockets();
@@ -42,8 +71,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const carl = dialog.operatorId!;
       const anna = await connectOperator(server.url, 'anna@example.com');
       await call(anna, 'presence:set', { status: 'online' });
-      const annaId = (await store.listOperators()).find((o) => o.operatorId !== carl && o.status === 'online')!.operatorId;
-      const moved = await store.transferDialog({ dialogId: dialog.id, groupId: 'support' }, { kind: 'operator', operatorId: carl }, { kind: 'operator', operatorId: annaId }, Date.now());
+      const annaId = (await store.listOperators()).find(
+        (o) => o.operatorId !== carl && o.status === 'online',
+      )!.operatorId;
+      const moved = await store.transferDialog(
+        { dialogId: dialog.id, groupId: 'support' },
+        { kind: 'operator', operatorId: carl },
+        { kind: 'operator', operatorId: annaId },
+        Date.now(),
+      );
       expect(moved.kind).to.equal('assigned');
       await call(carlSocket, 'presence:set', { status: 'away' });
 
@@ -69,8 +105,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const boris = dialog.operatorId!;
       const anna = await connectOperator(server.url, 'anna@example.com');
       await call(anna, 'presence:set', { status: 'online' });
-      const annaId = (await store.listOperators()).find((o) => o.operatorId !== boris && o.status === 'online' && o.groups.some((g) => g.groupId === 'sales'))!.operatorId;
-      await store.transferDialog({ dialogId: dialog.id, groupId: 'sales' }, { kind: 'operator', operatorId: boris }, { kind: 'operator', operatorId: annaId }, Date.now());
+      const annaId = (await store.listOperators()).find(
+        (o) => o.operatorId !== boris && o.status === 'online' && o.groups.some((g) => g.groupId === 'sales'),
+      )!.operatorId;
+      await store.transferDialog(
+        { dialogId: dialog.id, groupId: 'sales' },
+        { kind: 'operator', operatorId: boris },
+        { kind: 'operator', operatorId: annaId },
+        Date.now(),
+      );
       // Boris' freed slot is taken by the next dialog (least-loaded: he holds none in the store).
       await call(await connectVisitor(server.url), 'dialog:start', chatStart('sales'));
       await eventually(async () => held.length === 2, 10_000, 'a second dialog for Boris');
@@ -100,7 +143,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const carlSocket = await connectOperator(server.url, 'carl@example.com');
       await call(carlSocket, 'presence:set', { status: 'online' });
       const carl = (await store.listOperators('support')).find((o) => o.status === 'online')!.operatorId;
-      const taken = await store.transferDialog({ dialogId: view.id, groupId: 'sales' }, { kind: 'queue' }, { kind: 'operator', operatorId: carl, ignoreGroup: true }, Date.now());
+      const taken = await store.transferDialog(
+        { dialogId: view.id, groupId: 'sales' },
+        { kind: 'queue' },
+        { kind: 'operator', operatorId: carl, ignoreGroup: true },
+        Date.now(),
+      );
       expect(taken.kind).to.equal('assigned');
 
       expect((await reconciler.run()).requeued).to.equal(0);
@@ -118,7 +166,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const boris = dialog.operatorId!;
       // Away: the queue is not handed to him again by the assignment that follows each run.
       await call(borisSocket, 'presence:set', { status: 'away' });
-      const queued = await store.transferDialog({ dialogId: dialog.id, groupId: 'sales' }, { kind: 'operator', operatorId: boris }, { kind: 'group', groupId: 'support', priority: 1 }, Date.now());
+      const queued = await store.transferDialog(
+        { dialogId: dialog.id, groupId: 'sales' },
+        { kind: 'operator', operatorId: boris },
+        { kind: 'group', groupId: 'support', priority: 1 },
+        Date.now(),
+      );
       expect(queued.kind).to.equal('queued');
 
       expect((await reconciler.run()).reheld).to.equal(0);

@@ -1,8 +1,22 @@
 import { expect } from 'chai';
 import { OPEN_STATES } from '../../src/dialog/dialog-views';
 import type { MessageView, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
-import { call, callRaw, chatStart, clientId, closeAllSockets, connectOperator, connectVisitor } from '../support/clients';
-import { backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  call,
+  callRaw,
+  chatStart,
+  clientId,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+} from '../support/clients';
+import {
+  backendsAvailable,
+  resetDialogs,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 
 const ROUNDS = 40;
 
@@ -17,7 +31,10 @@ describe('reopen racing a start from another tab (Postgres + Redis)', function (
 
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
-    server = await startTestServer('real', { routingConfigPath: TEST_ROUTING, RECONCILE_INTERVAL_MS: 600_000 });
+    server = await startTestServer('real', {
+      routingConfigPath: TEST_ROUTING,
+      RECONCILE_INTERVAL_MS: 600_000,
+    });
   });
   afterEach(async () => {
     closeAllSockets();
@@ -35,7 +52,9 @@ describe('reopen racing a start from another tab (Postgres + Redis)', function (
       const second = await connectVisitor(server.url, { visitorToken });
       const before = await call<VisitorDialogView>(first, 'dialog:start', chatStart('support'));
       await call(first, 'dialog:close', {});
-      expect((await repo.findDialog(before.id))?.closed_at, 'closed, within the reopen window').to.not.equal(null);
+      expect((await repo.findDialog(before.id))?.closed_at, 'closed, within the reopen window').to.not.equal(
+        null,
+      );
 
       const body = `round ${round}`;
       const [written, start] = await Promise.all([
@@ -45,8 +64,13 @@ describe('reopen racing a start from another tab (Postgres + Redis)', function (
       expect(written, 'message:send answered').to.have.property('data');
       expect(start, 'dialog:start answered').to.have.property('data');
 
-      const open = (await repo.dialogsOfVisitor(visitorId)).filter((d) => OPEN_STATES.some((state) => state === d.state));
-      expect(open.map((d) => d.id), `round ${round}: open dialogs`).to.have.length(1);
+      const open = (await repo.dialogsOfVisitor(visitorId)).filter((d) =>
+        OPEN_STATES.some((state) => state === d.state),
+      );
+      expect(
+        open.map((d) => d.id),
+        `round ${round}: open dialogs`,
+      ).to.have.length(1);
       const message = 'data' in written ? written.data : null;
       expect(message?.dialogId, `round ${round}: the message is in the open dialog`).to.equal(open[0]!.id);
       first.disconnect();
