@@ -79,6 +79,11 @@ const EFFECT_TYPES = new Set([
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
   private listener: DialogListener | null = null;
+  /**
+   * Testability hook (the simulation's crash points): called after a transition's transaction has
+   * committed and before its effects on the routing store; throwing there is a node dying in between.
+   */
+  afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
   private routing: RoutingHandoff = {
     arrive: async (c, _locale) => {
       await this.deps.store.enqueue(
@@ -176,6 +181,7 @@ export class DialogService {
           return messages;
         });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
+        this.afterCommit?.(dialogId, input);
         const updatedRow = {
           ...row,
           version: row.version + 1,
