@@ -58,6 +58,7 @@ interface OpenDialog {
   state: string;
   context: DialogContext;
   answered: boolean;
+  reopenedAt: number | null;
 }
 
 const OPEN = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'];
@@ -166,7 +167,15 @@ export class LivenessMonitor {
         .distinct<{ dialog_id: string }[]>('dialog_id');
       for (const { dialog_id } of ids) answered.add(dialog_id);
     }
-    return rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context, answered: answered.has(r.id) }));
+    const dialogs: OpenDialog[] = rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context, answered: answered.has(r.id), reopenedAt: null }));
+    // A reopened dialog's reply is owed from its reopening (the machine's clock, from the event's payload).
+    for (const dialog of dialogs) {
+      if (dialog.answered || !offline.includes(dialog.id) || dialog.context.firstVisitorMessageAt === null) continue;
+      const reopen = await this.db('dialog_events').where({ dialog_id: dialog.id, type: 'REOPEN' }).orderBy('version', 'desc').first<{ payload: unknown } | undefined>('payload');
+      const payload = typeof reopen?.payload === 'string' ? JSON.parse(reopen.payload) : reopen?.payload;
+      if (typeof payload === 'object' && payload !== null && 'now' in payload && typeof payload.now === 'number') dialog.reopenedAt = payload.now;
+    }
+    return dialogs;
   }
 }
 
@@ -176,7 +185,7 @@ export class LivenessMonitor {
  */
 function owedReply(dialog: OpenDialog, now: number, boundMs: number): boolean {
   const wrote = dialog.context.firstVisitorMessageAt;
-  return wrote !== null && now - wrote > boundMs;
+  return wrote !== null && now - Math.max(wrote, dialog.reopenedAt ?? 0) > boundMs;
 }
 
 function defaultMayTake(operator: OperatorRouting, dialog: DialogContext): boolean {

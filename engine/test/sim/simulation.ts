@@ -35,7 +35,7 @@ export interface SimOptions {
   seed: number;
   events: number;
   plant?: Plant | null;
-  /** The liveness bound T in virtual ms. */
+  /** The liveness bound T in virtual ms (default 15 s). */
   boundMs?: number;
   /** Events of the log printed with a failure. */
   tail?: number;
@@ -131,7 +131,8 @@ export class Simulation {
         return release(dialogId, operatorId);
       };
     }
-    this.bound = options.boundMs ?? 10_000;
+    // Two reconciler runs (it confirms a discrepancy before repairing it) plus the poll, with margin.
+    this.bound = options.boundMs ?? 15_000;
   }
 
   async run(): Promise<SimResult> {
