@@ -123,7 +123,7 @@ export class LivenessMonitor {
     for (const [groupId, entries] of queues) {
       for (const entry of entries) {
         const dialog = byId.get(entry.dialogId);
-        if (!dialog || dialog.state !== 'queued') continue; // safety's business (store vs Postgres)
+        if (dialog?.state !== 'queued') continue; // safety's business (store vs Postgres)
         for (const operator of operators) {
           if (operator.status !== 'online' || operator.load >= operator.limit) continue;
           if (!mayTake(operator, dialog.context, now - entry.enqueuedAt)) continue;
