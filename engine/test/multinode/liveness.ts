@@ -8,7 +8,8 @@ import type { OperatorRouting, QueuedDialog, RoutingStore } from '../../src/rout
  * (presence, loads, queues, offers), with a bound T:
  *
  * - L1 every acknowledged dialog is, within T of its start, held by an operator, queued (with a
- *   position pushed to the visitor, when the caller tracks pushes), or answered by the engine
+ *   position pushed to the visitor, when the caller tracks pushes; or already held in the store while
+ *   the assignment is being recorded), or answered by the engine
  *   (offline reply stored, lead, closed);
  * - L2 no dialog waits in a queue while an operator who may take it (online, in the group or widened
  *   tier, under his limit) has had room beside it for more than T. An excluded operator counts too:
@@ -91,6 +92,12 @@ export class LivenessMonitor {
     for (const groupId of await this.store.queuedGroups()) queues.set(groupId, await this.store.queue(groupId));
     const inQueue = new Set([...queues.values()].flat().map((q) => q.dialogId));
 
+    // Queued in Postgres, held in the store: an assignment between its store step and its commit.
+    const inFlight = new Set<string>();
+    for (const dialog of dialogs) {
+      if (dialog.state === 'queued' && !inQueue.has(dialog.id) && (await this.store.holder(dialog.id))) inFlight.add(dialog.id);
+    }
+
     let pendingOffers = 0;
     for (const dialog of dialogs) {
       const started = dialog.context.createdAt;
@@ -103,6 +110,7 @@ export class LivenessMonitor {
           dialog.state === 'offered' ||
           dialog.state === 'lead' ||
           (dialog.state === 'queued' && inQueue.has(dialog.id) && (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
+          inFlight.has(dialog.id) ||
           ((dialog.state === 'offline' || dialog.state === 'awaiting-contact') && (dialog.answered || !owedReply(dialog, now, T)));
         if (!ok) violations.push({ rule: 'L1', subject: dialog.id, detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})` });
       }
