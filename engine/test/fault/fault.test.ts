@@ -16,7 +16,7 @@ import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres'
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
 import { CpuHog } from '../multinode/cpu-hog';
 import { checkRoutingState } from '../multinode/invariants';
-import { LivenessMonitor, type LivenessReport } from '../multinode/liveness';
+import { LivenessMonitor, type LivenessReport, summarizeLiveness } from '../multinode/liveness';
 import { RedisRoutingStore } from '../../src/routing-store/redis-routing-store';
 import { callWithin, errorCode, FaultLoad, type FaultSetup, prepareFaultLoad } from './chaos-load';
 import { type StickyProxy, startStickyProxy } from './sticky-proxy';
@@ -397,8 +397,6 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     await checker;
     await checkLiveness(); // after settling: every condition older than T counts
     await livenessDb.close();
-    const byRule = { L1: 0, L2: 0, L3: 0, L4: 0 };
-    for (const v of livenessFailures) byRule[v.rule] += 1;
 
     const show = (items: string[]) => items.slice(0, 5).join('\n');
     say(`load: ${load.stats.requested} visitors, ${ackedIds.length} dialogs acknowledged (${load.stats.retried} after retries, ${load.stats.givenUp} gave up) ` +
@@ -420,9 +418,10 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     say(`offline: ${enteredOffline.size} dialogs entered it, reply due for ${due.length}, sent once ${due.length - missingReplies.length - duplicateReplies.length}, ` +
       `MISSING ${missingReplies.length}, DUPLICATED ${duplicateReplies.length}; unstaffed-group dialogs without exactly one reply: ${unstaffedWithoutReply.length}/${unstaffedAcked.length}`);
     say(`unexpected node exits: ${unexpectedDeaths.length}`);
+    const livenessSummary = summarizeLiveness(livenessFailures);
     say(`liveness (T = ${LIVENESS_T_MS} ms): ${livenessChecks} checks (+${livenessSkipped} skipped while the state was absent or a backend down), ` +
-      `violations L1 ${byRule.L1}, L2 ${byRule.L2}, L3 ${byRule.L3}, L4 ${byRule.L4}`);
-    if (livenessFailures.length) say(`liveness violations (first 5): ${show(livenessFailures.map((v) => `[${v.window}] ${v.rule} ${v.subject}: ${v.detail}`))}`);
+      `violations ${livenessSummary.line}`);
+    for (const first of livenessSummary.firsts) say(`  first ${first}`);
     say(hog?.describe() ?? 'no hog');
     if (violations.length) say(`violations (first 5): ${show(violations.map((v) => `[${v.window}] ${v.text}`))}`);
     if (comparison.mismatched.length) say(`mismatches (first 5): ${show(comparison.mismatched)}`);

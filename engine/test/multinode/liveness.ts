@@ -201,7 +201,16 @@ function defaultMayTake(operator: OperatorRouting, dialog: DialogContext): boole
   return Boolean(membership && (membership.tier === 'primary' || dialog.widened));
 }
 
-/** One line per rule for the test's printout. */
-export function summarizeLiveness(counts: Record<'L1' | 'L2' | 'L3' | 'L4', number>): string {
-  return `L1 ${counts.L1}, L2 ${counts.L2}, L3 ${counts.L3}, L4 ${counts.L4}`;
+/** One line for the test's printout: per rule, failed checks and distinct subjects, and the first of each rule. */
+export function summarizeLiveness(violations: LivenessReport['violations']): { line: string; firsts: string[] } {
+  const rules = ['L1', 'L2', 'L3', 'L4'] as const;
+  const parts = rules.map((rule) => {
+    const own = violations.filter((v) => v.rule === rule);
+    return `${rule} ${own.length} (${new Set(own.map((v) => v.subject)).size} distinct)`;
+  });
+  const firsts = rules.flatMap((rule) => {
+    const first = violations.find((v) => v.rule === rule);
+    return first ? [`${rule} ${first.subject}: ${first.detail}`] : [];
+  });
+  return { line: parts.join(', '), firsts };
 }

@@ -11,7 +11,7 @@ import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres'
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
 import { CpuHog } from './cpu-hog';
 import { checkRoutingState } from './invariants';
-import { LivenessMonitor, type LivenessReport } from './liveness';
+import { LivenessMonitor, type LivenessReport, summarizeLiveness } from './liveness';
 import { type LoadSetup, percentile, prepareLoad, runLoad } from './load-driver';
 
 // The issue's full size runs in CI (5,000 dialogs took about 2 min here); MULTINODE_DIALOGS changes it.
@@ -90,8 +90,7 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     livenessChecks += 1;
     livenessFailures.push(...last.violations);
     await database.close();
-    const byRule = { L1: 0, L2: 0, L3: 0, L4: 0 };
-    for (const v of livenessFailures) byRule[v.rule] += 1;
+    const livenessSummary = summarizeLiveness(livenessFailures);
     expect(violations, violations.slice(0, 5).join('\n')).to.deep.equal([]);
 
     // Quiet down: wait until no node is still assigning.
@@ -134,8 +133,8 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
         ` ${stats.presenceFlips} presence flips, ${stats.rejected} refused (stale client view); ${checks} invariant checks.\n` +
         `      final states: ${JSON.stringify(counts)}; lost: ${lost.length}; held twice: 0; over limit: ${overLimit.length};` +
         ` DB/Redis mismatches: ${mismatched.length}; idle operators beside a queue: ${idleWithQueue.length}\n` +
-        `      liveness (T = ${LIVENESS_T_MS} ms): ${livenessChecks} checks, violations L1 ${byRule.L1}, L2 ${byRule.L2}, L3 ${byRule.L3}, L4 ${byRule.L4}` +
-        `${livenessFailures.length ? ` — first: ${livenessFailures.slice(0, 3).map((v) => `${v.rule} ${v.detail}`).join('; ')}` : ''}\n` +
+        `      liveness (T = ${LIVENESS_T_MS} ms): ${livenessChecks} checks, violations ${livenessSummary.line}\n` +
+        livenessSummary.firsts.map((f) => `        first ${f}\n`).join('') +
         `      ${hog?.describe()}\n` +
         `      visitor start → operator's dialog:assigned: p50 ${percentile(stats.assignLatencies, 50)} ms, p99 ${percentile(stats.assignLatencies, 99)} ms (${stats.assignLatencies.length} samples)`,
     );
