@@ -77,6 +77,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
     hog = CpuHog.start(HOG);
+    await hog.warmUp();
     redis = await testRedis();
     setup = await prepareFaultLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, staffedGroups: 4, unstaffedGroups: 2, seed: SEED });
     env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath }, {

@@ -40,6 +40,18 @@ export class CpuHog {
     return hog;
   }
 
+  /**
+   * The 1-minute load average lags: waits until it reaches `target` (issue 12 asks for 8 or more on
+   * the 2 cores) or `maxMs` passes (`HOG_WARMUP_MS`, default 30 s). Returns the load average reached.
+   */
+  async warmUp(target = 8, maxMs = Number(process.env.HOG_WARMUP_MS ?? 30_000)): Promise<number> {
+    const began = Date.now();
+    while (this.processes > 0 && (loadavg()[0] ?? 0) < target && Date.now() - began < maxMs) {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return loadavg()[0] ?? 0;
+  }
+
   /** "load average 1 min: 9.12 now, 9.80 peak (hog: 3 × stress-ng)". */
   describe(): string {
     const now = loadavg()[0] ?? 0;

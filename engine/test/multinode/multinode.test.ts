@@ -35,6 +35,7 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
     hog = CpuHog.start(HOG);
+    await hog.warmUp();
     redis = await testRedis();
     setup = await prepareLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, groups: 5, seed: SEED });
     const env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath });
