@@ -112,7 +112,8 @@ export class LivenessMonitor {
           (dialog.state === 'queued' && inQueue.has(dialog.id) && (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
           inFlight.has(dialog.id) ||
           ((dialog.state === 'offline' || dialog.state === 'awaiting-contact') && (dialog.answered || !owedReply(dialog, now, T)));
-        if (!ok) violations.push({ rule: 'L1', subject: dialog.id, detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})` });
+        if (!ok && (await this.stillStranded(dialog)))
+          violations.push({ rule: 'L1', subject: dialog.id, detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})` });
       }
       // L3: transient states.
       if (dialog.state === 'created' && old) violations.push({ rule: 'L3', subject: dialog.id, detail: `created for ${now - started} ms` });
@@ -161,6 +162,18 @@ export class LivenessMonitor {
 
     this.since = seen;
     return { violations, excludedBesideQueue, pendingOffers, openDialogs: dialogs.length, queued: inQueue.size };
+  }
+
+  /**
+   * The dialogs were read before the store: with several nodes at work, a dialog read as queued may
+   * have been assigned (and even closed) since. Read it again, and the store after it.
+   */
+  private async stillStranded(dialog: OpenDialog): Promise<boolean> {
+    const row = await this.db('dialogs').where({ id: dialog.id }).first<{ state: string } | undefined>('state');
+    if (row?.state !== dialog.state) return false;
+    if (dialog.state !== 'queued') return true;
+    const [position, holder] = await Promise.all([this.store.position(dialog.id), this.store.holder(dialog.id)]);
+    return !position && !holder;
   }
 
   /** Open dialogs with their machine context, and whether the engine already answered them itself. */
