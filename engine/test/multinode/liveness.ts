@@ -112,7 +112,10 @@ export class LivenessMonitor {
           (dialog.state === 'queued' && inQueue.has(dialog.id) && (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
           inFlight.has(dialog.id) ||
           ((dialog.state === 'offline' || dialog.state === 'awaiting-contact') && (dialog.answered || !owedReply(dialog, now, T)));
-        if (!ok && (await this.stillStranded(dialog)))
+        // Queued in Postgres but in no store queue: a transition between its commit and its effects
+        // (a transfer to a group, a refused assignment given back) until that has lasted T.
+        const missing = dialog.state === 'queued' && !ok ? age(`unqueued:${dialog.id}`) : Number.POSITIVE_INFINITY;
+        if (!ok && missing > T && (await this.stillStranded(dialog)))
           violations.push({ rule: 'L1', subject: dialog.id, detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})` });
       }
       // L3: transient states.
