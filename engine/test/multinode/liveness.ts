@@ -230,3 +230,8 @@ export function summarizeLiveness(violations: LivenessReport['violations']): { l
   });
   return { line: parts.join(', '), firsts };
 }
+
+/** One check of L1–L4 by a monitor that remembers since when each timed condition holds. */
+export function checkLiveness(monitor: LivenessMonitor, input: LivenessInput): Promise<LivenessReport> {
+  return monitor.check(input);
+}
