@@ -201,7 +201,9 @@ export class Simulation {
       boundMs: this.bound,
       presenceGraceMs: GRACE_MS,
       offerTimeoutMs: 8_000,
+      // rankOperators expects the group's members (the dispatcher passes listOperators(groupId)).
       mayTake: (operator, dialog, waitedMs) =>
+        operator.groups.some((g) => g.groupId === dialog.groupId) &&
         engine
           .decisions()
           .rankOperators(
