@@ -82,20 +82,36 @@ export interface StartOptions {
   background?: boolean;
 }
 
+/**
+ * Shared backends handed in instead of opened from the config: the deterministic simulation runs
+ * several engine instances on one PGlite, one memory store and one lock table (engine/test/sim).
+ */
+export interface SharedBackends {
+  database: DatabaseHandle;
+  store: RoutingStore;
+  locks: Locks;
+}
+
 /** Builds the engine (storage, routing state, services) without listening. */
-export async function createEngine(config: EngineConfig, clock: () => number = Date.now): Promise<Engine> {
+export async function createEngine(
+  config: EngineConfig,
+  clock: () => number = Date.now,
+  shared?: SharedBackends,
+): Promise<Engine> {
   const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
   const metrics = createMetrics();
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, schema: config.DATABASE_SCHEMA });
+  const database =
+    shared?.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, schema: config.DATABASE_SCHEMA }));
   if (config.MIGRATE_ON_START) await migrate(database.db);
-  const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false })
-    : null;
+  const redis =
+    config.REDIS_URL && !shared
+      ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false })
+      : null;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const store: RoutingStore = redis
-    ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX })
-    : new MemoryRoutingStore();
-  const locks: Locks = redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks();
+  const store: RoutingStore =
+    shared?.store ?? (redis ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX }) : new MemoryRoutingStore());
+  const locks: Locks =
+    shared?.locks ?? (redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks());
   const throttle: LoginThrottle = redis
     ? new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS, `${config.REDIS_KEY_PREFIX}:login:`)
     : new MemoryLoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS);

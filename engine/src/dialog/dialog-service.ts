@@ -99,6 +99,11 @@ const EFFECT_TYPES = new Set([
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
   private listener: DialogListener | null = null;
+  /**
+   * Testability hook (the simulation's crash points): called after a transition's transaction has
+   * committed and before its effects on the routing store; throwing there is a node dying in between.
+   */
+  afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
   private routing: RoutingHandoff = {
     arrive: async (c, _locale) => {
       await this.deps.store.enqueue(
@@ -213,6 +218,8 @@ export class DialogService {
       return { row, messages };
     });
     if (outcome === null) return null;
+    const lastEvent = events.at(-1);
+    if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
     const { row, messages } = outcome;
     try {
       await this.performEffects(dialog.id, initial, context, effects, messages, row.locale);
@@ -297,6 +304,7 @@ export class DialogService {
         });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
         if (outcome === 'refused') return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
+        this.afterCommit?.(dialogId, resolved);
         const updatedRow = {
           ...row,
           version: row.version + 1,

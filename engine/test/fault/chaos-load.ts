@@ -100,6 +100,11 @@ export class FaultLoad {
     }
   }
 
+  /** Operators with a live socket right now (L4's "driver's connected operators"), by e-mail. */
+  connectedEmails(): Set<string> {
+    return new Set(this.operators.filter((o) => o.socket.connected).map((o) => o.email));
+  }
+
   async connectOperators(onlineShare = 0.75) {
     for (const operator of this.options.setup.operators) {
       const token = await this.login(operator.email);

@@ -14,7 +14,10 @@ import { backendsAvailable } from '../support/engine';
 import { clusterEnv, type EngineProcess, startCluster, startEngineProcess } from '../support/engine-process';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
+import { CpuHog } from '../multinode/cpu-hog';
 import { checkRoutingState } from '../multinode/invariants';
+import { LivenessMonitor, type LivenessReport, summarizeLiveness } from '../multinode/liveness';
+import { RedisRoutingStore } from '../../src/routing-store/redis-routing-store';
 import { callWithin, errorCode, FaultLoad, type FaultSetup, prepareFaultLoad } from './chaos-load';
 import { type StickyProxy, startStickyProxy } from './sticky-proxy';
 
@@ -28,6 +31,10 @@ const OUTAGE_MS = Number(process.env.FAULT_PG_OUTAGE_MS ?? 8000);
 const ACK_TIMEOUT_MS = 10_000;
 /** A reply due this long before the end must have been sent (timer poll + lease + reconcile, with room). */
 const DUE_GRACE_MS = 6000;
+/** The liveness bound T (ms) of L1–L4. */
+const LIVENESS_T_MS = Number(process.env.LIVENESS_T_MS ?? DUE_GRACE_MS);
+/** CPU hog processes (issue 12: the test must pass on a starved machine); on by default in CI. */
+const HOG = CpuHog.requested(3);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`      ${line}`);
@@ -65,9 +72,12 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
   let proxy: StickyProxy;
   let env: Record<string, string>;
   let postgresStopped = false;
+  let hog: CpuHog | null = null;
 
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
+    hog = CpuHog.start(HOG);
+    await hog.warmUp();
     redis = await testRedis();
     setup = await prepareFaultLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, staffedGroups: 4, unstaffedGroups: 2, seed: SEED });
     env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath }, {
@@ -82,6 +92,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
   });
 
   after(async () => {
+    hog?.stop();
     if (postgresStopped) execFileSync('pg_ctlcluster', [...pgCluster(), 'start']);
     await proxy?.close();
     await Promise.all(nodes.map((n) => n.stop()));
@@ -103,6 +114,27 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     let checks = 0;
     let skippedChecks = 0;
     let checking = true;
+    // L1–L4 from Postgres and Redis at the same pace, skipped while the state is absent or Postgres is down.
+    const livenessDb = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
+    const idOfEmail = new Map((await livenessDb.db('operators').select<{ id: string; email: string }[]>('id', 'email')).map((o) => [o.email, o.id]));
+    const liveness = new LivenessMonitor(livenessDb.db, new RedisRoutingStore(redis, { prefix }), { boundMs: LIVENESS_T_MS, presenceGraceMs: 15_000 });
+    const livenessFailures: (LivenessReport['violations'][number] & { window: string })[] = [];
+    let livenessChecks = 0;
+    let livenessSkipped = 0;
+    const connectedIds = () => new Set([...load.connectedEmails()].map((e) => idOfEmail.get(e) ?? e));
+    const checkLiveness = async () => {
+      try {
+        if (!(await redis.exists(keys.epoch))) {
+          livenessSkipped += 1;
+          return;
+        }
+        const report = await liveness.check({ now: Date.now(), connected: connectedIds() });
+        livenessChecks += 1;
+        for (const v of report.violations) livenessFailures.push({ ...v, window: load.window });
+      } catch {
+        livenessSkipped += 1; // Postgres or Redis down
+      }
+    };
     const checker = (async () => {
       while (checking) {
         await sleep(500);
@@ -116,6 +148,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
           }
           checks += 1;
           for (const text of snapshot.violations) violations.push({ window: load.window, text });
+          await checkLiveness();
         } catch {
           skippedChecks += 1; // Redis restarting
         }
@@ -363,7 +396,10 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     await database.close();
     checking = false;
     await checker;
+    await checkLiveness(); // after settling: every condition older than T counts
+    await livenessDb.close();
 
+    const show = (items: string[]) => items.slice(0, 5).join('\n');
     say(`load: ${load.stats.requested} visitors, ${ackedIds.length} dialogs acknowledged (${load.stats.retried} after retries, ${load.stats.givenUp} gave up) ` +
       `in ${((loadEndedAt - loadStartedAt) / 1000).toFixed(0)}s; ${load.stats.closes} closes, ${load.stats.transfers} transfers, ${load.stats.presenceFlips} presence flips, ` +
       `${load.stats.operatorReconnects} operator reconnects; proxy: ${JSON.stringify(proxy.stats)}`);
@@ -383,7 +419,11 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     say(`offline: ${enteredOffline.size} dialogs entered it, reply due for ${due.length}, sent once ${due.length - missingReplies.length - duplicateReplies.length}, ` +
       `MISSING ${missingReplies.length}, DUPLICATED ${duplicateReplies.length}; unstaffed-group dialogs without exactly one reply: ${unstaffedWithoutReply.length}/${unstaffedAcked.length}`);
     say(`unexpected node exits: ${unexpectedDeaths.length}`);
-    const show = (items: string[]) => items.slice(0, 5).join('\n');
+    const livenessSummary = summarizeLiveness(livenessFailures);
+    say(`liveness (T = ${LIVENESS_T_MS} ms): ${livenessChecks} checks (+${livenessSkipped} skipped while the state was absent or a backend down), ` +
+      `violations ${livenessSummary.line}`);
+    for (const first of livenessSummary.firsts) say(`  first ${first}`);
+    say(hog?.describe() ?? 'no hog');
     if (violations.length) say(`violations (first 5): ${show(violations.map((v) => `[${v.window}] ${v.text}`))}`);
     if (comparison.mismatched.length) say(`mismatches (first 5): ${show(comparison.mismatched)}`);
     if (missingReplies.length) say(`missing replies (first 5): ${show(missingReplies)}`);
@@ -405,6 +445,7 @@ describe(`fault test: 3 engines behind a sticky proxy, kill -9, Redis emptied, P
     expect(duplicateReplies.slice(0, 5)).to.deep.equal([]);
     expect(missingReplies.slice(0, 5)).to.deep.equal([]);
     expect(unstaffedWithoutReply.slice(0, 5)).to.deep.equal([]);
+    expect(livenessFailures.slice(0, 5).map((v) => `${v.rule} ${v.detail}`), 'liveness (L1–L4) violations').to.deep.equal([]);
     if (STOP_POSTGRES) {
       expect(outage.readyz503AfterMs, '/readyz 503 on every node during the outage').to.not.equal(null);
       expect(outage.startDuringOutage, "dialog:start during the outage acks 'unavailable'").to.equal('unavailable');

@@ -9,13 +9,18 @@ import { backendsAvailable } from '../support/engine';
 import { clusterEnv, type EngineProcess, startCluster } from '../support/engine-process';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
+import { CpuHog } from './cpu-hog';
 import { checkRoutingState } from './invariants';
+import { LivenessMonitor, type LivenessReport, summarizeLiveness } from './liveness';
 import { type LoadSetup, percentile, prepareLoad, runLoad } from './load-driver';
 
 // The issue's full size runs in CI (5,000 dialogs took about 2 min here); MULTINODE_DIALOGS changes it.
 const OPERATORS = Number(process.env.MULTINODE_OPERATORS ?? 200);
 const DIALOGS = Number(process.env.MULTINODE_DIALOGS ?? 5000);
 const SEED = Number(process.env.MULTINODE_SEED ?? 20261125);
+/** The liveness bound T (ms): a few seconds plus the timer poll. */
+const LIVENESS_T_MS = Number(process.env.LIVENESS_T_MS ?? 5000);
+const HOG = CpuHog.requested(0);
 
 describe(`three engine processes on one Redis and Postgres (${OPERATORS} operators, ${DIALOGS} dialogs)`, function () {
   this.timeout(900_000);
@@ -25,9 +30,12 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
   const nodes: EngineProcess[] = [];
   let redis: Redis;
   let setup: LoadSetup;
+  let hog: CpuHog | null = null;
 
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
+    hog = CpuHog.start(HOG);
+    await hog.warmUp();
     redis = await testRedis();
     setup = await prepareLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, groups: 5, seed: SEED });
     const env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath });
@@ -35,6 +43,7 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
   });
 
   after(async () => {
+    hog?.stop();
     await Promise.all(nodes.map((n) => n.stop()));
     if (redis) {
       await deleteKeys(redis, `${prefix}*`);
@@ -47,6 +56,13 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
   it('when visitors and operators hit all nodes at once, then nobody exceeds his limit, no dialog is held twice and none is lost', async () => {
     let checks = 0;
     const violations: string[] = [];
+    // L1–L4 beside the safety checks; the driver's operators stay connected for the whole load.
+    const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
+    const operatorIds = (await database.db('operators').select<{ id: string }[]>('id')).map((o) => o.id);
+    const liveness = new LivenessMonitor(database.db, new RedisRoutingStore(redis, { prefix }), { boundMs: LIVENESS_T_MS, presenceGraceMs: 15_000 });
+    const livenessFailures: LivenessReport['violations'] = [];
+    let livenessChecks = 0;
+    let livenessRunning: Promise<void> | null = null;
     const stats = await runLoad({
       urls: nodes.map((n) => n.url),
       setup,
@@ -57,8 +73,25 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
       check: async () => {
         checks += 1;
         violations.push(...(await checkRoutingState(redis, prefix, setup.groups)).violations);
+        // One liveness check at a time (it reads every open dialog); skipped while one runs.
+        livenessRunning ??= liveness
+          .check({ now: Date.now(), connected: new Set(operatorIds) })
+          .then((report) => {
+            livenessChecks += 1;
+            livenessFailures.push(...report.violations);
+          })
+          .finally(() => {
+            livenessRunning = null;
+          });
       },
     });
+    await livenessRunning;
+    // Once more after the load, before the operators' grace runs out.
+    const last = await liveness.check({ now: Date.now(), connected: new Set(operatorIds) });
+    livenessChecks += 1;
+    livenessFailures.push(...last.violations);
+    await database.close();
+    const livenessSummary = summarizeLiveness(livenessFailures);
     expect(violations, violations.slice(0, 5).join('\n')).to.deep.equal([]);
 
     // Quiet down: wait until no node is still assigning.
@@ -101,6 +134,9 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
         ` ${stats.presenceFlips} presence flips, ${stats.rejected} refused (stale client view); ${checks} invariant checks.\n` +
         `      final states: ${JSON.stringify(counts)}; lost: ${lost.length}; held twice: 0; over limit: ${overLimit.length};` +
         ` DB/Redis mismatches: ${mismatched.length}; idle operators beside a queue: ${idleWithQueue.length}\n` +
+        `      liveness (T = ${LIVENESS_T_MS} ms): ${livenessChecks} checks, violations ${livenessSummary.line}\n` +
+        livenessSummary.firsts.map((f) => `        first ${f}\n`).join('') +
+        `      ${hog?.describe()}\n` +
         `      visitor start → operator's dialog:assigned: p50 ${percentile(stats.assignLatencies, 50)} ms, p99 ${percentile(stats.assignLatencies, 99)} ms (${stats.assignLatencies.length} samples)`,
     );
     expect(stats.startFailures).to.equal(0);
@@ -108,6 +144,7 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     expect(mismatched.slice(0, 5)).to.deep.equal([]);
     expect(overLimit).to.deep.equal([]);
     expect(idleWithQueue.slice(0, 5)).to.deep.equal([]);
+    expect(livenessFailures.slice(0, 5), 'liveness (L1–L4) violations').to.deep.equal([]);
   });
 });
 

@@ -1,0 +1,39 @@
+import { describeFailure, PLANTS, type Plant, Simulation } from './simulation';
+
+/**
+ * `npm run sim`: the long run. SIM_SEED=<n> replays one seed (SIM_EVENTS events, default 20,000);
+ * otherwise SIM_SEEDS seeds from SIM_FIRST_SEED (default 1) with SIM_EVENTS events each.
+ * SIM_PLANT=<bug> plants a bug by hand (docs/simulation.md). Exit code 1 when a seed fails.
+ */
+const plantName = process.env.SIM_PLANT;
+const plant: Plant | null = PLANTS.find((p) => p === plantName) ?? null;
+if (plantName && !plant) {
+  console.error(`SIM_PLANT must be one of ${PLANTS.join(', ')}`);
+  process.exit(2);
+}
+const keepGoing = process.env.SIM_KEEP_GOING === '1';
+const events = Number(process.env.SIM_EVENTS ?? 20_000);
+const seeds = process.env.SIM_SEED
+  ? [Number(process.env.SIM_SEED)]
+  : Array.from({ length: Number(process.env.SIM_SEEDS ?? 20) }, (_, i) => Number(process.env.SIM_FIRST_SEED ?? 1) + i);
+
+let failed = 0;
+let total = 0;
+const started = Date.now();
+for (const seed of seeds) {
+  const result = await new Simulation({ seed, events, plant, keepGoing }).run();
+  total += result.events;
+  const rate = ((result.events / result.elapsedMs) * 1000).toFixed(0);
+  console.log(
+    `seed ${seed}${plant ? ` (planted: ${plant})` : ''}: ${result.events} events, ${(result.virtualMs / 3_600_000).toFixed(1)} h virtual, ` +
+      `${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s), log ${result.fingerprint}: ${result.failure ? 'FAILED' : 'ok'}`,
+  );
+  if (result.failure) failed += 1;
+  if (result.failure && !keepGoing) console.log(describeFailure(result.failure));
+  for (const [kind, { first, checks }] of result.kinds) {
+    console.log(`  ${kind}: failed ${checks} checks, first at event ${first.index}`);
+    console.log(describeFailure({ ...first, tail: first.tail.slice(-8) }).replace(/^/gm, '    '));
+  }
+}
+console.log(`${seeds.length} seeds, ${total} events in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
