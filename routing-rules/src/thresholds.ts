@@ -16,6 +16,8 @@ export interface DialogTiming {
   lastOperatorMessageAt?: number | undefined;
   queuedAt?: number | undefined;
   assignedAt?: number | undefined;
+  /** When the dialog last entered `offline` (a later offline period is answered again). */
+  offlineSince?: number | undefined;
   /** When the current offer was made (offer mode). Without it no offer-timeout is planned. */
   offeredAt?: number | undefined;
   /** Keys of thresholds already fired in this dialog. */
@@ -34,7 +36,8 @@ export interface Threshold {
 
 /**
  * The earliest threshold of the dialog not yet fired, or null. Per phase:
- * - offline: `offline-reply` (once per dialog) offlineReplyDelaySeconds after the first visitor message;
+ * - offline: `offline-reply` offlineReplyDelaySeconds after the first visitor message; a later offline
+ *   period (`offlineSince`) gets `offline-reply:<offlineSince>` that long after its start;
  * - queued: each `thresholds.queueWait` step (`queue-wait:<index>`; kind `overflow`/`widen` for those
  *   actions, else `queue-wait`) and `widen` at secondaryTierAfterSeconds, counted from queuedAt;
  * - queued/assigned/active: `unanswered:<lastVisitorMessageAt>` unansweredSeconds after a visitor
@@ -53,10 +56,16 @@ export function nextThreshold(
   const candidates: Threshold[] = [];
 
   if (timing.phase === 'offline' && timing.firstVisitorMessageAt !== undefined) {
+    const delay = thresholds.offlineReplyDelaySeconds * 1000;
+    // A dialog that goes offline again (its queue lost every operator, a reopen) was last told
+    // something else: that period gets its own reply, counted from its start.
+    const again = fired.has('offline-reply') && timing.offlineSince !== undefined;
     candidates.push({
-      key: 'offline-reply',
+      key: again ? `offline-reply:${timing.offlineSince}` : 'offline-reply',
       kind: 'offline-reply',
-      dueAt: timing.firstVisitorMessageAt + thresholds.offlineReplyDelaySeconds * 1000,
+      dueAt: again
+        ? Math.max(timing.firstVisitorMessageAt, timing.offlineSince ?? 0) + delay
+        : timing.firstVisitorMessageAt + delay,
     });
   }
 

@@ -43,6 +43,8 @@ export interface DialogContext {
    * Optional: snapshots written before it existed load without it.
    */
   excludedAt?: Record<string, number>;
+  /** When it last entered `offline` (absent in older snapshots): each offline period is answered. */
+  offlineSince?: number | null;
   outcome: string | null;
 }
 
@@ -133,6 +135,7 @@ const timing = (context: DialogContext) => ({
   lastOperatorMessageAt: context.lastOperatorMessageAt ?? undefined,
   queuedAt: context.queuedAt ?? undefined,
   assignedAt: context.assignedAt ?? undefined,
+  offlineSince: context.offlineSince ?? undefined,
   fired: context.fired,
 });
 
@@ -191,6 +194,51 @@ export function createDialogMachine(policy: DialogPolicy) {
     event.key in context.timers &&
     policy.rerouteOnUnanswered(context.groupId) &&
     event.othersCanTake !== false;
+
+  const toGroup = ({ context }: { context: DialogContext }) => ({ groupId: context.groupId });
+  const autoMessage =
+    (kind: AutoMessageKind) =>
+    ({ event }: { event: DialogEvent }) => ({ kind, key: keyOf(event) });
+  /** A waiting dialog's thresholds (queued, or offered meanwhile); `leave` takes it off its queue or offer. */
+  const queueThresholds = (leave: readonly ('dequeue' | 'releaseHolder' | 'clearOperator')[]) =>
+    [
+      {
+        guard: 'overflowDue',
+        target: 'queued',
+        reenter: true,
+        actions: ['markFired', ...leave, 'overflowToFallback', 'resetQueueClock'],
+      },
+      {
+        guard: 'widenDue',
+        actions: ['markFired', 'widen', 'replanQueued', { type: 'dispatchAssignments', params: toGroup }],
+      },
+      {
+        guard: 'offerContactButIdle',
+        actions: ['markFired', 'replanQueued', { type: 'dispatchAssignments', params: toGroup }],
+      },
+      {
+        guard: 'offerContactKnown',
+        actions: ['markFired', { type: 'sendAutoMessage', params: autoMessage('queue-position') }, 'replanQueued'],
+      },
+      {
+        guard: 'offerContactDue',
+        actions: [
+          'markFired',
+          'requestContact',
+          { type: 'sendAutoMessage', params: autoMessage('queue-offer-contact') },
+          'replanQueued',
+        ],
+      },
+      {
+        guard: 'announceButIdle',
+        actions: ['markFired', 'replanQueued', { type: 'dispatchAssignments', params: toGroup }],
+      },
+      {
+        guard: 'announceDue',
+        actions: ['markFired', { type: 'sendAutoMessage', params: autoMessage('queue-position') }, 'replanQueued'],
+      },
+      { guard: 'thresholdPending', actions: ['markFired', 'replanQueued'] },
+    ] as const;
 
   return setup({
     types: {
@@ -279,7 +327,10 @@ export function createDialogMachine(policy: DialogPolicy) {
         const queuedAt = context.queuedAt ?? event.now;
         return { queuedAt, timers: planFor('queued', { ...context, queuedAt }, event.now) };
       }),
-      planOffline: assign(({ context, event }) => ({ timers: planFor('offline', context, event.now) })),
+      planOffline: assign(({ context, event }) => ({
+        offlineSince: event.now,
+        timers: planFor('offline', { ...context, offlineSince: event.now }, event.now),
+      })),
       recordVisitorMessage: assign(({ context, event }) => {
         const next = {
           ...context,
@@ -459,74 +510,7 @@ export function createDialogMachine(policy: DialogPolicy) {
             reenter: true,
             actions: ['dequeue', 'moveToGroup', 'resetQueueClock'],
           },
-          THRESHOLD: [
-            {
-              guard: 'overflowDue',
-              target: 'queued',
-              reenter: true,
-              actions: ['markFired', 'dequeue', 'overflowToFallback', 'resetQueueClock'],
-            },
-            {
-              guard: 'widenDue',
-              actions: [
-                'markFired',
-                'widen',
-                'replanQueued',
-                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
-              ],
-            },
-            {
-              guard: 'offerContactButIdle',
-              actions: [
-                'markFired',
-                'replanQueued',
-                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
-              ],
-            },
-            {
-              guard: 'offerContactKnown',
-              actions: [
-                'markFired',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'queue-position', key: keyOf(event) }),
-                },
-                'replanQueued',
-              ],
-            },
-            {
-              guard: 'offerContactDue',
-              actions: [
-                'markFired',
-                'requestContact',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'queue-offer-contact', key: keyOf(event) }),
-                },
-                'replanQueued',
-              ],
-            },
-            {
-              guard: 'announceButIdle',
-              actions: [
-                'markFired',
-                'replanQueued',
-                { type: 'dispatchAssignments', params: ({ context }) => ({ groupId: context.groupId }) },
-              ],
-            },
-            {
-              guard: 'announceDue',
-              actions: [
-                'markFired',
-                {
-                  type: 'sendAutoMessage',
-                  params: ({ event }) => ({ kind: 'queue-position', key: keyOf(event) }),
-                },
-                'replanQueued',
-              ],
-            },
-            { guard: 'thresholdPending', actions: ['markFired', 'replanQueued'] },
-          ],
+          THRESHOLD: queueThresholds(['dequeue']),
           CLOSE: [
             { guard: 'hasContact', target: 'lead', actions: ['dequeue', 'clearTimers', 'notifyLead'] },
             { target: 'abandoned', actions: ['dequeue', 'markClosed'] },
@@ -541,7 +525,9 @@ export function createDialogMachine(policy: DialogPolicy) {
           OFFERED: { target: 'offered', reenter: true, actions: 'markOffered' },
           OFFER_DECLINED: { guard: 'holder', target: 'queued', actions: 'excludeOperator' },
           HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
-          THRESHOLD: { guard: 'thresholdPending', actions: 'markFired' },
+          // The queue's steps go on while an offer is pending (an offer may be re-made for a long time):
+          // an overflow withdraws the offer.
+          THRESHOLD: queueThresholds(['releaseHolder', 'clearOperator']),
           CLOSE: [
             {
               guard: 'hasContact',

@@ -16,6 +16,7 @@ export interface ThresholdTiming {
   lastOperatorMessageAt?: number;
   queuedAt?: number;
   assignedAt?: number;
+  offlineSince?: number;
   fired: string[];
 }
 

@@ -28,8 +28,6 @@ export interface LivenessOptions {
   exclusionGraceMs?: number;
   /** Presence grace after the last connection is gone (L4 allows grace + T). */
   presenceGraceMs: number;
-  /** Longest offer timeout of any group (L3 allows offered for that + T). */
-  offerTimeoutMs?: number;
   /**
    * Whether the operator may take the dialog, ignoring load, presence and exclusions (those are
    * checked here). Default: a primary member of the dialog's group, or a secondary one once widened.
@@ -58,8 +56,6 @@ interface OpenDialog {
   id: string;
   state: string;
   context: DialogContext;
-  answered: boolean;
-  reopenedAt: number | null;
 }
 
 const OPEN = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'];
@@ -111,7 +107,9 @@ export class LivenessMonitor {
           dialog.state === 'lead' ||
           (dialog.state === 'queued' && inQueue.has(dialog.id) && (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
           inFlight.has(dialog.id) ||
-          ((dialog.state === 'offline' || dialog.state === 'awaiting-contact') && (dialog.answered || !owedReply(dialog, now, T)));
+          dialog.state === 'awaiting-contact' ||
+          // `offline` until its reply goes out (then `awaiting-contact`, a lead, or queued after all).
+          (dialog.state === 'offline' && !owedReply(dialog, now, T));
         // Queued in Postgres but in no store queue: a transition between its commit and its effects
         // (a transfer to a group, a refused assignment given back) until that has lasted T.
         const missing = dialog.state === 'queued' && !ok ? age(`unqueued:${dialog.id}`) : Number.POSITIVE_INFINITY;
@@ -120,12 +118,12 @@ export class LivenessMonitor {
       }
       // L3: transient states.
       if (dialog.state === 'created' && old) violations.push({ rule: 'L3', subject: dialog.id, detail: `created for ${now - started} ms` });
-      if (dialog.state === 'offered') {
-        pendingOffers += 1;
-        const held = age(`offered:${dialog.id}:${dialog.context.operatorId}`);
-        if (held > T + (this.options.offerTimeoutMs ?? 0))
-          violations.push({ rule: 'L3', subject: dialog.id, detail: `offered to ${dialog.context.operatorId} for ${held} ms` });
-      }
+      if (dialog.state === 'offered') pendingOffers += 1;
+    }
+    // L3: an offer is transient: each one is accepted, declined or expired (and the next one made)
+    // within T of its own expiry. One dialog may be offered again and again, each a new offer.
+    for (const offer of await this.store.expiredOffers(now - T)) {
+      violations.push({ rule: 'L3', subject: offer.dialogId, detail: `offer to ${offer.operatorId} expired ${now - offer.expiresAt} ms ago, still pending` });
     }
 
     // L2: a queued dialog beside an operator with room who may take it.
@@ -179,37 +177,21 @@ export class LivenessMonitor {
     return !position && !holder;
   }
 
-  /** Open dialogs with their machine context, and whether the engine already answered them itself. */
+  /** Open dialogs with their machine context (which records when an offline period began). */
   private async openDialogs(): Promise<OpenDialog[]> {
     const rows = await this.db('dialogs').whereIn('state', OPEN).select<{ id: string; state: string; snapshot: unknown }[]>('id', 'state', 'snapshot');
-    const offline = rows.filter((r) => r.state === 'offline' || r.state === 'awaiting-contact').map((r) => r.id);
-    const answered = new Set<string>();
-    for (let i = 0; i < offline.length; i += 500) {
-      const ids = await this.db('messages')
-        .whereIn('dialog_id', offline.slice(i, i + 500))
-        .where({ author_kind: 'auto' })
-        .distinct<{ dialog_id: string }[]>('dialog_id');
-      for (const { dialog_id } of ids) answered.add(dialog_id);
-    }
-    const dialogs: OpenDialog[] = rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context, answered: answered.has(r.id), reopenedAt: null }));
-    // A reopened dialog's reply is owed from its reopening (the machine's clock, from the event's payload).
-    for (const dialog of dialogs) {
-      if (dialog.answered || !offline.includes(dialog.id) || dialog.context.firstVisitorMessageAt === null) continue;
-      const reopen = await this.db('dialog_events').where({ dialog_id: dialog.id, type: 'REOPEN' }).orderBy('version', 'desc').first<{ payload: unknown } | undefined>('payload');
-      const payload = typeof reopen?.payload === 'string' ? JSON.parse(reopen.payload) : reopen?.payload;
-      if (typeof payload === 'object' && payload !== null && 'now' in payload && typeof payload.now === 'number') dialog.reopenedAt = payload.now;
-    }
-    return dialogs;
+    return rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context }));
   }
 }
 
 /**
  * An offline dialog was told "offline" in its start's answer; the offline reply is owed once the
- * visitor has written (routing-rules' thresholds), so it counts from his first message.
+ * visitor has written (routing-rules' thresholds), from his first message or from the start of this
+ * offline period (a queue that lost its operators, a reopen), whichever is later.
  */
 function owedReply(dialog: OpenDialog, now: number, boundMs: number): boolean {
   const wrote = dialog.context.firstVisitorMessageAt;
-  return wrote !== null && now - Math.max(wrote, dialog.reopenedAt ?? 0) > boundMs;
+  return wrote !== null && now - Math.max(wrote, dialog.context.offlineSince ?? 0) > boundMs;
 }
 
 function defaultMayTake(operator: OperatorRouting, dialog: DialogContext): boolean {

@@ -203,7 +203,6 @@ export class Simulation {
     this.liveness = new LivenessMonitor(db, this.store, {
       boundMs: this.bound,
       presenceGraceMs: GRACE_MS,
-      offerTimeoutMs: 8_000,
       // rankOperators expects the group's members (the dispatcher passes listOperators(groupId)).
       mayTake: (operator, dialog, waitedMs) =>
         operator.groups.some((g) => g.groupId === dialog.groupId) &&
