@@ -56,6 +56,22 @@ const THRESHOLD_NOTES = [
   'it). Reroute timers carry `reroute: true`, which the protocol shows as `DialogSummary.rerouteAt`.',
   'Snapshots written before `excludedAt` load unchanged (it is optional).',
   '',
+  '## Liveness: what the machine guarantees',
+  '',
+  'The bounds and how they are tested are in README (Guarantees: L1–L4). The machine\'s part:',
+  '',
+  '- **L1**: no state waits for nothing. `queued` and `offered` plan the queue\'s steps (position,',
+  '  "leave a contact", widen, overflow), which go on while an offer is pending (an overflow withdraws',
+  '  it); `offline` plans its reply, once per offline period (`offline-reply`, then',
+  '  `offline-reply:<offlineSince>` when a queue lost its operators or a closed dialog reopened).',
+  '- **L2**: `excludedOperatorIds` with `excludedAt` are facts for routing-rules\' ranking, which lets an',
+  '  exclusion lapse (round over, or `exclusionSeconds`); an assignment clears them.',
+  '- **L3**: `created` is never stored by a start (`DialogService.create` runs `ROUTE` before the insert);',
+  '  `offered` ends on `ASSIGNED`, `OFFER_DECLINED` (decline or expiry) or `HOLDER_GONE`.',
+  '- **L4**: `HOLDER_GONE` (from the holder only, in `offered`, `assigned`, `active`) puts the dialog back',
+  '  in `queued` after the store gave it back its queue place (operator offline past the grace,',
+  '  deactivated, or his node dead).',
+  '',
 ];
 
 export function machineDoc(machine: DialogMachine): string {
