@@ -125,32 +125,44 @@ export class Reconciler {
     }
     this.seen = new Map();
     const open = await repo.dialogsInStates(['queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead', 'created']);
-    const openIds = new Set(open.map((r) => r.id));
-    for (const row of open) {
-      if (row.state === 'created') {
-        await this.routeCreated(row, report);
-        continue;
+    const stateOf = new Map(open.map((r) => [r.id, r.state]));
+    // One dialog's failure (a backend hiccup, a row it cannot read) must not stop the repair of the rest.
+    const isolated = async (dialogId: string, repair: () => Promise<void>) => {
+      try {
+        await repair();
+      } catch (error) {
+        report.conflicts.push(`${dialogId}: repair failed (${error instanceof Error ? error.message : String(error)})`);
       }
-      const context = parseSnapshot(row.snapshot).context;
-      await this.repairDialog(row, context, report);
+    };
+    for (const row of open) {
+      await isolated(row.id, async () => {
+        if (row.state === 'created') await this.routeCreated(row, report);
+        else await this.repairDialog(row, parseSnapshot(row.snapshot).context, report);
+      });
     }
-    // Store entries whose dialog is no longer open in Postgres (a close whose effects were lost).
+    // Store entries Postgres does not back: a hold or queue place left by a transition whose effects
+    // were lost (a close, a lead, an offline move). Held and queued dialogs are repairDialog's.
+    const holding = ['queued', 'assigned', 'active', 'offered'];
     for (const operator of await store.listOperators()) {
       for (const dialogId of await store.operatorDialogs(operator.operatorId)) {
-        if (openIds.has(dialogId)) continue;
-        const row = await repo.findDialog(dialogId);
-        if (row && ['queued', 'assigned', 'active', 'offered'].includes(row.state)) continue; // changed meanwhile
-        if (this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) && (await store.release(dialogId, operator.operatorId))) {
-          report.released += 1;
-        }
+        if (holding.includes(stateOf.get(dialogId) ?? '')) continue;
+        await isolated(dialogId, async () => {
+          const row = await repo.findDialog(dialogId);
+          if (row && holding.includes(row.state)) return; // changed meanwhile
+          if (this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) && (await store.release(dialogId, operator.operatorId))) {
+            report.released += 1;
+          }
+        });
       }
     }
     for (const groupId of await store.queuedGroups()) {
       for (const entry of await store.queue(groupId)) {
-        if (openIds.has(entry.dialogId)) continue;
-        const row = await repo.findDialog(entry.dialogId);
-        if (row?.state === 'queued') continue;
-        if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId))) report.dequeued += 1;
+        if (stateOf.get(entry.dialogId) === 'queued') continue;
+        await isolated(entry.dialogId, async () => {
+          const row = await repo.findDialog(entry.dialogId);
+          if (row?.state === 'queued') return;
+          if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId))) report.dequeued += 1;
+        });
       }
     }
     this.suspects = this.seen;

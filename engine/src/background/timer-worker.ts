@@ -2,7 +2,7 @@ import { AppError } from '../errors';
 import type { DialogContext, ThresholdFacts } from '../dialog/dialog-machine';
 import type { DialogEventInput, DialogService } from '../dialog/dialog-service';
 import type { Logger } from '../logger';
-import type { RoutingStore } from '../routing-store/routing-store';
+import type { ClaimedTimer, RoutingStore } from '../routing-store/routing-store';
 import type { OperatorService } from '../services/operator-service';
 
 /** Who may take a dialog now, ranked as an assignment would (AssignmentDispatcher.eligibleOperators). */
@@ -22,6 +22,9 @@ export interface Eligibility {
  * The THRESHOLD carries the facts its guards need, observed for the dialog as loaded under its lock
  * (see `thresholdFacts`), so each auto-message is true when it is sent.
  */
+/** How many claimed thresholds of one tick fire at once. */
+const FIRE_CONCURRENCY = 8;
+
 export class TimerWorker {
   private handle: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -61,36 +64,49 @@ export class TimerWorker {
 
   /** One pass: fire what is due now. Exposed for tests with a controlled clock. */
   async tick(): Promise<number> {
-    const { store, dialogs, operators, logger, clock } = this.deps;
+    const { store, operators, clock } = this.deps;
     const now = clock();
     let fired = 0;
     for (const offer of await store.expiredOffers(now)) {
       await operators.declineOffer(offer.operatorId, offer.dialogId, 'expired');
     }
     const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, 100);
-    for (const timer of claimed) {
-      try {
-        await dialogs.dispatch(
-          timer.dialogId,
-          async (loaded): Promise<DialogEventInput> => ({
-            type: 'THRESHOLD',
-            key: timer.key,
-            ...(await this.thresholdFacts(timer.key, loaded)),
-          }),
-        );
-        fired += 1;
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'not_found') {
-          await store.ackTimer(timer);
-          continue;
-        }
-        // Not acked: the lease runs out and the timer is handed out again.
-        logger.warn({ err: error, dialogId: timer.dialogId, key: timer.key }, 'threshold failed, will retry');
-        continue;
+    // Different dialogs fire side by side (each under its own lock): a burst of due thresholds must not
+    // wait in one line behind slow transactions, nor outlive its claims' lease.
+    let next = 0;
+    const lane = async () => {
+      while (next < claimed.length) {
+        const timer = claimed[next++];
+        if (timer && (await this.fire(timer))) fired += 1;
       }
-      await store.ackTimer(timer);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(FIRE_CONCURRENCY, claimed.length) }, lane));
     return fired;
+  }
+
+  /** Feeds one claimed timer to its dialog's machine and acks it; false when it must be retried. */
+  private async fire(timer: ClaimedTimer): Promise<boolean> {
+    const { store, dialogs, logger } = this.deps;
+    try {
+      await dialogs.dispatch(
+        timer.dialogId,
+        async (loaded): Promise<DialogEventInput> => ({
+          type: 'THRESHOLD',
+          key: timer.key,
+          ...(await this.thresholdFacts(timer.key, loaded)),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') {
+        await store.ackTimer(timer);
+        return false;
+      }
+      // Not acked: the lease runs out and the timer is handed out again.
+      logger.warn({ err: error, dialogId: timer.dialogId, key: timer.key }, 'threshold failed, will retry');
+      return false;
+    }
+    await store.ackTimer(timer);
+    return true;
   }
 
   /**

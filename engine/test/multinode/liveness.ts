@@ -204,7 +204,9 @@ export function summarizeLiveness(violations: LivenessReport['violations']): { l
   const rules = ['L1', 'L2', 'L3', 'L4'] as const;
   const parts = rules.map((rule) => {
     const own = violations.filter((v) => v.rule === rule);
-    return `${rule} ${own.length} (${new Set(own.map((v) => v.subject)).size} distinct)`;
+    // The longest condition seen, from the details' "<n> ms".
+    const worst = Math.max(0, ...own.map((v) => Number(/(\d+) ms/.exec(v.detail)?.[1] ?? 0)));
+    return `${rule} ${own.length} (${new Set(own.map((v) => v.subject)).size} distinct${own.length ? `, longest ${worst} ms` : ''})`;
   });
   const firsts = rules.flatMap((rule) => {
     const first = violations.find((v) => v.rule === rule);
