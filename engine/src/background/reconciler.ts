@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { OperatorService } from '../services/operator-service';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import { inLanes } from './lanes';
 import type { RoutingState } from './routing-state';
 
 export interface PresenceReport {
@@ -17,6 +18,9 @@ export interface PresenceReport {
   /** Dialogs Postgres gave to a gone operator that the store no longer held for him, queued again. */
   orphansRequeued: number;
 }
+
+/** How many open dialogs a reconcile pass checks at once. */
+const REPAIR_LANES = 16;
 
 export interface ReconcileReport {
   /** Dialogs found in `created` (their node died before routing them) and routed now. */
@@ -134,12 +138,14 @@ export class Reconciler {
         report.conflicts.push(`${dialogId}: repair failed (${error instanceof Error ? error.message : String(error)})`);
       }
     };
-    for (const row of open) {
-      await isolated(row.id, async () => {
+    // Each dialog's check is a few store reads: side by side, so a pass over thousands of open dialogs
+    // stays short on a busy machine (the repair bound is two passes).
+    await inLanes(open, REPAIR_LANES, (row) =>
+      isolated(row.id, async () => {
         if (row.state === 'created') await this.routeCreated(row, report);
         else await this.repairDialog(row, parseSnapshot(row.snapshot).context, report);
-      });
-    }
+      }),
+    );
     // Store entries Postgres does not back: a hold or queue place left by a transition whose effects
     // were lost (a close, a lead, an offline move). Held and queued dialogs are repairDialog's.
     const holding = ['queued', 'assigned', 'active', 'offered'];

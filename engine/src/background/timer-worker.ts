@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { inLanes } from './lanes';
 import type { DialogContext, ThresholdFacts } from '../dialog/dialog-machine';
 import type { DialogEventInput, DialogService } from '../dialog/dialog-service';
 import type { Logger } from '../logger';
@@ -73,14 +74,9 @@ export class TimerWorker {
     const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, 100);
     // Different dialogs fire side by side (each under its own lock): a burst of due thresholds must not
     // wait in one line behind slow transactions, nor outlive its claims' lease.
-    let next = 0;
-    const lane = async () => {
-      while (next < claimed.length) {
-        const timer = claimed[next++];
-        if (timer && (await this.fire(timer))) fired += 1;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(FIRE_CONCURRENCY, claimed.length) }, lane));
+    await inLanes(claimed, FIRE_CONCURRENCY, async (timer) => {
+      if (await this.fire(timer)) fired += 1;
+    });
     return fired;
   }
 
