@@ -19,6 +19,7 @@ import type {
   TransferSchema,
 } from '../protocol/events';
 import type { TransferSource, TransferTarget } from '../routing-store/routing-store';
+import { ErrorCode, RoutingStoreError } from '../routing-store/routing-store-error';
 import type { DialogRow, NewMessage } from '../storage/dialog-repository';
 import type { ServiceDeps } from './service-deps';
 
@@ -62,7 +63,13 @@ export class OperatorService {
     if (!routing) {
       await store.upsertOperator({ operatorId: operator.id, status, limit: 0, groups: [] }, clock());
     } else {
-      await store.setPresence(operator.id, status, clock());
+      await store.setPresence(operator.id, status, clock()).catch((error: unknown) => {
+        // The store lost its data between the read and the write (Redis emptied, being rebuilt from
+        // Postgres): a retry shortly succeeds, so say so rather than fail as an internal error.
+        if (error instanceof RoutingStoreError && error.code === ErrorCode.OperatorNotFound)
+          throw new AppError('unavailable', 'the routing state is being rebuilt; try again shortly');
+        throw error;
+      });
     }
     const db = this.deps.repo.db;
     // The time of the last change, not of a repeated one: a keep period is counted from going offline.

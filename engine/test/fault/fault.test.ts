@@ -32,9 +32,13 @@ const ACK_TIMEOUT_MS = 10_000;
 /** A reply due this long before the end must have been sent (timer poll + lease + reconcile, with room). */
 const DUE_GRACE_MS = 6000;
 /** The liveness bound T (ms) of L1–L4. */
-const LIVENESS_T_MS = Number(process.env.LIVENESS_T_MS ?? DUE_GRACE_MS);
+// The bound T of L1–L4 here. README's T for repairs after a fault is 2 × RECONCILE_INTERVAL_MS +
+// TIMER_LEASE_MS + TIMER_POLL_MS (≈ 20 s with the defaults); this test runs shorter intervals but on a CPU
+// starved 4–5 times over, where one reconcile pass over hundreds of dialogs takes seconds: it checks 15 s.
+const LIVENESS_T_MS = Number(process.env.LIVENESS_T_MS ?? 15_000);
 /** CPU hog processes (issue 12: the test must pass on a starved machine); on by default in CI. */
-const HOG = CpuHog.requested(3);
+// In CI the hog keeps the 1-minute load average at 8+ on 2 cores (5 busy processes beside 3 engines).
+const HOG = CpuHog.requested(5);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`      ${line}`);
