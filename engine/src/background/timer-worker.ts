@@ -23,8 +23,12 @@ export interface Eligibility {
  * The THRESHOLD carries the facts its guards need, observed for the dialog as loaded under its lock
  * (see `thresholdFacts`), so each auto-message is true when it is sent.
  */
-/** How many claimed thresholds of one tick fire at once. */
+/** How many claimed thresholds fire at once. */
 const FIRE_CONCURRENCY = 8;
+/** How many due thresholds one claim takes. */
+const CLAIM_BATCH = 16;
+/** Bounds one tick (the next poll goes on with the rest). */
+const MAX_BATCHES_PER_TICK = 25;
 
 export class TimerWorker {
   private handle: NodeJS.Timeout | null = null;
@@ -71,12 +75,16 @@ export class TimerWorker {
     for (const offer of await store.expiredOffers(now)) {
       await operators.declineOffer(offer.operatorId, offer.dialogId, 'expired');
     }
-    const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, 100);
-    // Different dialogs fire side by side (each under its own lock): a burst of due thresholds must not
-    // wait in one line behind slow transactions, nor outlive its claims' lease.
-    await inLanes(claimed, FIRE_CONCURRENCY, async (timer) => {
-      if (await this.fire(timer)) fired += 1;
-    });
+    // Claimed in small batches, each fired before the next is claimed: a node claims no more than it
+    // can fire within the lease (a slow node holding a hundred claims made every other node wait, then
+    // redo them), and different dialogs fire side by side, each under its own lock.
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
+      const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, CLAIM_BATCH);
+      await inLanes(claimed, FIRE_CONCURRENCY, async (timer) => {
+        if (await this.fire(timer)) fired += 1;
+      });
+      if (claimed.length < CLAIM_BATCH) break;
+    }
     return fired;
   }
 
