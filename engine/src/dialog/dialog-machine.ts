@@ -141,7 +141,13 @@ const timing = (context: DialogContext) => ({
 
 const plansToTimers = (plan: ThresholdPlan | null, reroute = false): Record<string, PendingTimer> =>
   plan
-    ? { [plan.key]: { dueAt: plan.dueAt, kind: plan.kind, ...(reroute && plan.kind === 'unanswered' ? { reroute } : {}) } }
+    ? {
+        [plan.key]: {
+          dueAt: plan.dueAt,
+          kind: plan.kind,
+          ...(reroute && plan.kind === 'unanswered' ? { reroute } : {}),
+        },
+      }
     : {};
 
 const thresholdFacts = (event: DialogEvent): ThresholdFacts => (event.type === 'THRESHOLD' ? event : {});
@@ -199,6 +205,23 @@ export function createDialogMachine(policy: DialogPolicy) {
   const autoMessage =
     (kind: AutoMessageKind) =>
     ({ event }: { event: DialogEvent }) => ({ kind, key: keyOf(event) });
+  /** The silence auto-message (fired once per key), and the ask for a contact that may follow it. */
+  const sayUnanswered = [
+    'markFired',
+    'markUnansweredSent',
+    'markAutoAnswered',
+    { type: 'sendAutoMessage', params: autoMessage('unanswered') },
+  ] as const;
+  const askContact = [
+    'requestContact',
+    {
+      type: 'sendAutoMessage',
+      params: ({ event }: { event: DialogEvent }) => ({
+        kind: 'ask-contact' as const,
+        key: `${keyOf(event)}:ask`,
+      }),
+    },
+  ] as const;
   /** A waiting dialog's thresholds (queued, or offered meanwhile); `leave` takes it off its queue or offer. */
   const queueThresholds = (leave: readonly ('dequeue' | 'releaseHolder' | 'clearOperator')[]) =>
     [
@@ -218,7 +241,11 @@ export function createDialogMachine(policy: DialogPolicy) {
       },
       {
         guard: 'offerContactKnown',
-        actions: ['markFired', { type: 'sendAutoMessage', params: autoMessage('queue-position') }, 'replanQueued'],
+        actions: [
+          'markFired',
+          { type: 'sendAutoMessage', params: autoMessage('queue-position') },
+          'replanQueued',
+        ],
       },
       {
         guard: 'offerContactDue',
@@ -235,7 +262,11 @@ export function createDialogMachine(policy: DialogPolicy) {
       },
       {
         guard: 'announceDue',
-        actions: ['markFired', { type: 'sendAutoMessage', params: autoMessage('queue-position') }, 'replanQueued'],
+        actions: [
+          'markFired',
+          { type: 'sendAutoMessage', params: autoMessage('queue-position') },
+          'replanQueued',
+        ],
       },
       { guard: 'thresholdPending', actions: ['markFired', 'replanQueued'] },
     ] as const;
@@ -357,7 +388,11 @@ export function createDialogMachine(policy: DialogPolicy) {
       planRerouteCheck: assign(({ context, event }) => {
         if (event.type !== 'THRESHOLD' || event.othersCanTake !== false) return {};
         if (!policy.rerouteOnUnanswered(context.groupId)) return {};
-        const check: PendingTimer = { dueAt: event.now + graceMs(context.groupId), kind: 'reroute-check', reroute: true };
+        const check: PendingTimer = {
+          dueAt: event.now + graceMs(context.groupId),
+          kind: 'reroute-check',
+          reroute: true,
+        };
         return { timers: { ...context.timers, [`reroute-check:${event.now}`]: check } };
       }),
       recordOperatorMessage: assign(({ context, event }) => ({
@@ -532,20 +567,11 @@ export function createDialogMachine(policy: DialogPolicy) {
             {
               guard: 'hasContact',
               target: 'lead',
-              actions: [
-                'releaseHolder',
-                'clearOperator',
-                'clearTimers',
-                'notifyLead',
-              ],
+              actions: ['releaseHolder', 'clearOperator', 'clearTimers', 'notifyLead'],
             },
             {
               target: 'abandoned',
-              actions: [
-                'releaseHolder',
-                'clearOperator',
-                'markClosed',
-              ],
+              actions: ['releaseHolder', 'clearOperator', 'markClosed'],
             },
           ],
         },
@@ -567,12 +593,8 @@ export function createDialogMachine(policy: DialogPolicy) {
               guard: 'rerouteAsking',
               target: 'queued',
               actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'requestContact',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
+                ...sayUnanswered,
+                ...askContact,
                 'releaseHolder',
                 'excludeOperator',
                 'resetQueueClock',
@@ -581,73 +603,37 @@ export function createDialogMachine(policy: DialogPolicy) {
             {
               guard: 'rerouteOnUnanswered',
               target: 'queued',
-              actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'releaseHolder',
-                'excludeOperator',
-                'resetQueueClock',
-              ],
+              actions: [...sayUnanswered, 'releaseHolder', 'excludeOperator', 'resetQueueClock'],
             },
             {
               guard: 'unansweredAsking',
-              actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'requestContact',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
-                'replanHeld',
-                'planRerouteCheck',
-              ],
+              actions: [...sayUnanswered, ...askContact, 'replanHeld', 'planRerouteCheck'],
             },
             {
               guard: 'thresholdPending',
-              actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'replanHeld',
-                'planRerouteCheck',
-              ],
+              actions: [...sayUnanswered, 'replanHeld', 'planRerouteCheck'],
             },
           ],
           HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
-            actions: [
-              'clearOperator',
-              'moveToGroup',
-              'resetQueueClock',
-            ],
+            actions: ['clearOperator', 'moveToGroup', 'resetQueueClock'],
           },
           TRANSFERRED: {
             target: 'assigned',
             reenter: true,
-            actions: [
-              'markAssigned',
-            ],
+            actions: ['markAssigned'],
           },
           CLOSE: [
             {
               guard: 'visitorLeftUnanswered',
               target: 'abandoned',
-              actions: [
-                'releaseHolder',
-                'markClosed',
-              ],
+              actions: ['releaseHolder', 'markClosed'],
             },
             {
               target: 'closed',
-              actions: [
-                'releaseHolder',
-                'markClosed',
-              ],
+              actions: ['releaseHolder', 'markClosed'],
             },
           ],
         },
@@ -662,49 +648,26 @@ export function createDialogMachine(policy: DialogPolicy) {
             { guard: 'holderBusy', actions: 'deferThreshold' },
             {
               guard: 'unansweredAsking',
-              actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'requestContact',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'ask-contact', key: `${keyOf(event)}:ask` }) },
-                'replanHeld',
-              ],
+              actions: [...sayUnanswered, ...askContact, 'replanHeld'],
             },
             {
               guard: 'thresholdPending',
-              actions: [
-                'markFired',
-                'markUnansweredSent',
-                'markAutoAnswered',
-                { type: 'sendAutoMessage', params: ({ event }) => ({ kind: 'unanswered', key: keyOf(event) }) },
-                'replanHeld',
-              ],
+              actions: [...sayUnanswered, 'replanHeld'],
             },
           ],
           HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
-            actions: [
-              'clearOperator',
-              'moveToGroup',
-              'resetQueueClock',
-            ],
+            actions: ['clearOperator', 'moveToGroup', 'resetQueueClock'],
           },
           TRANSFERRED: {
             target: 'assigned',
-            actions: [
-              'markAssigned',
-            ],
+            actions: ['markAssigned'],
           },
           CLOSE: {
             target: 'closed',
-            actions: [
-              'releaseHolder',
-              'markClosed',
-            ],
+            actions: ['releaseHolder', 'markClosed'],
           },
         },
       },
