@@ -11,7 +11,6 @@ import {
   call,
   callRaw,
   clientId,
-  closeAllSockets,
   collect,
   connectOperator,
   connectVisitor,
@@ -19,7 +18,7 @@ import {
   fillOperator,
   next,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 
 const start = (groupId: string, body = 'Hello, I need help') => ({
   choice: { groupId },
@@ -32,16 +31,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`dialog flow through socket.io (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING });
+    withTestServer(backends, { routingConfigPath: TEST_ROUTING }, (s) => {
+      server = s;
     });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
 
     it('when a visitor writes and an operator is online, then the operator receives the dialog with the visitor card and they talk', async () => {
       const anna = await connectOperator(server.url, 'anna@example.com');
@@ -58,7 +50,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(dialog.visitor.currentPage?.url).to.equal('http://shop.test/catalog');
       expect(dialog.visitor.referrer).to.equal('http://search.test/?q=shop');
       const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');
-      await call(anna, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'Hi! How can I help?' });
+      await call(anna, 'message:send', {
+        dialogId: dialog.id,
+        clientMessageId: clientId(),
+        body: 'Hi! How can I help?',
+      });
       expect((await reply).body).to.equal('Hi! How can I help?');
       expect((await reply).authorName).to.equal('Anna');
       const row = await server.engine.repo.findDialog(dialog.id);
@@ -115,7 +111,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(visitor, 'dialog:start', start('support'));
       const dialog = await assigned;
       const boris = await connectOperator(server.url, 'boris@example.com');
-      const denied = await callRaw(boris, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'mine now' });
+      const denied = await callRaw(boris, 'message:send', {
+        dialogId: dialog.id,
+        clientMessageId: clientId(),
+        body: 'mine now',
+      });
       expect('error' in denied && denied.error.code).to.equal('forbidden');
       await call(carl, 'dialog:close', { dialogId: dialog.id, outcome: 'resolved' });
       await call(carl, 'presence:set', { status: 'offline' });
@@ -134,7 +134,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const state = await call<VisitorSession>(visitor, 'session:resume');
       expect(state.dialog?.contactRequested).to.equal(true);
       const thanks = next<MessageView>(visitor, 'message:new', (m) => m.autoKind === 'contact-thanks');
-      const contact = await call<{ kind: string; value: string }>(visitor, 'contact:leave', { contact: '8 (916) 123-45-67' });
+      const contact = await call<{ kind: string; value: string }>(visitor, 'contact:leave', {
+        contact: '8 (916) 123-45-67',
+      });
       expect(contact).to.deep.equal({ kind: 'phone', value: '+79161234567' });
       await thanks;
       const dina = await connectOperator(server.url, 'dina@example.com');
@@ -147,7 +149,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(picked.messages.map((m) => m.autoKind)).to.include.members(['offline-reply', 'contact-thanks']);
       await call(dina, 'dialog:close', { dialogId: view.id, outcome: 'called-back' });
       await call(dina, 'presence:set', { status: 'offline' });
-      const autoMessages = (await server.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'auto');
+      const autoMessages = (await server.engine.repo.messages(view.id)).filter(
+        (m) => m.authorKind === 'auto',
+      );
       expect(autoMessages.map((m) => m.autoKind)).to.deep.equal(['offline-reply', 'contact-thanks']);
     });
 
@@ -175,7 +179,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       carl.on('dialog:assigned', (d) => received.push(d));
       const visitors = await Promise.all(Array.from({ length: 6 }, () => connectVisitor(server.url)));
       const views: VisitorDialogView[] = [];
-      for (const v of visitors) views.push(await call<VisitorDialogView>(v, 'dialog:start', start('support')));
+      for (const v of visitors)
+        views.push(await call<VisitorDialogView>(v, 'dialog:start', start('support')));
       await eventually(() => received.length === 3, 10_000, 'three assignments');
       const queue = await server.engine.store.queue('support');
       expect(queue.map((q) => q.dialogId)).to.deep.equal(views.slice(3).map((v) => v.id));
@@ -248,12 +253,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const dialog = await toBoris;
       const toCarl = next<DialogDetail>(carl, 'dialog:assigned', (d) => d.id === dialog.id);
       const removed = next<{ dialogId: string }>(boris, 'dialog:removed');
-      await call(boris, 'dialog:transfer', { dialogId: dialog.id, toGroupId: 'support', note: 'about a return' });
+      await call(boris, 'dialog:transfer', {
+        dialogId: dialog.id,
+        toGroupId: 'support',
+        note: 'about a return',
+      });
       await toCarl;
       expect((await removed).dialogId).to.equal(dialog.id);
       expect((await server.engine.store.getOperator(dialog.operatorId!))?.load).to.equal(0);
       const detail = await call<DialogDetail>(carl, 'dialog:open', { dialogId: dialog.id });
-      expect(detail.messages.some((m) => m.authorKind === 'system' && m.body.includes('about a return'))).to.equal(true);
+      expect(
+        detail.messages.some((m) => m.authorKind === 'system' && m.body.includes('about a return')),
+      ).to.equal(true);
       const visitorView = await call<VisitorSession>(visitor, 'session:resume');
       expect(visitorView.dialog?.messages.some((m) => m.authorKind === 'system')).to.equal(false);
       await call(carl, 'dialog:close', { dialogId: dialog.id });
@@ -268,7 +279,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const bad = await callRaw(visitor, 'callback:request', { phone: 'call me maybe' });
       expect('error' in bad && bad.error.field).to.equal('phone');
       const assigned = next<DialogDetail>(carl, 'dialog:assigned');
-      const view = await call<VisitorDialogView>(visitor, 'callback:request', { phone: '+7 916 123-45-67', preferredTime: 'after 18:00', page: { url: 'http://shop.test/contacts' } });
+      const view = await call<VisitorDialogView>(visitor, 'callback:request', {
+        phone: '+7 916 123-45-67',
+        preferredTime: 'after 18:00',
+        page: { url: 'http://shop.test/contacts' },
+      });
       const dialog = await assigned;
       expect(dialog.id).to.equal(view.id);
       expect(dialog.kind).to.equal('callback');

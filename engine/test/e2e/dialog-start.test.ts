@@ -7,7 +7,6 @@ import {
   callRaw,
   chatStart,
   clientId,
-  closeAllSockets,
   connectOperator,
   connectVisitor,
   login,
@@ -15,7 +14,7 @@ import {
   type OperatorSocket,
   type VisitorSocket,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 
 /** The reconciler runs this often here, so repairs show within a test's patience. */
 const RECONCILE_MS = 400;
@@ -56,9 +55,14 @@ interface StartPayload {
   message: { clientMessageId: string; body: string };
 }
 
-async function errorOf(socket: VisitorSocket | OperatorSocket, event: string, payload: unknown): Promise<ErrorBody> {
+async function errorOf(
+  socket: VisitorSocket | OperatorSocket,
+  event: string,
+  payload: unknown,
+): Promise<ErrorBody> {
   const response = await callRaw(socket, event, payload);
-  if (!('error' in response)) throw new Error(`${event} was accepted: ${JSON.stringify(response.data).slice(0, 200)}`);
+  if (!('error' in response))
+    throw new Error(`${event} was accepted: ${JSON.stringify(response.data).slice(0, 200)}`);
   return response.error;
 }
 
@@ -66,16 +70,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`dialog:start, validate then route (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING, RECONCILE_INTERVAL_MS: RECONCILE_MS });
-    });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
+    withTestServer(
+      backends,
+      { routingConfigPath: TEST_ROUTING, RECONCILE_INTERVAL_MS: RECONCILE_MS },
+      (s) => {
+        server = s;
+      },
+    );
 
     const onlineAnna = async () => {
       const anna = await connectOperator(server.url, 'anna@example.com'); // sales (the default route), limit 2
@@ -88,7 +89,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
       const assigned = next<{ id: string }>(anna, 'dialog:assigned');
-      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('renamed-group', 'anyone there?'));
+      const view = await call<VisitorDialogView>(
+        visitor,
+        'dialog:start',
+        chatStart('renamed-group', 'anyone there?'),
+      );
       expect(view.state).not.to.equal('created');
       expect((await assigned).id).to.equal(view.id);
       const row = await server.engine.repo.findDialog(view.id);
@@ -98,11 +103,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
 
     it('when the chosen topic or region does not exist, then the dialog takes the default route and keeps no stale id', async () => {
-      for (const choice of [{ topicId: 'gone-topic' }, { regionId: 'gone-region' }, { groupId: 'gone', topicId: 'gone', regionId: 'gone' }]) {
+      for (const choice of [
+        { topicId: 'gone-topic' },
+        { regionId: 'gone-region' },
+        { groupId: 'gone', topicId: 'gone', regionId: 'gone' },
+      ]) {
         const visitor = await connectVisitor(server.url);
-        const view = await call<VisitorDialogView>(visitor, 'dialog:start', { choice, page: { url: 'http://shop.test/' } });
+        const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
+          choice,
+          page: { url: 'http://shop.test/' },
+        });
         const row = await server.engine.repo.findDialog(view.id);
-        expect(row, JSON.stringify(choice)).to.include({ group_id: 'sales', topic_id: null, region_id: null, state: 'offline' });
+        expect(row, JSON.stringify(choice)).to.include({
+          group_id: 'sales',
+          topic_id: null,
+          region_id: null,
+          state: 'offline',
+        });
       }
     });
 
@@ -132,17 +149,38 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         ['name', { ...b, name: 'escape \u001b[31m' }],
       ];
       for (const [field, payload] of cases) {
-        expect(await errorOf(visitor, 'dialog:start', payload), field).to.include({ code: 'bad_request', field });
+        expect(await errorOf(visitor, 'dialog:start', payload), field).to.include({
+          code: 'bad_request',
+          field,
+        });
       }
-      const callback = { kind: 'callback', callback: { phone: `+1 555 0100${NUL}` }, page: { url: 'http://shop.test/' } };
-      expect(await errorOf(visitor, 'dialog:start', callback)).to.include({ code: 'bad_request', field: 'callback.phone' });
-      const preferred = { kind: 'callback', callback: { phone: '+1 202 555 0100', preferredTime: `noon${NUL}` }, page: { url: 'http://shop.test/' } };
-      expect(await errorOf(visitor, 'dialog:start', preferred)).to.include({ code: 'bad_request', field: 'callback.preferredTime' });
-      expect(await errorOf(visitor, 'callback:request', { phone: '+1 202 555 0100', page: { url: `a${NUL}` } })).to.include({
+      const callback = {
+        kind: 'callback',
+        callback: { phone: `+1 555 0100${NUL}` },
+        page: { url: 'http://shop.test/' },
+      };
+      expect(await errorOf(visitor, 'dialog:start', callback)).to.include({
+        code: 'bad_request',
+        field: 'callback.phone',
+      });
+      const preferred = {
+        kind: 'callback',
+        callback: { phone: '+1 202 555 0100', preferredTime: `noon${NUL}` },
+        page: { url: 'http://shop.test/' },
+      };
+      expect(await errorOf(visitor, 'dialog:start', preferred)).to.include({
+        code: 'bad_request',
+        field: 'callback.preferredTime',
+      });
+      expect(
+        await errorOf(visitor, 'callback:request', { phone: '+1 202 555 0100', page: { url: `a${NUL}` } }),
+      ).to.include({
         code: 'bad_request',
         field: 'page.url',
       });
-      expect(await errorOf(visitor, 'message:send', { clientMessageId: clientId(), body: `hi${NUL}` })).to.include({ code: 'bad_request', field: 'body' });
+      expect(
+        await errorOf(visitor, 'message:send', { clientMessageId: clientId(), body: `hi${NUL}` }),
+      ).to.include({ code: 'bad_request', field: 'body' });
       expect(await errorOf(visitor, 'message:send', { clientMessageId: `c${NUL}`, body: 'hi' })).to.include({
         code: 'bad_request',
         field: 'clientMessageId',
@@ -162,10 +200,20 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('night'));
       const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
-      expect(await errorOf(visitor, 'contact:leave', { contact: `+1 202 555 0100${NUL}` })).to.include({ code: 'bad_request', field: 'contact' });
-      expect(await errorOf(visitor, 'contact:leave', { contact: '+1 202 555 0100', name: `Bob${NUL}` })).to.include({ code: 'bad_request', field: 'name' });
-      expect(await errorOf(visitor, 'page:change', { url: `http://shop.test/${NUL}` })).to.include({ code: 'bad_request', field: 'url' });
-      expect(await errorOf(visitor, 'page:change', { url: 'http://shop.test/', title: `T${NUL}` })).to.include({ code: 'bad_request', field: 'title' });
+      expect(await errorOf(visitor, 'contact:leave', { contact: `+1 202 555 0100${NUL}` })).to.include({
+        code: 'bad_request',
+        field: 'contact',
+      });
+      expect(
+        await errorOf(visitor, 'contact:leave', { contact: '+1 202 555 0100', name: `Bob${NUL}` }),
+      ).to.include({ code: 'bad_request', field: 'name' });
+      expect(await errorOf(visitor, 'page:change', { url: `http://shop.test/${NUL}` })).to.include({
+        code: 'bad_request',
+        field: 'url',
+      });
+      expect(
+        await errorOf(visitor, 'page:change', { url: 'http://shop.test/', title: `T${NUL}` }),
+      ).to.include({ code: 'bad_request', field: 'title' });
       const { repo } = server.engine;
       expect((await repo.findVisitor(visitorId))?.name).to.equal(null);
       expect((await repo.findDialog(view.id))?.contact).to.equal(null);
@@ -178,8 +226,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const assigned = next<{ id: string }>(anna, 'dialog:assigned');
       await call(visitor, 'dialog:start', chatStart('sales'));
       const { id } = await assigned;
-      expect(await errorOf(anna, 'message:send', { dialogId: id, clientMessageId: clientId(), body: `hi${NUL}` })).to.include({ code: 'bad_request', field: 'body' });
-      expect(await errorOf(anna, 'dialog:transfer', { dialogId: id, toGroupId: 'support', note: `n${NUL}` })).to.include({ code: 'bad_request', field: 'note' });
+      expect(
+        await errorOf(anna, 'message:send', { dialogId: id, clientMessageId: clientId(), body: `hi${NUL}` }),
+      ).to.include({ code: 'bad_request', field: 'body' });
+      expect(
+        await errorOf(anna, 'dialog:transfer', { dialogId: id, toGroupId: 'support', note: `n${NUL}` }),
+      ).to.include({ code: 'bad_request', field: 'note' });
       const token = await login(server.url, 'anna@example.com');
       const response = await fetch(`${server.url}/api/quick-replies`, {
         method: 'POST',
@@ -187,18 +239,28 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         body: JSON.stringify({ shortcut: 'hi', title: 'Hi', body: `Hello${NUL}` }),
       });
       expect(response.status).to.equal(400);
-      expect(((await response.json()) as { error: ErrorBody }).error).to.include({ code: 'bad_request', field: 'body' });
+      expect(((await response.json()) as { error: ErrorBody }).error).to.include({
+        code: 'bad_request',
+        field: 'body',
+      });
     });
 
     it('when one visitor starts from several tabs at once, then they all get the same single dialog', async () => {
       const first = await connectVisitor(server.url);
       const { visitorId, visitorToken } = await call<VisitorSession>(first, 'session:resume');
-      const tabs = [first, ...(await Promise.all(Array.from({ length: 4 }, () => connectVisitor(server.url, { visitorToken }))))];
-      const views = await Promise.all(tabs.map((tab, i) => call<VisitorDialogView>(tab, 'dialog:start', chatStart('night', `tab ${i}`))));
+      const tabs = [
+        first,
+        ...(await Promise.all(Array.from({ length: 4 }, () => connectVisitor(server.url, { visitorToken })))),
+      ];
+      const views = await Promise.all(
+        tabs.map((tab, i) => call<VisitorDialogView>(tab, 'dialog:start', chatStart('night', `tab ${i}`))),
+      );
       expect(new Set(views.map((v) => v.id)).size).to.equal(1);
       const dialogs = await server.engine.repo.dialogsOfVisitor(visitorId);
       expect(dialogs).to.have.length(1);
-      const bodies = (await server.engine.repo.messages(dialogs[0]!.id)).filter((m) => m.authorKind === 'visitor').map((m) => m.body);
+      const bodies = (await server.engine.repo.messages(dialogs[0]!.id))
+        .filter((m) => m.authorKind === 'visitor')
+        .map((m) => m.body);
       expect(bodies.sort()).to.deep.equal(['tab 0', 'tab 1', 'tab 2', 'tab 3', 'tab 4']);
     });
 
@@ -207,30 +269,48 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const visitor = await connectVisitor(server.url);
       const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
       const assigned = next<{ id: string; messages: { body: string }[] }>(anna, 'dialog:assigned');
-      const message = await call<{ dialogId: string }>(visitor, 'message:send', { clientMessageId: clientId(), body: 'no menu, just writing' });
+      const message = await call<{ dialogId: string }>(visitor, 'message:send', {
+        clientMessageId: clientId(),
+        body: 'no menu, just writing',
+      });
       const dialog = await assigned;
       expect(dialog.id).to.equal(message.dialogId);
       expect(dialog.messages.map((m) => m.body)).to.deep.equal(['no menu, just writing']);
       const rows = await server.engine.repo.dialogsOfVisitor(visitorId);
       expect(rows.map((r) => [r.group_id, r.state])).to.deep.equal([['sales', 'assigned']]);
-      const events = await server.engine.repo.db('dialog_events').where({ dialog_id: dialog.id }).orderBy('version');
-      expect(events.map((e: { type: string; to_state: string }) => `${e.type}>${e.to_state}`).slice(0, 2)).to.deep.equal(['VISITOR_MESSAGE>created', 'ROUTE>queued']);
+      const events = await server.engine.repo
+        .db('dialog_events')
+        .where({ dialog_id: dialog.id })
+        .orderBy('version');
+      expect(
+        events.map((e: { type: string; to_state: string }) => `${e.type}>${e.to_state}`).slice(0, 2),
+      ).to.deep.equal(['VISITOR_MESSAGE>created', 'ROUTE>queued']);
     });
 
     it('when a closed dialog is reopened but its group no longer exists, then it takes the default route instead of refusing the message', async () => {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
       const assigned = next<{ id: string }>(anna, 'dialog:assigned');
-      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support', 'first question'));
+      const view = await call<VisitorDialogView>(
+        visitor,
+        'dialog:start',
+        chatStart('support', 'first question'),
+      );
       expect((await assigned).id).to.equal(view.id);
       await call(anna, 'dialog:close', { dialogId: view.id, outcome: 'resolved' });
       // The group was renamed in the config since the dialog closed.
       await server.engine.repo.db('dialogs').where({ id: view.id }).update({ group_id: 'support-old' });
       const again = next<{ id: string }>(anna, 'dialog:assigned', (d) => d.id === view.id);
-      const message = await call<{ dialogId: string }>(visitor, 'message:send', { clientMessageId: clientId(), body: 'one more thing' });
+      const message = await call<{ dialogId: string }>(visitor, 'message:send', {
+        clientMessageId: clientId(),
+        body: 'one more thing',
+      });
       expect(message.dialogId).to.equal(view.id);
       await again;
-      expect(await server.engine.repo.findDialog(view.id)).to.include({ group_id: 'sales', state: 'assigned' });
+      expect(await server.engine.repo.findDialog(view.id)).to.include({
+        group_id: 'sales',
+        state: 'assigned',
+      });
     });
 
     it('when reading the routing state fails during a start, then no dialog is left in created and the retried start reaches an online operator', async () => {
@@ -239,7 +319,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
       // Every read of the group's operators fails while the start runs (other readers may meet it too).
       const fault = injectFault(server.engine.store, 'listOperators', (groupId) => groupId === 'sales');
-      const first = await callRaw<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales', 'first try'));
+      const first = await callRaw<VisitorDialogView>(
+        visitor,
+        'dialog:start',
+        chatStart('sales', 'first try'),
+      );
       fault.heal();
       expect(fault.failures()).to.be.greaterThan(0);
       expect('error' in first, 'the start that met the fault is refused').to.equal(true);
@@ -249,15 +333,26 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const retry = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales', 'second try'));
       expect(retry.state).not.to.equal('created');
       expect((await assigned).id).to.equal(retry.id);
-      expect((await server.engine.repo.dialogsOfVisitor(visitorId)).map((d) => d.id)).to.deep.equal([retry.id]);
+      expect((await server.engine.repo.dialogsOfVisitor(visitorId)).map((d) => d.id)).to.deep.equal([
+        retry.id,
+      ]);
     });
 
     it('when the node fails right after the dialog is saved (its queue write lost), then the start is acknowledged and the reconciler routes it to the online operator', async () => {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
-      const fault = injectFault(server.engine.store, 'enqueueAndAssign', (dialog) => dialog.groupId === 'sales', 1);
+      const fault = injectFault(
+        server.engine.store,
+        'enqueueAndAssign',
+        (dialog) => dialog.groupId === 'sales',
+        1,
+      );
       const assigned = next<{ id: string }>(anna, 'dialog:assigned', () => true, RECONCILE_MS * 6 + 2000);
-      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales', 'saved, then the node died'));
+      const view = await call<VisitorDialogView>(
+        visitor,
+        'dialog:start',
+        chatStart('sales', 'saved, then the node died'),
+      );
       expect(fault.failures()).to.equal(1);
       expect(view.state).to.equal('queued');
       expect((await assigned).id).to.equal(view.id);
@@ -282,8 +377,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         locale: 'en',
         page: { url: 'http://shop.test/' },
       });
-      await repo.insertMessage(repo.db, { dialogId: id, authorKind: 'visitor', clientMessageId: clientId(), body: 'stranded?' });
-      const assigned = await next<{ id: string; messages: { body: string }[] }>(anna, 'dialog:assigned', (d) => d.id === id, RECONCILE_MS * 6 + 2000);
+      await repo.insertMessage(repo.db, {
+        dialogId: id,
+        authorKind: 'visitor',
+        clientMessageId: clientId(),
+        body: 'stranded?',
+      });
+      const assigned = await next<{ id: string; messages: { body: string }[] }>(
+        anna,
+        'dialog:assigned',
+        (d) => d.id === id,
+        RECONCILE_MS * 6 + 2000,
+      );
       expect(assigned.messages.map((m) => m.body)).to.deep.equal(['stranded?']);
       expect((await repo.findDialog(id))?.state).to.equal('assigned');
     });

@@ -18,11 +18,11 @@ import {
 } from '../support/clients';
 import {
   type Backends,
-  backendsAvailable,
   resetDialogs,
   startTestServer,
   TEST_ROUTING,
   type TestServer,
+  withTestServer,
 } from '../support/engine';
 
 type Offer = { dialog: DialogDetail; expiresAt: string };
@@ -31,16 +31,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`operator liveness: offers and operators who leave (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING, PRESENCE_GRACE_MS: 200 });
+    withTestServer(backends, { routingConfigPath: TEST_ROUTING, PRESENCE_GRACE_MS: 200 }, (s) => {
+      server = s;
     });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
 
     // Issue 12, case 3.
     it('when the only online operator declined the head of an offer-mode queue, then the dialogs behind it are still offered and the head comes back to him after the round', async () => {

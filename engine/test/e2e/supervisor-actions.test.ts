@@ -6,13 +6,12 @@ import {
   call,
   callRaw,
   chatStart,
-  closeAllSockets,
   connectOperator,
   connectVisitor,
   fillOperator,
   next,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, type TestServer } from '../support/engine';
+import { type Backends, type TestServer, withTestServer } from '../support/engine';
 
 const SUPERVISOR_ROUTING = fileURLToPath(new URL('../fixtures/routing-supervisor.yaml', import.meta.url));
 
@@ -20,19 +19,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`supervisor assign and take-over (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: SUPERVISOR_ROUTING });
+    withTestServer(backends, { routingConfigPath: SUPERVISOR_ROUTING }, (s) => {
+      server = s;
     });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
 
     const load = async (operatorId: string) => (await server.engine.store.getOperator(operatorId))?.load;
-    const holdingViolations = async () => (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
+    const holdingViolations = async () =>
+      (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
 
     /** Anna full in support (3 of 3) and one more support visitor waiting in the queue. */
     async function queuedBehindFullAnna() {
@@ -56,18 +49,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
       const pushed = next<DialogDetail>(boris, 'dialog:assigned', (d) => d.id === waiting.id);
       const told = next<{ state: string }>(visitor, 'dialog:state', (s) => s.state === 'assigned');
-      const summary = await call<DialogSummary>(admin, 'dialog:assign', { dialogId: waiting.id, operatorId: borisSelf.operatorId });
+      const summary = await call<DialogSummary>(admin, 'dialog:assign', {
+        dialogId: waiting.id,
+        operatorId: borisSelf.operatorId,
+      });
       expect(summary).to.include({ id: waiting.id, state: 'assigned', operatorId: borisSelf.operatorId });
       await Promise.all([pushed, told]);
       expect(await server.engine.store.position(waiting.id)).to.equal(null);
       expect(await load(borisSelf.operatorId)).to.equal(1);
       expect(await holdingViolations()).to.deep.equal([]);
 
-      const again = await callRaw(admin, 'dialog:assign', { dialogId: waiting.id, operatorId: borisSelf.operatorId });
+      const again = await callRaw(admin, 'dialog:assign', {
+        dialogId: waiting.id,
+        operatorId: borisSelf.operatorId,
+      });
       expect('error' in again && again.error.code).to.equal('conflict');
     });
 
-    it('when a supervisor takes over a held dialog, then it becomes his and the holder\'s slot is freed in the same step', async () => {
+    it("when a supervisor takes over a held dialog, then it becomes his and the holder's slot is freed in the same step", async () => {
       const { anna, annaId, held, waiting } = await queuedBehindFullAnna();
       await call(anna, 'presence:set', { status: 'away' });
       const admin = await connectOperator(server.url, 'admin@example.com');
@@ -101,7 +100,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const { anna, annaId, held, waiting } = await queuedBehindFullAnna();
       const carl = await connectOperator(server.url, 'carl@example.com');
       const carlSelf = await call<OperatorSelf>(carl, 'presence:set', { status: 'online' });
-      const assign = await callRaw(anna, 'dialog:assign', { dialogId: waiting.id, operatorId: carlSelf.operatorId });
+      const assign = await callRaw(anna, 'dialog:assign', {
+        dialogId: waiting.id,
+        operatorId: carlSelf.operatorId,
+      });
       expect('error' in assign && assign.error.code).to.equal('forbidden');
       const takeover = await callRaw(carl, 'dialog:takeover', { dialogId: held[0]!.id });
       expect('error' in takeover && takeover.error.code).to.equal('forbidden');

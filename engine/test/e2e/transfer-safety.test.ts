@@ -6,32 +6,25 @@ import {
   callRaw,
   chatStart,
   clientId,
-  closeAllSockets,
   connectOperator,
   connectVisitor,
   eventually,
   fillOperator,
   next,
 } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 
 for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`transfers keep every operator within his limit (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: TEST_ROUTING });
+    withTestServer(backends, { routingConfigPath: TEST_ROUTING }, (s) => {
+      server = s;
     });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
 
     const load = async (operatorId: string) => (await server.engine.store.getOperator(operatorId))?.load;
-    const holdingViolations = async () => (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
+    const holdingViolations = async () =>
+      (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
 
     /** Boris (limit 1) online and holding one answered sales dialog. */
     async function fullBoris() {
@@ -45,7 +38,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       return { boris, borisId: self.operatorId };
     }
 
-    it('when the store loses an away operator\'s slot, then checkHoldings names him with both counts', async () => {
+    it("when the store loses an away operator's slot, then checkHoldings names him with both counts", async () => {
       const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 1);
       const annaId = held[0]!.operatorId!;
       await call(anna, 'presence:set', { status: 'away' });
@@ -60,10 +53,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const { operator: anna, held } = await fillOperator(server.url, 'anna@example.com', 'support', 3);
       const annaId = held[0]!.operatorId!;
       // A fourth support visitor waits: anna is full, carl is offline.
-      const waiting = await call<{ id: string }>(await connectVisitor(server.url), 'dialog:start', chatStart('support'));
+      const waiting = await call<{ id: string }>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('support'),
+      );
       await call(anna, 'presence:set', { status: 'away' });
 
-      const refused = await callRaw(anna, 'dialog:transfer', { dialogId: held[0]!.id, toOperatorId: borisId, note: 'please take it' });
+      const refused = await callRaw(anna, 'dialog:transfer', {
+        dialogId: held[0]!.id,
+        toOperatorId: borisId,
+        note: 'please take it',
+      });
       expect('error' in refused && refused.error.code).to.equal('conflict');
       expect(await load(annaId)).to.equal(3);
       expect(await holdingViolations()).to.deep.equal([]);
@@ -74,7 +75,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await server.engine.assignments.idle();
       await server.engine.assignments.trigger('support');
       expect(await load(annaId)).to.equal(3);
-      expect(await server.engine.repo.dialogsInStates(['assigned', 'active'], { operatorId: annaId })).to.have.length(3);
+      expect(
+        await server.engine.repo.dialogsInStates(['assigned', 'active'], { operatorId: annaId }),
+      ).to.have.length(3);
       expect((await server.engine.repo.findDialog(waiting.id))?.state).to.equal('queued');
       expect(await holdingViolations()).to.deep.equal([]);
     });
@@ -86,7 +89,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const carlSelf = await call<OperatorSelf>(carl, 'presence:set', { status: 'online' });
       const received = next<DialogDetail>(carl, 'dialog:assigned', (d) => d.id === held[0]!.id);
       const removed = next<{ dialogId: string }>(anna, 'dialog:removed', (r) => r.dialogId === held[0]!.id);
-      await call(anna, 'dialog:transfer', { dialogId: held[0]!.id, toOperatorId: carlSelf.operatorId, note: 'VIP' });
+      await call(anna, 'dialog:transfer', {
+        dialogId: held[0]!.id,
+        toOperatorId: carlSelf.operatorId,
+        note: 'VIP',
+      });
       await Promise.all([received, removed]);
       expect(await load(annaId)).to.equal(1);
       expect(await load(carlSelf.operatorId)).to.equal(1);
@@ -101,7 +108,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const boris = await connectOperator(server.url, 'boris@example.com');
       const borisSelf = await call<OperatorSelf>(boris, 'presence:set', { status: 'online' });
       const answers = await Promise.all(
-        held.map((d) => callRaw(anna, 'dialog:transfer', { dialogId: d.id, toOperatorId: borisSelf.operatorId, note: `note ${d.id}` })),
+        held.map((d) =>
+          callRaw(anna, 'dialog:transfer', {
+            dialogId: d.id,
+            toOperatorId: borisSelf.operatorId,
+            note: `note ${d.id}`,
+          }),
+        ),
       );
       const refused = answers.filter((a) => 'error' in a);
       expect(refused).to.have.length(1);
@@ -110,7 +123,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await load(annaId)).to.equal(1);
       expect(await holdingViolations()).to.deep.equal([]);
       // Only the transfer that happened kept its note.
-      const notes = (await Promise.all(held.map((d) => server.engine.repo.messages(d.id)))).flat().filter((m) => m.body.includes('note '));
+      const notes = (await Promise.all(held.map((d) => server.engine.repo.messages(d.id))))
+        .flat()
+        .filter((m) => m.body.includes('note '));
       expect(notes).to.have.length(1);
     });
 
@@ -119,7 +134,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const annaId = held[0]!.operatorId!;
       await call(anna, 'presence:set', { status: 'away' });
       await call(anna, 'dialog:transfer', { dialogId: held[0]!.id, toGroupId: 'offers' });
-      await eventually(async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued', 5_000, 'queued in offers');
+      await eventually(
+        async () => (await server.engine.repo.findDialog(held[0]!.id))?.state === 'queued',
+        5_000,
+        'queued in offers',
+      );
       expect((await server.engine.store.position(held[0]!.id))?.groupId).to.equal('offers');
       expect(await load(annaId)).to.equal(1);
       expect(await holdingViolations()).to.deep.equal([]);

@@ -12,7 +12,6 @@ import type {
 import {
   call,
   chatStart,
-  closeAllSockets,
   collect,
   connectOperator,
   connectVisitor,
@@ -20,13 +19,7 @@ import {
   fillOperator,
   next,
 } from '../support/clients';
-import {
-  type Backends,
-  backendsAvailable,
-  resetDialogs,
-  startTestServer,
-  type TestServer,
-} from '../support/engine';
+import { type Backends, type TestServer, withTestServer } from '../support/engine';
 
 /** Groups `silent` (no reroute), `quick` (reroute, 1.5 s grace) and `busy` (one seat, early "all busy"). */
 const ROUTING = fileURLToPath(new URL('../fixtures/routing-unanswered.yaml', import.meta.url));
@@ -38,16 +31,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`unanswered threshold and truthful auto-messages through socket.io (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-
-    before(async function () {
-      if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: ROUTING });
+    withTestServer(backends, { routingConfigPath: ROUTING }, (s) => {
+      server = s;
     });
-    afterEach(async () => {
-      closeAllSockets();
-      if (server) await resetDialogs(server);
-    });
-    after(async () => server?.cleanup());
 
     const online = async (email: string) => {
       const socket = await connectOperator(server.url, email);

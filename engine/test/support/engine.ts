@@ -6,6 +6,7 @@ import type { EngineConfig } from '../../src/config';
 import { OPEN_STATES } from '../../src/dialog/dialog-views';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server';
 import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from './postgres';
+import { closeAllSockets } from './clients';
 import { deleteKeys, RedisUnavailable, TEST_REDIS_URL, testRedis } from './redis';
 
 export const EXAMPLE_ROUTING = fileURLToPath(new URL('../../../routing.yaml', import.meta.url));
@@ -38,7 +39,12 @@ export async function startTestServer(
     TIMER_POLL_MS: 50,
     PRESENCE_GRACE_MS: 200,
     ...(backends === 'real'
-      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `hltest-${schema}` }
+      ? {
+          DATABASE_URL: TEST_DATABASE_URL,
+          DATABASE_SCHEMA: schema,
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: `hltest-${schema}`,
+        }
       : {}),
   };
   const server = await startServer({ ...base, ...overrides }, { env: {}, ...options });
@@ -75,8 +81,34 @@ export async function resetDialogs(server: RunningServer) {
   const { repo, dialogs, store, assignments } = server.engine;
   await assignments.idle();
   for (const row of await repo.dialogsInStates(OPEN_STATES)) {
-    await dialogs.dispatch(row.id, { type: 'CLOSE', by: 'system', outcome: 'test-reset' }).catch(() => undefined);
+    await dialogs
+      .dispatch(row.id, { type: 'CLOSE', by: 'system', outcome: 'test-reset' })
+      .catch(() => undefined);
   }
-  for (const operator of await store.listOperators()) await store.setPresence(operator.operatorId, 'offline', Date.now());
+  for (const operator of await store.listOperators())
+    await store.setPresence(operator.operatorId, 'offline', Date.now());
   await assignments.idle();
+}
+
+/**
+ * The usual suite around one engine: started before the suite (skipped when the backends are absent
+ * outside CI), every socket closed and every dialog reset after each test, stopped after the suite.
+ * `use` receives the running server (assign it to the suite's variable).
+ */
+export function withTestServer(
+  backends: Backends,
+  overrides: Partial<EngineConfig>,
+  use: (server: TestServer) => void,
+) {
+  let server: TestServer | undefined;
+  before(async function () {
+    if (!(await backendsAvailable(backends))) return this.skip();
+    server = await startTestServer(backends, overrides);
+    use(server);
+  });
+  afterEach(async () => {
+    closeAllSockets();
+    if (server) await resetDialogs(server);
+  });
+  after(async () => server?.cleanup());
 }
