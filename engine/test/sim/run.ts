@@ -1,4 +1,4 @@
-import { describeFailure, PLANTS, type Plant, Simulation } from './simulation';
+import { describeFailure, PLANTS, type Plant, SQL_COUNTS, Simulation } from './simulation';
 
 /**
  * `npm run sim`: the long run. SIM_SEED=<n> replays one seed (SIM_EVENTS events, default 20,000);
@@ -26,7 +26,8 @@ for (const seed of seeds) {
   const rate = ((result.events / result.elapsedMs) * 1000).toFixed(0);
   console.log(
     `seed ${seed}${plant ? ` (planted: ${plant})` : ''}: ${result.events} events, ${(result.virtualMs / 3_600_000).toFixed(1)} h virtual, ` +
-      `${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s), log ${result.fingerprint}: ${result.failure ? 'FAILED' : 'ok'}`,
+      `${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s, ${result.database}, ${perEvent(result.queries.events, result.events)} + ${perEvent(result.queries.checks, result.events)} queries/event), ` +
+      `log ${result.fingerprint}: ${result.failure ? 'FAILED' : 'ok'}`,
   );
   if (result.failure) failed += 1;
   if (result.failure && !keepGoing) console.log(describeFailure(result.failure));
@@ -35,5 +36,10 @@ for (const seed of seeds) {
     console.log(describeFailure({ ...first, tail: first.tail.slice(-8) }).replace(/^/gm, '    '));
   }
 }
+if (process.env.SIM_QLOG) for (const [k, v] of [...SQL_COUNTS].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(v, k);
 console.log(`${seeds.length} seeds, ${total} events in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
+
+function perEvent(queries: number, events: number) {
+  return (queries / Math.max(1, events)).toFixed(1);
+}

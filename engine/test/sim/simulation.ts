@@ -15,6 +15,7 @@ import type { RoutingStore } from '../../src/routing-store/routing-store';
 import { createEngine, type Engine, type SharedBackends } from '../../src/server';
 import type { DatabaseHandle } from '../../src/storage/database';
 import { LivenessMonitor } from '../multinode/liveness';
+import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { checkSafety, SafetyMonitor } from './safety';
 
 /**
@@ -41,6 +42,19 @@ export interface SimOptions {
   tail?: number;
   /** Survey mode: go on after a failure, keep the first failure of each kind (rule) in `kinds`. */
   keepGoing?: boolean;
+  /**
+   * Where the dialogs live: the local Postgres (a fresh schema per run, dropped after; default) or an
+   * in-process PGlite (SIM_DATABASE=pglite). Both are one connection, so queries run in the order
+   * they are issued and a seed replays the same on either.
+   */
+  database?: SimDatabase;
+}
+
+export type SimDatabase = 'postgres' | 'pglite';
+
+/** The database SIM_DATABASE names (default: the local Postgres). */
+export function simDatabase(): SimDatabase {
+  return process.env.SIM_DATABASE === 'pglite' ? 'pglite' : 'postgres';
 }
 
 export interface SimFailure {
@@ -58,12 +72,17 @@ export interface SimResult {
   elapsedMs: number;
   failure: SimFailure | null;
   counts: Record<string, number>;
+  database: SimDatabase;
+  /** SQL statements issued, by the engine (events) and by the checks. */
+  queries: { events: number; checks: number };
   /** Hash of the whole event log: two runs of one seed must agree. */
   fingerprint: string;
   /** keepGoing: the first failure of each kind of violation, and how many checks found that kind. */
   kinds: Map<string, { first: SimFailure; checks: number }>;
 }
 
+/** SIM_QLOG=1: statements issued by every run of this process (first 110 characters → count). */
+export const SQL_COUNTS = new Map<string, number>();
 const GRACE_MS = 5_000;
 /** Each node renews its operators' connection heartbeats this often (alive for twice that). */
 const HEARTBEAT_MS = 2_000;
@@ -119,6 +138,9 @@ export class Simulation {
   private readonly safety = new SafetyMonitor();
   private readonly bound: number;
   private readonly originalRandomUUID = crypto.randomUUID;
+  private readonly backend: SimDatabase;
+  private readonly queries = { events: 0, checks: 0 };
+  private checking = false;
 
   constructor(private readonly options: SimOptions) {
     this.rng = xoroshiro128plus(options.seed);
@@ -136,6 +158,7 @@ export class Simulation {
     }
     // Two reconciler runs (it confirms a discrepancy before repairing it) plus the poll, with margin.
     this.bound = options.boundMs ?? 15_000;
+    this.backend = options.database ?? simDatabase();
   }
 
   async run(): Promise<SimResult> {
@@ -171,6 +194,8 @@ export class Simulation {
       elapsedMs: Date.now() - started,
       failure,
       counts: this.counts,
+      database: this.backend,
+      queries: this.queries,
       fingerprint: (this.hash >>> 0).toString(16),
     };
   }
@@ -194,8 +219,15 @@ export class Simulation {
   }
 
   private async setUp() {
-    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: 'memory://' } } as Knex.Config);
-    this.database = { db, backend: 'pglite', close: () => db.destroy() };
+    const db = this.backend === 'pglite' ? this.openPglite() : await this.openPostgres();
+    db.on('query', (q: { sql: string }) => {
+      if (process.env.SIM_QLOG) {
+        const key = `${this.checking ? 'check' : 'event'} ${q.sql.slice(0, 110)}`;
+        SQL_COUNTS.set(key, (SQL_COUNTS.get(key) ?? 0) + 1);
+      }
+      if (this.checking) this.queries.checks += 1;
+      else this.queries.events += 1;
+    });
     for (const name of ['node-a', 'node-b', 'node-c']) this.nodes.push(await this.startNode(name));
     this.operators = (await this.nodes[0]!.engine.operatorsRepo.list()).filter((o) => o.role === 'operator');
     const engine = this.nodes[0]!.engine;
@@ -217,6 +249,44 @@ export class Simulation {
             (id) => emails.get(id),
           ).length > 0,
     });
+  }
+
+  private openPglite(): Knex {
+    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: 'memory://' } } as Knex.Config);
+    this.database = { db, backend: 'pglite', close: () => db.destroy() };
+    return db;
+  }
+
+  /**
+   * The local Postgres in a fresh schema, through ONE pooled connection: statements run in the order
+   * the instances issue them (as on PGlite), so a seed replays exactly; the server does the SQL work
+   * on the other core.
+   */
+  private async openPostgres(): Promise<Knex> {
+    const schema = freshSchema();
+    const db = knexFactory({
+      client: 'pg',
+      connection: TEST_DATABASE_URL,
+      searchPath: [schema, 'public'],
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.query(`SET search_path TO "${schema}", public; SET synchronous_commit TO off`, (err) => done(err, conn));
+        },
+      },
+      acquireConnectionTimeout: 60_000,
+    });
+    await db.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    this.database = {
+      db,
+      backend: 'postgres',
+      close: async () => {
+        await db.destroy();
+        await dropSchema(schema);
+      },
+    };
+    return db;
   }
 
   private async startNode(name: string): Promise<SimNode> {
@@ -609,6 +679,15 @@ export class Simulation {
   // --- checks -------------------------------------------------------------------------------------
 
   private async check(): Promise<string[]> {
+    this.checking = true;
+    try {
+      return await this.checkAll();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkAll(): Promise<string[]> {
     const violations: string[] = this.unexpected.splice(0).map((e) => `unexpected error: ${e}`);
     const connected = new Set([...this.connections].filter(([id]) => this.isConnected(id)).map(([id]) => id));
     const safety = await checkSafety(this.database.db, this.store);
