@@ -89,6 +89,8 @@ const HEARTBEAT_MS = 2_000;
 const POLL_MS = 1_000;
 const RECONCILE_MS = 5_000;
 const LEASE_MS = 3_000;
+/** Real time a transition may take before the run counts as stuck (a deadlock, not a slow database). */
+const SETTLE_TIMEOUT_MS = 120_000;
 const START = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 /** The crash point fired: the node dies between a commit and its effects. */
@@ -103,12 +105,18 @@ interface SimNode {
   engine: Engine;
   reconciler: Reconciler;
   alive: boolean;
-  inflight: { count: number };
+  inflight: Inflight;
   /** Presence grace timers of this node's disconnects (they die with the node): operator → due. */
   grace: Map<string, number>;
   lastTick: number;
   lastReconcile: number;
   lastBeat: number;
+}
+
+/** Transitions in flight on one instance, and who waits for it to be quiet. */
+interface Inflight {
+  count: number;
+  waiters: (() => void)[];
 }
 
 interface SimVisitor {
@@ -304,7 +312,7 @@ export class Simulation {
     const shared: SharedBackends = { database: this.database, store: this.store, locks: this.locks };
     const clock = () => this.now;
     const engine = await createEngine(config, clock, shared);
-    const inflight = { count: 0 };
+    const inflight: Inflight = { count: 0, waiters: [] };
     const node: SimNode = {
       name,
       engine,
@@ -342,6 +350,7 @@ export class Simulation {
         return await dispatch(...args);
       } finally {
         inflight.count -= 1;
+        if (inflight.count === 0) for (const wake of inflight.waiters.splice(0)) wake();
       }
     };
     this.applyPlant(node);
@@ -665,13 +674,26 @@ export class Simulation {
     }
   }
 
-  /** Until no instance has a transition or a dispatcher run in flight. */
+  /**
+   * Until no instance has a transition or a dispatcher run in flight. A busy instance is awaited (its
+   * last transition wakes us), not polled: spinning would take the core the database needs.
+   */
   private async settle() {
     for (let round = 0; round < 1000; round++) {
       await new Promise((r) => setImmediate(r));
       await Promise.all(this.nodes.map((n) => n.engine.assignments.idle()));
       await new Promise((r) => setImmediate(r));
-      if (this.nodes.every((n) => n.inflight.count === 0)) return;
+      const busy = this.nodes.find((n) => n.inflight.count > 0);
+      if (!busy) return;
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = await Promise.race([
+        new Promise<false>((r) => busy.inflight.waiters.push(() => r(false))),
+        new Promise<true>((r) => {
+          timer = setTimeout(() => r(true), SETTLE_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (stuck) break;
     }
     throw new Error('the simulation did not settle');
   }
