@@ -43,6 +43,8 @@ export interface LivenessInput {
   connected: Set<string> | null;
   /** Dialogs whose visitor got a `queue:position` push; null: being in the store's queue is enough. */
   positionPushed?: Set<string> | null;
+  /** The open dialogs, when the caller already read them with `readOpenDialogs` (one read per check). */
+  rows?: OpenDialogRow[];
 }
 
 export interface LivenessReport {
@@ -85,7 +87,7 @@ export class LivenessMonitor {
       return now - first;
     };
 
-    const dialogs = await this.openDialogs();
+    const dialogs = this.openDialogs(input.rows ?? (await readOpenDialogs(this.db)));
     const operators = await this.store.listOperators();
     const byId = new Map(dialogs.map((d) => [d.id, d]));
     const queues = new Map<string, QueuedDialog[]>();
@@ -180,27 +182,48 @@ export class LivenessMonitor {
   }
 
   /** Open dialogs with their machine context, and whether the engine already answered them itself. */
-  private async openDialogs(): Promise<OpenDialog[]> {
-    const rows = await this.db('dialogs').whereIn('state', OPEN).select<{ id: string; state: string; snapshot: unknown }[]>('id', 'state', 'snapshot');
-    const offline = rows.filter((r) => r.state === 'offline' || r.state === 'awaiting-contact').map((r) => r.id);
-    const answered = new Set<string>();
-    for (let i = 0; i < offline.length; i += 500) {
-      const ids = await this.db('messages')
-        .whereIn('dialog_id', offline.slice(i, i + 500))
-        .where({ author_kind: 'auto' })
-        .distinct<{ dialog_id: string }[]>('dialog_id');
-      for (const { dialog_id } of ids) answered.add(dialog_id);
-    }
-    const dialogs: OpenDialog[] = rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context, answered: answered.has(r.id), reopenedAt: null }));
-    // A reopened dialog's reply is owed from its reopening (the machine's clock, from the event's payload).
-    for (const dialog of dialogs) {
-      if (dialog.answered || !offline.includes(dialog.id) || dialog.context.firstVisitorMessageAt === null) continue;
-      const reopen = await this.db('dialog_events').where({ dialog_id: dialog.id, type: 'REOPEN' }).orderBy('version', 'desc').first<{ payload: unknown } | undefined>('payload');
-      const payload = typeof reopen?.payload === 'string' ? JSON.parse(reopen.payload) : reopen?.payload;
-      if (typeof payload === 'object' && payload !== null && 'now' in payload && typeof payload.now === 'number') dialog.reopenedAt = payload.now;
-    }
-    return dialogs;
+  private openDialogs(rows: OpenDialogRow[]): OpenDialog[] {
+    return rows.map((r) => {
+      const offline = r.state === 'offline' || r.state === 'awaiting-contact';
+      const context = parseSnapshot(r.snapshot).context;
+      // A reopened dialog's reply is owed from its reopening (the machine's clock, from the event's payload).
+      const payload = typeof r.reopen === 'string' ? JSON.parse(r.reopen) : r.reopen;
+      const reopenedAt =
+        offline && !r.answered && context.firstVisitorMessageAt !== null && typeof payload === 'object' && payload !== null && 'now' in payload && typeof payload.now === 'number'
+          ? payload.now
+          : null;
+      return { id: r.id, state: r.state, context, answered: offline && r.answered === true, reopenedAt };
+    });
   }
+}
+
+export interface OpenDialogRow {
+  id: string;
+  state: string;
+  operator_id: string | null;
+  snapshot: unknown;
+  /** Offline or awaiting a contact, with an engine (auto) message stored. */
+  answered: boolean | null;
+  /** Offline or awaiting a contact: the payload of its last REOPEN, if any. */
+  reopen: unknown;
+}
+
+/**
+ * Every open dialog in one statement (the checks run after every event of the simulation): with,
+ * for an offline one, whether the engine answered it and its last reopening.
+ */
+export function readOpenDialogs(db: Knex): Promise<OpenDialogRow[]> {
+  const offline = "d.state in ('offline', 'awaiting-contact')";
+  return db('dialogs as d')
+    .whereIn('d.state', OPEN)
+    .select<OpenDialogRow[]>(
+      'd.id',
+      'd.state',
+      'd.operator_id',
+      'd.snapshot',
+      db.raw(`${offline} and exists (select 1 from messages m where m.dialog_id = d.id and m.author_kind = 'auto') as answered`),
+      db.raw(`case when ${offline} then (select e.payload from dialog_events e where e.dialog_id = d.id and e.type = 'REOPEN' order by e.version desc limit 1) end as reopen`),
+    );
 }
 
 /**

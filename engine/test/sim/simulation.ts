@@ -14,7 +14,7 @@ import { MemoryRoutingStore } from '../../src/routing-store/memory-routing-store
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import { createEngine, type Engine, type SharedBackends } from '../../src/server';
 import type { DatabaseHandle } from '../../src/storage/database';
-import { LivenessMonitor } from '../multinode/liveness';
+import { LivenessMonitor, readOpenDialogs } from '../multinode/liveness';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { checkSafety, SafetyMonitor } from './safety';
 
@@ -712,9 +712,11 @@ export class Simulation {
   private async checkAll(): Promise<string[]> {
     const violations: string[] = this.unexpected.splice(0).map((e) => `unexpected error: ${e}`);
     const connected = new Set([...this.connections].filter(([id]) => this.isConnected(id)).map(([id]) => id));
-    const safety = await checkSafety(this.database.db, this.store);
+    // One read of the open dialogs serves both checks (nothing runs between them).
+    const rows = await readOpenDialogs(this.database.db);
+    const safety = await checkSafety(this.database.db, this.store, rows);
     violations.push(...this.safety.judge(safety, this.now, this.bound + 2 * RECONCILE_MS));
-    const report = await this.liveness.check({ now: this.now, connected });
+    const report = await this.liveness.check({ now: this.now, connected, rows });
     violations.push(...report.violations.map((v) => `${v.rule} ${v.subject}: ${v.detail}`));
     return violations;
   }
