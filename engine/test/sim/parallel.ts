@@ -15,7 +15,11 @@ export interface SimRun {
  * process (its own schema, store, clock and ids), so it replays the same as with `npm run sim`.
  * `onResult` sees each run as it ends. Rejects if a child dies or a run throws.
  */
-export async function runInWorkers(runs: SimOptions[], workers: number, onResult: (run: SimRun) => void = () => undefined): Promise<SimRun[]> {
+export async function runInWorkers(
+  runs: SimOptions[],
+  workers: number,
+  onResult: (run: SimRun) => void = () => undefined,
+): Promise<SimRun[]> {
   const pending = [...runs];
   const done: SimRun[] = [];
   const children: ChildProcess[] = [];
@@ -29,7 +33,12 @@ export async function runInWorkers(runs: SimOptions[], workers: number, onResult
       };
       child.on('message', (message: { ok: true; result: SimResult } | { ok: false; error: string }) => {
         if (!current) return;
-        if (!message.ok) return reject(new Error(`seed ${current.seed}${current.plant ? ` (${current.plant})` : ''} threw: ${message.error}`));
+        if (!message.ok)
+          return reject(
+            new Error(
+              `seed ${current.seed}${current.plant ? ` (${current.plant})` : ''} threw: ${message.error}`,
+            ),
+          );
         const run = { options: current, result: message.result };
         done.push(run);
         onResult(run);
@@ -43,7 +52,9 @@ export async function runInWorkers(runs: SimOptions[], workers: number, onResult
   try {
     for (let i = 0; i < Math.max(1, Math.min(workers, runs.length)); i++) {
       // 'advanced' serialization keeps the result's Map (kinds) intact.
-      children.push(fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: 'inherit' }));
+      children.push(
+        fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: 'inherit' }),
+      );
     }
     await Promise.all(children.map(serve));
   } finally {
@@ -53,5 +64,7 @@ export async function runInWorkers(runs: SimOptions[], workers: number, onResult
     }
   }
   // In the order asked, whatever order they ended in.
-  return runs.map((options) => done.find((r) => r.options === options)).filter((r): r is SimRun => r !== undefined);
+  return runs
+    .map((options) => done.find((r) => r.options === options))
+    .filter((r): r is SimRun => r !== undefined);
 }

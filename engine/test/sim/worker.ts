@@ -9,7 +9,10 @@ process.on('message', async (options: SimOptions) => {
   try {
     process.send?.({ ok: true, result: await new Simulation(options).run() });
   } catch (error) {
-    process.send?.({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.send?.({
+      ok: false,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   }
 });
 process.on('disconnect', () => process.exit(0));
