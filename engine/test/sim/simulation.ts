@@ -363,7 +363,14 @@ export class Simulation {
     const { engine } = node;
     switch (this.options.plant) {
       case 'never-clear-exclusions': {
-        // Every transition keeps the operators excluded before it, whatever the machine decided.
+        // An exclusion never lapses: the ranking leaves out every excluded operator, with no time limit
+        // and even when nobody else may take the dialog (routing-rules lets exclusions lapse in both
+        // cases; the decisions object is the instance's own, cached while the config is unchanged).
+        const decisions = engine.decisions();
+        const rank = decisions.rankOperators.bind(decisions);
+        decisions.rankOperators = (groupId, operators, dialog, now, emailOf) =>
+          rank(groupId, operators, dialog, now, emailOf).filter((id) => !dialog.excludedOperatorIds.includes(id));
+        // And every transition keeps the operators excluded before it, whatever the machine decided.
         const save = engine.repo.saveTransition.bind(engine.repo);
         engine.repo.saveTransition = async (executor, id, version, changes) => {
           const before = await engine.repo.findDialog(id, executor);
