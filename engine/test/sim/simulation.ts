@@ -59,6 +59,8 @@ export function simDatabase(): SimDatabase {
 
 export interface SimFailure {
   seed: number;
+  /** The planted bug, if any (part of the replay command). */
+  plant?: Plant | null;
   index: number;
   event: string;
   violations: string[];
@@ -181,7 +183,7 @@ export class Simulation {
         this.record(`${index} t+${this.now - START} ${event}`);
         const violations = await this.check();
         if (violations.length === 0) continue;
-        const found = { seed: this.options.seed, index, event, violations, tail: this.log.slice(-(this.options.tail ?? 25)) };
+        const found = { seed: this.options.seed, plant: this.options.plant ?? null, index, event, violations, tail: this.log.slice(-(this.options.tail ?? 25)) };
         failure ??= found;
         if (!this.options.keepGoing) break;
         for (const kind of new Set(violations.map(kindOf))) {
@@ -753,7 +755,7 @@ export function describeFailure(failure: SimFailure): string {
     ...failure.violations.slice(0, 10).map((v) => `  ${v}`),
     '  last events:',
     ...failure.tail.map((l) => `    ${l}`),
-    `  replay: SIM_SEED=${failure.seed} SIM_EVENTS=${failure.index + 1} npm run sim`,
+    `  replay: ${failure.plant ? `SIM_PLANT=${failure.plant} ` : ''}SIM_SEED=${failure.seed} SIM_EVENTS=${failure.index + 1} npm run sim`,
   ].join('\n');
 }
 
