@@ -85,6 +85,8 @@ export interface SimResult {
 
 /** SIM_QLOG=1: statements issued by every run of this process (first 110 characters → count). */
 export const SQL_COUNTS = new Map<string, number>();
+/** SIM_PROGRESS=<n>: print the elapsed time every n events (to see a seed slow down as it grows). */
+const PROGRESS = Number(process.env.SIM_PROGRESS ?? 0);
 const GRACE_MS = 5_000;
 /** Each node renews its operators' connection heartbeats this often (alive for twice that). */
 const HEARTBEAT_MS = 2_000;
@@ -179,6 +181,8 @@ export class Simulation {
     try {
       await this.setUp();
       for (let index = 0; index < this.options.events; index++) {
+        if (PROGRESS > 0 && index % PROGRESS === 0 && index > 0)
+          console.log(`  seed ${this.options.seed} at event ${index}: ${((Date.now() - started) / 1000).toFixed(1)} s, queries ${this.queries.events} + ${this.queries.checks}`);
         const event = await this.step();
         this.record(`${index} t+${this.now - START} ${event}`);
         const violations = await this.check();
