@@ -41,6 +41,8 @@ export interface LivenessInput {
   connected: Set<string> | null;
   /** Dialogs whose visitor got a `queue:position` push; null: being in the store's queue is enough. */
   positionPushed?: Set<string> | null;
+  /** The open dialogs, when the caller already read them with `readOpenDialogs` (one read per check). */
+  rows?: OpenDialogRow[];
 }
 
 export interface LivenessReport {
@@ -81,7 +83,7 @@ export class LivenessMonitor {
       return now - first;
     };
 
-    const dialogs = await this.openDialogs();
+    const dialogs = this.openDialogs(input.rows ?? (await readOpenDialogs(this.db)));
     const operators = await this.store.listOperators();
     const byId = new Map(dialogs.map((d) => [d.id, d]));
     const queues = new Map<string, QueuedDialog[]>();
@@ -178,10 +180,21 @@ export class LivenessMonitor {
   }
 
   /** Open dialogs with their machine context (which records when an offline period began). */
-  private async openDialogs(): Promise<OpenDialog[]> {
-    const rows = await this.db('dialogs').whereIn('state', OPEN).select<{ id: string; state: string; snapshot: unknown }[]>('id', 'state', 'snapshot');
+  private openDialogs(rows: OpenDialogRow[]): OpenDialog[] {
     return rows.map((r) => ({ id: r.id, state: r.state, context: parseSnapshot(r.snapshot).context }));
   }
+}
+
+export interface OpenDialogRow {
+  id: string;
+  state: string;
+  operator_id: string | null;
+  snapshot: unknown;
+}
+
+/** Every open dialog in one statement (the checks run after every event of the simulation). */
+export function readOpenDialogs(db: Knex): Promise<OpenDialogRow[]> {
+  return db('dialogs').whereIn('state', OPEN).select<OpenDialogRow[]>('id', 'state', 'operator_id', 'snapshot');
 }
 
 /**

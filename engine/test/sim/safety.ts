@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { parseSnapshot } from '../../src/dialog/dialog-service';
 import type { RoutingStore } from '../../src/routing-store/routing-store';
+import type { OpenDialogRow } from '../multinode/liveness';
+
+const ROUTED = ['queued', 'offered', 'assigned', 'active'];
 
 export interface SafetyCheck {
   /** Broken at this instant, whatever happens next: over a limit, held twice. */
@@ -15,7 +18,7 @@ export interface SafetyCheck {
  * operators, and each open dialog where Postgres says it is (queued in its group, held or offered
  * by its operator), nothing in the store that Postgres does not know.
  */
-export async function checkSafety(db: Knex, store: RoutingStore): Promise<SafetyCheck> {
+export async function checkSafety(db: Knex, store: RoutingStore, open?: OpenDialogRow[]): Promise<SafetyCheck> {
   const immediate: string[] = [];
   const mismatches = new Map<string, string>();
   const operators = await store.listOperators();
@@ -30,9 +33,10 @@ export async function checkSafety(db: Knex, store: RoutingStore): Promise<Safety
       holderOf.set(dialogId, operator.operatorId);
     }
   }
-  const rows = await db('dialogs')
-    .whereIn('state', ['queued', 'offered', 'assigned', 'active'])
-    .select<{ id: string; state: string; operator_id: string | null; snapshot: unknown }[]>('id', 'state', 'operator_id', 'snapshot');
+  // The open dialogs the caller read for the liveness check too, or a read of our own.
+  const rows = open
+    ? open.filter((r) => ROUTED.includes(r.state))
+    : await db('dialogs').whereIn('state', ROUTED).select<{ id: string; state: string; operator_id: string | null; snapshot: unknown }[]>('id', 'state', 'operator_id', 'snapshot');
   const limitOf = new Map(operators.map((o) => [o.operatorId, o.limit]));
   const heldInDb = new Map<string, number>();
   const known = new Map(rows.map((r) => [r.id, r]));

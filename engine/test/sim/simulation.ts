@@ -14,7 +14,8 @@ import { MemoryRoutingStore } from '../../src/routing-store/memory-routing-store
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import { createEngine, type Engine, type SharedBackends } from '../../src/server';
 import type { DatabaseHandle } from '../../src/storage/database';
-import { LivenessMonitor } from '../multinode/liveness';
+import { LivenessMonitor, readOpenDialogs } from '../multinode/liveness';
+import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { checkSafety, SafetyMonitor } from './safety';
 
 /**
@@ -41,10 +42,25 @@ export interface SimOptions {
   tail?: number;
   /** Survey mode: go on after a failure, keep the first failure of each kind (rule) in `kinds`. */
   keepGoing?: boolean;
+  /**
+   * Where the dialogs live: the local Postgres (a fresh schema per run, dropped after; default) or an
+   * in-process PGlite (SIM_DATABASE=pglite). Both are one connection, so queries run in the order
+   * they are issued and a seed replays the same on either.
+   */
+  database?: SimDatabase;
+}
+
+export type SimDatabase = 'postgres' | 'pglite';
+
+/** The database SIM_DATABASE names (default: the local Postgres). */
+export function simDatabase(): SimDatabase {
+  return process.env.SIM_DATABASE === 'pglite' ? 'pglite' : 'postgres';
 }
 
 export interface SimFailure {
   seed: number;
+  /** The planted bug, if any (part of the replay command). */
+  plant?: Plant | null;
   index: number;
   event: string;
   violations: string[];
@@ -58,18 +74,27 @@ export interface SimResult {
   elapsedMs: number;
   failure: SimFailure | null;
   counts: Record<string, number>;
+  database: SimDatabase;
+  /** SQL statements issued, by the engine (events) and by the checks. */
+  queries: { events: number; checks: number };
   /** Hash of the whole event log: two runs of one seed must agree. */
   fingerprint: string;
   /** keepGoing: the first failure of each kind of violation, and how many checks found that kind. */
   kinds: Map<string, { first: SimFailure; checks: number }>;
 }
 
+/** SIM_QLOG=1: statements issued by every run of this process (first 110 characters → count). */
+export const SQL_COUNTS = new Map<string, number>();
+/** SIM_PROGRESS=<n>: print the elapsed time every n events (to see a seed slow down as it grows). */
+const PROGRESS = Number(process.env.SIM_PROGRESS ?? 0);
 const GRACE_MS = 5_000;
 /** Each node renews its operators' connection heartbeats this often (alive for twice that). */
 const HEARTBEAT_MS = 2_000;
 const POLL_MS = 1_000;
 const RECONCILE_MS = 5_000;
 const LEASE_MS = 3_000;
+/** Real time a transition may take before the run counts as stuck (a deadlock, not a slow database). */
+const SETTLE_TIMEOUT_MS = 120_000;
 const START = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 /** The crash point fired: the node dies between a commit and its effects. */
@@ -84,12 +109,18 @@ interface SimNode {
   engine: Engine;
   reconciler: Reconciler;
   alive: boolean;
-  inflight: { count: number };
+  inflight: Inflight;
   /** Presence grace timers of this node's disconnects (they die with the node): operator → due. */
   grace: Map<string, number>;
   lastTick: number;
   lastReconcile: number;
   lastBeat: number;
+}
+
+/** Transitions in flight on one instance, and who waits for it to be quiet. */
+interface Inflight {
+  count: number;
+  waiters: (() => void)[];
 }
 
 interface SimVisitor {
@@ -119,6 +150,9 @@ export class Simulation {
   private readonly safety = new SafetyMonitor();
   private readonly bound: number;
   private readonly originalRandomUUID = crypto.randomUUID;
+  private readonly backend: SimDatabase;
+  private readonly queries = { events: 0, checks: 0 };
+  private checking = false;
 
   constructor(private readonly options: SimOptions) {
     this.rng = xoroshiro128plus(options.seed);
@@ -136,6 +170,7 @@ export class Simulation {
     }
     // Two reconciler runs (it confirms a discrepancy before repairing it) plus the poll, with margin.
     this.bound = options.boundMs ?? 15_000;
+    this.backend = options.database ?? simDatabase();
   }
 
   async run(): Promise<SimResult> {
@@ -146,11 +181,13 @@ export class Simulation {
     try {
       await this.setUp();
       for (let index = 0; index < this.options.events; index++) {
+        if (PROGRESS > 0 && index % PROGRESS === 0 && index > 0)
+          console.log(`  seed ${this.options.seed} at event ${index}: ${((Date.now() - started) / 1000).toFixed(1)} s, queries ${this.queries.events} + ${this.queries.checks}`);
         const event = await this.step();
         this.record(`${index} t+${this.now - START} ${event}`);
         const violations = await this.check();
         if (violations.length === 0) continue;
-        const found = { seed: this.options.seed, index, event, violations, tail: this.log.slice(-(this.options.tail ?? 25)) };
+        const found = { seed: this.options.seed, plant: this.options.plant ?? null, index, event, violations, tail: this.log.slice(-(this.options.tail ?? 25)) };
         failure ??= found;
         if (!this.options.keepGoing) break;
         for (const kind of new Set(violations.map(kindOf))) {
@@ -171,6 +208,8 @@ export class Simulation {
       elapsedMs: Date.now() - started,
       failure,
       counts: this.counts,
+      database: this.backend,
+      queries: this.queries,
       fingerprint: (this.hash >>> 0).toString(16),
     };
   }
@@ -194,8 +233,15 @@ export class Simulation {
   }
 
   private async setUp() {
-    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: 'memory://' } } as Knex.Config);
-    this.database = { db, backend: 'pglite', close: () => db.destroy() };
+    const db = this.backend === 'pglite' ? this.openPglite() : await this.openPostgres();
+    db.on('query', (q: { sql: string }) => {
+      if (process.env.SIM_QLOG) {
+        const key = `${this.checking ? 'check' : 'event'} ${q.sql.slice(0, 110)}`;
+        SQL_COUNTS.set(key, (SQL_COUNTS.get(key) ?? 0) + 1);
+      }
+      if (this.checking) this.queries.checks += 1;
+      else this.queries.events += 1;
+    });
     for (const name of ['node-a', 'node-b', 'node-c']) this.nodes.push(await this.startNode(name));
     this.operators = (await this.nodes[0]!.engine.operatorsRepo.list()).filter((o) => o.role === 'operator');
     const engine = this.nodes[0]!.engine;
@@ -218,6 +264,44 @@ export class Simulation {
     });
   }
 
+  private openPglite(): Knex {
+    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: 'memory://' } } as Knex.Config);
+    this.database = { db, backend: 'pglite', close: () => db.destroy() };
+    return db;
+  }
+
+  /**
+   * The local Postgres in a fresh schema, through ONE pooled connection: statements run in the order
+   * the instances issue them (as on PGlite), so a seed replays exactly; the server does the SQL work
+   * on the other core.
+   */
+  private async openPostgres(): Promise<Knex> {
+    const schema = freshSchema();
+    const db = knexFactory({
+      client: 'pg',
+      connection: TEST_DATABASE_URL,
+      searchPath: [schema, 'public'],
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.query(`SET search_path TO "${schema}", public; SET synchronous_commit TO off`, (err) => done(err, conn));
+        },
+      },
+      acquireConnectionTimeout: 60_000,
+    });
+    await db.raw(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    this.database = {
+      db,
+      backend: 'postgres',
+      close: async () => {
+        await db.destroy();
+        await dropSchema(schema);
+      },
+    };
+    return db;
+  }
+
   private async startNode(name: string): Promise<SimNode> {
     const config = loadConfig({
       NODE_ID: name,
@@ -233,7 +317,7 @@ export class Simulation {
     const shared: SharedBackends = { database: this.database, store: this.store, locks: this.locks };
     const clock = () => this.now;
     const engine = await createEngine(config, clock, shared);
-    const inflight = { count: 0 };
+    const inflight: Inflight = { count: 0, waiters: [] };
     const node: SimNode = {
       name,
       engine,
@@ -271,6 +355,7 @@ export class Simulation {
         return await dispatch(...args);
       } finally {
         inflight.count -= 1;
+        if (inflight.count === 0) for (const wake of inflight.waiters.splice(0)) wake();
       }
     };
     this.applyPlant(node);
@@ -283,7 +368,14 @@ export class Simulation {
     const { engine } = node;
     switch (this.options.plant) {
       case 'never-clear-exclusions': {
-        // Every transition keeps the operators excluded before it, whatever the machine decided.
+        // An exclusion never lapses: the ranking leaves out every excluded operator, with no time limit
+        // and even when nobody else may take the dialog (routing-rules lets exclusions lapse in both
+        // cases; the decisions object is the instance's own, cached while the config is unchanged).
+        const decisions = engine.decisions();
+        const rank = decisions.rankOperators.bind(decisions);
+        decisions.rankOperators = (groupId, operators, dialog, now, emailOf) =>
+          rank(groupId, operators, dialog, now, emailOf).filter((id) => !dialog.excludedOperatorIds.includes(id));
+        // And every transition keeps the operators excluded before it, whatever the machine decided.
         const save = engine.repo.saveTransition.bind(engine.repo);
         engine.repo.saveTransition = async (executor, id, version, changes) => {
           const before = await engine.repo.findDialog(id, executor);
@@ -594,13 +686,26 @@ export class Simulation {
     }
   }
 
-  /** Until no instance has a transition or a dispatcher run in flight. */
+  /**
+   * Until no instance has a transition or a dispatcher run in flight. A busy instance is awaited (its
+   * last transition wakes us), not polled: spinning would take the core the database needs.
+   */
   private async settle() {
     for (let round = 0; round < 1000; round++) {
       await new Promise((r) => setImmediate(r));
       await Promise.all(this.nodes.map((n) => n.engine.assignments.idle()));
       await new Promise((r) => setImmediate(r));
-      if (this.nodes.every((n) => n.inflight.count === 0)) return;
+      const busy = this.nodes.find((n) => n.inflight.count > 0);
+      if (!busy) return;
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = await Promise.race([
+        new Promise<false>((r) => busy.inflight.waiters.push(() => r(false))),
+        new Promise<true>((r) => {
+          timer = setTimeout(() => r(true), SETTLE_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (stuck) break;
     }
     throw new Error('the simulation did not settle');
   }
@@ -608,11 +713,22 @@ export class Simulation {
   // --- checks -------------------------------------------------------------------------------------
 
   private async check(): Promise<string[]> {
+    this.checking = true;
+    try {
+      return await this.checkAll();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkAll(): Promise<string[]> {
     const violations: string[] = this.unexpected.splice(0).map((e) => `unexpected error: ${e}`);
     const connected = new Set([...this.connections].filter(([id]) => this.isConnected(id)).map(([id]) => id));
-    const safety = await checkSafety(this.database.db, this.store);
+    // One read of the open dialogs serves both checks (nothing runs between them).
+    const rows = await readOpenDialogs(this.database.db);
+    const safety = await checkSafety(this.database.db, this.store, rows);
     violations.push(...this.safety.judge(safety, this.now, this.bound + 2 * RECONCILE_MS));
-    const report = await this.liveness.check({ now: this.now, connected });
+    const report = await this.liveness.check({ now: this.now, connected, rows });
     violations.push(...report.violations.map((v) => `${v.rule} ${v.subject}: ${v.detail}`));
     return violations;
   }
@@ -642,7 +758,7 @@ export function describeFailure(failure: SimFailure): string {
     ...failure.violations.slice(0, 10).map((v) => `  ${v}`),
     '  last events:',
     ...failure.tail.map((l) => `    ${l}`),
-    `  replay: SIM_SEED=${failure.seed} SIM_EVENTS=${failure.index + 1} npm run sim`,
+    `  replay: ${failure.plant ? `SIM_PLANT=${failure.plant} ` : ''}SIM_SEED=${failure.seed} SIM_EVENTS=${failure.index + 1} npm run sim`,
   ].join('\n');
 }
 
