@@ -128,7 +128,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       );
       const queue = await server.engine.store.queue('sales');
       expect(queue.map((q) => q.dialogId)).to.deep.equal([...annaHeld.map((d) => d.id), later.id]);
-      expect((await server.engine.repo.findDialog(answered.id))?.state).to.equal('queued');
+      // The store moves first (requeueHeld), Postgres follows with HOLDER_GONE a moment later.
+      await eventually(
+        async () =>
+          (await Promise.all(annaHeld.map((d) => server.engine.repo.findDialog(d.id)))).every(
+            (row) => row?.state === 'queued',
+          ),
+        3_000,
+        "anna's dialogs queued in Postgres",
+      );
 
       const toBoris = next<DialogDetail>(boris, 'dialog:assigned', (d) => d.id === answered.id);
       await call(boris, 'dialog:close', { dialogId: borisHeld[0]!.id, outcome: 'resolved' });
