@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   TIMER_POLL_MS: z.coerce.number().int().min(10).default(250),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   TIMER_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long an operator session lasts from its login (its token's `exp`); revocable before. */
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };

@@ -10,6 +10,7 @@ import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './a
 import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
 import { seedAccounts } from './accounts/seed';
+import { SessionRepository } from './accounts/session-repository';
 import { SessionSigner, sessionSecret } from './accounts/sessions';
 import { Reconciler } from './background/reconciler';
 import { RoutingState } from './background/routing-state';
@@ -118,7 +119,12 @@ export async function createEngine(
 
   const operatorsRepo = new OperatorRepository(database.db);
   await seedAccounts(operatorsRepo, config, logger);
-  const auth = new AuthService(operatorsRepo, new SessionSigner(await sessionSecret(database.db, config.SESSION_SECRET)), throttle);
+  const auth = new AuthService(
+    operatorsRepo,
+    new SessionSigner(await sessionSecret(database.db, config.SESSION_SECRET), config.SESSION_TTL_SECONDS),
+    throttle,
+    new SessionRepository(database.db),
+  );
 
   const routingConfig = new RoutingConfigService(database.db, logger);
   await routingConfig.load(config.routingConfigPath);
@@ -203,7 +209,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
       () => shuttingDown,
     ),
   );
-  app.use(authRoutes(auth, 12 * 60 * 60));
+  app.use(authRoutes(auth, engine.operatorsRepo, config.SESSION_TTL_SECONDS));
   app.use(apiRoutes(engine));
   app.use(staticRoutes());
   app.use((_req, res) => {

@@ -1,22 +1,48 @@
-import { AppError } from '../errors';
+import { AppError, badRequest } from '../errors';
+import type { OperatorSessionView, SessionRevokeReason } from '../protocol/events';
 import type { LoginThrottle } from './login-throttle';
-import type { Operator, OperatorRepository } from './operator-repository';
+import type { Operator, OperatorRepository, Role } from './operator-repository';
 import { DUMMY_HASH, verifyPassword } from './passwords';
-import type { SessionClaims, SessionSigner } from './sessions';
+import type { SessionRepository } from './session-repository';
+import type { SessionSigner } from './sessions';
 
-/** Login and session checks for operators and supervisors. */
+/** An authenticated request or socket: the session and its operator as the database has him now. */
+export interface OperatorSession {
+  sessionId: string;
+  operatorId: string;
+  role: Role;
+  operator: Operator;
+}
+
+/** Told which sessions were revoked, so every node disconnects their sockets. */
+export type RevocationListener = (sessionIds: string[], reason: SessionRevokeReason) => void;
+
+// last_seen_at is for the "My sessions" list, not security: one write a minute per session is enough.
+const TOUCH_EVERY_MS = 60_000;
+
+/** Login, server-side sessions and their revocation for operators and supervisors. */
 export class AuthService {
+  private readonly revocationListeners: RevocationListener[] = [];
+
   constructor(
     private readonly operators: OperatorRepository,
-    private readonly sessions: SessionSigner,
+    private readonly signer: SessionSigner,
     private readonly throttle: LoginThrottle,
+    private readonly sessions: SessionRepository,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /**
    * Wrong e-mail and wrong password answer the same 401 (same timing too); repeated failures per
-   * e-mail and per client address are answered 429 until the window passes.
+   * e-mail and per client address are answered 429 until the window passes. A success opens a new
+   * session (its own row, revocable on its own) and signs a token naming it.
    */
-  async login(email: string, password: string, clientAddress: string): Promise<{ token: string; operator: Operator }> {
+  async login(
+    email: string,
+    password: string,
+    clientAddress: string,
+    userAgent?: string,
+  ): Promise<{ token: string; operator: Operator; sessionId: string; expiresAt: Date }> {
     const keys = [`email:${email.toLowerCase()}`, `ip:${clientAddress}`];
     for (const key of keys) {
       const { blocked, retryAfterSeconds } = await this.throttle.check(key);
@@ -30,16 +56,65 @@ export class AuthService {
     }
     await this.throttle.reset(keys[0]!);
     const { passwordHash: _hash, ...operator } = found;
-    return { token: await this.sessions.sign({ operatorId: operator.id, role: operator.role }), operator };
+    return { ...(await this.openSession(operator.id, clientAddress, userAgent)), operator };
   }
 
-  /** The session's operator, or null when the token is invalid, expired or the account was deactivated. */
-  async authenticate(token: string | undefined): Promise<(SessionClaims & { operator: Operator }) | null> {
+  private async openSession(operatorId: string, ip: string, userAgent?: string) {
+    const expiresAt = new Date(this.clock() + this.signer.ttlSeconds * 1000);
+    const sessionId = await this.sessions.create({ operatorId, expiresAt, ip, userAgent });
+    return { token: await this.signer.sign({ sessionId, operatorId }, expiresAt), sessionId, expiresAt };
+  }
+
+  /** The session and its operator, or null when the token is invalid or expired, the session revoked or the account deactivated. */
+  async authenticate(token: string | undefined): Promise<OperatorSession | null> {
     if (!token) return null;
-    const claims = await this.sessions.verify(token);
+    const claims = await this.signer.verify(token);
     if (!claims) return null;
-    const operator = await this.operators.findById(claims.operatorId);
-    if (!operator?.active) return null;
-    return { operatorId: operator.id, role: operator.role, operator };
+    const live = await this.sessions.findLive(claims.sessionId, claims.operatorId);
+    if (!live) return null;
+    if (this.clock() - live.lastSeenAt.getTime() > TOUCH_EVERY_MS) await this.sessions.touch(live.sessionId);
+    return { sessionId: live.sessionId, operatorId: live.operator.id, role: live.operator.role, operator: live.operator };
+  }
+
+  /** The operator as he is now when this session still holds; null once it was revoked or expired or he was deactivated. */
+  async recheck(sessionId: string, operatorId: string): Promise<Operator | null> {
+    return (await this.sessions.findLive(sessionId, operatorId))?.operator ?? null;
+  }
+
+  listSessions(session: OperatorSession): Promise<OperatorSessionView[]> {
+    return this.sessions.listLive(session.operatorId, session.sessionId);
+  }
+
+  /** Revokes one of his own sessions; another operator's id is simply not found. */
+  async revokeOwn(session: OperatorSession, sessionId: string, reason: SessionRevokeReason): Promise<boolean> {
+    return (await this.revoke(session.operatorId, reason, { only: sessionId })) > 0;
+  }
+
+  /** Revokes every live session of this operator (but `keep`, when given); returns how many. */
+  async revokeAll(operatorId: string, reason: SessionRevokeReason, keep?: string): Promise<number> {
+    return this.revoke(operatorId, reason, { keep });
+  }
+
+  /**
+   * He changes his own password with the current one; every other session of his is revoked, and
+   * this one too unless `keepCurrent`.
+   */
+  async changePassword(session: OperatorSession, currentPassword: string, newPassword: string, keepCurrent: boolean): Promise<number> {
+    const found = await this.operators.findByEmailWithHash(session.operator.email);
+    if (!found || !(await verifyPassword(currentPassword, found.passwordHash))) {
+      throw badRequest('the current password is wrong', 'currentPassword');
+    }
+    await this.operators.update(session.operatorId, { password: newPassword });
+    return this.revokeAll(session.operatorId, 'password-changed', keepCurrent ? session.sessionId : undefined);
+  }
+
+  onRevoked(listener: RevocationListener) {
+    this.revocationListeners.push(listener);
+  }
+
+  private async revoke(operatorId: string, reason: SessionRevokeReason, scope: { only?: string; keep?: string }): Promise<number> {
+    const revoked = await this.sessions.revoke(operatorId, reason, scope);
+    if (revoked.length > 0) for (const listener of this.revocationListeners) listener(revoked, reason);
+    return revoked.length;
   }
 }

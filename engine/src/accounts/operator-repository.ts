@@ -14,7 +14,7 @@ export interface Operator {
   active: boolean;
 }
 
-interface OperatorRow {
+export interface OperatorRow {
   id: string;
   email: string;
   name: string;
@@ -25,7 +25,7 @@ interface OperatorRow {
   password_hash: string;
 }
 
-const toOperator = (row: OperatorRow): Operator => ({
+export const toOperator = (row: OperatorRow): Operator => ({
   id: row.id,
   email: row.email,
   name: row.name,

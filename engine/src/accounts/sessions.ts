@@ -3,37 +3,46 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { Database } from '../storage/database';
 
 export const SESSION_COOKIE = 'hl_session';
-const SESSION_TTL_SECONDS = 12 * 60 * 60;
 
+/** What a session token names: its row in `operator_sessions` and the operator it belongs to. */
 export interface SessionClaims {
+  sessionId: string;
   operatorId: string;
-  role: 'operator' | 'supervisor';
 }
 
-/** Signs and verifies operator sessions (HS256 JWT) carried by an httpOnly cookie or a bearer token. */
+// Any UUID form Postgres accepts as `uuid`; anything else is refused before it reaches a query.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/**
+ * Signs and verifies operator session tokens (HS256 JWT: `sub` operator, `sid` session, always
+ * `exp`), carried by the httpOnly cookie or a bearer token. The token only names the session: whether
+ * it still holds (revoked, expired, operator deactivated) and the role come from the database.
+ */
 export class SessionSigner {
   private readonly key: Uint8Array;
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    readonly ttlSeconds: number,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
-  readonly ttlSeconds = SESSION_TTL_SECONDS;
-
-  sign(claims: SessionClaims): Promise<string> {
-    return new SignJWT({ role: claims.role })
+  sign(claims: SessionClaims, expiresAt: Date): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.operatorId)
       .setIssuedAt()
-      .setExpirationTime(`${SESSION_TTL_SECONDS}s`)
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(this.key);
   }
 
+  /** The claims, or null for anything not signed by us, expired, without `exp`, or with a malformed `sub`/`sid`. */
   async verify(token: string): Promise<SessionClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
-      const role = payload.role;
-      if (!payload.sub || (role !== 'operator' && role !== 'supervisor')) return null;
-      return { operatorId: payload.sub, role };
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub', 'sid'] });
+      if (!isUuid(payload.sub) || !isUuid(payload.sid)) return null;
+      return { operatorId: payload.sub, sessionId: payload.sid };
     } catch {
       return null;
     }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AuthService, OperatorSession } from '../accounts/auth-service';
+import type { Operator } from '../accounts/operator-repository';
 import { AppError, badRequest, notFound } from '../errors';
 import { plainString } from '../protocol/events';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
@@ -121,11 +123,13 @@ export function apiRoutes(engine: Engine): Router {
 
   router.patch('/api/operators/:id', supervisor, async (req, res) => {
     const patch = parse(OperatorPatchSchema, req.body);
+    const before = await operatorsRepo.findById(String(req.params.id));
     const updated = await operatorsRepo.update(String(req.params.id), patch);
-    if (!updated) throw notFound('operator');
+    if (!before || !updated) throw notFound('operator');
     const { password: _password, ...logged } = patch;
     await audit(req.operator!.id, 'operator.updated', updated.id, logged);
     if (patch.active === false) await operators.setPresence(updated, 'offline', { atOnce: true });
+    await revokeSessionsAfterPatch(auth, before, updated, patch.password !== undefined, req.operatorSession!);
     res.json({ data: updated });
   });
 
@@ -182,6 +186,16 @@ export function apiRoutes(engine: Engine): Router {
   async function audit(actorId: string, action: string, target: string, details: unknown) {
     await database.db('audit_log').insert({ actor_id: actorId, action, target, details: JSON.stringify(details) });
   }
+}
+
+/**
+ * A deactivation or a role change ends every session of his at once (sockets too, on every node); a
+ * password reset as well, except the session of a supervisor resetting his own.
+ */
+async function revokeSessionsAfterPatch(auth: AuthService, before: Operator, after: Operator, passwordReset: boolean, by: OperatorSession) {
+  if (before.active && !after.active) await auth.revokeAll(after.id, 'deactivated');
+  else if (before.role !== after.role) await auth.revokeAll(after.id, 'role-changed');
+  else if (passwordReset) await auth.revokeAll(after.id, 'password-changed', after.id === by.operatorId ? by.sessionId : undefined);
 }
 
 function partOf(value: string): ConfigPart {

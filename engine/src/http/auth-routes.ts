@@ -1,34 +1,80 @@
-import { Router } from 'express';
+import { type CookieOptions, type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
-import { SESSION_COOKIE } from '../accounts/sessions';
-import { parse, requireOperator } from './middleware';
+import type { OperatorRepository } from '../accounts/operator-repository';
+import { isUuid, SESSION_COOKIE } from '../accounts/sessions';
+import { badRequest, notFound } from '../errors';
+import { bearerOrCookie, parse, requireOperator } from './middleware';
 
 const LoginSchema = z.object({ email: z.string().trim().min(1, 'required').max(254), password: z.string().min(1, 'required').max(200) });
+const PasswordChangeSchema = z.object({
+  currentPassword: z.string().min(1, 'required').max(200),
+  newPassword: z.string().min(8, 'must be at least 8 characters').max(200),
+  /** Keep the session that asks (the default); every other one is revoked either way. */
+  keepThisSession: z.boolean().default(true),
+});
 
-export function authRoutes(auth: AuthService, sessionTtlSeconds: number): Router {
+/** A path id that is not a UUID is a client's mistake (400), never a query that fails. */
+function uuidParam(req: Request, name: string): string {
+  const value = req.params[name];
+  if (!isUuid(value)) throw badRequest(`${name} must be a UUID`, name);
+  return value;
+}
+
+/**
+ * Login, logout, my sessions and my password. The session cookie is httpOnly and SameSite=Strict
+ * (Secure on https), so the console keeps no token a script could read.
+ */
+export function authRoutes(auth: AuthService, operators: OperatorRepository, sessionTtlSeconds: number): Router {
   const router = Router();
+  const signedIn = requireOperator(auth);
+  const supervisor = requireOperator(auth, 'supervisor');
+  const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
 
   router.post('/api/auth/login', async (req, res) => {
     const { email, password } = parse(LoginSchema, req.body);
-    const { token, operator } = await auth.login(email, password, req.ip ?? 'unknown');
-    res.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: req.secure,
-      maxAge: sessionTtlSeconds * 1000,
-      path: '/',
-    });
-    res.json({ data: { token, operator } });
+    const { token, operator, sessionId, expiresAt } = await auth.login(email, password, req.ip ?? 'unknown', req.get('user-agent'));
+    res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: sessionTtlSeconds * 1000 });
+    // The token is for API clients (Bearer); the console uses the cookie alone.
+    res.json({ data: { token, operator, sessionId, expiresAt: expiresAt.toISOString() } });
   });
 
-  router.post('/api/auth/logout', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+  router.post('/api/auth/logout', async (req, res) => {
+    const session = await auth.authenticate(bearerOrCookie(req));
+    if (session) await auth.revokeOwn(session, session.sessionId, 'logout');
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.json({ data: null });
   });
 
-  router.get('/api/auth/me', requireOperator(auth), (req, res) => {
+  router.get('/api/auth/me', signedIn, (req, res) => {
     res.json({ data: req.operator });
+  });
+
+  router.post('/api/auth/password', signedIn, async (req, res) => {
+    const input = parse(PasswordChangeSchema, req.body);
+    const revoked = await auth.changePassword(req.operatorSession!, input.currentPassword, input.newPassword, input.keepThisSession);
+    if (!input.keepThisSession) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.json({ data: { revokedSessions: revoked } });
+  });
+
+  router.get('/api/auth/sessions', signedIn, async (req, res) => {
+    res.json({ data: await auth.listSessions(req.operatorSession!) });
+  });
+
+  router.delete('/api/auth/sessions/:id', signedIn, async (req, res) => {
+    const session = req.operatorSession!;
+    const id = uuidParam(req, 'id');
+    if (!(await auth.revokeOwn(session, id, 'revoked'))) throw notFound('session');
+    if (id === session.sessionId) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.json({ data: null });
+  });
+
+  // A supervisor signs another operator out everywhere (a lost laptop, a shared account).
+  router.delete('/api/operators/:id/sessions', supervisor, async (req, res) => {
+    const operatorId = uuidParam(req, 'id');
+    if (!(await operators.findById(operatorId))) throw notFound('operator');
+    const keep = operatorId === req.operatorSession!.operatorId ? req.operatorSession!.sessionId : undefined;
+    res.json({ data: { revokedSessions: await auth.revokeAll(operatorId, 'revoked-by-supervisor', keep) } });
   });
 
   return router;

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import type { AuthService } from '../accounts/auth-service';
+import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError, forbidden, fromZodIssues, toAppError } from '../errors';
@@ -9,6 +9,8 @@ import type { Logger } from '../logger';
 declare module 'express-serve-static-core' {
   interface Request {
     operator?: Operator;
+    /** The session that authenticated this request (its id names the `operator_sessions` row). */
+    operatorSession?: OperatorSession;
   }
 }
 
@@ -33,6 +35,7 @@ export function requireOperator(auth: AuthService, role?: 'supervisor'): Request
       if (!session) throw new AppError('unauthorized', 'log in first');
       if (role === 'supervisor' && session.role !== 'supervisor') throw forbidden('supervisor role required');
       req.operator = session.operator;
+      req.operatorSession = session;
       next();
     } catch (error) {
       next(error);

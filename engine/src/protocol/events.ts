@@ -313,10 +313,32 @@ export interface OperatorServerToClient {
   'typing:visitor': (update: { dialogId: string; typing: boolean }) => void;
   'lead:new': (dialog: DialogSummary) => void;
   'dashboard:update': (stats: GroupLiveStats[]) => void;
+  /** This connection's session was revoked; the server disconnects the socket right after. */
+  'session:revoked': (update: { reason: SessionRevokeReason }) => void;
 }
 
 /** Between engine nodes (through the socket.io Redis adapter); clients never see them. */
 export interface InterServerEvents {
   /** These groups' queues moved on the sending node: push the new positions to your own visitors. */
   'queue:changed': (groupIds: string[]) => void;
+}
+
+/** Why an operator session ended before its expiry (`session:revoked`, `GET /api/auth/sessions`). */
+export type SessionRevokeReason =
+  | 'logout'
+  | 'revoked'
+  | 'password-changed'
+  | 'deactivated'
+  | 'role-changed'
+  | 'revoked-by-supervisor';
+
+/** One of my sessions, as `GET /api/auth/sessions` lists it. */
+export interface OperatorSessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
 }

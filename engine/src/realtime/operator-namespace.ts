@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
-import { forbidden, toAppError } from '../errors';
+import { AppError, forbidden, toAppError } from '../errors';
 import type { Logger } from '../logger';
 import {
   AssignSchema,
@@ -25,12 +25,17 @@ import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
 interface OperatorSocketData {
   operator: Operator;
+  /** The session that opened this socket; revoking it disconnects the socket (room `session:<sid>`). */
+  sessionId: string;
 }
 
 export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
 
 /** How long a typing mark is kept: longer than any sensible unanswered grace. */
 const TYPING_MARK_TTL_MS = 10 * 60_000;
+
+/** Every socket of one session, on every node (the Redis adapter carries room operations). */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 function cookieToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -72,7 +77,7 @@ export function registerOperatorNamespace(
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
       if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
-      socket.data = { operator: session.operator };
+      socket.data = { operator: session.operator, sessionId: session.sessionId };
       next();
     } catch (error) {
       // Storage down: refuse this handshake with a code the client can retry on, keep the process up.
@@ -81,8 +86,39 @@ export function registerOperatorNamespace(
     }
   });
 
+  // A revoked session loses its sockets on every node within the adapter's round trip.
+  auth.onRevoked((sessionIds, reason) => {
+    const rooms = sessionIds.map(sessionRoom);
+    namespace.in(rooms).emit('session:revoked', { reason });
+    namespace.in(rooms).disconnectSockets(true);
+  });
+
   namespace.on('connection', (socket) => {
     const operator = socket.data.operator;
+    void socket.join(sessionRoom(socket.data.sessionId));
+    // Role and active are re-read on every event: one primary-key read of the session joined to his
+    // row. No per-node cache, so nothing to invalidate across nodes and no window where a demoted or
+    // deactivated operator still acts; operator events are human-paced, so the read is cheap.
+    socket.use(async (packet, next) => {
+      const ack = packet.at(-1);
+      const refuse = (error: AppError) => {
+        if (typeof ack === 'function') ack({ error: error.toBody() });
+      };
+      try {
+        const fresh = await auth.recheck(socket.data.sessionId, operator.id);
+        if (!fresh) {
+          refuse(new AppError('unauthorized', 'your session has ended, log in again'));
+          socket.disconnect(true);
+          return;
+        }
+        if (fresh.role !== 'supervisor') void socket.leave(SUPERVISORS_ROOM);
+        // Handlers below read this same object: they see the role as it is now.
+        Object.assign(operator, fresh);
+        next();
+      } catch (error) {
+        refuse(toAppError(error));
+      }
+    });
     void socket.join(operatorRoom(operator.id));
     if (operator.role === 'supervisor') void socket.join(SUPERVISORS_ROOM);
     const pendingOffline = offlineTimers.get(operator.id);

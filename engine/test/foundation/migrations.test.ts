@@ -18,6 +18,7 @@ const TABLES = [
   'dialog_events',
   'quick_replies',
   'settings',
+  'operator_sessions',
 ];
 
 function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>) {
