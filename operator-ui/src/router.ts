@@ -16,6 +16,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/leads/:id?', name: 'leads', component: () => import('./views/InboxView.vue'), meta: { list: 'leads' } },
   { path: '/all/:id?', name: 'all', component: () => import('./views/InboxView.vue'), meta: { list: 'all', supervisor: true } },
   { path: '/quick-replies', name: 'quick-replies', component: () => import('./views/QuickRepliesView.vue') },
+  { path: '/sessions', name: 'sessions', component: () => import('./views/SessionsView.vue') },
   { path: '/dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { supervisor: true } },
   { path: '/groups/:id?', name: 'groups', component: () => import('./views/GroupsView.vue'), meta: { supervisor: true } },
   { path: '/operators', name: 'operators', component: () => import('./views/OperatorsView.vue'), meta: { supervisor: true } },

@@ -12,10 +12,9 @@ type AckData<E extends keyof OperatorClientToServer> = Parameters<OperatorClient
 export type AckResult<T> = { ok: true; data: T } | { ok: false; retryable: boolean; error: ErrorBody };
 
 /** Connects to `/operator` on the page's origin; the session cookie authenticates it. */
-export function connectOperatorSocket(token: string | null): OperatorSocket {
+export function connectOperatorSocket(): OperatorSocket {
   return io('/operator', {
     withCredentials: true,
-    auth: token ? { token } : {},
     reconnection: true,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,

@@ -34,7 +34,7 @@ export const useRealtimeStore = defineStore('realtime', () => {
     const dialogs = useDialogsStore();
     const dashboard = useDashboardStore();
     status.value = 'connecting';
-    const s = connectOperatorSocket(session.token);
+    const s = connectOperatorSocket();
     socket.value = s;
     s.on('connect', () => {
       status.value = 'connected';
@@ -50,13 +50,18 @@ export const useRealtimeStore = defineStore('realtime', () => {
       status.value = reason === 'io server disconnect' ? 'refused' : 'reconnecting';
       if (reason === 'io server disconnect') setTimeout(() => s.connect(), 2000);
     });
+    const signedOut = () => {
+      status.value = 'refused';
+      disconnect();
+      useSessionStore().forget();
+      window.location.assign(`${import.meta.env.BASE_URL}login`);
+    };
+    // This session was revoked (logged out elsewhere, password changed, deactivated...): back to login.
+    s.on('session:revoked', signedOut);
     s.on('connect_error', (error) => {
       const code = (error as Error & { data?: { code?: string } }).data?.code;
       if (code === 'unauthorized') {
-        status.value = 'refused';
-        disconnect();
-        useSessionStore().forget();
-        window.location.assign(`${import.meta.env.BASE_URL}login`);
+        signedOut();
         return;
       }
       status.value = everConnected.value ? 'reconnecting' : 'connecting';

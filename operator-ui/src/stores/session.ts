@@ -13,12 +13,12 @@ export interface Account {
   active: boolean;
 }
 
-const TOKEN_KEY = 'hotline:token';
-
-/** Who is signed in. The httpOnly cookie carries the session; the token is kept for the socket handshake. */
+/**
+ * Who is signed in. The httpOnly session cookie alone carries the session, for REST and the socket
+ * alike: no token is kept where a script could read it (the login response's token is ignored).
+ */
 export const useSessionStore = defineStore('session', () => {
   const account = ref<Account | null>(null);
-  const token = ref<string | null>(sessionStorage.getItem(TOKEN_KEY));
   const checked = ref(false);
   const isSupervisor = computed(() => account.value?.role === 'supervisor');
 
@@ -33,9 +33,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function login(email: string, password: string): Promise<Account> {
-    const result = await api<{ token: string; operator: Account }>('POST', '/api/auth/login', { email, password });
-    token.value = result.token;
-    sessionStorage.setItem(TOKEN_KEY, result.token);
+    const result = await api<{ operator: Account }>('POST', '/api/auth/login', { email, password });
     account.value = result.operator;
     checked.value = true;
     return result.operator;
@@ -48,9 +46,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function forget() {
     account.value = null;
-    token.value = null;
-    sessionStorage.removeItem(TOKEN_KEY);
   }
 
-  return { account, token, checked, isSupervisor, restore, login, logout, forget };
+  return { account, checked, isSupervisor, restore, login, logout, forget };
 });
