@@ -12,6 +12,7 @@ export interface OperatorSession {
   operatorId: string;
   role: Role;
   operator: Operator;
+  expiresAt: Date;
 }
 
 /** Told which sessions were revoked, so every node disconnects their sockets. */
@@ -70,15 +71,21 @@ export class AuthService {
     if (!token) return null;
     const claims = await this.signer.verify(token);
     if (!claims) return null;
-    const live = await this.sessions.findLive(claims.sessionId, claims.operatorId);
+    const live = await this.live(claims.sessionId, claims.operatorId);
     if (!live) return null;
-    if (this.clock() - live.lastSeenAt.getTime() > TOUCH_EVERY_MS) await this.sessions.touch(live.sessionId);
-    return { sessionId: live.sessionId, operatorId: live.operator.id, role: live.operator.role, operator: live.operator };
+    const { sessionId, operator, expiresAt } = live;
+    return { sessionId, operatorId: operator.id, role: operator.role, operator, expiresAt };
   }
 
   /** The operator as he is now when this session still holds; null once it was revoked or expired or he was deactivated. */
   async recheck(sessionId: string, operatorId: string): Promise<Operator | null> {
-    return (await this.sessions.findLive(sessionId, operatorId))?.operator ?? null;
+    return (await this.live(sessionId, operatorId))?.operator ?? null;
+  }
+
+  private async live(sessionId: string, operatorId: string) {
+    const live = await this.sessions.findLive(sessionId, operatorId);
+    if (live && this.clock() - live.lastSeenAt.getTime() > TOUCH_EVERY_MS) await this.sessions.touch(live.sessionId);
+    return live;
   }
 
   listSessions(session: OperatorSession): Promise<OperatorSessionView[]> {

@@ -19,11 +19,14 @@ interface SessionRow {
 export interface LiveSession {
   sessionId: string;
   lastSeenAt: Date;
+  expiresAt: Date;
   operator: Operator;
 }
 
 // Kept short in the table: a user agent is display text, not something to store unbounded.
 const MAX_USER_AGENT = 300;
+// Ended sessions stay this long (who was signed in from where), then go with his next login.
+const KEEP_ENDED_MS = 30 * 24 * 3600 * 1000;
 
 /** Rows of `operator_sessions`: one per login, revoked by a reason or expired, never reused. */
 export class SessionRepository {
@@ -44,6 +47,10 @@ export class SessionRepository {
       user_agent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
       ip: input.ip ?? null,
     });
+    await this.db('operator_sessions')
+      .where({ operator_id: input.operatorId })
+      .where('expires_at', '<', new Date(now.getTime() - KEEP_ENDED_MS))
+      .delete();
     return id;
   }
 
@@ -57,13 +64,19 @@ export class SessionRepository {
       .where({ 's.id': sessionId, 's.operator_id': operatorId, 'o.active': true })
       .whereNull('s.revoked_at')
       .where('s.expires_at', '>', new Date(this.clock()))
-      .first<(OperatorRow & { session_id: string; session_last_seen_at: Date }) | undefined>(
+      .first<(OperatorRow & { session_id: string; session_last_seen_at: Date; session_expires_at: Date }) | undefined>(
         'o.*',
         's.id as session_id',
         's.last_seen_at as session_last_seen_at',
+        's.expires_at as session_expires_at',
       );
     if (!row) return null;
-    return { sessionId: row.session_id, lastSeenAt: new Date(row.session_last_seen_at), operator: toOperator(row) };
+    return {
+      sessionId: row.session_id,
+      lastSeenAt: new Date(row.session_last_seen_at),
+      expiresAt: new Date(row.session_expires_at),
+      operator: toOperator(row),
+    };
   }
 
   async touch(sessionId: string): Promise<void> {

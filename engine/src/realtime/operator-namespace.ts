@@ -27,6 +27,7 @@ interface OperatorSocketData {
   operator: Operator;
   /** The session that opened this socket; revoking it disconnects the socket (room `session:<sid>`). */
   sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
@@ -77,7 +78,7 @@ export function registerOperatorNamespace(
       const token = (socket.handshake.auth as { token?: unknown })?.token;
       const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
       if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
-      socket.data = { operator: session.operator, sessionId: session.sessionId };
+      socket.data = { operator: session.operator, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt };
       next();
     } catch (error) {
       // Storage down: refuse this handshake with a code the client can retry on, keep the process up.
@@ -96,6 +97,9 @@ export function registerOperatorNamespace(
   namespace.on('connection', (socket) => {
     const operator = socket.data.operator;
     void socket.join(sessionRoom(socket.data.sessionId));
+    // An expired session's socket goes at its expiry, not at its next event (a timer holds at most ~24.8 days).
+    const expiry = setTimeout(() => socket.disconnect(true), Math.min(socket.data.sessionExpiresAt.getTime() - Date.now(), 2 ** 31 - 1));
+    expiry.unref();
     // Role and active are re-read on every event: one primary-key read of the session joined to his
     // row. No per-node cache, so nothing to invalidate across nodes and no window where a demoted or
     // deactivated operator still acts; operator events are human-paced, so the read is cheap.
@@ -201,6 +205,7 @@ export function registerOperatorNamespace(
     }));
 
     socket.on('disconnect', () => {
+      clearTimeout(expiry);
       clearInterval(heartbeat);
       heartbeats.delete(heartbeat);
       aliveUntil(deps.clock());

@@ -188,6 +188,17 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await expectRefusedEverywhere(url, session);
     });
 
+    it('when a session expires while its socket is open, then the socket is disconnected at the expiry, not at its next event', async () => {
+      const session = await signIn(url, 'boris@example.com');
+      const expiresAt = Date.now() + 800;
+      await server.engine.database.db('operator_sessions').where({ id: session.sessionId }).update({ expires_at: new Date(expiresAt) });
+      const socket = await connectedSocket(url, { token: session.token });
+      const { reason, at } = await disconnection(socket);
+      expect(reason).to.equal('io server disconnect');
+      expect(at).to.be.at.least(expiresAt - 50);
+      expect(await openOperatorSocket(url, { token: session.token })).to.deep.equal({ refused: 'unauthorized' });
+    });
+
     it('when an operator lists his sessions and revokes one, then only that one ends; another\'s session id is 404 and a non-UUID id 400', async () => {
       const account = await newAccount(url, { token: admin.token });
       const here = await signIn(url, account.email, account.password, 'Browser A');
