@@ -1,8 +1,11 @@
-import { AppError } from '../errors';
+import { AppError, RateLimitedError } from '../errors';
 import type { LoginThrottle } from './login-throttle';
 import type { Operator, OperatorRepository } from './operator-repository';
-import { DUMMY_HASH, verifyPassword } from './passwords';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
 import type { SessionClaims, SessionSigner } from './sessions';
+
+/** `failed` and `succeeded` reached the password check; `rate_limited` did not. */
+export type LoginOutcome = 'rate_limited' | 'failed' | 'succeeded';
 
 /** Login and session checks for operators and supervisors. */
 export class AuthService {
@@ -10,25 +13,31 @@ export class AuthService {
     private readonly operators: OperatorRepository,
     private readonly sessions: SessionSigner,
     private readonly throttle: LoginThrottle,
+    /** Told every login attempt's outcome (the login metric; tests count password checks with it). */
+    private readonly observe: (outcome: LoginOutcome) => void = () => {},
   ) {}
 
   /**
-   * Wrong e-mail and wrong password answer the same 401 (same timing too); repeated failures per
-   * e-mail and per client address are answered 429 until the window passes.
+   * Wrong e-mail and wrong password answer the same 401 (same timing too). The attempt is counted
+   * before the password is checked (LoginThrottle): one over a limit is answered 429 with retryAfter
+   * without touching the database. A legacy bcrypt hash is replaced by argon2id on success.
    */
   async login(email: string, password: string, clientAddress: string): Promise<{ token: string; operator: Operator }> {
-    const keys = [`email:${email.toLowerCase()}`, `ip:${clientAddress}`];
-    for (const key of keys) {
-      const { blocked, retryAfterSeconds } = await this.throttle.check(key);
-      if (blocked) throw new AppError('rate_limited', `too many failed logins, retry in ${retryAfterSeconds} s`);
+    const attempt = { email: email.toLowerCase(), address: clientAddress };
+    const verdict = await this.throttle.begin(attempt);
+    if (!verdict.allowed) {
+      this.observe('rate_limited');
+      throw new RateLimitedError(`too many login attempts, retry in ${verdict.retryAfterSeconds} s`, verdict.retryAfterSeconds);
     }
     const found = await this.operators.findByEmailWithHash(email);
-    const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
+    const { ok, rehash } = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
     if (!found || !ok || !found.active) {
-      await Promise.all(keys.map((key) => this.throttle.recordFailure(key)));
+      this.observe('failed');
       throw new AppError('unauthorized', 'invalid e-mail or password');
     }
-    await this.throttle.reset(keys[0]!);
+    this.observe('succeeded');
+    await this.throttle.succeeded(attempt);
+    if (rehash) await this.operators.replacePasswordHash(found.id, await hashPassword(password));
     const { passwordHash: _hash, ...operator } = found;
     return { token: await this.sessions.sign({ operatorId: operator.id, role: operator.role }), operator };
   }
