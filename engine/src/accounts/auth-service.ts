@@ -29,15 +29,22 @@ export class AuthService {
       this.observe('rate_limited');
       throw new RateLimitedError(`too many login attempts, retry in ${verdict.retryAfterSeconds} s`, verdict.retryAfterSeconds);
     }
-    const found = await this.operators.findByEmailWithHash(email);
-    const { ok, rehash } = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
+    // An unknown e-mail costs the same hash check. A storage failure is no guess: its attempt is given back.
+    const { found, ok, rehash } = await (async () => {
+      const account = await this.operators.findByEmailWithHash(email);
+      return { found: account, ...(await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH)) };
+    })().catch(async (error: unknown) => {
+      await this.throttle.abandoned(attempt).catch(() => undefined);
+      throw error;
+    });
     if (!found || !ok || !found.active) {
       this.observe('failed');
       throw new AppError('unauthorized', 'invalid e-mail or password');
     }
     this.observe('succeeded');
     await this.throttle.succeeded(attempt);
-    if (rehash) await this.operators.replacePasswordHash(found.id, await hashPassword(password));
+    // Best effort: a failed upgrade is tried again at the next login; it does not fail this one.
+    if (rehash) await hashPassword(password).then((hash) => this.operators.replacePasswordHash(found.id, hash)).catch(() => undefined);
     const { passwordHash: _hash, ...operator } = found;
     return { token: await this.sessions.sign({ operatorId: operator.id, role: operator.role }), operator };
   }

@@ -43,6 +43,8 @@ export interface LoginThrottle {
   begin(attempt: LoginAttempt): Promise<LoginVerdict>;
   /** The counted attempt had the right password. */
   succeeded(attempt: LoginAttempt): Promise<void>;
+  /** The counted attempt got no verdict (storage failed): it is given back, so an outage burns no attempts. */
+  abandoned(attempt: LoginAttempt): Promise<void>;
 }
 
 const LIMITS = ['pair', 'address', 'email'] as const;
@@ -95,14 +97,25 @@ export class MemoryLoginThrottle implements LoginThrottle {
     return { allowed: true };
   }
 
-  async succeeded({ email, address }: LoginAttempt): Promise<void> {
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    this.giveBack(attempt, true);
+  }
+
+  async abandoned(attempt: LoginAttempt): Promise<void> {
+    this.giveBack(attempt, false);
+  }
+
+  private giveBack({ email, address }: LoginAttempt, passwordWasRight: boolean) {
     const now = this.clock();
-    this.counters.delete(`pair:${email}|${address}`);
-    const byAddress = this.live(`address:${address}`, now);
-    if (byAddress && byAddress.count > 0) byAddress.count -= 1;
+    const pairKey = `pair:${email}|${address}`;
+    if (passwordWasRight) {
+      this.counters.delete(pairKey);
+      this.known.set(`${email}|${address}`, now + this.limits.knownAddressSeconds * 1000);
+    }
+    for (const counter of [passwordWasRight ? undefined : this.live(pairKey, now), this.live(`address:${address}`, now)])
+      if (counter && counter.count > 0) counter.count -= 1;
     const state = this.emailState(email, now);
     if (state && state.missed > 0) state.missed -= 1;
-    this.known.set(`${email}|${address}`, now + this.limits.knownAddressSeconds * 1000);
   }
 
   private live(key: string, now: number): Counter | undefined {
@@ -126,13 +139,13 @@ const script = (file: string) => readFileSync(new URL(`./commands/${file}`, impo
 
 /** Registered under versioned names, like the routing scripts: bump when a script's contract changes. */
 const BEGIN = 'hlBeginLogin_v1';
-const SUCCEED = 'hlSucceedLogin_v1';
+const GIVE_BACK = 'hlGiveBackLogin_v1';
 
 type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
 /**
  * Shared by every replica: one Lua step per attempt (commands/beginLogin-4.lua) and one per success
- * (commands/succeedLogin-4.lua). Every key carries the `{login}` hash tag (one slot on Redis Cluster).
+ * (commands/giveBackLogin-4.lua). Every key carries the `{login}` hash tag (one slot on Redis Cluster).
  */
 export class RedisLoginThrottle implements LoginThrottle {
   constructor(
@@ -142,7 +155,7 @@ export class RedisLoginThrottle implements LoginThrottle {
     private readonly clock: () => number = Date.now,
   ) {
     redis.defineCommand(BEGIN, { numberOfKeys: 4, lua: script('beginLogin-4.lua') });
-    redis.defineCommand(SUCCEED, { numberOfKeys: 4, lua: script('succeedLogin-4.lua') });
+    redis.defineCommand(GIVE_BACK, { numberOfKeys: 4, lua: script('giveBackLogin-4.lua') });
   }
 
   async begin(attempt: LoginAttempt): Promise<LoginVerdict> {
@@ -155,7 +168,11 @@ export class RedisLoginThrottle implements LoginThrottle {
   }
 
   async succeeded(attempt: LoginAttempt): Promise<void> {
-    await this.run(SUCCEED, attempt, [this.limits.knownAddressSeconds * 1000]);
+    await this.run(GIVE_BACK, attempt, [1, this.limits.knownAddressSeconds * 1000]);
+  }
+
+  async abandoned(attempt: LoginAttempt): Promise<void> {
+    await this.run(GIVE_BACK, attempt, [0, this.limits.knownAddressSeconds * 1000]);
   }
 
   private run(name: string, { email, address }: LoginAttempt, args: number[]): Promise<unknown> {

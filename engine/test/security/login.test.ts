@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
-import { emailDelayMs, loginLimitsOf, MemoryLoginThrottle } from '../../src/accounts/login-throttle';
+import { emailDelayMs, type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from '../../src/accounts/login-throttle';
 import { MAX_PASSWORD_BYTES } from '../../src/accounts/passwords';
 import { DEMO_PASSWORD, refuseDemoAccountsInProduction } from '../../src/accounts/seed';
 import { ConfigError } from '../../src/config';
 import { clientAddress } from '../../src/http/client-address';
 import { type Backends, backendsAvailable, startTestServer, type TestServer } from '../support/engine';
+import { deleteKeys, testRedis } from '../support/redis';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -125,6 +127,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await login(server, 'dina@example.com', DEMO_PASSWORD, '192.0.2.88')).status).to.equal(200);
     });
 
+    it('when the database fails during logins, then those attempts are given back: once it is back the operator logs in', async () => {
+      const server = await behindProxy();
+      const repo = server.engine.operatorsRepo;
+      const original = repo.findByEmailWithHash;
+      repo.findByEmailWithHash = async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      };
+      const during: number[] = [];
+      try {
+        for (let i = 0; i < 8; i++) during.push((await login(server, 'anna@example.com', DEMO_PASSWORD, '192.0.2.200')).status);
+      } finally {
+        repo.findByEmailWithHash = original;
+      }
+      expect(during).to.deep.equal(Array(8).fill(503));
+      expect((await login(server, 'anna@example.com', DEMO_PASSWORD, '192.0.2.200')).status).to.equal(200);
+    });
+
     it('when refused, then nothing was counted: the attacker at A stays refused while every refusal leaves the counters as they were', async () => {
       const server = await behindProxy();
       const before = await passwordChecks(server);
@@ -195,7 +214,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   });
 }
 
-describe('login throttle policy (memory, virtual clock)', () => {
+describe('login throttle policy (virtual clock)', () => {
   const limits = loginLimitsOf({ LOGIN_MAX_FAILURES: 5, LOGIN_ADDRESS_MAX_FAILURES: 20, LOGIN_WINDOW_SECONDS: 900 });
 
   it('when misses on an e-mail pile up, then its delay doubles from 2 s and stops at 60 s', () => {
@@ -203,34 +222,56 @@ describe('login throttle policy (memory, virtual clock)', () => {
     expect(delays).to.deep.equal([0, 2, 4, 8, 16, 32, 60, 60, 60]);
   });
 
-  it('when 1,000 addresses guess one e-mail for 15 minutes, then they get at most one guess a minute past the first few, and the operator at his known address is never delayed', async () => {
-    let now = 1_000_000;
-    const throttle = new MemoryLoginThrottle(limits, () => now);
-    const email = 'dina@example.com';
-    await throttle.begin({ email, address: 'office' });
-    await throttle.succeeded({ email, address: 'office' });
-    let admitted = 0;
-    let longestRetry = 0;
-    let operatorRefused = 0;
-    for (let second = 0; second < 900; second++, now += 1000) {
-      // Each second, ten fresh attacker addresses try (1,000 over the run, 9 tries each).
-      for (let k = 0; k < 10; k++) {
-        const verdict = await throttle.begin({ email, address: `bot-${(second * 10 + k) % 1000}` });
-        if (verdict.allowed) admitted += 1;
-        else longestRetry = Math.max(longestRetry, verdict.retryAfterSeconds);
+  // The same run against the Lua script and the memory copy of it: both must keep the same policy.
+  const throttles: [string, (clock: () => number) => Promise<{ throttle: LoginThrottle; done: () => Promise<void> }>][] = [
+    ['memory', async (clock) => ({ throttle: new MemoryLoginThrottle(limits, clock), done: async () => {} })],
+    [
+      'redis',
+      async (clock) => {
+        const redis = await testRedis();
+        const prefix = `hltest-login-${randomUUID()}`;
+        return {
+          throttle: new RedisLoginThrottle(redis, limits, prefix, clock),
+          done: async () => {
+            await deleteKeys(redis, `${prefix}*`);
+            redis.disconnect();
+          },
+        };
+      },
+    ],
+  ];
+  for (const [kind, make] of throttles) {
+    it(`when 1,000 addresses guess one e-mail for 15 minutes (${kind}), then they get at most one guess a minute past the first few, and the operator at his known address is never delayed`, async function () {
+      if (kind === 'redis' && !(await backendsAvailable('real'))) return this.skip();
+      let now = 1_000_000;
+      const { throttle, done } = await make(() => now);
+      const email = 'dina@example.com';
+      await throttle.begin({ email, address: 'office' });
+      await throttle.succeeded({ email, address: 'office' });
+      let admitted = 0;
+      let longestRetry = 0;
+      let operatorRefused = 0;
+      for (let second = 0; second < 900; second++, now += 1000) {
+        // Each second, ten attacker addresses try (1,000 over the run, 9 tries each).
+        for (let k = 0; k < 10; k++) {
+          const verdict = await throttle.begin({ email, address: `bot-${(second * 10 + k) % 1000}` });
+          if (verdict.allowed) admitted += 1;
+          else longestRetry = Math.max(longestRetry, verdict.retryAfterSeconds);
+        }
+        if (second % 60 === 30) {
+          const verdict = await throttle.begin({ email, address: 'office' });
+          if (verdict.allowed) await throttle.succeeded({ email, address: 'office' });
+          else operatorRefused += 1;
+        }
       }
-      if (second % 60 === 30) {
-        const verdict = await throttle.begin({ email, address: 'office' });
-        if (verdict.allowed) await throttle.succeeded({ email, address: 'office' });
-        else operatorRefused += 1;
-      }
-    }
-    console.log(`      1,000 addresses x 15 min: ${admitted} guesses checked, longest retryAfter ${longestRetry} s, operator refused ${operatorRefused} times`);
-    // 5 before any delay, 4 while it ramps up (2, 4, 8, 16, 32 s), then one a minute at most.
-    expect(admitted).to.be.at.most(5 + 4 + 15);
-    expect(longestRetry).to.be.at.most(60);
-    expect(operatorRefused).to.equal(0);
-  });
+      await done();
+      console.log(`      1,000 addresses x 15 min (${kind}): ${admitted} guesses checked, longest retryAfter ${longestRetry} s, operator refused ${operatorRefused} times`);
+      // 5 before any delay, 4 while it ramps up (2, 4, 8, 16, 32 s), then one a minute at most.
+      expect(admitted).to.be.at.most(5 + 4 + 15);
+      expect(longestRetry).to.be.at.most(60);
+      expect(operatorRefused).to.equal(0);
+    });
+  }
 });
 
 describe('client address (TRUST_PROXY)', () => {
