@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
+import { io } from 'socket.io-client';
 import { emailDelayMs, type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from '../../src/accounts/login-throttle';
 import { MAX_PASSWORD_BYTES } from '../../src/accounts/passwords';
 import { DEMO_PASSWORD, refuseDemoAccountsInProduction } from '../../src/accounts/seed';
 import { ConfigError } from '../../src/config';
+import type { Ack, VisitorSession } from '../../src/protocol/events';
 import { clientAddress } from '../../src/http/client-address';
 import { type Backends, backendsAvailable, startTestServer, type TestServer } from '../support/engine';
 import { deleteKeys, testRedis } from '../support/redis';
@@ -295,6 +297,38 @@ describe('client address (TRUST_PROXY)', () => {
     expect(clientAddress(peer('203.0.113.9'), 5)).to.equal('203.0.113.9');
   });
 });
+
+for (const trustProxy of [0, 1]) {
+  describe(`visitor handshake address (TRUST_PROXY=${trustProxy})`, function () {
+    this.timeout(60_000);
+    let server: TestServer | undefined;
+    before(async () => {
+      server = await startTestServer('embedded', { TRUST_PROXY: trustProxy });
+    });
+    after(async () => server?.cleanup());
+
+    it(`when a visitor connects with a forged X-Forwarded-For, then his stored address is ${trustProxy ? 'the last hop' : 'the TCP peer'}`, async () => {
+      const socket = io(`${server!.url}/visitor`, {
+        auth: { siteId: 'demo' },
+        transports: ['websocket'],
+        forceNew: true,
+        extraHeaders: { 'x-forwarded-for': '6.6.6.6, 203.0.113.44' },
+      });
+      try {
+        const session = await new Promise<VisitorSession>((resolve, reject) => {
+          socket.once('connect_error', reject);
+          socket.emit('session:resume', {}, (reply: Ack<VisitorSession>) =>
+            'data' in reply ? resolve(reply.data) : reject(new Error(reply.error.message)),
+          );
+        });
+        const visitor = await server!.engine.repo.findVisitor(session.visitorId);
+        expect(visitor?.ip).to.equal(trustProxy ? '203.0.113.44' : '127.0.0.1');
+      } finally {
+        socket.close();
+      }
+    });
+  });
+}
 
 describe('production start', function () {
   this.timeout(120_000);
