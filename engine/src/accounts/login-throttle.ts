@@ -9,7 +9,9 @@ import type { EngineConfig } from '../config';
  * - one address, any e-mail: `addressLimit` attempts per window (successes are given back);
  * - one e-mail from any address: once `pairLimit` attempts missed, each further one waits 2 s, 4 s,
  *   8 s ... at most `maxDelaySeconds` after the previous one, except from an address that logged in
- *   to it within `knownAddressSeconds`. A delay, never a lockout: the real operator gets in.
+ *   to it within `knownAddressSeconds`. A delay, never a lockout: from a known address the real
+ *   operator is never slowed by others' guesses, from a new one he waits at most 2 s after guesses
+ *   from one other address (many guessing addresses can keep a new one waiting, up to 60 s a try).
  * Attempts are counted before the password is checked, so parallel guesses cannot overrun a limit.
  */
 export interface LoginLimits {
