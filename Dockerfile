@@ -57,7 +57,10 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts \
 
 ############################ runtime #########################
 FROM ${NODE_IMAGE} AS runtime
+# NODE_ENV=production: no demo accounts (SEED_DEMO=true or a demo ADMIN_PASSWORD stops the engine, exit 2).
+# TRUST_PROXY stays 0 (X-Forwarded-For ignored) unless the deployment names its proxies.
 ENV NODE_ENV=production \
+    SEED_DEMO=false \
     PORT=3000 \
     HOST=0.0.0.0 \
     DATA_DIR=/app/data \

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { KNOWN_DEMO_PASSWORDS } from './accounts/demo-accounts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -30,7 +31,7 @@ export const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ROUTING_CONFIG: z.string().min(1).default('./routing.yaml'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SEED_DEMO: booleanFlag.default(true),
+  SEED_DEMO: booleanFlag.default(false),
   ADMIN_EMAIL: z.email('not an e-mail address').optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   NODE_ID: z.string().min(1).default(hostname()),
@@ -47,6 +48,12 @@ export const EnvSchema = z.object({
   TIMER_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long an operator session lasts from its login (its token's `exp`); revocable before. */
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
+  /** Reverse proxies in front of the engine whose X-Forwarded-For is believed (express `trust proxy`). */
+  TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0, 1, 2 ...)' }).int('must be a number of proxy hops (0, 1, 2 ...)').min(0).max(10).default(0),
+  /** Login attempts from one address across e-mails per LOGIN_WINDOW_SECONDS. */
+  LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
+  /** `production` refuses demo accounts and demo passwords (refuseDemoInProduction). */
+  NODE_ENV: z.string().optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
@@ -73,5 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   }
   const config = parsed.data;
   if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD) throw new ConfigError('ADMIN_PASSWORD', 'required with ADMIN_EMAIL');
+  if (config.NODE_ENV === 'production') {
+    if (config.SEED_DEMO) throw new ConfigError('SEED_DEMO', 'demo accounts are refused with NODE_ENV=production');
+    if (config.ADMIN_PASSWORD && KNOWN_DEMO_PASSWORDS.includes(config.ADMIN_PASSWORD))
+      throw new ConfigError('ADMIN_PASSWORD', 'a known demo password is refused with NODE_ENV=production');
+  }
   return { ...config, dataDir: resolve(config.DATA_DIR), routingConfigPath: resolve(config.ROUTING_CONFIG) };
 }

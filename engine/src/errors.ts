@@ -72,3 +72,17 @@ export function toAppError(error: unknown): AppError {
   if (isUnavailable(error)) return new AppError('unavailable', 'storage is unavailable, try again shortly');
   return new AppError('internal', 'internal error');
 }
+
+/** `rate_limited` with how long to wait: `retryAfter` (seconds) in the body and the HTTP Retry-After header. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super('rate_limited', message);
+  }
+
+  override toBody() {
+    return { ...super.toBody(), retryAfter: this.retryAfter };
+  }
+}

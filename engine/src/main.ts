@@ -35,6 +35,11 @@ async function main() {
 }
 
 main().catch((error) => {
+  // A refusal found once the database is open (a demo account in production) is a configuration error too.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`engine failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -6,10 +6,10 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
-import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
+import { type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
 import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
-import { seedAccounts } from './accounts/seed';
+import { refuseDemoAccountsInProduction, seedAccounts } from './accounts/seed';
 import { SessionRepository } from './accounts/session-repository';
 import { SessionSigner, sessionSecret } from './accounts/sessions';
 import { Reconciler } from './background/reconciler';
@@ -113,17 +113,20 @@ export async function createEngine(
     shared?.store ?? (redis ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX }) : new MemoryRoutingStore());
   const locks: Locks =
     shared?.locks ?? (redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks());
+  const loginLimits = loginLimitsOf(config);
   const throttle: LoginThrottle = redis
-    ? new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS, `${config.REDIS_KEY_PREFIX}:login:`)
-    : new MemoryLoginThrottle(config.LOGIN_MAX_FAILURES, config.LOGIN_WINDOW_SECONDS);
+    ? new RedisLoginThrottle(redis, loginLimits, config.REDIS_KEY_PREFIX)
+    : new MemoryLoginThrottle(loginLimits, clock);
 
   const operatorsRepo = new OperatorRepository(database.db);
   await seedAccounts(operatorsRepo, config, logger);
+  await refuseDemoAccountsInProduction(operatorsRepo, config);
   const auth = new AuthService(
     operatorsRepo,
     new SessionSigner(await sessionSecret(database.db, config.SESSION_SECRET), config.SESSION_TTL_SECONDS),
     throttle,
     new SessionRepository(database.db),
+    (outcome) => metrics.loginAttempts.inc({ outcome }),
   );
 
   const routingConfig = new RoutingConfigService(database.db, logger);
@@ -196,7 +199,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(
@@ -251,7 +255,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster.dashboardChanged();
   });
   engine.assignments.setListener(broadcaster);
-  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger });
+  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, trustProxy: config.TRUST_PROXY });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
     operators: engine.operators,

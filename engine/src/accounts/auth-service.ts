@@ -1,10 +1,13 @@
-import { AppError, badRequest } from '../errors';
+import { AppError, badRequest, RateLimitedError } from '../errors';
 import type { OperatorSessionView, SessionRevokeReason } from '../protocol/events';
 import type { LoginThrottle } from './login-throttle';
 import type { Operator, OperatorRepository, Role } from './operator-repository';
-import { DUMMY_HASH, verifyPassword } from './passwords';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
 import type { SessionRepository } from './session-repository';
 import type { SessionSigner } from './sessions';
+
+/** `failed` and `succeeded` reached the password check; `rate_limited` did not. */
+export type LoginOutcome = 'rate_limited' | 'failed' | 'succeeded';
 
 /** An authenticated request or socket: the session and its operator as the database has him now. */
 export interface OperatorSession {
@@ -30,13 +33,16 @@ export class AuthService {
     private readonly signer: SessionSigner,
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionRepository,
+    /** Told every login attempt's outcome (the login metric; tests count password checks with it). */
+    private readonly observe: (outcome: LoginOutcome) => void = () => {},
     private readonly clock: () => number = Date.now,
   ) {}
 
   /**
-   * Wrong e-mail and wrong password answer the same 401 (same timing too); repeated failures per
-   * e-mail and per client address are answered 429 until the window passes. A success opens a new
-   * session (its own row, revocable on its own) and signs a token naming it.
+   * Wrong e-mail and wrong password answer the same 401 (same timing too). The attempt is counted
+   * before the password is checked (LoginThrottle): one over a limit is answered 429 with retryAfter
+   * without touching the database. A legacy bcrypt hash is replaced by argon2id on success. A success
+   * opens a new session (its own row, revocable on its own) and signs a token naming it.
    */
   async login(
     email: string,
@@ -44,18 +50,28 @@ export class AuthService {
     clientAddress: string,
     userAgent?: string,
   ): Promise<{ token: string; operator: Operator; sessionId: string; expiresAt: Date }> {
-    const keys = [`email:${email.toLowerCase()}`, `ip:${clientAddress}`];
-    for (const key of keys) {
-      const { blocked, retryAfterSeconds } = await this.throttle.check(key);
-      if (blocked) throw new AppError('rate_limited', `too many failed logins, retry in ${retryAfterSeconds} s`);
+    const attempt = { email: email.toLowerCase(), address: clientAddress };
+    const verdict = await this.throttle.begin(attempt);
+    if (!verdict.allowed) {
+      this.observe('rate_limited');
+      throw new RateLimitedError(`too many login attempts, retry in ${verdict.retryAfterSeconds} s`, verdict.retryAfterSeconds);
     }
-    const found = await this.operators.findByEmailWithHash(email);
-    const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
+    // An unknown e-mail costs the same hash check. A storage failure is no guess: its attempt is given back.
+    const { found, ok, rehash } = await (async () => {
+      const account = await this.operators.findByEmailWithHash(email);
+      return { found: account, ...(await verifyPassword(password, account?.passwordHash ?? DUMMY_HASH)) };
+    })().catch(async (error: unknown) => {
+      await this.throttle.abandoned(attempt).catch(() => undefined);
+      throw error;
+    });
     if (!found || !ok || !found.active) {
-      await Promise.all(keys.map((key) => this.throttle.recordFailure(key)));
+      this.observe('failed');
       throw new AppError('unauthorized', 'invalid e-mail or password');
     }
-    await this.throttle.reset(keys[0]!);
+    this.observe('succeeded');
+    await this.throttle.succeeded(attempt);
+    // Best effort: a failed upgrade is tried again at the next login; it does not fail this one.
+    if (rehash) await hashPassword(password).then((hash) => this.operators.replacePasswordHash(found.id, hash)).catch(() => undefined);
     const { passwordHash: _hash, ...operator } = found;
     return { ...(await this.openSession(operator.id, clientAddress, userAgent)), operator };
   }
@@ -108,7 +124,7 @@ export class AuthService {
    */
   async changePassword(session: OperatorSession, currentPassword: string, newPassword: string, keepCurrent: boolean): Promise<number> {
     const found = await this.operators.findByEmailWithHash(session.operator.email);
-    if (!found || !(await verifyPassword(currentPassword, found.passwordHash))) {
+    if (!found || !(await verifyPassword(currentPassword, found.passwordHash)).ok) {
       throw badRequest('the current password is wrong', 'currentPassword');
     }
     await this.operators.update(session.operatorId, { password: newPassword });

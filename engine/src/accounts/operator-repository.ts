@@ -95,4 +95,9 @@ export class OperatorRepository {
     await this.db('operators').where({ id }).update(changes);
     return this.findById(id);
   }
+
+  /** A stronger hash of the same password (a legacy bcrypt hash upgraded at login): not a password change. */
+  async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db('operators').where({ id }).update({ password_hash: passwordHash });
+  }
 }

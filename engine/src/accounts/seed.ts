@@ -1,20 +1,14 @@
-import type { EngineConfig } from '../config';
+import { ConfigError, type EngineConfig } from '../config';
 import type { Logger } from '../logger';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './demo-accounts';
 import type { OperatorRepository } from './operator-repository';
+import { verifyPassword } from './passwords';
 
-/** Demo accounts; their e-mails match the operator profiles of the shipped routing.yaml. */
-export const DEMO_PASSWORD = 'demo-password';
-export const DEMO_ACCOUNTS = [
-  { email: 'admin@example.com', name: 'Alex Supervisor', role: 'supervisor' as const, displayName: 'Alex' },
-  { email: 'anna@example.com', name: 'Anna Petrova', role: 'operator' as const, displayName: 'Anna' },
-  { email: 'boris@example.com', name: 'Boris Ivanov', role: 'operator' as const, displayName: 'Boris' },
-  { email: 'carl@example.com', name: 'Carl Smith', role: 'operator' as const, displayName: 'Carl' },
-  { email: 'dina@example.com', name: 'Dina Orlova', role: 'operator' as const, displayName: 'Dina' },
-];
+export { DEMO_ACCOUNTS, DEMO_PASSWORD } from './demo-accounts';
 
 /**
- * On an empty database: the supervisor from ADMIN_EMAIL/ADMIN_PASSWORD, and unless SEED_DEMO=false
- * the documented demo accounts, so the console and the widget have something to show.
+ * On an empty database: the supervisor from ADMIN_EMAIL/ADMIN_PASSWORD, and with SEED_DEMO=true
+ * (`npm start`'s quick start; never in production) the documented demo accounts.
  */
 export async function seedAccounts(operators: OperatorRepository, config: EngineConfig, logger: Logger): Promise<string[]> {
   const created: string[] = [];
@@ -30,4 +24,18 @@ export async function seedAccounts(operators: OperatorRepository, config: Engine
   }
   if (created.length > 0) logger.info({ accounts: created }, 'seeded accounts');
   return created;
+}
+
+/**
+ * With NODE_ENV=production, an active demo account that still opens with the demo password (left
+ * from a quick start on the same database) stops the engine before it listens. Only the demo
+ * e-mails are checked: one hash each, not every account.
+ */
+export async function refuseDemoAccountsInProduction(operators: OperatorRepository, config: EngineConfig): Promise<void> {
+  if (config.NODE_ENV !== 'production') return;
+  for (const { email } of DEMO_ACCOUNTS) {
+    const account = await operators.findByEmailWithHash(email);
+    if (account?.active && (await verifyPassword(DEMO_PASSWORD, account.passwordHash)).ok)
+      throw new ConfigError('NODE_ENV', `production refuses the demo account ${email} with the demo password: change its password or deactivate it`);
+  }
 }

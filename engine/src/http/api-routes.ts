@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
+import { passwordSchema } from '../accounts/passwords';
 import { AppError, badRequest, notFound } from '../errors';
 import { plainString } from '../protocol/events';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
@@ -15,7 +16,7 @@ const OperatorCreateSchema = z.object({
   email: z.email('not an e-mail address'),
   name: plainString().trim().min(1, 'required').max(120),
   displayName: plainString().trim().max(120).optional(),
-  password: z.string().min(8, 'must be at least 8 characters').max(200),
+  password: passwordSchema(8),
   role: z.enum(['operator', 'supervisor']).default('operator'),
 });
 const OperatorPatchSchema = z.object({
@@ -24,7 +25,7 @@ const OperatorPatchSchema = z.object({
   avatarUrl: plainString().max(2048).nullable().optional(),
   role: z.enum(['operator', 'supervisor']).optional(),
   active: z.boolean().optional(),
-  password: z.string().min(8, 'must be at least 8 characters').max(200).optional(),
+  password: passwordSchema(8).optional(),
 });
 const QuickReplySchema = z.object({
   shortcut: plainString().trim().min(1, 'required').max(40),

@@ -2,14 +2,15 @@ import { type CookieOptions, type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import type { OperatorRepository } from '../accounts/operator-repository';
+import { passwordSchema } from '../accounts/passwords';
 import { isUuid, SESSION_COOKIE } from '../accounts/sessions';
 import { badRequest, notFound } from '../errors';
 import { bearerOrCookie, parse, requireOperator } from './middleware';
 
-const LoginSchema = z.object({ email: z.string().trim().min(1, 'required').max(254), password: z.string().min(1, 'required').max(200) });
+const LoginSchema = z.object({ email: z.string().trim().min(1, 'required').max(254), password: passwordSchema(1) });
 const PasswordChangeSchema = z.object({
-  currentPassword: z.string().min(1, 'required').max(200),
-  newPassword: z.string().min(8, 'must be at least 8 characters').max(200),
+  currentPassword: passwordSchema(1),
+  newPassword: passwordSchema(8),
   /** Keep the session that asks (the default); every other one is revoked either way. */
   keepThisSession: z.boolean().default(true),
 });
@@ -33,6 +34,7 @@ export function authRoutes(auth: AuthService, operators: OperatorRepository, ses
 
   router.post('/api/auth/login', async (req, res) => {
     const { email, password } = parse(LoginSchema, req.body);
+    // req.ip honours TRUST_PROXY (express `trust proxy`), the same hops as http/client-address.ts.
     const { token, operator, sessionId, expiresAt } = await auth.login(email, password, req.ip ?? 'unknown', req.get('user-agent'));
     res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: sessionTtlSeconds * 1000 });
     // The token is for API clients (Bearer); the console uses the cookie alone.

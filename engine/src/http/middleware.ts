@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
-import { AppError, forbidden, fromZodIssues, toAppError } from '../errors';
+import { AppError, forbidden, fromZodIssues, RateLimitedError, toAppError } from '../errors';
 import type { Logger } from '../logger';
 
 declare module 'express-serve-static-core' {
@@ -53,6 +53,7 @@ export function errorMiddleware(logger: Logger) {
         : toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
     else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');
+    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfter));
     res.status(appError.status).json({ error: appError.toBody() });
   };
 }

@@ -28,6 +28,12 @@ export function createMetrics() {
       buckets: [1, 3, 5, 10, 20, 30, 60, 120, 300],
       registers: [registry],
     }),
+    loginAttempts: new Counter({
+      name: 'hotline_login_attempts_total',
+      help: 'Login attempts by outcome (rate_limited ones never reached the password check)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ErrorBody {
   message: string;
   /** Dotted path of the offending field, when one field is at fault. */
   field?: string;
+  /** With `rate_limited`: seconds to wait before trying again. */
+  retryAfter?: number;
 }
 
 export type Ack<T> = { data: T } | { error: ErrorBody };

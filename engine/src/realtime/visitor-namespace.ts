@@ -1,6 +1,7 @@
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
 import { toAppError } from '../errors';
+import { clientAddress } from '../http/client-address';
 import type { Logger } from '../logger';
 import {
   CallbackRequestSchema,
@@ -34,7 +35,14 @@ export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToC
  */
 export function registerVisitorNamespace(
   namespace: VisitorNamespace,
-  deps: { visitors: VisitorService; notifier: Notifier; broadcaster: DialogBroadcaster; logger: Logger },
+  deps: {
+    visitors: VisitorService;
+    notifier: Notifier;
+    broadcaster: DialogBroadcaster;
+    logger: Logger;
+    /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
+    trustProxy: number;
+  },
 ) {
   const { visitors, notifier, broadcaster, logger } = deps;
 
@@ -44,7 +52,7 @@ export function registerVisitorNamespace(
     try {
       const { visitor, token } = await visitors.identify(auth.data, {
         userAgent: socket.handshake.headers['user-agent'] ?? null,
-        ip: socket.handshake.address ?? null,
+        ip: clientAddress(socket.handshake, deps.trustProxy),
         language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
       });
       if (visitor.blocked_at) return next(Object.assign(new Error('this chat is not available'), { data: { code: 'forbidden' } }));

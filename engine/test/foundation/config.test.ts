@@ -11,7 +11,8 @@ describe('configuration', () => {
     expect(config.PORT).to.equal(3000);
     expect(config.DATABASE_URL).to.equal(undefined);
     expect(config.REDIS_URL).to.equal(undefined);
-    expect(config.SEED_DEMO).to.equal(true);
+    expect(config.SEED_DEMO).to.equal(false);
+    expect(config.TRUST_PROXY).to.equal(0);
     expect(config.dataDir).to.match(/data$/);
   });
 
@@ -24,6 +25,13 @@ describe('configuration', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET: must be at least 32 characters'],
     [{ ADMIN_EMAIL: 'not-an-email' }, 'ADMIN_EMAIL: not an e-mail address'],
     [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: required with ADMIN_EMAIL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: must be a number of proxy hops'],
+    [{ TRUST_PROXY: '1.5' }, 'TRUST_PROXY: must be a number of proxy hops'],
+    [{ NODE_ENV: 'production', SEED_DEMO: 'true' }, 'SEED_DEMO: demo accounts are refused with NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', ADMIN_EMAIL: 'boss@shop.example', ADMIN_PASSWORD: 'demo-password' },
+      'ADMIN_PASSWORD: a known demo password is refused with NODE_ENV=production',
+    ],
   ];
   for (const [env, message] of bad) {
     it(`when ${Object.keys(env).join(', ')} is bad, then the error names it: "${message}"`, () => {

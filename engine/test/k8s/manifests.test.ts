@@ -35,6 +35,7 @@ const ENGINE_ENV = [
 const DELIBERATELY_DEFAULTED: Record<string, string> = {
   LOGIN_MAX_FAILURES: 'login throttling default (5) is the product default',
   LOGIN_WINDOW_SECONDS: 'login throttling window default (900 s)',
+  LOGIN_ADDRESS_MAX_FAILURES: 'login attempts per address across e-mails default (20 per window)',
   REOPEN_WINDOW_SECONDS: 'dialog reopen window default (600 s)',
   TIMER_POLL_MS: 'timer poll default (250 ms)',
   TIMER_LEASE_MS: 'a dead node\'s claimed thresholds are handed on after 10 s',
@@ -238,6 +239,8 @@ for (const dir of BUILDS) {
         expect(stale, 'set and listed as defaulted').to.deep.equal([]);
         expect(env.get('MIGRATE_ON_START')?.value).to.equal('false');
         expect(env.get('SEED_DEMO')?.value).to.equal('false');
+        expect(env.get('NODE_ENV')?.value).to.equal('production');
+        expect(env.get('TRUST_PROXY')?.value, 'ingress-nginx is one trusted hop').to.equal('1');
         expect(env.get('HOST')?.value).to.equal('0.0.0.0');
         expect(String(env.get('PORT')?.value)).to.equal('3000');
       });
