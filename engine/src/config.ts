@@ -45,6 +45,10 @@ export const EnvSchema = z.object({
   TIMER_POLL_MS: z.coerce.number().int().min(10).default(250),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   TIMER_LEASE_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Where browsers reach the console (`https://chat.example.com`): the only origin /operator and the console's REST accept. */
+  PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
+  /** Port of the Prometheus /metrics listener (not served on PORT); unset: no metrics endpoint. */
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
