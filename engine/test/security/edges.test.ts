@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { io, type Socket } from 'socket.io-client';
+import { ConfigError, loadConfig } from '../../src/config';
 import type { VisitorSession } from '../../src/protocol/events';
 import { call, chatStart, connectVisitor, login } from '../support/clients';
 import { type Backends, type TestServer, withTestServer } from '../support/engine';
@@ -218,5 +219,16 @@ describe('own origin without PUBLIC_URL (development)', function () {
     expect(await handshake(server.url, '/operator', { token }, 'http://127.0.0.1:1')).to.deep.equal({ code: 'forbidden', field: 'origin' });
     const write = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: 'hl_session=x', origin: server.url } });
     expect(write.status).to.equal(200);
+  });
+});
+
+describe('PUBLIC_URL and METRICS_PORT settings', () => {
+  it('when PUBLIC_URL is not an http(s) URL or METRICS_PORT not a port, then the error names the variable', () => {
+    expect(() => loadConfig({ PUBLIC_URL: 'chat.example.com' })).to.throw(ConfigError, 'PUBLIC_URL: not a http(s):// URL');
+    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).to.throw(ConfigError, 'PUBLIC_URL: not a http(s):// URL');
+    expect(() => loadConfig({ METRICS_PORT: 'ninety' })).to.throw(ConfigError, 'METRICS_PORT: must be a port number');
+    const config = loadConfig({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: '9464' });
+    expect(config).to.include({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: 9464 });
+    expect(loadConfig({}).METRICS_PORT, 'unset: no metrics listener').to.equal(undefined);
   });
 });
