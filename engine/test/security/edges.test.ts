@@ -3,9 +3,11 @@
  * CSRF on cookie-authenticated writes, visitor URLs kept only when http(s), security headers,
  * /metrics off the public port, and slow URL patterns refused at save.
  */
+import { SiteSchema } from '@hotline/routing-rules';
 import { expect } from 'chai';
 import { io, type Socket } from 'socket.io-client';
 import { ConfigError, loadConfig } from '../../src/config';
+import { OriginPolicy } from '../../src/http/origins';
 import type { VisitorSession } from '../../src/protocol/events';
 import { call, chatStart, connectVisitor, login } from '../support/clients';
 import { type Backends, type TestServer, withTestServer } from '../support/engine';
@@ -230,5 +232,32 @@ describe('PUBLIC_URL and METRICS_PORT settings', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: '9464' });
     expect(config).to.include({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: 9464 });
     expect(loadConfig({}).METRICS_PORT, 'unset: no metrics listener').to.equal(undefined);
+  });
+});
+
+describe('OriginPolicy', () => {
+  const sites = [
+    { id: 'shop', name: 'Shop', origins: ['https://shop.example'] },
+    { id: 'open', name: 'Open', origins: [] },
+    { id: 'legacy', name: 'Legacy' },
+  ].map((site) => SiteSchema.parse(site));
+  const withPublicUrl = new OriginPolicy('https://chat.example.com/console/', () => sites);
+  const sameHost = new OriginPolicy(undefined, () => sites);
+
+  it('when PUBLIC_URL is set, then only its origin is own; unset, the host the request names', () => {
+    expect(withPublicUrl.isOwn('https://chat.example.com', 'internal:3000')).to.equal(true);
+    expect(withPublicUrl.isOwn('http://chat.example.com', 'chat.example.com')).to.equal(false);
+    expect(sameHost.isOwn('http://127.0.0.1:3000', '127.0.0.1:3000')).to.equal(true);
+    expect(sameHost.isOwn('http://127.0.0.1:3001', '127.0.0.1:3000')).to.equal(false);
+    expect(sameHost.isOwn('null', 'null')).to.equal(false);
+  });
+
+  it('when sites list origins or none, then a listed, own or any origin is accepted accordingly, and the open ones are named for the start warning', () => {
+    expect(withPublicUrl.siteAccepts('shop', 'https://shop.example', undefined)).to.equal(true);
+    expect(withPublicUrl.siteAccepts('shop', 'https://chat.example.com', undefined)).to.equal(true);
+    expect(withPublicUrl.siteAccepts('shop', 'https://evil.example', undefined)).to.equal(false);
+    expect(withPublicUrl.siteAccepts('open', 'https://evil.example', undefined)).to.equal(true);
+    expect(withPublicUrl.siteAccepts('legacy', 'https://evil.example', undefined)).to.equal(true);
+    expect(withPublicUrl.openSites()).to.deep.equal(['open', 'legacy']);
   });
 });
