@@ -82,6 +82,10 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
     await page.locator('#spa-nav').click();
     await page.waitForFunction(() => location.hash === '#faq');
     await page.locator('.launcher').waitFor({ state: 'visible' });
+    await page.goto(`${server.url}/demo/hostile`);
+    await page.locator('.launcher').waitFor({ state: 'visible' });
+    // The widget's constructed stylesheet applies under style-src 'self' (its launcher keeps its own look).
+    expect(await page.locator('.launcher').evaluate((el) => getComputedStyle(el).borderRadius)).to.not.equal('0px');
     console.log(`      demo: ${reports.violations.length} CSP violations, ${reports.errors.length} page errors`);
     expect(reports.violations).to.deep.equal([]);
     expect(reports.errors).to.deep.equal([]);

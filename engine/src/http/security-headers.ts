@@ -2,10 +2,10 @@ import type { RequestHandler } from 'express';
 import helmet, { contentSecurityPolicy } from 'helmet';
 
 /** What every page of ours may do: its own scripts only, nothing inline, no plugins, not framed. */
-const pageDirectives = (connectSrc: string[], styleSrc: string[]) => ({
+const pageDirectives = (connectSrc: string[]) => ({
   'default-src': ["'self'"],
   'script-src': ["'self'"],
-  'style-src': styleSrc,
+  'style-src': ["'self'"],
   'img-src': ["'self'", 'data:', 'https:'],
   'font-src': ["'self'", 'data:'],
   'connect-src': connectSrc,
@@ -20,8 +20,8 @@ const pageDirectives = (connectSrc: string[], styleSrc: string[]) => ({
  * X-Frame-Options DENY, HSTS, COOP...) and a Content-Security-Policy per kind of response:
  * - the console: its own scripts and styles only; it talks to its own origin (REST and the socket,
  *   `ws(s)` of `PUBLIC_URL` named as well); it may not be framed (clickjacking);
- * - the demo shop: the same, but inline styles are allowed: the widget puts its stylesheet into its
- *   shadow root, as it must on any customer's page;
+ * - the demo shop: the same (the widget's stylesheet is a constructed one, which style-src does not
+ *   block, so customers' pages with a strict policy can run it too);
  * - everything else (the API, redirects): `default-src 'none'`.
  * `/widget.js` and the site endpoint are read by customers' pages, so their
  * Cross-Origin-Resource-Policy is cross-origin; the widget embeds no frame, so nothing of ours needs
@@ -35,8 +35,8 @@ export function securityHeaders(publicUrl: string | undefined): RequestHandler {
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     xFrameOptions: { action: 'deny' },
   });
-  const consolePolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'", ...socketOrigins], ["'self'"]) });
-  const demoPolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'"], ["'self'", "'unsafe-inline'"]) });
+  const consolePolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'", ...socketOrigins]) });
+  const demoPolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'"]) });
   const nonePolicy = contentSecurityPolicy({
     useDefaults: false,
     directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },

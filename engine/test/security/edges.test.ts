@@ -174,6 +174,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(consolePage.headers.get('x-frame-options')).to.equal('DENY');
         const demo = await api('/demo/');
         expect(demo.headers.get('content-security-policy')).to.contain("script-src 'self'");
+        expect(demo.headers.get('content-security-policy')).to.not.contain('unsafe-inline');
         for (const response of [consolePage, demo, await api('/api/groups')]) {
           expect(response.headers.get('x-content-type-options')).to.equal('nosniff');
           expect(response.headers.get('referrer-policy')).to.equal('strict-origin-when-cross-origin');
