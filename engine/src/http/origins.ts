@@ -1,8 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Site } from '@hotline/routing-rules';
-import type { CorsOptions, CorsOptionsDelegate, CorsRequest } from 'cors';
 import type { RequestHandler } from 'express';
-import type { Socket } from 'socket.io';
+import type { ServerOptions, Socket } from 'socket.io';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError } from '../errors';
 
@@ -67,10 +66,10 @@ export class OriginPolicy {
    * CORS for socket.io's HTTP transport, where the namespace is not known yet: the own origin with
    * credentials, an origin some site accepts without them (the widget sends none), nobody else.
    */
-  socketCors(): CorsOptionsDelegate<CorsRequest> {
+  socketCors(): ServerOptions['cors'] {
     return (req, callback) => {
       const origin = req.headers.origin;
-      let options: CorsOptions = { origin: false };
+      let options: { origin: boolean; credentials?: boolean } = { origin: false };
       if (origin && this.isOwn(origin, req.headers.host)) options = { origin: true, credentials: true };
       else if (origin && this.sites().some((s) => this.siteAccepts(s.id, origin, req.headers.host))) options = { origin: true };
       callback(null, options);
