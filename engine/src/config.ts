@@ -54,6 +54,10 @@ export const EnvSchema = z.object({
   LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).default(20),
   /** `production` refuses demo accounts and demo passwords (refuseDemoInProduction). */
   NODE_ENV: z.string().optional(),
+  /** Where browsers reach the console (`https://chat.example.com`): the only origin /operator and the console's REST accept. */
+  PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
+  /** Port of the Prometheus /metrics listener (not served on PORT); unset: no metrics endpoint. */
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };

@@ -23,10 +23,13 @@ import { apiRoutes } from './http/api-routes';
 import { authRoutes } from './http/auth-routes';
 import { healthRoutes } from './http/health-routes';
 import { errorMiddleware } from './http/middleware';
+import { securityHeaders } from './http/security-headers';
+import { guardOrigins, OriginPolicy, operatorOriginCheck, visitorOriginCheck } from './http/origins';
 import { staticRoutes } from './http/static-routes';
 import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
+import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
 import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
@@ -72,6 +75,8 @@ export interface RunningServer {
   http: HttpServer;
   io: SocketServer;
   broadcaster: DialogBroadcaster;
+  /** `http://127.0.0.1:<METRICS_PORT>` when METRICS_PORT is set (serves /metrics only), else null. */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -197,19 +202,23 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   const { logger, metrics, auth, store, database, redis } = engine;
   let shuttingDown = false;
 
+  const origins = new OriginPolicy(config.PUBLIC_URL, () => engine.routingConfig.current().config.sites);
+  warnAboutOrigins(origins, config, logger);
+
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders(config.PUBLIC_URL));
   // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
+  app.use(guardOrigins(origins));
   app.use(
     healthRoutes(
       [
         { name: 'database', backend: database.backend, check: async () => void (await database.db.raw('select 1')) },
         { name: 'routingStore', backend: store.kind, check: () => store.ping() },
       ],
-      metrics.registry,
       () => shuttingDown,
     ),
   );
@@ -222,7 +231,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.use(errorMiddleware(logger));
 
   const http = createServer(app);
-  const io = new SocketServer(http, { cors: { origin: true, credentials: true }, serveClient: false });
+  const io = new SocketServer(http, { cors: origins.socketCors(), serveClient: false });
   let adapterClients: Redis[] = [];
   if (redis) {
     const pub = redis.duplicate();
@@ -255,6 +264,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster.dashboardChanged();
   });
   engine.assignments.setListener(broadcaster);
+  visitorNs.use(visitorOriginCheck(origins));
+  operatorNs.use(operatorOriginCheck(origins));
   registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, trustProxy: config.TRUST_PROXY });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
@@ -311,6 +322,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));
   const port = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  const metricsServer: MetricsServer | null =
+    config.METRICS_PORT === undefined ? null : await listenMetrics(metrics.registry, config.METRICS_PORT, config.HOST);
   logger.info({ port, database: database.backend, routingStore: store.kind }, 'engine listening');
 
   let stopping: Promise<void> | null = null;
@@ -332,6 +345,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
       engine.assignments.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
+      await metricsServer?.close();
       await store.close();
       await database.close();
       await redis?.quit().catch(() => undefined);
@@ -340,5 +354,15 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     return stopping;
   };
 
-  return { url, port, engine, http, io, broadcaster, stop };
+  return { url, port, engine, http, io, broadcaster, metricsUrl: metricsServer?.url ?? null, stop };
+}
+
+/** Start-time warnings for origin settings that are open on purpose but easy to leave open by mistake. */
+function warnAboutOrigins(origins: OriginPolicy, config: EngineConfig, logger: Logger) {
+  if (!config.PUBLIC_URL) {
+    logger.warn('PUBLIC_URL is not set: the console and /operator accept the host each request names (fine for development; set PUBLIC_URL in production)');
+  }
+  for (const siteId of origins.openSites()) {
+    logger.warn({ siteId }, 'site has no origins: its widget is accepted on any website (set sites[].origins to restrict it)');
+  }
 }

@@ -127,7 +127,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const cookie = loginResponse.headers.get('set-cookie')!.split(';')[0]!;
     const created = await fetch(`${server.url}/api/quick-replies`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Cookie: cookie },
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, Origin: server.url },
       body: JSON.stringify({ shortcut: 'thanks', title: 'Thanks for waiting', body: 'Thank you for waiting, {name}! Let me check that for you.' }),
     });
     expect(created.status).to.equal(201);

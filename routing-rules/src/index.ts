@@ -19,7 +19,7 @@ export {
 } from './operators';
 export { localizedText } from './localized-text';
 export { parseRoutingYaml } from './parse-yaml';
-export { pageUrlMatches, type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
+export { type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
 export * from './schema';
 export {
   ALLOWED_VARIABLES,
@@ -40,4 +40,5 @@ export {
   type ThresholdKind,
 } from './thresholds';
 export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
+export { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem } from './url-pattern';
 export { estimateWait, type WaitEstimate, type WaitInput } from './wait';

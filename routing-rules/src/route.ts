@@ -1,6 +1,7 @@
 import { fallbackChain, groupById } from './lookup';
 import type { Group, RouteTarget, RoutingConfig, Rule } from './schema';
 import { localTime, parseClock } from './time';
+import { pageUrlMatches } from './url-pattern';
 
 export interface VisitorContext {
   /** What the visitor picked in the entry menu. */
@@ -152,34 +153,6 @@ export function ruleMatches(rule: Rule, context: VisitorContext, now: Date): str
     why.push(when.returningVisitor ? 'returning visitor' : 'new visitor');
   }
   return why;
-}
-
-/**
- * `re:<regex>` tests the whole URL; a glob (`*` = any characters, `?` = one) must match the whole
- * path (with query) when it starts with `/`, else the whole URL. Case-insensitive.
- */
-export function pageUrlMatches(pattern: string, url: string): boolean {
-  if (pattern.startsWith('re:')) {
-    try {
-      return new RegExp(pattern.slice(3), 'i').test(url);
-    } catch {
-      return false;
-    }
-  }
-  let subject = url.split('#')[0] ?? '';
-  if (pattern.startsWith('/')) {
-    try {
-      const parsed = new URL(subject, 'http://relative.invalid');
-      subject = parsed.pathname + parsed.search;
-    } catch {
-      return false;
-    }
-  }
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 'i').test(subject);
 }
 
 function fromChoice(config: RoutingConfig, context: VisitorContext): BaseRoute | null {

@@ -256,11 +256,24 @@ export const SiteLookSchema = z.strictObject({
   title: LocalizedTextSchema.default(''),
 });
 
+/** A web origin as browsers send it: scheme, host and port, nothing after (`https://shop.example`). */
+const OriginSchema = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an origin such as https://shop.example (scheme, host and port only)' },
+);
+
 export const SiteSchema = z.strictObject({
   id: SlugSchema,
   name: z.string().min(1),
-  /** Origins allowed to embed the widget (`https://shop.example`); absent = any. */
-  origins: z.array(z.string()).optional(),
+  /** Origins allowed to embed the widget (`https://shop.example`); absent or empty = any. */
+  origins: z.array(OriginSchema).optional(),
   locale: z.string().optional(),
   look: SiteLookSchema.prefault({}),
   entryMenu: EntryMenuSchema.optional(),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DEFAULT_TEXTS } from './default-texts';
 import { type RoutingConfig, RoutingConfigSchema } from './schema';
 import { TEXT_KEYS } from './templates';
+import { regexPatternProblem } from './url-pattern';
 
 /** One problem in a config: `path` like `groups[2].limits.default`, `message` like `must be >= 1`. */
 export interface ConfigError {
@@ -213,13 +214,8 @@ function crossReferenceErrors(input: unknown): ConfigError[] {
       ref('region', regionIds, r, `rules[${i}].when.region[${j}]`);
     });
     const pageUrl = str(when.pageUrl);
-    if (pageUrl?.startsWith('re:')) {
-      try {
-        new RegExp(pageUrl.slice(3));
-      } catch {
-        add(`rules[${i}].when.pageUrl`, 'is not a valid regular expression');
-      }
-    }
+    const problem = pageUrl?.startsWith('re:') ? regexPatternProblem(pageUrl.slice(3)) : null;
+    if (problem) add(`rules[${i}].when.pageUrl`, problem);
     const then = obj(rule.then);
     ref('group', groupIds, then.groupId, `rules[${i}].then.groupId`);
     ref('topic', topicIds, then.topicId, `rules[${i}].then.topicId`);

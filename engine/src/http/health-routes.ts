@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
   name: 'database' | 'routingStore';
@@ -7,8 +6,8 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 
-/** Liveness, readiness (each backend named with its kind) and Prometheus metrics. */
-export function healthRoutes(checks: ReadinessCheck[], registry: Registry, isShuttingDown: () => boolean): Router {
+/** Liveness and readiness (each backend named with its kind); metrics have their own port (metrics-server.ts). */
+export function healthRoutes(checks: ReadinessCheck[], isShuttingDown: () => boolean): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -26,9 +25,6 @@ export function healthRoutes(checks: ReadinessCheck[], registry: Registry, isShu
     );
     const ready = !isShuttingDown() && results.every(([, r]) => r.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', ...Object.fromEntries(results) });
-  });
-  router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
 }

@@ -164,10 +164,31 @@ export const plainString = () => z.string().regex(NO_CONTROL, 'must not contain 
 
 const text = (max: number) => plainString().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
+/**
+ * A page URL or referrer from the visitor's browser: kept only when it is http(s). Anything else
+ * (`javascript:`, `data:`, relative junk) is dropped to '' rather than refused, so a strange page never
+ * costs the visitor his dialog, and the console never receives a URL it could run.
+ */
+const visitorUrl = () =>
+  plainString()
+    .max(2048)
+    .transform((value) => (isHttpUrl(value) ? value : ''));
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 export const PageInfoSchema = z.object({
-  url: plainString().max(2048),
+  url: visitorUrl(),
   title: plainString().max(512).optional(),
-  referrer: plainString().max(2048).optional(),
+  referrer: visitorUrl()
+    .transform((value) => value || undefined)
+    .optional(),
 });
 
 export const VisitorAuthSchema = z.object({

@@ -31,7 +31,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
   describe(`dialog flow through socket.io (${backends})`, function () {
     this.timeout(60_000);
     let server: TestServer;
-    withTestServer(backends, { routingConfigPath: TEST_ROUTING }, (s) => {
+    withTestServer(backends, { routingConfigPath: TEST_ROUTING, METRICS_PORT: 0 }, (s) => {
       server = s;
     });
 
@@ -298,7 +298,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const visitor = await connectVisitor(server.url);
       await call(visitor, 'dialog:start', start('support'));
       await call(visitor, 'dialog:close', {});
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
       const value = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? 0);
       expect(value(/hotline_assignments_total\{group="support"\} (\d+)/)).to.be.greaterThan(0);
       expect(value(/hotline_auto_messages_total\{kind="offline-reply"\} (\d+)/)).to.be.greaterThan(0);

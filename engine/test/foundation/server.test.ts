@@ -24,7 +24,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     before(async function () {
       if (backends === 'real' && !(await postgresAvailable())) return this.skip();
-      server = await startTestServer(backends, { LOGIN_MAX_FAILURES: 3 });
+      server = await startTestServer(backends, { LOGIN_MAX_FAILURES: 3, METRICS_PORT: 0 });
     });
     after(async () => server?.cleanup());
 
@@ -41,8 +41,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(body.routingStore.backend).to.equal(backends === 'real' ? 'redis' : 'memory');
     });
 
-    it('when asked /metrics, then Prometheus text with default and domain metrics comes back', async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+    it('when asked /metrics on METRICS_PORT, then Prometheus text with default and domain metrics comes back', async () => {
+      const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
       expect(text).to.contain('process_cpu_seconds_total');
       expect(text).to.contain('hotline_assignments_total');
     });

@@ -322,14 +322,27 @@ for (const dir of BUILDS) {
         expect(paths.some((p) => '/socket.io/'.startsWith(p))).to.equal(true);
       });
 
+      it('the Ingress routes only what browsers need: widget, socket.io, API, console, demo; never probes or metrics', () => {
+        const spec = obj(only(objects, 'Ingress').spec, 'ingress spec');
+        const paths = list(spec.rules).flatMap((r) => list(obj(r.http, 'http').paths));
+        const routed = (url: string) =>
+          paths.some((p) => (p.pathType === 'Exact' ? url === p.path : url === p.path || url.startsWith(`${String(p.path).replace(/\/$/, '')}/`)));
+        for (const url of ['/widget.js', '/socket.io/', '/api/sites/demo/widget', '/api/auth/login', '/console/', '/demo/']) expect(routed(url), url).to.equal(true);
+        for (const url of ['/', '/metrics', '/healthz', '/readyz', '/widget.jsx']) expect(routed(url), url).to.equal(false);
+      });
+
       it('the ServiceMonitor scrapes /metrics on a port the Service has', () => {
         const monitor = only(objects, 'ServiceMonitor');
         const spec = obj(monitor.spec, 'spec');
         const selector = obj(obj(spec.selector, 'selector').matchLabels, 'matchLabels');
         expect(matches(selector, service.metadata.labels as Record<string, string>)).to.equal(true);
         const endpoint = list(spec.endpoints)[0]!;
-        expect(endpoint).to.include({ port: 'http', path: '/metrics' });
+        expect(endpoint).to.include({ port: 'metrics', path: '/metrics' });
         expect(list(serviceSpec.ports).map((p) => p.name)).to.include(endpoint.port);
+        // The Service's metrics port reaches the container port the engine listens on (METRICS_PORT).
+        const containerPort = list(engine.ports).find((p) => p.name === 'metrics');
+        expect(list(serviceSpec.ports).find((p) => p.name === 'metrics')).to.include({ targetPort: 'metrics' });
+        expect(String(containerPort?.containerPort)).to.equal(String(effectiveEnv(objects, engine).get('METRICS_PORT')?.value));
       });
 
       it('HPA: CPU 70 %, min >= PDB minAvailable + 1, targets the Deployment', () => {

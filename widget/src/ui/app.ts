@@ -19,9 +19,28 @@ export interface Mounted {
   focusPanel(): void;
 }
 
+/**
+ * The widget's stylesheet in its shadow root: a constructed stylesheet where the browser has them, as
+ * a Content-Security-Policy without 'unsafe-inline' in style-src (a strict customer page, our demo)
+ * blocks a <style> element but not a constructed sheet; else a <style> element.
+ */
+function adoptStyles(shadow: ShadowRoot): () => void {
+  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(styles);
+    shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
+    return () => {
+      shadow.adoptedStyleSheets = shadow.adoptedStyleSheets.filter((s) => s !== sheet);
+    };
+  }
+  const style = h('style', {}, styles);
+  shadow.append(style);
+  return () => style.remove();
+}
+
 export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   const { t, store } = ctx;
-  const style = h('style', {}, styles);
+  const removeStyles = adoptStyles(shadow);
 
   const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
   const launcher = h('button', { type: 'button', class: 'launcher', 'aria-controls': 'hl-panel', 'aria-expanded': 'false' });
@@ -71,7 +90,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   });
 
   const root = h('div', { class: 'root' }, greeting, panel, launcher);
-  shadow.append(style, root);
+  shadow.append(root);
 
   const render = (state: WidgetState, previous: WidgetState | null) => {
     const changed = <K extends keyof WidgetState>(...keys: K[]) => !previous || keys.some((k) => state[k] !== previous[k]);
@@ -126,7 +145,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     destroy() {
       unsubscribe();
       root.remove();
-      style.remove();
+      removeStyles();
     },
     focusLauncher: () => launcher.focus(),
     focusPanel() {
