@@ -44,7 +44,12 @@ export async function rest<T = unknown>(
 ): Promise<{ status: number; data: T; error?: { code: string; field?: string } }> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { ...(credential ? headersOf(credential) : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(credential ? headersOf(credential) : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      // As the console's browser does: its own origin on every request (the CSRF check on cookie writes).
+      origin: new URL(url).origin,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const parsed = (await response.json()) as { data: T; error?: { code: string; field?: string } };
