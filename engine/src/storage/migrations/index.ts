@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './001-initial';
 import * as presenceChangedAt from './002-presence-changed-at';
+import * as visitorBlocks from './003-visitor-blocks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,6 +11,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-presence-changed-at': presenceChangedAt,
+  '003-visitor-blocks': visitorBlocks,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
