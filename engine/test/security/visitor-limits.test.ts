@@ -175,7 +175,7 @@ describe('a flooding visitor (real)', function () {
     server = s;
   });
 
-  it('when one visitor sends 1,000 messages in a second, then operator→visitor delivery in another dialog and in his own stays within 2× the idle p99', async () => {
+  it('when one visitor sends message:send at 1,000 a second, then operator→visitor delivery in another dialog and in his own stays within 2× the idle p99', async () => {
     const carl = await connectOperator(server.url, 'carl@example.com');
     await call(carl, 'presence:set', { status: 'online' });
     const held: DialogDetail[] = [];
@@ -197,18 +197,25 @@ describe('a flooding visitor (real)', function () {
       return performance.now() - started;
     };
 
-    for (let i = 0; i < 10; i++) await delivery(quietDialog, quiet); // warm-up
+    // Both dialogs measured side by side, idle and then under the flood, the same way.
+    const pair = () => Promise.all([delivery(quietDialog, quiet), delivery(floodDialog, flooder)]);
+    for (let i = 0; i < 10; i++) await pair(); // warm-up
+    const idleLoop = monitorEventLoopDelay({ resolution: 5 });
+    idleLoop.enable();
     const idle: number[] = [];
-    for (let i = 0; i < 150; i++) idle.push(await delivery(i % 2 ? quietDialog : floodDialog, i % 2 ? quiet : flooder));
+    for (let i = 0; i < 100; i++) idle.push(...(await pair()));
+    idleLoop.disable();
 
-    // The flood: 1,000 message:send in one second, 10 every 10 ms; every ack counted.
+    // The flood: message:send at 1,000 a second (10 every 10 ms), at least 1,000 of them, and on
+    // while the samples are taken (at least 100 per dialog, all of them under the flood); every ack counted.
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     const acks: Promise<Ack<MessageView>>[] = [];
     const floodStarted = performance.now();
     const timing = { emitted: 0, answered: 0 };
+    let sampling = true;
     const flooding = (async () => {
-      for (let batch = 0; batch < 100; batch++) {
+      for (let batch = 0; batch < 100 || sampling; batch++) {
         for (let i = 0; i < 10; i++) acks.push(callRaw<MessageView>(flooder, 'message:send', { clientMessageId: clientId(), body: `flood ${batch}-${i}` }));
         const due = floodStarted + (batch + 1) * 10;
         await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
@@ -218,18 +225,17 @@ describe('a flooding visitor (real)', function () {
       timing.answered = performance.now() - floodStarted;
       return all;
     })();
-    // Both dialogs measured side by side while the flood lasts (and on to at least 50 samples each).
     const otherDialog: number[] = [];
     const ownDialog: number[] = [];
-    let duringFlood = 0;
-    while (timing.answered === 0 || otherDialog.length < 50) {
-      if (timing.answered === 0) duringFlood += 1;
-      const [other, own] = await Promise.all([delivery(quietDialog, quiet), delivery(floodDialog, flooder)]);
+    while (otherDialog.length < 100) {
+      const [other, own] = await pair();
       otherDialog.push(other);
       ownDialog.push(own);
     }
+    sampling = false;
     const answers = await flooding;
     loopDelay.disable();
+    expect(timing.emitted, 'the flood stayed within one limit window').to.be.below(10_000);
 
     const stored = answers.filter((a) => 'data' in a).length;
     const limited = answers.filter((a) => 'error' in a && a.error.code === 'rate_limited').length;
@@ -238,17 +244,18 @@ describe('a flooding visitor (real)', function () {
     const ownStats = summary(ownDialog);
     const bound = 2 * Math.max(idleStats.p99, 10);
     console.log(
-      `      flood: 1000 message:send emitted in ${ms(timing.emitted)}, all answered after ${ms(timing.answered)} → ${stored} stored, ${limited} rate_limited`,
+      `      flood: ${answers.length} message:send emitted in ${ms(timing.emitted)}, all answered after ${ms(timing.answered)} → ${stored} stored, ${limited} rate_limited`,
     );
     console.log(`      idle (n=${idleStats.n}): p50 ${ms(idleStats.p50)}, p99 ${ms(idleStats.p99)}`);
-    console.log(`      samples taken while the flood was unanswered: ${duringFlood} of ${otherStats.n} per dialog`);
     console.log(`      under the flood, another dialog (n=${otherStats.n}): p50 ${ms(otherStats.p50)}, p99 ${ms(otherStats.p99)}`);
     console.log(`      under the flood, the flooder's own dialog (n=${ownStats.n}): p50 ${ms(ownStats.p50)}, p99 ${ms(ownStats.p99)}`);
     console.log(`      slowest: other ${[...otherDialog].sort((x, y) => y - x).slice(0, 5).map(ms).join(', ')}; own ${[...ownDialog].sort((x, y) => y - x).slice(0, 5).map(ms).join(', ')}`);
+    console.log(`      event loop delay idle: p99 ${ms(idleLoop.percentile(99) / 1e6)}, max ${ms(idleLoop.max / 1e6)}`);
     console.log(`      event loop delay under the flood: p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`);
     console.log(`      bound: 2 × max(idle p99, 10 ms) = ${ms(bound)}`);
 
-    expect(stored + limited).to.equal(1000);
+    expect(answers.length).to.be.at.least(1000);
+    expect(stored + limited).to.equal(answers.length);
     expect(stored).to.equal(server.engine.config.VISITOR_MESSAGES_PER_10S);
     const visitorMessages = (await server.engine.repo.messages(floodDialog)).filter((m) => m.authorKind === 'visitor');
     expect(visitorMessages).to.have.length(1 + stored);

@@ -42,10 +42,15 @@ interface EngineModule {
 }
 
 const ENGINE_SERVER = '../../../engine/src/server.ts';
+const ENGINE_TEST_LIMITS = '../../../engine/test/support/limits.ts';
 
-/** A real engine; imported lazily so that an engine that does not load fails these tests only. */
-export async function startEngine(): Promise<TestEngine> {
+/**
+ * A real engine; imported lazily so that an engine that does not load fails these tests only.
+ * Visitor limits are out of the way unless `overrides` set them.
+ */
+export async function startEngine(overrides: Record<string, unknown> = {}): Promise<TestEngine> {
   const { startServer } = (await import(ENGINE_SERVER)) as EngineModule;
+  const { UNLIMITED_VISITORS } = (await import(ENGINE_TEST_LIMITS)) as { UNLIMITED_VISITORS: Record<string, number> };
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-widget-test-'));
   const server = await startServer(
     {
@@ -57,6 +62,8 @@ export async function startEngine(): Promise<TestEngine> {
       SEED_DEMO: true,
       TIMER_POLL_MS: 50,
       PRESENCE_GRACE_MS: 200,
+      ...UNLIMITED_VISITORS,
+      ...overrides,
     },
     { env: {} },
   );
