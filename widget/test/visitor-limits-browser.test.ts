@@ -6,17 +6,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWidget } from '../build';
-import { launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
-
-/** Clicks through the entry menu along the first button until the chat starts. */
-async function chooseFirstEntry(page: Page) {
-  for (let step = 0; step < 5; step++) {
-    const choice = page.locator('.menu .choice').first();
-    if (!(await choice.isVisible().catch(() => false))) return;
-    await choice.click();
-    await page.waitForTimeout(100);
-  }
-}
+import { chooseFirstEntry, launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
 
 async function send(page: Page, text: string) {
   await page.locator('textarea').fill(text);
@@ -82,13 +72,7 @@ describe('widget in Chromium when the engine limits or blocks the visitor', func
     await page.locator('.launcher').click();
     await chooseFirstEntry(page);
     await send(page, 'buy cheap pills');
-    const started = Date.now();
-    let dialogId: string | undefined;
-    while (!dialogId && Date.now() - started < 15_000) {
-      dialogId = carl.messages.find((m) => m.body === 'buy cheap pills')?.dialogId;
-      if (!dialogId) await page.waitForTimeout(50);
-    }
-    expect(dialogId, 'the operator received the message').to.be.a('string');
+    const { dialogId } = await carl.waitForMessage('buy cheap pills', 15_000);
     await carl.request('visitor:block', { dialogId, reason: 'spam' });
 
     const blocked = page.locator('.blocked');

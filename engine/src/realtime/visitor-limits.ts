@@ -68,7 +68,7 @@ export class VisitorLimits {
       });
     };
     const build = <K extends string>(scope: string, table: Record<K, Rule>) =>
-      Object.fromEntries(Object.entries<Rule>(table).map(([action, rule]) => [action, limiter(`${scope}:${action}:`, rule)])) as Record<K, Limiter>;
+      Object.fromEntries(Object.entries<Rule>(table).map(([action, rule]) => [action, limiter(`${scope}:${action}`, rule)])) as Record<K, Limiter>;
     this.visitor = build('v', rules.perVisitor);
     this.address = build('a', rules.perAddress);
   }
