@@ -259,7 +259,9 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     broadcaster.dashboardChanged();
   });
   engine.assignments.setListener(broadcaster);
-  const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`);
+  const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`, (action, scope) =>
+    metrics.visitorRateLimited.inc({ action, scope }),
+  );
   registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, limits });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,

@@ -56,7 +56,13 @@ export class VisitorLimits {
   private readonly visitor: Record<Exclude<VisitorAction, 'token'>, Limiter>;
   private readonly address: Record<VisitorAction, Limiter>;
 
-  constructor(rules: VisitorLimitRules, redis: Redis | null, prefix: string) {
+  constructor(
+    rules: VisitorLimitRules,
+    redis: Redis | null,
+    prefix: string,
+    /** Told of each refusal (a metric). */
+    private readonly onRefused: (action: VisitorAction, scope: 'visitor' | 'address') => void = () => undefined,
+  ) {
     const limiter = (name: string, rule: Rule): Limiter => {
       const options = { keyPrefix: `${prefix}${name}`, points: rule.points, duration: rule.seconds };
       if (!redis) return new RateLimiterMemory(options);
@@ -79,17 +85,18 @@ export class VisitorLimits {
    * first, so a visitor flooding past it does not use up the budget of others behind the same address.
    */
   async consume(action: VisitorAction, who: { visitor?: string | undefined; address: string }): Promise<void> {
-    if (action !== 'token' && who.visitor !== undefined) await take(this.visitor[action], who.visitor);
-    await take(this.address[action], who.address);
+    if (action !== 'token' && who.visitor !== undefined) await this.take(this.visitor[action], who.visitor, action, 'visitor');
+    await this.take(this.address[action], who.address, action, 'address');
   }
-}
 
-async function take(limiter: Limiter, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (error) {
-    if (error instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext)));
-    throw error;
+  private async take(limiter: Limiter, key: string, action: VisitorAction, scope: 'visitor' | 'address'): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      this.onRefused(action, scope);
+      throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext)));
+    }
   }
 }
 

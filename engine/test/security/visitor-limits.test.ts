@@ -87,6 +87,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       }
       const stored = (await server.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'visitor' && m.body.startsWith('burst '));
       expect(stored).to.have.length(5);
+      const metrics = await server.engine.metrics.registry.getSingleMetricAsString('hotline_visitor_rate_limited_total');
+      expect(metrics).to.match(/hotline_visitor_rate_limited_total\{action="message",scope="visitor"\} 25\b/);
       // Other events have their own, looser budget: the visitor is not cut off.
       expect(await callRaw(visitor, 'typing:set', { typing: true })).to.deep.equal({ data: null });
     });
