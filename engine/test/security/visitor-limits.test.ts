@@ -61,6 +61,7 @@ const limits = {
   VISITOR_STARTS_PER_MINUTE: 2,
   ADDRESS_STARTS_PER_MINUTE: 4,
   ADDRESS_TOKENS_PER_MINUTE: 4,
+  VISITOR_HANDSHAKES_PER_MINUTE: 5,
   VISITOR_BLOCK_ADDRESS_SECONDS: 2,
 } satisfies Partial<EngineConfig>;
 
@@ -110,6 +111,19 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await countOf(server.engine.database.db('visitors').where({ ip: address }))).to.equal(4);
       // Another address is not affected.
       await visitorFrom(server.url, '127.0.0.13');
+    });
+
+    it('when one token reconnects past its handshake limit, then it is refused with rate_limited; another visitor at the same address still connects', async () => {
+      const address = '127.0.0.18';
+      const first = await visitorFrom(server.url, address);
+      const { visitorToken } = await call<VisitorSession>(first, 'session:resume');
+      first.close();
+      // The first handshake had no token yet; the token's own five follow.
+      for (let i = 0; i < 5; i++) (await visitorFrom(server.url, address, visitorToken)).close();
+      const refused = await refusal(visitorFrom(server.url, address, visitorToken));
+      expect(refused.code).to.equal('rate_limited');
+      expect(refused.retryAfterMs).to.be.a('number').within(1, 60_000);
+      await visitorFrom(server.url, address);
     });
 
     it('when dialog:start is repeated past the visitor and the address limits, then they are refused and no dialog is created beyond them', async () => {
