@@ -52,8 +52,9 @@ export function registerVisitorNamespace(
   deps: { visitors: VisitorService; notifier: Notifier; broadcaster: DialogBroadcaster; logger: Logger; limits: VisitorLimits },
 ) {
   const { visitors, notifier, broadcaster, logger, limits } = deps;
-  // One event of a visitor at a time (all his tabs on this node): the few a flood gets past the
-  // limits wait here, not in his dialog's lock queue ahead of his operator's reply.
+  // One event of each kind per visitor at a time (all his tabs on this node): the few a flood gets
+  // past the limits wait here, not in his dialog's lock queue ahead of his operator's reply. Kinds
+  // still run side by side, so a reopen and a start from two tabs race on his row lock as before.
   const perVisitor = new MemoryLocks();
 
   // Limits first (no database work for a refused handshake), then the address block, then the token.
@@ -98,7 +99,7 @@ export function registerVisitorNamespace(
           if (typeof ack === 'function') ack({ error: toAppError(error).toBody() });
           return;
         }
-        await perVisitor.withLock(socket.data.visitorId, () => handler(payload, ack));
+        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(payload, ack));
       };
 
     socket.on('session:resume', limited('event', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token))));
