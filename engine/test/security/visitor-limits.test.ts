@@ -14,7 +14,7 @@ import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { type EngineConfig, loadConfig } from '../../src/config';
 import type { Ack, DialogDetail, ErrorBody, MessageView, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
 import { call, callRaw, chatStart, clientId, connectOperator, eventually, next, type VisitorSocket } from '../support/clients';
-import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
+import { type Backends, backendsAvailable, startTestServer, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 import { UNLIMITED_VISITORS } from '../support/limits';
 
 const opened: VisitorSocket[] = [];
@@ -171,6 +171,37 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
   });
 }
+
+describe('visitor limits across two engines on one Redis (real)', function () {
+  this.timeout(60_000);
+  const nodes: TestServer[] = [];
+  before(async function () {
+    if (!(await backendsAvailable('real'))) return this.skip();
+    const first = await startTestServer('real', { routingConfigPath: TEST_ROUTING, ...limits });
+    nodes.push(first);
+    const { DATABASE_SCHEMA, REDIS_KEY_PREFIX } = first.engine.config;
+    nodes.push(await startTestServer('real', { routingConfigPath: TEST_ROUTING, ...limits, DATABASE_SCHEMA, REDIS_KEY_PREFIX }));
+  });
+  after(async () => {
+    // The second shares the first's schema and keys: the first drops them, last.
+    for (const node of nodes.reverse()) await node.cleanup();
+  });
+
+  it('when one visitor writes through both engines at once, then they count against one budget', async () => {
+    const [a, b] = nodes as [TestServer, TestServer];
+    const onA = await visitorFrom(a.url, '127.0.0.31');
+    const { visitorToken } = await call<VisitorSession>(onA, 'session:resume');
+    const view = await call<VisitorDialogView>(onA, 'dialog:start', { choice: { groupId: 'night' }, page: { url: 'http://shop.test/' } });
+    const onB = await visitorFrom(b.url, '127.0.0.31', visitorToken);
+    const burst = (socket: VisitorSocket, node: string) =>
+      Array.from({ length: 4 }, (_, i) => callRaw<MessageView>(socket, 'message:send', { clientMessageId: clientId(), body: `${node} ${i}` }));
+    const answers = await Promise.all([...burst(onA, 'a'), ...burst(onB, 'b')]);
+    expect(answers.filter((answer) => 'data' in answer)).to.have.length(5);
+    expect(answers.filter((answer) => 'error' in answer && answer.error.code === 'rate_limited')).to.have.length(3);
+    const stored = (await a.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'visitor');
+    expect(stored).to.have.length(5);
+  });
+});
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const summary = (samples: number[]) => {
