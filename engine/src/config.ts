@@ -58,6 +58,18 @@ export const EnvSchema = z.object({
   PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
   /** Port of the Prometheus /metrics listener (not served on PORT); unset: no metrics endpoint. */
   METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
+  /** Visitor limits (docs/protocol.md "Limits"): events allowed per visitor and per client address in a window. */
+  VISITOR_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(10),
+  VISITOR_STARTS_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+  VISITOR_EVENTS_PER_10S: z.coerce.number().int().min(1).default(30),
+  VISITOR_HANDSHAKES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  ADDRESS_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(50),
+  ADDRESS_STARTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  ADDRESS_EVENTS_PER_10S: z.coerce.number().int().min(1).default(150),
+  ADDRESS_HANDSHAKES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  ADDRESS_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** How long blocking a visitor also refuses his client address (0: the token only). */
+  VISITOR_BLOCK_ADDRESS_SECONDS: z.coerce.number().int().min(0).default(86_400),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };

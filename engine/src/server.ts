@@ -33,6 +33,7 @@ import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
 import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
+import { VisitorLimits, visitorLimitRules } from './realtime/visitor-limits';
 import { registerVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
 import { decisionsFor } from './routing-config/routing-decisions-impl';
 import type { RoutingDecisions } from './routing-config/routing-decisions';
@@ -42,6 +43,7 @@ import { RedisRoutingStore } from './routing-store/redis-routing-store';
 import type { RoutingStore } from './routing-store/routing-store';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
+import { VisitorBlockRepository } from './storage/visitor-block-repository';
 import { OperatorService } from './services/operator-service';
 import { VisitorService } from './services/visitor-service';
 
@@ -161,8 +163,20 @@ export async function createEngine(
     metrics,
     clock,
     reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
+    blocks: new VisitorBlockRepository(database.db),
+    addressBlockMs: config.VISITOR_BLOCK_ADDRESS_SECONDS * 1000,
   });
-  const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock });
+  const operators = new OperatorService({
+    repo,
+    dialogs,
+    reader,
+    store,
+    assignments,
+    decisions,
+    metrics,
+    clock,
+    blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
+  });
   const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
   const timers = new TimerWorker({ store, dialogs, operators, eligibility: assignments, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
   await routingState.ensureBuilt();
@@ -266,7 +280,10 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   engine.assignments.setListener(broadcaster);
   visitorNs.use(visitorOriginCheck(origins));
   operatorNs.use(operatorOriginCheck(origins));
-  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, trustProxy: config.TRUST_PROXY });
+  const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`, (action, scope) =>
+    metrics.visitorRateLimited.inc({ action, scope }),
+  );
+  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, limits, trustProxy: config.TRUST_PROXY });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
     operators: engine.operators,

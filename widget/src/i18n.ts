@@ -44,6 +44,8 @@ const en = {
   messagesLabel: 'Messages',
   errorGeneric: 'Something went wrong. Please try again.',
   poweredBy: 'hotline',
+  rateLimited: 'You are sending messages too fast — we will try again in {s} s.',
+  blocked: 'This chat is not available to you.',
 };
 
 export type Strings = typeof en;
@@ -94,6 +96,8 @@ const ru: Strings = {
   messagesLabel: 'Сообщения',
   errorGeneric: 'Что-то пошло не так. Попробуйте ещё раз.',
   poweredBy: 'hotline',
+  rateLimited: 'Вы отправляете сообщения слишком часто — повторим через {s} с.',
+  blocked: 'Этот чат для вас недоступен.',
 };
 
 const catalogs: Record<string, Strings> = { en, ru };

@@ -53,7 +53,7 @@ export function errorMiddleware(logger: Logger) {
         : toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
     else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');
-    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfter));
+    if (appError instanceof RateLimitedError) res.set('Retry-After', String(Math.ceil(appError.retryAfterMs / 1000)));
     res.status(appError.status).json({ error: appError.toBody() });
   };
 }

@@ -196,7 +196,9 @@ export function registerOperatorNamespace(
       return detail;
     }));
     socket.on('visitor:block', ackHandler(logger, BlockSchema, async (input) => {
-      await operators.block(operator, input);
+      const visitorId = await operators.block(operator, input);
+      // His open tabs go now; their reconnect is refused (blocked token and address).
+      notifier.disconnectVisitor(visitorId);
       return null;
     }));
     socket.on('dashboard:subscribe', ackHandler(logger, z.unknown(), async () => {

@@ -29,7 +29,13 @@ function requireSupervisor(operator: Operator) {
 
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
-  constructor(private readonly deps: ServiceDeps & { assignments: AssignmentDispatcher }) {}
+  constructor(
+    private readonly deps: ServiceDeps & {
+      assignments: AssignmentDispatcher;
+      /** Blocks the visitor's token and address (VisitorService.block). */
+      blockVisitor: (visitorId: string, reason: string) => Promise<void>;
+    },
+  ) {}
 
   async self(operator: Operator): Promise<OperatorSelf> {
     const routing = await this.deps.store.getOperator(operator.id);
@@ -486,10 +492,11 @@ export class OperatorService {
     const row = await this.requireDialog(input.dialogId);
     if (row.operator_id !== operator.id && operator.role !== 'supervisor')
       throw forbidden('this dialog is not assigned to you');
-    await this.deps.repo.blockVisitor(row.visitor_id, input.reason);
+    await this.deps.blockVisitor(row.visitor_id, input.reason);
     if (OPEN_STATES.includes(stateName(row.state))) {
       await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
     }
+    return row.visitor_id;
   }
 
   async dashboard(): Promise<GroupLiveStats[]> {
