@@ -6,6 +6,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
+import { Authorization } from './accounts/authorization';
 import { type LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
 import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
@@ -22,10 +23,12 @@ import { apiRoutes } from './http/api-routes';
 import { authRoutes } from './http/auth-routes';
 import { healthRoutes } from './http/health-routes';
 import { errorMiddleware } from './http/middleware';
+import { refuseNulBytes } from './http/request-guards';
 import { staticRoutes } from './http/static-routes';
 import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
+import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
 import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
@@ -62,6 +65,8 @@ export interface Engine {
   operators: OperatorService;
   routingState: RoutingState;
   timers: TimerWorker;
+  /** Who may read or act on which dialog and visitor: sockets and REST ask it alike. */
+  access: Authorization;
 }
 
 export interface RunningServer {
@@ -148,7 +153,8 @@ export async function createEngine(
     clock,
     reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
   });
-  const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock });
+  const access = new Authorization({ repo, decisions });
+  const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock, access });
   const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
   const timers = new TimerWorker({ store, dialogs, operators, eligibility: assignments, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
   await routingState.ensureBuilt();
@@ -178,6 +184,7 @@ export async function createEngine(
     operators,
     routingState,
     timers,
+    access,
   };
 }
 
@@ -192,6 +199,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNulBytes);
   app.use(cookieParser());
   app.use(
     healthRoutes(
@@ -212,7 +220,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.use(errorMiddleware(logger));
 
   const http = createServer(app);
-  const io = new SocketServer(http, { cors: { origin: true, credentials: true }, serveClient: false });
+  // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
+  const io = new SocketServer(http, { cors: { origin: true, credentials: true }, serveClient: false, maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES });
   let adapterClients: Redis[] = [];
   if (redis) {
     const pub = redis.duplicate();

@@ -30,7 +30,7 @@ export class SessionSigner {
 
   async verify(token: string): Promise<SessionClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       const role = payload.role;
       if (!payload.sub || (role !== 'operator' && role !== 'supervisor')) return null;
       return { operatorId: payload.sub, role };

@@ -2,9 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import { SESSION_COOKIE } from '../accounts/sessions';
+import { plainString } from '../protocol/events';
 import { parse, requireOperator } from './middleware';
 
-const LoginSchema = z.object({ email: z.string().trim().min(1, 'required').max(254), password: z.string().min(1, 'required').max(200) });
+const LoginSchema = z.object({ email: plainString().trim().min(1, 'required').max(254), password: z.string().min(1, 'required').max(200) });
 
 export function authRoutes(auth: AuthService, sessionTtlSeconds: number): Router {
   const router = Router();

@@ -17,7 +17,7 @@ import {
   type VisitorServerToClient,
 } from '../protocol/events';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
-import { ackHandler } from './ack-handler';
+import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
@@ -59,6 +59,7 @@ export function registerVisitorNamespace(
   namespace.on('connection', (socket) => {
     const identity = (): VisitorIdentity => ({ visitorId: socket.data.visitorId, siteId: socket.data.siteId });
     void socket.join(visitorRoom(socket.data.visitorId));
+    answerUnknownEvents(socket);
 
     socket.on('session:resume', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token)));
 
