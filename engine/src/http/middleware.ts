@@ -5,7 +5,7 @@ import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError, forbidden, fromZodIssues, toAppError } from '../errors';
 import type { Logger } from '../logger';
-import { bodyParserError } from './request-guards';
+import { requestParsingError } from './request-guards';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -43,8 +43,8 @@ export function requireOperator(auth: AuthService, role?: 'supervisor'): Request
 
 export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // express.json() refuses bodies (too large: 413, malformed: 400) with a status: the client's mistake.
-    const parser = bodyParserError(error);
+    // express refuses bodies (too large: 413, malformed: 400) and broken path escapes with a status: the client's mistake.
+    const parser = requestParsingError(error);
     const appError = parser?.appError ?? toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
     else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');

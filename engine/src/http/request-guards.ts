@@ -57,14 +57,17 @@ export function refuseNulBytes(req: Request, _res: Response, next: NextFunction)
 }
 
 /**
- * The body parser's own refusals (too large, malformed JSON, unknown charset or encoding) as the
- * client's mistakes they are: `bad_request` with field `body` and the parser's 4xx status (413 for
- * a body over the limit), never a 500. Null for any other error.
+ * Refusals express makes before a route runs, as the client's mistakes they are, never a 500: the
+ * body parser's (too large: 413, malformed JSON: 400, unknown charset or encoding: 415; field
+ * `body`) and the router's for a path segment that is not valid percent-encoding (400, field
+ * `path`). Null for any other error.
  */
-export function bodyParserError(error: unknown): { appError: AppError; status: number } | null {
+export function requestParsingError(error: unknown): { appError: AppError; status: number } | null {
   if (error instanceof AppError || error === null || typeof error !== 'object') return null;
   const { status, type } = error as { status?: unknown; type?: unknown };
-  if (typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') return null;
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  if (error instanceof URIError) return { appError: new AppError('bad_request', 'malformed percent-encoding in the path', 'path'), status: 400 };
+  if (typeof type !== 'string') return null;
   const message =
     status === 413
       ? 'request body too large'

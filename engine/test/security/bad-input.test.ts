@@ -46,13 +46,17 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const item = await send('DELETE', `/api/routing-config/groups/${'x'.repeat(65)}`, { token });
       expect([item.status, item.error?.field]).to.deep.equal([400, 'id']);
       expect((await send('GET', `/api/dialogs/${randomUUID()}`, { token })).status).to.equal(404);
+      for (const broken of ['/api/dialogs/%zz', '/api/visitors/%E0%A4%A', '/api/sites/%C0%AF/widget']) {
+        const answer = await send('GET', broken, { token });
+        expect([answer.status, answer.error?.code, answer.error?.field], broken).to.deep.equal([400, 'bad_request', 'path']);
+      }
     });
 
     it('when a body holds a NUL byte, is malformed or too large, then it is 400 or 413 with bad_request and no stack trace', async () => {
       const nulLogin = await send('POST', '/api/auth/login', { body: JSON.stringify({ email: 'anna@example.com\u0000', password: 'x' }) });
       expect([nulLogin.status, nulLogin.error?.code, nulLogin.error?.field]).to.deep.equal([400, 'bad_request', 'email']);
       const token = await login(server.url, 'admin@example.com');
-      const nulKey = await send('PUT', '/api/routing-config', { token, body: JSON.stringify({ config: { groups: [{ ['i\u0000d']: 1 }] } }) });
+      const nulKey = await send('PUT', '/api/routing-config', { token, body: JSON.stringify({ config: { groups: [{ 'i\u0000d': 1 }] } }) });
       expect([nulKey.status, nulKey.error?.field]).to.deep.equal([400, 'config.groups.0.i\\0d']);
       const malformed = await send('POST', '/api/auth/login', { body: '{"email":' });
       expect([malformed.status, malformed.error?.field]).to.deep.equal([400, 'body']);
