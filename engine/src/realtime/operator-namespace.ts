@@ -19,7 +19,7 @@ import {
 } from '../protocol/events';
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
-import { ackHandler } from './ack-handler';
+import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
@@ -124,6 +124,7 @@ export function registerOperatorNamespace(
       }
     });
     void socket.join(operatorRoom(operator.id));
+    answerUnknownEvents(socket);
     if (operator.role === 'supervisor') void socket.join(SUPERVISORS_ROOM);
     const pendingOffline = offlineTimers.get(operator.id);
     if (pendingOffline) clearTimeout(pendingOffline);

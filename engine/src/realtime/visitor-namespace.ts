@@ -20,7 +20,7 @@ import {
   type VisitorServerToClient,
 } from '../protocol/events';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
-import { ackHandler } from './ack-handler';
+import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
@@ -89,6 +89,7 @@ export function registerVisitorNamespace(
   namespace.on('connection', (socket) => {
     const identity = (): VisitorIdentity => ({ visitorId: socket.data.visitorId, siteId: socket.data.siteId });
     void socket.join(visitorRoom(socket.data.visitorId));
+    answerUnknownEvents(socket);
 
     /** Counts the event against the visitor's and his address's limits before any other work. */
     const limited =
