@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import type { Socket } from 'socket.io-client';
-import { SOCKET_PAYLOAD_LIMIT_BYTES } from '../../src/realtime/ack-handler';
+import { SOCKET_FRAME_LIMIT_BYTES, SOCKET_PAYLOAD_LIMIT_BYTES } from '../../src/realtime/ack-handler';
 import type { Ack, DialogDetail, VisitorSession } from '../../src/protocol/events';
 import { nestedJson, rawSocket } from './raw-frames';
 import { call, callRaw, chatStart, connectOperator, connectVisitor, fillOperator, login } from '../support/clients';
@@ -102,6 +102,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect('error' in unknown && unknown.error).to.include({ code: 'bad_request', field: 'event' });
       expect(visitor.connected).to.equal(true);
       expect((await call<VisitorSession>(visitor, 'session:resume')).visitorId).to.be.a('string');
+    });
+
+    it('when a frame is larger than the documented frame limit, then socket.io closes that connection (and only then)', async () => {
+      const visitor = await connectVisitor(server.url);
+      const closed = new Promise<string>((resolve) => visitor.once('disconnect', resolve));
+      visitor.emit('page:change', { url: 'http://shop.test/', title: 'x'.repeat(SOCKET_FRAME_LIMIT_BYTES + 1000) });
+      expect(await closed).to.equal('transport close');
+      const other = await connectVisitor(server.url);
+      expect((await call<VisitorSession>(other, 'session:resume')).visitorId).to.be.a('string');
     });
 
     it('when a transfer or an assign names an operator who does not exist, then it is a conflict at that field and nothing moves', async () => {

@@ -263,6 +263,8 @@ export interface FuzzReport {
   crashes: string[];
   heapBeforeMb: number;
   heapAfterMb: number;
+  /** heapUsed after gc as the run went on (cases done, MB): a leak climbs, a warm-up levels off. */
+  heapSeries: [number, number][];
   seconds: number;
 }
 
@@ -299,6 +301,7 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
     crashes: [],
     heapBeforeMb: 0,
     heapAfterMb: 0,
+    heapSeries: [],
     seconds: 0,
   };
   const onCrash = (error: unknown) => report.crashes.push(short(error instanceof Error ? error.stack : error));
@@ -339,8 +342,10 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
   };
 
   report.heapBeforeMb = settledHeapMb();
+  report.heapSeries.push([0, report.heapBeforeMb]);
   const started = Date.now();
   const CHUNK = 500;
+  const checkpointEvery = Math.max(CHUNK, Math.ceil(options.cases / 5 / CHUNK) * CHUNK);
   for (let offset = 0; offset < options.cases; offset += CHUNK) {
     const batch = fc.sample(fuzzCase, { numRuns: Math.min(CHUNK, options.cases - offset), seed: options.seed + offset });
     let next = 0;
@@ -361,6 +366,8 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
+    const done = offset + batch.length;
+    if (done % checkpointEvery === 0 && done < options.cases) report.heapSeries.push([done, settledHeapMb()]);
   }
   report.seconds = (Date.now() - started) / 1000;
 
@@ -374,6 +381,7 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   report.heapAfterMb = settledHeapMb();
+  report.heapSeries.push([report.cases, report.heapAfterMb]);
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
   return report;
@@ -491,7 +499,7 @@ export function formatReport(report: FuzzReport, label: string): string {
   return [
     `fuzz (${label}): ${report.cases} cases in ${report.seconds.toFixed(1)} s, seed ${report.seed}`,
     `  5xx / internal acks: ${report.serverErrors.length}; ack timeouts: ${report.ackTimeouts.length}; unexpected disconnects: ${report.unexpectedDisconnects}; crashes: ${report.crashes.length}`,
-    `  heapUsed after gc: ${report.heapBeforeMb.toFixed(1)} MB before, ${report.heapAfterMb.toFixed(1)} MB after`,
+    `  heapUsed after gc: ${report.heapBeforeMb.toFixed(1)} MB before, ${report.heapAfterMb.toFixed(1)} MB after (${report.heapSeries.map(([n, mb]) => `${n}: ${mb.toFixed(1)}`).join(', ')})`,
     '  outcomes:',
     ...sorted(report.statuses).map(([status, n]) => `    ${status.padEnd(32)} ${n}`),
     '  cases per route / event:',
