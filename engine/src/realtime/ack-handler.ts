@@ -18,7 +18,7 @@ type Reply<T> = (response: Ack<T>) => void;
  * socket.io hands a handler the emitted arguments with the client's callback last: `(payload, cb)`,
  * or only `(cb)` when the client sent no payload, or `(payload)` without a callback.
  */
-function splitArguments<T>(args: unknown[]): { payload: unknown; reply: Reply<T> } {
+export function splitArguments<T>(args: unknown[]): { payload: unknown; reply: Reply<T> } {
   const last = args[args.length - 1];
   const reply = typeof last === 'function' ? (last as Reply<T>) : () => {};
   const payload = typeof args[0] === 'function' ? undefined : args[0];

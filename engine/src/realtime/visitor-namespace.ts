@@ -5,7 +5,6 @@ import { clientAddress } from '../http/client-address';
 import { MemoryLocks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import {
-  type AckCallback,
   CallbackRequestSchema,
   ContactSchema,
   DialogStartSchema,
@@ -20,7 +19,7 @@ import {
   type VisitorServerToClient,
 } from '../protocol/events';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
-import { ackHandler, answerUnknownEvents } from './ack-handler';
+import { ackHandler, answerUnknownEvents, splitArguments } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
@@ -93,15 +92,16 @@ export function registerVisitorNamespace(
 
     /** Counts the event against the visitor's and his address's limits before any other work. */
     const limited =
-      <T>(action: VisitorAction, handler: (payload: unknown, ack?: AckCallback<T>) => Promise<void>) =>
-      async (payload: unknown, ack?: AckCallback<T>) => {
+      (action: VisitorAction, handler: (...args: unknown[]) => Promise<void>) =>
+      // The arguments go on untouched: an event sent with only a callback is still answered (ackHandler).
+      async (...args: unknown[]) => {
         try {
           await limits.consume(action, { visitor: socket.data.visitorId, address: socket.data.address });
         } catch (error) {
-          if (typeof ack === 'function') ack({ error: toAppError(error).toBody() });
+          splitArguments<never>(args).reply({ error: toAppError(error).toBody() });
           return;
         }
-        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(payload, ack));
+        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(...args));
       };
 
     socket.on('session:resume', limited('event', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token))));

@@ -13,7 +13,7 @@ describe('embedded storage across restarts', function () {
 
   const boot = () =>
     startServer(
-      { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', dataDir, routingConfigPath: TEST_ROUTING },
+      { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: true, dataDir, routingConfigPath: TEST_ROUTING },
       { env: {} },
     );
 

@@ -96,6 +96,11 @@ const REST_ROUTES: RestRoute[] = [
   { method: 'POST', path: '/api/auth/login', body: { email: 'nobody@example.com', password: 'wrong-password' } },
   { method: 'POST', path: '/api/auth/logout' },
   { method: 'GET', path: '/api/auth/me' },
+  { method: 'GET', path: '/api/auth/sessions' },
+  { method: 'DELETE', path: '/api/auth/sessions/:id' },
+  // A wrong current password: a mutation never turns it into the right one, so no session is revoked.
+  { method: 'POST', path: '/api/auth/password', body: { currentPassword: 'not-the-password', newPassword: 'fuzz-password-1' } },
+  { method: 'DELETE', path: '/api/operators/:id/sessions' },
   { method: 'GET', path: '/api/sites/:siteId/widget' },
   { method: 'GET', path: '/api/groups' },
   { method: 'GET', path: '/api/routing-config' },
@@ -392,8 +397,10 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
     const target = `REST ${c.route.method} ${c.route.path}`;
     bump(report.perTarget, target);
     const headers: Record<string, string> = {};
-    const token = tokens[c.auth as keyof typeof tokens];
-    if (c.auth === 'cookie') headers.cookie = `${SESSION_COOKIE}=${encodeURIComponent(tokens.operator)}`;
+    // A logout with a live session revokes it (and disconnects its sockets): spend a fresh one, not the fuzz's own.
+    const spendable = c.route.path === '/api/auth/logout' && (c.auth === 'operator' || c.auth === 'supervisor' || c.auth === 'cookie');
+    const token = spendable ? await login(url, c.auth === 'supervisor' ? 'admin@example.com' : 'anna@example.com') : tokens[c.auth as keyof typeof tokens];
+    if (c.auth === 'cookie') headers.cookie = `${SESSION_COOKIE}=${encodeURIComponent(spendable && token ? token : tokens.operator)}`;
     else if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (c.body?.kind === 'json') {
