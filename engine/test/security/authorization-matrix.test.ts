@@ -23,12 +23,12 @@ import { type Backends, resetDialogs, TEST_ROUTING, type TestServer, withTestSer
  */
 
 type Target = 'lead' | 'held' | 'queued';
-type Column = 'visitor' | 'group' | 'outside' | 'holder' | 'supervisor' | 'deactivated' | 'demoted';
+type Column = 'visitor' | 'group' | 'outside' | 'holder' | 'supervisor' | 'deactivated' | 'demoted' | 'logged-out';
 type Outcome = 'allow' | 'deny';
 /** Expected per column; '—' where the column does not exist for the target (a lead has no holder). */
 type Expected = Record<Column, Outcome | '—'>;
 
-const COLUMNS: Column[] = ['visitor', 'group', 'outside', 'holder', 'supervisor', 'deactivated', 'demoted'];
+const COLUMNS: Column[] = ['visitor', 'group', 'outside', 'holder', 'supervisor', 'deactivated', 'demoted', 'logged-out'];
 /** Who plays each column, per target (see the header comment). */
 const PLAYERS: Record<Target, Partial<Record<Column, string>>> = {
   lead: { group: 'dina@example.com', outside: 'boris@example.com' },
@@ -62,8 +62,8 @@ interface Caller {
 }
 
 const rowOf = (codes: string, target: Target) => {
-  const [visitor, group, outside, holder, supervisor, deactivated, demoted] = codes.split(' ') as (Outcome | '—')[];
-  const expected = { visitor, group, outside, holder, supervisor, deactivated, demoted } as Expected;
+  const [visitor, group, outside, holder, supervisor, deactivated, demoted, loggedOut] = codes.split(' ') as (Outcome | '—')[];
+  const expected = { visitor, group, outside, holder, supervisor, deactivated, demoted, 'logged-out': loggedOut } as Expected;
   if (!PLAYERS[target].holder) expect(holder, 'no holder column for this target').to.equal('—');
   return expected;
 };
@@ -171,16 +171,16 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       run: (c, f) => socketOutcome(c, name, payload(f)),
     });
 
-    //                                         visitor group outside holder supervisor deactivated demoted
+    //                                         visitor group outside holder supervisor deactivated demoted logged-out
     const rows = (): Row[] => [
-      ...read('lead', /*                  */ 'deny allow deny — allow deny deny'),
-      ...read('held', /*                  */ 'deny deny deny allow allow deny deny'),
-      ...read('queued', /*                */ 'deny allow deny — allow deny deny'),
+      ...read('lead', /*                  */ 'deny allow deny — allow deny deny deny'),
+      ...read('held', /*                  */ 'deny deny deny allow allow deny deny deny'),
+      ...read('queued', /*                */ 'deny allow deny — allow deny deny deny'),
       {
         name: 'dialogs:list shows the lead',
         target: 'lead',
         mutates: false,
-        expected: rowOf('deny allow deny — allow deny deny', 'lead'),
+        expected: rowOf('deny allow deny — allow deny deny deny', 'lead'),
         run: async (c, f) => {
           const socket = await c.socket();
           if (!socket) return 'deny';
@@ -192,19 +192,19 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         name: 'GET /api/dialogs',
         target: 'held',
         mutates: false,
-        expected: rowOf('deny deny deny deny allow deny deny', 'held'),
+        expected: rowOf('deny deny deny deny allow deny deny deny', 'held'),
         run: (c) => restOutcome(c, '/api/dialogs'),
       },
-      event('message:send', 'held', false, 'deny deny deny allow deny deny deny', (f) => ({ dialogId: f.dialogId, clientMessageId: clientId(), body: 'hi' })),
-      event('typing:set', 'held', false, 'deny deny deny allow deny deny deny', (f) => ({ dialogId: f.dialogId, typing: true })),
-      event('dialog:transfer', 'held', true, 'deny deny deny allow deny deny deny', (f) => ({ dialogId: f.dialogId, toGroupId: 'sales' })),
-      event('dialog:takeover', 'held', true, 'deny deny deny deny allow deny deny', (f) => ({ dialogId: f.dialogId })),
-      event('dialog:close', 'held', true, 'deny deny deny allow allow deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'resolved' })),
-      event('visitor:block', 'held', true, 'deny deny deny allow allow deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
-      event('dialog:assign', 'queued', true, 'deny deny deny — allow deny deny', (f) => ({ dialogId: f.dialogId, operatorId: f.dialogId })),
-      event('dialog:close', 'lead', true, 'deny allow deny — allow deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'spam' })),
-      event('lead:pick', 'lead', true, 'deny allow deny — allow deny deny', (f) => ({ dialogId: f.dialogId })),
-      event('visitor:block', 'lead', true, 'deny allow deny — allow deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
+      event('message:send', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, clientMessageId: clientId(), body: 'hi' })),
+      event('typing:set', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, typing: true })),
+      event('dialog:transfer', 'held', true, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, toGroupId: 'sales' })),
+      event('dialog:takeover', 'held', true, 'deny deny deny deny allow deny deny deny', (f) => ({ dialogId: f.dialogId })),
+      event('dialog:close', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'resolved' })),
+      event('visitor:block', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
+      event('dialog:assign', 'queued', true, 'deny deny deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, operatorId: f.dialogId })),
+      event('dialog:close', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'spam' })),
+      event('lead:pick', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId })),
+      event('visitor:block', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
     ];
 
     it('when every kind of caller tries every dialog, visitor and lead event and route, then only the documented ones pass', async () => {
@@ -233,11 +233,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         if (!byEmail.has(email)) byEmail.set(email, callerFor(await login(server.url, email)));
         return byEmail.get(email)!;
       };
-      const fixed: Record<'visitor' | 'supervisor' | 'deactivated' | 'demoted', Caller> = {
+      // A supervisor's session that logged out: its token must be refused everywhere.
+      const loggedOutToken = await login(server.url, SUPERVISOR);
+      expect((await rest(loggedOutToken, 'POST', '/api/auth/logout')).status).to.equal(200);
+      const fixed: Record<'visitor' | 'supervisor' | 'deactivated' | 'demoted' | 'logged-out', Caller> = {
         visitor: callerFor(visitorSession.visitorToken),
         supervisor: callerFor(adminToken),
         deactivated: callerFor(zedToken),
         demoted: callerFor(sueToken),
+        'logged-out': callerFor(loggedOutToken),
       };
 
       const printed: string[][] = [];
