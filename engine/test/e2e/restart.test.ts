@@ -17,6 +17,8 @@ describe('restarts (engine processes on Postgres and Redis)', function () {
     ROUTING_CONFIG: TEST_ROUTING,
     TIMER_POLL_MS: '50',
     TIMER_LEASE_MS: '1000',
+    // The demo accounts log in below; SEED_DEMO is off unless asked for.
+    SEED_DEMO: 'true',
   };
   const processes: EngineProcess[] = [];
 
