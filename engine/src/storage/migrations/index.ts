@@ -3,6 +3,7 @@ import * as initial from './001-initial';
 import * as presenceChangedAt from './002-presence-changed-at';
 import * as operatorSessions from './003-operator-sessions';
 import * as visitorBlocks from './004-visitor-blocks';
+import * as attachmentBlobs from './004-attachment-blobs';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '002-presence-changed-at': presenceChangedAt,
   '003-operator-sessions': operatorSessions,
   '004-visitor-blocks': visitorBlocks,
+  '004-attachment-blobs': attachmentBlobs,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
