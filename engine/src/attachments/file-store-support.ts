@@ -10,9 +10,11 @@ const MAX_KEY_BYTES = 1024;
  */
 export function assertStoreKey(key: string): void {
   if (key.length === 0) throw new Error('file store key must not be empty');
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new Error(`file store key longer than ${MAX_KEY_BYTES} bytes`);
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    throw new Error(`file store key longer than ${MAX_KEY_BYTES} bytes`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new Error('file store key must not contain control characters');
+  if (/[\u0000-\u001f\u007f]/.test(key))
+    throw new Error('file store key must not contain control characters');
 }
 
 /** Passes bytes through and counts them: each store reports the size it wrote without buffering. */

@@ -73,7 +73,10 @@ export class S3FileStore implements FileStore {
     const sendPart = async () => {
       uploadId ??= (
         await this.client.send(
-          new CreateMultipartUploadCommand({ ...target, ContentType: meta.contentType || 'application/octet-stream' }),
+          new CreateMultipartUploadCommand({
+            ...target,
+            ContentType: meta.contentType || 'application/octet-stream',
+          }),
         )
       ).UploadId;
       const PartNumber = parts.length + 1;
@@ -96,16 +99,28 @@ export class S3FileStore implements FileStore {
       }
       if (!uploadId) {
         await this.client.send(
-          new PutObjectCommand({ ...target, Body: part.subarray(0, filled), ContentType: meta.contentType || 'application/octet-stream' }),
+          new PutObjectCommand({
+            ...target,
+            Body: part.subarray(0, filled),
+            ContentType: meta.contentType || 'application/octet-stream',
+          }),
         );
         return { size };
       }
       if (filled > 0) await sendPart();
-      await this.client.send(new CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          ...target,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
       return { size };
     } catch (error) {
       if (uploadId)
-        await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
+        await this.client
+          .send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }))
+          .catch(() => undefined);
       throw error;
     }
   }
@@ -128,7 +143,10 @@ export class S3FileStore implements FileStore {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);
       const result = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
       );
       const failed = result.Errors?.[0];
       if (failed) throw new Error(`S3 refused to delete ${failed.Key}: ${failed.Code} ${failed.Message}`);
@@ -144,7 +162,9 @@ export class S3FileStore implements FileStore {
       Bucket: this.bucket,
       Key: key,
       ResponseContentType: options.contentType,
-      ResponseContentDisposition: contentDisposition(options.filename, { type: options.inline ? 'inline' : 'attachment' }),
+      ResponseContentDisposition: contentDisposition(options.filename, {
+        type: options.inline ? 'inline' : 'attachment',
+      }),
     });
     return getSignedUrl(this.client, command, { expiresIn: options.ttlSeconds });
   }

@@ -26,7 +26,9 @@ const collectGarbage: unknown = runInNewContext('gc');
  * samples taken every 20 ms right after a full GC, so chunks already let go of do not count while
  * bytes held (a buffered file) do.
  */
-async function peakGrowthMb<T>(work: () => Promise<T>): Promise<{ result: T; rssMb: number; liveMb: number }> {
+async function peakGrowthMb<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; rssMb: number; liveMb: number }> {
   if (typeof collectGarbage !== 'function') throw new Error('gc could not be exposed');
   const gc = collectGarbage;
   const live = () => {
@@ -165,7 +167,9 @@ export function runFileStoreContract(
     });
 
     it('when an empty file is put, then it exists with size 0', async () => {
-      expect(await store.put('empty', Readable.from([]), { contentType: 'text/plain' })).to.deep.equal({ size: 0 });
+      expect(await store.put('empty', Readable.from([]), { contentType: 'text/plain' })).to.deep.equal({
+        size: 0,
+      });
       const found = await store.get('empty');
       expect(found?.size).to.equal(0);
       expect((await readAll(found!.body)).length).to.equal(0);
@@ -175,7 +179,9 @@ export function runFileStoreContract(
       // A first round trip warms up what is allocated once (pools, buffers, caches); the second is measured.
       for (const round of ['warm-up', 'measured']) {
         const source = generatedBody(BIG_BYTES);
-        const written = await peakGrowthMb(() => store.put(`big/${round}`, source.body, { contentType: 'application/pdf' }));
+        const written = await peakGrowthMb(() =>
+          store.put(`big/${round}`, source.body, { contentType: 'application/pdf' }),
+        );
         expect(written.result.size).to.equal(BIG_BYTES);
         const read = await peakGrowthMb(async () => {
           const found = await store.get(`big/${round}`);
@@ -227,7 +233,8 @@ export function runFileStoreContract(
     it('when keys have odd characters, then each keeps its own bytes', async () => {
       const keys = options.oddKeys ?? ODD_KEYS;
       for (const [index, key] of keys.entries()) await put(store, key, `content ${index}`);
-      for (const [index, key] of keys.entries()) expect(await textOf(store, key), key).to.equal(`content ${index}`);
+      for (const [index, key] of keys.entries())
+        expect(await textOf(store, key), key).to.equal(`content ${index}`);
       await store.delete(keys);
       for (const key of keys) expect(await store.get(key), key).to.equal(null);
     });
@@ -238,13 +245,19 @@ export function runFileStoreContract(
     });
 
     it('when the body fails midway, then put rejects and nothing is readable under the key', async () => {
-      await expectRejected(store.put('broken', failingBody(300 * 1024), { contentType: 'image/png' }), /connection reset/);
+      await expectRejected(
+        store.put('broken', failingBody(300 * 1024), { contentType: 'image/png' }),
+        /connection reset/,
+      );
       expect(await store.get('broken')).to.equal(null);
     });
 
     it('when the body of an overwrite fails midway, then the old bytes stay readable', async () => {
       await put(store, 'kept', 'the old bytes');
-      await expectRejected(store.put('kept', failingBody(600 * 1024), { contentType: 'image/png' }), /connection reset/);
+      await expectRejected(
+        store.put('kept', failingBody(600 * 1024), { contentType: 'image/png' }),
+        /connection reset/,
+      );
       expect(await textOf(store, 'kept')).to.equal('the old bytes');
     });
 
@@ -281,7 +294,12 @@ export function runFileStoreContract(
       it('when a download is asked for, then presignedGet answers null (the engine serves the bytes)', async () => {
         await put(store, 'served', 'x');
         expect(
-          await store.presignedGet('served', { ttlSeconds: 60, filename: 'x.txt', contentType: 'text/plain', inline: false }),
+          await store.presignedGet('served', {
+            ttlSeconds: 60,
+            filename: 'x.txt',
+            contentType: 'text/plain',
+            inline: false,
+          }),
         ).to.equal(null);
       });
     }

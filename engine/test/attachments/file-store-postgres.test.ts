@@ -56,14 +56,19 @@ for (const [name, open] of Object.entries(backends)) {
     });
 
     const rows = async () =>
-      (await own.handle.db('attachment_blobs').select('key', 'chunk', own.handle.db.raw('octet_length(data)::int AS bytes')).orderBy(['key', 'chunk'])) as {
+      (await own.handle
+        .db('attachment_blobs')
+        .select('key', 'chunk', own.handle.db.raw('octet_length(data)::int AS bytes'))
+        .orderBy(['key', 'chunk'])) as {
         key: string;
         chunk: number;
         bytes: number;
       }[];
 
     it('when 600 KB are put, then they are three rows of at most 256 KB under the key', async () => {
-      await store.put('three', Readable.from([Buffer.alloc(600 * 1024, 1)]), { contentType: 'application/pdf' });
+      await store.put('three', Readable.from([Buffer.alloc(600 * 1024, 1)]), {
+        contentType: 'application/pdf',
+      });
       expect(await rows()).to.deep.equal([
         { key: 'three', chunk: 0, bytes: BLOB_CHUNK_BYTES },
         { key: 'three', chunk: 1, bytes: BLOB_CHUNK_BYTES },
@@ -76,7 +81,9 @@ for (const [name, open] of Object.entries(backends)) {
         yield Buffer.alloc(700 * 1024);
         throw new Error('connection reset');
       }
-      await store.put('three', Readable.from(dropped(), { objectMode: false }), { contentType: 'image/png' }).catch(() => undefined);
+      await store
+        .put('three', Readable.from(dropped(), { objectMode: false }), { contentType: 'image/png' })
+        .catch(() => undefined);
       await store.put('three', Readable.from([Buffer.from('short now')]), { contentType: 'text/plain' });
       expect(await rows()).to.deep.equal([{ key: 'three', chunk: 0, bytes: 9 }]);
     });

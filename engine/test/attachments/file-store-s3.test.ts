@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import knexFactory from 'knex';
 import { createFileStore } from '../../src/attachments/file-stores';
 import { loadConfig } from '../../src/config';
-import type { Database } from '../../src/storage/database';
 import { ODD_KEYS, runFileStoreContract } from './file-store-contract';
 
 const BUCKET = 'hotline-test-files';
@@ -19,7 +19,9 @@ server.run().then(({ port }) => console.log(JSON.stringify({ port })));
 `;
 
 async function startS3rver(directory: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['-e', S3RVER_MAIN, directory, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', S3RVER_MAIN, directory, BUCKET], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = (await Promise.race([
     once(child.stdout!, 'data'),
     once(child, 'exit').then(([code]) => {
@@ -47,9 +49,11 @@ runFileStoreContract(
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
     });
+    const unconnected = knexFactory({ client: 'pg' });
     return {
-      store: createFileStore(config, {} as Database),
+      store: createFileStore(config, unconnected),
       cleanup: async () => {
+        await unconnected.destroy();
         child.kill();
         await once(child, 'exit');
         rmSync(directory, { recursive: true, force: true });
