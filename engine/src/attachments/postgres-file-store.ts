@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Database } from '../storage/database';
 import type { FileStore } from './file-store';
-import { assertStoreKey } from './file-store-support';
+import { asBuffer, assertStoreKey, piecesOf } from './file-store-support';
 
 /** Bytes per row: small enough that no statement carries much, large enough to keep rows few. */
 export const BLOB_CHUNK_BYTES = 256 * 1024;
@@ -20,9 +20,6 @@ const STAMP_DIGITS = 15;
 
 const stagingKey = (startedAt: number) =>
   `${STAGING_PREFIX}${String(startedAt).padStart(STAMP_DIGITS, '0')}/${randomUUID()}`;
-
-const asBuffer = (data: Uint8Array): Buffer =>
-  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /**
  * Attachments in the `attachment_blobs` table, 256 KB per row: several replicas share them with no
@@ -45,8 +42,7 @@ export class PostgresFileStore implements FileStore {
     try {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
-      for await (const piece of body) {
-        const bytes = typeof piece === 'string' ? Buffer.from(piece) : asBuffer(piece);
+      for await (const bytes of piecesOf(body)) {
         pending.push(bytes);
         pendingBytes += bytes.length;
         size += bytes.length;

@@ -14,7 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { create as contentDisposition } from 'content-disposition';
 import { Readable } from 'node:stream';
 import type { FileStore } from './file-store';
-import { assertStoreKey } from './file-store-support';
+import { assertStoreKey, piecesOf } from './file-store-support';
 
 export interface S3FileStoreOptions {
   bucket: string;
@@ -65,20 +65,15 @@ export class S3FileStore implements FileStore {
   async put(key: string, body: Readable, meta: { contentType: string }): Promise<{ size: number }> {
     assertStoreKey(key);
     const target = { Bucket: this.bucket, Key: key };
+    const ContentType = meta.contentType || 'application/octet-stream';
     const part = Buffer.allocUnsafe(PART_BYTES);
     let filled = 0;
     let size = 0;
     let uploadId: string | undefined;
     const parts: { ETag: string | undefined; PartNumber: number }[] = [];
     const sendPart = async () => {
-      uploadId ??= (
-        await this.client.send(
-          new CreateMultipartUploadCommand({
-            ...target,
-            ContentType: meta.contentType || 'application/octet-stream',
-          }),
-        )
-      ).UploadId;
+      uploadId ??= (await this.client.send(new CreateMultipartUploadCommand({ ...target, ContentType })))
+        .UploadId;
       const PartNumber = parts.length + 1;
       const sent = await this.client.send(
         new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body: part.subarray(0, filled) }),
@@ -87,8 +82,8 @@ export class S3FileStore implements FileStore {
       filled = 0;
     };
     try {
-      for await (const piece of body) {
-        let bytes: Buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      for await (const piece of piecesOf(body)) {
+        let bytes = piece;
         size += bytes.length;
         while (bytes.length > 0) {
           const taken = bytes.copy(part, filled);
@@ -99,11 +94,7 @@ export class S3FileStore implements FileStore {
       }
       if (!uploadId) {
         await this.client.send(
-          new PutObjectCommand({
-            ...target,
-            Body: part.subarray(0, filled),
-            ContentType: meta.contentType || 'application/octet-stream',
-          }),
+          new PutObjectCommand({ ...target, Body: part.subarray(0, filled), ContentType }),
         );
         return { size };
       }

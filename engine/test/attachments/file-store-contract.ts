@@ -20,49 +20,74 @@ const BUFFERED_GROWTH_FLOOR_MB = 15;
 setFlagsFromString('--expose-gc');
 const collectGarbage: unknown = runInNewContext('gc');
 
+/** A full GC before each sample, so chunks already let go of do not count while bytes held do. */
+const SAMPLE_EVERY_BYTES = MB;
+
 /**
- * How much the process grows while `work` runs: RSS, and the bytes JavaScript holds (V8 heap + Buffers;
- * not an embedded PGlite's WebAssembly memory, which is the database's own cache), each the peak over
- * samples taken every 20 ms right after a full GC, so chunks already let go of do not count while
- * bytes held (a buffered file) do.
+ * How much the process grows while a file streams: RSS, and the bytes JavaScript holds (V8 heap +
+ * Buffers; not an embedded PGlite's WebAssembly memory, the database's own cache). Sampled in band,
+ * after a full GC at every MB that passes (counted, not timed: the same samples on a busy machine).
  */
-async function peakGrowthMb<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; rssMb: number; liveMb: number }> {
-  if (typeof collectGarbage !== 'function') throw new Error('gc could not be exposed');
-  const gc = collectGarbage;
-  const live = () => {
-    const usage = process.memoryUsage();
-    return usage.heapUsed + usage.arrayBuffers;
-  };
-  gc();
-  const baseline = { rss: process.memoryUsage.rss(), live: live() };
-  const peak = { ...baseline };
-  const sample = () => {
-    gc();
-    peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
-    peak.live = Math.max(peak.live, live());
-  };
-  const sampler = setInterval(sample, 20);
-  try {
-    const result = await work();
-    sample();
-    return { result, rssMb: (peak.rss - baseline.rss) / MB, liveMb: (peak.live - baseline.live) / MB };
-  } finally {
-    clearInterval(sampler);
+class MemoryProbe {
+  private readonly gc: () => void;
+  private readonly baseline: { rss: number; live: number };
+  private readonly peak: { rss: number; live: number };
+
+  constructor() {
+    if (typeof collectGarbage !== 'function') throw new Error('gc could not be exposed');
+    this.gc = () => collectGarbage();
+    this.baseline = this.measure();
+    this.peak = { ...this.baseline };
   }
+
+  private measure() {
+    this.gc();
+    const usage = process.memoryUsage();
+    return { rss: usage.rss, live: usage.heapUsed + usage.arrayBuffers };
+  }
+
+  sample(): void {
+    const now = this.measure();
+    this.peak.rss = Math.max(this.peak.rss, now.rss);
+    this.peak.live = Math.max(this.peak.live, now.live);
+  }
+
+  /** Takes a last sample; the peak growth in MB. */
+  growth(): { rssMb: number; liveMb: number } {
+    this.sample();
+    return {
+      rssMb: (this.peak.rss - this.baseline.rss) / MB,
+      liveMb: (this.peak.live - this.baseline.live) / MB,
+    };
+  }
+}
+
+/** Calls `probe.sample()` each time another MB has passed. */
+function sampler(probe: MemoryProbe) {
+  let sinceSample = 0;
+  return (bytes: number) => {
+    sinceSample += bytes;
+    if (sinceSample < SAMPLE_EVERY_BYTES) return;
+    sinceSample = 0;
+    probe.sample();
+  };
 }
 
 const growth = (measure: { rssMb: number; liveMb: number }) =>
   `RSS +${measure.rssMb.toFixed(1)} MB, held by JS +${measure.liveMb.toFixed(1)} MB`;
 
-/** `bytes` of random data made 64 KB at a time as they are read (never whole in memory), and their hash. */
-function generatedBody(bytes: number): { body: Readable; sha256: () => string } {
+/**
+ * `bytes` of random data made 64 KB at a time as the store reads them (never whole in memory), and
+ * their hash; the probe samples as the store pulls, so a store that gathers the body shows it.
+ */
+function generatedBody(bytes: number, probe: MemoryProbe): { body: Readable; sha256: () => string } {
   const hash = createHash('sha256');
+  const passed = sampler(probe);
   async function* pieces() {
     for (let sent = 0; sent < bytes; sent += PIECE_BYTES) {
       const piece = randomBytes(Math.min(PIECE_BYTES, bytes - sent));
       hash.update(piece);
+      passed(piece.length);
       yield piece;
     }
   }
@@ -78,19 +103,25 @@ function failingBody(bytes: number): Readable {
   return Readable.from(pieces(), { objectMode: false });
 }
 
-async function sha256Of(body: Readable): Promise<{ sha256: string; bytes: number }> {
+async function sha256Of(body: Readable, probe: MemoryProbe): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
+  const passed = sampler(probe);
   let bytes = 0;
   for await (const piece of body) {
     hash.update(piece);
     bytes += piece.length;
+    passed(piece.length);
   }
   return { sha256: hash.digest('hex'), bytes };
 }
 
-async function readAll(body: Readable): Promise<Buffer> {
+async function readAll(body: Readable, probe?: MemoryProbe): Promise<Buffer> {
+  const passed = probe ? sampler(probe) : () => {};
   const pieces: Buffer[] = [];
-  for await (const piece of body) pieces.push(piece);
+  for await (const piece of body) {
+    pieces.push(piece);
+    passed(piece.length);
+  }
   return Buffer.concat(pieces);
 }
 
@@ -178,17 +209,22 @@ export function runFileStoreContract(
     it('when 20 MB are put and read back, then the bytes match and memory does not grow by the file', async () => {
       // A first round trip warms up what is allocated once (pools, buffers, caches); the second is measured.
       for (const round of ['warm-up', 'measured']) {
-        const source = generatedBody(BIG_BYTES);
-        const written = await peakGrowthMb(() =>
-          store.put(`big/${round}`, source.body, { contentType: 'application/pdf' }),
-        );
-        expect(written.result.size).to.equal(BIG_BYTES);
-        const read = await peakGrowthMb(async () => {
-          const found = await store.get(`big/${round}`);
-          expect(found?.size).to.equal(BIG_BYTES);
-          return sha256Of(found!.body);
+        const putProbe = new MemoryProbe();
+        const source = generatedBody(BIG_BYTES, putProbe);
+        expect(
+          await store.put(`big/${round}`, source.body, { contentType: 'application/pdf' }),
+        ).to.deep.equal({
+          size: BIG_BYTES,
         });
-        expect(read.result).to.deep.equal({ sha256: source.sha256(), bytes: BIG_BYTES });
+        const written = putProbe.growth();
+        const getProbe = new MemoryProbe();
+        const found = await store.get(`big/${round}`);
+        expect(found?.size).to.equal(BIG_BYTES);
+        expect(await sha256Of(found!.body, getProbe)).to.deep.equal({
+          sha256: source.sha256(),
+          bytes: BIG_BYTES,
+        });
+        const read = getProbe.growth();
         console.log(`      ${name} ${round}: 20 MB put, ${growth(written)}; get, ${growth(read)}`);
         if (round === 'measured') {
           expect(written.liveMb, 'held while putting 20 MB').to.be.below(STREAMED_GROWTH_LIMIT_MB);
@@ -202,9 +238,11 @@ export function runFileStoreContract(
     });
 
     it('when the 20 MB read are gathered in memory instead, then the same measure sees them (it can fail)', async () => {
-      const held = await peakGrowthMb(async () => readAll((await store.get('big/measured'))!.body));
+      const probe = new MemoryProbe();
+      const gathered = await readAll((await store.get('big/measured'))!.body, probe);
+      const held = probe.growth();
       console.log(`      ${name} control: 20 MB gathered in memory, ${growth(held)}`);
-      expect(held.result.length).to.equal(BIG_BYTES);
+      expect(gathered.length).to.equal(BIG_BYTES);
       // RSS may not show it (the allocator reuses pages freed earlier); what JS holds always does.
       expect(held.liveMb).to.be.above(BUFFERED_GROWTH_FLOOR_MB);
     });
