@@ -15,7 +15,7 @@ const BIG_BYTES = 20 * MB;
 const PIECE_BYTES = 64 * 1024;
 /**
  * Streaming holds a few chunks (S3: its one 5 MB part and the request's copy; pg: up to ~10 MB of
- * heap that does not grow with the file); holding the file shows its 20 MB whole.
+ * heap, see docs/attachments.md); holding the file shows its 20 MB whole.
  */
 const STREAMED_GROWTH_LIMIT_MB = 14;
 const BUFFERED_GROWTH_FLOOR_MB = 18;
