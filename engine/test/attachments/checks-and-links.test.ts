@@ -66,6 +66,26 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await server.engine.database.db('attachments').where({ id: slot.attachmentId }).first()).status).to.equal('refused');
     });
 
+    it("when the upload comes from a page the attachment's site does not accept, then it is refused 403; from its origin it passes with CORS", async () => {
+      const visitor = await connectVisitor(server.url, { siteId: 'strict' });
+      await call(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'https://shop.example/' } });
+      const preflight = await fetch(`${server.url}/api/attachments/${crypto.randomUUID()}/upload?token=x`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'PUT' },
+      });
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
+      expect(preflight.headers.get('access-control-allow-methods')).to.include('PUT');
+      const bytes = pdf(100);
+      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: 'a.pdf', size: bytes.length, type: 'application/pdf' });
+      const foreign = await put(server.url, slot.uploadUrl, bytes, { origin: 'https://evil.example' });
+      expect(foreign.status).to.equal(403);
+      expect(foreign.error).to.include({ code: 'forbidden', field: 'origin' });
+      const response = await fetch(`${server.url}${slot.uploadUrl}`, { method: 'PUT', body: bytes, headers: { origin: 'https://shop.example' } });
+      expect(response.status).to.equal(201);
+      expect(response.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
+    });
+
     it('when the site has files off, then prepare is forbidden', async () => {
       const visitor = await connectVisitor(server.url, { siteId: 'nofiles' });
       await call(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'http://shop.test/' } });
