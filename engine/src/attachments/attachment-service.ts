@@ -114,7 +114,8 @@ export class AttachmentService {
     body.once('error', (error) => limited.destroy(error));
     body.once('aborted', () => limited.destroy(new Error('upload aborted')));
     const scanFeed = this.deps.scanner ? new PassThrough() : null;
-    const scanning = scanFeed && this.deps.scanner ? this.deps.scanner.scan(scanFeed) : null;
+    // Settled at once into a verdict or an error, so a scanner failing mid-upload is never an unhandled rejection.
+    const scanning = scanFeed && this.deps.scanner ? this.deps.scanner.scan(scanFeed).catch((error: unknown) => scannerDown(error)) : null;
     try {
       const checked = await checkAndStore({
         source: scanFeed ? source.pipe(new Tee(scanFeed)) : source,
@@ -125,8 +126,8 @@ export class AttachmentService {
         thumbnailKey: keys.thumbnail,
       });
       if (scanning) {
-        scanFeed?.end();
         const verdict = await scanning;
+        if (verdict instanceof AppError) throw verdict;
         if (verdict.infected) throw new FileRefused(415, `this file is not allowed (the virus scanner found ${verdict.signature})`);
       }
       const fields = {
@@ -143,7 +144,6 @@ export class AttachmentService {
       return this.view({ ...row, ...fields, status: 'ready' });
     } catch (error) {
       scanFeed?.destroy();
-      scanning?.catch(() => undefined);
       await store.delete([keys.content, keys.thumbnail]).catch(() => undefined);
       // A refusal is final; anything else (the client went away, the store failed) may be retried.
       await repo.transition(id, 'uploading', error instanceof FileRefused ? 'refused' : 'pending');
@@ -236,6 +236,11 @@ export class AttachmentService {
   }
 }
 
+/** clamd could not be asked: the upload is not let through unscanned, and may be retried. */
+function scannerDown(error: unknown): AppError {
+  return Object.assign(new AppError('unavailable', 'the virus scanner is unavailable, try again shortly'), { cause: error });
+}
+
 const unusable = () => badRequest('some files are unknown, not uploaded yet, already sent or not yours to send in this dialog', 'attachmentIds');
 
 /** Copies what passes through into `copy` (the scanner's feed), waiting for it when it is full. */
@@ -245,12 +250,17 @@ class Tee extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.copy.write(chunk)) done(null, chunk);
-    else this.copy.once('drain', () => done(null, chunk));
+    // A copy closed by a failed scan no longer holds the upload back: the scan's verdict refuses it.
+    if (this.copy.destroyed || this.copy.write(chunk)) return void done(null, chunk);
+    const go = () => {
+      this.copy.off('drain', go).off('close', go);
+      done(null, chunk);
+    };
+    this.copy.once('drain', go).once('close', go);
   }
 
   override _flush(done: TransformCallback): void {
-    this.copy.end();
+    if (!this.copy.destroyed) this.copy.end();
     done();
   }
 }

@@ -101,4 +101,22 @@ describe('attachments: the optional virus scan (engine with CLAMD_HOST/CLAMD_POR
       clamd.server.close();
     }
   });
+
+  it('when clamd cannot be reached, then the upload fails 503 unscanned and the slot may be retried', async () => {
+    const gone = await fakeClamd();
+    gone.server.close();
+    const server = await startTestServer('embedded', { routingConfigPath: TEST_ROUTING, CLAMD_HOST: '127.0.0.1', CLAMD_PORT: gone.port });
+    try {
+      const { visitor } = await heldDialog(server.url);
+      const bytes = Buffer.from('plain words');
+      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: 'a.txt', size: bytes.length, type: 'text/plain' });
+      const result = await put(server.url, slot.uploadUrl, bytes);
+      expect(result.status).to.equal(503);
+      expect(result.error).to.include({ code: 'unavailable' });
+      expect((await server.engine.database.db('attachments').where({ id: slot.attachmentId }).first()).status).to.equal('pending');
+    } finally {
+      closeAllSockets();
+      await server.cleanup();
+    }
+  });
 });

@@ -20,6 +20,7 @@ const TABLES = [
   'settings',
   'operator_sessions',
   'attachment_blobs',
+  'attachments',
 ];
 
 function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>) {
