@@ -10,8 +10,11 @@ const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const forbiddenOrigin = () => new AppError('forbidden', 'this origin may not use this endpoint', 'origin');
 
-/** Reads and drops the rest of a request body the engine will not use, up to a bound. */
-function drain(req: Request, res: Response) {
+/**
+ * Reads and drops the rest of a request body the engine will not use, up to a bound, so the client
+ * (still sending) reads the answer rather than a reset; the connection stays usable.
+ */
+function drain(req: Request) {
   req.unpipe();
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
@@ -19,7 +22,6 @@ function drain(req: Request, res: Response) {
     if (dropped > DRAIN_LIMIT_BYTES) req.socket.destroy();
   });
   req.resume();
-  res.setHeader('Connection', 'close');
 }
 
 /**
@@ -57,7 +59,7 @@ export function attachmentRoutes(attachments: AttachmentService, origins: Origin
       const view = await attachments.upload(id, token, req);
       res.status(201).json({ data: view });
     } catch (error) {
-      drain(req, res);
+      drain(req);
       throw error;
     }
   });

@@ -96,15 +96,18 @@ export function registerVisitorNamespace(
 
     /** Counts the event against the visitor's and his address's limits before any other work. */
     const limited =
-      <T>(action: VisitorAction, handler: (payload: unknown, ack?: AckCallback<T>) => Promise<void>) =>
-      async (payload: unknown, ack?: AckCallback<T>) => {
+      (action: VisitorAction, handler: (...args: unknown[]) => Promise<void>) =>
+      // Every argument passes through as socket.io gave it: `(cb)` alone or `(payload, cb, extra)` too
+      // reach ackHandler, which finds the callback (the last argument) itself.
+      async (...args: unknown[]) => {
         try {
           await limits.consume(action, { visitor: socket.data.visitorId, address: socket.data.address });
         } catch (error) {
-          if (typeof ack === 'function') ack({ error: toAppError(error).toBody() });
+          const ack = args[args.length - 1];
+          if (typeof ack === 'function') (ack as AckCallback<never>)({ error: toAppError(error).toBody() });
           return;
         }
-        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(payload, ack));
+        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(...args));
       };
 
     socket.on('session:resume', limited('event', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token))));
