@@ -3,6 +3,7 @@
  *   store  — Redis routing store vs BullMQ vs raw EVALSHA (bench/routing-store.ts)
  *   e2e    — real engine processes (1, then 3) on Postgres + Redis under the multi-node load driver
  *   widget — the widget bundle's raw and gzipped size (widget/bench/size.ts)
+ *   uploads — 20 visitors upload 20 MB each at once through one engine: MB/s and peak RSS growth
  * Figures are printed, never asserted: the exit code is non-zero only when a part could not run.
  * Environment knobs are listed in docs/bench.md (BENCH_ONLY=store,e2e,widget picks parts).
  */
@@ -15,6 +16,9 @@ import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
 import { benchRoutingStore, printRoutingStoreTable, STORE_PATHS } from './routing-store';
+import { runUploadLoad } from '../engine/test/attachments/upload-load';
+import { closeAllSockets } from '../engine/test/support/clients';
+import { startTestServer } from '../engine/test/support/engine';
 
 const env = process.env;
 const num = (name: string, fallback: number): number => {
@@ -23,7 +27,7 @@ const num = (name: string, fallback: number): number => {
   return value;
 };
 
-const PARTS = ['store', 'e2e', 'widget'] as const;
+const PARTS = ['store', 'e2e', 'widget', 'uploads'] as const;
 type Part = (typeof PARTS)[number];
 const only = (env.BENCH_ONLY || PARTS.join(','))
   .split(',')
@@ -223,6 +227,31 @@ async function widgetPart(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// 4. Uploads
+
+const UPLOAD_VISITORS = num('BENCH_UPLOAD_VISITORS', 20);
+const UPLOAD_MB = num('BENCH_UPLOAD_MB', 20);
+
+async function uploadsPart(): Promise<void> {
+  heading(`uploads: ${UPLOAD_VISITORS} visitors x ${UPLOAD_MB} MB at once, one engine (embedded, disk store)`);
+  const routing = new URL('../engine/test/fixtures/routing-attachments.yaml', import.meta.url).pathname;
+  const server = await startTestServer('embedded', { routingConfigPath: routing });
+  try {
+    const result = await runUploadLoad(server.url, { visitors: UPLOAD_VISITORS, mbEach: UPLOAD_MB, siteId: 'bigfiles' });
+    const total = UPLOAD_VISITORS * UPLOAD_MB;
+    console.log(
+      `${total} MB in ${result.seconds.toFixed(1)} s: ${result.mbPerSecond.toFixed(1)} MB/s; peak RSS growth ${result.peakRssGrowthMb.toFixed(1)} MB (engine and clients, ${result.samples} samples)`,
+    );
+    row('uploads', 'throughput', `${result.mbPerSecond.toFixed(1)} MB/s`);
+    const flat = result.peakRssGrowthMb < total / 4;
+    row('uploads', 'peak RSS growth', `${result.peakRssGrowthMb.toFixed(1)} MB`, `< ${total / 4} MB (a quarter of what is sent)`, verdict(flat));
+  } finally {
+    closeAllSockets();
+    await server.cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 function printSummary(): void {
   heading('summary');
@@ -260,6 +289,7 @@ async function main(): Promise<void> {
     ['store', storePart],
     ['e2e', e2ePart],
     ['widget', widgetPart],
+    ['uploads', uploadsPart],
   ];
   for (const [name, run] of parts) {
     if (!wanted(name)) {

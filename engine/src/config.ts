@@ -70,6 +70,23 @@ export const EnvSchema = z.object({
   ADDRESS_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** How long blocking a visitor also refuses his client address (0: the token only). */
   VISITOR_BLOCK_ADDRESS_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** Where attachments' bytes live (docs/attachments.md); unset: `postgres` with DATABASE_URL, else `disk` (DATA_DIR/files). */
+  FILE_STORE: z.enum(['disk', 'postgres', 's3'], { message: 'must be disk, postgres or s3' }).optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** An S3-compatible server (MinIO, Ceph, R2...); unset: AWS. */
+  S3_ENDPOINT: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+  /** Unset: the AWS SDK's default credentials (environment, shared config, the pod's or instance's role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Files (docs/attachments.md): how long signed download links last; upload slots per visitor and per address. */
+  ATTACHMENT_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  VISITOR_ATTACHMENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  ADDRESS_ATTACHMENTS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Optional virus scan of every upload through clamd's INSTREAM (both or neither). */
+  CLAMD_HOST: z.string().min(1).optional(),
+  CLAMD_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
@@ -96,6 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   }
   const config = parsed.data;
   if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD) throw new ConfigError('ADMIN_PASSWORD', 'required with ADMIN_EMAIL');
+  if (!config.CLAMD_HOST !== !config.CLAMD_PORT) throw new ConfigError(config.CLAMD_HOST ? 'CLAMD_PORT' : 'CLAMD_HOST', 'CLAMD_HOST and CLAMD_PORT go together');
+  if (config.FILE_STORE === 's3' && !config.S3_BUCKET) throw new ConfigError('S3_BUCKET', 'required with FILE_STORE=s3');
+  if (!config.S3_ACCESS_KEY_ID !== !config.S3_SECRET_ACCESS_KEY)
+    throw new ConfigError(config.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
   if (config.NODE_ENV === 'production') {
     if (config.SEED_DEMO) throw new ConfigError('SEED_DEMO', 'demo accounts are refused with NODE_ENV=production');
     if (config.ADMIN_PASSWORD && KNOWN_DEMO_PASSWORDS.includes(config.ADMIN_PASSWORD))

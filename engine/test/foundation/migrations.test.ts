@@ -19,6 +19,8 @@ const TABLES = [
   'quick_replies',
   'settings',
   'operator_sessions',
+  'attachment_blobs',
+  'attachments',
 ];
 
 function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>) {

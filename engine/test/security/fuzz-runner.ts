@@ -123,6 +123,9 @@ const REST_ROUTES: RestRoute[] = [
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/readyz' },
   { method: 'GET', path: '/metrics' },
+  { method: 'PUT', path: '/api/attachments/:id/upload?token=1.x', body: { not: 'a file' } },
+  { method: 'GET', path: '/api/attachments/:id/content?exp=1&sig=x' },
+  { method: 'DELETE', path: '/api/visitors/:id' },
   { method: 'GET', path: '/api/no-such-route/:id' },
 ];
 
@@ -200,6 +203,8 @@ const VISITOR_EVENTS: SocketEvent[] = [
   { event: 'callback:request', template: { phone: '+7 916 123-45-67', page: { url: 'http://shop.test/' } } },
   { event: 'dialog:close', template: { rating: 5 } },
   { event: 'page:change', template: { url: 'http://shop.test/a', title: 'A' } },
+  { event: 'attachment:prepare', template: { name: 'receipt.jpg', size: 1000, type: 'image/jpeg' } },
+  { event: 'message:send', template: { clientMessageId: 'c2', body: '', attachmentIds: [UUID_LIKE] } },
   { event: 'no:such-event', template: {} },
 ].map((e) => ({ ...e, namespace: '/visitor' as const }));
 
@@ -218,6 +223,7 @@ const OPERATOR_EVENTS: SocketEvent[] = [
   { event: 'lead:pick', template: { dialogId: UUID_LIKE } },
   { event: 'visitor:block', template: { dialogId: UUID_LIKE, reason: 'spam' } },
   { event: 'dashboard:subscribe', template: {} },
+  { event: 'attachment:prepare', template: { dialogId: UUID_LIKE, name: 'guide.pdf', size: 1000, type: 'application/pdf' } },
   { event: 'no:such-event', template: {} },
 ].map((e) => ({ ...e, namespace: '/operator' as const }));
 

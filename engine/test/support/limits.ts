@@ -14,6 +14,8 @@ export const UNLIMITED_VISITORS = {
   ADDRESS_EVENTS_PER_10S: 1_000_000,
   ADDRESS_HANDSHAKES_PER_MINUTE: 1_000_000,
   ADDRESS_TOKENS_PER_MINUTE: 1_000_000,
+  VISITOR_ATTACHMENTS_PER_MINUTE: 1_000_000,
+  ADDRESS_ATTACHMENTS_PER_MINUTE: 1_000_000,
   // Every suite's visitors share 127.0.0.1: blocking one must not refuse the rest (token blocks still hold).
   VISITOR_BLOCK_ADDRESS_SECONDS: 0,
 } satisfies Partial<EngineConfig>;

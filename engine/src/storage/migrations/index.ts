@@ -3,6 +3,8 @@ import * as initial from './001-initial';
 import * as presenceChangedAt from './002-presence-changed-at';
 import * as operatorSessions from './003-operator-sessions';
 import * as visitorBlocks from './004-visitor-blocks';
+import * as attachments from './005-attachments';
+import * as attachmentBlobs from './006-attachment-blobs';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +16,8 @@ const migrations: Record<string, Migration> = {
   '002-presence-changed-at': presenceChangedAt,
   '003-operator-sessions': operatorSessions,
   '004-visitor-blocks': visitorBlocks,
+  '005-attachments': attachments,
+  '006-attachment-blobs': attachmentBlobs,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
