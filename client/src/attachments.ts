@@ -3,6 +3,7 @@
  * refused upload (the reason is decided here, the wording stays with each UI: the widget translates).
  */
 import type { ErrorBody } from '@hotline/engine/protocol';
+import './protocol-pending';
 
 /** An attachment as the engine shows it in a message (docs/protocol.md); links are short-lived. */
 export interface AttachmentView {
