@@ -101,3 +101,25 @@ function retryAfterSeconds(error: { retryAfter?: number; retryAfterMs?: number }
   if (typeof error.retryAfter === 'number') return Math.max(1, Math.ceil(error.retryAfter));
   return 1;
 }
+
+/** The sentence keys a UI words a refusal with (the widget's i18n keys; the console has its own English). */
+export type ProblemSentenceKey = 'fileTooBig' | 'fileTooBigLimit' | 'fileType' | 'fileRateLimited' | 'fileFailed';
+
+/** The refusal as a sentence, not a code: picks the sentence and its values, the UI's words fill them in. */
+export function problemSentence(
+  name: string,
+  problem: UploadProblem,
+  words: (key: ProblemSentenceKey, vars: Record<string, string | number>) => string,
+): string {
+  const vars = { name, detail: problem.detail };
+  switch (problem.reason) {
+    case 'too-big':
+      return problem.limitMb === undefined ? words('fileTooBig', vars) : words('fileTooBigLimit', { ...vars, limit: problem.limitMb });
+    case 'type':
+      return words('fileType', vars);
+    case 'rate-limited':
+      return words('fileRateLimited', { ...vars, n: problem.retryAfterSeconds ?? 1 });
+    default:
+      return words('fileFailed', vars);
+  }
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fileTypeLabel, formatSize, problemFromAck, problemFromStatus } from '../src/attachments';
+import { fileTypeLabel, formatSize, problemFromAck, problemFromStatus, problemSentence } from '../src/attachments';
 
 describe('attachment helpers', () => {
   it('when sizes are formatted, then bytes, KB and MB read naturally', () => {
@@ -33,5 +33,14 @@ describe('attachment helpers', () => {
     expect(problemFromStatus(415, { code: 'bad_request', message: 'this file type is not allowed (application/x-msdownload)' }, null).reason).to.equal('type');
     expect(problemFromStatus(429, null, '7')).to.deep.include({ reason: 'rate-limited', retryAfterSeconds: 7 });
     expect(problemFromStatus(0, null, null)).to.deep.include({ reason: 'failed', detail: 'the connection was lost' });
+  });
+
+  it('when a refusal is worded, then each reason picks its sentence with the name, limit or wait filled in', () => {
+    const words = (key: string, vars: Record<string, string | number>) => `${key}:${JSON.stringify(vars)}`;
+    expect(problemSentence('a.pdf', { reason: 'too-big', detail: 'max 10 MB', limitMb: 10 }, words)).to.equal('fileTooBigLimit:{"name":"a.pdf","detail":"max 10 MB","limit":10}');
+    expect(problemSentence('a.pdf', { reason: 'too-big', detail: 'too big' }, words)).to.match(/^fileTooBig:/);
+    expect(problemSentence('x.png', { reason: 'type', detail: 'no' }, words)).to.match(/^fileType:/);
+    expect(problemSentence('x.png', { reason: 'rate-limited', detail: 'slow', retryAfterSeconds: 4 }, words)).to.match(/^fileRateLimited:.*"n":4/);
+    expect(problemSentence('x.png', { reason: 'failed', detail: 'HTTP 500' }, words)).to.match(/^fileFailed:/);
   });
 });

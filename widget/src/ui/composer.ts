@@ -4,8 +4,7 @@
  * tray above the input (progress, cancel, the reason when refused) and go with the next message,
  * whose text is their caption.
  */
-import type { UploadProblem } from '@hotline/client/attachments';
-import { formatSize } from '@hotline/client/attachments';
+import { formatSize, problemSentence } from '@hotline/client/attachments';
 import { type PendingUpload, UploadTray } from '@hotline/client/upload-tray';
 import { isDialogOpen } from '../store';
 import type { Translate } from '../i18n';
@@ -95,7 +94,7 @@ function trayItem(item: PendingUpload, t: Translate, remove: () => void): HTMLEl
   const status = running
     ? h('span', { class: 'tray-status' }, t('uploading', { percent }))
     : item.problem
-      ? h('p', { class: 'error', role: 'alert' }, problemText(item.name, item.problem, t))
+      ? h('p', { class: 'error', role: 'alert' }, problemSentence(item.name, item.problem, t))
       : null;
   const bar = running ? h('progress', { max: 100, value: percent, 'aria-label': t('uploading', { percent }) }) : null;
   return h(
@@ -107,18 +106,4 @@ function trayItem(item: PendingUpload, t: Translate, remove: () => void): HTMLEl
     bar,
     status,
   );
-}
-
-/** The refusal as a sentence for the visitor (the engine's codes stay out of sight). */
-export function problemText(name: string, problem: UploadProblem, t: Translate): string {
-  switch (problem.reason) {
-    case 'too-big':
-      return problem.limitMb === undefined ? t('fileTooBig', { name }) : t('fileTooBigLimit', { name, limit: problem.limitMb });
-    case 'type':
-      return t('fileType', { name });
-    case 'rate-limited':
-      return t('fileRateLimited', { n: problem.retryAfterSeconds ?? 1 });
-    default:
-      return t('fileFailed', { name });
-  }
 }
