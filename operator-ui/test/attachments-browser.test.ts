@@ -132,4 +132,78 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await shoot(widget, 'links-widget');
     await shoot(consolePage, 'links-console');
   });
+
+  it('when the visitor pastes a screenshot, then it uploads with progress and the operator sees its thumbnail', async () => {
+    const screenshot = await widget.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
+    await widget.locator('textarea').fill('Here is my receipt');
+    // A real paste event carrying the PNG, as the clipboard gives it after a screenshot.
+    await widget.locator('textarea').evaluate((textarea, base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true }));
+    }, screenshot.toString('base64'));
+    await widget.locator('.tray-item[data-state=done]').waitFor({ timeout: 15_000 });
+    await shoot(widget, 'widget-tray-ready');
+    await widget.keyboard.press('Enter');
+    await widget.locator('.msg.mine .thumb img').waitFor({ timeout: 15_000 });
+    expect(await widget.locator('.tray-item').count(), 'the tray empties with the message').to.equal(0);
+
+    const bubble = consolePage.getByTestId('message').filter({ hasText: 'Here is my receipt' });
+    const thumb = bubble.getByTestId('attachment-image');
+    await thumb.waitFor({ timeout: 15_000 });
+    await until(() => thumb.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the thumbnail to load');
+    expect(await thumb.getAttribute('rel')).to.equal('noopener noreferrer');
+    expect(await thumb.getAttribute('target')).to.equal('_blank');
+    // Full size from `url`: an image, served inline.
+    const full = await consolePage.request.get(new URL((await thumb.getAttribute('href'))!, server.url).href);
+    expect(full.status()).to.equal(200);
+    expect(full.headers()['content-type']).to.match(/^image\//);
+    await shoot(consolePage, 'console-thumbnail');
+  });
+
+  it('when the operator attaches a PDF, then the visitor gets a file card and downloads the same bytes', async () => {
+    await consolePage.getByTestId('attach-input').setInputFiles({ name: 'invoice-1234.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await consolePage.getByTestId('upload-item').and(consolePage.locator('[data-state=done]')).waitFor({ timeout: 15_000 });
+    await shoot(consolePage, 'console-tray-ready');
+    await consolePage.getByTestId('composer').fill('Your invoice');
+    await consolePage.getByTestId('send').click();
+    await consolePage.getByTestId('message').filter({ hasText: 'Your invoice' }).getByTestId('attachment-file').waitFor({ timeout: 15_000 });
+
+    const card = widget.locator('.msg.operator', { hasText: 'Your invoice' }).locator('a.file');
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.locator('.file-name').textContent()).to.equal('invoice-1234.pdf');
+    expect(await card.locator('.file-meta').textContent()).to.match(/^PDF · \d+ B$/);
+    expect(await card.getAttribute('rel')).to.equal('noopener noreferrer');
+    await shoot(widget, 'widget-file-card');
+    const [download] = await Promise.all([widget.waitForEvent('download', { timeout: 15_000 }), card.click()]);
+    const saved = readFileSync((await download.path())!);
+    expect(saved.equals(PDF), 'the downloaded bytes are the PDF the operator sent').to.equal(true);
+    expect(download.suggestedFilename()).to.equal('invoice-1234.pdf');
+  });
+
+  it('when the visitor picks a file over the size limit or an .exe renamed .png, then the widget refuses each with a sentence and sends nothing', async () => {
+    const before = await consolePage.getByTestId('message').count();
+    const picker = widget.locator('.compose input[type=file]');
+    await picker.setInputFiles([
+      { name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(11 * 1024 * 1024, 0x20) },
+      { name: 'holiday.png', mimeType: 'image/png', buffer: EXE },
+    ]);
+    const errors = widget.locator('.tray-item[data-state=failed] .error');
+    await until(async () => (await errors.count()) === 2, 'both refusals', 15_000);
+    const texts = await errors.allTextContents();
+    console.log(`      refusals shown: ${JSON.stringify(texts)}`);
+    expect(texts[0]).to.match(/^“scan\.pdf” is too big/);
+    expect(texts[1]).to.equal('“holiday.png” cannot be sent: this type of file is not accepted.');
+    expect(await errors.first().getAttribute('role')).to.equal('alert');
+    await shoot(widget, 'widget-refusals');
+    // Nothing to send: Enter with an empty caption sends no message.
+    await widget.locator('textarea').press('Enter');
+    await widget.waitForTimeout(500);
+    expect(await consolePage.getByTestId('message').count()).to.equal(before);
+    // Removing a refused file empties the tray.
+    await widget.locator('.tray-remove').first().click();
+    await widget.locator('.tray-remove').first().click();
+    expect(await widget.locator('.tray-item').count()).to.equal(0);
+  });
 });
