@@ -123,3 +123,10 @@ export function problemSentence(
       return words('fileFailed', vars);
   }
 }
+
+/** A one-line stand-in for a message without text (list previews, notifications): "📎 receipt.png (+2)". */
+export function attachmentSummary(attachments: readonly Pick<AttachmentView, 'name'>[] | undefined): string {
+  if (!attachments?.length) return '';
+  const more = attachments.length > 1 ? ` (+${attachments.length - 1})` : '';
+  return `📎 ${attachments[0]!.name}${more}`;
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fileTypeLabel, formatSize, problemFromAck, problemFromStatus, problemSentence } from '../src/attachments';
+import { attachmentSummary, fileTypeLabel, formatSize, problemFromAck, problemFromStatus, problemSentence } from '../src/attachments';
 
 describe('attachment helpers', () => {
   it('when sizes are formatted, then bytes, KB and MB read naturally', () => {
@@ -42,5 +42,12 @@ describe('attachment helpers', () => {
     expect(problemSentence('x.png', { reason: 'type', detail: 'no' }, words)).to.match(/^fileType:/);
     expect(problemSentence('x.png', { reason: 'rate-limited', detail: 'slow', retryAfterSeconds: 4 }, words)).to.match(/^fileRateLimited:.*"n":4/);
     expect(problemSentence('x.png', { reason: 'failed', detail: 'HTTP 500' }, words)).to.match(/^fileFailed:/);
+  });
+
+  it('when a message has files and no text, then its one-line summary names the first and counts the rest', () => {
+    expect(attachmentSummary([])).to.equal('');
+    expect(attachmentSummary(undefined)).to.equal('');
+    expect(attachmentSummary([{ name: 'receipt.png' }])).to.equal('📎 receipt.png');
+    expect(attachmentSummary([{ name: 'a.png' }, { name: 'b.pdf' }, { name: 'c.txt' }])).to.equal('📎 a.png (+2)');
   });
 });
