@@ -58,6 +58,28 @@ export const EnvSchema = z.object({
   PUBLIC_URL: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
   /** Port of the Prometheus /metrics listener (not served on PORT); unset: no metrics endpoint. */
   METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).optional(),
+  /** Visitor limits (docs/protocol.md "Limits"): events allowed per visitor and per client address in a window. */
+  VISITOR_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(10),
+  VISITOR_STARTS_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+  VISITOR_EVENTS_PER_10S: z.coerce.number().int().min(1).default(30),
+  VISITOR_HANDSHAKES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  ADDRESS_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(50),
+  ADDRESS_STARTS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  ADDRESS_EVENTS_PER_10S: z.coerce.number().int().min(1).default(150),
+  ADDRESS_HANDSHAKES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  ADDRESS_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** How long blocking a visitor also refuses his client address (0: the token only). */
+  VISITOR_BLOCK_ADDRESS_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** Where attachments' bytes live (docs/attachments.md); unset: `postgres` with DATABASE_URL, else `disk` (DATA_DIR/files). */
+  FILE_STORE: z.enum(['disk', 'postgres', 's3'], { message: 'must be disk, postgres or s3' }).optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** An S3-compatible server (MinIO, Ceph, R2...); unset: AWS. */
+  S3_ENDPOINT: urlWithProtocols(['http:', 'https:'], 'http(s)://').optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+  /** Unset: the AWS SDK's default credentials (environment, shared config, the pod's or instance's role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
@@ -84,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   }
   const config = parsed.data;
   if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD) throw new ConfigError('ADMIN_PASSWORD', 'required with ADMIN_EMAIL');
+  if (config.FILE_STORE === 's3' && !config.S3_BUCKET) throw new ConfigError('S3_BUCKET', 'required with FILE_STORE=s3');
+  if (!config.S3_ACCESS_KEY_ID !== !config.S3_SECRET_ACCESS_KEY)
+    throw new ConfigError(config.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
   if (config.NODE_ENV === 'production') {
     if (config.SEED_DEMO) throw new ConfigError('SEED_DEMO', 'demo accounts are refused with NODE_ENV=production');
     if (config.ADMIN_PASSWORD && KNOWN_DEMO_PASSWORDS.includes(config.ADMIN_PASSWORD))

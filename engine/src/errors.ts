@@ -37,6 +37,20 @@ export class AppError extends Error {
   }
 }
 
+/** `rate_limited`, with how long the client should wait before trying the same action again. */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfterMs: number,
+    message = `too many requests, try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+  ) {
+    super('rate_limited', message);
+  }
+
+  override toBody() {
+    return { ...super.toBody(), retryAfterMs: this.retryAfterMs };
+  }
+}
+
 export const badRequest = (message: string, field?: string) => new AppError('bad_request', message, field);
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
 export const forbidden = (message = 'not allowed') => new AppError('forbidden', message);
@@ -73,16 +87,3 @@ export function toAppError(error: unknown): AppError {
   return new AppError('internal', 'internal error');
 }
 
-/** `rate_limited` with how long to wait: `retryAfter` (seconds) in the body and the HTTP Retry-After header. */
-export class RateLimitedError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfter: number,
-  ) {
-    super('rate_limited', message);
-  }
-
-  override toBody() {
-    return { ...super.toBody(), retryAfter: this.retryAfter };
-  }
-}

@@ -6,6 +6,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
+import { Authorization } from './accounts/authorization';
 import { type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
 import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
@@ -25,14 +26,17 @@ import { healthRoutes } from './http/health-routes';
 import { errorMiddleware } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { guardOrigins, OriginPolicy, operatorOriginCheck, visitorOriginCheck } from './http/origins';
+import { refuseNulBytes } from './http/request-guards';
 import { staticRoutes } from './http/static-routes';
 import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
+import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
 import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
+import { VisitorLimits, visitorLimitRules } from './realtime/visitor-limits';
 import { registerVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
 import { decisionsFor } from './routing-config/routing-decisions-impl';
 import type { RoutingDecisions } from './routing-config/routing-decisions';
@@ -42,6 +46,7 @@ import { RedisRoutingStore } from './routing-store/redis-routing-store';
 import type { RoutingStore } from './routing-store/routing-store';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
+import { VisitorBlockRepository } from './storage/visitor-block-repository';
 import { OperatorService } from './services/operator-service';
 import { VisitorService } from './services/visitor-service';
 
@@ -66,6 +71,8 @@ export interface Engine {
   operators: OperatorService;
   routingState: RoutingState;
   timers: TimerWorker;
+  /** Who may read or act on which dialog and visitor: sockets and REST ask it alike. */
+  access: Authorization;
 }
 
 export interface RunningServer {
@@ -161,8 +168,22 @@ export async function createEngine(
     metrics,
     clock,
     reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
+    blocks: new VisitorBlockRepository(database.db),
+    addressBlockMs: config.VISITOR_BLOCK_ADDRESS_SECONDS * 1000,
   });
-  const operators = new OperatorService({ repo, dialogs, reader, store, assignments, decisions, metrics, clock });
+  const access = new Authorization({ repo, decisions });
+  const operators = new OperatorService({
+    access,
+    repo,
+    dialogs,
+    reader,
+    store,
+    assignments,
+    decisions,
+    metrics,
+    clock,
+    blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
+  });
   const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
   const timers = new TimerWorker({ store, dialogs, operators, eligibility: assignments, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
   await routingState.ensureBuilt();
@@ -192,6 +213,7 @@ export async function createEngine(
     operators,
     routingState,
     timers,
+    access,
   };
 }
 
@@ -211,6 +233,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNulBytes);
   app.use(cookieParser());
   app.use(guardOrigins(origins));
   app.use(
@@ -231,7 +254,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.use(errorMiddleware(logger));
 
   const http = createServer(app);
-  const io = new SocketServer(http, { cors: origins.socketCors(), serveClient: false });
+  // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
+  const io = new SocketServer(http, { cors: origins.socketCors(), serveClient: false, maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES });
   let adapterClients: Redis[] = [];
   if (redis) {
     const pub = redis.duplicate();
@@ -266,7 +290,10 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   engine.assignments.setListener(broadcaster);
   visitorNs.use(visitorOriginCheck(origins));
   operatorNs.use(operatorOriginCheck(origins));
-  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, trustProxy: config.TRUST_PROXY });
+  const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`, (action, scope) =>
+    metrics.visitorRateLimited.inc({ action, scope }),
+  );
+  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, limits, trustProxy: config.TRUST_PROXY });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
     operators: engine.operators,

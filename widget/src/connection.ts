@@ -48,6 +48,7 @@ export class Connection {
   private typingSentAt = 0;
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
   private operatorTypingTimer: ReturnType<typeof setTimeout> | undefined;
+  private slowDownTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.outbox = new Outbox(options.storage, `hotline:${options.siteId}:outbox`);
@@ -87,8 +88,9 @@ export class Connection {
       // A server-side disconnect is not retried by socket.io on its own.
       if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2_000);
     });
-    socket.on('connect_error', () => {
+    socket.on('connect_error', (error: Error & { data?: ErrorBody }) => {
       store.update({ connection: 'reconnecting' });
+      if (error.data && this.refused(error.data, () => socket.connect())) return;
       if (!socket.active) setTimeout(() => socket.connect(), 5_000);
     });
     socket.on('message:new', (message) => this.receive(message));
@@ -126,7 +128,7 @@ export class Connection {
     const { store, storage } = this.options;
     const result = await this.request<VisitorSession>('session:resume', {});
     if (!result.ok) {
-      if (!result.retryable) store.update({ connection: 'reconnecting' });
+      if (!result.retryable && !this.refused(result.error, () => void this.resume())) store.update({ connection: 'reconnecting' });
       return;
     }
     const session = result.data;
@@ -191,6 +193,7 @@ export class Connection {
       language: this.options.language(),
     });
     if (!result.ok && result.retryable) return; // resumed again on reconnect
+    if (!result.ok && this.refused(result.error, () => void this.doStart())) return;
     this.pendingStart = null;
     store.update({ starting: false });
     if (result.ok) {
@@ -257,6 +260,8 @@ export class Connection {
           ...(attachmentIds?.length ? { attachmentIds } : {}),
         });
         if (result.ok) return { ok: true, message: result.data };
+        // Too fast: the message stays queued and goes when the engine allows.
+        if (this.refused(result.error, () => void this.flush())) return { ok: false, retryable: true, error: result.error };
         // A timeout while still connected will not heal by itself: let the visitor retry.
         return { ok: false, retryable: result.retryable && !this.socket?.connected, error: result.error };
       },
@@ -349,6 +354,30 @@ export class Connection {
     }));
   }
 
+  /**
+   * Refusals that are not about this one request: `rate_limited` (wait retryAfterMs, then `again`)
+   * and `forbidden` (this visitor is blocked: stop, the views say so). False for any other error.
+   */
+  private refused(error: ErrorBody, again: () => void): boolean {
+    const { store } = this.options;
+    if (error.code === 'forbidden') {
+      clearTimeout(this.slowDownTimer);
+      this.pendingStart = null;
+      store.update({ blocked: true, starting: false, rateLimitedUntil: null });
+      this.socket?.disconnect();
+      return true;
+    }
+    if (error.code !== 'rate_limited') return false;
+    const wait = Math.max(500, error.retryAfterMs ?? 5_000);
+    store.update({ rateLimitedUntil: Date.now() + wait });
+    clearTimeout(this.slowDownTimer);
+    this.slowDownTimer = setTimeout(() => {
+      store.update({ rateLimitedUntil: null });
+      again();
+    }, wait);
+    return true;
+  }
+
   private whenResumed(timeoutMs = ACK_TIMEOUT_MS): Promise<void> {
     if (this.resumed) return Promise.resolve();
     return new Promise((resolve) => {
@@ -371,13 +400,18 @@ export class Connection {
       };
       emitter.emit(event, payload, (err, response) => {
         if (err || !response) resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } });
-        else if ('error' in response) resolve({ ok: false, retryable: false, error: response.error });
+        else if ('error' in response) {
+          // Blocked meanwhile: every control says so from now on, whatever asked.
+          if (response.error.code === 'forbidden') this.refused(response.error, () => undefined);
+          resolve({ ok: false, retryable: false, error: response.error });
+        }
         else resolve({ ok: true, data: response.data });
       });
     });
   }
 
   disconnect(): void {
+    clearTimeout(this.slowDownTimer);
     this.socket?.disconnect();
     this.socket = null;
     this.resumed = false;

@@ -57,6 +57,8 @@ const en = {
   openImage: 'Open {name} full size',
   download: 'Download {name}',
   poweredBy: 'hotline',
+  rateLimited: 'You are sending messages too fast — we will try again in {s} s.',
+  blocked: 'This chat is not available to you.',
 };
 
 export type Strings = typeof en;
@@ -120,6 +122,8 @@ const ru: Strings = {
   openImage: 'Открыть {name} в полном размере',
   download: 'Скачать {name}',
   poweredBy: 'hotline',
+  rateLimited: 'Вы отправляете сообщения слишком часто — повторим через {s} с.',
+  blocked: 'Этот чат для вас недоступен.',
 };
 
 const catalogs: Record<string, Strings> = { en, ru };

@@ -90,6 +90,8 @@ function init(options: InitOptions): void {
     unread: 0,
     rated: false,
     callbackPhone: null,
+    blocked: false,
+    rateLimitedUntil: null,
   });
   const connection = new Connection({
     server,

@@ -55,6 +55,10 @@ export interface WidgetState {
   unread: number;
   rated: boolean;
   callbackPhone: string | null;
+  /** The engine refused this visitor (blocked by an operator): the chat says so and offers nothing. */
+  blocked: boolean;
+  /** Until when the engine asked us to slow down (`rate_limited`); what waited is retried then. */
+  rateLimitedUntil: number | null;
 }
 
 export type Listener = (state: WidgetState, previous: WidgetState) => void;

@@ -46,6 +46,7 @@ color:var(--hl-on-primary);flex:none}
 color:inherit;opacity:.9;white-space:nowrap}
 .header .icon-btn:hover,.end-btn:hover{background:rgba(255,255,255,.18)}
 .banner{background:#fef3c7;color:#78350f;font-size:12.5px;padding:6px 16px;flex:none}
+.blocked{margin:24px 16px;text-align:center;color:#374151}
 .body{flex:1;overflow-y:auto;overscroll-behavior:contain;background:var(--hl-soft);display:flex;flex-direction:column}
 .menu,.form{padding:20px 16px;display:flex;flex-direction:column;gap:10px}
 .prompt{font-size:15px;font-weight:600;margin:0 0 4px}

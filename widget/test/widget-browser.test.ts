@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { buildWidget } from '../build';
-import { backgroundVisitor, launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
+import { backgroundVisitor, chooseFirstEntry, launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
 
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 390, height: 844 };
@@ -30,16 +30,6 @@ async function firstTarget(url: string): Promise<Target> {
     node = button.next;
   }
   return {};
-}
-
-/** Clicks through the entry menu along the first button until the chat starts. */
-async function chooseFirstEntry(page: Page) {
-  for (let step = 0; step < 5; step++) {
-    const choice = page.locator('.menu .choice').first();
-    if (!(await choice.isVisible().catch(() => false))) return;
-    await choice.click();
-    await page.waitForTimeout(100);
-  }
 }
 
 async function shoot(page: Page, name: string) {

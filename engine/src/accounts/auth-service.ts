@@ -40,7 +40,7 @@ export class AuthService {
 
   /**
    * Wrong e-mail and wrong password answer the same 401 (same timing too). The attempt is counted
-   * before the password is checked (LoginThrottle): one over a limit is answered 429 with retryAfter
+   * before the password is checked (LoginThrottle): one over a limit is answered 429 with retryAfterMs
    * without touching the database. A legacy bcrypt hash is replaced by argon2id on success. A success
    * opens a new session (its own row, revocable on its own) and signs a token naming it.
    */
@@ -54,7 +54,7 @@ export class AuthService {
     const verdict = await this.throttle.begin(attempt);
     if (!verdict.allowed) {
       this.observe('rate_limited');
-      throw new RateLimitedError(`too many login attempts, retry in ${verdict.retryAfterSeconds} s`, verdict.retryAfterSeconds);
+      throw new RateLimitedError(verdict.retryAfterSeconds * 1000, `too many login attempts, retry in ${verdict.retryAfterSeconds} s`);
     }
     // An unknown e-mail costs the same hash check. A storage failure is no guess: its attempt is given back.
     const { found, ok, rehash } = await (async () => {

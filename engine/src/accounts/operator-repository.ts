@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../storage/database';
 import { hashPassword } from './passwords';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type Role = 'operator' | 'supervisor';
 
 export interface Operator {
@@ -45,6 +47,8 @@ export class OperatorRepository {
   }
 
   async findById(id: string): Promise<Operator | null> {
+    // A session's subject is only a claim: a non-UUID one is nobody, not a Postgres cast error.
+    if (!UUID.test(id)) return null;
     const row = await this.db<OperatorRow>('operators').where({ id }).first();
     return row ? toOperator(row) : null;
   }

@@ -9,6 +9,7 @@ import { plainString } from '../protocol/events';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
 import type { Engine } from '../server';
 import { parse, requireOperator } from './middleware';
+import { configItemParam, uuidParam, versionParam } from './request-guards';
 
 
 const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: plainString().max(500).optional() });
@@ -42,7 +43,7 @@ const PreviewSchema = z.object({
 /** The REST API: public site config, supervisors' routing config and accounts, operators' quick replies. */
 export function apiRoutes(engine: Engine): Router {
   const router = Router();
-  const { auth, routingConfig, decisions, operatorsRepo, operators, reader, database } = engine;
+  const { auth, routingConfig, decisions, operatorsRepo, operators, reader, database, access } = engine;
   const supervisor = requireOperator(auth, 'supervisor');
   const operator = requireOperator(auth);
 
@@ -81,19 +82,19 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.get('/api/routing-config/versions/:version', supervisor, async (req, res) => {
-    const version = await routingConfig.version(Number(req.params.version));
+    const version = await routingConfig.version(versionParam(req));
     if (!version) throw notFound('config version');
     res.json({ data: version });
   });
 
   // Edit one part (a group, an operator's profile, a topic...): the whole config is re-validated.
   router.put('/api/routing-config/:part/:id', supervisor, async (req, res) => {
-    const { saved, created } = await routingConfig.replacePart(partOf(String(req.params.part)), String(req.params.id), req.body, req.operator!.id);
+    const { saved, created } = await routingConfig.replacePart(partOf(String(req.params.part)), configItemParam(req), req.body, req.operator!.id);
     res.status(created ? 201 : 200).json({ data: saved });
   });
 
   router.delete('/api/routing-config/:part/:id', supervisor, async (req, res) => {
-    res.json({ data: await routingConfig.removePart(partOf(String(req.params.part)), String(req.params.id), req.operator!.id) });
+    res.json({ data: await routingConfig.removePart(partOf(String(req.params.part)), configItemParam(req), req.operator!.id) });
   });
 
   router.post('/api/routing-config/preview', supervisor, (req, res) => {
@@ -123,9 +124,10 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.patch('/api/operators/:id', supervisor, async (req, res) => {
+    const id = uuidParam(req);
     const patch = parse(OperatorPatchSchema, req.body);
-    const before = await operatorsRepo.findById(String(req.params.id));
-    const updated = await operatorsRepo.update(String(req.params.id), patch);
+    const before = await operatorsRepo.findById(id);
+    const updated = await operatorsRepo.update(id, patch);
     if (!before || !updated) throw notFound('operator');
     const { password: _password, ...logged } = patch;
     await audit(req.operator!.id, 'operator.updated', updated.id, logged);
@@ -139,11 +141,13 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.get('/api/dialogs/:id', operator, async (req, res) => {
-    res.json({ data: await operators.open(req.operator!, String(req.params.id)) });
+    res.json({ data: await operators.open(req.operator!, uuidParam(req)) });
   });
 
   router.get('/api/visitors/:id', operator, async (req, res) => {
-    res.json({ data: await reader.visitorCard(String(req.params.id)) });
+    const visitorId = uuidParam(req);
+    await access.requireVisitorReadable(req.operator!, visitorId);
+    res.json({ data: await reader.visitorCard(visitorId) });
   });
 
   router.get('/api/dashboard', supervisor, async (_req, res) => {
@@ -175,7 +179,7 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.delete('/api/quick-replies/:id', operator, async (req, res) => {
-    const query = database.db('quick_replies').where({ id: String(req.params.id) });
+    const query = database.db('quick_replies').where({ id: uuidParam(req) });
     if (req.operator!.role !== 'supervisor') query.andWhere({ operator_id: req.operator!.id });
     const deleted = await query.delete();
     if (deleted === 0) throw notFound('quick reply');

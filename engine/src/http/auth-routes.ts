@@ -5,9 +5,10 @@ import type { OperatorRepository } from '../accounts/operator-repository';
 import { passwordSchema } from '../accounts/passwords';
 import { isUuid, SESSION_COOKIE } from '../accounts/sessions';
 import { badRequest, notFound } from '../errors';
+import { plainString } from '../protocol/events';
 import { bearerOrCookie, parse, requireOperator } from './middleware';
 
-const LoginSchema = z.object({ email: z.string().trim().min(1, 'required').max(254), password: passwordSchema(1) });
+const LoginSchema = z.object({ email: plainString().trim().min(1, 'required').max(254), password: passwordSchema(1) });
 const PasswordChangeSchema = z.object({
   currentPassword: passwordSchema(1),
   newPassword: passwordSchema(8),

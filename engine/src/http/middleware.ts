@@ -5,6 +5,7 @@ import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError, forbidden, fromZodIssues, RateLimitedError, toAppError } from '../errors';
 import type { Logger } from '../logger';
+import { requestParsingError } from './request-guards';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -45,15 +46,12 @@ export function requireOperator(auth: AuthService, role?: 'supervisor'): Request
 
 export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // express.json() reports malformed bodies with a status; answer them as our own 400.
-    const status = error instanceof AppError ? undefined : (error as { status?: number } | null)?.status;
-    const appError =
-      status === 400 || status === 413
-        ? new AppError('bad_request', status === 413 ? 'request body too large' : 'malformed JSON body')
-        : toAppError(error);
+    // express refuses bodies (too large: 413, malformed: 400) and broken path escapes with a status: the client's mistake.
+    const parser = requestParsingError(error);
+    const appError = parser?.appError ?? toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
     else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');
-    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfter));
-    res.status(appError.status).json({ error: appError.toBody() });
+    if (appError instanceof RateLimitedError) res.set('Retry-After', String(Math.ceil(appError.retryAfterMs / 1000)));
+    res.status(parser?.status ?? appError.status).json({ error: appError.toBody() });
   };
 }

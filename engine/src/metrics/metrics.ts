@@ -21,6 +21,12 @@ export function createMetrics() {
     contactsCaptured: new Counter({ name: 'hotline_contacts_captured_total', help: 'Visitor contacts captured', registers: [registry] }),
     leadsFollowedUp: new Counter({ name: 'hotline_leads_followed_up_total', help: 'Leads closed by an operator', labelNames: ['outcome'], registers: [registry] }),
     abandoned: new Counter({ name: 'hotline_dialogs_abandoned_total', help: 'Dialogs the visitor left before any answer', registers: [registry] }),
+    visitorRateLimited: new Counter({
+      name: 'hotline_visitor_rate_limited_total',
+      help: 'Visitor events and handshakes refused by a limit',
+      labelNames: ['action', 'scope'],
+      registers: [registry],
+    }),
     firstResponse: new Histogram({
       name: 'hotline_first_response_seconds',
       help: 'Time from the first visitor message to the first answer',

@@ -23,8 +23,8 @@ export interface ErrorBody {
   message: string;
   /** Dotted path of the offending field, when one field is at fault. */
   field?: string;
-  /** With `rate_limited`: seconds to wait before trying again. */
-  retryAfter?: number;
+  /** With `rate_limited`: how long to wait before the same action is allowed again (REST also sends `Retry-After` in seconds). */
+  retryAfterMs?: number;
 }
 
 export type Ack<T> = { data: T } | { error: ErrorBody };

@@ -1,19 +1,59 @@
+import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { fromZodIssues, toAppError } from '../errors';
+import { type AppError, badRequest, fromZodIssues, toAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { Ack } from '../protocol/events';
 
 /**
- * Wraps a socket event handler: validates the payload with zod, runs the use case, acks
- * `{ data }` or `{ error: { code, field, message } }`. A bad payload never drops the connection.
+ * The largest socket.io frame the engine reads (`maxHttpBufferSize`). A frame above it closes the
+ * connection (socket.io cannot read it); anything up to it gets an acknowledgement.
+ */
+export const SOCKET_FRAME_LIMIT_BYTES = 1_100_000;
+/** The largest event payload (as JSON) the engine handles; a larger one is answered `bad_request`. */
+export const SOCKET_PAYLOAD_LIMIT_BYTES = 64 * 1024;
+
+type Reply<T> = (response: Ack<T>) => void;
+
+/**
+ * socket.io hands a handler the emitted arguments with the client's callback last: `(payload, cb)`,
+ * or only `(cb)` when the client sent no payload, or `(payload)` without a callback.
+ */
+function splitArguments<T>(args: unknown[]): { payload: unknown; reply: Reply<T> } {
+  const last = args[args.length - 1];
+  const reply = typeof last === 'function' ? (last as Reply<T>) : () => {};
+  const payload = typeof args[0] === 'function' ? undefined : args[0];
+  return { payload, reply };
+}
+
+/** Why a payload is too large to handle, or null. JSON size; one too deep to serialise is too large too. */
+function oversized(payload: unknown): AppError | null {
+  let size: number;
+  try {
+    size = payload === undefined ? 0 : Buffer.byteLength(JSON.stringify(payload) ?? '');
+  } catch {
+    return badRequest('payload is nested too deeply', 'payload');
+  }
+  return size > SOCKET_PAYLOAD_LIMIT_BYTES
+    ? badRequest(`payload is ${size} bytes; at most ${SOCKET_PAYLOAD_LIMIT_BYTES}`, 'payload')
+    : null;
+}
+
+/**
+ * Wraps a socket event handler: checks the payload's size, validates it with zod, runs the use case,
+ * acks `{ data }` or `{ error: { code, field, message } }`. A bad payload never drops the connection.
  */
 export function ackHandler<S extends z.ZodType, T>(
   logger: Logger,
   schema: S,
   work: (input: z.infer<S>) => Promise<T>,
 ) {
-  return async (payload: unknown, ack?: (response: Ack<T>) => void) => {
-    const reply = typeof ack === 'function' ? ack : () => {};
+  return async (...args: unknown[]) => {
+    const { payload, reply } = splitArguments<T>(args);
+    const tooLarge = oversized(payload);
+    if (tooLarge) {
+      reply({ error: tooLarge.toBody() });
+      return;
+    }
     const parsed = schema.safeParse(payload ?? {});
     if (!parsed.success) {
       reply({ error: fromZodIssues(parsed.error.issues).toBody() });
@@ -27,4 +67,13 @@ export function ackHandler<S extends z.ZodType, T>(
       reply({ error: appError.toBody() });
     }
   };
+}
+
+/** An event this namespace does not know, sent with a callback, is answered `bad_request` rather than never. */
+export function answerUnknownEvents(socket: Socket) {
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (socket.listeners(event).length > 0) return;
+    const { reply } = splitArguments<never>(args);
+    reply({ error: badRequest(`unknown event ${String(event).slice(0, 64)}`, 'event').toBody() });
+  });
 }

@@ -31,6 +31,11 @@ export class Notifier {
     this.visitors?.to(visitorRoom(visitorId)).emit(event, ...args);
   }
 
+  /** Closes every socket of the visitor, on every node (a blocked visitor). */
+  disconnectVisitor(visitorId: string) {
+    this.visitors?.in(visitorRoom(visitorId)).disconnectSockets(true);
+  }
+
   /** Whether any visitor socket is connected to this node. */
   hasLocalVisitors(): boolean {
     return (this.visitors?.sockets.size ?? 0) > 0;

@@ -19,7 +19,7 @@ import {
 } from '../protocol/events';
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
-import { ackHandler } from './ack-handler';
+import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
@@ -124,6 +124,7 @@ export function registerOperatorNamespace(
       }
     });
     void socket.join(operatorRoom(operator.id));
+    answerUnknownEvents(socket);
     if (operator.role === 'supervisor') void socket.join(SUPERVISORS_ROOM);
     const pendingOffline = offlineTimers.get(operator.id);
     if (pendingOffline) clearTimeout(pendingOffline);
@@ -196,7 +197,9 @@ export function registerOperatorNamespace(
       return detail;
     }));
     socket.on('visitor:block', ackHandler(logger, BlockSchema, async (input) => {
-      await operators.block(operator, input);
+      const visitorId = await operators.block(operator, input);
+      // His open tabs go now; their reconnect is refused (blocked token and address).
+      notifier.disconnectVisitor(visitorId);
       return null;
     }));
     socket.on('dashboard:subscribe', ackHandler(logger, z.unknown(), async () => {

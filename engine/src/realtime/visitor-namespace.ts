@@ -1,9 +1,11 @@
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
-import { toAppError } from '../errors';
+import { forbidden, toAppError } from '../errors';
 import { clientAddress } from '../http/client-address';
+import { MemoryLocks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import {
+  type AckCallback,
   CallbackRequestSchema,
   ContactSchema,
   DialogStartSchema,
@@ -18,14 +20,19 @@ import {
   type VisitorServerToClient,
 } from '../protocol/events';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
-import { ackHandler } from './ack-handler';
+import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
+import { tokenKey, type VisitorAction, type VisitorLimits } from './visitor-limits';
 
 interface VisitorSocketData extends VisitorIdentity {
   token: string;
+  /** The client address the limits and address blocks count by. */
+  address: string;
 }
+
+const notAvailable = () => forbidden('this chat is not available');
 
 export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToClient, InterServerEvents, VisitorSocketData>;
 
@@ -40,68 +47,97 @@ export function registerVisitorNamespace(
     notifier: Notifier;
     broadcaster: DialogBroadcaster;
     logger: Logger;
+    limits: VisitorLimits;
     /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
     trustProxy: number;
   },
 ) {
-  const { visitors, notifier, broadcaster, logger } = deps;
+  const { visitors, notifier, broadcaster, logger, limits } = deps;
+  // One event of each kind per visitor at a time (all his tabs on this node): the few a flood gets
+  // past the limits wait here, not in his dialog's lock queue ahead of his operator's reply. Kinds
+  // still run side by side, so a reopen and a start from two tabs race on his row lock as before.
+  const perVisitor = new MemoryLocks();
 
+  // Limits first (no database work for a refused handshake), then the address block, then the token.
   namespace.use(async (socket, next) => {
     const auth = VisitorAuthSchema.safeParse(socket.handshake.auth ?? {});
     if (!auth.success) return next(Object.assign(new Error('bad visitor auth: siteId is required'), { data: { code: 'bad_request', field: 'siteId' } }));
+    const address = clientAddress(socket.handshake, deps.trustProxy);
     try {
-      const { visitor, token } = await visitors.identify(auth.data, {
-        userAgent: socket.handshake.headers['user-agent'] ?? null,
-        ip: clientAddress(socket.handshake, deps.trustProxy),
-        language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
-      });
-      if (visitor.blocked_at) return next(Object.assign(new Error('this chat is not available'), { data: { code: 'forbidden' } }));
-      socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token };
+      const { visitorToken } = auth.data;
+      await limits.consume('handshake', { visitor: visitorToken ? tokenKey(visitorToken) : undefined, address });
+      if (await visitors.isAddressBlocked(address)) throw notAvailable();
+      const { visitor, token } = await visitors.identify(
+        auth.data,
+        {
+          userAgent: socket.handshake.headers['user-agent'] ?? null,
+          ip: address,
+          language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
+        },
+        () => limits.consume('token', { address }),
+      );
+      if (visitor.blocked_at) throw notAvailable();
+      socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
       next();
     } catch (error) {
       const appError = toAppError(error);
-      next(Object.assign(new Error(appError.message), { data: { code: appError.code, ...(appError.field ? { field: appError.field } : {}) } }));
+      const { details: _details, ...data } = appError.toBody();
+      next(Object.assign(new Error(appError.message), { data }));
     }
   });
 
   namespace.on('connection', (socket) => {
     const identity = (): VisitorIdentity => ({ visitorId: socket.data.visitorId, siteId: socket.data.siteId });
     void socket.join(visitorRoom(socket.data.visitorId));
+    answerUnknownEvents(socket);
 
-    socket.on('session:resume', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token)));
+    /** Counts the event against the visitor's and his address's limits before any other work. */
+    const limited =
+      <T>(action: VisitorAction, handler: (payload: unknown, ack?: AckCallback<T>) => Promise<void>) =>
+      async (payload: unknown, ack?: AckCallback<T>) => {
+        try {
+          await limits.consume(action, { visitor: socket.data.visitorId, address: socket.data.address });
+        } catch (error) {
+          if (typeof ack === 'function') ack({ error: toAppError(error).toBody() });
+          return;
+        }
+        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(payload, ack));
+      };
 
-    socket.on('dialog:start', ackHandler(logger, DialogStartSchema, (input) =>
+    socket.on('session:resume', limited('event', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token))));
+
+    socket.on('dialog:start', limited('start', ackHandler(logger, DialogStartSchema, (input) =>
       visitors.start(identity(), input, { language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null }),
-    ));
+    )));
 
-    socket.on('message:send', ackHandler(logger, VisitorMessageSchema, async (input) => {
+    socket.on('message:send', limited('message', ackHandler(logger, VisitorMessageSchema, async (input) => {
       const message = await visitors.sendMessage(identity(), input);
       const holder = await visitors.holder(identity());
       // Other tabs of the visitor, the holder and supervisors.
       broadcaster.message(message, socket.data.visitorId, holder?.operatorId ?? null);
       return message;
-    }));
+    })));
 
-    socket.on('typing:set', ackHandler(logger, TypingSchema, async ({ typing }) => {
+    socket.on('typing:set', limited('event', ackHandler(logger, TypingSchema, async ({ typing }) => {
       const holder = await visitors.holder(identity());
       if (holder) notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
       return null;
-    }));
+    })));
 
-    socket.on('contact:leave', ackHandler(logger, ContactSchema, (input) => visitors.leaveContact(identity(), input)));
+    socket.on('contact:leave', limited('event', ackHandler(logger, ContactSchema, (input) => visitors.leaveContact(identity(), input))));
 
-    socket.on('callback:request', ackHandler(logger, CallbackRequestSchema.extend({ page: PageInfoSchema.optional() }), (input) =>
+    socket.on('callback:request', limited('start', ackHandler(logger, CallbackRequestSchema.extend({ page: PageInfoSchema.optional() }), (input) =>
       visitors.requestCallback(identity(), { phone: input.phone, preferredTime: input.preferredTime }, input.page ?? { url: '' }),
-    ));
+    )));
 
-    socket.on('dialog:close', ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
+    socket.on('dialog:close', limited('event', ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
       await visitors.close(identity(), rating);
       return null;
-    }));
+    })));
 
-    socket.on('page:change', ackHandler(logger, PageChangeSchema, async (page) => {
+    socket.on('page:change', limited('event', ackHandler(logger, PageChangeSchema, async (page) => {
       await visitors.pageChange(identity(), page);
       return null;
-    }));
+    })));
   });
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type Authorization, leadGroupsOf } from '../accounts/authorization';
 import type { Operator } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { DialogContext } from '../dialog/dialog-machine';
@@ -29,7 +30,14 @@ function requireSupervisor(operator: Operator) {
 
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
-  constructor(private readonly deps: ServiceDeps & { assignments: AssignmentDispatcher }) {}
+  constructor(
+    private readonly deps: ServiceDeps & {
+      assignments: AssignmentDispatcher;
+      access: Authorization;
+      /** Blocks the visitor's token and address (VisitorService.block). */
+      blockVisitor: (visitorId: string, reason: string) => Promise<void>;
+    },
+  ) {}
 
   async self(operator: Operator): Promise<OperatorSelf> {
     const routing = await this.deps.store.getOperator(operator.id);
@@ -215,15 +223,14 @@ export class OperatorService {
   }
 
   async lists(operator: Operator): Promise<{ mine: DialogSummary[]; leads: DialogSummary[] }> {
-    const { repo, reader, store } = this.deps;
+    const { repo, reader, access } = this.deps;
     const mine = await repo.dialogsInStates([...HELD_STATES, 'offered'], { operatorId: operator.id });
-    const routing = await store.getOperator(operator.id);
-    const groupIds = routing?.groups.map((g) => g.groupId) ?? [];
+    const groups = leadGroupsOf(access.actor(operator));
     const leads =
-      operator.role === 'supervisor'
+      groups === 'all'
         ? await repo.dialogsInStates(['lead'])
-        : groupIds.length > 0
-          ? await repo.dialogsInStates(['lead'], { groupIds })
+        : groups.length > 0
+          ? await repo.dialogsInStates(['lead'], { groupIds: [...groups] })
           : [];
     return { mine: await reader.summaries(mine), leads: await reader.summaries(leads) };
   }
@@ -232,17 +239,9 @@ export class OperatorService {
     return this.deps.reader.summaries(await this.deps.repo.dialogsInStates(OPEN_STATES));
   }
 
-  /** Holders act on their dialogs; supervisors may watch any. */
+  /** Holders, operators of the group a queued dialog or lead waits in, and supervisors (see Authorization). */
   async open(operator: Operator, dialogId: string): Promise<DialogDetail> {
-    const row = await this.requireDialog(dialogId);
-    if (
-      row.operator_id !== operator.id &&
-      operator.role !== 'supervisor' &&
-      stateName(row.state) !== 'lead'
-    ) {
-      throw forbidden('this dialog is not assigned to you');
-    }
-    return this.deps.reader.detail(row);
+    return this.deps.reader.detail(await this.deps.access.readableDialog(operator, dialogId));
   }
 
   async sendMessage(
@@ -316,6 +315,7 @@ export class OperatorService {
     } else {
       const target = input.toOperatorId!;
       if (target === operator.id) throw badRequest('the dialog is already yours', 'toOperatorId');
+      await this.requireRoutable(target, 'toOperatorId');
       result = await dialogs.dispatch(
         row.id,
         { type: 'TRANSFERRED', toOperatorId: target },
@@ -344,6 +344,7 @@ export class OperatorService {
     const state = stateName(row.state);
     if (state !== 'queued') throw new AppError('conflict', `only a queued dialog can be assigned; this one is ${state}`);
     const groupId = row.group_id ?? '';
+    await this.requireRoutable(input.operatorId, 'operatorId');
     const result = await dialogs.dispatch(
       row.id,
       { type: 'ASSIGNED', operatorId: input.operatorId, groupId },
@@ -422,10 +423,8 @@ export class OperatorService {
   }
 
   async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
-    const row = await this.requireDialog(input.dialogId);
+    const row = await this.deps.access.actionableDialog(operator, input.dialogId);
     const isLead = stateName(row.state) === 'lead';
-    if (!isLead && row.operator_id !== operator.id && operator.role !== 'supervisor')
-      throw forbidden('this dialog is not assigned to you');
     const result = await this.deps.dialogs.dispatch(row.id, {
       type: 'CLOSE',
       by: 'operator',
@@ -442,7 +441,7 @@ export class OperatorService {
    */
   async pickLead(operator: Operator, dialogId: string): Promise<DialogDetail> {
     const { store, dialogs, reader, clock } = this.deps;
-    const row = await this.requireDialog(dialogId);
+    const row = await this.deps.access.pickableLead(operator, dialogId);
     if (stateName(row.state) !== 'lead') throw new AppError('conflict', 'not a lead any more');
     const result = await dialogs.dispatch(
       dialogId,
@@ -483,13 +482,12 @@ export class OperatorService {
   }
 
   async block(operator: Operator, input: z.infer<typeof BlockSchema>) {
-    const row = await this.requireDialog(input.dialogId);
-    if (row.operator_id !== operator.id && operator.role !== 'supervisor')
-      throw forbidden('this dialog is not assigned to you');
-    await this.deps.repo.blockVisitor(row.visitor_id, input.reason);
+    const row = await this.deps.access.actionableDialog(operator, input.dialogId);
+    await this.deps.blockVisitor(row.visitor_id, input.reason);
     if (OPEN_STATES.includes(stateName(row.state))) {
       await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
     }
+    return row.visitor_id;
   }
 
   async dashboard(): Promise<GroupLiveStats[]> {
@@ -520,6 +518,12 @@ export class OperatorService {
         };
       }),
     );
+  }
+
+  /** A named target must be an active account the routing store knows; an unknown id is a conflict, not a foreign-key 500. */
+  private async requireRoutable(operatorId: string, field: string) {
+    if (!(await this.deps.store.getOperator(operatorId)))
+      throw new AppError('conflict', 'the operator cannot take it: unknown-operator', field);
   }
 
   private async requireDialog(dialogId: string): Promise<DialogRow> {

@@ -18,6 +18,7 @@ import type {
   VisitorSession,
 } from '../protocol/events';
 import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
+import type { VisitorBlockRepository } from '../storage/visitor-block-repository';
 import type { ServiceDeps } from './service-deps';
 
 export interface VisitorIdentity {
@@ -27,15 +28,24 @@ export interface VisitorIdentity {
 
 /** The visitor's use cases: resume, start, write, leave a contact, ask for a call back, close. */
 export class VisitorService {
-  constructor(private readonly deps: ServiceDeps & { reopenWindowMs: number }) {}
+  constructor(
+    private readonly deps: ServiceDeps & {
+      reopenWindowMs: number;
+      blocks: VisitorBlockRepository;
+      /** How long blocking a visitor also refuses his last address; 0: his token only. */
+      addressBlockMs: number;
+    },
+  ) {}
 
   /**
    * Identifies the visitor by his token, or issues a new one. A token of another site, or an
-   * unknown one, starts a new visitor: a visitor can only ever reach his own dialogs.
+   * unknown one, starts a new visitor: a visitor can only ever reach his own dialogs. `beforeMint`
+   * runs before a new visitor is created (the per-address token limit) and may refuse it by throwing.
    */
   async identify(
     auth: { siteId: string; visitorToken?: string | undefined },
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
+    beforeMint: () => Promise<void> = async () => undefined,
   ): Promise<{ visitor: VisitorRow; token: string }> {
     const { repo, decisions } = this.deps;
     if (!decisions().site(auth.siteId))
@@ -50,9 +60,29 @@ export class VisitorService {
         return { visitor: known, token: auth.visitorToken };
       }
     }
+    await beforeMint();
     const token = randomBytes(24).toString('base64url');
     const visitor = await repo.createVisitor({ token, siteId: auth.siteId, ...meta });
     return { visitor, token };
+  }
+
+  /**
+   * Blocks the visitor (his token is refused from now on) and, for `addressBlockMs`, the address he
+   * last connected from: clearing his storage for a new token does not get him back in. An address
+   * may be shared (an office behind NAT); the expiry bounds that harm.
+   */
+  async block(visitorId: string, reason: string): Promise<void> {
+    const { repo, blocks, clock, addressBlockMs } = this.deps;
+    await repo.blockVisitor(visitorId, reason);
+    const visitor = await repo.findVisitor(visitorId);
+    if (!visitor?.ip || addressBlockMs <= 0) return;
+    const now = clock();
+    await blocks.blockAddress({ address: visitor.ip, visitorId, reason, at: new Date(now), until: new Date(now + addressBlockMs) });
+  }
+
+  /** Whether new handshakes from this client address are refused (a blocked visitor's, until expiry). */
+  isAddressBlocked(address: string): Promise<boolean> {
+    return this.deps.blocks.isAddressBlocked(address, new Date(this.deps.clock()));
   }
 
   async session(visitorId: string, token: string): Promise<VisitorSession> {

@@ -5,7 +5,7 @@ import { type Backends, startTestServer, type TestServer } from '../support/engi
 
 interface ApiBody {
   data: { token: string; operator: { email: string; role: string } };
-  error: { code: string; field?: string; message: string; retryAfter?: number };
+  error: { code: string; field?: string; message: string; retryAfterMs?: number };
 }
 
 async function post(server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -67,14 +67,14 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(wrongPassword.body).to.deep.equal(wrongEmail.body);
     });
 
-    it('when failures repeat from one address, then that e-mail from there gets 429 with retryAfter, even with the right password', async () => {
+    it('when failures repeat from one address, then that e-mail from there gets 429 with retryAfterMs, even with the right password', async () => {
       // TRUST_PROXY defaults to 0: the forged X-Forwarded-For does not make them different addresses.
       for (let i = 0; i < 3; i++) await post(server, '/api/auth/login', { email: 'carl@example.com', password: 'wrong-password' }, { 'x-forwarded-for': `10.0.0.${i}` });
       const blocked = await post(server, '/api/auth/login', { email: 'carl@example.com', password: DEMO_PASSWORD }, { 'x-forwarded-for': '10.0.0.9' });
       expect(blocked.status).to.equal(429);
       expect(blocked.body.error.code).to.equal('rate_limited');
-      expect(blocked.body.error.retryAfter).to.be.within(1, 900);
-      expect(blocked.headers.get('retry-after')).to.equal(String(blocked.body.error.retryAfter));
+      expect(blocked.body.error.retryAfterMs).to.be.within(1000, 900_000);
+      expect(blocked.headers.get('retry-after')).to.equal(String(Math.ceil(blocked.body.error.retryAfterMs! / 1000)));
     });
 
     it('when the body is malformed or incomplete, then 400 names the field', async () => {

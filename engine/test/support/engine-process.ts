@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { UNLIMITED_VISITORS } from './limits';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -35,7 +36,14 @@ export async function startEngineProcess(
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'engine/src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(chosen), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      ...Object.fromEntries(Object.entries(UNLIMITED_VISITORS).map(([name, value]) => [name, String(value)])),
+      ...env,
+      PORT: String(chosen),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -7,6 +7,7 @@ import { OPEN_STATES } from '../../src/dialog/dialog-views';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server';
 import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from './postgres';
 import { closeAllSockets } from './clients';
+import { UNLIMITED_VISITORS } from './limits';
 import { deleteKeys, RedisUnavailable, TEST_REDIS_URL, testRedis } from './redis';
 
 export const EXAMPLE_ROUTING = fileURLToPath(new URL('../../../routing.yaml', import.meta.url));
@@ -38,6 +39,7 @@ export async function startTestServer(
     SEED_DEMO: true,
     TIMER_POLL_MS: 50,
     PRESENCE_GRACE_MS: 200,
+    ...UNLIMITED_VISITORS,
     ...(backends === 'real'
       ? {
           DATABASE_URL: TEST_DATABASE_URL,

@@ -69,7 +69,8 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   const menu = menuView(ctx);
   const log = messageList(ctx);
   const callback = callbackForm(ctx);
-  const body = h('div', { class: 'body' }, menu.el, log.el, callback.el);
+  const blockedNote = h('p', { class: 'blocked', role: 'status', hidden: true }, t('blocked'));
+  const body = h('div', { class: 'body' }, menu.el, log.el, callback.el, blockedNote);
   const typing = h('div', { class: 'typing', 'aria-live': 'polite' });
   const input = composer(ctx);
   const panel = h(
@@ -119,33 +120,45 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       if (look.logoUrl) logo.src = look.logoUrl;
       greetingText.textContent = localized(look.greeting, state.locale);
     }
-    if (changed('open', 'unread')) {
+    if (changed('open', 'unread', 'blocked')) {
       panel.hidden = !state.open;
       root.classList.toggle('is-open', state.open);
       launcher.setAttribute('aria-expanded', String(state.open));
-      launcher.setAttribute('aria-label', state.open ? t('closeChat') : t('openChat'));
+      launcher.setAttribute('aria-label', state.open ? t('closeChat') : state.blocked ? t('blocked') : t('openChat'));
+      launcher.title = state.blocked && !state.open ? t('blocked') : '';
       launcher.replaceChildren(icon(state.open ? ICONS.close : ICONS.chat, 28), badge);
       badge.hidden = state.open || state.unread === 0;
       badge.textContent = String(state.unread);
     }
     if (changed('greetingVisible', 'open', 'config')) greeting.hidden = !state.greetingVisible || state.open || !state.config.look.greeting;
     if (changed('config', 'botPath', 'view', 'locale')) menu.update();
-    if (changed('view')) {
-      menu.el.hidden = state.view !== 'menu';
-      log.el.hidden = state.view !== 'chat';
-      callback.el.hidden = state.view !== 'callback' && state.view !== 'callback-done';
+    if (changed('view', 'blocked')) {
+      // Blocked: one clear sentence instead of controls that could only fail.
+      menu.el.hidden = state.blocked || state.view !== 'menu';
+      log.el.hidden = state.blocked || state.view !== 'chat';
+      callback.el.hidden = state.blocked || (state.view !== 'callback' && state.view !== 'callback-done');
+      blockedNote.hidden = !state.blocked;
     }
     if (changed('view', 'callbackPhone')) callback.update();
     if (changed('messages', 'dialog', 'queue', 'starting', 'rated', 'locale')) log.update();
-    if (changed('dialog', 'view', 'connection', 'starting')) {
-      const chat = state.view === 'chat';
+    if (changed('dialog', 'view', 'connection', 'starting', 'blocked', 'rateLimitedUntil')) {
+      const chat = state.view === 'chat' && !state.blocked;
       const open = isDialogOpen(state.dialog) || state.starting;
       endButton.hidden = !chat || !isDialogOpen(state.dialog);
       input.el.hidden = !chat || !(open || state.dialog === null);
       input.update();
-      subtitle.textContent = state.dialog?.operatorName && open ? state.dialog.operatorName : '';
+      subtitle.textContent = state.dialog?.operatorName && open && !state.blocked ? state.dialog.operatorName : '';
       subtitle.hidden = !subtitle.textContent;
-      const status = state.connection === 'reconnecting' ? t('reconnecting') : state.connection === 'connecting' && chat ? t('connecting') : '';
+      const wait = state.rateLimitedUntil === null ? 0 : Math.max(1, Math.ceil((state.rateLimitedUntil - Date.now()) / 1000));
+      const status = state.blocked
+        ? ''
+        : wait > 0
+          ? t('rateLimited', { s: wait })
+          : state.connection === 'reconnecting'
+            ? t('reconnecting')
+            : state.connection === 'connecting' && chat
+              ? t('connecting')
+              : '';
       banner.textContent = status;
       banner.hidden = !status;
     }
@@ -169,7 +182,9 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       const target =
         view === 'chat' && !input.el.hidden
           ? input.el.querySelector('textarea')
-          : (body.querySelector<HTMLElement>('.menu .choice, .callback-form input, .ended-card button') ?? closeButton);
+          : store.get().blocked
+            ? closeButton
+            : (body.querySelector<HTMLElement>('.menu .choice, .callback-form input, .ended-card button') ?? closeButton);
       target?.focus();
     },
   };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DialogDetail, MessageView, OperatorClientToServer, OperatorServerToClient } from '@hotline/engine/protocol';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -42,10 +42,15 @@ interface EngineModule {
 }
 
 const ENGINE_SERVER = '../../../engine/src/server.ts';
+const ENGINE_TEST_LIMITS = '../../../engine/test/support/limits.ts';
 
-/** A real engine; imported lazily so that an engine that does not load fails these tests only. */
-export async function startEngine(): Promise<TestEngine> {
+/**
+ * A real engine; imported lazily so that an engine that does not load fails these tests only.
+ * Visitor limits are out of the way unless `overrides` set them.
+ */
+export async function startEngine(overrides: Record<string, unknown> = {}): Promise<TestEngine> {
   const { startServer } = (await import(ENGINE_SERVER)) as EngineModule;
+  const { UNLIMITED_VISITORS } = (await import(ENGINE_TEST_LIMITS)) as { UNLIMITED_VISITORS: Record<string, number> };
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-widget-test-'));
   const server = await startServer(
     {
@@ -57,6 +62,8 @@ export async function startEngine(): Promise<TestEngine> {
       SEED_DEMO: true,
       TIMER_POLL_MS: 50,
       PRESENCE_GRACE_MS: 200,
+      ...UNLIMITED_VISITORS,
+      ...overrides,
     },
     { env: {} },
   );
@@ -138,8 +145,29 @@ export class TestOperator {
     }
   }
 
+  /** The dialog of the first visitor message with this body that reached him. */
+  async waitForMessage(body: string, timeoutMs = 10_000): Promise<MessageView> {
+    const started = Date.now();
+    for (;;) {
+      const found = this.messages.find((m) => m.body === body);
+      if (found) return found;
+      if (Date.now() - started > timeoutMs) throw new Error(`no message "${body}" reached the operator`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   close(): void {
     this.socket.disconnect();
+  }
+}
+
+/** Clicks through the entry menu along the first button until the chat starts. */
+export async function chooseFirstEntry(page: Page) {
+  for (let step = 0; step < 5; step++) {
+    const choice = page.locator('.menu .choice').first();
+    if (!(await choice.isVisible().catch(() => false))) return;
+    await choice.click();
+    await page.waitForTimeout(100);
   }
 }
 

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import * as initial from './001-initial';
 import * as presenceChangedAt from './002-presence-changed-at';
 import * as operatorSessions from './003-operator-sessions';
+import * as visitorBlocks from './004-visitor-blocks';
+import * as attachmentBlobs from './004-attachment-blobs';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +14,8 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-presence-changed-at': presenceChangedAt,
   '003-operator-sessions': operatorSessions,
+  '004-visitor-blocks': visitorBlocks,
+  '004-attachment-blobs': attachmentBlobs,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
