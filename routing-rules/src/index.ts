@@ -42,3 +42,4 @@ export {
 export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
 export { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem } from './url-pattern';
 export { estimateWait, type WaitEstimate, type WaitInput } from './wait';
+export { attachmentPolicy, isRasterImage, sizeRefusal, typeAllowed } from './attachments';

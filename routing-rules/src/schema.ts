@@ -269,6 +269,26 @@ const OriginSchema = z.string().refine(
   { message: 'must be an origin such as https://shop.example (scheme, host and port only)' },
 );
 
+/** MIME types a site accepts by default: pictures, PDFs and plain text. */
+export const DEFAULT_ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'];
+
+/** Files in a site's dialogs (docs/attachments.md): which types, how large per file and per dialog. */
+export const SiteAttachmentsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  allowedTypes: z
+    .array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'must be a MIME type such as image/png'))
+    .default(DEFAULT_ATTACHMENT_TYPES),
+  maxFileMb: z.number().positive().max(1024).default(10),
+  maxDialogMb: z.number().positive().max(10_240).default(50),
+});
+export type SiteAttachments = z.infer<typeof SiteAttachmentsSchema>;
+
+/** Settings that are neither a group's nor a site's. */
+export const SettingsSchema = z.strictObject({
+  /** Files of dialogs closed longer ago than this are deleted; 0 keeps them forever. */
+  fileRetentionDays: z.number().int().min(0).default(90),
+});
+
 export const SiteSchema = z.strictObject({
   id: SlugSchema,
   name: z.string().min(1),
@@ -278,6 +298,7 @@ export const SiteSchema = z.strictObject({
   look: SiteLookSchema.prefault({}),
   entryMenu: EntryMenuSchema.optional(),
   callbackEnabled: z.boolean().optional(),
+  attachments: SiteAttachmentsSchema.optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 
@@ -322,6 +343,7 @@ const RoutingConfigInputSchema = z.strictObject({
   sites: z.array(SiteSchema).default([]),
   rules: z.array(RuleSchema).default([]),
   defaultRoute: DefaultRouteSchema,
+  settings: SettingsSchema.prefault({}),
 });
 
 /**

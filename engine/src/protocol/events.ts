@@ -66,6 +66,34 @@ export interface MessageView {
   clientMessageId: string | null;
   body: string;
   createdAt: string;
+  /** Files sent with the message (its body is then the caption, possibly empty). */
+  attachments?: AttachmentView[];
+}
+
+/**
+ * A file in a message. `url` and `thumbnailUrl` are short-lived signed links (re-signed on every read
+ * of the dialog): a path on the engine or a presigned S3 URL. `removed`: deleted by retention (the
+ * message keeps this placeholder; `url` is then '').
+ */
+export interface AttachmentView {
+  id: string;
+  name: string;
+  /** The sniffed MIME type. */
+  type: string;
+  size: number;
+  kind: 'image' | 'file';
+  url: string;
+  thumbnailUrl?: string;
+  width?: number;
+  height?: number;
+  removed?: true;
+}
+
+/** The slot `attachment:prepare` grants: `PUT` the bytes to `uploadUrl` before `expiresAt`. */
+export interface AttachmentSlot {
+  attachmentId: string;
+  uploadUrl: string;
+  expiresAt: string;
 }
 
 export interface ContactView {
@@ -213,10 +241,36 @@ export const DialogStartSchema = z.object({
   callback: z.object({ phone: text(40), preferredTime: plainString().max(120).optional() }).optional(),
 });
 
-export const VisitorMessageSchema = z.object({
+/** At most this many files per message. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+
+/**
+ * A message's body and files: with `attachmentIds` (uploaded by the sender into this dialog, not yet
+ * sent) the body is a caption and may be empty; without, it must not be.
+ */
+const MessageContentSchema = z.object({
   /** Chosen by the client; a resend with the same id is stored once. */
   clientMessageId: plainString().min(1).max(64),
-  body: text(4000),
+  body: plainString().trim().max(4000, 'must be at most 4000 characters').default(''),
+  attachmentIds: z
+    .array(z.uuid('must be attachment ids'))
+    .max(MAX_ATTACHMENTS_PER_MESSAGE, `at most ${MAX_ATTACHMENTS_PER_MESSAGE} files per message`)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an attachment')
+    .optional(),
+});
+const notEmpty: [(m: { body: string; attachmentIds?: string[] | undefined }) => boolean, { message: string; path: string[] }] = [
+  (m) => m.body.length > 0 || (m.attachmentIds?.length ?? 0) > 0,
+  { message: 'must not be empty', path: ['body'] },
+];
+
+export const VisitorMessageSchema = MessageContentSchema.refine(...notEmpty);
+
+/** `attachment:prepare`: a slot for one file (the visitor's open dialog when `dialogId` is omitted). */
+export const AttachmentPrepareSchema = z.object({
+  dialogId: z.uuid('must be a dialog id').optional(),
+  name: plainString().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+  size: z.number().int('must be a whole number of bytes').positive('must be more than 0 bytes'),
+  type: plainString().max(255).default(''),
 });
 
 export const TypingSchema = z.object({ typing: z.boolean() });
@@ -253,6 +307,7 @@ export interface VisitorClientToServer {
   'callback:request': (payload: unknown, ack: AckCallback<VisitorDialogView>) => void;
   'dialog:close': (payload: unknown, ack: AckCallback<null>) => void;
   'page:change': (payload: unknown, ack?: AckCallback<null>) => void;
+  'attachment:prepare': (payload: unknown, ack: AckCallback<AttachmentSlot>) => void;
 }
 
 export interface VisitorServerToClient {
@@ -266,11 +321,9 @@ export interface VisitorServerToClient {
 
 export const PresenceSchema = z.object({ status: z.enum(['online', 'away', 'offline']) });
 export const DialogRefSchema = z.object({ dialogId: z.uuid('must be a dialog id') });
-export const OperatorMessageSchema = z.object({
-  dialogId: z.uuid('must be a dialog id'),
-  clientMessageId: plainString().min(1).max(64),
-  body: text(4000),
-});
+export const OperatorMessageSchema = MessageContentSchema.extend({ dialogId: z.uuid('must be a dialog id') }).refine(...notEmpty);
+/** The operator names the dialog the file goes to. */
+export const OperatorAttachmentPrepareSchema = AttachmentPrepareSchema.extend({ dialogId: z.uuid('must be a dialog id') });
 export const OperatorTypingSchema = z.object({ dialogId: z.uuid('must be a dialog id'), typing: z.boolean() });
 export const TransferSchema = z
   .object({
@@ -323,6 +376,7 @@ export interface OperatorClientToServer {
   'lead:pick': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
   'visitor:block': (payload: unknown, ack: AckCallback<null>) => void;
   'dashboard:subscribe': (payload: unknown, ack: AckCallback<GroupLiveStats[]>) => void;
+  'attachment:prepare': (payload: unknown, ack: AckCallback<AttachmentSlot>) => void;
 }
 
 export interface OperatorServerToClient {

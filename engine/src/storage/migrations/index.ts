@@ -4,6 +4,7 @@ import * as presenceChangedAt from './002-presence-changed-at';
 import * as operatorSessions from './003-operator-sessions';
 import * as visitorBlocks from './004-visitor-blocks';
 import * as attachmentBlobs from './004-attachment-blobs';
+import * as attachments from './005-attachments';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '003-operator-sessions': operatorSessions,
   '004-visitor-blocks': visitorBlocks,
   '004-attachment-blobs': attachmentBlobs,
+  '005-attachments': attachments,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
