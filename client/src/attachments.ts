@@ -2,21 +2,9 @@
  * What both UIs show of an attachment: its size in words, a short type label, and the sentence for a
  * refused upload (the reason is decided here, the wording stays with each UI: the widget translates).
  */
-import type { ErrorBody } from '@hotline/engine/protocol';
-import './protocol-pending';
+import type { AttachmentView, ErrorBody } from '@hotline/engine/protocol';
 
-/** An attachment as the engine shows it in a message (docs/protocol.md); links are short-lived. */
-export interface AttachmentView {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-  kind: 'image' | 'file';
-  url: string;
-  thumbnailUrl?: string;
-  width?: number;
-  height?: number;
-}
+export type { AttachmentView };
 
 /** "512 B", "14 KB", "2.4 MB": one decimal below 10 units, none above. */
 export function formatSize(bytes: number): string {

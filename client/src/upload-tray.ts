@@ -4,16 +4,10 @@
  * removed. Framework-free: the widget renders it with DOM nodes, the console with Vue; both get the
  * whole list on every change.
  */
-import type { ErrorBody } from '@hotline/engine/protocol';
-import { type AttachmentView, problemFromAck, problemFromStatus, type UploadProblem } from './attachments';
+import type { AttachmentSlot, AttachmentView, ErrorBody, MAX_ATTACHMENTS_PER_MESSAGE } from '@hotline/engine/protocol';
+import { problemFromAck, problemFromStatus, type UploadProblem } from './attachments';
 
-export interface PreparedUpload {
-  attachmentId: string;
-  uploadUrl: string;
-  expiresAt: string;
-}
-
-export type PrepareResult = { ok: true; data: PreparedUpload } | { ok: false; error: ErrorBody };
+export type PrepareResult = { ok: true; data: AttachmentSlot } | { ok: false; error: ErrorBody };
 export type Prepare = (file: { name: string; size: number; type: string }) => Promise<PrepareResult>;
 
 /** The HTTP part: PUT the bytes, report progress, and resolve with the status and the parsed body. */
@@ -22,6 +16,9 @@ export type Transport = (
   file: Blob,
   onProgress: (loaded: number) => void,
 ) => { done: Promise<{ status: number; body: unknown; retryAfter: string | null }>; abort(): void };
+
+/** The engine's limit of files per message; typed by it (a value import would bundle zod into the widget). */
+export const MAX_FILES_PER_MESSAGE: typeof MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
 export type UploadState = 'preparing' | 'uploading' | 'done' | 'failed';
 
@@ -37,9 +34,6 @@ export interface PendingUpload {
   attachment: AttachmentView | null;
   problem: UploadProblem | null;
 }
-
-/** A message carries at most this many files (the engine refuses more). */
-export const MAX_FILES_PER_MESSAGE = 10;
 
 export interface UploadTrayOptions {
   /** Prefix for the engine's relative upload URL ('' on the engine's own origin). */

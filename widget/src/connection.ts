@@ -5,6 +5,7 @@
  */
 import type {
   Ack,
+  AttachmentSlot,
   ContactView,
   ErrorBody,
   MessageView,
@@ -14,7 +15,7 @@ import type {
   VisitorSession,
 } from '@hotline/engine/protocol';
 import type { AttachmentView } from '@hotline/client/attachments';
-import type { PreparedUpload, PrepareResult } from '@hotline/client/upload-tray';
+import type { PrepareResult } from '@hotline/client/upload-tray';
 import { io, type Socket } from 'socket.io-client';
 import { newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
 import type { KeyValueStorage } from './storage';
@@ -213,7 +214,7 @@ export class Connection {
 
   /** Asks the engine for an upload slot in the visitor's open dialog. */
   async prepareAttachment(file: { name: string; size: number; type: string }): Promise<PrepareResult> {
-    const result = await this.request<PreparedUpload>('attachment:prepare', { name: file.name, size: file.size, type: file.type });
+    const result = await this.request<AttachmentSlot>('attachment:prepare', { name: file.name, size: file.size, type: file.type });
     return result.ok ? result : { ok: false, error: result.error };
   }
 

@@ -110,6 +110,7 @@ background:var(--hl-soft);border-radius:10px;padding:6px 6px 6px 10px}
 .thumb img{display:block;max-width:220px;max-height:220px;width:auto;height:auto;object-fit:contain}
 .file{display:flex;gap:8px;align-items:center;padding:8px 10px;border-radius:10px;background:rgba(0,0,0,.06);color:inherit;
 text-decoration:none;min-width:0}
+.file.removed{opacity:.7}
 .file-text{display:flex;flex-direction:column;min-width:0}
 .file-name{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .file-meta{font-size:11.5px;opacity:.8}
