@@ -80,6 +80,13 @@ export const EnvSchema = z.object({
   /** Unset: the AWS SDK's default credentials (environment, shared config, the pod's or instance's role). */
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Files (docs/attachments.md): how long signed download links last; upload slots per visitor and per address. */
+  ATTACHMENT_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  VISITOR_ATTACHMENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  ADDRESS_ATTACHMENTS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Optional virus scan of every upload through clamd's INSTREAM (both or neither). */
+  CLAMD_HOST: z.string().min(1).optional(),
+  CLAMD_PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional(),
 });
 
 export type EngineConfig = z.infer<typeof EnvSchema> & { dataDir: string; routingConfigPath: string };
@@ -106,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   }
   const config = parsed.data;
   if (config.ADMIN_EMAIL && !config.ADMIN_PASSWORD) throw new ConfigError('ADMIN_PASSWORD', 'required with ADMIN_EMAIL');
+  if (!config.CLAMD_HOST !== !config.CLAMD_PORT) throw new ConfigError(config.CLAMD_HOST ? 'CLAMD_PORT' : 'CLAMD_HOST', 'CLAMD_HOST and CLAMD_PORT go together');
   if (config.FILE_STORE === 's3' && !config.S3_BUCKET) throw new ConfigError('S3_BUCKET', 'required with FILE_STORE=s3');
   if (!config.S3_ACCESS_KEY_ID !== !config.S3_SECRET_ACCESS_KEY)
     throw new ConfigError(config.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');

@@ -13,6 +13,12 @@ import { OperatorRepository } from './accounts/operator-repository';
 import { refuseDemoAccountsInProduction, seedAccounts } from './accounts/seed';
 import { SessionRepository } from './accounts/session-repository';
 import { SessionSigner, sessionSecret } from './accounts/sessions';
+import { AttachmentLinks } from './attachments/attachment-links';
+import { AttachmentRepository } from './attachments/attachment-repository';
+import { AttachmentService } from './attachments/attachment-service';
+import { ClamdScanner } from './attachments/clamd-scanner';
+import type { FileStore } from './attachments/file-store';
+import { createFileStore } from './attachments/file-stores';
 import { Reconciler } from './background/reconciler';
 import { RoutingState } from './background/routing-state';
 import { TimerWorker } from './background/timer-worker';
@@ -21,6 +27,7 @@ import { AssignmentDispatcher } from './dialog/assignment-dispatcher';
 import { DialogReader } from './dialog/dialog-reader';
 import { DialogService } from './dialog/dialog-service';
 import { apiRoutes } from './http/api-routes';
+import { attachmentRoutes } from './http/attachment-routes';
 import { authRoutes } from './http/auth-routes';
 import { healthRoutes } from './http/health-routes';
 import { errorMiddleware } from './http/middleware';
@@ -73,6 +80,9 @@ export interface Engine {
   timers: TimerWorker;
   /** Who may read or act on which dialog and visitor: sockets and REST ask it alike. */
   access: Authorization;
+  /** Where attachments' bytes live (FILE_STORE). */
+  files: FileStore;
+  attachments: AttachmentService;
 }
 
 export interface RunningServer {
@@ -133,9 +143,10 @@ export async function createEngine(
   const operatorsRepo = new OperatorRepository(database.db);
   await seedAccounts(operatorsRepo, config, logger);
   await refuseDemoAccountsInProduction(operatorsRepo, config);
+  const secret = await sessionSecret(database.db, config.SESSION_SECRET);
   const auth = new AuthService(
     operatorsRepo,
-    new SessionSigner(await sessionSecret(database.db, config.SESSION_SECRET), config.SESSION_TTL_SECONDS),
+    new SessionSigner(secret, config.SESSION_TTL_SECONDS),
     throttle,
     new SessionRepository(database.db),
     (outcome) => metrics.loginAttempts.inc({ outcome }),
@@ -151,6 +162,18 @@ export async function createEngine(
   };
 
   const repo = new DialogRepository(database.db);
+  const files = createFileStore(config, database.db);
+  const attachments = new AttachmentService({
+    repo: new AttachmentRepository(database.db),
+    store: files,
+    links: new AttachmentLinks(secret),
+    config: () => routingConfig.current().config,
+    clock,
+    logger,
+    linkTtlSeconds: config.ATTACHMENT_LINK_TTL_SECONDS,
+    scanner: config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
+  });
+  repo.setAttachments(attachments);
   const dialogs = new DialogService({ repo, store, locks, decisions, metrics, logger, nodeId: config.NODE_ID, clock });
   const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
   const directory = new OperatorDirectory({ db: database.db, clock });
@@ -214,6 +237,8 @@ export async function createEngine(
     routingState,
     timers,
     access,
+    files,
+    attachments,
   };
 }
 
@@ -232,6 +257,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.use(securityHeaders(config.PUBLIC_URL));
   // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
   app.set('trust proxy', config.TRUST_PROXY);
+  // Before the JSON parser: an upload's body is the file, streamed, whatever its Content-Type.
+  app.use(attachmentRoutes(engine.attachments, origins));
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseNulBytes);
   app.use(cookieParser());
@@ -293,7 +320,15 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`, (action, scope) =>
     metrics.visitorRateLimited.inc({ action, scope }),
   );
-  registerVisitorNamespace(visitorNs, { visitors: engine.visitors, notifier, broadcaster, logger, limits, trustProxy: config.TRUST_PROXY });
+  registerVisitorNamespace(visitorNs, {
+    visitors: engine.visitors,
+    notifier,
+    broadcaster,
+    logger,
+    limits,
+    trustProxy: config.TRUST_PROXY,
+    attachments: engine.attachments,
+  });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
     operators: engine.operators,
@@ -304,6 +339,8 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     presenceGraceMs: config.PRESENCE_GRACE_MS,
     heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
     clock: options.clock ?? Date.now,
+    access: engine.access,
+    attachments: engine.attachments,
   });
 
   let rebuildCheck: NodeJS.Timeout | null = null;
@@ -374,6 +411,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
       await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
       await metricsServer?.close();
       await store.close();
+      await engine.files.close();
       await database.close();
       await redis?.quit().catch(() => undefined);
       logger.info('engine stopped');

@@ -39,6 +39,11 @@ export function mayActOnDialog(actor: Actor, dialog: DialogFacts): boolean {
   return isSupervisor(actor) || holds(actor, dialog) || (dialog.state === 'lead' && inGroupOf(actor, dialog));
 }
 
+/** Upload files to a dialog (operators' side): its holder and supervisors. */
+export function mayUploadToDialog(actor: Actor, dialog: DialogFacts): boolean {
+  return isSupervisor(actor) || holds(actor, dialog);
+}
+
 /** Pick a lead up: operators of its group and supervisors (the caller checks it is still a lead). */
 export function mayPickLead(actor: Actor, dialog: DialogFacts): boolean {
   return isSupervisor(actor) || inGroupOf(actor, dialog);
@@ -85,6 +90,10 @@ export class Authorization {
 
   async actionableDialog(operator: Operator, dialogId: string): Promise<DialogRow> {
     return this.checked(operator, dialogId, mayActOnDialog);
+  }
+
+  async uploadableDialog(operator: Operator, dialogId: string): Promise<DialogRow> {
+    return this.checked(operator, dialogId, mayUploadToDialog);
   }
 
   async pickableLead(operator: Operator, dialogId: string): Promise<DialogRow> {

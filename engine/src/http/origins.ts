@@ -55,6 +55,11 @@ export class OriginPolicy {
     return !site?.origins?.length || site.origins.includes(origin);
   }
 
+  /** Whether a page at `origin` may use the widget of some site (or is the engine's own). */
+  acceptsWidget(origin: string, host: string | undefined): boolean {
+    return this.isOwn(origin, host) || this.sites().some((s) => this.siteAccepts(s.id, origin, host));
+  }
+
   /** Sites that take the widget from anywhere, warned about at start. */
   openSites(): string[] {
     return this.sites()
@@ -71,7 +76,7 @@ export class OriginPolicy {
       const origin = req.headers.origin;
       let options: { origin: boolean; credentials?: boolean } = { origin: false };
       if (origin && this.isOwn(origin, req.headers.host)) options = { origin: true, credentials: true };
-      else if (origin && this.sites().some((s) => this.siteAccepts(s.id, origin, req.headers.host))) options = { origin: true };
+      else if (origin && this.acceptsWidget(origin, req.headers.host)) options = { origin: true };
       callback(null, options);
     };
   }

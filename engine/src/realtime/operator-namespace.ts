@@ -5,12 +5,15 @@ import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError, forbidden, toAppError } from '../errors';
 import type { Logger } from '../logger';
+import type { Authorization } from '../accounts/authorization';
+import type { AttachmentService } from '../attachments/attachment-service';
 import {
   AssignSchema,
   BlockSchema,
   CloseSchema,
   DialogRefSchema,
   type OperatorClientToServer,
+  OperatorAttachmentPrepareSchema,
   OperatorMessageSchema,
   type OperatorServerToClient,
   OperatorTypingSchema,
@@ -67,6 +70,8 @@ export function registerOperatorNamespace(
     presenceGraceMs: number;
     heartbeatMs: number;
     clock: () => number;
+    access: Authorization;
+    attachments: AttachmentService;
   },
 ) {
   const { auth, operators, notifier, broadcaster, logger } = deps;
@@ -158,6 +163,10 @@ export function registerOperatorNamespace(
       const { message, row } = await operators.sendMessage(operator, input);
       broadcaster.message(message, row.visitor_id, operator.id);
       return message;
+    }));
+    socket.on('attachment:prepare', ackHandler(logger, OperatorAttachmentPrepareSchema, async (input) => {
+      const dialog = await deps.access.uploadableDialog(operator, input.dialogId);
+      return deps.attachments.prepare({ kind: 'operator', id: operator.id }, { dialogId: dialog.id, siteId: dialog.site_id }, input);
     }));
     socket.on('typing:set', ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
       const detail = await operators.open(operator, dialogId);

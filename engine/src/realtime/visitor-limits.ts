@@ -7,9 +7,9 @@ import { RateLimitedError } from '../errors';
 /**
  * What a visitor does, by cost: `message` (message:send), `start` (dialog:start, callback:request: they
  * create dialogs), `event` (the cheaper rest), `handshake` (every /visitor connection), `token` (a
- * handshake that mints a new visitor).
+ * handshake that mints a new visitor), `attachment` (attachment:prepare: each may upload a file).
  */
-export type VisitorAction = 'message' | 'start' | 'event' | 'handshake' | 'token';
+export type VisitorAction = 'message' | 'start' | 'event' | 'handshake' | 'token' | 'attachment';
 
 interface Rule {
   points: number;
@@ -31,6 +31,7 @@ export function visitorLimitRules(config: EngineConfig): VisitorLimitRules {
       start: perMinute(config.VISITOR_STARTS_PER_MINUTE),
       event: per10s(config.VISITOR_EVENTS_PER_10S),
       handshake: perMinute(config.VISITOR_HANDSHAKES_PER_MINUTE),
+      attachment: perMinute(config.VISITOR_ATTACHMENTS_PER_MINUTE),
     },
     perAddress: {
       message: per10s(config.ADDRESS_MESSAGES_PER_10S),
@@ -38,6 +39,7 @@ export function visitorLimitRules(config: EngineConfig): VisitorLimitRules {
       event: per10s(config.ADDRESS_EVENTS_PER_10S),
       handshake: perMinute(config.ADDRESS_HANDSHAKES_PER_MINUTE),
       token: perMinute(config.ADDRESS_TOKENS_PER_MINUTE),
+      attachment: perMinute(config.ADDRESS_ATTACHMENTS_PER_MINUTE),
     },
   };
 }

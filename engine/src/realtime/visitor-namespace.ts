@@ -1,11 +1,13 @@
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
-import { forbidden, toAppError } from '../errors';
+import { AppError, forbidden, toAppError } from '../errors';
 import { clientAddress } from '../http/client-address';
 import { MemoryLocks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
+import type { AttachmentService } from '../attachments/attachment-service';
 import {
   type AckCallback,
+  AttachmentPrepareSchema,
   CallbackRequestSchema,
   ContactSchema,
   DialogStartSchema,
@@ -50,6 +52,7 @@ export function registerVisitorNamespace(
     limits: VisitorLimits;
     /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
     trustProxy: number;
+    attachments: AttachmentService;
   },
 ) {
   const { visitors, notifier, broadcaster, logger, limits } = deps;
@@ -133,6 +136,14 @@ export function registerVisitorNamespace(
     socket.on('dialog:close', limited('event', ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
       await visitors.close(identity(), rating);
       return null;
+    })));
+
+    // A slot for a file in his dialog (the open one, or the latest while writing would reopen it).
+    socket.on('attachment:prepare', limited('attachment', ackHandler(logger, AttachmentPrepareSchema, async (input) => {
+      const dialog = await visitors.currentDialog(socket.data.visitorId);
+      if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
+      if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
+      return deps.attachments.prepare({ kind: 'visitor', id: socket.data.visitorId }, { dialogId: dialog.id, siteId: dialog.site_id }, input);
     })));
 
     socket.on('page:change', limited('event', ackHandler(logger, PageChangeSchema, async (page) => {

@@ -263,6 +263,7 @@ export class OperatorService {
         body: input.body,
         authorName: operator.displayName ?? operator.name,
         authorAvatarUrl: operator.avatarUrl,
+        ...(input.attachmentIds?.length ? { attachments: { ids: input.attachmentIds, uploader: { kind: 'operator', id: operator.id } } } : {}),
       },
     );
     if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');

@@ -394,7 +394,7 @@ export class VisitorService {
 function visitorMessage(
   dialogId: string,
   visitor: VisitorRow,
-  message: { clientMessageId: string; body: string },
+  message: { clientMessageId: string; body: string; attachmentIds?: string[] | undefined },
 ): NewMessage {
   return {
     dialogId,
@@ -402,6 +402,7 @@ function visitorMessage(
     clientMessageId: message.clientMessageId,
     body: message.body,
     authorName: visitor.name,
+    ...(message.attachmentIds?.length ? { attachments: { ids: message.attachmentIds, uploader: { kind: 'visitor', id: visitor.id } } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AuthorKind, ContactView, MessageView, PageView } from '../protocol/events';
+import type { AttachmentView, AuthorKind, ContactView, MessageView, PageView } from '../protocol/events';
 import type { Database } from './database';
 
 export type Executor = Database | Knex.Transaction;
@@ -73,6 +73,17 @@ export interface NewMessage {
   authorName?: string | null;
   authorAvatarUrl?: string | null;
   at?: Date;
+  /** Files sent with the message: claimed in its transaction (AttachmentService.claim), or the send fails. */
+  attachments?: { ids: string[]; uploader: { kind: 'visitor' | 'operator'; id: string } };
+}
+
+/**
+ * How messages get their files (the attachments module, set once at start): claimed when a message is
+ * stored, and read, with freshly signed links, on every read of messages.
+ */
+export interface MessageAttachments {
+  claim(trx: Executor, input: { ids: string[]; dialogId: string; uploader: { kind: 'visitor' | 'operator'; id: string }; messageId: string }): Promise<void>;
+  viewsOf(executor: Executor, messageIds: string[]): Promise<Map<string, AttachmentView[]>>;
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -95,7 +106,24 @@ export function toMessageView(row: MessageRow): MessageView {
 
 /** Durable dialogs, messages and visitors. Postgres is the source of truth; Redis is rebuilt from here. */
 export class DialogRepository {
+  private attachments: MessageAttachments | null = null;
+
   constructor(readonly db: Database) {}
+
+  setAttachments(attachments: MessageAttachments) {
+    this.attachments = attachments;
+  }
+
+  /** The views with their files (signed links made now); views of messages without files are unchanged. */
+  private async withAttachments(views: MessageView[], executor: Executor = this.db): Promise<MessageView[]> {
+    if (!this.attachments || views.length === 0) return views;
+    const files = await this.attachments.viewsOf(executor, views.map((v) => v.id));
+    return files.size === 0 ? views : views.map((v) => (files.has(v.id) ? { ...v, attachments: files.get(v.id) } : v));
+  }
+
+  private async oneWithAttachments(view: MessageView, executor: Executor = this.db): Promise<MessageView> {
+    return (await this.withAttachments([view], executor))[0]!;
+  }
 
   async findVisitorByToken(token: string): Promise<VisitorRow | null> {
     return (await this.db<VisitorRow>('visitors').where({ token_hash: hashToken(token) }).first()) ?? null;
@@ -190,8 +218,13 @@ export class DialogRepository {
     });
   }
 
-  /** Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`. */
+  /**
+   * Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`.
+   * A message with files claims them in the same transaction (opened here when `executor` is none).
+   */
   async insertMessage(executor: Executor, message: NewMessage): Promise<{ message: MessageView; created: boolean }> {
+    const files = message.attachments;
+    if (files?.ids.length && !executor.isTransaction) return this.db.transaction((trx) => this.insertMessage(trx, message));
     const row = {
       id: randomUUID(),
       dialog_id: message.dialogId,
@@ -205,7 +238,12 @@ export class DialogRepository {
       created_at: message.at ?? new Date(),
     };
     const inserted: MessageRow[] = await executor('messages').insert(row).onConflict().ignore().returning('*');
-    if (inserted[0]) return { message: toMessageView(inserted[0]), created: true };
+    if (inserted[0]) {
+      if (files?.ids.length && this.attachments) {
+        await this.attachments.claim(executor, { ids: files.ids, dialogId: message.dialogId, uploader: files.uploader, messageId: row.id });
+      }
+      return { message: await this.oneWithAttachments(toMessageView(inserted[0]), executor), created: true };
+    }
     const existing = await executor<MessageRow>('messages')
       .where({ dialog_id: message.dialogId })
       .andWhere((q) => {
@@ -213,17 +251,17 @@ export class DialogRepository {
         else q.where({ auto_key: message.autoKey ?? '' });
       })
       .first();
-    return { message: toMessageView(existing!), created: false };
+    return { message: await this.oneWithAttachments(toMessageView(existing!), executor), created: false };
   }
 
   async findMessageByClientId(dialogId: string, clientMessageId: string): Promise<MessageView | null> {
     const row = await this.db<MessageRow>('messages').where({ dialog_id: dialogId, client_message_id: clientMessageId }).first();
-    return row ? toMessageView(row) : null;
+    return row ? this.oneWithAttachments(toMessageView(row)) : null;
   }
 
   async messages(dialogId: string): Promise<MessageView[]> {
     const rows = await this.db<MessageRow>('messages').where({ dialog_id: dialogId }).orderBy('seq');
-    return rows.map(toMessageView);
+    return this.withAttachments(rows.map(toMessageView));
   }
 
   async lastMessages(dialogIds: string[]): Promise<Map<string, MessageView>> {
@@ -232,7 +270,8 @@ export class DialogRepository {
       .distinctOn('dialog_id')
       .whereIn('dialog_id', dialogIds)
       .orderBy([{ column: 'dialog_id' }, { column: 'seq', order: 'desc' }]);
-    return new Map(rows.map((r) => [r.dialog_id, toMessageView(r)]));
+    const views = await this.withAttachments(rows.map(toMessageView));
+    return new Map(views.map((v) => [v.dialogId, v]));
   }
 
   /** The visitor's newest dialog, open or closed. */
