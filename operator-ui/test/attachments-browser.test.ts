@@ -52,7 +52,6 @@ describe('files and links in the widget and the console (Chromium, real engine)'
   const contexts: BrowserContext[] = [];
   let consolePage: Page;
   let widget: Page;
-  let dialogId: string;
 
   const newPage = async (viewport = { width: 1280, height: 860 }): Promise<Page> => {
     const context = await browser.newContext({ viewport, locale: 'en-US', acceptDownloads: true });
@@ -93,7 +92,6 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await widget.locator('.msg.mine .delivery[data-state=sent]').first().waitFor({ timeout: 15_000 });
     const item = consolePage.getByTestId('dialog-item').first();
     await item.waitFor({ timeout: 15_000 });
-    dialogId = (await item.getAttribute('data-dialog-id'))!;
     await item.click();
     await consolePage.getByTestId('messages').getByText('Hello, I have a question about my receipt').waitFor();
     await widget.locator('.subtitle', { hasText: 'Anna' }).waitFor({ timeout: 15_000 });
