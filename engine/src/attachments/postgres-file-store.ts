@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Database } from '../storage/database';
 import type { FileStore } from './file-store';
-import { assertStoreKey } from './file-store-support';
+import { asBuffer, assertStoreKey, piecesOf } from './file-store-support';
 
 /** Bytes per row: small enough that no statement carries much, large enough to keep rows few. */
 export const BLOB_CHUNK_BYTES = 256 * 1024;
@@ -18,10 +18,8 @@ const ABANDONED_AFTER_MS = 24 * 3600 * 1000;
 const SWEEP_EVERY_MS = 3600 * 1000;
 const STAMP_DIGITS = 15;
 
-const stagingKey = (startedAt: number) => `${STAGING_PREFIX}${String(startedAt).padStart(STAMP_DIGITS, '0')}/${randomUUID()}`;
-
-const asBuffer = (data: Uint8Array): Buffer =>
-  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+const stagingKey = (startedAt: number) =>
+  `${STAGING_PREFIX}${String(startedAt).padStart(STAMP_DIGITS, '0')}/${randomUUID()}`;
 
 /**
  * Attachments in the `attachment_blobs` table, 256 KB per row: several replicas share them with no
@@ -39,12 +37,12 @@ export class PostgresFileStore implements FileStore {
     const staging = stagingKey(Date.now());
     let size = 0;
     let chunk = 0;
-    const writeChunk = (data: Buffer) => this.db('attachment_blobs').insert({ key: staging, chunk: chunk++, data });
+    const writeChunk = (data: Buffer) =>
+      this.db('attachment_blobs').insert({ key: staging, chunk: chunk++, data });
     try {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
-      for await (const piece of body) {
-        const bytes = typeof piece === 'string' ? Buffer.from(piece) : asBuffer(piece);
+      for await (const bytes of piecesOf(body)) {
         pending.push(bytes);
         pendingBytes += bytes.length;
         size += bytes.length;
@@ -66,7 +64,10 @@ export class PostgresFileStore implements FileStore {
         await trx('attachment_blobs').where({ key: staging }).update({ key });
       });
     } catch (error) {
-      await this.db('attachment_blobs').where({ key: staging }).delete().catch(() => undefined);
+      await this.db('attachment_blobs')
+        .where({ key: staging })
+        .delete()
+        .catch(() => undefined);
       throw error;
     }
     return { size };
@@ -77,19 +78,25 @@ export class PostgresFileStore implements FileStore {
     // octet_length of an out-of-line value reads its header, not the chunk.
     const row = (await this.db('attachment_blobs')
       .where({ key })
-      .first(this.db.raw('count(*)::int AS chunks'), this.db.raw('coalesce(sum(octet_length(data)), 0)::float8 AS size'))) as
-      | { chunks: number; size: number }
-      | undefined;
+      .first(
+        this.db.raw('count(*)::int AS chunks'),
+        this.db.raw('coalesce(sum(octet_length(data)), 0)::float8 AS size'),
+      )) as { chunks: number; size: number } | undefined;
     if (!row || row.chunks === 0) return null;
     return {
-      body: Readable.from(this.readChunks(key, row.chunks), { objectMode: false, highWaterMark: BLOB_CHUNK_BYTES }),
+      body: Readable.from(this.readChunks(key, row.chunks), {
+        objectMode: false,
+        highWaterMark: BLOB_CHUNK_BYTES,
+      }),
       size: row.size,
     };
   }
 
   private async *readChunks(key: string, chunks: number): AsyncGenerator<Buffer> {
     for (let chunk = 0; chunk < chunks; chunk++) {
-      const row = (await this.db('attachment_blobs').where({ key, chunk }).first('data')) as { data: Uint8Array } | undefined;
+      const row = (await this.db('attachment_blobs').where({ key, chunk }).first('data')) as
+        | { data: Uint8Array }
+        | undefined;
       if (!row) throw new Error(`file ${key} was replaced or deleted while it was read`);
       yield asBuffer(row.data);
     }

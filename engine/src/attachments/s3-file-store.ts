@@ -1,11 +1,20 @@
-import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { create as contentDisposition } from 'content-disposition';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FileStore } from './file-store';
-import { assertStoreKey, ByteCounter } from './file-store-support';
+import { assertStoreKey, piecesOf } from './file-store-support';
 
 export interface S3FileStoreOptions {
   bucket: string;
@@ -17,7 +26,7 @@ export interface S3FileStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
-/** S3's smallest part; one part at a time keeps an upload's memory at about this, whatever the file. */
+/** S3's smallest part (but the last); one part at a time keeps an upload's memory at this, whatever the file. */
 const PART_BYTES = 5 * 1024 * 1024;
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
@@ -47,26 +56,64 @@ export class S3FileStore implements FileStore {
     this.bucket = options.bucket;
   }
 
+  /**
+   * Streams the body as a multipart upload, one 5 MB part at a time into one reused buffer (a body
+   * under 5 MB is one PutObject). Not lib-storage's Upload: its chunker concatenates buffers and
+   * holds about four parts (20 MB measured) per upload; this holds one. A failing body or part
+   * aborts the upload, so nothing half-written is ever readable and an old object stays.
+   */
   async put(key: string, body: Readable, meta: { contentType: string }): Promise<{ size: number }> {
     assertStoreKey(key);
-    const counter = new ByteCounter();
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: meta.contentType || 'application/octet-stream' },
-      partSize: PART_BYTES,
-      queueSize: 1,
-      leavePartsOnError: false,
-    });
-    // A failing body errors the counter, which aborts the multipart upload; a failing upload stops
-    // the body. Both settle before put does, so an aborted upload is gone when put rejects.
-    const uploaded = upload.done().catch((error: unknown) => {
-      counter.destroy(error instanceof Error ? error : new Error(String(error)));
+    const target = { Bucket: this.bucket, Key: key };
+    const ContentType = meta.contentType || 'application/octet-stream';
+    const part = Buffer.allocUnsafe(PART_BYTES);
+    let filled = 0;
+    let size = 0;
+    let uploadId: string | undefined;
+    const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+    const sendPart = async () => {
+      uploadId ??= (await this.client.send(new CreateMultipartUploadCommand({ ...target, ContentType })))
+        .UploadId;
+      const PartNumber = parts.length + 1;
+      const sent = await this.client.send(
+        new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body: part.subarray(0, filled) }),
+      );
+      parts.push({ ETag: sent.ETag, PartNumber });
+      filled = 0;
+    };
+    try {
+      for await (const piece of piecesOf(body)) {
+        let bytes = piece;
+        size += bytes.length;
+        while (bytes.length > 0) {
+          const taken = bytes.copy(part, filled);
+          filled += taken;
+          bytes = bytes.subarray(taken);
+          if (filled === PART_BYTES) await sendPart();
+        }
+      }
+      if (!uploadId) {
+        await this.client.send(
+          new PutObjectCommand({ ...target, Body: part.subarray(0, filled), ContentType }),
+        );
+        return { size };
+      }
+      if (filled > 0) await sendPart();
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          ...target,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+      return { size };
+    } catch (error) {
+      if (uploadId)
+        await this.client
+          .send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }))
+          .catch(() => undefined);
       throw error;
-    });
-    const [streamed, stored] = await Promise.allSettled([pipeline(body, counter), uploaded]);
-    if (streamed.status === 'rejected') throw streamed.reason;
-    if (stored.status === 'rejected') throw stored.reason;
-    return { size: counter.bytes };
+    }
   }
 
   async get(key: string): Promise<{ body: Readable; size: number } | null> {
@@ -87,7 +134,10 @@ export class S3FileStore implements FileStore {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);
       const result = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
       );
       const failed = result.Errors?.[0];
       if (failed) throw new Error(`S3 refused to delete ${failed.Key}: ${failed.Code} ${failed.Message}`);
@@ -103,7 +153,9 @@ export class S3FileStore implements FileStore {
       Bucket: this.bucket,
       Key: key,
       ResponseContentType: options.contentType,
-      ResponseContentDisposition: contentDisposition(options.filename, { type: options.inline ? 'inline' : 'attachment' }),
+      ResponseContentDisposition: contentDisposition(options.filename, {
+        type: options.inline ? 'inline' : 'attachment',
+      }),
     });
     return getSignedUrl(this.client, command, { expiresIn: options.ttlSeconds });
   }

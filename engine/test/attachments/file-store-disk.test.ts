@@ -12,7 +12,10 @@ runFileStoreContract(
   'disk',
   async () => {
     const dataDir = tempDataDir();
-    return { store: new DiskFileStore(join(dataDir, 'files')), cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      store: new DiskFileStore(join(dataDir, 'files')),
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   },
   { presigns: false },
 );
@@ -39,11 +42,15 @@ describe('disk file store: paths', () => {
   it('when keys climb out with .., then every file is written under DATA_DIR/files', async () => {
     const root = join(dataDir, 'files');
     const store = new DiskFileStore(root);
-    for (const key of ODD_KEYS) await store.put(key, Readable.from([Buffer.from(key)]), { contentType: 'text/plain' });
+    for (const key of ODD_KEYS)
+      await store.put(key, Readable.from([Buffer.from(key)]), { contentType: 'text/plain' });
     expect(readdirSync(dataDir)).to.deep.equal(['files']);
-    const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((entry) =>
+      entry.isFile(),
+    );
     expect(files.length).to.equal(ODD_KEYS.length);
-    for (const file of files) expect(relative(root, join(file.parentPath, file.name)).startsWith('..')).to.equal(false);
+    for (const file of files)
+      expect(relative(root, join(file.parentPath, file.name)).startsWith('..')).to.equal(false);
   });
 
   it('when a put fails midway, then no temp file is left behind', async () => {
@@ -52,7 +59,9 @@ describe('disk file store: paths', () => {
       yield Buffer.alloc(1000);
       throw new Error('connection reset');
     }
-    await store.put('x', Readable.from(dropped(), { objectMode: false }), { contentType: 'text/plain' }).catch(() => undefined);
+    await store
+      .put('x', Readable.from(dropped(), { objectMode: false }), { contentType: 'text/plain' })
+      .catch(() => undefined);
     expect(readdirSync(join(dataDir, 'files', '.tmp'))).to.deep.equal([]);
   });
 });

@@ -19,6 +19,7 @@ const TABLES = [
   'quick_replies',
   'settings',
   'operator_sessions',
+  'attachment_blobs',
 ];
 
 function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>) {

@@ -43,7 +43,13 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   PRESENCE_GRACE_MS: 'operator presence grace default (15 s)',
   PRESENCE_HEARTBEAT_MS: 'operator connection heartbeat default (5 s, alive for 10 s)',
   REDIS_KEY_PREFIX: "default prefix 'hl'; set it only to share one Redis between installs",
-  DATABASE_SCHEMA: "the database user's default schema; if set, set it on the migrate Job too (checked below)",
+  DATABASE_SCHEMA: "the database user's default schema; if set, set it on the migrate Job too (checked below)",  FILE_STORE: 'attachments default to Postgres (DATABASE_URL is set): replicas share them with nothing else',
+  S3_BUCKET: 'only with FILE_STORE=s3 (docs/attachments.md)',
+  S3_REGION: 'only with FILE_STORE=s3',
+  S3_ENDPOINT: 'only with FILE_STORE=s3 on an S3-compatible server',
+  S3_FORCE_PATH_STYLE: 'only with FILE_STORE=s3 on an S3-compatible server',
+  S3_ACCESS_KEY_ID: 'only with FILE_STORE=s3; unset, the pod\'s IAM role (IRSA) is used',
+  S3_SECRET_ACCESS_KEY: 'only with FILE_STORE=s3, from a Secret; unset, the pod\'s IAM role (IRSA) is used',
 };
 
 /** Must be identical in the engine and the migration Job, or migrations land elsewhere. */
