@@ -131,7 +131,7 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await shoot(consolePage, 'links-console');
   });
 
-  it('when the visitor pastes a screenshot, then it uploads with progress and the operator sees its thumbnail', async () => {
+  it('when the visitor pastes a screenshot, then it uploads into the tray, goes with the caption and the operator sees its thumbnail', async () => {
     const screenshot = await widget.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
     await widget.locator('textarea').fill('Here is my receipt');
     // A real paste event carrying the PNG, as the clipboard gives it after a screenshot.
@@ -203,5 +203,27 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await widget.locator('.tray-remove').first().click();
     await widget.locator('.tray-remove').first().click();
     expect(await widget.locator('.tray-item').count()).to.equal(0);
+  });
+
+  it('when files are dropped on the widget panel and on the console composer, then each uploads into the tray; cancel/remove takes it out', async () => {
+    const drop = async (page: Page, selector: string, name: string, text: string) =>
+      page.locator(selector).first().evaluate(
+        (target, file) => {
+          const data = new DataTransfer();
+          data.items.add(new File([file.text], file.name, { type: 'text/plain' }));
+          for (const type of ['dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true, composed: true }));
+        },
+        { name, text },
+      );
+    await drop(widget, '.panel', 'notes.txt', 'order 1234, the red kettle\n');
+    await widget.locator('.tray-item[data-state=done]', { hasText: 'notes.txt' }).waitFor({ timeout: 15_000 });
+    await widget.locator('.tray-remove').click();
+    expect(await widget.locator('.tray-item').count()).to.equal(0);
+
+    await drop(consolePage, '[data-testid=composer-area]', 'steps.txt', '1. unplug 2. wait 3. plug in\n');
+    const item = consolePage.getByTestId('upload-item').filter({ hasText: 'steps.txt' });
+    await item.and(consolePage.locator('[data-state=done]')).waitFor({ timeout: 15_000 });
+    await item.getByTestId('upload-remove').click();
+    expect(await consolePage.getByTestId('upload-item').count()).to.equal(0);
   });
 });
