@@ -355,6 +355,7 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
     intervalMs: config.RECONCILE_INTERVAL_MS,
     stranded: engine.visitors,
     dialogs: engine.dialogs,
+    files: engine.attachments,
     presence: {
       operators: engine.operators,
       accounts: engine.operatorsRepo,

@@ -120,9 +120,5 @@ export class AttachmentRepository {
   async markRemoved(ids: string[], at: Date): Promise<void> {
     if (ids.length) await this.db('attachments').whereIn('id', ids).update({ removed_at: at, storage_key: null, thumbnail_key: null });
   }
-
-  async ofVisitor(visitorId: string): Promise<AttachmentRow[]> {
-    return this.db<AttachmentRow>('attachments as a').join('dialogs as d', 'd.id', 'a.dialog_id').where('d.visitor_id', visitorId).select('a.*');
-  }
 }
 

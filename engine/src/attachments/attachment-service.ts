@@ -234,14 +234,6 @@ export class AttachmentService {
     await repo.markRemoved(rows.map((row) => row.id), new Date(clock()));
     return rows.length;
   }
-
-  /** Deletes every file of the visitor's dialogs (bytes and rows), before his data is erased. */
-  async eraseVisitorFiles(visitorId: string): Promise<number> {
-    const rows = await this.deps.repo.ofVisitor(visitorId);
-    await this.deps.store.delete(rows.flatMap((row) => Object.values(storeKeys(row))));
-    await this.deps.repo.deleteRows(rows.map((row) => row.id));
-    return rows.length;
-  }
 }
 
 const unusable = () => badRequest('some files are unknown, not uploaded yet, already sent or not yours to send in this dialog', 'attachmentIds');

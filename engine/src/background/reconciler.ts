@@ -82,8 +82,17 @@ export class Reconciler {
         /** Called with the operators it set offline (their consoles and the supervisors' dashboard follow). */
         onChange?: (wentOffline: string[]) => void;
       };
+      /** Files' housekeeping (AttachmentService): uploads never sent, and retention. */
+      files?: { sweepOrphans(): Promise<number>; applyRetention(): Promise<number> };
     },
   ) {}
+
+  /** Deletes uploads never sent within an hour and files past `settings.fileRetentionDays`. */
+  async sweepFiles(): Promise<{ orphans: number; expired: number }> {
+    const files = this.deps.files;
+    if (!files) return { orphans: 0, expired: 0 };
+    return { orphans: await files.sweepOrphans(), expired: await files.applyRetention() };
+  }
 
   start() {
     const loop = () => {
@@ -96,6 +105,8 @@ export class Reconciler {
           const presence = await this.expirePresence();
           if (presence.wentOffline.length > 0 || presence.released > 0 || presence.orphansRequeued > 0)
             this.deps.logger.warn(presence, 'presence expired');
+          const swept = await this.sweepFiles();
+          if (swept.orphans > 0 || swept.expired > 0) this.deps.logger.info(swept, 'files swept');
         })
         .catch((error) => this.deps.logger.warn({ err: error }, 'reconcile failed'))
         .finally(() => {

@@ -8,6 +8,7 @@ import { AppError, badRequest, notFound } from '../errors';
 import { plainString } from '../protocol/events';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
 import type { Engine } from '../server';
+import { eraseVisitor } from '../services/visitor-erasure';
 import { parse, requireOperator } from './middleware';
 import { configItemParam, uuidParam, versionParam } from './request-guards';
 
@@ -148,6 +149,10 @@ export function apiRoutes(engine: Engine): Router {
     const visitorId = uuidParam(req);
     await access.requireVisitorReadable(req.operator!, visitorId);
     res.json({ data: await reader.visitorCard(visitorId) });
+  });
+
+  router.delete('/api/visitors/:id', supervisor, async (req, res) => {
+    res.json({ data: await eraseVisitor({ repo: engine.repo, files: engine.files }, uuidParam(req)) });
   });
 
   router.get('/api/dashboard', supervisor, async (_req, res) => {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AttachmentView, AuthorKind, ContactView, MessageView, PageView } from '../protocol/events';
+import { conflict } from '../errors';
 import type { Database } from './database';
 
 export type Executor = Database | Knex.Transaction;
@@ -287,6 +288,32 @@ export class DialogRepository {
     await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
     const open = await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).whereIn('state', openStates).orderBy('created_at', 'desc').first();
     return open ?? null;
+  }
+
+  /**
+   * Erases the visitor and everything of his (dialogs with their messages, events and attachment rows,
+   * pages, address blocks) in one transaction under his row lock, so no dialog of his starts meanwhile.
+   * `conflict` while he has an open dialog. Returns the dialogs and attachments erased (their bytes are
+   * the caller's to delete).
+   */
+  async eraseVisitor(visitorId: string, openStates: readonly string[]): Promise<{ dialogIds: string[]; attachments: { id: string; dialog_id: string }[] } | null> {
+    return this.db.transaction(async (trx) => {
+      if (!(await trx('visitors').where({ id: visitorId }).first('id'))) return null;
+      if (await this.lockOpenDialogOfVisitor(trx, visitorId, openStates)) throw conflict('the visitor has an open dialog; close it first');
+      const dialogIds = (await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).select('id')).map((d) => d.id);
+      const attachments: { id: string; dialog_id: string }[] = dialogIds.length
+        ? await trx('attachments').whereIn('dialog_id', dialogIds).select('id', 'dialog_id')
+        : [];
+      await trx('visitor_blocks').where({ visitor_id: visitorId }).delete();
+      await trx('visitor_pages').where({ visitor_id: visitorId }).delete();
+      if (dialogIds.length) {
+        // Another visitor's dialog never links to his; his own links go first so the rows can go in any order.
+        await trx('dialogs').whereIn('id', dialogIds).update({ previous_dialog_id: null });
+        await trx('dialogs').whereIn('id', dialogIds).delete();
+      }
+      await trx('visitors').where({ id: visitorId }).delete();
+      return { dialogIds, attachments };
+    });
   }
 
   async dialogsOfVisitor(visitorId: string): Promise<DialogRow[]> {
