@@ -5,6 +5,7 @@
  */
 import type {
   Ack,
+  AttachmentSlot,
   ContactView,
   ErrorBody,
   MessageView,
@@ -13,6 +14,8 @@ import type {
   VisitorServerToClient,
   VisitorSession,
 } from '@hotline/engine/protocol';
+import type { AttachmentView } from '@hotline/client/attachments';
+import type { PrepareResult } from '@hotline/client/upload-tray';
 import { io, type Socket } from 'socket.io-client';
 import { newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
 import type { KeyValueStorage } from './storage';
@@ -151,7 +154,7 @@ export class Connection {
       let messages = sameDialog ? s.messages.filter((m) => m.id === null) : [];
       for (const m of view.messages) messages = upsertMessage(messages, fromServer(m));
       for (const item of this.outbox.list()) {
-        if (!messages.some((m) => m.key === item.clientMessageId)) messages = upsertMessage(messages, pendingMessage(item.clientMessageId, item.body, item.createdAt));
+        if (!messages.some((m) => m.key === item.clientMessageId)) messages = upsertMessage(messages, pendingOf(item));
       }
       return {
         dialog: dialogInfo(view),
@@ -204,13 +207,29 @@ export class Connection {
     }
   }
 
-  /** Queues a message in the outbox and sends it when possible. */
-  send(body: string): void {
+  /** The engine's origin, for the upload URLs it hands out (paths on the engine). */
+  get server(): string {
+    return this.options.server;
+  }
+
+  /** Asks the engine for an upload slot in the visitor's open dialog. */
+  async prepareAttachment(file: { name: string; size: number; type: string }): Promise<PrepareResult> {
+    const result = await this.request<AttachmentSlot>('attachment:prepare', { name: file.name, size: file.size, type: file.type });
+    return result.ok ? result : { ok: false, error: result.error };
+  }
+
+  /** Queues a message (text, uploaded files or both) in the outbox and sends it when possible. */
+  send(body: string, attachments: AttachmentView[] = []): void {
     const text = body.trim();
-    if (!text) return;
-    const item: OutboxItem = { clientMessageId: newClientMessageId(), body: text, createdAt: new Date().toISOString() };
+    if (!text && attachments.length === 0) return;
+    const item: OutboxItem = {
+      clientMessageId: newClientMessageId(),
+      body: text,
+      createdAt: new Date().toISOString(),
+      ...(attachments.length ? { attachments } : {}),
+    };
     this.outbox.add(item);
-    this.options.store.update((s) => ({ messages: upsertMessage(s.messages, pendingMessage(item.clientMessageId, item.body, item.createdAt)) }));
+    this.options.store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item)) }));
     this.stopTyping();
     this.connect();
     void this.flush();
@@ -220,7 +239,12 @@ export class Connection {
   retry(clientMessageId: string): void {
     const message = this.options.store.get().messages.find((m) => m.clientMessageId === clientMessageId);
     if (message?.delivery !== 'failed') return;
-    this.outbox.add({ clientMessageId, body: message.body, createdAt: message.createdAt });
+    this.outbox.add({
+      clientMessageId,
+      body: message.body,
+      createdAt: message.createdAt,
+      ...(message.attachments.length ? { attachments: message.attachments } : {}),
+    });
     this.options.store.update((s) => ({ messages: upsertMessage(s.messages, { ...message, delivery: 'sending' }) }));
     this.connect();
     void this.flush();
@@ -230,7 +254,12 @@ export class Connection {
     if (!this.resumed || this.pendingStart) return;
     await this.outbox.flush(
       async (item): Promise<SendResult> => {
-        const result = await this.request<MessageView>('message:send', { clientMessageId: item.clientMessageId, body: item.body });
+        const attachmentIds = item.attachments?.map((a) => a.id);
+        const result = await this.request<MessageView>('message:send', {
+          clientMessageId: item.clientMessageId,
+          body: item.body,
+          ...(attachmentIds?.length ? { attachmentIds } : {}),
+        });
         if (result.ok) return { ok: true, message: result.data };
         // Too fast: the message stays queued and goes when the engine allows.
         if (this.refused(result.error, () => void this.flush())) return { ok: false, retryable: true, error: result.error };
@@ -241,7 +270,7 @@ export class Connection {
         const { store } = this.options;
         if (result.ok) store.update((s) => ({ messages: upsertMessage(s.messages, fromServer(result.message)) }));
         else if (!result.retryable)
-          store.update((s) => ({ messages: upsertMessage(s.messages, pendingMessage(item.clientMessageId, item.body, item.createdAt, 'failed')) }));
+          store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item, 'failed')) }));
       },
     );
   }
@@ -318,6 +347,7 @@ export class Connection {
         authorAvatarUrl: null,
         autoKind: null,
         body,
+        attachments: [],
         createdAt: new Date().toISOString(),
         seq: Number.MAX_SAFE_INTEGER,
         delivery: null,
@@ -387,4 +417,8 @@ export class Connection {
     this.socket = null;
     this.resumed = false;
   }
+}
+
+function pendingOf(item: OutboxItem, delivery: 'sending' | 'failed' = 'sending') {
+  return pendingMessage(item.clientMessageId, item.body, item.createdAt, delivery, item.attachments ?? []);
 }

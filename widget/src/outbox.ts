@@ -3,6 +3,7 @@
  * reload, a lost connection or a second tab loses nothing. Each carries its clientMessageId: the engine
  * stores a resend with the same id once, and an item leaves the outbox only when its ack arrives.
  */
+import type { AttachmentView } from '@hotline/client/attachments';
 import type { MessageSendOutcome } from '@hotline/engine/protocol';
 import type { KeyValueStorage } from './storage';
 
@@ -12,6 +13,8 @@ export interface OutboxItem {
   clientMessageId: string;
   body: string;
   createdAt: string;
+  /** Uploaded files the message carries (the caption is the body); kept to show them while sending. */
+  attachments?: AttachmentView[];
 }
 
 export type SendResult = MessageSendOutcome;

@@ -3,6 +3,7 @@
  * Message merging lives here so that server history, live pushes and the local outbox agree.
  */
 import type { AuthorKind, ContactView, DialogState, MessageView, QueuePositionView, VisitorDialogView } from '@hotline/engine/protocol';
+import type { AttachmentView } from '@hotline/client/attachments';
 import type { SiteWidgetConfig } from './site-config';
 
 export type View = 'menu' | 'chat' | 'callback' | 'callback-done';
@@ -19,6 +20,7 @@ export interface ChatMessage {
   authorAvatarUrl: string | null;
   autoKind: string | null;
   body: string;
+  attachments: AttachmentView[];
   createdAt: string;
   /** Server order; a message not stored yet sorts last. */
   seq: number;
@@ -99,13 +101,20 @@ export function fromServer(message: MessageView): ChatMessage {
     authorAvatarUrl: message.authorAvatarUrl,
     autoKind: message.autoKind,
     body: message.body,
+    attachments: message.attachments ?? [],
     createdAt: message.createdAt,
     seq: message.seq,
     delivery: message.authorKind === 'visitor' ? 'sent' : null,
   };
 }
 
-export function pendingMessage(clientMessageId: string, body: string, createdAt: string, delivery: Delivery = 'sending'): ChatMessage {
+export function pendingMessage(
+  clientMessageId: string,
+  body: string,
+  createdAt: string,
+  delivery: Delivery = 'sending',
+  attachments: AttachmentView[] = [],
+): ChatMessage {
   return {
     key: clientMessageId,
     id: null,
@@ -115,6 +124,7 @@ export function pendingMessage(clientMessageId: string, body: string, createdAt:
     authorAvatarUrl: null,
     autoKind: null,
     body,
+    attachments,
     createdAt,
     seq: Number.POSITIVE_INFINITY,
     delivery,

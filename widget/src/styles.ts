@@ -94,6 +94,27 @@ background:var(--hl-bg);flex:none}
 padding:6px 0;line-height:1.4}
 .send{width:38px;height:38px;border-radius:50%;border:0;background:var(--hl-primary);color:var(--hl-on-primary);
 display:flex;align-items:center;justify-content:center;flex:none;padding:0}
+.clip{color:var(--hl-muted);align-self:center}
+.tray{list-style:none;margin:0;padding:8px 10px 0;display:flex;flex-direction:column;gap:6px;border-top:1px solid var(--hl-border);
+background:var(--hl-bg);max-height:40vh;overflow-y:auto}
+.tray-item{display:grid;grid-template-columns:1fr auto auto;align-items:center;gap:2px 8px;font-size:12.5px;
+background:var(--hl-soft);border-radius:10px;padding:6px 6px 6px 10px}
+.tray-item.failed{background:#fee2e2}
+.tray-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:500}
+.tray-size,.tray-status{color:var(--hl-muted)}
+.tray-item progress{grid-column:1/-1;width:100%;height:4px}
+.tray-item .tray-status,.tray-item .error{grid-column:1/-1}
+.dropping{outline:3px dashed var(--hl-primary);outline-offset:-6px}
+.files{display:flex;flex-direction:column;gap:6px;margin:4px 0 2px}
+.thumb{display:block;line-height:0;border-radius:10px;overflow:hidden;background:var(--hl-soft)}
+.thumb img{display:block;max-width:220px;max-height:220px;width:auto;height:auto;object-fit:contain}
+.file{display:flex;gap:8px;align-items:center;padding:8px 10px;border-radius:10px;background:rgba(0,0,0,.06);color:inherit;
+text-decoration:none;min-width:0}
+.file.removed{opacity:.7}
+.file-text{display:flex;flex-direction:column;min-width:0}
+.file-name{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.file-meta{font-size:11.5px;opacity:.8}
+.link-out{color:inherit;text-decoration:underline;text-underline-offset:2px}
 .footer{font-size:11px;color:var(--hl-muted);text-align:center;padding:4px;background:var(--hl-bg);flex:none}
 @media (max-width:480px){
 .panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0;bottom:0;right:0;left:0;top:0}

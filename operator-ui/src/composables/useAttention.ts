@@ -1,3 +1,4 @@
+import { attachmentSummary } from '@hotline/client/attachments';
 import { computed, onBeforeUnmount, ref, watchEffect } from 'vue';
 import { useDialogsStore } from '../stores/dialogs';
 import { visitorLabel } from '../lib/format';
@@ -65,11 +66,11 @@ export function useAttention() {
     if (event.kind === 'dialog') {
       if (soundOn.value) beep();
       const name = visitorLabel(dialogs.details[event.dialog.id]?.visitor.name, event.dialog.visitorId);
-      notify(event.offered ? 'Dialog offered' : 'New dialog', `${name}: ${event.dialog.lastMessage?.body ?? 'started a chat'}`, `dialog-${event.dialog.id}`, event.dialog.id);
+      notify(event.offered ? 'Dialog offered' : 'New dialog', `${name}: ${event.dialog.lastMessage ? event.dialog.lastMessage.body || attachmentSummary(event.dialog.lastMessage.attachments) : 'started a chat'}`, `dialog-${event.dialog.id}`, event.dialog.id);
     } else if (event.kind === 'message') {
       const hidden = document.visibilityState !== 'visible';
       if (soundOn.value && (hidden || event.message.dialogId !== dialogs.selectedId)) beep();
-      notify(event.message.authorName ?? 'Visitor', event.message.body, `message-${event.message.dialogId}`, event.message.dialogId);
+      notify(event.message.authorName ?? 'Visitor', event.message.body || attachmentSummary(event.message.attachments), `message-${event.message.dialogId}`, event.message.dialogId);
     }
   });
   onBeforeUnmount(stop);

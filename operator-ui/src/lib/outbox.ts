@@ -1,3 +1,4 @@
+import type { AttachmentView } from '@hotline/client/attachments';
 import type { ErrorBody, MessageSendOutcome, MessageView } from '@hotline/engine/protocol';
 import type { KeyValueStorage } from '@hotline/widget/storage';
 
@@ -7,6 +8,8 @@ export interface PendingMessage {
   dialogId: string;
   clientMessageId: string;
   body: string;
+  /** Uploaded files the message carries (the body is their caption). */
+  attachments?: AttachmentView[];
   createdAt: string;
   /** queued: waits for a connection; sending: emitted, ack pending; failed: the engine refused it. */
   status: 'queued' | 'sending' | 'failed';
@@ -51,10 +54,17 @@ export class Outbox {
   }
 
   /** Queues a message and returns it; call flush() to send. */
-  add(dialogId: string, body: string, clientMessageId = newClientMessageId()): PendingMessage {
+  add(dialogId: string, body: string, clientMessageId = newClientMessageId(), attachments: AttachmentView[] = []): PendingMessage {
     const existing = this.items.find((i) => i.clientMessageId === clientMessageId);
     if (existing) return existing;
-    const item: PendingMessage = { dialogId, clientMessageId, body, createdAt: new Date().toISOString(), status: 'queued' };
+    const item: PendingMessage = {
+      dialogId,
+      clientMessageId,
+      body,
+      ...(attachments.length ? { attachments } : {}),
+      createdAt: new Date().toISOString(),
+      status: 'queued',
+    };
     this.items.push(item);
     this.changed();
     return item;

@@ -1,3 +1,5 @@
+import type { AttachmentView } from '@hotline/client/attachments';
+import type { PrepareResult } from '@hotline/client/upload-tray';
 import type { DialogDetail, DialogSummary, ErrorBody, MessageView } from '@hotline/engine/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -75,7 +77,13 @@ export const useDialogsStore = defineStore('dialogs', () => {
       `hotline:outbox:${accountKey()}`,
       async (item) => {
         if (!socket) return { ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } };
-        const result = await request(socket, 'message:send', { dialogId: item.dialogId, clientMessageId: item.clientMessageId, body: item.body });
+        const attachmentIds = item.attachments?.map((a) => a.id);
+        const result = await request(socket, 'message:send', {
+          dialogId: item.dialogId,
+          clientMessageId: item.clientMessageId,
+          body: item.body,
+          ...(attachmentIds?.length ? { attachmentIds } : {}),
+        });
         return result.ok ? { ok: true, message: result.data } : result;
       },
       (items) => {
@@ -201,14 +209,21 @@ export const useDialogsStore = defineStore('dialogs', () => {
     }
   }
 
-  /** Queues the message (kept until acknowledged) and sends it now if connected. */
-  function send(dialogId: string, body: string): PendingMessage | null {
+  /** Queues the message (text, uploaded files or both; kept until acknowledged) and sends it now if connected. */
+  function send(dialogId: string, body: string, attachments: AttachmentView[] = []): PendingMessage | null {
     const text = body.trim();
-    if (!text || !outbox) return null;
-    const item = outbox.add(dialogId, text);
+    if ((!text && attachments.length === 0) || !outbox) return null;
+    const item = outbox.add(dialogId, text, undefined, attachments);
     setDraft(dialogId, '');
     void outbox.flush();
     return item;
+  }
+
+  /** An upload slot for a file in this dialog (`attachment:prepare`). */
+  async function prepareAttachment(dialogId: string, file: { name: string; size: number; type: string }): Promise<PrepareResult> {
+    if (!socket) return { ok: false, error: { code: 'unavailable', message: 'Not connected to the engine.' } };
+    const result = await request(socket, 'attachment:prepare', { dialogId, name: file.name, size: file.size, type: file.type });
+    return result.ok ? result : { ok: false, error: result.error };
   }
 
   function retry(clientMessageId: string) {
@@ -415,6 +430,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     markRead,
     setDraft,
     send,
+    prepareAttachment,
     retry,
     discard,
     setTyping,

@@ -82,6 +82,21 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     typing,
     input.el,
   );
+  // The whole panel takes dropped files (the composer ignores them without an open dialog).
+  panel.addEventListener('dragover', (event) => {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    panel.classList.add('dropping');
+  });
+  panel.addEventListener('dragleave', (event) => {
+    if (!panel.contains(event.relatedTarget as Node | null)) panel.classList.remove('dropping');
+  });
+  panel.addEventListener('drop', (event) => {
+    panel.classList.remove('dropping');
+    if (!event.dataTransfer?.files.length) return;
+    event.preventDefault();
+    input.addFiles(event.dataTransfer.files);
+  });
   panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
       event.stopPropagation();
@@ -131,6 +146,7 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       const open = isDialogOpen(state.dialog) || state.starting;
       endButton.hidden = !chat || !isDialogOpen(state.dialog);
       input.el.hidden = !chat || !(open || state.dialog === null);
+      input.update();
       subtitle.textContent = state.dialog?.operatorName && open && !state.blocked ? state.dialog.operatorName : '';
       subtitle.hidden = !subtitle.textContent;
       const wait = state.rateLimitedUntil === null ? 0 : Math.max(1, Math.ceil((state.rateLimitedUntil - Date.now()) / 1000));

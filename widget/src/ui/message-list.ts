@@ -4,6 +4,7 @@ import { contactCard } from './contact-card';
 import type { Ctx, View } from './context';
 import { endedCard } from './ended-card';
 import { h, initials } from './dom';
+import { attachmentList, bodyText } from './message-body';
 
 export function messageList(ctx: Ctx): View {
   const { t } = ctx;
@@ -22,7 +23,7 @@ export function messageList(ctx: Ctx): View {
   };
 
   const renderMessage = (m: ChatMessage): HTMLElement => {
-    if (m.authorKind === 'system') return h('div', { class: 'system', 'data-key': m.key }, m.body);
+    if (m.authorKind === 'system') return h('div', { class: 'system', 'data-key': m.key }, bodyText(m.body));
     const mine = m.authorKind === 'visitor';
     const classes = ['msg', mine ? 'mine' : m.authorKind, m.delivery === 'failed' ? 'failed' : ''].join(' ');
     const author = mine ? t('you') : (m.authorName ?? '');
@@ -35,7 +36,7 @@ export function messageList(ctx: Ctx): View {
         h('button', { type: 'button', class: 'retry', onclick: () => ctx.connection.retry(m.clientMessageId ?? '') }, t('retry')),
       );
     }
-    const bubble = h('div', { class: 'bubble' }, !mine && author ? h('div', { class: 'author' }, author) : null, h('div', { class: 'text' }, m.body), meta);
+    const bubble = h('div', { class: 'bubble' }, !mine && author ? h('div', { class: 'author' }, author) : null, m.body ? bodyText(m.body) : null, attachmentList(m.attachments, t), meta);
     const avatar = mine
       ? null
       : m.authorAvatarUrl
