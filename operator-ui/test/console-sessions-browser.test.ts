@@ -125,7 +125,11 @@ describe('console session in Chromium: cookie only, My sessions (real engine)', 
     expect(me.status).to.equal(401);
 
     // Logged out elsewhere (the same session): the console is told over its socket and shows the login.
-    const logout = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: `hl_session=${cookie!.value}` } });
+    // A cookie write from the console's own origin, as the browser sends it (the CSRF check).
+    const logout = await fetch(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: `hl_session=${cookie!.value}`, origin: new URL(server.url).origin },
+    });
     expect(logout.status).to.equal(200);
     await page.waitForURL(/\/console\/login/, { timeout: 5000 });
     await page.getByTestId('login-email').waitFor();

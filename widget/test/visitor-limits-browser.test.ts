@@ -31,7 +31,8 @@ describe('widget in Chromium when the engine limits or blocks the visitor', func
   before(async function () {
     browser = await launchBrowser(this);
     await buildWidget({ sourcemap: false });
-    engine = await startEngine({ VISITOR_MESSAGES_PER_10S: 2 });
+    // The address block is what holds when he clears his storage (the other suites turn it off).
+    engine = await startEngine({ VISITOR_MESSAGES_PER_10S: 2, VISITOR_BLOCK_ADDRESS_SECONDS: 60 });
   });
 
   after(async () => {
