@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import type { OperatorRepository } from '../accounts/operator-repository';
 import { passwordSchema } from '../accounts/passwords';
-import { isUuid, SESSION_COOKIE } from '../accounts/sessions';
-import { badRequest, notFound } from '../errors';
+import { SESSION_COOKIE } from '../accounts/sessions';
+import { notFound } from '../errors';
 import { plainString } from '../protocol/events';
 import { bearerOrCookie, parse, requireOperator } from './middleware';
+import { uuidParam } from './request-guards';
 
 const LoginSchema = z.object({ email: plainString().trim().min(1, 'required').max(254), password: passwordSchema(1) });
 const PasswordChangeSchema = z.object({
@@ -16,12 +17,6 @@ const PasswordChangeSchema = z.object({
   keepThisSession: z.boolean().default(true),
 });
 
-/** A path id that is not a UUID is a client's mistake (400), never a query that fails. */
-function uuidParam(req: Request, name: string): string {
-  const value = req.params[name];
-  if (!isUuid(value)) throw badRequest(`${name} must be a UUID`, name);
-  return value;
-}
 
 /**
  * Login, logout, my sessions and my password. The session cookie is httpOnly and SameSite=Strict
