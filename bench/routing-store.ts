@@ -53,7 +53,13 @@ export const STORE_PATHS = [
   ['steps', 'from queue'],
 ] as const satisfies readonly (readonly [StorePath, string])[];
 
-async function benchStore(redis: Redis, prefix: string, dialogs: number, concurrency: number, path: StorePath) {
+async function benchStore(
+  redis: Redis,
+  prefix: string,
+  dialogs: number,
+  concurrency: number,
+  path: StorePath,
+) {
   const store = new RedisRoutingStore(redis, { prefix, tenant: 'bench' });
   const operatorIds = Array.from({ length: OPERATORS }, (_, i) => `op${i}`);
   await store.rebuild({
@@ -201,7 +207,13 @@ export async function benchRoutingStore(
   try {
     // Interleaved rounds, medians reported: a shared machine's noise hits all of them alike.
     for (let round = 0; round < rounds; round += 1) {
-      const arrival = await benchStore(engineRedis, `${prefix}-a${round}`, opts.dialogs, concurrency, 'arrival');
+      const arrival = await benchStore(
+        engineRedis,
+        `${prefix}-a${round}`,
+        opts.dialogs,
+        concurrency,
+        'arrival',
+      );
       const steps = await benchStore(engineRedis, `${prefix}-s${round}`, opts.dialogs, concurrency, 'steps');
       const bull = await benchBullmq(redisUrl, `${prefix}-bull${round}`, opts.dialogs, concurrency);
       const plainEval = await benchEvalsha(engineRedis, opts.dialogs * 3, concurrency);
@@ -242,7 +254,10 @@ export async function benchRoutingStore(
 
 function prefixed(path: StorePath, figures: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(figures).map(([name, value]) => [`${path}${name[0]!.toUpperCase()}${name.slice(1)}`, value]),
+    Object.entries(figures).map(([name, value]) => [
+      `${path}${name[0]!.toUpperCase()}${name.slice(1)}`,
+      value,
+    ]),
   );
 }
 
@@ -264,8 +279,20 @@ export function printRoutingStoreTable(r: Record<string, number>): void {
   const rows: string[][] = [
     storeRow(r, 'arrival', 'routing store, arrival (enqueueAndAssign+release)'),
     storeRow(r, 'steps', 'routing store, from queue (enqueue+assignHead+release)'),
-    ['BullMQ add+process+complete (baseline)', `${f(r.bullmqJobsPerSec)} jobs/s`, '', f(r.bullmqJobP50Ms, 2), f(r.bullmqJobP99Ms, 2)],
-    ['EVALSHA `return 1` (ceiling)', '', `${f(r.evalshaPerSec)} calls/s`, f(r.evalshaP50Ms, 2), f(r.evalshaP99Ms, 2)],
+    [
+      'BullMQ add+process+complete (baseline)',
+      `${f(r.bullmqJobsPerSec)} jobs/s`,
+      '',
+      f(r.bullmqJobP50Ms, 2),
+      f(r.bullmqJobP99Ms, 2),
+    ],
+    [
+      'EVALSHA `return 1` (ceiling)',
+      '',
+      `${f(r.evalshaPerSec)} calls/s`,
+      f(r.evalshaP50Ms, 2),
+      f(r.evalshaP99Ms, 2),
+    ],
   ];
   const header = ['', 'throughput', 'script calls', 'p50 ms', 'p99 ms'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

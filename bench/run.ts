@@ -233,18 +233,30 @@ const UPLOAD_VISITORS = num('BENCH_UPLOAD_VISITORS', 20);
 const UPLOAD_MB = num('BENCH_UPLOAD_MB', 20);
 
 async function uploadsPart(): Promise<void> {
-  heading(`uploads: ${UPLOAD_VISITORS} visitors x ${UPLOAD_MB} MB at once, one engine (embedded, disk store)`);
+  heading(
+    `uploads: ${UPLOAD_VISITORS} visitors x ${UPLOAD_MB} MB at once, one engine (embedded, disk store)`,
+  );
   const routing = new URL('../engine/test/fixtures/routing-attachments.yaml', import.meta.url).pathname;
   const server = await startTestServer('embedded', { routingConfigPath: routing });
   try {
-    const result = await runUploadLoad(server.url, { visitors: UPLOAD_VISITORS, mbEach: UPLOAD_MB, siteId: 'bigfiles' });
+    const result = await runUploadLoad(server.url, {
+      visitors: UPLOAD_VISITORS,
+      mbEach: UPLOAD_MB,
+      siteId: 'bigfiles',
+    });
     const total = UPLOAD_VISITORS * UPLOAD_MB;
     console.log(
       `${total} MB in ${result.seconds.toFixed(1)} s: ${result.mbPerSecond.toFixed(1)} MB/s; peak RSS growth ${result.peakRssGrowthMb.toFixed(1)} MB (engine and clients, ${result.samples} samples)`,
     );
     row('uploads', 'throughput', `${result.mbPerSecond.toFixed(1)} MB/s`);
     const flat = result.peakRssGrowthMb < total / 4;
-    row('uploads', 'peak RSS growth', `${result.peakRssGrowthMb.toFixed(1)} MB`, `< ${total / 4} MB (a quarter of what is sent)`, verdict(flat));
+    row(
+      'uploads',
+      'peak RSS growth',
+      `${result.peakRssGrowthMb.toFixed(1)} MB`,
+      `< ${total / 4} MB (a quarter of what is sent)`,
+      verdict(flat),
+    );
   } finally {
     closeAllSockets();
     await server.cleanup();

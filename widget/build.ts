@@ -12,7 +12,9 @@ const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 export const WIDGET_BUNDLE = here('./dist/widget.js');
 
 /** Builds dist/widget.js; returns its raw and gzipped sizes in bytes. */
-export async function buildWidget(options: { outfile?: string; sourcemap?: boolean } = {}): Promise<{ file: string; raw: number; gzip: number }> {
+export async function buildWidget(
+  options: { outfile?: string; sourcemap?: boolean } = {},
+): Promise<{ file: string; raw: number; gzip: number }> {
   const outfile = options.outfile ?? WIDGET_BUNDLE;
   await build({
     entryPoints: [here('./src/index.ts')],

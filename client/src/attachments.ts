@@ -61,20 +61,30 @@ function limitOf(message: string): number | undefined {
 /** A refusal of `attachment:prepare` (the ack's error) as a problem. */
 export function problemFromAck(error: ErrorBody & { retryAfterMs?: number }): UploadProblem {
   const detail = error.message;
-  if (error.code === 'rate_limited') return { reason: 'rate-limited', detail, retryAfterSeconds: retryAfterSeconds(error) };
+  if (error.code === 'rate_limited')
+    return { reason: 'rate-limited', detail, retryAfterSeconds: retryAfterSeconds(error) };
   if (error.code === 'bad_request' && error.field === 'size') return withLimit({ reason: 'too-big', detail });
   if (error.code === 'bad_request' && error.field === 'type') return { reason: 'type', detail };
   return { reason: 'failed', detail };
 }
 
 /** A refused upload PUT (413 too big, 415 type not allowed, 429 too fast, anything else failed). */
-export function problemFromStatus(status: number, error: Partial<ErrorBody> | null, retryAfterHeader: string | null): UploadProblem {
+export function problemFromStatus(
+  status: number,
+  error: Partial<ErrorBody> | null,
+  retryAfterHeader: string | null,
+): UploadProblem {
   const detail = error?.message ?? (status === 0 ? 'the connection was lost' : `HTTP ${status}`);
   if (status === 413) return withLimit({ reason: 'too-big', detail });
   if (status === 415) return { reason: 'type', detail };
   if (status === 429) {
     const header = Number(retryAfterHeader);
-    return { reason: 'rate-limited', detail, retryAfterSeconds: Number.isFinite(header) && header > 0 ? Math.ceil(header) : retryAfterSeconds(error ?? {}) };
+    return {
+      reason: 'rate-limited',
+      detail,
+      retryAfterSeconds:
+        Number.isFinite(header) && header > 0 ? Math.ceil(header) : retryAfterSeconds(error ?? {}),
+    };
   }
   return { reason: 'failed', detail };
 }
@@ -91,7 +101,12 @@ function retryAfterSeconds(error: { retryAfter?: number; retryAfterMs?: number }
 }
 
 /** The sentence keys a UI words a refusal with (the widget's i18n keys; the console has its own English). */
-export type ProblemSentenceKey = 'fileTooBig' | 'fileTooBigLimit' | 'fileType' | 'fileRateLimited' | 'fileFailed';
+export type ProblemSentenceKey =
+  | 'fileTooBig'
+  | 'fileTooBigLimit'
+  | 'fileType'
+  | 'fileRateLimited'
+  | 'fileFailed';
 
 /** The refusal as a sentence, not a code: picks the sentence and its values, the UI's words fill them in. */
 export function problemSentence(
@@ -102,7 +117,9 @@ export function problemSentence(
   const vars = { name, detail: problem.detail };
   switch (problem.reason) {
     case 'too-big':
-      return problem.limitMb === undefined ? words('fileTooBig', vars) : words('fileTooBigLimit', { ...vars, limit: problem.limitMb });
+      return problem.limitMb === undefined
+        ? words('fileTooBig', vars)
+        : words('fileTooBigLimit', { ...vars, limit: problem.limitMb });
     case 'type':
       return words('fileType', vars);
     case 'rate-limited':

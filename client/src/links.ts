@@ -6,7 +6,9 @@
  */
 import { LinkifyIt } from 'linkify-it';
 
-export type BodySegment = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string; title: string };
+export type BodySegment =
+  | { kind: 'text'; text: string }
+  | { kind: 'link'; text: string; href: string; title: string };
 
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 const MAX_LABEL = 48;

@@ -4,7 +4,12 @@
  * removed. Framework-free: the widget renders it with DOM nodes, the console with Vue; both get the
  * whole list on every change.
  */
-import type { AttachmentSlot, AttachmentView, ErrorBody, MAX_ATTACHMENTS_PER_MESSAGE } from '@hotline/engine/protocol';
+import type {
+  AttachmentSlot,
+  AttachmentView,
+  ErrorBody,
+  MAX_ATTACHMENTS_PER_MESSAGE,
+} from '@hotline/engine/protocol';
 import { problemFromAck, problemFromStatus, type UploadProblem } from './attachments';
 
 export type PrepareResult = { ok: true; data: AttachmentSlot } | { ok: false; error: ErrorBody };
@@ -122,16 +127,23 @@ export class UploadTray {
     this.aborts.set(key, () => {
       cancelled = true;
     });
-    const prepared = await this.options.prepare({ name: file.name || 'file', size: file.size, type: file.type }).catch(
-      (error: unknown): PrepareResult => ({ ok: false, error: { code: 'unavailable', message: String(error) } }),
-    );
+    const prepared = await this.options
+      .prepare({ name: file.name || 'file', size: file.size, type: file.type })
+      .catch(
+        (error: unknown): PrepareResult => ({
+          ok: false,
+          error: { code: 'unavailable', message: String(error) },
+        }),
+      );
     if (cancelled) return;
     if (!prepared.ok) {
       this.patch(key, { state: 'failed', problem: problemFromAck(prepared.error) });
       return;
     }
     this.patch(key, { state: 'uploading' });
-    const request = this.transport(`${this.options.server}${prepared.data.uploadUrl}`, file, (loaded) => this.patch(key, { loaded }));
+    const request = this.transport(`${this.options.server}${prepared.data.uploadUrl}`, file, (loaded) =>
+      this.patch(key, { loaded }),
+    );
     this.aborts.set(key, () => {
       cancelled = true;
       request.abort();
@@ -140,8 +152,13 @@ export class UploadTray {
     this.aborts.delete(key);
     if (cancelled) return;
     const body = (response.body ?? {}) as { data?: AttachmentView; error?: ErrorBody };
-    if (response.status === 201 && body.data) this.patch(key, { state: 'done', loaded: file.size, attachment: body.data });
-    else this.patch(key, { state: 'failed', problem: problemFromStatus(response.status, body.error ?? null, response.retryAfter) });
+    if (response.status === 201 && body.data)
+      this.patch(key, { state: 'done', loaded: file.size, attachment: body.data });
+    else
+      this.patch(key, {
+        state: 'failed',
+        problem: problemFromStatus(response.status, body.error ?? null, response.retryAfter),
+      });
   }
 
   private patch(key: string, changes: Partial<PendingUpload>): void {

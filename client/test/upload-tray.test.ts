@@ -4,7 +4,12 @@ import { type PendingUpload, type PrepareResult, type Transport, UploadTray } fr
 
 /** A transport the test drives by hand: progress, answer, and a count of aborts. */
 function manualTransport() {
-  const calls: { url: string; progress: (n: number) => void; answer: (status: number, body: unknown) => void; aborted: boolean }[] = [];
+  const calls: {
+    url: string;
+    progress: (n: number) => void;
+    answer: (status: number, body: unknown) => void;
+    aborted: boolean;
+  }[] = [];
   const transport: Transport = (url, _file, onProgress) => {
     let answer!: (status: number, body: unknown) => void;
     const done = new Promise<{ status: number; body: unknown; retryAfter: string | null }>((resolve) => {
@@ -23,7 +28,14 @@ function manualTransport() {
   return { calls, transport };
 }
 
-const view = (id: string): AttachmentView => ({ id, name: 'a.png', type: 'image/png', size: 3, kind: 'image', url: `/api/attachments/${id}/content` });
+const view = (id: string): AttachmentView => ({
+  id,
+  name: 'a.png',
+  type: 'image/png',
+  size: 3,
+  kind: 'image',
+  url: `/api/attachments/${id}/content`,
+});
 const file = (name: string, size = 3, type = 'image/png') => new File([new Uint8Array(size)], name, { type });
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -40,7 +52,10 @@ describe('upload tray', () => {
       server: 'http://engine.test',
       prepare: async (f): Promise<PrepareResult> => {
         prepared.push(`${f.name}:${f.size}:${f.type}`);
-        return { ok: true, data: { attachmentId: 'a1', uploadUrl: '/api/attachments/a1/upload?token=t', expiresAt: '' } };
+        return {
+          ok: true,
+          data: { attachmentId: 'a1', uploadUrl: '/api/attachments/a1/upload?token=t', expiresAt: '' },
+        };
       },
       onChange: (items) => snapshots.push(items),
       transport,
@@ -82,14 +97,23 @@ describe('upload tray', () => {
       server: '',
       prepare: async (f): Promise<PrepareResult> =>
         f.name === 'big.pdf'
-          ? { ok: false, error: { code: 'bad_request', field: 'size', message: 'files are limited to 10 MB' } }
+          ? {
+              ok: false,
+              error: { code: 'bad_request', field: 'size', message: 'files are limited to 10 MB' },
+            }
           : { ok: true, data: { attachmentId: 'a3', uploadUrl: '/u', expiresAt: '' } },
       onChange: (items) => snapshots.push(items),
       transport,
     });
     tray.add([file('big.pdf'), file('virus.png')]);
     await tick();
-    calls[0]!.answer(415, { error: { code: 'bad_request', field: 'file', message: 'this file type is not allowed (application/x-msdownload)' } });
+    calls[0]!.answer(415, {
+      error: {
+        code: 'bad_request',
+        field: 'file',
+        message: 'this file type is not allowed (application/x-msdownload)',
+      },
+    });
     await tick();
     expect(tray.list().map((i) => [i.name, i.state, i.problem?.reason])).to.deep.equal([
       ['big.pdf', 'failed', 'too-big'],

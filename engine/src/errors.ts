@@ -86,4 +86,3 @@ export function toAppError(error: unknown): AppError {
   if (isUnavailable(error)) return new AppError('unavailable', 'storage is unavailable, try again shortly');
   return new AppError('internal', 'internal error');
 }
-

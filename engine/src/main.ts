@@ -16,7 +16,9 @@ async function main() {
   const server = await startServer(config);
   // A stray rejection (a dependency's callback, a race at shutdown) is logged, not fatal: every
   // request path has its own error handling, and dying would drop every live connection.
-  process.on('unhandledRejection', (reason) => server.engine.logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('unhandledRejection', (reason) =>
+    server.engine.logger.error({ err: reason }, 'unhandled rejection'),
+  );
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

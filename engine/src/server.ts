@@ -7,7 +7,12 @@ import { Redis } from 'ioredis';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
 import { Authorization } from './accounts/authorization';
-import { type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from './accounts/login-throttle';
+import {
+  type LoginThrottle,
+  loginLimitsOf,
+  MemoryLoginThrottle,
+  RedisLoginThrottle,
+} from './accounts/login-throttle';
 import { OperatorDirectory } from './accounts/operator-directory';
 import { OperatorRepository } from './accounts/operator-repository';
 import { refuseDemoAccountsInProduction, seedAccounts } from './accounts/seed';
@@ -124,7 +129,12 @@ export async function createEngine(
   const logger = createLogger(config.LOG_LEVEL, config.NODE_ID);
   const metrics = createMetrics();
   const database =
-    shared?.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, schema: config.DATABASE_SCHEMA }));
+    shared?.database ??
+    (await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.dataDir,
+      schema: config.DATABASE_SCHEMA,
+    }));
   if (config.MIGRATE_ON_START) await migrate(database.db);
   const redis =
     config.REDIS_URL && !shared
@@ -132,9 +142,11 @@ export async function createEngine(
       : null;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const store: RoutingStore =
-    shared?.store ?? (redis ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX }) : new MemoryRoutingStore());
+    shared?.store ??
+    (redis ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX }) : new MemoryRoutingStore());
   const locks: Locks =
-    shared?.locks ?? (redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks());
+    shared?.locks ??
+    (redis ? new RedisLocks(redis, logger, `${config.REDIS_KEY_PREFIX}:lock:`) : new MemoryLocks());
   const loginLimits = loginLimitsOf(config);
   const throttle: LoginThrottle = redis
     ? new RedisLoginThrottle(redis, loginLimits, config.REDIS_KEY_PREFIX)
@@ -171,13 +183,32 @@ export async function createEngine(
     clock,
     logger,
     linkTtlSeconds: config.ATTACHMENT_LINK_TTL_SECONDS,
-    scanner: config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
+    scanner:
+      config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
   });
   repo.setAttachments(attachments);
-  const dialogs = new DialogService({ repo, store, locks, decisions, metrics, logger, nodeId: config.NODE_ID, clock });
+  const dialogs = new DialogService({
+    repo,
+    store,
+    locks,
+    decisions,
+    metrics,
+    logger,
+    nodeId: config.NODE_ID,
+    clock,
+  });
   const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
   const directory = new OperatorDirectory({ db: database.db, clock });
-  const assignments = new AssignmentDispatcher({ store, repo, dialogs, decisions, directory, metrics, logger, clock });
+  const assignments = new AssignmentDispatcher({
+    store,
+    repo,
+    dialogs,
+    decisions,
+    directory,
+    metrics,
+    logger,
+    clock,
+  });
   dialogs.setRouting({
     arrive: (context, locale) => assignments.arrive(context, locale),
     trigger: (groupId) => void assignments.trigger(groupId),
@@ -208,7 +239,16 @@ export async function createEngine(
     blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
   });
   const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
-  const timers = new TimerWorker({ store, dialogs, operators, eligibility: assignments, logger, clock, pollMs: config.TIMER_POLL_MS, leaseMs: config.TIMER_LEASE_MS });
+  const timers = new TimerWorker({
+    store,
+    dialogs,
+    operators,
+    eligibility: assignments,
+    logger,
+    clock,
+    pollMs: config.TIMER_POLL_MS,
+    leaseMs: config.TIMER_LEASE_MS,
+  });
   await routingState.ensureBuilt();
   await routingState.syncOperators();
   routingConfig.onChange(async () => {
@@ -243,7 +283,10 @@ export async function createEngine(
 }
 
 /** Starts the HTTP API, socket.io and the background workers on one port. */
-export async function startServer(overrides: Partial<EngineConfig> = {}, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  overrides: Partial<EngineConfig> = {},
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const config = { ...loadConfig(options.env ?? process.env), ...overrides };
   const engine = await createEngine(config, options.clock);
   const { logger, metrics, auth, store, database, redis } = engine;
@@ -266,7 +309,11 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   app.use(
     healthRoutes(
       [
-        { name: 'database', backend: database.backend, check: async () => void (await database.db.raw('select 1')) },
+        {
+          name: 'database',
+          backend: database.backend,
+          check: async () => void (await database.db.raw('select 1')),
+        },
         { name: 'routingStore', backend: store.kind, check: () => store.ping() },
       ],
       () => shuttingDown,
@@ -282,7 +329,11 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
 
   const http = createServer(app);
   // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
-  const io = new SocketServer(http, { cors: origins.socketCors(), serveClient: false, maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES });
+  const io = new SocketServer(http, {
+    cors: origins.socketCors(),
+    serveClient: false,
+    maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES,
+  });
   let adapterClients: Redis[] = [];
   if (redis) {
     const pub = redis.duplicate();
@@ -317,8 +368,11 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   engine.assignments.setListener(broadcaster);
   visitorNs.use(visitorOriginCheck(origins));
   operatorNs.use(operatorOriginCheck(origins));
-  const limits = new VisitorLimits(visitorLimitRules(config), redis, `${config.REDIS_KEY_PREFIX}:limit:`, (action, scope) =>
-    metrics.visitorRateLimited.inc({ action, scope }),
+  const limits = new VisitorLimits(
+    visitorLimitRules(config),
+    redis,
+    `${config.REDIS_KEY_PREFIX}:limit:`,
+    (action, scope) => metrics.visitorRateLimited.inc({ action, scope }),
   );
   registerVisitorNamespace(visitorNs, {
     visitors: engine.visitors,
@@ -388,7 +442,9 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
   const port = (http.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const metricsServer: MetricsServer | null =
-    config.METRICS_PORT === undefined ? null : await listenMetrics(metrics.registry, config.METRICS_PORT, config.HOST);
+    config.METRICS_PORT === undefined
+      ? null
+      : await listenMetrics(metrics.registry, config.METRICS_PORT, config.HOST);
   logger.info({ port, database: database.backend, routingStore: store.kind }, 'engine listening');
 
   let stopping: Promise<void> | null = null;
@@ -426,9 +482,14 @@ export async function startServer(overrides: Partial<EngineConfig> = {}, options
 /** Start-time warnings for origin settings that are open on purpose but easy to leave open by mistake. */
 function warnAboutOrigins(origins: OriginPolicy, config: EngineConfig, logger: Logger) {
   if (!config.PUBLIC_URL) {
-    logger.warn('PUBLIC_URL is not set: the console and /operator accept the host each request names (fine for development; set PUBLIC_URL in production)');
+    logger.warn(
+      'PUBLIC_URL is not set: the console and /operator accept the host each request names (fine for development; set PUBLIC_URL in production)',
+    );
   }
   for (const siteId of origins.openSites()) {
-    logger.warn({ siteId }, 'site has no origins: its widget is accepted on any website (set sites[].origins to restrict it)');
+    logger.warn(
+      { siteId },
+      'site has no origins: its widget is accepted on any website (set sites[].origins to restrict it)',
+    );
   }
 }

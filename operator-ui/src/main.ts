@@ -14,7 +14,8 @@ app.use(router);
 
 onUnauthorized(() => {
   useSessionStore(pinia).forget();
-  if (router.currentRoute.value.name !== 'login') void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } });
+  if (router.currentRoute.value.name !== 'login')
+    void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } });
 });
 
 app.mount('#app');

@@ -28,7 +28,10 @@ const PDF = Buffer.from(
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
 );
 /** The start of a Windows executable ("MZ" header), named like a picture. */
-const EXE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'), Buffer.alloc(2048, 0x41)]);
+const EXE = Buffer.concat([
+  Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1'),
+  Buffer.alloc(2048, 0x41),
+]);
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
   const start = Date.now();
@@ -71,7 +74,10 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await buildWidget({ sourcemap: false });
     execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'ignore' });
     server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
 
     // Anna (sales) online in the console; a visitor in the widget on the demo shop picks "Buying".
     consolePage = await newPage({ width: 1440, height: 900 });
@@ -81,7 +87,10 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     await consolePage.getByTestId('login-submit').click();
     await consolePage.getByTestId('presence').waitFor();
     await consolePage.getByTestId('presence-online').click();
-    await until(async () => (await consolePage.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'anna online');
+    await until(
+      async () => (await consolePage.getByTestId('load').textContent())?.includes('0 / 2') ?? false,
+      'anna online',
+    );
 
     widget = await newPage();
     await widget.goto(`${server.url}/demo/`);
@@ -93,7 +102,10 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     const item = consolePage.getByTestId('dialog-item').first();
     await item.waitFor({ timeout: 15_000 });
     await item.click();
-    await consolePage.getByTestId('messages').getByText('Hello, I have a question about my receipt').waitFor();
+    await consolePage
+      .getByTestId('messages')
+      .getByText('Hello, I have a question about my receipt')
+      .waitFor();
     await widget.locator('.subtitle', { hasText: 'Anna' }).waitFor({ timeout: 15_000 });
   });
 
@@ -117,7 +129,9 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     expect(await links.textContent()).to.equal('example.com/help/returns?order=7');
     expect(await reply.locator('.text').textContent()).to.contain('or javascript:alert(document.cookie)');
 
-    await widget.locator('textarea').fill('Is it this one? mailto:me@example.org <b>bold</b> javascript:void(0)');
+    await widget
+      .locator('textarea')
+      .fill('Is it this one? mailto:me@example.org <b>bold</b> javascript:void(0)');
     await widget.keyboard.press('Enter');
     const incoming = consolePage.getByTestId('message').filter({ hasText: 'Is it this one?' });
     await incoming.waitFor({ timeout: 15_000 });
@@ -139,7 +153,9 @@ describe('files and links in the widget and the console (Chromium, real engine)'
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       const data = new DataTransfer();
       data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
-      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true }));
+      textarea.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true }),
+      );
     }, screenshot.toString('base64'));
     await widget.locator('.tray-item[data-state=done]').waitFor({ timeout: 15_000 });
     await shoot(widget, 'widget-tray-ready');
@@ -150,7 +166,10 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     const bubble = consolePage.getByTestId('message').filter({ hasText: 'Here is my receipt' });
     const thumb = bubble.getByTestId('attachment-image');
     await thumb.waitFor({ timeout: 15_000 });
-    await until(() => thumb.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the thumbnail to load');
+    await until(
+      () => thumb.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      'the thumbnail to load',
+    );
     expect(await thumb.getAttribute('rel')).to.equal('noopener noreferrer');
     expect(await thumb.getAttribute('target')).to.equal('_blank');
     // Full size from `url`: an image, served inline.
@@ -161,12 +180,21 @@ describe('files and links in the widget and the console (Chromium, real engine)'
   });
 
   it('when the operator attaches a PDF, then the visitor gets a file card and downloads the same bytes', async () => {
-    await consolePage.getByTestId('attach-input').setInputFiles({ name: 'invoice-1234.pdf', mimeType: 'application/pdf', buffer: PDF });
-    await consolePage.getByTestId('upload-item').and(consolePage.locator('[data-state=done]')).waitFor({ timeout: 15_000 });
+    await consolePage
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'invoice-1234.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await consolePage
+      .getByTestId('upload-item')
+      .and(consolePage.locator('[data-state=done]'))
+      .waitFor({ timeout: 15_000 });
     await shoot(consolePage, 'console-tray-ready');
     await consolePage.getByTestId('composer').fill('Your invoice');
     await consolePage.getByTestId('send').click();
-    await consolePage.getByTestId('message').filter({ hasText: 'Your invoice' }).getByTestId('attachment-file').waitFor({ timeout: 15_000 });
+    await consolePage
+      .getByTestId('message')
+      .filter({ hasText: 'Your invoice' })
+      .getByTestId('attachment-file')
+      .waitFor({ timeout: 15_000 });
 
     const card = widget.locator('.msg.operator', { hasText: 'Your invoice' }).locator('a.file');
     await card.waitFor({ timeout: 15_000 });
@@ -174,7 +202,10 @@ describe('files and links in the widget and the console (Chromium, real engine)'
     expect(await card.locator('.file-meta').textContent()).to.match(/^PDF · \d+ B$/);
     expect(await card.getAttribute('rel')).to.equal('noopener noreferrer');
     await shoot(widget, 'widget-file-card');
-    const [download] = await Promise.all([widget.waitForEvent('download', { timeout: 15_000 }), card.click()]);
+    const [download] = await Promise.all([
+      widget.waitForEvent('download', { timeout: 15_000 }),
+      card.click(),
+    ]);
     const saved = readFileSync((await download.path())!);
     expect(saved.equals(PDF), 'the downloaded bytes are the PDF the operator sent').to.equal(true);
     expect(download.suggestedFilename()).to.equal('invoice-1234.pdf');
@@ -207,16 +238,24 @@ describe('files and links in the widget and the console (Chromium, real engine)'
 
   it('when files are dropped on the widget panel and on the console composer, then each uploads into the tray; cancel/remove takes it out', async () => {
     const drop = async (page: Page, selector: string, name: string, text: string) =>
-      page.locator(selector).first().evaluate(
-        (target, file) => {
-          const data = new DataTransfer();
-          data.items.add(new File([file.text], file.name, { type: 'text/plain' }));
-          for (const type of ['dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true, composed: true }));
-        },
-        { name, text },
-      );
+      page
+        .locator(selector)
+        .first()
+        .evaluate(
+          (target, file) => {
+            const data = new DataTransfer();
+            data.items.add(new File([file.text], file.name, { type: 'text/plain' }));
+            for (const type of ['dragover', 'drop'])
+              target.dispatchEvent(
+                new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true, composed: true }),
+              );
+          },
+          { name, text },
+        );
     await drop(widget, '.panel', 'notes.txt', 'order 1234, the red kettle\n');
-    await widget.locator('.tray-item[data-state=done]', { hasText: 'notes.txt' }).waitFor({ timeout: 15_000 });
+    await widget
+      .locator('.tray-item[data-state=done]', { hasText: 'notes.txt' })
+      .waitFor({ timeout: 15_000 });
     await widget.locator('.tray-remove').click();
     expect(await widget.locator('.tray-item').count()).to.equal(0);
 

@@ -33,16 +33,22 @@ interface Visitor {
 
 function ack<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    socket.timeout(10_000).emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
-      if (err) reject(err);
-      else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
-      else resolve(response.data as T);
-    });
+    socket
+      .timeout(10_000)
+      .emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
+        if (err) reject(err);
+        else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
+        else resolve(response.data as T);
+      });
   });
 }
 
 async function startVisitor(url: string, groupId: string, body: string, name: string): Promise<Visitor> {
-  const socket = io(`${url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+  const socket = io(`${url}/visitor`, {
+    auth: { siteId: 'demo' },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   const messages: MessageView[] = [];
   socket.on('message:new', (m: MessageView) => messages.push(m));
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +58,11 @@ async function startVisitor(url: string, groupId: string, body: string, name: st
   await ack(socket, 'session:resume', {});
   const dialog = await ack<VisitorDialogView>(socket, 'dialog:start', {
     choice: { groupId },
-    page: { url: 'http://shop.example/catalog/kettles', title: 'Kettles — Test shop', referrer: 'https://www.google.com/' },
+    page: {
+      url: 'http://shop.example/catalog/kettles',
+      title: 'Kettles — Test shop',
+      referrer: 'https://www.google.com/',
+    },
     language: 'en',
     name,
     message: { clientMessageId: `c-${name}`, body },
@@ -97,9 +107,13 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
       this.skip();
     }
     if (!(await postgresAvailable())) this.skip();
-    if (!existsSync(DIST)) execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
+    if (!existsSync(DIST))
+      execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
     server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
 
   after(async () => {
@@ -128,14 +142,21 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const created = await fetch(`${server.url}/api/quick-replies`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Cookie: cookie, Origin: server.url },
-      body: JSON.stringify({ shortcut: 'thanks', title: 'Thanks for waiting', body: 'Thank you for waiting, {name}! Let me check that for you.' }),
+      body: JSON.stringify({
+        shortcut: 'thanks',
+        title: 'Thanks for waiting',
+        body: 'Thank you for waiting, {name}! Let me check that for you.',
+      }),
     });
     expect(created.status).to.equal(201);
 
     const page = await newPage();
     await login(page, server.url, 'anna@example.com', 'login');
     await page.getByTestId('presence-online').click();
-    await until(async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'load 0 / 2');
+    await until(
+      async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false,
+      'load 0 / 2',
+    );
 
     const maria = await startVisitor(server.url, 'sales', 'Hi, does the kettle come in red?', 'Maria');
     visitors.push(maria);
@@ -154,7 +175,13 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await composer.press('Enter');
     expect(await composer.inputValue()).to.equal('Thank you for waiting, Maria! Let me check that for you.');
     await composer.press('Enter');
-    await until(() => maria.messages.some((m) => m.authorKind === 'operator' && m.body.startsWith('Thank you for waiting, Maria')), 'the visitor to get the reply');
+    await until(
+      () =>
+        maria.messages.some(
+          (m) => m.authorKind === 'operator' && m.body.startsWith('Thank you for waiting, Maria'),
+        ),
+      'the visitor to get the reply',
+    );
     await until(async () => (await composer.inputValue()) === '', 'the composer to clear');
     await ack(maria.socket, 'typing:set', { typing: true });
     await page.getByText('Maria is typing…').waitFor();
@@ -163,7 +190,10 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const oleg = await startVisitor(server.url, 'sales', 'Where is my order 1234?', 'Oleg');
     visitors.push(oleg);
     await page.locator(`[data-dialog-id="${oleg.dialog.id}"]`).first().waitFor();
-    await until(async () => (await page.getByTestId('load').textContent())?.includes('2 / 2') ?? false, 'load 2 / 2');
+    await until(
+      async () => (await page.getByTestId('load').textContent())?.includes('2 / 2') ?? false,
+      'load 2 / 2',
+    );
 
     // Transfer Maria's dialog to support with a note (Alt+T opens the form).
     await item.click();
@@ -173,7 +203,9 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await page.getByTestId('transfer-note').fill('Asks about red kettles, stock check needed');
     await page.getByTestId('transfer-submit').click();
     await page.getByTestId('transfer-form').waitFor({ state: 'detached' });
-    await page.locator(`[data-testid="dialog-item"][data-dialog-id="${maria.dialog.id}"]`).waitFor({ state: 'detached' });
+    await page
+      .locator(`[data-testid="dialog-item"][data-dialog-id="${maria.dialog.id}"]`)
+      .waitFor({ state: 'detached' });
 
     // Close Oleg's dialog with an outcome (Alt+C).
     await page.locator(`[data-dialog-id="${oleg.dialog.id}"]`).first().click();
@@ -181,8 +213,13 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await page.keyboard.press('Alt+KeyC');
     await page.getByTestId('outcome-resolved').check();
     await page.getByTestId('close-submit').click();
-    await page.locator(`[data-testid="dialog-item"][data-dialog-id="${oleg.dialog.id}"]`).waitFor({ state: 'detached' });
-    await until(async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'load back to 0 / 2');
+    await page
+      .locator(`[data-testid="dialog-item"][data-dialog-id="${oleg.dialog.id}"]`)
+      .waitFor({ state: 'detached' });
+    await until(
+      async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false,
+      'load back to 0 / 2',
+    );
   });
 
   it('when a supervisor lowers the limit, then the operator stops receiving dialogs and the dashboard shows the queue grow', async () => {
@@ -206,22 +243,32 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const first = await startVisitor(server.url, 'sales', 'Hello, I need a quote', 'Ivan');
     visitors.push(first);
     await anna.locator(`[data-dialog-id="${first.dialog.id}"]`).first().waitFor();
-    await until(async () => (await anna.getByTestId('load').textContent())?.includes('1 / 1') ?? false, 'anna full at 1 / 1');
+    await until(
+      async () => (await anna.getByTestId('load').textContent())?.includes('1 / 1') ?? false,
+      'anna full at 1 / 1',
+    );
 
     await admin.goto(`${server.url}/console/dashboard`);
     const waiting = admin.locator('[data-testid="dashboard-group-sales"] [data-testid="group-waiting"]');
     await waiting.waitFor();
     expect(await waiting.textContent()).to.equal('0');
 
-    const queued = [await startVisitor(server.url, 'sales', 'Is anyone there?', 'Pavel'), await startVisitor(server.url, 'sales', 'Question about prices', 'Sofia')];
+    const queued = [
+      await startVisitor(server.url, 'sales', 'Is anyone there?', 'Pavel'),
+      await startVisitor(server.url, 'sales', 'Question about prices', 'Sofia'),
+    ];
     visitors.push(...queued);
-    await until(async () => (await waiting.textContent()) === '2', 'the dashboard to show 2 waiting in sales');
+    await until(
+      async () => (await waiting.textContent()) === '2',
+      'the dashboard to show 2 waiting in sales',
+    );
     await admin.waitForTimeout(1500);
     await shoot(admin, 'dashboard');
 
     // Anna still holds only the one dialog her limit allows.
     expect(await anna.locator('[data-testid="dialog-item"]').count()).to.equal(1);
-    for (const v of queued) expect(await anna.locator(`[data-dialog-id="${v.dialog.id}"]`).count()).to.equal(0);
+    for (const v of queued)
+      expect(await anna.locator(`[data-dialog-id="${v.dialog.id}"]`).count()).to.equal(0);
   });
 
   it('when a visitor left a contact while nobody was online, then the lead shows in the leads list', async () => {
@@ -251,20 +298,31 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await admin.goto(`${server.url}/console/all/${waitingId}`);
     await admin.locator(`[data-testid="dialog-pane"][data-dialog-id="${waitingId}"]`).waitFor();
     await admin.getByTestId('open-assign').click();
-    await admin.locator(`[data-testid="assign-operator"] option[value="${carlSelf.operatorId}"]`).waitFor({ state: 'attached' });
+    await admin
+      .locator(`[data-testid="assign-operator"] option[value="${carlSelf.operatorId}"]`)
+      .waitFor({ state: 'attached' });
     await admin.getByTestId('assign-operator').selectOption(carlSelf.operatorId);
     await shoot(admin, 'supervisor-assign');
     await admin.getByTestId('assign-submit').click();
-    await until(async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === carlSelf.operatorId, 'the dialog assigned to carl');
+    await until(
+      async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === carlSelf.operatorId,
+      'the dialog assigned to carl',
+    );
     expect(await carlLoad()).to.equal(carlBefore + 1);
 
     // Offline, the supervisor is refused with the reason; online with room, the dialog becomes his.
     await admin.getByTestId('take-over').click();
     await admin.getByText('operator-offline').waitFor();
     await admin.getByTestId('presence-online').click();
-    await until(async () => (await server.engine.store.getOperator(adminId))?.status === 'online', 'the supervisor online');
+    await until(
+      async () => (await server.engine.store.getOperator(adminId))?.status === 'online',
+      'the supervisor online',
+    );
     await admin.getByTestId('take-over').click();
-    await until(async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === adminId, 'the dialog taken over');
+    await until(
+      async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === adminId,
+      'the dialog taken over',
+    );
     await admin.getByTestId('open-transfer').waitFor();
     await shoot(admin, 'supervisor-took-over');
     expect(await carlLoad()).to.equal(carlBefore);

@@ -7,13 +7,31 @@ import { mergeMessages } from '../src/lib/messages';
 import { memoryStorage, Outbox, type PendingMessage, type SendOutcome } from '../src/lib/outbox';
 import { insertReply, type QuickReply, searchQuickReplies, slashQueryAt } from '../src/lib/quick-replies';
 import { renderTemplate } from '../src/lib/routing-config';
-import { removedNotice, rerouteCountdown, sortByUrgency, urgencyLevel, waitingSeconds } from '../src/lib/urgency';
+import {
+  removedNotice,
+  rerouteCountdown,
+  sortByUrgency,
+  urgencyLevel,
+  waitingSeconds,
+} from '../src/lib/urgency';
 import { describeUserAgent, parseUserAgent } from '../src/lib/user-agent';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
-const dialog = (id: string, waitingFor: number | null, extra: { groupId?: string; priority?: number } = {}) => ({
-  dialog: { id, state: 'active' as const, waitingSince: waitingFor === null ? null : ago(waitingFor), createdAt: ago(600), priority: extra.priority ?? 0, groupId: extra.groupId ?? 'sales', lastMessage: null },
+const dialog = (
+  id: string,
+  waitingFor: number | null,
+  extra: { groupId?: string; priority?: number } = {},
+) => ({
+  dialog: {
+    id,
+    state: 'active' as const,
+    waitingSince: waitingFor === null ? null : ago(waitingFor),
+    createdAt: ago(600),
+    priority: extra.priority ?? 0,
+    groupId: extra.groupId ?? 'sales',
+    lastMessage: null,
+  },
 });
 
 const message = (id: string, seq: number, extra: Partial<MessageView> = {}): MessageView => ({
@@ -33,10 +51,30 @@ const message = (id: string, seq: number, extra: Partial<MessageView> = {}): Mes
 
 describe('console logic', () => {
   describe('supervisor assign', () => {
-    const op = (operatorId: string, status: 'online' | 'away' | 'offline', load: number, limit: number) => ({ operatorId, name: operatorId, status, load, limit });
+    const op = (operatorId: string, status: 'online' | 'away' | 'offline', load: number, limit: number) => ({
+      operatorId,
+      name: operatorId,
+      status,
+      load,
+      limit,
+    });
     const stats = [
-      { groupId: 'sales', name: 'Sales', waiting: 1, longestWaitSeconds: 5, inProgress: 3, operators: [op('anna', 'online', 2, 2), op('boris', 'online', 1, 4), op('away', 'away', 0, 3)] },
-      { groupId: 'support', name: 'Support', waiting: 0, longestWaitSeconds: 0, inProgress: 1, operators: [op('anna', 'online', 2, 2), op('carl', 'online', 0, 3), op('dina', 'offline', 0, 3)] },
+      {
+        groupId: 'sales',
+        name: 'Sales',
+        waiting: 1,
+        longestWaitSeconds: 5,
+        inProgress: 3,
+        operators: [op('anna', 'online', 2, 2), op('boris', 'online', 1, 4), op('away', 'away', 0, 3)],
+      },
+      {
+        groupId: 'support',
+        name: 'Support',
+        waiting: 0,
+        longestWaitSeconds: 0,
+        inProgress: 1,
+        operators: [op('anna', 'online', 2, 2), op('carl', 'online', 0, 3), op('dina', 'offline', 0, 3)],
+      },
     ];
 
     it('when a queued dialog is to be assigned, then only online operators with room are offered, each once, its group first', () => {
@@ -65,7 +103,9 @@ describe('console logic', () => {
         "Maria's dialog went to another operator: the visitor waited too long for a reply.",
       );
       expect(removedNotice('Maria', 'close')).to.equal("Maria's dialog was closed.");
-      expect(removedNotice('Visitor 1a2b', 'operators_gone')).to.equal("Visitor 1a2b's dialog left your list (operators gone).");
+      expect(removedNotice('Visitor 1a2b', 'operators_gone')).to.equal(
+        "Visitor 1a2b's dialog left your list (operators gone).",
+      );
     });
   });
 
@@ -98,17 +138,47 @@ describe('console logic', () => {
     });
 
     it('when two dialogs used the same share, then the higher priority comes first', () => {
-      const order = sortByUrgency([dialog('low', 10), dialog('high', 10, { priority: 5 })], NOW).map((i) => i.dialog.id);
+      const order = sortByUrgency([dialog('low', 10), dialog('high', 10, { priority: 5 })], NOW).map(
+        (i) => i.dialog.id,
+      );
       expect(order).to.deep.equal(['high', 'low']);
     });
   });
 
   describe('quick replies', () => {
     const replies: QuickReply[] = [
-      { id: '1', scope: 'personal', groupId: null, shortcut: 'hello', title: 'Greeting', body: 'Hello {name}, how can I help?' },
-      { id: '2', scope: 'group', groupId: 'delivery', shortcut: 'track', title: 'Tracking link', body: 'You can track your parcel here.' },
-      { id: '3', scope: 'group', groupId: 'sales', shortcut: 'price', title: 'Price list', body: 'Prices are on the website.' },
-      { id: '4', scope: 'group', groupId: 'sales', shortcut: 'hel', title: 'Help centre', body: 'See our help centre.' },
+      {
+        id: '1',
+        scope: 'personal',
+        groupId: null,
+        shortcut: 'hello',
+        title: 'Greeting',
+        body: 'Hello {name}, how can I help?',
+      },
+      {
+        id: '2',
+        scope: 'group',
+        groupId: 'delivery',
+        shortcut: 'track',
+        title: 'Tracking link',
+        body: 'You can track your parcel here.',
+      },
+      {
+        id: '3',
+        scope: 'group',
+        groupId: 'sales',
+        shortcut: 'price',
+        title: 'Price list',
+        body: 'Prices are on the website.',
+      },
+      {
+        id: '4',
+        scope: 'group',
+        groupId: 'sales',
+        shortcut: 'hel',
+        title: 'Help centre',
+        body: 'See our help centre.',
+      },
     ];
 
     it('when the query is an exact shortcut, then it comes first, then prefixes, titles and bodies', () => {
@@ -132,14 +202,21 @@ describe('console logic', () => {
   });
 
   describe('outbox', () => {
-    const ok = (item: PendingMessage): SendOutcome => ({ ok: true, message: message(`srv-${item.clientMessageId}`, 1, { clientMessageId: item.clientMessageId, body: item.body }) });
+    const ok = (item: PendingMessage): SendOutcome => ({
+      ok: true,
+      message: message(`srv-${item.clientMessageId}`, 1, {
+        clientMessageId: item.clientMessageId,
+        body: item.body,
+      }),
+    });
 
     it('when disconnected, then messages stay queued with their ids and go out once, in order, on reconnect', async () => {
       const storage = memoryStorage();
       let connected = false;
       const sent: string[] = [];
       const send = async (item: PendingMessage): Promise<SendOutcome> => {
-        if (!connected) return { ok: false, retryable: true, error: { code: 'unavailable', message: 'offline' } };
+        if (!connected)
+          return { ok: false, retryable: true, error: { code: 'unavailable', message: 'offline' } };
         sent.push(item.clientMessageId);
         return ok(item);
       };
@@ -151,7 +228,10 @@ describe('console logic', () => {
 
       // A reload while offline keeps them.
       const reloaded = new Outbox(storage, 'k', send);
-      expect(reloaded.list().map((i) => i.clientMessageId)).to.deep.equal([a.clientMessageId, b.clientMessageId]);
+      expect(reloaded.list().map((i) => i.clientMessageId)).to.deep.equal([
+        a.clientMessageId,
+        b.clientMessageId,
+      ]);
 
       connected = true;
       await Promise.all([reloaded.flush(), reloaded.flush(), reloaded.flush()]);
@@ -179,14 +259,21 @@ describe('console logic', () => {
 
     it('when an item was "sending" at reload, then it is resent with the same clientMessageId', () => {
       const storage = memoryStorage();
-      storage.setItem('k', JSON.stringify([{ dialogId: 'd1', clientMessageId: 'cm-9', body: 'x', createdAt: ago(1), status: 'sending' }]));
+      storage.setItem(
+        'k',
+        JSON.stringify([
+          { dialogId: 'd1', clientMessageId: 'cm-9', body: 'x', createdAt: ago(1), status: 'sending' },
+        ]),
+      );
       const outbox = new Outbox(storage, 'k', async (item) => ok(item));
       expect(outbox.list()[0]).to.include({ clientMessageId: 'cm-9', status: 'queued' });
     });
 
     it('when the engine refuses a message, then it is marked failed with the error and the rest still go', async () => {
       const outbox = new Outbox(memoryStorage(), 'k', async (item) =>
-        item.body === 'bad' ? { ok: false, retryable: false, error: { code: 'forbidden', message: 'not yours' } } : ok(item),
+        item.body === 'bad'
+          ? { ok: false, retryable: false, error: { code: 'forbidden', message: 'not yours' } }
+          : ok(item),
       );
       outbox.add('d1', 'bad');
       outbox.add('d1', 'good');
@@ -197,7 +284,10 @@ describe('console logic', () => {
     });
 
     it('when an echo of our message arrives, then it is confirmed and the list shows it once', () => {
-      const list = mergeMessages([message('a', 1, { clientMessageId: 'c1' })], [message('a', 1, { clientMessageId: 'c1' }), message('b', 2)]);
+      const list = mergeMessages(
+        [message('a', 1, { clientMessageId: 'c1' })],
+        [message('a', 1, { clientMessageId: 'c1' }), message('b', 2)],
+      );
       expect(list.map((m) => m.id)).to.deep.equal(['a', 'b']);
       const outbox = new Outbox(memoryStorage(), 'k', async (item) => ok(item));
       outbox.add('d1', 'hi', 'c7');
@@ -224,7 +314,10 @@ describe('console logic', () => {
         ],
         'groups.2',
       );
-      expect(mapped.fields).to.deep.equal({ 'limits.default': 'must be >= 1', 'workingHours.mon.0': 'from must be before to' });
+      expect(mapped.fields).to.deep.equal({
+        'limits.default': 'must be >= 1',
+        'workingHours.mon.0': 'from must be before to',
+      });
       expect(mapped.other).to.deep.equal([{ path: 'rules.0.then.groupId', message: 'unknown group' }]);
       expect(errorAt(mapped.fields, 'limits.default')).to.equal('must be >= 1');
       expect(errorAt(mapped.fields, 'workingHours')).to.equal('mon.0: from must be before to');
@@ -239,23 +332,56 @@ describe('console logic', () => {
 
   describe('user agent', () => {
     it('when Edge, Chrome, Firefox or Safari on various systems, then the card names them', () => {
-      expect(describeUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36')).to.equal('Chrome 126 on Windows');
-      expect(describeUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.56')).to.equal('Edge 126 on Windows');
-      expect(describeUserAgent('Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0')).to.equal('Firefox 128 on Linux');
-      expect(describeUserAgent('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1')).to.equal('Safari 17 on iOS (mobile)');
-      expect(parseUserAgent('Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36')).to.deep.include({ browser: 'Samsung Internet', os: 'Android', mobile: true });
+      expect(
+        describeUserAgent(
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+        ),
+      ).to.equal('Chrome 126 on Windows');
+      expect(
+        describeUserAgent(
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.56',
+        ),
+      ).to.equal('Edge 126 on Windows');
+      expect(
+        describeUserAgent('Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'),
+      ).to.equal('Firefox 128 on Linux');
+      expect(
+        describeUserAgent(
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+        ),
+      ).to.equal('Safari 17 on iOS (mobile)');
+      expect(
+        parseUserAgent(
+          'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36',
+        ),
+      ).to.deep.include({ browser: 'Samsung Internet', os: 'Android', mobile: true });
       expect(describeUserAgent(null)).to.equal('Unknown');
     });
   });
 
   describe('hotkeys and templates', () => {
-    const key = (over: Partial<Parameters<typeof hotkeyFor>[0]>) => hotkeyFor({ key: '', code: '', altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, typing: false, ...over });
+    const key = (over: Partial<Parameters<typeof hotkeyFor>[0]>) =>
+      hotkeyFor({
+        key: '',
+        code: '',
+        altKey: false,
+        ctrlKey: false,
+        metaKey: false,
+        shiftKey: false,
+        typing: false,
+        ...over,
+      });
 
     it('when Alt chords are pressed, then they map by code (Mac Alt+T types †)', () => {
       expect(key({ altKey: true, key: '†', code: 'KeyT' })).to.deep.equal({ kind: 'transfer' });
       expect(key({ altKey: true, key: 'ç', code: 'KeyC', typing: true })).to.deep.equal({ kind: 'close' });
-      expect(key({ altKey: true, key: '¡', code: 'Digit1' })).to.deep.equal({ kind: 'quick-reply', index: 0 });
-      expect(key({ altKey: true, key: 'ArrowDown', code: 'ArrowDown' })).to.deep.equal({ kind: 'next-dialog' });
+      expect(key({ altKey: true, key: '¡', code: 'Digit1' })).to.deep.equal({
+        kind: 'quick-reply',
+        index: 0,
+      });
+      expect(key({ altKey: true, key: 'ArrowDown', code: 'ArrowDown' })).to.deep.equal({
+        kind: 'next-dialog',
+      });
       expect(key({ key: '?', code: 'Slash', shiftKey: true })).to.deep.equal({ kind: 'help' });
       expect(key({ key: '?', code: 'Slash', shiftKey: true, typing: true })).to.equal(null);
       expect(stepThrough(['a', 'b', 'c'], 'c', 1)).to.equal('a');
@@ -264,7 +390,9 @@ describe('console logic', () => {
 
     it('when a template has an optional part, then it is dropped when its variable is empty', () => {
       const t = 'You are number {position}.[ About {etaMinutes} min.]';
-      expect(renderTemplate(t, { position: '3', etaMinutes: '4' })).to.equal('You are number 3. About 4 min.');
+      expect(renderTemplate(t, { position: '3', etaMinutes: '4' })).to.equal(
+        'You are number 3. About 4 min.',
+      );
       expect(renderTemplate(t, { position: '3' })).to.equal('You are number 3.');
     });
   });

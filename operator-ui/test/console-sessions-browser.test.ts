@@ -34,7 +34,9 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 
 /** Everything the page's scripts can read: both web storages and document.cookie. */
 // A string, not a function: tsx would wrap a named helper in `__name`, unknown in the page.
-function readableByScripts(page: Page): Promise<{ session: Record<string, string>; local: Record<string, string>; cookie: string }> {
+function readableByScripts(
+  page: Page,
+): Promise<{ session: Record<string, string>; local: Record<string, string>; cookie: string }> {
   return page.evaluate(`({
     session: Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])),
     local: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
@@ -54,9 +56,13 @@ describe('console session in Chromium: cookie only, My sessions (real engine)', 
       this.skip();
     }
     if (!(await postgresAvailable())) this.skip();
-    if (!existsSync(DIST)) execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
+    if (!existsSync(DIST))
+      execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
     server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
 
   after(async () => {
@@ -83,13 +89,22 @@ describe('console session in Chromium: cookie only, My sessions (real engine)', 
     const everything = JSON.stringify(readable);
     expect(everything).not.to.contain(cookie!.value);
     expect(everything).not.to.match(JWT_SHAPE);
-    expect(Object.keys({ ...readable.session, ...readable.local }).filter((k) => /token|session/i.test(k))).to.deep.equal([]);
+    expect(
+      Object.keys({ ...readable.session, ...readable.local }).filter((k) => /token|session/i.test(k)),
+    ).to.deep.equal([]);
     expect(readable.cookie).not.to.contain('hl_session');
 
     // The socket authenticates with the cookie: presence goes online and a visitor's dialog arrives.
     await page.getByTestId('presence-online').click();
-    await until(async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false, 'load 0 / 2');
-    visitor = io(`${server.url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+    await until(
+      async () => (await page.getByTestId('load').textContent())?.includes('0 / 2') ?? false,
+      'load 0 / 2',
+    );
+    visitor = io(`${server.url}/visitor`, {
+      auth: { siteId: 'demo' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       visitor!.once('connect', () => resolve());
       visitor!.once('connect_error', reject);
@@ -97,12 +112,20 @@ describe('console session in Chromium: cookie only, My sessions (real engine)', 
     await new Promise<void>((resolve, reject) =>
       visitor!.timeout(10_000).emit(
         'dialog:start',
-        { choice: { groupId: 'sales' }, page: { url: 'http://shop.example/' }, name: 'Maria', message: { clientMessageId: 'c-1', body: 'Hello there' } },
+        {
+          choice: { groupId: 'sales' },
+          page: { url: 'http://shop.example/' },
+          name: 'Maria',
+          message: { clientMessageId: 'c-1', body: 'Hello there' },
+        },
         (err: Error | null) => (err ? reject(err) : resolve()),
       ),
     );
     await page.getByTestId('dialog-item').first().waitFor();
-    await until(async () => (await page.getByTestId('load').textContent())?.includes('1 / 2') ?? false, 'load 1 / 2');
+    await until(
+      async () => (await page.getByTestId('load').textContent())?.includes('1 / 2') ?? false,
+      'load 1 / 2',
+    );
     expect(JSON.stringify(await readableByScripts(page))).not.to.match(JWT_SHAPE);
 
     // An API client's session of hers shows in My sessions and is revoked from there.

@@ -8,7 +8,17 @@ describe('safeHttpUrl (links from visitor data)', () => {
   });
 
   it('when the URL runs code, is relative or empty, then there is no link', () => {
-    for (const url of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<script>1</script>', 'vbscript:x', '/relative', '', null, undefined]) {
+    for (const url of [
+      'javascript:alert(1)',
+      ' JavaScript:alert(1)',
+      'java\tscript:alert(1)',
+      'data:text/html,<script>1</script>',
+      'vbscript:x',
+      '/relative',
+      '',
+      null,
+      undefined,
+    ]) {
       expect(safeHttpUrl(url), String(url)).to.equal(null);
     }
   });

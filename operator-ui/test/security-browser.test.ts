@@ -39,10 +39,14 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
       ['operator-ui/dist/index.html', '@hotline/operator-ui'],
       ['widget/dist/widget.js', '@hotline/widget'],
     ] as const) {
-      if (!existsSync(join(ROOT, dist))) execFileSync('npm', ['run', 'build', '-w', workspace], { cwd: ROOT, stdio: 'inherit' });
+      if (!existsSync(join(ROOT, dist)))
+        execFileSync('npm', ['run', 'build', '-w', workspace], { cwd: ROOT, stdio: 'inherit' });
     }
     server = await startTestServer('embedded', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
 
   after(async () => {
@@ -60,7 +64,9 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
     await page.exposeFunction('reportViolation', (text: string) => reports.violations.push(text));
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { reportViolation(text: string): void }).reportViolation(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+        (window as unknown as { reportViolation(text: string): void }).reportViolation(
+          `${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`,
+        );
       });
     });
     page.on('console', (message) => {
@@ -85,8 +91,12 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
     await page.goto(`${server.url}/demo/hostile`);
     await page.locator('.launcher').waitFor({ state: 'visible' });
     // The widget's constructed stylesheet applies under style-src 'self' (its launcher keeps its own look).
-    expect(await page.locator('.launcher').evaluate((el) => getComputedStyle(el).borderRadius)).to.not.equal('0px');
-    console.log(`      demo: ${reports.violations.length} CSP violations, ${reports.errors.length} page errors`);
+    expect(await page.locator('.launcher').evaluate((el) => getComputedStyle(el).borderRadius)).to.not.equal(
+      '0px',
+    );
+    console.log(
+      `      demo: ${reports.violations.length} CSP violations, ${reports.errors.length} page errors`,
+    );
     expect(reports.violations).to.deep.equal([]);
     expect(reports.errors).to.deep.equal([]);
   });
@@ -104,25 +114,43 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
 
     const dialog = await call<VisitorDialogView>(visitor, 'dialog:start', {
       choice: { groupId: 'sales' },
-      page: { url: 'https://shop.example/catalog', title: 'Catalog', referrer: 'javascript:alert(document.cookie)' },
+      page: {
+        url: 'https://shop.example/catalog',
+        title: 'Catalog',
+        referrer: 'javascript:alert(document.cookie)',
+      },
       language: 'en',
       name: 'Mallory',
       message: { clientMessageId: 'csp-1', body: 'Hello' },
     });
     // A URL that would run code, as an older engine stored it (the schema drops it today).
-    await server.engine.repo.recordPage(session.visitorId, dialog.id, { url: 'javascript:alert(document.cookie)', title: 'Click me' });
+    await server.engine.repo.recordPage(session.visitorId, dialog.id, {
+      url: 'javascript:alert(document.cookie)',
+      title: 'Click me',
+    });
 
     const item = page.locator(`[data-dialog-id="${dialog.id}"]`).first();
     await item.waitFor({ timeout: 15_000 });
     await item.click();
     const card = page.getByTestId('visitor-card');
     await card.getByText('Click me').first().waitFor();
-    const hrefs = await card.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const hrefs = await card
+      .locator('a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     const unsafe = hrefs.filter((href) => !/^(https?:|mailto:|tel:)/.test(href));
-    const external = await card.locator('a[href^="http"]').evaluateAll((links) => links.map((a) => `${a.getAttribute('target')} ${a.getAttribute('rel')}`));
-    console.log(`      console: ${reports.violations.length} CSP violations, ${hrefs.length} links on the visitor card, ${unsafe.length} not http(s)/mailto/tel`);
+    const external = await card
+      .locator('a[href^="http"]')
+      .evaluateAll((links) => links.map((a) => `${a.getAttribute('target')} ${a.getAttribute('rel')}`));
+    console.log(
+      `      console: ${reports.violations.length} CSP violations, ${hrefs.length} links on the visitor card, ${unsafe.length} not http(s)/mailto/tel`,
+    );
     expect(unsafe).to.deep.equal([]);
-    expect(await card.getByText('Click me').first().evaluate((el) => el.closest('a'))).to.equal(null);
+    expect(
+      await card
+        .getByText('Click me')
+        .first()
+        .evaluate((el) => el.closest('a')),
+    ).to.equal(null);
     expect(hrefs).to.include('https://shop.example/catalog');
     for (const attributes of external) expect(attributes).to.equal('_blank noopener noreferrer');
     expect(reports.violations).to.deep.equal([]);

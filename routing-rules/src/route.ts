@@ -86,8 +86,12 @@ function unknownChoice(config: RoutingConfig, choice: RouteTarget | undefined): 
   if (!choice) return '';
   const unknown = [
     choice.groupId !== undefined && !groupById(config, choice.groupId) ? `group "${choice.groupId}"` : null,
-    choice.topicId !== undefined && !known(config.topics, choice.topicId) ? `topic "${choice.topicId}"` : null,
-    choice.regionId !== undefined && !known(config.regions, choice.regionId) ? `region "${choice.regionId}"` : null,
+    choice.topicId !== undefined && !known(config.topics, choice.topicId)
+      ? `topic "${choice.topicId}"`
+      : null,
+    choice.regionId !== undefined && !known(config.regions, choice.regionId)
+      ? `region "${choice.regionId}"`
+      : null,
   ].filter((u) => u !== null);
   return unknown.length > 0 ? `unknown ${unknown.join(', ')}; ` : '';
 }

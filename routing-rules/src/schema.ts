@@ -270,7 +270,14 @@ const OriginSchema = z.string().refine(
 );
 
 /** MIME types a site accepts by default: pictures, PDFs and plain text. */
-export const DEFAULT_ATTACHMENT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'];
+export const DEFAULT_ATTACHMENT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+];
 
 /** Files in a site's dialogs (docs/attachments.md): which types, how large per file and per dialog. */
 export const SiteAttachmentsSchema = z.strictObject({

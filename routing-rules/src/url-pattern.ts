@@ -48,7 +48,9 @@ export function regexPatternProblem(source: string): string | null {
   } catch {
     return 'is not a valid regular expression';
   }
-  return safeRegex(source) ? null : 'may backtrack catastrophically (nested quantifiers such as (a+)+); simplify it';
+  return safeRegex(source)
+    ? null
+    : 'may backtrack catastrophically (nested quantifiers such as (a+)+); simplify it';
 }
 
 /** Compiled `re:` patterns; null for the ones regexPatternProblem refuses. */

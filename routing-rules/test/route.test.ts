@@ -74,11 +74,16 @@ describe('resolveRoute', () => {
   });
 
   it('when the choice names unknown ids (a stale widget), then the default route is used and no stale id is kept', () => {
-    const route = resolveRoute(cfg, { choice: { groupId: 'gone', topicId: 'gone', regionId: 'atlantis' } }, now);
+    const route = resolveRoute(
+      cfg,
+      { choice: { groupId: 'gone', topicId: 'gone', regionId: 'atlantis' } },
+      now,
+    );
     expect(route).to.deep.include({
       groupId: 'support',
       priority: 0,
-      reason: 'unknown group "gone", topic "gone", region "atlantis"; no rule or choice matched: default route',
+      reason:
+        'unknown group "gone", topic "gone", region "atlantis"; no rule or choice matched: default route',
     });
     expect(route).not.to.have.property('topicId');
     expect(route).not.to.have.property('regionId');

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem, validateRoutingConfig } from '../src/index';
+import {
+  globMatches,
+  type MatchMeter,
+  pageUrlMatches,
+  regexPatternProblem,
+  validateRoutingConfig,
+} from '../src/index';
 import { rawConfig, rule } from './support/fixtures';
 
 /** The reference semantics: the glob turned into an anchored regex (what the matcher replaced). */
@@ -19,7 +25,9 @@ describe('URL globs in linear time', () => {
     expect(globMatches('*a*a*a*b', url, meter)).to.equal(false);
     const ms = performance.now() - started;
     const bound = (url.length + 1) * ('*a*a*a*b'.length + 1);
-    console.log(`      *a*a*a*b on 2,048 chars: ${meter.steps} steps (bound n·m = ${bound}), ${ms.toFixed(2)} ms`);
+    console.log(
+      `      *a*a*a*b on 2,048 chars: ${meter.steps} steps (bound n·m = ${bound}), ${ms.toFixed(2)} ms`,
+    );
     expect(meter.steps).to.be.at.most(bound);
     // The regex it replaced explores about n^4/24 ≈ 7·10^11 paths here; the matcher ~n·stars.
     expect(meter.steps).to.be.below(4 * url.length * 4);
@@ -38,16 +46,20 @@ describe('URL globs in linear time', () => {
     const alphabet = ['a', 'b', '*', '?'];
     const patterns: string[] = [''];
     for (let length = 1; length <= 4; length++) {
-      for (const prefix of patterns.filter((p) => p.length === length - 1)) for (const ch of alphabet) patterns.push(prefix + ch);
+      for (const prefix of patterns.filter((p) => p.length === length - 1))
+        for (const ch of alphabet) patterns.push(prefix + ch);
     }
     const subjects: string[] = [''];
     for (let length = 1; length <= 5; length++) {
-      for (const prefix of subjects.filter((s) => s.length === length - 1)) for (const ch of ['a', 'b']) subjects.push(prefix + ch);
+      for (const prefix of subjects.filter((s) => s.length === length - 1))
+        for (const ch of ['a', 'b']) subjects.push(prefix + ch);
     }
     let compared = 0;
     for (const pattern of patterns) {
       for (const subject of subjects) {
-        expect(globMatches(pattern, subject), `${pattern} ~ ${subject}`).to.equal(regexGlob(pattern, subject));
+        expect(globMatches(pattern, subject), `${pattern} ~ ${subject}`).to.equal(
+          regexGlob(pattern, subject),
+        );
         compared++;
       }
     }

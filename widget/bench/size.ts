@@ -63,7 +63,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await measureWidget();
-  for (const row of rows) console.log(`${row.variant.padEnd(20)} ${kb(row.raw).padStart(9)} raw ${kb(row.gzip).padStart(9)} gzipped`);
+  for (const row of rows)
+    console.log(
+      `${row.variant.padEnd(20)} ${kb(row.raw).padStart(9)} raw ${kb(row.gzip).padStart(9)} gzipped`,
+    );
   const shipped = rows.find((r) => r.variant === 'widget.js');
   if (!shipped || shipped.gzip > TARGET_GZIP) {
     console.error(`widget.js is over the ${kb(TARGET_GZIP)} gzipped budget`);

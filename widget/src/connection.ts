@@ -120,7 +120,11 @@ export class Connection {
     socket.on('typing:operator', ({ typing }) => {
       clearTimeout(this.operatorTypingTimer);
       store.update({ operatorTyping: typing });
-      if (typing) this.operatorTypingTimer = setTimeout(() => store.update({ operatorTyping: false }), OPERATOR_TYPING_TTL_MS);
+      if (typing)
+        this.operatorTypingTimer = setTimeout(
+          () => store.update({ operatorTyping: false }),
+          OPERATOR_TYPING_TTL_MS,
+        );
     });
   }
 
@@ -129,7 +133,8 @@ export class Connection {
     const { store, storage } = this.options;
     const result = await this.request<VisitorSession>('session:resume', {});
     if (!result.ok) {
-      if (!result.retryable && !this.refused(result.error, () => void this.resume())) store.update({ connection: 'reconnecting' });
+      if (!result.retryable && !this.refused(result.error, () => void this.resume()))
+        store.update({ connection: 'reconnecting' });
       return;
     }
     const session = result.data;
@@ -141,7 +146,10 @@ export class Connection {
     this.resumed = true;
     store.update({ connection: 'online' });
     if (session.dialog) this.applyDialog(session.dialog);
-    else if (!this.pendingStart) store.update((s) => (s.dialog ? { dialog: null, queue: null, view: s.view === 'chat' ? 'menu' : s.view } : {}));
+    else if (!this.pendingStart)
+      store.update((s) =>
+        s.dialog ? { dialog: null, queue: null, view: s.view === 'chat' ? 'menu' : s.view } : {},
+      );
     if (this.pendingStart) await this.doStart();
     else if (session.dialog && isDialogOpen(dialogInfo(session.dialog))) this.reportPage();
     void this.flush();
@@ -154,7 +162,8 @@ export class Connection {
       let messages = sameDialog ? s.messages.filter((m) => m.id === null) : [];
       for (const m of view.messages) messages = upsertMessage(messages, fromServer(m));
       for (const item of this.outbox.list()) {
-        if (!messages.some((m) => m.key === item.clientMessageId)) messages = upsertMessage(messages, pendingOf(item));
+        if (!messages.some((m) => m.key === item.clientMessageId))
+          messages = upsertMessage(messages, pendingOf(item));
       }
       return {
         dialog: dialogInfo(view),
@@ -178,7 +187,14 @@ export class Connection {
   /** Starts a chat with the visitor's menu choice; connects first when needed. */
   startDialog(choice: RouteTarget): void {
     this.pendingStart = { choice };
-    this.options.store.update({ starting: true, view: 'chat', messages: [], dialog: null, queue: null, rated: false });
+    this.options.store.update({
+      starting: true,
+      view: 'chat',
+      messages: [],
+      dialog: null,
+      queue: null,
+      rated: false,
+    });
     this.connect();
     if (this.resumed) void this.doStart();
   }
@@ -214,7 +230,11 @@ export class Connection {
 
   /** Asks the engine for an upload slot in the visitor's open dialog. */
   async prepareAttachment(file: { name: string; size: number; type: string }): Promise<PrepareResult> {
-    const result = await this.request<AttachmentSlot>('attachment:prepare', { name: file.name, size: file.size, type: file.type });
+    const result = await this.request<AttachmentSlot>('attachment:prepare', {
+      name: file.name,
+      size: file.size,
+      type: file.type,
+    });
     return result.ok ? result : { ok: false, error: result.error };
   }
 
@@ -245,7 +265,9 @@ export class Connection {
       createdAt: message.createdAt,
       ...(message.attachments.length ? { attachments: message.attachments } : {}),
     });
-    this.options.store.update((s) => ({ messages: upsertMessage(s.messages, { ...message, delivery: 'sending' }) }));
+    this.options.store.update((s) => ({
+      messages: upsertMessage(s.messages, { ...message, delivery: 'sending' }),
+    }));
     this.connect();
     void this.flush();
   }
@@ -262,13 +284,15 @@ export class Connection {
         });
         if (result.ok) return { ok: true, message: result.data };
         // Too fast: the message stays queued and goes when the engine allows.
-        if (this.refused(result.error, () => void this.flush())) return { ok: false, retryable: true, error: result.error };
+        if (this.refused(result.error, () => void this.flush()))
+          return { ok: false, retryable: true, error: result.error };
         // A timeout while still connected will not heal by itself: let the visitor retry.
         return { ok: false, retryable: result.retryable && !this.socket?.connected, error: result.error };
       },
       (item, result) => {
         const { store } = this.options;
-        if (result.ok) store.update((s) => ({ messages: upsertMessage(s.messages, fromServer(result.message)) }));
+        if (result.ok)
+          store.update((s) => ({ messages: upsertMessage(s.messages, fromServer(result.message)) }));
         else if (!result.retryable)
           store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item, 'failed')) }));
       },
@@ -296,11 +320,15 @@ export class Connection {
 
   async leaveContact(contact: string): Promise<Result<ContactView>> {
     const result = await this.request<ContactView>('contact:leave', { contact });
-    if (result.ok) this.options.store.update((s) => (s.dialog ? { dialog: { ...s.dialog, contact: result.data } } : {}));
+    if (result.ok)
+      this.options.store.update((s) => (s.dialog ? { dialog: { ...s.dialog, contact: result.data } } : {}));
     return result;
   }
 
-  async requestCallback(phone: string, preferredTime: string | undefined): Promise<Result<VisitorDialogView>> {
+  async requestCallback(
+    phone: string,
+    preferredTime: string | undefined,
+  ): Promise<Result<VisitorDialogView>> {
     this.connect();
     await this.whenResumed();
     const result = await this.request<VisitorDialogView>('callback:request', {
@@ -309,7 +337,11 @@ export class Connection {
       page: this.options.page(),
     });
     if (result.ok) {
-      this.options.store.update({ dialog: dialogInfo(result.data), callbackPhone: phone, view: 'callback-done' });
+      this.options.store.update({
+        dialog: dialogInfo(result.data),
+        callbackPhone: phone,
+        view: 'callback-done',
+      });
     }
     return result;
   }
@@ -383,7 +415,8 @@ export class Connection {
     if (this.resumed) return Promise.resolve();
     return new Promise((resolve) => {
       const started = Date.now();
-      const check = () => (this.resumed || Date.now() - started > timeoutMs ? resolve() : setTimeout(check, 100));
+      const check = () =>
+        this.resumed || Date.now() - started > timeoutMs ? resolve() : setTimeout(check, 100);
       check();
     });
   }
@@ -400,13 +433,13 @@ export class Connection {
         emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<T>) => void): void;
       };
       emitter.emit(event, payload, (err, response) => {
-        if (err || !response) resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } });
+        if (err || !response)
+          resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } });
         else if ('error' in response) {
           // Blocked meanwhile: every control says so from now on, whatever asked.
           if (response.error.code === 'forbidden') this.refused(response.error, () => undefined);
           resolve({ ok: false, retryable: false, error: response.error });
-        }
-        else resolve({ ok: true, data: response.data });
+        } else resolve({ ok: true, data: response.data });
       });
     });
   }

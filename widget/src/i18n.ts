@@ -163,6 +163,8 @@ export function translator(locale: string, overrides: Record<string, unknown> = 
   return (key, vars) => {
     const override = overrides[key];
     const template = typeof override === 'string' ? override : catalog[key];
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (vars && name in vars ? String(vars[name]) : whole));
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      vars && name in vars ? String(vars[name]) : whole,
+    );
   };
 }

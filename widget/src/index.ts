@@ -69,7 +69,9 @@ function init(options: InitOptions): void {
   const openKey = `hotline:${siteId}:open`;
   const browserLanguages = navigator.languages?.length ? navigator.languages : [navigator.language];
 
-  const initialConfig = normalizeConfig(siteId, { look: options.position ? { position: options.position } : {} });
+  const initialConfig = normalizeConfig(siteId, {
+    look: options.position ? { position: options.position } : {},
+  });
   const locale = pickLocale({ explicit: options.locale, browser: browserLanguages });
   let translate: Translate = translator(locale);
   const t: Translate = (key, vars) => translate(key, vars);
@@ -146,7 +148,12 @@ function init(options: InitOptions): void {
 
   const applyConfig = (config: SiteWidgetConfig) => {
     if (options.position) config.look.position = options.position;
-    const chosen = pickLocale({ explicit: options.locale, browser: browserLanguages, siteDefault: config.locale, siteLocales: config.locales });
+    const chosen = pickLocale({
+      explicit: options.locale,
+      browser: browserLanguages,
+      siteDefault: config.locale,
+      siteLocales: config.locales,
+    });
     translate = translator(chosen, config.texts);
     // Strings are baked into the views: rebuild them for the final locale (state lives in the store).
     mounted.destroy();

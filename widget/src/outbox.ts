@@ -59,7 +59,10 @@ export class Outbox {
    * the flush (the next connect resumes it); a refusal removes the item and reports it, so the view
    * can offer a retry.
    */
-  async flush(send: (item: OutboxItem) => Promise<SendResult>, onResult: (item: OutboxItem, result: SendResult) => void): Promise<void> {
+  async flush(
+    send: (item: OutboxItem) => Promise<SendResult>,
+    onResult: (item: OutboxItem, result: SendResult) => void,
+  ): Promise<void> {
     if (this.flushing) {
       this.again = true;
       return;

@@ -49,7 +49,9 @@ export function normalizeConfig(siteId: string, raw: unknown): SiteWidgetConfig 
   if (look.position !== 'left') look.position = 'right';
   const menu = source.entryMenu;
   const usable =
-    menu && ((menu.kind === 'choice' && Array.isArray(menu.options) && menu.options.length > 0) || (menu.kind === 'bot' && menu.root))
+    menu &&
+    ((menu.kind === 'choice' && Array.isArray(menu.options) && menu.options.length > 0) ||
+      (menu.kind === 'bot' && menu.root))
       ? menu
       : null;
   return {
@@ -64,10 +66,13 @@ export function normalizeConfig(siteId: string, raw: unknown): SiteWidgetConfig 
 }
 
 export async function loadSiteConfig(server: string, siteId: string): Promise<SiteWidgetConfig> {
-  const response = await fetch(`${server}/api/sites/${encodeURIComponent(siteId)}/widget`, { credentials: 'omit' });
+  const response = await fetch(`${server}/api/sites/${encodeURIComponent(siteId)}/widget`, {
+    credentials: 'omit',
+  });
   if (!response.ok) throw new Error(`site config: HTTP ${response.status}`);
   const body: unknown = await response.json();
   // The engine may wrap bodies as { data }; accept both.
-  const payload = body && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
+  const payload =
+    body && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
   return normalizeConfig(siteId, payload);
 }

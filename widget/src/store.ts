@@ -2,7 +2,14 @@
  * The widget's whole state in one object, changed only through `update`, observed by the views.
  * Message merging lives here so that server history, live pushes and the local outbox agree.
  */
-import type { AuthorKind, ContactView, DialogState, MessageView, QueuePositionView, VisitorDialogView } from '@hotline/engine/protocol';
+import type {
+  AuthorKind,
+  ContactView,
+  DialogState,
+  MessageView,
+  QueuePositionView,
+  VisitorDialogView,
+} from '@hotline/engine/protocol';
 import type { AttachmentView } from '@hotline/client/attachments';
 import type { SiteWidgetConfig } from './site-config';
 
@@ -85,7 +92,15 @@ export class Store {
   }
 }
 
-export const OPEN_DIALOG_STATES: readonly DialogState[] = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact'];
+export const OPEN_DIALOG_STATES: readonly DialogState[] = [
+  'created',
+  'queued',
+  'offered',
+  'assigned',
+  'active',
+  'offline',
+  'awaiting-contact',
+];
 
 export function isDialogOpen(dialog: DialogInfo | null): boolean {
   return dialog !== null && OPEN_DIALOG_STATES.includes(dialog.state);
@@ -136,7 +151,9 @@ export function pendingMessage(
  * id and never goes back to "sending"), keeping server order and pending messages last.
  */
 export function upsertMessage(list: readonly ChatMessage[], incoming: ChatMessage): ChatMessage[] {
-  const index = list.findIndex((m) => m.key === incoming.key || (incoming.id !== null && m.id === incoming.id));
+  const index = list.findIndex(
+    (m) => m.key === incoming.key || (incoming.id !== null && m.id === incoming.id),
+  );
   const next = [...list];
   if (index >= 0) {
     const current = next[index]!;

@@ -31,8 +31,16 @@ describe('widget contact validation', () => {
   });
 
   it('when input has an @, then it is judged as an e-mail, otherwise as a phone', () => {
-    expect(checkContact('maria@example.com')).to.deep.equal({ ok: true, kind: 'email', value: 'maria@example.com' });
-    expect(checkContact('+7 912 345 67 89')).to.deep.equal({ ok: true, kind: 'phone', value: '+79123456789' });
+    expect(checkContact('maria@example.com')).to.deep.equal({
+      ok: true,
+      kind: 'email',
+      value: 'maria@example.com',
+    });
+    expect(checkContact('+7 912 345 67 89')).to.deep.equal({
+      ok: true,
+      kind: 'phone',
+      value: '+79123456789',
+    });
     expect(checkContact('maria@')).to.deep.equal({ ok: false, reason: 'email' });
     expect(checkContact('12-34')).to.deep.equal({ ok: false, reason: 'phone' });
     expect(checkContact('   ')).to.deep.equal({ ok: false, reason: 'empty' });
@@ -40,9 +48,26 @@ describe('widget contact validation', () => {
 
   it('when compared with the engine rules (routing-rules normalizeContact) on many inputs, then both agree', () => {
     const inputs = [
-      '+1 (555) 123-45-67', '8 912 345-67-89', '7 912 345 67 89', '0049 30 901820', '89123456789', '912 345 67 89',
-      '+7912', '+1234567890123456', '12-34', 'abc', '+44 20 7946 0958', 'maria@example.com', 'Maria@Example.COM',
-      'maria@example', 'a b@example.com', 'x@y.co', '++71234567890', '+7 912 345 67 89 ext 2', ' +49.30.901820 ', '',
+      '+1 (555) 123-45-67',
+      '8 912 345-67-89',
+      '7 912 345 67 89',
+      '0049 30 901820',
+      '89123456789',
+      '912 345 67 89',
+      '+7912',
+      '+1234567890123456',
+      '12-34',
+      'abc',
+      '+44 20 7946 0958',
+      'maria@example.com',
+      'Maria@Example.COM',
+      'maria@example',
+      'a b@example.com',
+      'x@y.co',
+      '++71234567890',
+      '+7 912 345 67 89 ext 2',
+      ' +49.30.901820 ',
+      '',
     ];
     for (const input of inputs) {
       const server = normalizeContact(input);

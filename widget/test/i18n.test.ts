@@ -7,7 +7,9 @@ describe('widget i18n', () => {
   });
 
   it('when the browser language is offered by the site, then it is used (primary subtag only)', () => {
-    expect(pickLocale({ browser: ['ru-RU', 'en'], siteDefault: 'en', siteLocales: ['en', 'ru'] })).to.equal('ru');
+    expect(pickLocale({ browser: ['ru-RU', 'en'], siteDefault: 'en', siteLocales: ['en', 'ru'] })).to.equal(
+      'ru',
+    );
     expect(pickLocale({ browser: ['ru-RU'], siteDefault: 'en', siteLocales: ['en'] })).to.equal('en');
   });
 

@@ -3,7 +3,11 @@ import type { MessageView } from '@hotline/engine/protocol';
 import { memoryStorage, Outbox, type OutboxItem, type SendResult } from '../src/outbox';
 import { pendingMessage, upsertMessage, fromServer } from '../src/store';
 
-const item = (id: string, body = `body ${id}`): OutboxItem => ({ clientMessageId: id, body, createdAt: '2024-01-01T00:00:00.000Z' });
+const item = (id: string, body = `body ${id}`): OutboxItem => ({
+  clientMessageId: id,
+  body,
+  createdAt: '2024-01-01T00:00:00.000Z',
+});
 const stored = (id: string, seq: number): MessageView => ({
   id: `srv-${id}`,
   dialogId: 'd1',
@@ -60,16 +64,22 @@ describe('widget outbox', () => {
     outbox.add(item('a'));
     outbox.add(item('b'));
     const sent: string[] = [];
-    await outbox.flush(async (i) => {
-      sent.push(i.clientMessageId);
-      return { ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } };
-    }, () => undefined);
+    await outbox.flush(
+      async (i) => {
+        sent.push(i.clientMessageId);
+        return { ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } };
+      },
+      () => undefined,
+    );
     expect(sent).to.deep.equal(['a']);
     expect(outbox.list().map((i) => i.clientMessageId)).to.deep.equal(['a', 'b']);
-    await outbox.flush(async (i) => {
-      sent.push(i.clientMessageId);
-      return { ok: true, message: stored(i.clientMessageId, 1) };
-    }, () => undefined);
+    await outbox.flush(
+      async (i) => {
+        sent.push(i.clientMessageId);
+        return { ok: true, message: stored(i.clientMessageId, 1) };
+      },
+      () => undefined,
+    );
     expect(sent).to.deep.equal(['a', 'a', 'b']);
     expect(outbox.list()).to.deep.equal([]);
   });
@@ -78,7 +88,10 @@ describe('widget outbox', () => {
     const outbox = new Outbox(memoryStorage(), 'k');
     outbox.add(item('a'));
     const results: SendResult[] = [];
-    await outbox.flush(async () => ({ ok: false, retryable: false, error: { code: 'rate_limited', message: 'slow down' } }), (_i, r) => results.push(r));
+    await outbox.flush(
+      async () => ({ ok: false, retryable: false, error: { code: 'rate_limited', message: 'slow down' } }),
+      (_i, r) => results.push(r),
+    );
     expect(outbox.list()).to.deep.equal([]);
     expect(results[0]).to.include({ ok: false, retryable: false });
   });
@@ -90,11 +103,14 @@ describe('widget outbox', () => {
     mine.add(item('a'));
     mine.add(item('b'));
     const sent: string[] = [];
-    await mine.flush(async (i) => {
-      sent.push(i.clientMessageId);
-      if (i.clientMessageId === 'a') other.remove('b');
-      return { ok: true, message: stored(i.clientMessageId, 1) };
-    }, () => undefined);
+    await mine.flush(
+      async (i) => {
+        sent.push(i.clientMessageId);
+        if (i.clientMessageId === 'a') other.remove('b');
+        return { ok: true, message: stored(i.clientMessageId, 1) };
+      },
+      () => undefined,
+    );
     expect(sent).to.deep.equal(['a']);
   });
 

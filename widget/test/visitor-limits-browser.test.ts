@@ -6,7 +6,14 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWidget } from '../build';
-import { chooseFirstEntry, launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
+import {
+  chooseFirstEntry,
+  launchBrowser,
+  screenshotPath,
+  startEngine,
+  type TestEngine,
+  TestOperator,
+} from './support/browser';
 
 async function send(page: Page, text: string) {
   await page.locator('textarea').fill(text);
@@ -53,10 +60,14 @@ describe('widget in Chromium when the engine limits or blocks the visitor', func
     await send(page, 'third, too fast');
     const banner = page.locator('.banner', { hasText: 'too fast' });
     await banner.waitFor({ state: 'visible', timeout: 10_000 });
-    expect(await banner.textContent()).to.match(/^You are sending messages too fast — we will try again in \d+ s\.$/);
+    expect(await banner.textContent()).to.match(
+      /^You are sending messages too fast — we will try again in \d+ s\.$/,
+    );
     const third = page.locator('.msg.mine', { hasText: 'third, too fast' });
     expect(await third.locator('.delivery').getAttribute('data-state')).to.equal('sending');
-    const outbox = (await page.evaluate('JSON.parse(localStorage.getItem("hotline:demo:outbox") || "[]")')) as { body: string }[];
+    const outbox = (await page.evaluate(
+      'JSON.parse(localStorage.getItem("hotline:demo:outbox") || "[]")',
+    )) as { body: string }[];
     expect(outbox.map((item) => item.body)).to.deep.equal(['third, too fast']);
     await page.screenshot({ path: screenshotPath('9-rate-limited-desktop') });
 
@@ -95,6 +106,8 @@ describe('widget in Chromium when the engine limits or blocks the visitor', func
     await blocked.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await controls()).to.deep.equal({ menu: 0, composer: 0, rating: 0, endChat: 0 });
     await page.locator('.close').click();
-    expect(await page.locator('.launcher').getAttribute('aria-label')).to.equal('This chat is not available to you.');
+    expect(await page.locator('.launcher').getAttribute('aria-label')).to.equal(
+      'This chat is not available to you.',
+    );
   });
 });

@@ -7,7 +7,15 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { buildWidget } from '../build';
-import { backgroundVisitor, chooseFirstEntry, launchBrowser, screenshotPath, startEngine, type TestEngine, TestOperator } from './support/browser';
+import {
+  backgroundVisitor,
+  chooseFirstEntry,
+  launchBrowser,
+  screenshotPath,
+  startEngine,
+  type TestEngine,
+  TestOperator,
+} from './support/browser';
 
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 390, height: 844 };
@@ -16,7 +24,9 @@ type Target = Record<string, string>;
 
 /** The route of the first entry the menu offers (choice option or the bot's first leaf). */
 async function firstTarget(url: string): Promise<Target> {
-  const body = (await (await fetch(`${url}/api/sites/demo/widget`)).json()) as { data: { entryMenu?: unknown } };
+  const body = (await (await fetch(`${url}/api/sites/demo/widget`)).json()) as {
+    data: { entryMenu?: unknown };
+  };
   const menu = body.data.entryMenu as
     | { kind: 'choice'; options: { target: Target }[] }
     | { kind: 'bot'; root: { buttons: { next?: unknown; target?: Target }[] } }
@@ -86,7 +96,11 @@ describe('widget in Chromium against a real engine', function () {
     await shoot(page, '2-menu');
     await page.keyboard.press('Escape');
     await page.locator('[role=dialog]').waitFor({ state: 'hidden' });
-    expect(await page.evaluate(() => document.querySelector('hotline-widget')?.shadowRoot?.activeElement?.className)).to.equal('launcher');
+    expect(
+      await page.evaluate(
+        () => document.querySelector('hotline-widget')?.shadowRoot?.activeElement?.className,
+      ),
+    ).to.equal('launcher');
   });
 
   it('when no operator is online, then the chat asks for a contact; a bad phone shows the error and sends nothing; a good one shows the thanks', async () => {
@@ -137,7 +151,13 @@ describe('widget in Chromium against a real engine', function () {
       // Fill Carl's capacity, then one more in the queue ahead of the browser visitor.
       let queuedAhead = 0;
       for (let i = 0; i < 12 && queuedAhead === 0; i++) {
-        const { socket, dialog, assigned } = await backgroundVisitor(engine.url, 'demo', target, `background ${i}`, carl);
+        const { socket, dialog, assigned } = await backgroundVisitor(
+          engine.url,
+          'demo',
+          target,
+          `background ${i}`,
+          carl,
+        );
         sockets.push(socket);
         if (assigned) assignedToCarl.push(dialog.id);
         else queuedAhead += 1;
@@ -151,19 +171,31 @@ describe('widget in Chromium against a real engine', function () {
       const queue = page.locator('.queue');
       await page
         .waitForFunction(
-          () => /number 2/.test(document.querySelector('hotline-widget')?.shadowRoot?.querySelector('.queue')?.textContent ?? ''),
+          () =>
+            /number 2/.test(
+              document.querySelector('hotline-widget')?.shadowRoot?.querySelector('.queue')?.textContent ??
+                '',
+            ),
           undefined,
           { timeout: 10_000 },
         )
         .catch(async (error) => {
-          console.log('queue line:', await queue.textContent(), '| log:', await page.locator('.log').textContent());
+          console.log(
+            'queue line:',
+            await queue.textContent(),
+            '| log:',
+            await page.locator('.log').textContent(),
+          );
           throw error;
         });
       await shoot(page, '3-queued');
 
       await carl.request('dialog:close', { dialogId: assignedToCarl.shift(), outcome: 'resolved' });
       await page.waitForFunction(
-        () => /number 1/.test(document.querySelector('hotline-widget')?.shadowRoot?.querySelector('.queue')?.textContent ?? ''),
+        () =>
+          /number 1/.test(
+            document.querySelector('hotline-widget')?.shadowRoot?.querySelector('.queue')?.textContent ?? '',
+          ),
         undefined,
         { timeout: 10_000 },
       );
@@ -218,11 +250,17 @@ describe('widget in Chromium against a real engine', function () {
       await shoot(page, '8-reconnecting');
       await page.locator('textarea').fill('Written while offline');
       await page.keyboard.press('Enter');
-      await page.locator('.msg.mine', { hasText: 'Written while offline' }).locator('.delivery[data-state=sending]').waitFor();
+      await page
+        .locator('.msg.mine', { hasText: 'Written while offline' })
+        .locator('.delivery[data-state=sending]')
+        .waitFor();
       const outbox = await page.evaluate('JSON.parse(localStorage.getItem("hotline:demo:outbox") || "[]")');
       expect(outbox).to.have.length(1);
       networkUp = true;
-      await page.locator('.msg.mine', { hasText: 'Written while offline' }).locator('.delivery[data-state=sent]').waitFor({ timeout: 30_000 });
+      await page
+        .locator('.msg.mine', { hasText: 'Written while offline' })
+        .locator('.delivery[data-state=sent]')
+        .waitFor({ timeout: 30_000 });
       await page.waitForTimeout(500);
       expect(carl.messages.filter((m) => m.body === 'Written while offline')).to.have.length(1);
     });
@@ -255,7 +293,8 @@ describe('widget in Chromium against a real engine', function () {
     const hostile = await measure('/demo/hostile');
     await hostile.page.screenshot({ path: screenshotPath('7-hostile-css-desktop') });
     expect(hostile.result).to.deep.equal(plain.result);
-    expect(await hostile.page.evaluate(() => getComputedStyle(document.body).color)).to.equal('rgb(255, 0, 0)');
+    expect(await hostile.page.evaluate(() => getComputedStyle(document.body).color)).to.equal(
+      'rgb(255, 0, 0)',
+    );
   });
 });
-

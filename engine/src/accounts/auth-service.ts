@@ -54,7 +54,10 @@ export class AuthService {
     const verdict = await this.throttle.begin(attempt);
     if (!verdict.allowed) {
       this.observe('rate_limited');
-      throw new RateLimitedError(verdict.retryAfterSeconds * 1000, `too many login attempts, retry in ${verdict.retryAfterSeconds} s`);
+      throw new RateLimitedError(
+        verdict.retryAfterSeconds * 1000,
+        `too many login attempts, retry in ${verdict.retryAfterSeconds} s`,
+      );
     }
     // An unknown e-mail costs the same hash check. A storage failure is no guess: its attempt is given back.
     const { found, ok, rehash } = await (async () => {
@@ -71,7 +74,10 @@ export class AuthService {
     this.observe('succeeded');
     await this.throttle.succeeded(attempt);
     // Best effort: a failed upgrade is tried again at the next login; it does not fail this one.
-    if (rehash) await hashPassword(password).then((hash) => this.operators.replacePasswordHash(found.id, hash)).catch(() => undefined);
+    if (rehash)
+      await hashPassword(password)
+        .then((hash) => this.operators.replacePasswordHash(found.id, hash))
+        .catch(() => undefined);
     const { passwordHash: _hash, ...operator } = found;
     return { ...(await this.openSession(operator.id, clientAddress, userAgent)), operator };
   }
@@ -100,7 +106,8 @@ export class AuthService {
 
   private async live(sessionId: string, operatorId: string) {
     const live = await this.sessions.findLive(sessionId, operatorId);
-    if (live && this.clock() - live.lastSeenAt.getTime() > TOUCH_EVERY_MS) await this.sessions.touch(live.sessionId);
+    if (live && this.clock() - live.lastSeenAt.getTime() > TOUCH_EVERY_MS)
+      await this.sessions.touch(live.sessionId);
     return live;
   }
 
@@ -109,7 +116,11 @@ export class AuthService {
   }
 
   /** Revokes one of his own sessions; another operator's id is simply not found. */
-  async revokeOwn(session: OperatorSession, sessionId: string, reason: SessionRevokeReason): Promise<boolean> {
+  async revokeOwn(
+    session: OperatorSession,
+    sessionId: string,
+    reason: SessionRevokeReason,
+  ): Promise<boolean> {
     return (await this.revoke(session.operatorId, reason, { only: sessionId })) > 0;
   }
 
@@ -122,20 +133,33 @@ export class AuthService {
    * He changes his own password with the current one; every other session of his is revoked, and
    * this one too unless `keepCurrent`.
    */
-  async changePassword(session: OperatorSession, currentPassword: string, newPassword: string, keepCurrent: boolean): Promise<number> {
+  async changePassword(
+    session: OperatorSession,
+    currentPassword: string,
+    newPassword: string,
+    keepCurrent: boolean,
+  ): Promise<number> {
     const found = await this.operators.findByEmailWithHash(session.operator.email);
     if (!found || !(await verifyPassword(currentPassword, found.passwordHash)).ok) {
       throw badRequest('the current password is wrong', 'currentPassword');
     }
     await this.operators.update(session.operatorId, { password: newPassword });
-    return this.revokeAll(session.operatorId, 'password-changed', keepCurrent ? session.sessionId : undefined);
+    return this.revokeAll(
+      session.operatorId,
+      'password-changed',
+      keepCurrent ? session.sessionId : undefined,
+    );
   }
 
   onRevoked(listener: RevocationListener) {
     this.revocationListeners.push(listener);
   }
 
-  private async revoke(operatorId: string, reason: SessionRevokeReason, scope: { only?: string; keep?: string }): Promise<number> {
+  private async revoke(
+    operatorId: string,
+    reason: SessionRevokeReason,
+    scope: { only?: string; keep?: string },
+  ): Promise<number> {
     const revoked = await this.sessions.revoke(operatorId, reason, scope);
     if (revoked.length > 0) for (const listener of this.revocationListeners) listener(revoked, reason);
     return revoked.length;

@@ -23,15 +23,21 @@ export interface DialogFacts {
 const WAITING_FOR_GROUP: readonly DialogState[] = ['queued', 'lead'];
 
 const isSupervisor = (actor: Actor) => actor.role === 'supervisor';
-const holds = (actor: Actor, dialog: DialogFacts) => dialog.operatorId !== null && dialog.operatorId === actor.id;
-const inGroupOf = (actor: Actor, dialog: DialogFacts) => dialog.groupId !== null && actor.groups.includes(dialog.groupId);
+const holds = (actor: Actor, dialog: DialogFacts) =>
+  dialog.operatorId !== null && dialog.operatorId === actor.id;
+const inGroupOf = (actor: Actor, dialog: DialogFacts) =>
+  dialog.groupId !== null && actor.groups.includes(dialog.groupId);
 
 /**
  * Read a dialog (messages, visitor card, history): its holder, operators of its group while it
  * waits for the group (queued, lead), supervisors.
  */
 export function mayReadDialog(actor: Actor, dialog: DialogFacts): boolean {
-  return isSupervisor(actor) || holds(actor, dialog) || (WAITING_FOR_GROUP.includes(dialog.state) && inGroupOf(actor, dialog));
+  return (
+    isSupervisor(actor) ||
+    holds(actor, dialog) ||
+    (WAITING_FOR_GROUP.includes(dialog.state) && inGroupOf(actor, dialog))
+  );
 }
 
 /** Close or block on a dialog: its holder, operators of a lead's group (they follow leads up), supervisors. */
@@ -114,7 +120,8 @@ export class Authorization {
   ): Promise<DialogRow> {
     const row = await this.deps.repo.findDialog(dialogId);
     if (!row) throw notFound('dialog');
-    if (!may(this.actor(operator), factsOf(row))) throw forbidden('this dialog is not yours nor of your groups');
+    if (!may(this.actor(operator), factsOf(row)))
+      throw forbidden('this dialog is not yours nor of your groups');
     return row;
   }
 }

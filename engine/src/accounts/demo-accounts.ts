@@ -9,4 +9,10 @@ export const DEMO_ACCOUNTS = [
 ];
 
 /** Passwords printed in our docs or typical of examples: never a production supervisor's. */
-export const KNOWN_DEMO_PASSWORDS: readonly string[] = [DEMO_PASSWORD, 'changeme', 'change-me', 'password', 'admin123'];
+export const KNOWN_DEMO_PASSWORDS: readonly string[] = [
+  DEMO_PASSWORD,
+  'changeme',
+  'change-me',
+  'password',
+  'admin123',
+];

@@ -23,7 +23,9 @@ export interface LoginLimits {
 }
 
 /** Two limits are fixed: the longest e-mail delay (short enough for the real operator to wait out) and how long an address that logged in is remembered. */
-export function loginLimitsOf(config: Pick<EngineConfig, 'LOGIN_MAX_FAILURES' | 'LOGIN_ADDRESS_MAX_FAILURES' | 'LOGIN_WINDOW_SECONDS'>): LoginLimits {
+export function loginLimitsOf(
+  config: Pick<EngineConfig, 'LOGIN_MAX_FAILURES' | 'LOGIN_ADDRESS_MAX_FAILURES' | 'LOGIN_WINDOW_SECONDS'>,
+): LoginLimits {
   return {
     pairLimit: config.LOGIN_MAX_FAILURES,
     addressLimit: config.LOGIN_ADDRESS_MAX_FAILURES,
@@ -38,7 +40,9 @@ export interface LoginAttempt {
   address: string;
 }
 
-export type LoginVerdict = { allowed: true } | { allowed: false; limit: 'pair' | 'address' | 'email'; retryAfterSeconds: number };
+export type LoginVerdict =
+  | { allowed: true }
+  | { allowed: false; limit: 'pair' | 'address' | 'email'; retryAfterSeconds: number };
 
 export interface LoginThrottle {
   /** Counts the attempt, or refuses it without counting; call before the password is checked. */
@@ -84,14 +88,18 @@ export class MemoryLoginThrottle implements LoginThrottle {
     const pair = this.live(`pair:${email}|${address}`, now);
     if (pair && pair.count >= this.limits.pairLimit) return refused('pair', pair.until - now);
     const byAddress = this.live(`address:${address}`, now);
-    if (byAddress && byAddress.count >= this.limits.addressLimit) return refused('address', byAddress.until - now);
+    if (byAddress && byAddress.count >= this.limits.addressLimit)
+      return refused('address', byAddress.until - now);
     const state = this.emailState(email, now);
     if (state && !this.isKnown(email, address, now)) {
       const due = state.last + emailDelayMs(state.missed, this.limits);
       if (now < due) return refused('email', due - now);
     }
     const windowMs = this.limits.windowSeconds * 1000;
-    for (const [key, counter] of [[`pair:${email}|${address}`, pair], [`address:${address}`, byAddress]] as const) {
+    for (const [key, counter] of [
+      [`pair:${email}|${address}`, pair],
+      [`address:${address}`, byAddress],
+    ] as const) {
       if (counter) counter.count += 1;
       else this.counters.set(key, { count: 1, until: now + windowMs });
     }
@@ -114,7 +122,10 @@ export class MemoryLoginThrottle implements LoginThrottle {
       this.counters.delete(pairKey);
       this.known.set(`${email}|${address}`, now + this.limits.knownAddressSeconds * 1000);
     }
-    for (const counter of [passwordWasRight ? undefined : this.live(pairKey, now), this.live(`address:${address}`, now)])
+    for (const counter of [
+      passwordWasRight ? undefined : this.live(pairKey, now),
+      this.live(`address:${address}`, now),
+    ])
       if (counter && counter.count > 0) counter.count -= 1;
     const state = this.emailState(email, now);
     if (state && state.missed > 0) state.missed -= 1;
@@ -162,10 +173,17 @@ export class RedisLoginThrottle implements LoginThrottle {
 
   async begin(attempt: LoginAttempt): Promise<LoginVerdict> {
     const { pairLimit, addressLimit, windowSeconds, maxDelaySeconds } = this.limits;
-    const reply = await this.run(BEGIN, attempt, [pairLimit, addressLimit, windowSeconds * 1000, this.clock(), maxDelaySeconds * 1000]);
+    const reply = await this.run(BEGIN, attempt, [
+      pairLimit,
+      addressLimit,
+      windowSeconds * 1000,
+      this.clock(),
+      maxDelaySeconds * 1000,
+    ]);
     if (Array.isArray(reply) && reply[0] === 0) return { allowed: true };
     const limit = Array.isArray(reply) ? LIMITS[Number(reply[0]) - 1] : undefined;
-    if (!limit || !Array.isArray(reply)) throw new Error(`beginLogin: unexpected reply ${JSON.stringify(reply)}`);
+    if (!limit || !Array.isArray(reply))
+      throw new Error(`beginLogin: unexpected reply ${JSON.stringify(reply)}`);
     return refused(limit, Number(reply[1]));
   }
 
@@ -179,7 +197,12 @@ export class RedisLoginThrottle implements LoginThrottle {
 
   private run(name: string, { email, address }: LoginAttempt, args: number[]): Promise<unknown> {
     const base = `${this.prefix}:{login}:`;
-    const keys = [`${base}pair:${email}|${address}`, `${base}address:${address}`, `${base}email:${email}`, `${base}known:${email}|${address}`];
+    const keys = [
+      `${base}pair:${email}|${address}`,
+      `${base}address:${address}`,
+      `${base}email:${email}`,
+      `${base}known:${email}|${address}`,
+    ];
     const fn = (this.redis as unknown as Record<string, ScriptFn | undefined>)[name];
     if (!fn) throw new Error(`script ${name} is not registered`);
     return fn.apply(this.redis, [...keys, ...args]);

@@ -87,7 +87,14 @@ export class OperatorRepository {
 
   async update(
     id: string,
-    patch: Partial<{ name: string; displayName: string | null; avatarUrl: string | null; role: Role; active: boolean; password: string }>,
+    patch: Partial<{
+      name: string;
+      displayName: string | null;
+      avatarUrl: string | null;
+      role: Role;
+      active: boolean;
+      password: string;
+    }>,
   ): Promise<Operator | null> {
     const changes: Partial<OperatorRow> & { updated_at: Date } = { updated_at: new Date() };
     if (patch.name !== undefined) changes.name = patch.name;

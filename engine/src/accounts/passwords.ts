@@ -33,7 +33,10 @@ const isLegacyBcrypt = (stored: string) => /^\$2[aby]\$/.test(stored);
  * Whether the password matches, and whether the stored hash should be replaced by a fresh argon2id one
  * (a legacy bcrypt hash, or argon2 with other costs than today's).
  */
-export async function verifyPassword(password: string, stored: string): Promise<{ ok: boolean; rehash: boolean }> {
+export async function verifyPassword(
+  password: string,
+  stored: string,
+): Promise<{ ok: boolean; rehash: boolean }> {
   if (isLegacyBcrypt(stored)) {
     // bcrypt only ever saw the first 72 bytes; the argon2id hash that replaces it takes all of them.
     const ok = await bcrypt.compare(password, stored);

@@ -35,7 +35,12 @@ export class SessionRepository {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async create(input: { operatorId: string; expiresAt: Date; userAgent?: string; ip?: string }): Promise<string> {
+  async create(input: {
+    operatorId: string;
+    expiresAt: Date;
+    userAgent?: string;
+    ip?: string;
+  }): Promise<string> {
     const id = randomUUID();
     const now = new Date(this.clock());
     await this.db('operator_sessions').insert({
@@ -64,7 +69,10 @@ export class SessionRepository {
       .where({ 's.id': sessionId, 's.operator_id': operatorId, 'o.active': true })
       .whereNull('s.revoked_at')
       .where('s.expires_at', '>', new Date(this.clock()))
-      .first<(OperatorRow & { session_id: string; session_last_seen_at: Date; session_expires_at: Date }) | undefined>(
+      .first<
+        | (OperatorRow & { session_id: string; session_last_seen_at: Date; session_expires_at: Date })
+        | undefined
+      >(
         'o.*',
         's.id as session_id',
         's.last_seen_at as session_last_seen_at',
@@ -80,7 +88,9 @@ export class SessionRepository {
   }
 
   async touch(sessionId: string): Promise<void> {
-    await this.db('operator_sessions').where({ id: sessionId }).update({ last_seen_at: new Date(this.clock()) });
+    await this.db('operator_sessions')
+      .where({ id: sessionId })
+      .update({ last_seen_at: new Date(this.clock()) });
   }
 
   /** His sessions not revoked and not expired, the most recently used first. */
@@ -116,7 +126,10 @@ export class SessionRepository {
       .where('expires_at', '>', new Date(this.clock()));
     if (scope.only) query.andWhere({ id: scope.only });
     if (scope.keep) query.andWhereNot({ id: scope.keep });
-    const rows: { id: string }[] = await query.update({ revoked_at: new Date(this.clock()), revoked_reason: reason }, ['id']);
+    const rows: { id: string }[] = await query.update(
+      { revoked_at: new Date(this.clock()), revoked_reason: reason },
+      ['id'],
+    );
     return rows.map((r) => r.id);
   }
 }

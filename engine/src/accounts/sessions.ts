@@ -40,7 +40,10 @@ export class SessionSigner {
   /** The claims, or null for anything not signed by us, expired, without `exp`, or with a malformed `sub`/`sid`. */
   async verify(token: string): Promise<SessionClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub', 'sid'] });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub', 'sid'],
+      });
       if (!isUuid(payload.sub) || !isUuid(payload.sid)) return null;
       return { operatorId: payload.sub, sessionId: payload.sid };
     } catch {

@@ -21,10 +21,18 @@ export class AttachmentLinks {
     return createHmac('sha256', this.key).update(`${purpose}\n${id}\n${exp}`).digest('base64url');
   }
 
-  private verify(purpose: string, id: string, exp: number, signature: string, nowMs: number, what: string): void {
+  private verify(
+    purpose: string,
+    id: string,
+    exp: number,
+    signature: string,
+    nowMs: number,
+    what: string,
+  ): void {
     const expected = Buffer.from(this.sign(purpose, id, exp));
     const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden(`this ${what} is not valid`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw forbidden(`this ${what} is not valid`);
     if (exp * 1000 < nowMs) throw forbidden(`this ${what} has expired`);
   }
 

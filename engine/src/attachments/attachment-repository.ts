@@ -39,7 +39,20 @@ const COUNTED: AttachmentStatus[] = ['pending', 'uploading', 'ready', 'used'];
 export class AttachmentRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(row: Pick<AttachmentRow, 'id' | 'dialog_id' | 'site_id' | 'uploaded_by_kind' | 'uploaded_by' | 'name' | 'declared_type' | 'size' | 'created_at'>): Promise<void> {
+  async insert(
+    row: Pick<
+      AttachmentRow,
+      | 'id'
+      | 'dialog_id'
+      | 'site_id'
+      | 'uploaded_by_kind'
+      | 'uploaded_by'
+      | 'name'
+      | 'declared_type'
+      | 'size'
+      | 'created_at'
+    >,
+  ): Promise<void> {
     await this.db('attachments').insert({ ...row, status: 'pending' });
   }
 
@@ -59,8 +72,15 @@ export class AttachmentRepository {
   }
 
   /** Moves the row from `from` to `to` if it is still in `from`; the row as it was, or null. */
-  async transition(id: string, from: AttachmentStatus, to: AttachmentStatus, fields: Partial<AttachmentRow> = {}): Promise<boolean> {
-    const updated = await this.db('attachments').where({ id, status: from }).update({ ...fields, status: to });
+  async transition(
+    id: string,
+    from: AttachmentStatus,
+    to: AttachmentStatus,
+    fields: Partial<AttachmentRow> = {},
+  ): Promise<boolean> {
+    const updated = await this.db('attachments')
+      .where({ id, status: from })
+      .update({ ...fields, status: to });
     return updated === 1;
   }
 
@@ -68,10 +88,18 @@ export class AttachmentRepository {
    * Marks the uploader's ready files of this dialog as sent with the message, in its transaction.
    * False (and nothing changed) unless every id was such a file.
    */
-  async claimForMessage(trx: Executor, input: { ids: string[]; dialogId: string; uploader: Uploader; messageId: string }): Promise<boolean> {
+  async claimForMessage(
+    trx: Executor,
+    input: { ids: string[]; dialogId: string; uploader: Uploader; messageId: string },
+  ): Promise<boolean> {
     const updated = await trx('attachments')
       .whereIn('id', input.ids)
-      .where({ dialog_id: input.dialogId, uploaded_by_kind: input.uploader.kind, uploaded_by: input.uploader.id, status: 'ready' })
+      .where({
+        dialog_id: input.dialogId,
+        uploaded_by_kind: input.uploader.kind,
+        uploaded_by: input.uploader.id,
+        status: 'ready',
+      })
       .update({ status: 'used', message_id: input.messageId });
     return updated === input.ids.length;
   }
@@ -80,7 +108,12 @@ export class AttachmentRepository {
   async countReady(input: { ids: string[]; dialogId: string; uploader: Uploader }): Promise<number> {
     const row = await this.db('attachments')
       .whereIn('id', input.ids)
-      .where({ dialog_id: input.dialogId, uploaded_by_kind: input.uploader.kind, uploaded_by: input.uploader.id, status: 'ready' })
+      .where({
+        dialog_id: input.dialogId,
+        uploaded_by_kind: input.uploader.kind,
+        uploaded_by: input.uploader.id,
+        status: 'ready',
+      })
       .count({ n: '*' })
       .first();
     return Number(row?.n ?? 0);
@@ -88,7 +121,10 @@ export class AttachmentRepository {
 
   async ofMessages(executor: Executor, messageIds: string[]): Promise<AttachmentRow[]> {
     if (messageIds.length === 0) return [];
-    return executor<AttachmentRow>('attachments').whereIn('message_id', messageIds).orderBy('created_at').orderBy('id');
+    return executor<AttachmentRow>('attachments')
+      .whereIn('message_id', messageIds)
+      .orderBy('created_at')
+      .orderBy('id');
   }
 
   /** Uploads never sent: prepared or uploaded before `before` and still not in a message. */
@@ -118,7 +154,9 @@ export class AttachmentRepository {
   }
 
   async markRemoved(ids: string[], at: Date): Promise<void> {
-    if (ids.length) await this.db('attachments').whereIn('id', ids).update({ removed_at: at, storage_key: null, thumbnail_key: null });
+    if (ids.length)
+      await this.db('attachments')
+        .whereIn('id', ids)
+        .update({ removed_at: at, storage_key: null, thumbnail_key: null });
   }
 }
-

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
-import { attachmentPolicy, isRasterImage, type RoutingConfig, type SiteAttachments, sizeRefusal } from '@hotline/routing-rules';
+import {
+  attachmentPolicy,
+  isRasterImage,
+  type RoutingConfig,
+  type SiteAttachments,
+  sizeRefusal,
+} from '@hotline/routing-rules';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { AttachmentSlot, AttachmentView } from '../protocol/events';
@@ -58,12 +64,17 @@ export class AttachmentService {
   }
 
   /** A slot for one file: checks the site allows files, the type announced and both size limits. */
-  async prepare(uploader: Uploader, target: UploadTarget, input: { name: string; size: number; type: string }): Promise<AttachmentSlot> {
+  async prepare(
+    uploader: Uploader,
+    target: UploadTarget,
+    input: { name: string; size: number; type: string },
+  ): Promise<AttachmentSlot> {
     const { repo, links, clock } = this.deps;
     const policy = this.policy(target.siteId);
     if (!policy.enabled) throw forbidden('files are not enabled on this site');
     const declared = input.type.split(';')[0]!.trim().toLowerCase();
-    if (declared && !policy.allowedTypes.includes(declared)) throw badRequest(`this file type is not allowed (${declared})`, 'type');
+    if (declared && !policy.allowedTypes.includes(declared))
+      throw badRequest(`this file type is not allowed (${declared})`, 'type');
     const tooLarge = sizeRefusal(policy, input.size, await repo.dialogBytes(target.dialogId));
     if (tooLarge) throw badRequest(tooLarge, 'size');
     const id = randomUUID();
@@ -106,7 +117,10 @@ export class AttachmentService {
     const row = await repo.find(id);
     if (!row) throw notFound('attachment');
     if (!(await repo.transition(id, 'pending', 'uploading'))) {
-      throw new AppError('conflict', row.status === 'uploading' ? 'this file is being uploaded' : 'this file was uploaded already');
+      throw new AppError(
+        'conflict',
+        row.status === 'uploading' ? 'this file is being uploaded' : 'this file was uploaded already',
+      );
     }
     const keys = storeKeys(row);
     const limited = new ByteLimit(Number(row.size));
@@ -115,7 +129,10 @@ export class AttachmentService {
     body.once('aborted', () => limited.destroy(new Error('upload aborted')));
     const scanFeed = this.deps.scanner ? new PassThrough() : null;
     // Settled at once into a verdict or an error, so a scanner failing mid-upload is never an unhandled rejection.
-    const scanning = scanFeed && this.deps.scanner ? this.deps.scanner.scan(scanFeed).catch((error: unknown) => scannerDown(error)) : null;
+    const scanning =
+      scanFeed && this.deps.scanner
+        ? this.deps.scanner.scan(scanFeed).catch((error: unknown) => scannerDown(error))
+        : null;
     try {
       const checked = await checkAndStore({
         source: scanFeed ? source.pipe(new Tee(scanFeed)) : source,
@@ -128,7 +145,11 @@ export class AttachmentService {
       if (scanning) {
         const verdict = await scanning;
         if (verdict instanceof AppError) throw verdict;
-        if (verdict.infected) throw new FileRefused(415, `this file is not allowed (the virus scanner found ${verdict.signature})`);
+        if (verdict.infected)
+          throw new FileRefused(
+            415,
+            `this file is not allowed (the virus scanner found ${verdict.signature})`,
+          );
       }
       const fields = {
         type: checked.type,
@@ -158,7 +179,10 @@ export class AttachmentService {
   }
 
   /** In the message's transaction: the files become the message's, or the whole send fails. */
-  async claim(trx: Executor, input: { ids: string[]; dialogId: string; uploader: Uploader; messageId: string }): Promise<void> {
+  async claim(
+    trx: Executor,
+    input: { ids: string[]; dialogId: string; uploader: Uploader; messageId: string },
+  ): Promise<void> {
     if (input.ids.length === 0) return;
     if (!(await this.deps.repo.claimForMessage(trx, input))) throw unusable();
   }
@@ -195,7 +219,12 @@ export class AttachmentService {
     const { links, store, clock, linkTtlSeconds } = this.deps;
     const key = variant === 'content' ? row.storage_key! : row.thumbnail_key!;
     const type = row.type ?? 'application/octet-stream';
-    const presigned = await store.presignedGet(key, { ttlSeconds: linkTtlSeconds, filename: row.name, contentType: type, inline: isRasterImage(type) });
+    const presigned = await store.presignedGet(key, {
+      ttlSeconds: linkTtlSeconds,
+      filename: row.name,
+      contentType: type,
+      inline: isRasterImage(type),
+    });
     return presigned ?? links.downloadPath(row.id, variant, Math.floor(clock() / 1000) + linkTtlSeconds);
   }
 
@@ -205,10 +234,16 @@ export class AttachmentService {
     links.verifyDownload(id, variant, exp, signature, clock());
     const row = await repo.find(id);
     const key = variant === 'content' ? row?.storage_key : row?.thumbnail_key;
-    if (!row || !key || row.removed_at || (row.status !== 'ready' && row.status !== 'used')) throw notFound('file');
+    if (!row || !key || row.removed_at || (row.status !== 'ready' && row.status !== 'used'))
+      throw notFound('file');
     const type = row.type ?? 'application/octet-stream';
     const inline = isRasterImage(type);
-    const presigned = await store.presignedGet(key, { ttlSeconds: linkTtlSeconds, filename: row.name, contentType: type, inline });
+    const presigned = await store.presignedGet(key, {
+      ttlSeconds: linkTtlSeconds,
+      filename: row.name,
+      contentType: type,
+      inline,
+    });
     if (presigned) return { redirect: presigned };
     const stored = await store.get(key);
     if (!stored) throw notFound('file');
@@ -231,17 +266,26 @@ export class AttachmentService {
     if (days === 0) return 0;
     const rows = await repo.expired(new Date(clock() - days * DAY_MS), batch);
     await store.delete(rows.flatMap((row) => Object.values(storeKeys(row))));
-    await repo.markRemoved(rows.map((row) => row.id), new Date(clock()));
+    await repo.markRemoved(
+      rows.map((row) => row.id),
+      new Date(clock()),
+    );
     return rows.length;
   }
 }
 
 /** clamd could not be asked: the upload is not let through unscanned, and may be retried. */
 function scannerDown(error: unknown): AppError {
-  return Object.assign(new AppError('unavailable', 'the virus scanner is unavailable, try again shortly'), { cause: error });
+  return Object.assign(new AppError('unavailable', 'the virus scanner is unavailable, try again shortly'), {
+    cause: error,
+  });
 }
 
-const unusable = () => badRequest('some files are unknown, not uploaded yet, already sent or not yours to send in this dialog', 'attachmentIds');
+const unusable = () =>
+  badRequest(
+    'some files are unknown, not uploaded yet, already sent or not yours to send in this dialog',
+    'attachmentIds',
+  );
 
 /** Copies what passes through into `copy` (the scanner's feed), waiting for it when it is full. */
 class Tee extends Transform {

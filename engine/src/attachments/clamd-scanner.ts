@@ -48,7 +48,8 @@ export class ClamdScanner {
               const piece = buffer.subarray(offset, offset + CHUNK);
               const length = Buffer.alloc(4);
               length.writeUInt32BE(piece.length);
-              if (!socket.write(Buffer.concat([length, piece]))) await new Promise((r) => socket.once('drain', r));
+              if (!socket.write(Buffer.concat([length, piece])))
+                await new Promise((r) => socket.once('drain', r));
             }
           }
           socket.write(Buffer.alloc(4));

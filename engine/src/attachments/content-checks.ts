@@ -23,7 +23,8 @@ export class ByteLimit extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) done(new FileRefused(413, `this file is larger than the ${this.limit} bytes announced`));
+    if (this.bytes > this.limit)
+      done(new FileRefused(413, `this file is larger than the ${this.limit} bytes announced`));
     else done(null, chunk);
   }
 }
@@ -106,19 +107,32 @@ const bareType = (type: string) => type.split(';')[0]!.trim().toLowerCase();
  * (checked while streaming), kept as its declared type when the site allows that (an SVG, a CSV),
  * else as text/plain. Refused (415) when that type is not in the site's allow-list.
  */
-function decideType(sniffed: string | undefined, declared: string, policy: SiteAttachments): { type: string; text: boolean } {
+function decideType(
+  sniffed: string | undefined,
+  declared: string,
+  policy: SiteAttachments,
+): { type: string; text: boolean } {
   if (sniffed && !TEXTUAL_SNIFFS.includes(sniffed)) {
     if (!typeAllowed(policy, sniffed)) throw typeNotAllowed(sniffed);
     return { type: sniffed, text: false };
   }
   const declaredBare = bareType(declared);
-  const type = declaredBare && !isRasterImage(declaredBare) && typeAllowed(policy, declaredBare) ? declaredBare : 'text/plain';
+  const type =
+    declaredBare && !isRasterImage(declaredBare) && typeAllowed(policy, declaredBare)
+      ? declaredBare
+      : 'text/plain';
   if (!typeAllowed(policy, type)) throw typeNotAllowed(declaredBare || 'unknown type');
   return { type, text: true };
 }
 
 /** Runs `source` through `transforms` into the store under `key`; any failure fails (and stops) both. */
-async function storeStream(store: FileStore, key: string, contentType: string, source: Readable, ...transforms: Transform[]): Promise<number> {
+async function storeStream(
+  store: FileStore,
+  key: string,
+  contentType: string,
+  source: Readable,
+  ...transforms: Transform[]
+): Promise<number> {
   const body = new PassThrough();
   const feeding = pipeline([source, ...transforms, body]);
   const storing = store.put(key, body, { contentType });

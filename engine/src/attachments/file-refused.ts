@@ -17,4 +17,5 @@ export class FileRefused extends AppError {
   }
 }
 
-export const typeNotAllowed = (what: string) => new FileRefused(415, `this file type is not allowed (${what})`);
+export const typeNotAllowed = (what: string) =>
+  new FileRefused(415, `this file type is not allowed (${what})`);

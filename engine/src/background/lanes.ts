@@ -3,7 +3,11 @@
  * burst (due thresholds, a reconcile over every open dialog) is not one slow line of round trips.
  * Callers keep each item's work independent (its own dialog, its own lock).
  */
-export async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function inLanes<T>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) {

@@ -100,8 +100,16 @@ export class Reconciler {
         .tryLease('reconcile', this.deps.intervalMs * 2, async () => {
           const report = await this.run();
           const repaired =
-            report.routed + report.requeued + report.reheld + report.holdersRestored + report.gaveBack + report.released + report.dequeued + report.timersRestored;
-          if (repaired > 0 || report.conflicts.length > 0) this.deps.logger.warn(report, 'routing state repaired from Postgres');
+            report.routed +
+            report.requeued +
+            report.reheld +
+            report.holdersRestored +
+            report.gaveBack +
+            report.released +
+            report.dequeued +
+            report.timersRestored;
+          if (repaired > 0 || report.conflicts.length > 0)
+            this.deps.logger.warn(report, 'routing state repaired from Postgres');
           const presence = await this.expirePresence();
           if (presence.wentOffline.length > 0 || presence.released > 0 || presence.orphansRequeued > 0)
             this.deps.logger.warn(presence, 'presence expired');
@@ -139,14 +147,25 @@ export class Reconciler {
       return report;
     }
     this.seen = new Map();
-    const open = await repo.dialogsInStates(['queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead', 'created']);
+    const open = await repo.dialogsInStates([
+      'queued',
+      'offered',
+      'assigned',
+      'active',
+      'offline',
+      'awaiting-contact',
+      'lead',
+      'created',
+    ]);
     const stateOf = new Map(open.map((r) => [r.id, r.state]));
     // One dialog's failure (a backend hiccup, a row it cannot read) must not stop the repair of the rest.
     const isolated = async (dialogId: string, repair: () => Promise<void>) => {
       try {
         await repair();
       } catch (error) {
-        report.conflicts.push(`${dialogId}: repair failed (${error instanceof Error ? error.message : String(error)})`);
+        report.conflicts.push(
+          `${dialogId}: repair failed (${error instanceof Error ? error.message : String(error)})`,
+        );
       }
     };
     // Each dialog's check is a few store reads: side by side, so a pass over thousands of open dialogs
@@ -166,7 +185,10 @@ export class Reconciler {
         await isolated(dialogId, async () => {
           const row = await repo.findDialog(dialogId);
           if (row && holding.includes(row.state)) return; // changed meanwhile
-          if (this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) && (await store.release(dialogId, operator.operatorId))) {
+          if (
+            this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) &&
+            (await store.release(dialogId, operator.operatorId))
+          ) {
             report.released += 1;
           }
         });
@@ -178,7 +200,8 @@ export class Reconciler {
         await isolated(entry.dialogId, async () => {
           const row = await repo.findDialog(entry.dialogId);
           if (row?.state === 'queued') return;
-          if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId))) report.dequeued += 1;
+          if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId)))
+            report.dequeued += 1;
         });
       }
     }
@@ -205,7 +228,8 @@ export class Reconciler {
     for (const operator of await store.listOperators()) {
       const { operatorId } = operator;
       if (operator.status === 'offline') {
-        if (operator.load > 0) report.released += await presence.operators.releaseKeptDialogs(operatorId, now);
+        if (operator.load > 0)
+          report.released += await presence.operators.releaseKeptDialogs(operatorId, now);
         continue;
       }
       shown.add(operatorId);
@@ -234,16 +258,19 @@ export class Reconciler {
       this.unbeaten.delete(operatorId);
       report.wentOffline.push(operatorId);
     }
-    for (const operatorId of this.unbeaten.keys()) if (!shown.has(operatorId)) this.unbeaten.delete(operatorId);
+    for (const operatorId of this.unbeaten.keys())
+      if (!shown.has(operatorId)) this.unbeaten.delete(operatorId);
     // Half-applied give-backs, confirmed at the same dialog version over two runs (not a transition in flight).
     const seen = new Map<string, number>();
     for (const orphan of await presence.operators.dialogsOfGoneNotHeld(now)) {
       seen.set(orphan.dialogId, orphan.version);
       if (this.orphansSeen.get(orphan.dialogId) !== orphan.version) continue;
-      if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId)) report.orphansRequeued += 1;
+      if (await presence.operators.giveBackOrphan(orphan.dialogId, orphan.operatorId))
+        report.orphansRequeued += 1;
     }
     this.orphansSeen = seen;
-    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0) presence.onChange?.(report.wentOffline);
+    if (report.wentOffline.length > 0 || report.released > 0 || report.orphansRequeued > 0)
+      presence.onChange?.(report.wentOffline);
     return report;
   }
 
@@ -264,7 +291,9 @@ export class Reconciler {
     try {
       if (await this.deps.stranded.routeStranded(row)) report.routed += 1;
     } catch (error) {
-      report.conflicts.push(`${row.id}: left in created, routing failed (${error instanceof Error ? error.message : String(error)})`);
+      report.conflicts.push(
+        `${row.id}: left in created, routing failed (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
 
@@ -274,7 +303,10 @@ export class Reconciler {
       const [position, holder] = await Promise.all([store.position(row.id), store.holder(row.id)]);
       // Re-read: it may have been assigned or closed since the list was read.
       if (!position && !holder && this.confirmed(row.id, 'not-queued', row)) {
-        await store.enqueue({ dialogId: row.id, groupId: context.groupId, priority: context.priority }, clock());
+        await store.enqueue(
+          { dialogId: row.id, groupId: context.groupId, priority: context.priority },
+          clock(),
+        );
         report.requeued += 1;
       } else if (holder && this.confirmed(row.id, `held-while-queued:${holder.operatorId}`, row)) {
         // A supervisor's assign (or an offer) whose commit failed: back to its old place, his slot freed.
@@ -284,7 +316,11 @@ export class Reconciler {
       const holder = await store.holder(row.id);
       if (!holder && this.confirmed(row.id, 'not-held', row)) {
         await this.giveTo(row, context, context.operatorId, null, report);
-      } else if (holder && holder.operatorId !== context.operatorId && this.confirmed(row.id, `other-holder:${holder.operatorId}`, row)) {
+      } else if (
+        holder &&
+        holder.operatorId !== context.operatorId &&
+        this.confirmed(row.id, `other-holder:${holder.operatorId}`, row)
+      ) {
         await this.giveTo(row, context, context.operatorId, holder, report);
       }
     }
@@ -320,7 +356,12 @@ export class Reconciler {
       storeHolder = null;
     }
     const result = storeHolder
-      ? await store.transferDialog(dialog, { kind: 'operator', operatorId: storeHolder.operatorId }, { kind: 'operator', operatorId, ...repair }, clock())
+      ? await store.transferDialog(
+          dialog,
+          { kind: 'operator', operatorId: storeHolder.operatorId },
+          { kind: 'operator', operatorId, ...repair },
+          clock(),
+        )
       : await store.assignDialog(dialog, operatorId, clock(), repair);
     if (result.kind === 'assigned') {
       if (storeHolder) report.holdersRestored += 1;
@@ -338,6 +379,9 @@ export class Reconciler {
     if (storeHolder && !(await store.requeueHeld(row.id, storeHolder.operatorId, context.priority))) return;
     const outcome = await dialogs.dispatch(row.id, { type: 'HOLDER_GONE', operatorId });
     if (outcome.accepted) report.gaveBack += 1;
-    else report.conflicts.push(`${row.id}: ${operatorId} has no room and the dialog moved on (${outcome.row.state})`);
+    else
+      report.conflicts.push(
+        `${row.id}: ${operatorId} has no room and the dialog moved on (${outcome.row.state})`,
+      );
   }
 }

@@ -5,7 +5,12 @@ import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { Presence } from '../protocol/events';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { OperatorUpsert, RoutingSnapshot, RoutingStore, TimerEntry } from '../routing-store/routing-store';
+import type {
+  OperatorUpsert,
+  RoutingSnapshot,
+  RoutingStore,
+  TimerEntry,
+} from '../routing-store/routing-store';
 import type { Database } from '../storage/database';
 import type { DialogRow } from '../storage/dialog-repository';
 
@@ -31,7 +36,10 @@ export class RoutingState {
   /** Operator accounts joined with their routing profiles, as the store wants them. */
   async operatorUpserts(presenceOverride?: Map<string, Presence>): Promise<OperatorUpsert[]> {
     const profiles = this.deps.decisions().operatorProfiles();
-    const accounts = await this.deps.db('operators').where({ active: true }).select<{ id: string; email: string; presence: Presence }[]>('id', 'email', 'presence');
+    const accounts = await this.deps
+      .db('operators')
+      .where({ active: true })
+      .select<{ id: string; email: string; presence: Presence }[]>('id', 'email', 'presence');
     return accounts.map((account) => {
       const profile = profiles.get(account.email);
       return {
@@ -74,14 +82,29 @@ export class RoutingState {
   async rebuild() {
     const { db, store, logger } = this.deps;
     const rows = await db<DialogRow>('dialogs').whereIn('state', OPEN_STATES);
-    const snapshot: RoutingSnapshot = { operators: await this.operatorUpserts(), queued: [], assigned: [], timers: [] };
+    const snapshot: RoutingSnapshot = {
+      operators: await this.operatorUpserts(),
+      queued: [],
+      assigned: [],
+      timers: [],
+    };
     for (const row of rows) {
       const context: DialogContext = parseSnapshot(row.snapshot).context;
       if (row.state === 'queued' || row.state === 'offered') {
         // An unanswered offer goes back to the queue at its old place; the operator is offered again.
-        snapshot.queued.push({ dialogId: row.id, groupId: context.groupId, priority: context.priority, enqueuedAt: context.queuedAt ?? this.deps.clock() });
+        snapshot.queued.push({
+          dialogId: row.id,
+          groupId: context.groupId,
+          priority: context.priority,
+          enqueuedAt: context.queuedAt ?? this.deps.clock(),
+        });
       } else if ((row.state === 'assigned' || row.state === 'active') && context.operatorId) {
-        snapshot.assigned.push({ dialogId: row.id, operatorId: context.operatorId, groupId: context.groupId, enqueuedAt: context.queuedAt ?? 0 });
+        snapshot.assigned.push({
+          dialogId: row.id,
+          operatorId: context.operatorId,
+          groupId: context.groupId,
+          enqueuedAt: context.queuedAt ?? 0,
+        });
       }
       for (const [key, timer] of Object.entries(context.timers)) {
         snapshot.timers.push({ dialogId: row.id, key, dueAt: timer.dueAt } satisfies TimerEntry);

@@ -32,13 +32,20 @@ export class DialogReader {
     if (cached && Date.now() - cached.at < 60_000) return cached;
     const operator = await this.deps.operators.findById(operatorId);
     if (!operator) return null;
-    const entry = { name: operator.displayName ?? operator.name, avatarUrl: operator.avatarUrl, at: Date.now() };
+    const entry = {
+      name: operator.displayName ?? operator.name,
+      avatarUrl: operator.avatarUrl,
+      at: Date.now(),
+    };
     this.names.set(operatorId, entry);
     return entry;
   }
 
   async summary(row: DialogRow, lastMessage?: MessageView | null): Promise<DialogSummary> {
-    const last = lastMessage === undefined ? ((await this.deps.repo.lastMessages([row.id])).get(row.id) ?? null) : lastMessage;
+    const last =
+      lastMessage === undefined
+        ? ((await this.deps.repo.lastMessages([row.id])).get(row.id) ?? null)
+        : lastMessage;
     return toSummary(row, {
       context: parseSnapshot(row.snapshot).context,
       operatorName: (await this.operatorName(row.operator_id))?.name ?? null,
@@ -102,7 +109,11 @@ export class DialogReader {
       operatorAvatarUrl: operator?.avatarUrl ?? null,
       messages,
       queue: position
-        ? { dialogId: row.id, position: position.position, eta: await dialogs.estimate(position.groupId, position.position) }
+        ? {
+            dialogId: row.id,
+            position: position.position,
+            eta: await dialogs.estimate(position.groupId, position.position),
+          }
         : null,
       contactRequested: context.contactRequested,
       contact: row.contact,

@@ -158,7 +158,11 @@ export class DialogService {
    * a failing effect) after the commit leaves a `queued` or `offline` dialog whose queue entry or timers
    * the reconciler restores. Throws `internal` if the machine refuses one of the events.
    */
-  async create(dialog: NewDialog, events: DialogEventInput[], hooks: CreateHooks = {}): Promise<DispatchResult | null> {
+  async create(
+    dialog: NewDialog,
+    events: DialogEventInput[],
+    hooks: CreateHooks = {},
+  ): Promise<DispatchResult | null> {
     const { repo, logger } = this.deps;
     const machine = this.machine();
     const now = this.deps.clock();
@@ -225,7 +229,10 @@ export class DialogService {
       await this.performEffects(dialog.id, initial, context, effects, messages, row.locale);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
-      logger.warn({ err: error, dialogId: dialog.id }, 'routing a new dialog failed after its commit; left to the reconciler');
+      logger.warn(
+        { err: error, dialogId: dialog.id },
+        'routing a new dialog failed after its commit; left to the reconciler',
+      );
     }
     const last = steps.at(-1);
     if (last) {
@@ -251,7 +258,9 @@ export class DialogService {
    */
   async dispatch(
     dialogId: string,
-    input: DialogEventInput | ((loaded: { state: string; context: DialogContext; row: DialogRow }) => Promise<DialogEventInput>),
+    input:
+      | DialogEventInput
+      | ((loaded: { state: string; context: DialogContext; row: DialogRow }) => Promise<DialogEventInput>),
     hooks: DispatchHooks = {},
   ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
@@ -268,7 +277,9 @@ export class DialogService {
           context: persisted.context,
         } as Parameters<DialogMachine['resolveState']>[0]);
         const resolved =
-          typeof input === 'function' ? await input({ state: persisted.value, context: persisted.context, row }) : input;
+          typeof input === 'function'
+            ? await input({ state: persisted.value, context: persisted.context, row })
+            : input;
         const event = { ...resolved, now: this.deps.clock() } as DialogEvent;
         if (!snapshot.can(event)) {
           return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
@@ -303,7 +314,8 @@ export class DialogService {
           return messages;
         });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
-        if (outcome === 'refused') return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
+        if (outcome === 'refused')
+          return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
         this.afterCommit?.(dialogId, resolved);
         const updatedRow = {
           ...row,
@@ -462,7 +474,11 @@ function toEffects(actions: readonly { type: string; params?: unknown }[]): Dial
 }
 
 /** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
-function columnsFor(state: string, context: DialogContext, row: Pick<DialogRow, 'rating'>): Partial<DialogRow> {
+function columnsFor(
+  state: string,
+  context: DialogContext,
+  row: Pick<DialogRow, 'rating'>,
+): Partial<DialogRow> {
   const at = (ms: number | null) => (ms === null ? null : new Date(ms));
   return {
     state: stateName(state),

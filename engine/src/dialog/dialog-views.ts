@@ -20,7 +20,16 @@ export function stateName(value: string): DialogState {
   return (STATES as string[]).includes(value) ? (value as DialogState) : 'created';
 }
 
-export const OPEN_STATES: DialogState[] = ['created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'];
+export const OPEN_STATES: DialogState[] = [
+  'created',
+  'queued',
+  'offered',
+  'assigned',
+  'active',
+  'offline',
+  'awaiting-contact',
+  'lead',
+];
 export const HELD_STATES: DialogState[] = ['assigned', 'active'];
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
@@ -28,7 +37,8 @@ const iso = (value: Date | null) => (value ? new Date(value).toISOString() : nul
 /** Since when the visitor's last message waits for a human answer. */
 export function waitingSince(context: DialogContext | null): string | null {
   if (!context?.lastVisitorMessageAt) return null;
-  if (context.lastOperatorMessageAt && context.lastOperatorMessageAt >= context.lastVisitorMessageAt) return null;
+  if (context.lastOperatorMessageAt && context.lastOperatorMessageAt >= context.lastVisitorMessageAt)
+    return null;
   return new Date(context.lastVisitorMessageAt).toISOString();
 }
 

@@ -12,7 +12,9 @@ export function machineDiagram(machine: DialogMachine): string {
       for (const t of transitions) {
         const targets = t.target?.map((s) => s.key) ?? [state.key];
         for (const target of targets) {
-          const guard = t.guard ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]` : '';
+          const guard = t.guard
+            ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]`
+            : '';
           const line = `  ${mermaidId(state.key)} --> ${mermaidId(target)}: ${eventType}${guard}`;
           if (target === state.key && !t.target) continue; // internal actions only
           if (!seen.has(line)) {
@@ -36,19 +38,19 @@ const THRESHOLD_NOTES = [
   'loaded under its lock, so the guards stay pure: `idleEligible` (someone who may take the dialog now —',
   'online, in its group/tier, under his limit, not excluded — has room; ranked by routing-rules as an',
   'assignment would), `othersCanTake` (someone besides the holder may take it, any tier) and',
-  '`holderTypingAt` (the holder\'s last `typing:set true`, from the routing store). Missing facts keep the',
+  "`holderTypingAt` (the holder's last `typing:set true`, from the routing store). Missing facts keep the",
   'plain behaviour. Each auto-message checks the dialog when it fires:',
   '',
   '- unanswered (assigned/active): nothing yet while the holder is busy (below); then `unanswered`, and',
   '  `ask-contact` (and `contactRequested`) only when no contact is known;',
-  '- the queue\'s position step: silent and `dispatchAssignments` when `idleEligible`;',
+  "- the queue's position step: silent and `dispatchAssignments` when `idleEligible`;",
   '- the queue\'s offer-contact step ("all busy, leave a contact"): silent and `dispatchAssignments` when',
   '  `idleEligible`; the position (`queue-position`) when the contact is known; else the offer;',
   '- offline reply: the dialog is queued instead when `idleEligible` and the group is open; `contact-thanks`',
   '  and a lead when the contact is already known; else the offer to leave one.',
   '',
   '`holderBusy` (assigned, active) — the holder typed, or wrote since he got the dialog, within the',
-  'group\'s `unansweredGraceSeconds` — moves the timer to that moment plus the grace and says nothing.',
+  "group's `unansweredGraceSeconds` — moves the timer to that moment plus the grace and says nothing.",
   'With `rerouteOnUnanswered` (`assigned` only) the dialog then goes back to the queue excluding him',
   '(`excludedOperatorIds`, with the time in `excludedAt`) only when `othersCanTake`; when he is the only',
   'one, it stays with him and only the messages go out, and a silent `reroute-check` timer looks again',
@@ -58,13 +60,13 @@ const THRESHOLD_NOTES = [
   '',
   '## Liveness: what the machine guarantees',
   '',
-  'The bounds and how they are tested are in README (Guarantees: L1–L4). The machine\'s part:',
+  "The bounds and how they are tested are in README (Guarantees: L1–L4). The machine's part:",
   '',
-  '- **L1**: no state waits for nothing. `queued` and `offered` plan the queue\'s steps (position,',
+  "- **L1**: no state waits for nothing. `queued` and `offered` plan the queue's steps (position,",
   '  "leave a contact", widen, overflow), which go on while an offer is pending (an overflow withdraws',
   '  it); `offline` plans its reply, once per offline period (`offline-reply`, then',
   '  `offline-reply:<offlineSince>` when a queue lost its operators or a closed dialog reopened).',
-  '- **L2**: `excludedOperatorIds` with `excludedAt` are facts for routing-rules\' ranking, which lets an',
+  "- **L2**: `excludedOperatorIds` with `excludedAt` are facts for routing-rules' ranking, which lets an",
   '  exclusion lapse (round over, or `exclusionSeconds`); an assignment clears them.',
   '- **L3**: `created` is never stored by a start (`DialogService.create` runs `ROUTE` before the insert);',
   '  `offered` ends on `ASSIGNED`, `OFFER_DECLINED` (decline or expiry) or `HOLDER_GONE`.',
@@ -76,7 +78,8 @@ const THRESHOLD_NOTES = [
 
 export function machineDoc(machine: DialogMachine): string {
   const events = new Set<string>();
-  for (const state of Object.values(machine.root.states)) for (const [type] of state.transitions) events.add(type);
+  for (const state of Object.values(machine.root.states))
+    for (const [type] of state.transitions) events.add(type);
   return [
     '# Dialog lifecycle',
     '',

@@ -12,7 +12,6 @@ import { eraseVisitor } from '../services/visitor-erasure';
 import { parse, requireOperator } from './middleware';
 import { configItemParam, uuidParam, versionParam } from './request-guards';
 
-
 const ReplaceConfigSchema = z.object({ config: z.unknown(), comment: plainString().max(500).optional() });
 const OperatorCreateSchema = z.object({
   email: z.email('not an e-mail address'),
@@ -74,7 +73,10 @@ export function apiRoutes(engine: Engine): Router {
 
   router.put('/api/routing-config', supervisor, async (req, res) => {
     const body = parse(ReplaceConfigSchema, req.body);
-    const saved = await routingConfig.replace(body.config, { authorId: req.operator!.id, comment: body.comment ?? null });
+    const saved = await routingConfig.replace(body.config, {
+      authorId: req.operator!.id,
+      comment: body.comment ?? null,
+    });
     res.json({ data: saved });
   });
 
@@ -90,12 +92,23 @@ export function apiRoutes(engine: Engine): Router {
 
   // Edit one part (a group, an operator's profile, a topic...): the whole config is re-validated.
   router.put('/api/routing-config/:part/:id', supervisor, async (req, res) => {
-    const { saved, created } = await routingConfig.replacePart(partOf(String(req.params.part)), configItemParam(req), req.body, req.operator!.id);
+    const { saved, created } = await routingConfig.replacePart(
+      partOf(String(req.params.part)),
+      configItemParam(req),
+      req.body,
+      req.operator!.id,
+    );
     res.status(created ? 201 : 200).json({ data: saved });
   });
 
   router.delete('/api/routing-config/:part/:id', supervisor, async (req, res) => {
-    res.json({ data: await routingConfig.removePart(partOf(String(req.params.part)), configItemParam(req), req.operator!.id) });
+    res.json({
+      data: await routingConfig.removePart(
+        partOf(String(req.params.part)),
+        configItemParam(req),
+        req.operator!.id,
+      ),
+    });
   });
 
   router.post('/api/routing-config/preview', supervisor, (req, res) => {
@@ -117,9 +130,13 @@ export function apiRoutes(engine: Engine): Router {
 
   router.post('/api/operators', supervisor, async (req, res) => {
     const input = parse(OperatorCreateSchema, req.body);
-    if (await operatorsRepo.findByEmailWithHash(input.email)) throw new AppError('conflict', 'an operator with this e-mail exists', 'email');
+    if (await operatorsRepo.findByEmailWithHash(input.email))
+      throw new AppError('conflict', 'an operator with this e-mail exists', 'email');
     const created = await operatorsRepo.create(input);
-    await audit(req.operator!.id, 'operator.created', created.id, { email: created.email, role: created.role });
+    await audit(req.operator!.id, 'operator.created', created.id, {
+      email: created.email,
+      role: created.role,
+    });
     await engine.routingState.syncOperators();
     res.status(201).json({ data: created });
   });
@@ -160,7 +177,8 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.get('/api/quick-replies', operator, async (req, res) => {
-    const rows = await database.db('quick_replies')
+    const rows = await database
+      .db('quick_replies')
       .where({ operator_id: req.operator!.id })
       .orWhereNull('operator_id')
       .orderBy('shortcut');
@@ -194,7 +212,9 @@ export function apiRoutes(engine: Engine): Router {
   return router;
 
   async function audit(actorId: string, action: string, target: string, details: unknown) {
-    await database.db('audit_log').insert({ actor_id: actorId, action, target, details: JSON.stringify(details) });
+    await database
+      .db('audit_log')
+      .insert({ actor_id: actorId, action, target, details: JSON.stringify(details) });
   }
 }
 
@@ -202,10 +222,17 @@ export function apiRoutes(engine: Engine): Router {
  * A deactivation or a role change ends every session of his at once (sockets too, on every node); a
  * password reset as well, except the session of a supervisor resetting his own.
  */
-async function revokeSessionsAfterPatch(auth: AuthService, before: Operator, after: Operator, passwordReset: boolean, by: OperatorSession) {
+async function revokeSessionsAfterPatch(
+  auth: AuthService,
+  before: Operator,
+  after: Operator,
+  passwordReset: boolean,
+  by: OperatorSession,
+) {
   if (before.active && !after.active) await auth.revokeAll(after.id, 'deactivated');
   else if (before.role !== after.role) await auth.revokeAll(after.id, 'role-changed');
-  else if (passwordReset) await auth.revokeAll(after.id, 'password-changed', after.id === by.operatorId ? by.sessionId : undefined);
+  else if (passwordReset)
+    await auth.revokeAll(after.id, 'password-changed', after.id === by.operatorId ? by.sessionId : undefined);
 }
 
 function partOf(value: string): ConfigPart {
@@ -215,6 +242,20 @@ function partOf(value: string): ConfigPart {
   return value as ConfigPart;
 }
 
-function toQuickReply(row: { id: string; operator_id: string | null; group_id: string | null; shortcut: string; title: string; body: string }) {
-  return { id: row.id, scope: row.operator_id ? 'personal' : 'group', groupId: row.group_id, shortcut: row.shortcut, title: row.title, body: row.body };
+function toQuickReply(row: {
+  id: string;
+  operator_id: string | null;
+  group_id: string | null;
+  shortcut: string;
+  title: string;
+  body: string;
+}) {
+  return {
+    id: row.id,
+    scope: row.operator_id ? 'personal' : 'group',
+    groupId: row.group_id,
+    shortcut: row.shortcut,
+    title: row.title,
+    body: row.body,
+  };
 }

@@ -38,7 +38,9 @@ export function attachmentRoutes(attachments: AttachmentService, origins: Origin
     res.vary('Origin');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (!origin) return;
-    const accepted = siteId ? origins.siteAccepts(siteId, origin, req.headers.host) : origins.acceptsWidget(origin, req.headers.host);
+    const accepted = siteId
+      ? origins.siteAccepts(siteId, origin, req.headers.host)
+      : origins.acceptsWidget(origin, req.headers.host);
     if (!accepted) throw forbiddenOrigin();
     res.setHeader('Access-Control-Allow-Origin', origin);
   };
@@ -77,11 +79,17 @@ export function attachmentRoutes(attachments: AttachmentService, origins: Origin
       }
       res.setHeader('Content-Type', download.type);
       res.setHeader('Content-Length', String(download.size));
-      res.setHeader('Content-Disposition', contentDisposition(download.name, { type: download.inline ? 'inline' : 'attachment' }));
+      res.setHeader(
+        'Content-Disposition',
+        contentDisposition(download.name, { type: download.inline ? 'inline' : 'attachment' }),
+      );
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Cache-Control', 'private, max-age=300');
       // Nothing a file contains may run, even when opened on its own (an SVG, an HTML file).
-      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+      );
       download.body.on('error', () => res.destroy());
       download.body.pipe(res);
     });

@@ -9,7 +9,10 @@ import { plainString } from '../protocol/events';
 import { bearerOrCookie, parse, requireOperator } from './middleware';
 import { uuidParam } from './request-guards';
 
-const LoginSchema = z.object({ email: plainString().trim().min(1, 'required').max(254), password: passwordSchema(1) });
+const LoginSchema = z.object({
+  email: plainString().trim().min(1, 'required').max(254),
+  password: passwordSchema(1),
+});
 const PasswordChangeSchema = z.object({
   currentPassword: passwordSchema(1),
   newPassword: passwordSchema(8),
@@ -17,21 +20,34 @@ const PasswordChangeSchema = z.object({
   keepThisSession: z.boolean().default(true),
 });
 
-
 /**
  * Login, logout, my sessions and my password. The session cookie is httpOnly and SameSite=Strict
  * (Secure on https), so the console keeps no token a script could read.
  */
-export function authRoutes(auth: AuthService, operators: OperatorRepository, sessionTtlSeconds: number): Router {
+export function authRoutes(
+  auth: AuthService,
+  operators: OperatorRepository,
+  sessionTtlSeconds: number,
+): Router {
   const router = Router();
   const signedIn = requireOperator(auth);
   const supervisor = requireOperator(auth, 'supervisor');
-  const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+  const cookieOptions = (req: Request): CookieOptions => ({
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.secure,
+    path: '/',
+  });
 
   router.post('/api/auth/login', async (req, res) => {
     const { email, password } = parse(LoginSchema, req.body);
     // req.ip honours TRUST_PROXY (express `trust proxy`), the same hops as http/client-address.ts.
-    const { token, operator, sessionId, expiresAt } = await auth.login(email, password, req.ip ?? 'unknown', req.get('user-agent'));
+    const { token, operator, sessionId, expiresAt } = await auth.login(
+      email,
+      password,
+      req.ip ?? 'unknown',
+      req.get('user-agent'),
+    );
     res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: sessionTtlSeconds * 1000 });
     // The token is for API clients (Bearer); the console uses the cookie alone.
     res.json({ data: { token, operator, sessionId, expiresAt: expiresAt.toISOString() } });
@@ -50,7 +66,12 @@ export function authRoutes(auth: AuthService, operators: OperatorRepository, ses
 
   router.post('/api/auth/password', signedIn, async (req, res) => {
     const input = parse(PasswordChangeSchema, req.body);
-    const revoked = await auth.changePassword(req.operatorSession!, input.currentPassword, input.newPassword, input.keepThisSession);
+    const revoked = await auth.changePassword(
+      req.operatorSession!,
+      input.currentPassword,
+      input.newPassword,
+      input.keepThisSession,
+    );
     if (!input.keepThisSession) res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.json({ data: { revokedSessions: revoked } });
   });

@@ -7,7 +7,10 @@ import type { IncomingHttpHeaders } from 'node:http';
  * with 1 the address the one trusted proxy saw is taken, whatever the client wrote before it.
  * For places express does not reach, such as socket.io handshakes.
  */
-export function clientAddress(peer: { address: string; headers: IncomingHttpHeaders }, trustedHops: number): string {
+export function clientAddress(
+  peer: { address: string; headers: IncomingHttpHeaders },
+  trustedHops: number,
+): string {
   const header = peer.headers['x-forwarded-for'];
   const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')

@@ -19,12 +19,17 @@ export function healthRoutes(checks: ReadinessCheck[], isShuttingDown: () => boo
           await withTimeout(check(), 2000);
           return [name, { backend, ok: true }] as const;
         } catch (error) {
-          return [name, { backend, ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
+          return [
+            name,
+            { backend, ok: false, error: error instanceof Error ? error.message : String(error) },
+          ] as const;
         }
       }),
     );
     const ready = !isShuttingDown() && results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', ...Object.fromEntries(results) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not-ready', ...Object.fromEntries(results) });
   });
   return router;
 }

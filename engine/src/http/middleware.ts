@@ -50,8 +50,10 @@ export function errorMiddleware(logger: Logger) {
     const parser = requestParsingError(error);
     const appError = parser?.appError ?? toAppError(error);
     if (appError.code === 'internal') logger.error({ err: error, path: req.path }, 'request failed');
-    else if (appError.code === 'unavailable') logger.warn({ err: error, path: req.path }, 'storage unavailable');
-    if (appError instanceof RateLimitedError) res.set('Retry-After', String(Math.ceil(appError.retryAfterMs / 1000)));
+    else if (appError.code === 'unavailable')
+      logger.warn({ err: error, path: req.path }, 'storage unavailable');
+    if (appError instanceof RateLimitedError)
+      res.set('Retry-After', String(Math.ceil(appError.retryAfterMs / 1000)));
     res.status(parser?.status ?? appError.status).json({ error: appError.toBody() });
   };
 }

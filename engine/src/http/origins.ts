@@ -85,7 +85,8 @@ export class OriginPolicy {
 const forbiddenOrigin = () => new AppError('forbidden', 'this origin may not use this endpoint', 'origin');
 
 /** The handshake error socket.io clients see as `connect_error` with `data`. */
-const socketRefusal = () => Object.assign(new Error('origin not allowed'), { data: { code: 'forbidden', field: 'origin' } });
+const socketRefusal = () =>
+  Object.assign(new Error('origin not allowed'), { data: { code: 'forbidden', field: 'origin' } });
 
 const SITE_WIDGET_PATH = /^\/api\/sites\/([^/]+)\/widget$/;
 

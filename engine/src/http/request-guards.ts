@@ -17,7 +17,8 @@ export function uuidParam(req: Request, name = 'id'): string {
 /** A routing-config item id in the path (a group, topic, region, site, rule id or an operator's e-mail). */
 export function configItemParam(req: Request, name = 'id'): string {
   const value = String(req.params[name]);
-  if (!CONFIG_ITEM_ID.safeParse(value).success) throw badRequest(`${name}: 1–64 characters, no control characters`, name);
+  if (!CONFIG_ITEM_ID.safeParse(value).success)
+    throw badRequest(`${name}: 1–64 characters, no control characters`, name);
   return value;
 }
 
@@ -66,7 +67,11 @@ export function requestParsingError(error: unknown): { appError: AppError; statu
   if (error instanceof AppError || error === null || typeof error !== 'object') return null;
   const { status, type } = error as { status?: unknown; type?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499) return null;
-  if (error instanceof URIError) return { appError: new AppError('bad_request', 'malformed percent-encoding in the path', 'path'), status: 400 };
+  if (error instanceof URIError)
+    return {
+      appError: new AppError('bad_request', 'malformed percent-encoding in the path', 'path'),
+      status: 400,
+    };
   if (typeof type !== 'string') return null;
   const message =
     status === 413

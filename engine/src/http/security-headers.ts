@@ -28,14 +28,19 @@ const pageDirectives = (connectSrc: string[]) => ({
  * `frame-ancestors` beyond 'none'.
  */
 export function securityHeaders(publicUrl: string | undefined): RequestHandler {
-  const socketOrigins = publicUrl ? [new URL(publicUrl)].map((u) => `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}`) : [];
+  const socketOrigins = publicUrl
+    ? [new URL(publicUrl)].map((u) => `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}`)
+    : [];
   const base = helmet({
     contentSecurityPolicy: false,
     crossOriginResourcePolicy: false,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     xFrameOptions: { action: 'deny' },
   });
-  const consolePolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'", ...socketOrigins]) });
+  const consolePolicy = contentSecurityPolicy({
+    useDefaults: false,
+    directives: pageDirectives(["'self'", ...socketOrigins]),
+  });
   const demoPolicy = contentSecurityPolicy({ useDefaults: false, directives: pageDirectives(["'self'"]) });
   const nonePolicy = contentSecurityPolicy({
     useDefaults: false,
@@ -48,7 +53,11 @@ export function securityHeaders(publicUrl: string | undefined): RequestHandler {
       if (error) return next(error);
       const shared = req.path === '/widget.js' || /^\/api\/sites\/[^/]+\/widget$/.test(req.path);
       res.setHeader('Cross-Origin-Resource-Policy', shared ? 'cross-origin' : 'same-origin');
-      const policy = isFor(req.path, '/console') ? consolePolicy : isFor(req.path, '/demo') ? demoPolicy : nonePolicy;
+      const policy = isFor(req.path, '/console')
+        ? consolePolicy
+        : isFor(req.path, '/demo')
+          ? demoPolicy
+          : nonePolicy;
       policy(req, res, next);
     });
   };

@@ -57,7 +57,12 @@ export class RedisLocks implements Locks {
     private readonly prefix = 'hl:lock:',
     private readonly ttlMs = 5000,
   ) {
-    this.redlock = new Redlock([redis], { retryCount: 20, retryDelay: 50, retryJitter: 50, driftFactor: 0.01 });
+    this.redlock = new Redlock([redis], {
+      retryCount: 20,
+      retryDelay: 50,
+      retryJitter: 50,
+      driftFactor: 0.01,
+    });
     this.leaseLock = new Redlock([redis], { retryCount: 0, driftFactor: 0.01 });
   }
 

@@ -190,7 +190,8 @@ export const plainString = () => z.string().regex(NO_CONTROL, 'must not contain 
 
 // ---------- visitor → server ----------
 
-const text = (max: number) => plainString().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  plainString().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 /**
  * A page URL or referrer from the visitor's browser: kept only when it is http(s). Anything else
@@ -258,7 +259,10 @@ const MessageContentSchema = z.object({
     .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an attachment')
     .optional(),
 });
-const notEmpty: [(m: { body: string; attachmentIds?: string[] | undefined }) => boolean, { message: string; path: string[] }] = [
+const notEmpty: [
+  (m: { body: string; attachmentIds?: string[] | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
   (m) => m.body.length > 0 || (m.attachmentIds?.length ?? 0) > 0,
   { message: 'must not be empty', path: ['body'] },
 ];
@@ -275,7 +279,10 @@ export const AttachmentPrepareSchema = z.object({
 
 export const TypingSchema = z.object({ typing: z.boolean() });
 export const ContactSchema = z.object({ contact: text(120), name: plainString().trim().max(120).optional() });
-export const CallbackRequestSchema = z.object({ phone: text(40), preferredTime: plainString().max(120).optional() });
+export const CallbackRequestSchema = z.object({
+  phone: text(40),
+  preferredTime: plainString().max(120).optional(),
+});
 export const VisitorCloseSchema = z.object({ rating: z.number().int().min(1).max(5).optional() });
 export const PageChangeSchema = PageInfoSchema;
 
@@ -312,7 +319,13 @@ export interface VisitorClientToServer {
 
 export interface VisitorServerToClient {
   'message:new': (message: MessageView) => void;
-  'dialog:state': (update: { dialogId: string; state: DialogState; operatorName: string | null; operatorAvatarUrl: string | null; contactRequested: boolean }) => void;
+  'dialog:state': (update: {
+    dialogId: string;
+    state: DialogState;
+    operatorName: string | null;
+    operatorAvatarUrl: string | null;
+    contactRequested: boolean;
+  }) => void;
   'queue:position': (position: QueuePositionView) => void;
   'typing:operator': (update: { dialogId: string; typing: boolean }) => void;
 }
@@ -321,10 +334,17 @@ export interface VisitorServerToClient {
 
 export const PresenceSchema = z.object({ status: z.enum(['online', 'away', 'offline']) });
 export const DialogRefSchema = z.object({ dialogId: z.uuid('must be a dialog id') });
-export const OperatorMessageSchema = MessageContentSchema.extend({ dialogId: z.uuid('must be a dialog id') }).refine(...notEmpty);
+export const OperatorMessageSchema = MessageContentSchema.extend({
+  dialogId: z.uuid('must be a dialog id'),
+}).refine(...notEmpty);
 /** The operator names the dialog the file goes to. */
-export const OperatorAttachmentPrepareSchema = AttachmentPrepareSchema.extend({ dialogId: z.uuid('must be a dialog id') });
-export const OperatorTypingSchema = z.object({ dialogId: z.uuid('must be a dialog id'), typing: z.boolean() });
+export const OperatorAttachmentPrepareSchema = AttachmentPrepareSchema.extend({
+  dialogId: z.uuid('must be a dialog id'),
+});
+export const OperatorTypingSchema = z.object({
+  dialogId: z.uuid('must be a dialog id'),
+  typing: z.boolean(),
+});
 export const TransferSchema = z
   .object({
     dialogId: z.uuid('must be a dialog id'),
@@ -361,7 +381,10 @@ export interface OperatorSelf {
 
 export interface OperatorClientToServer {
   'presence:set': (payload: unknown, ack: AckCallback<OperatorSelf>) => void;
-  'dialogs:list': (payload: unknown, ack: AckCallback<{ mine: DialogSummary[]; leads: DialogSummary[] }>) => void;
+  'dialogs:list': (
+    payload: unknown,
+    ack: AckCallback<{ mine: DialogSummary[]; leads: DialogSummary[] }>,
+  ) => void;
   'dialog:open': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
   'offer:accept': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
   'offer:decline': (payload: unknown, ack: AckCallback<null>) => void;

@@ -33,7 +33,12 @@ interface OperatorSocketData {
   sessionExpiresAt: Date;
 }
 
-export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+export type OperatorNamespace = Namespace<
+  OperatorClientToServer,
+  OperatorServerToClient,
+  Record<string, never>,
+  OperatorSocketData
+>;
 
 /** How long a typing mark is kept: longer than any sensible unanswered grace. */
 const TYPING_MARK_TTL_MS = 10 * 60_000;
@@ -81,9 +86,15 @@ export function registerOperatorNamespace(
   namespace.use(async (socket, next) => {
     try {
       const token = (socket.handshake.auth as { token?: unknown })?.token;
-      const session = await auth.authenticate(typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie));
+      const session = await auth.authenticate(
+        typeof token === 'string' ? token : cookieToken(socket.handshake.headers.cookie),
+      );
       if (!session) return next(Object.assign(new Error('log in first'), { data: { code: 'unauthorized' } }));
-      socket.data = { operator: session.operator, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt };
+      socket.data = {
+        operator: session.operator,
+        sessionId: session.sessionId,
+        sessionExpiresAt: session.expiresAt,
+      };
       next();
     } catch (error) {
       // Storage down: refuse this handshake with a code the client can retry on, keep the process up.
@@ -103,7 +114,10 @@ export function registerOperatorNamespace(
     const operator = socket.data.operator;
     void socket.join(sessionRoom(socket.data.sessionId));
     // An expired session's socket goes at its expiry, not at its next event (a timer holds at most ~24.8 days).
-    const expiry = setTimeout(() => socket.disconnect(true), Math.min(socket.data.sessionExpiresAt.getTime() - Date.now(), 2 ** 31 - 1));
+    const expiry = setTimeout(
+      () => socket.disconnect(true),
+      Math.min(socket.data.sessionExpiresAt.getTime() - Date.now(), 2 ** 31 - 1),
+    );
     expiry.unref();
     // Role and active are re-read on every event: one primary-key read of the session joined to his
     // row. No per-node cache, so nothing to invalidate across nodes and no window where a demoted or
@@ -146,75 +160,130 @@ export function registerOperatorNamespace(
     heartbeat.unref();
     heartbeats.add(heartbeat);
 
-    socket.on('presence:set', ackHandler(logger, PresenceSchema, async ({ status }) => {
-      const self = await operators.setPresence(operator, status);
-      notifier.toOperator(operator.id, 'self:update', self);
-      broadcaster.dashboardChanged();
-      return self;
-    }));
-    socket.on('dialogs:list', ackHandler(logger, z.unknown(), () => operators.lists(operator)));
-    socket.on('dialog:open', ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.open(operator, dialogId)));
-    socket.on('offer:accept', ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.acceptOffer(operator, dialogId)));
-    socket.on('offer:decline', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-      await operators.declineOffer(operator.id, dialogId, 'declined');
-      return null;
-    }));
-    socket.on('message:send', ackHandler(logger, OperatorMessageSchema, async (input) => {
-      const { message, row } = await operators.sendMessage(operator, input);
-      broadcaster.message(message, row.visitor_id, operator.id);
-      return message;
-    }));
-    socket.on('attachment:prepare', ackHandler(logger, OperatorAttachmentPrepareSchema, async (input) => {
-      const dialog = await deps.access.uploadableDialog(operator, input.dialogId);
-      return deps.attachments.prepare({ kind: 'operator', id: operator.id }, { dialogId: dialog.id, siteId: dialog.site_id }, input);
-    }));
-    socket.on('typing:set', ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
-      const detail = await operators.open(operator, dialogId);
-      if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
-      // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
-      if (typing) await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
-      deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
-      return null;
-    }));
-    socket.on('dialog:transfer', ackHandler(logger, TransferSchema, async (input) => {
-      const summary = await operators.transfer(operator, input);
-      await Promise.all([
-        broadcaster.selfUpdate(operator.id),
-        ...(input.toOperatorId ? [broadcaster.selfUpdate(input.toOperatorId)] : []),
-      ]);
-      return summary;
-    }));
-    socket.on('dialog:assign', ackHandler(logger, AssignSchema, async (input) => {
-      const { summary, groupId } = await operators.assign(operator, input);
-      // Pushes dialog:assigned and self:update to the operator, as a queue assignment does.
-      broadcaster.onAssigned({ dialogId: input.dialogId, operatorId: input.operatorId, groupId, offered: false });
-      return summary;
-    }));
-    socket.on('dialog:takeover', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-      const { detail, previousOperatorId } = await operators.takeOver(operator, dialogId);
-      await Promise.all([broadcaster.selfUpdate(operator.id), broadcaster.selfUpdate(previousOperatorId)]);
-      return detail;
-    }));
-    socket.on('dialog:close', ackHandler(logger, CloseSchema, async (input) => {
-      const summary = await operators.close(operator, input);
-      await broadcaster.selfUpdate(operator.id);
-      return summary;
-    }));
-    socket.on('lead:pick', ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-      const detail = await operators.pickLead(operator, dialogId);
-      await broadcaster.selfUpdate(operator.id);
-      return detail;
-    }));
-    socket.on('visitor:block', ackHandler(logger, BlockSchema, async (input) => {
-      const visitorId = await operators.block(operator, input);
-      // His open tabs go now; their reconnect is refused (blocked token and address).
-      notifier.disconnectVisitor(visitorId);
-      return null;
-    }));
-    socket.on('dashboard:subscribe', ackHandler(logger, z.unknown(), async () => {
-      if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
-      return operators.dashboard();
-    }));
+    socket.on(
+      'presence:set',
+      ackHandler(logger, PresenceSchema, async ({ status }) => {
+        const self = await operators.setPresence(operator, status);
+        notifier.toOperator(operator.id, 'self:update', self);
+        broadcaster.dashboardChanged();
+        return self;
+      }),
+    );
+    socket.on(
+      'dialogs:list',
+      ackHandler(logger, z.unknown(), () => operators.lists(operator)),
+    );
+    socket.on(
+      'dialog:open',
+      ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.open(operator, dialogId)),
+    );
+    socket.on(
+      'offer:accept',
+      ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.acceptOffer(operator, dialogId)),
+    );
+    socket.on(
+      'offer:decline',
+      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+        await operators.declineOffer(operator.id, dialogId, 'declined');
+        return null;
+      }),
+    );
+    socket.on(
+      'message:send',
+      ackHandler(logger, OperatorMessageSchema, async (input) => {
+        const { message, row } = await operators.sendMessage(operator, input);
+        broadcaster.message(message, row.visitor_id, operator.id);
+        return message;
+      }),
+    );
+    socket.on(
+      'attachment:prepare',
+      ackHandler(logger, OperatorAttachmentPrepareSchema, async (input) => {
+        const dialog = await deps.access.uploadableDialog(operator, input.dialogId);
+        return deps.attachments.prepare(
+          { kind: 'operator', id: operator.id },
+          { dialogId: dialog.id, siteId: dialog.site_id },
+          input,
+        );
+      }),
+    );
+    socket.on(
+      'typing:set',
+      ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
+        const detail = await operators.open(operator, dialogId);
+        if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+        // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
+        if (typing)
+          await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
+        deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
+        return null;
+      }),
+    );
+    socket.on(
+      'dialog:transfer',
+      ackHandler(logger, TransferSchema, async (input) => {
+        const summary = await operators.transfer(operator, input);
+        await Promise.all([
+          broadcaster.selfUpdate(operator.id),
+          ...(input.toOperatorId ? [broadcaster.selfUpdate(input.toOperatorId)] : []),
+        ]);
+        return summary;
+      }),
+    );
+    socket.on(
+      'dialog:assign',
+      ackHandler(logger, AssignSchema, async (input) => {
+        const { summary, groupId } = await operators.assign(operator, input);
+        // Pushes dialog:assigned and self:update to the operator, as a queue assignment does.
+        broadcaster.onAssigned({
+          dialogId: input.dialogId,
+          operatorId: input.operatorId,
+          groupId,
+          offered: false,
+        });
+        return summary;
+      }),
+    );
+    socket.on(
+      'dialog:takeover',
+      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+        const { detail, previousOperatorId } = await operators.takeOver(operator, dialogId);
+        await Promise.all([broadcaster.selfUpdate(operator.id), broadcaster.selfUpdate(previousOperatorId)]);
+        return detail;
+      }),
+    );
+    socket.on(
+      'dialog:close',
+      ackHandler(logger, CloseSchema, async (input) => {
+        const summary = await operators.close(operator, input);
+        await broadcaster.selfUpdate(operator.id);
+        return summary;
+      }),
+    );
+    socket.on(
+      'lead:pick',
+      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
+        const detail = await operators.pickLead(operator, dialogId);
+        await broadcaster.selfUpdate(operator.id);
+        return detail;
+      }),
+    );
+    socket.on(
+      'visitor:block',
+      ackHandler(logger, BlockSchema, async (input) => {
+        const visitorId = await operators.block(operator, input);
+        // His open tabs go now; their reconnect is refused (blocked token and address).
+        notifier.disconnectVisitor(visitorId);
+        return null;
+      }),
+    );
+    socket.on(
+      'dashboard:subscribe',
+      ackHandler(logger, z.unknown(), async () => {
+        if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
+        return operators.dashboard();
+      }),
+    );
 
     socket.on('disconnect', () => {
       clearTimeout(expiry);

@@ -63,7 +63,8 @@ export class VisitorLimits {
     redis: Redis | null,
     prefix: string,
     /** Told of each refusal (a metric). */
-    private readonly onRefused: (action: VisitorAction, scope: 'visitor' | 'address') => void = () => undefined,
+    private readonly onRefused: (action: VisitorAction, scope: 'visitor' | 'address') => void = () =>
+      undefined,
   ) {
     const limiter = (name: string, rule: Rule): Limiter => {
       const options = { keyPrefix: `${prefix}${name}`, points: rule.points, duration: rule.seconds };
@@ -76,7 +77,9 @@ export class VisitorLimits {
       });
     };
     const build = <K extends string>(scope: string, table: Record<K, Rule>) =>
-      Object.fromEntries(Object.entries<Rule>(table).map(([action, rule]) => [action, limiter(`${scope}:${action}`, rule)])) as Record<K, Limiter>;
+      Object.fromEntries(
+        Object.entries<Rule>(table).map(([action, rule]) => [action, limiter(`${scope}:${action}`, rule)]),
+      ) as Record<K, Limiter>;
     this.visitor = build('v', rules.perVisitor);
     this.address = build('a', rules.perAddress);
   }
@@ -86,12 +89,21 @@ export class VisitorLimits {
    * `rate_limited` with the wait when either is over its limit. The visitor's own limit is checked
    * first, so a visitor flooding past it does not use up the budget of others behind the same address.
    */
-  async consume(action: VisitorAction, who: { visitor?: string | undefined; address: string }): Promise<void> {
-    if (action !== 'token' && who.visitor !== undefined) await this.take(this.visitor[action], who.visitor, action, 'visitor');
+  async consume(
+    action: VisitorAction,
+    who: { visitor?: string | undefined; address: string },
+  ): Promise<void> {
+    if (action !== 'token' && who.visitor !== undefined)
+      await this.take(this.visitor[action], who.visitor, action, 'visitor');
     await this.take(this.address[action], who.address, action, 'address');
   }
 
-  private async take(limiter: Limiter, key: string, action: VisitorAction, scope: 'visitor' | 'address'): Promise<void> {
+  private async take(
+    limiter: Limiter,
+    key: string,
+    action: VisitorAction,
+    scope: 'visitor' | 'address',
+  ): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (error) {
@@ -103,4 +115,5 @@ export class VisitorLimits {
 }
 
 /** A visitor token as a limiter key: counted per token without storing the secret itself in Redis. */
-export const tokenKey = (token: string) => createHash('sha256').update(token).digest('base64url').slice(0, 22);
+export const tokenKey = (token: string) =>
+  createHash('sha256').update(token).digest('base64url').slice(0, 22);

@@ -35,7 +35,12 @@ interface VisitorSocketData extends VisitorIdentity {
 
 const notAvailable = () => forbidden('this chat is not available');
 
-export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToClient, InterServerEvents, VisitorSocketData>;
+export type VisitorNamespace = Namespace<
+  VisitorClientToServer,
+  VisitorServerToClient,
+  InterServerEvents,
+  VisitorSocketData
+>;
 
 /**
  * `/visitor`: the handshake identifies the visitor by his token (or issues one); each socket joins
@@ -63,11 +68,19 @@ export function registerVisitorNamespace(
   // Limits first (no database work for a refused handshake), then the address block, then the token.
   namespace.use(async (socket, next) => {
     const auth = VisitorAuthSchema.safeParse(socket.handshake.auth ?? {});
-    if (!auth.success) return next(Object.assign(new Error('bad visitor auth: siteId is required'), { data: { code: 'bad_request', field: 'siteId' } }));
+    if (!auth.success)
+      return next(
+        Object.assign(new Error('bad visitor auth: siteId is required'), {
+          data: { code: 'bad_request', field: 'siteId' },
+        }),
+      );
     const address = clientAddress(socket.handshake, deps.trustProxy);
     try {
       const { visitorToken } = auth.data;
-      await limits.consume('handshake', { visitor: visitorToken ? tokenKey(visitorToken) : undefined, address });
+      await limits.consume('handshake', {
+        visitor: visitorToken ? tokenKey(visitorToken) : undefined,
+        address,
+      });
       if (await visitors.isAddressBlocked(address)) throw notAvailable();
       const { visitor, token } = await visitors.identify(
         auth.data,
@@ -89,7 +102,10 @@ export function registerVisitorNamespace(
   });
 
   namespace.on('connection', (socket) => {
-    const identity = (): VisitorIdentity => ({ visitorId: socket.data.visitorId, siteId: socket.data.siteId });
+    const identity = (): VisitorIdentity => ({
+      visitorId: socket.data.visitorId,
+      siteId: socket.data.siteId,
+    });
     void socket.join(visitorRoom(socket.data.visitorId));
     answerUnknownEvents(socket);
 
@@ -107,48 +123,113 @@ export function registerVisitorNamespace(
         await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(...args));
       };
 
-    socket.on('session:resume', limited('event', ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token))));
+    socket.on(
+      'session:resume',
+      limited(
+        'event',
+        ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token)),
+      ),
+    );
 
-    socket.on('dialog:start', limited('start', ackHandler(logger, DialogStartSchema, (input) =>
-      visitors.start(identity(), input, { language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null }),
-    )));
+    socket.on(
+      'dialog:start',
+      limited(
+        'start',
+        ackHandler(logger, DialogStartSchema, (input) =>
+          visitors.start(identity(), input, {
+            language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
+          }),
+        ),
+      ),
+    );
 
-    socket.on('message:send', limited('message', ackHandler(logger, VisitorMessageSchema, async (input) => {
-      const message = await visitors.sendMessage(identity(), input);
-      const holder = await visitors.holder(identity());
-      // Other tabs of the visitor, the holder and supervisors.
-      broadcaster.message(message, socket.data.visitorId, holder?.operatorId ?? null);
-      return message;
-    })));
+    socket.on(
+      'message:send',
+      limited(
+        'message',
+        ackHandler(logger, VisitorMessageSchema, async (input) => {
+          const message = await visitors.sendMessage(identity(), input);
+          const holder = await visitors.holder(identity());
+          // Other tabs of the visitor, the holder and supervisors.
+          broadcaster.message(message, socket.data.visitorId, holder?.operatorId ?? null);
+          return message;
+        }),
+      ),
+    );
 
-    socket.on('typing:set', limited('event', ackHandler(logger, TypingSchema, async ({ typing }) => {
-      const holder = await visitors.holder(identity());
-      if (holder) notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
-      return null;
-    })));
+    socket.on(
+      'typing:set',
+      limited(
+        'event',
+        ackHandler(logger, TypingSchema, async ({ typing }) => {
+          const holder = await visitors.holder(identity());
+          if (holder)
+            notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
+          return null;
+        }),
+      ),
+    );
 
-    socket.on('contact:leave', limited('event', ackHandler(logger, ContactSchema, (input) => visitors.leaveContact(identity(), input))));
+    socket.on(
+      'contact:leave',
+      limited(
+        'event',
+        ackHandler(logger, ContactSchema, (input) => visitors.leaveContact(identity(), input)),
+      ),
+    );
 
-    socket.on('callback:request', limited('start', ackHandler(logger, CallbackRequestSchema.extend({ page: PageInfoSchema.optional() }), (input) =>
-      visitors.requestCallback(identity(), { phone: input.phone, preferredTime: input.preferredTime }, input.page ?? { url: '' }),
-    )));
+    socket.on(
+      'callback:request',
+      limited(
+        'start',
+        ackHandler(logger, CallbackRequestSchema.extend({ page: PageInfoSchema.optional() }), (input) =>
+          visitors.requestCallback(
+            identity(),
+            { phone: input.phone, preferredTime: input.preferredTime },
+            input.page ?? { url: '' },
+          ),
+        ),
+      ),
+    );
 
-    socket.on('dialog:close', limited('event', ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
-      await visitors.close(identity(), rating);
-      return null;
-    })));
+    socket.on(
+      'dialog:close',
+      limited(
+        'event',
+        ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
+          await visitors.close(identity(), rating);
+          return null;
+        }),
+      ),
+    );
 
     // A slot for a file in his dialog (the open one, or the latest while writing would reopen it).
-    socket.on('attachment:prepare', limited('attachment', ackHandler(logger, AttachmentPrepareSchema, async (input) => {
-      const dialog = await visitors.currentDialog(socket.data.visitorId);
-      if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
-      if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
-      return deps.attachments.prepare({ kind: 'visitor', id: socket.data.visitorId }, { dialogId: dialog.id, siteId: dialog.site_id }, input);
-    })));
+    socket.on(
+      'attachment:prepare',
+      limited(
+        'attachment',
+        ackHandler(logger, AttachmentPrepareSchema, async (input) => {
+          const dialog = await visitors.currentDialog(socket.data.visitorId);
+          if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
+          if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
+          return deps.attachments.prepare(
+            { kind: 'visitor', id: socket.data.visitorId },
+            { dialogId: dialog.id, siteId: dialog.site_id },
+            input,
+          );
+        }),
+      ),
+    );
 
-    socket.on('page:change', limited('event', ackHandler(logger, PageChangeSchema, async (page) => {
-      await visitors.pageChange(identity(), page);
-      return null;
-    })));
+    socket.on(
+      'page:change',
+      limited(
+        'event',
+        ackHandler(logger, PageChangeSchema, async (page) => {
+          await visitors.pageChange(identity(), page);
+          return null;
+        }),
+      ),
+    );
   });
 }

@@ -78,26 +78,50 @@ export class RoutingConfigService {
         parsed.errors,
       );
     }
-    return this.save(parsed.config, { authorId: null, source: `file:${path}`, comment: 'loaded at first start' });
+    return this.save(parsed.config, {
+      authorId: null,
+      source: `file:${path}`,
+      comment: 'loaded at first start',
+    });
   }
 
   /** Validates and saves a whole new config; 400 with every error path when it is invalid. */
-  async replace(input: unknown, meta: { authorId: string | null; comment?: string | null }): Promise<ConfigVersion> {
+  async replace(
+    input: unknown,
+    meta: { authorId: string | null; comment?: string | null },
+  ): Promise<ConfigVersion> {
     const result = validateRoutingConfig(input);
     if (!result.ok) {
       const first = result.errors[0]!;
-      throw new AppError('bad_request', `routing config has ${result.errors.length} error(s); first: ${first.path}: ${first.message}`, first.path, result.errors);
+      throw new AppError(
+        'bad_request',
+        `routing config has ${result.errors.length} error(s); first: ${first.path}: ${first.message}`,
+        first.path,
+        result.errors,
+      );
     }
-    return this.save(result.config, { authorId: meta.authorId, source: 'api', comment: meta.comment ?? null });
+    return this.save(result.config, {
+      authorId: meta.authorId,
+      source: 'api',
+      comment: meta.comment ?? null,
+    });
   }
 
   /** Adds or replaces one item of a part (operators are keyed by operatorId, the rest by id). */
-  async replacePart(part: ConfigPart, id: string, item: unknown, authorId: string): Promise<{ saved: ConfigVersion; created: boolean }> {
+  async replacePart(
+    part: ConfigPart,
+    id: string,
+    item: unknown,
+    authorId: string,
+  ): Promise<{ saved: ConfigVersion; created: boolean }> {
     const { items, keyOf, keyField } = this.partItems(part);
     const replacement = { ...(typeof item === 'object' && item !== null ? item : {}), [keyField]: id };
     const exists = items.some((i) => keyOf(i) === id);
     const next = exists ? items.map((i) => (keyOf(i) === id ? replacement : i)) : [...items, replacement];
-    const saved = await this.replace({ ...this.current().config, [part]: next }, { authorId, comment: `${exists ? 'edited' : 'added'} ${part}/${id}` });
+    const saved = await this.replace(
+      { ...this.current().config, [part]: next },
+      { authorId, comment: `${exists ? 'edited' : 'added'} ${part}/${id}` },
+    );
     return { saved, created: !exists };
   }
 
@@ -105,7 +129,10 @@ export class RoutingConfigService {
     const { items, keyOf } = this.partItems(part);
     if (!items.some((i) => keyOf(i) === id)) throw new AppError('not_found', `${part}/${id} not found`);
     const next = items.filter((i) => keyOf(i) !== id);
-    return this.replace({ ...this.current().config, [part]: next }, { authorId, comment: `removed ${part}/${id}` });
+    return this.replace(
+      { ...this.current().config, [part]: next },
+      { authorId, comment: `removed ${part}/${id}` },
+    );
   }
 
   private partItems(part: ConfigPart) {
@@ -155,10 +182,18 @@ export class RoutingConfigService {
     return row ? toVersion(row) : null;
   }
 
-  private async save(config: RoutingConfig, meta: { authorId: string | null; source: string; comment: string | null }) {
+  private async save(
+    config: RoutingConfig,
+    meta: { authorId: string | null; source: string; comment: string | null },
+  ) {
     const saved = await this.db.transaction(async (trx) => {
       const [row] = await trx('routing_config_versions')
-        .insert({ config: JSON.stringify(config), author_id: meta.authorId, source: meta.source, comment: meta.comment })
+        .insert({
+          config: JSON.stringify(config),
+          author_id: meta.authorId,
+          source: meta.source,
+          comment: meta.comment,
+        })
         .returning<VersionRow[]>('*');
       const version = toVersion(row!);
       await this.writeProjection(trx, version);
@@ -180,7 +215,9 @@ export class RoutingConfigService {
     await trx('group_memberships').delete();
     await trx('groups').delete();
     if (config.groups.length > 0) {
-      await trx('groups').insert(config.groups.map((g) => ({ id: g.id, name: g.name, config_version: version.version })));
+      await trx('groups').insert(
+        config.groups.map((g) => ({ id: g.id, name: g.name, config_version: version.version })),
+      );
     }
     const operators = await trx('operators').select<{ id: string; email: string }[]>('id', 'email');
     const idByEmail = new Map(operators.map((o) => [o.email, o.id]));

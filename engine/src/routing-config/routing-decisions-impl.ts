@@ -58,7 +58,11 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
         if (!key.startsWith('@')) return [key];
         return queued && key.startsWith(prefix) ? [key.slice(prefix.length)] : [];
       });
-      const next = nextThreshold(group(groupId), { ...timing, fired, ...(queued ? { lastVisitorMessageAt: undefined } : {}) }, now);
+      const next = nextThreshold(
+        group(groupId),
+        { ...timing, fired, ...(queued ? { lastVisitorMessageAt: undefined } : {}) },
+        now,
+      );
       if (!next) return null;
       const kind = planKind(next);
       return kind ? { key: prefix + next.key, kind, dueAt: next.dueAt } : null;
@@ -106,8 +110,10 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       const g = groups.get(groupId);
       return g?.offerMode.enabled ? g.offerMode.timeoutSeconds * 1000 : null;
     },
-    secondaryTierAfterMs: (groupId) => (groups.get(groupId)?.thresholds.secondaryTierAfterSeconds ?? 60) * 1000,
-    keepDialogsOnOfflineMs: (groupId) => (groups.get(groupId)?.thresholds.keepDialogsOnOfflineSeconds ?? 0) * 1000,
+    secondaryTierAfterMs: (groupId) =>
+      (groups.get(groupId)?.thresholds.secondaryTierAfterSeconds ?? 60) * 1000,
+    keepDialogsOnOfflineMs: (groupId) =>
+      (groups.get(groupId)?.thresholds.keepDialogsOnOfflineSeconds ?? 0) * 1000,
     rankOperators(groupId, operators, dialog, now, emailOf) {
       const g = group(groupId);
       const candidates = operators.map((o) => {
@@ -153,7 +159,11 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
         etaMinutes: vars.etaMinutes ?? undefined,
         groupName: groups.get(groupId)?.name,
       });
-      return { text: rendered.text, authorName: rendered.author.name, authorAvatarUrl: rendered.author.avatarUrl ?? null };
+      return {
+        text: rendered.text,
+        authorName: rendered.author.name,
+        authorAvatarUrl: rendered.author.avatarUrl ?? null,
+      };
     },
     estimateWait: (position, freeableCapacity, recentHandleTimesMs) =>
       estimateWait({ position, freeableCapacity, recentHandleTimesMs }),

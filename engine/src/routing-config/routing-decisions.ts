@@ -33,7 +33,14 @@ export interface RoutingDecisions {
       kind?: 'chat' | 'callback';
     },
     now: number,
-  ): { groupId: string; topicId: string | null; regionId: string | null; priority: number; fallbackChain: string[]; reason: string };
+  ): {
+    groupId: string;
+    topicId: string | null;
+    regionId: string | null;
+    priority: number;
+    fallbackChain: string[];
+    reason: string;
+  };
   groupIds(): string[];
   groupName(groupId: string): string;
   hasGroup(groupId: string): boolean;
@@ -57,11 +64,23 @@ export interface RoutingDecisions {
     groupId: string,
     kind: AutoMessageKind,
     locale: string,
-    vars: { visitorName?: string | null; operatorName?: string | null; position?: number | null; etaMinutes?: number | null },
+    vars: {
+      visitorName?: string | null;
+      operatorName?: string | null;
+      position?: number | null;
+      etaMinutes?: number | null;
+    },
   ): { text: string; authorName: string; authorAvatarUrl: string | null };
-  estimateWait(position: number, freeableCapacity: number, recentHandleTimesMs: number[]): { minutes: number; qualifier: 'about' | 'less-than' } | null;
+  estimateWait(
+    position: number,
+    freeableCapacity: number,
+    recentHandleTimesMs: number[],
+  ): { minutes: number; qualifier: 'about' | 'less-than' } | null;
   /** Routing profiles keyed by operator e-mail: groups with tier and the effective limit. */
-  operatorProfiles(): Map<string, { limit: number; groups: { groupId: string; tier: 'primary' | 'secondary' }[] }>;
+  operatorProfiles(): Map<
+    string,
+    { limit: number; groups: { groupId: string; tier: 'primary' | 'secondary' }[] }
+  >;
   locale(requested: string | undefined | null): string;
   /** Public widget config of a site, null when the site does not exist. */
   site(siteId: string): unknown | null;

@@ -257,7 +257,12 @@ export class MemoryRoutingStore implements RoutingStore {
   ): Promise<DirectAssignResult> {
     assertDialogIds(dialog);
     if (this.held.has(dialog.dialogId)) return { kind: 'rejected', reason: 'already-held' };
-    const eligibility = this.eligibility(operatorId, dialog.groupId, options?.ignoreGroup === true, options?.ignorePresence === true);
+    const eligibility = this.eligibility(
+      operatorId,
+      dialog.groupId,
+      options?.ignoreGroup === true,
+      options?.ignorePresence === true,
+    );
     if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
     const queued = this.queued.get(dialog.dialogId);
     const enqueuedAt = queued?.enqueuedAt ?? dialog.enqueuedAt ?? now;
@@ -291,7 +296,8 @@ export class MemoryRoutingStore implements RoutingStore {
     const queued = this.queued.get(dialogId);
     let source: { enqueuedAt: number; score: number };
     if (from.kind === 'operator') {
-      if (!held || held.operatorId !== from.operatorId || held.offered) return { kind: 'rejected', reason: 'not-held' };
+      if (!held || held.operatorId !== from.operatorId || held.offered)
+        return { kind: 'rejected', reason: 'not-held' };
       source = held;
     } else {
       if (held) return { kind: 'rejected', reason: 'already-held' };
@@ -301,13 +307,25 @@ export class MemoryRoutingStore implements RoutingStore {
     if (to.kind === 'operator') {
       if (from.kind === 'operator' && to.operatorId === from.operatorId)
         return { kind: 'rejected', reason: 'already-held' };
-      const eligibility = this.eligibility(to.operatorId, dialog.groupId, to.ignoreGroup === true, to.ignorePresence === true);
+      const eligibility = this.eligibility(
+        to.operatorId,
+        dialog.groupId,
+        to.ignoreGroup === true,
+        to.ignorePresence === true,
+      );
       if (eligibility !== 'ok') return { kind: 'rejected', reason: eligibility };
       if (held) this.unhold(dialogId, held);
       else this.removeFromQueue(dialogId);
       this.declined.delete(dialogId);
       const { enqueuedAt, score } = source;
-      this.hold(dialogId, { operatorId: to.operatorId, groupId: dialog.groupId, enqueuedAt, offered: false, expiresAt: 0, score });
+      this.hold(dialogId, {
+        operatorId: to.operatorId,
+        groupId: dialog.groupId,
+        enqueuedAt,
+        offered: false,
+        expiresAt: 0,
+        score,
+      });
       this.operators.get(to.operatorId)!.lastAssignedAt = now;
       return {
         kind: 'assigned',
@@ -465,7 +483,8 @@ export class MemoryRoutingStore implements RoutingStore {
   async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
     const key = `${dialogId}|${operatorId}`;
     // Expired marks are dropped now and then, so the map stays as small as Redis's expiring keys.
-    if (this.typing.size > 1000) for (const [k, m] of this.typing) if (m.expiresAt <= at) this.typing.delete(k);
+    if (this.typing.size > 1000)
+      for (const [k, m] of this.typing) if (m.expiresAt <= at) this.typing.delete(k);
     const current = this.typing.get(key);
     if (current && current.expiresAt > at && current.at >= at) return;
     this.typing.set(key, { at, expiresAt: at + Math.max(1, ttlMs) });
@@ -514,7 +533,12 @@ export class MemoryRoutingStore implements RoutingStore {
     };
   }
 
-  private eligibility(operatorId: string, groupId: string, ignoreGroup: boolean, ignorePresence = false): Eligibility {
+  private eligibility(
+    operatorId: string,
+    groupId: string,
+    ignoreGroup: boolean,
+    ignorePresence = false,
+  ): Eligibility {
     const op = this.operators.get(operatorId);
     // ignorePresence (the reconciler's repair): away/offline pass, an unknown operator never.
     if (!op || (op.status !== 'online' && !ignorePresence)) return 'operator-offline';

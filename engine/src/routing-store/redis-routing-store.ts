@@ -504,7 +504,12 @@ export class RedisRoutingStore implements RoutingStore {
     if (code === 1 && to.kind === 'operator') {
       return {
         kind: 'assigned',
-        assignment: { dialogId: dialog.dialogId, operatorId: to.operatorId, groupId: targetGroup, enqueuedAt: num(reply[1]) },
+        assignment: {
+          dialogId: dialog.dialogId,
+          operatorId: to.operatorId,
+          groupId: targetGroup,
+          enqueuedAt: num(reply[1]),
+        },
       };
     }
     if (code === 2 && to.kind === 'group') {
@@ -682,7 +687,11 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async markTyping(dialogId: string, operatorId: string, at: number, ttlMs: number): Promise<void> {
-    await this.run('markTyping', [this.keys.typing(dialogId, operatorId)], [Math.floor(at), Math.max(1, Math.ceil(ttlMs))]);
+    await this.run(
+      'markTyping',
+      [this.keys.typing(dialogId, operatorId)],
+      [Math.floor(at), Math.max(1, Math.ceil(ttlMs))],
+    );
   }
 
   async typingAt(dialogId: string, operatorId: string, _now: number): Promise<number | null> {

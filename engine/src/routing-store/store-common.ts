@@ -39,7 +39,10 @@ export function assertTransfer(from: TransferSource, to: TransferTarget): void {
     assertId('groupId', to.groupId, true);
     assertPriority(to.priority);
     if (from.kind === 'queue')
-      throw routingStoreError(ErrorCode.InvalidArgument, 'a queued dialog can only be transferred to an operator');
+      throw routingStoreError(
+        ErrorCode.InvalidArgument,
+        'a queued dialog can only be transferred to an operator',
+      );
   }
 }
 

@@ -263,7 +263,9 @@ export class OperatorService {
         body: input.body,
         authorName: operator.displayName ?? operator.name,
         authorAvatarUrl: operator.avatarUrl,
-        ...(input.attachmentIds?.length ? { attachments: { ids: input.attachmentIds, uploader: { kind: 'operator', id: operator.id } } } : {}),
+        ...(input.attachmentIds?.length
+          ? { attachments: { ids: input.attachmentIds, uploader: { kind: 'operator', id: operator.id } } }
+          : {}),
       },
     );
     if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');
@@ -343,7 +345,8 @@ export class OperatorService {
     requireSupervisor(supervisor);
     const row = await this.requireDialog(input.dialogId);
     const state = stateName(row.state);
-    if (state !== 'queued') throw new AppError('conflict', `only a queued dialog can be assigned; this one is ${state}`);
+    if (state !== 'queued')
+      throw new AppError('conflict', `only a queued dialog can be assigned; this one is ${state}`);
     const groupId = row.group_id ?? '';
     await this.requireRoutable(input.operatorId, 'operatorId');
     const result = await dialogs.dispatch(
@@ -374,7 +377,10 @@ export class OperatorService {
     const row = await this.requireDialog(dialogId);
     const previousOperatorId = row.operator_id;
     if (!previousOperatorId || !HELD_STATES.includes(stateName(row.state)))
-      throw new AppError('conflict', `only an assigned or active dialog can be taken over; this one is ${row.state}`);
+      throw new AppError(
+        'conflict',
+        `only an assigned or active dialog can be taken over; this one is ${row.state}`,
+      );
     if (previousOperatorId === supervisor.id) throw badRequest('the dialog is already yours', 'dialogId');
     const result = await dialogs.dispatch(
       row.id,
@@ -408,9 +414,17 @@ export class OperatorService {
       inTransaction: async (trx, context) => {
         if (options.note) await repo.insertMessage(trx, options.note);
         const target = to(context);
-        const moved = await store.transferDialog({ dialogId: row.id, groupId: row.group_id ?? '' }, from, target, clock());
+        const moved = await store.transferDialog(
+          { dialogId: row.id, groupId: row.group_id ?? '' },
+          from,
+          target,
+          clock(),
+        );
         if (moved.kind === 'rejected') {
-          const who = target.kind === 'operator' ? 'the operator cannot take it' : 'the dialog cannot be transferred now';
+          const who =
+            target.kind === 'operator'
+              ? 'the operator cannot take it'
+              : 'the dialog cannot be transferred now';
           throw new AppError('conflict', `${who}: ${moved.reason}`, options.field);
         }
       },
@@ -455,7 +469,8 @@ export class OperatorService {
             clock(),
             { ignoreGroup: operator.role === 'supervisor' },
           );
-          if (assigned.kind === 'rejected') throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
+          if (assigned.kind === 'rejected')
+            throw new AppError('conflict', `cannot pick it up: ${assigned.reason}`);
         },
       },
     );

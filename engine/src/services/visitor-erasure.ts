@@ -9,7 +9,10 @@ import type { DialogRepository } from '../storage/dialog-repository';
  * bytes. A crash between the two leaves bytes no row points to (no link can reach them); the rows, the
  * personal data, are gone either way.
  */
-export async function eraseVisitor(deps: { repo: DialogRepository; files: FileStore }, visitorId: string): Promise<{ dialogs: number; files: number }> {
+export async function eraseVisitor(
+  deps: { repo: DialogRepository; files: FileStore },
+  visitorId: string,
+): Promise<{ dialogs: number; files: number }> {
   const erased = await deps.repo.eraseVisitor(visitorId, OPEN_STATES);
   if (!erased) throw notFound('visitor');
   await deps.files.delete(erased.attachments.flatMap((row) => Object.values(storeKeys(row))));

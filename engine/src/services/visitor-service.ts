@@ -77,7 +77,13 @@ export class VisitorService {
     const visitor = await repo.findVisitor(visitorId);
     if (!visitor?.ip || addressBlockMs <= 0) return;
     const now = clock();
-    await blocks.blockAddress({ address: visitor.ip, visitorId, reason, at: new Date(now), until: new Date(now + addressBlockMs) });
+    await blocks.blockAddress({
+      address: visitor.ip,
+      visitorId,
+      reason,
+      at: new Date(now),
+      until: new Date(now + addressBlockMs),
+    });
   }
 
   /** Whether new handshakes from this client address are refused (a blocked visitor's, until expiry). */
@@ -224,15 +230,19 @@ export class VisitorService {
       });
       const reopening = row;
       let gaveWay = false;
-      await dialogs.dispatch(reopening.id, { type: 'REOPEN', ...route }, {
-        // The same lock a start takes: a start from another tab either sees this dialog open or
-        // has already created his new one, which this reopen then sees and gives way to.
-        guard: async (trx) => {
-          const open = await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES);
-          gaveWay = open !== null && open.id !== reopening.id;
-          return !gaveWay;
+      await dialogs.dispatch(
+        reopening.id,
+        { type: 'REOPEN', ...route },
+        {
+          // The same lock a start takes: a start from another tab either sees this dialog open or
+          // has already created his new one, which this reopen then sees and gives way to.
+          guard: async (trx) => {
+            const open = await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES);
+            gaveWay = open !== null && open.id !== reopening.id;
+            return !gaveWay;
+          },
         },
-      });
+      );
       if (gaveWay) {
         // Another tab started a new dialog meanwhile: the message goes there.
         row = await this.currentDialog(visitor.id);
@@ -402,7 +412,9 @@ function visitorMessage(
     clientMessageId: message.clientMessageId,
     body: message.body,
     authorName: visitor.name,
-    ...(message.attachmentIds?.length ? { attachments: { ids: message.attachmentIds, uploader: { kind: 'visitor', id: visitor.id } } } : {}),
+    ...(message.attachmentIds?.length
+      ? { attachments: { ids: message.attachmentIds, uploader: { kind: 'visitor', id: visitor.id } } }
+      : {}),
   };
 }
 

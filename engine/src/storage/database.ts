@@ -33,7 +33,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       pool: {
         min: 0,
         max: 10,
-        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+        afterCreate: (
+          conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
+          done: (err: Error | null, conn: unknown) => void,
+        ) => {
           if (!options.schema) return done(null, conn);
           conn.query(`SET search_path TO "${options.schema}", public`, (err) => done(err, conn));
         },
@@ -43,7 +46,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     if (options.schema) await db.raw(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
   } else {
     mkdirSync(options.dataDir, { recursive: true });
-    db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: options.dataDir } } as Knex.Config);
+    db = knexFactory({
+      client: ClientPgLite,
+      dialect: 'postgres',
+      connection: { filename: options.dataDir },
+    } as Knex.Config);
   }
   return {
     db,
@@ -54,6 +61,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 /** Runs every pending migration; safe to call on each start and from several replicas (knex takes a lock). */
 export async function migrate(db: Database, schema?: string): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: schema })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: schema })) as [
+    number,
+    string[],
+  ];
   return applied;
 }

@@ -83,7 +83,15 @@ export interface NewMessage {
  * stored, and read, with freshly signed links, on every read of messages.
  */
 export interface MessageAttachments {
-  claim(trx: Executor, input: { ids: string[]; dialogId: string; uploader: { kind: 'visitor' | 'operator'; id: string }; messageId: string }): Promise<void>;
+  claim(
+    trx: Executor,
+    input: {
+      ids: string[];
+      dialogId: string;
+      uploader: { kind: 'visitor' | 'operator'; id: string };
+      messageId: string;
+    },
+  ): Promise<void>;
   viewsOf(executor: Executor, messageIds: string[]): Promise<Map<string, AttachmentView[]>>;
 }
 
@@ -118,8 +126,13 @@ export class DialogRepository {
   /** The views with their files (signed links made now); views of messages without files are unchanged. */
   private async withAttachments(views: MessageView[], executor: Executor = this.db): Promise<MessageView[]> {
     if (!this.attachments || views.length === 0) return views;
-    const files = await this.attachments.viewsOf(executor, views.map((v) => v.id));
-    return files.size === 0 ? views : views.map((v) => (files.has(v.id) ? { ...v, attachments: files.get(v.id) } : v));
+    const files = await this.attachments.viewsOf(
+      executor,
+      views.map((v) => v.id),
+    );
+    return files.size === 0
+      ? views
+      : views.map((v) => (files.has(v.id) ? { ...v, attachments: files.get(v.id) } : v));
   }
 
   private async oneWithAttachments(view: MessageView, executor: Executor = this.db): Promise<MessageView> {
@@ -127,14 +140,24 @@ export class DialogRepository {
   }
 
   async findVisitorByToken(token: string): Promise<VisitorRow | null> {
-    return (await this.db<VisitorRow>('visitors').where({ token_hash: hashToken(token) }).first()) ?? null;
+    return (
+      (await this.db<VisitorRow>('visitors')
+        .where({ token_hash: hashToken(token) })
+        .first()) ?? null
+    );
   }
 
   async findVisitor(id: string, executor: Executor = this.db): Promise<VisitorRow | null> {
     return (await executor<VisitorRow>('visitors').where({ id }).first()) ?? null;
   }
 
-  async createVisitor(input: { token: string; siteId: string; userAgent?: string | null; ip?: string | null; language?: string | null }): Promise<VisitorRow> {
+  async createVisitor(input: {
+    token: string;
+    siteId: string;
+    userAgent?: string | null;
+    ip?: string | null;
+    language?: string | null;
+  }): Promise<VisitorRow> {
     const row = {
       id: randomUUID(),
       token_hash: hashToken(input.token),
@@ -147,8 +170,14 @@ export class DialogRepository {
     return (await this.findVisitor(row.id))!;
   }
 
-  async touchVisitor(id: string, patch: Partial<Pick<VisitorRow, 'name' | 'email' | 'phone' | 'language' | 'user_agent' | 'ip'>>, executor: Executor = this.db) {
-    await executor('visitors').where({ id }).update({ ...patch, last_seen_at: new Date() });
+  async touchVisitor(
+    id: string,
+    patch: Partial<Pick<VisitorRow, 'name' | 'email' | 'phone' | 'language' | 'user_agent' | 'ip'>>,
+    executor: Executor = this.db,
+  ) {
+    await executor('visitors')
+      .where({ id })
+      .update({ ...patch, last_seen_at: new Date() });
   }
 
   async blockVisitor(id: string, reason: string) {
@@ -171,7 +200,11 @@ export class DialogRepository {
   }
 
   async pages(visitorId: string, limit = 50): Promise<PageView[]> {
-    const rows = await this.db('visitor_pages').where({ visitor_id: visitorId }).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit);
+    const rows = await this.db('visitor_pages')
+      .where({ visitor_id: visitorId })
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit);
     return rows.map((r: { url: string; title: string | null; referrer: string | null; at: Date }) => ({
       url: r.url,
       title: r.title,
@@ -180,7 +213,10 @@ export class DialogRepository {
     }));
   }
 
-  async insertDialog(row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>, executor: Executor = this.db) {
+  async insertDialog(
+    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
+    executor: Executor = this.db,
+  ) {
     await executor('dialogs').insert({ ...row, snapshot: JSON.stringify(row.snapshot) });
   }
 
@@ -192,7 +228,12 @@ export class DialogRepository {
    * Writes a transition only if nobody else wrote since `expectedVersion` was read: a node that lost
    * its lock (paused, partitioned) cannot overwrite a newer state.
    */
-  async saveTransition(executor: Executor, id: string, expectedVersion: number, changes: Partial<DialogRow>): Promise<boolean> {
+  async saveTransition(
+    executor: Executor,
+    id: string,
+    expectedVersion: number,
+    changes: Partial<DialogRow>,
+  ): Promise<boolean> {
     const updated = await executor('dialogs')
       .where({ id, version: expectedVersion })
       .update({
@@ -206,7 +247,15 @@ export class DialogRepository {
 
   async recordEvent(
     executor: Executor,
-    event: { dialogId: string; version: number; type: string; fromState: string | null; toState: string; payload: unknown; nodeId: string },
+    event: {
+      dialogId: string;
+      version: number;
+      type: string;
+      fromState: string | null;
+      toState: string;
+      payload: unknown;
+      nodeId: string;
+    },
   ) {
     await executor('dialog_events').insert({
       dialog_id: event.dialogId,
@@ -223,9 +272,13 @@ export class DialogRepository {
    * Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`.
    * A message with files claims them in the same transaction (opened here when `executor` is none).
    */
-  async insertMessage(executor: Executor, message: NewMessage): Promise<{ message: MessageView; created: boolean }> {
+  async insertMessage(
+    executor: Executor,
+    message: NewMessage,
+  ): Promise<{ message: MessageView; created: boolean }> {
     const files = message.attachments;
-    if (files?.ids.length && !executor.isTransaction) return this.db.transaction((trx) => this.insertMessage(trx, message));
+    if (files?.ids.length && !executor.isTransaction)
+      return this.db.transaction((trx) => this.insertMessage(trx, message));
     const row = {
       id: randomUUID(),
       dialog_id: message.dialogId,
@@ -235,13 +288,25 @@ export class DialogRepository {
       auto_key: message.autoKey ?? null,
       client_message_id: message.clientMessageId ?? null,
       body: message.body,
-      meta: JSON.stringify({ authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null }),
+      meta: JSON.stringify({
+        authorName: message.authorName ?? null,
+        authorAvatarUrl: message.authorAvatarUrl ?? null,
+      }),
       created_at: message.at ?? new Date(),
     };
-    const inserted: MessageRow[] = await executor('messages').insert(row).onConflict().ignore().returning('*');
+    const inserted: MessageRow[] = await executor('messages')
+      .insert(row)
+      .onConflict()
+      .ignore()
+      .returning('*');
     if (inserted[0]) {
       if (files?.ids.length && this.attachments) {
-        await this.attachments.claim(executor, { ids: files.ids, dialogId: message.dialogId, uploader: files.uploader, messageId: row.id });
+        await this.attachments.claim(executor, {
+          ids: files.ids,
+          dialogId: message.dialogId,
+          uploader: files.uploader,
+          messageId: row.id,
+        });
       }
       return { message: await this.oneWithAttachments(toMessageView(inserted[0]), executor), created: true };
     }
@@ -256,7 +321,9 @@ export class DialogRepository {
   }
 
   async findMessageByClientId(dialogId: string, clientMessageId: string): Promise<MessageView | null> {
-    const row = await this.db<MessageRow>('messages').where({ dialog_id: dialogId, client_message_id: clientMessageId }).first();
+    const row = await this.db<MessageRow>('messages')
+      .where({ dialog_id: dialogId, client_message_id: clientMessageId })
+      .first();
     return row ? this.oneWithAttachments(toMessageView(row)) : null;
   }
 
@@ -277,16 +344,29 @@ export class DialogRepository {
 
   /** The visitor's newest dialog, open or closed. */
   async latestDialogOfVisitor(visitorId: string): Promise<DialogRow | null> {
-    return (await this.db<DialogRow>('dialogs').where({ visitor_id: visitorId }).orderBy('created_at', 'desc').first()) ?? null;
+    return (
+      (await this.db<DialogRow>('dialogs')
+        .where({ visitor_id: visitorId })
+        .orderBy('created_at', 'desc')
+        .first()) ?? null
+    );
   }
 
   /**
    * The visitor's open dialog, read after locking his row until the transaction ends: creations that
    * take this lock run one after the other and see each other's dialog, so no visitor gets two.
    */
-  async lockOpenDialogOfVisitor(trx: Knex.Transaction, visitorId: string, openStates: readonly string[]): Promise<DialogRow | null> {
+  async lockOpenDialogOfVisitor(
+    trx: Knex.Transaction,
+    visitorId: string,
+    openStates: readonly string[],
+  ): Promise<DialogRow | null> {
     await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
-    const open = await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).whereIn('state', openStates).orderBy('created_at', 'desc').first();
+    const open = await trx<DialogRow>('dialogs')
+      .where({ visitor_id: visitorId })
+      .whereIn('state', openStates)
+      .orderBy('created_at', 'desc')
+      .first();
     return open ?? null;
   }
 
@@ -296,11 +376,17 @@ export class DialogRepository {
    * `conflict` while he has an open dialog. Returns the dialogs and attachments erased (their bytes are
    * the caller's to delete).
    */
-  async eraseVisitor(visitorId: string, openStates: readonly string[]): Promise<{ dialogIds: string[]; attachments: { id: string; dialog_id: string }[] } | null> {
+  async eraseVisitor(
+    visitorId: string,
+    openStates: readonly string[],
+  ): Promise<{ dialogIds: string[]; attachments: { id: string; dialog_id: string }[] } | null> {
     return this.db.transaction(async (trx) => {
       if (!(await trx('visitors').where({ id: visitorId }).first('id'))) return null;
-      if (await this.lockOpenDialogOfVisitor(trx, visitorId, openStates)) throw conflict('the visitor has an open dialog; close it first');
-      const dialogIds = (await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).select('id')).map((d) => d.id);
+      if (await this.lockOpenDialogOfVisitor(trx, visitorId, openStates))
+        throw conflict('the visitor has an open dialog; close it first');
+      const dialogIds = (await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).select('id')).map(
+        (d) => d.id,
+      );
       const attachments: { id: string; dialog_id: string }[] = dialogIds.length
         ? await trx('attachments').whereIn('dialog_id', dialogIds).select('id', 'dialog_id')
         : [];
@@ -320,7 +406,10 @@ export class DialogRepository {
     return this.db<DialogRow>('dialogs').where({ visitor_id: visitorId }).orderBy('created_at', 'desc');
   }
 
-  async dialogsInStates(states: string[], filter: { operatorId?: string; groupIds?: string[] } = {}): Promise<DialogRow[]> {
+  async dialogsInStates(
+    states: string[],
+    filter: { operatorId?: string; groupIds?: string[] } = {},
+  ): Promise<DialogRow[]> {
     const query = this.db<DialogRow>('dialogs').whereIn('state', states);
     if (filter.operatorId) query.where({ operator_id: filter.operatorId });
     if (filter.groupIds) query.whereIn('group_id', filter.groupIds);

@@ -7,7 +7,13 @@ export class VisitorBlockRepository {
   /** Blocks the address until `until`; a block already there takes the later expiry. */
   async blockAddress(block: { address: string; visitorId: string; reason: string; at: Date; until: Date }) {
     await this.db('visitor_blocks')
-      .insert({ address: block.address, visitor_id: block.visitorId, reason: block.reason, blocked_at: block.at, expires_at: block.until })
+      .insert({
+        address: block.address,
+        visitor_id: block.visitorId,
+        reason: block.reason,
+        blocked_at: block.at,
+        expires_at: block.until,
+      })
       .onConflict('address')
       .merge({
         visitor_id: block.visitorId,
@@ -19,7 +25,10 @@ export class VisitorBlockRepository {
 
   /** Whether the address is blocked at `now`. */
   async isAddressBlocked(address: string, now: Date): Promise<boolean> {
-    const row = await this.db('visitor_blocks').where({ address }).andWhere('expires_at', '>', now).first('address');
+    const row = await this.db('visitor_blocks')
+      .where({ address })
+      .andWhere('expires_at', '>', now)
+      .first('address');
     return row !== undefined;
   }
 }

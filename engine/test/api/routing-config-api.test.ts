@@ -2,15 +2,39 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import type { DialogDetail, OperatorSelf } from '../../src/protocol/events';
-import { call, closeAllSockets, connectOperator, connectVisitor, eventually, login, next } from '../support/clients';
-import { type Backends, backendsAvailable, EXAMPLE_ROUTING, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  call,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  login,
+  next,
+} from '../support/clients';
+import {
+  type Backends,
+  backendsAvailable,
+  EXAMPLE_ROUTING,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 
 interface ApiResponse<T> {
   status: number;
-  body: { data: T; error: { code: string; field?: string; message: string; details?: { path: string; message: string }[] } };
+  body: {
+    data: T;
+    error: { code: string; field?: string; message: string; details?: { path: string; message: string }[] };
+  };
 }
 
-async function api<T>(server: TestServer, token: string, method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+async function api<T>(
+  server: TestServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse<T>> {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -23,7 +47,10 @@ interface ConfigVersion {
   version: number;
   authorId: string | null;
   source: string;
-  config: { groups: { id: string; limits: { default: number } }[]; operators: { operatorId: string; limit?: number; groups: unknown[] }[] };
+  config: {
+    groups: { id: string; limits: { default: number } }[];
+    operators: { operatorId: string; limit?: number; groups: unknown[] }[];
+  };
 }
 
 for (const backends of ['embedded', 'real'] as Backends[]) {
@@ -42,19 +69,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when the shipped example is put and read back, then it round-trips and a new version records the author', async () => {
       const example = parse(readFileSync(EXAMPLE_ROUTING, 'utf8'));
-      const put = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', { config: example, comment: 'the shop' });
+      const put = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', {
+        config: example,
+        comment: 'the shop',
+      });
       expect(put.status).to.equal(200);
       const read = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
       expect(read.body.data.version).to.equal(put.body.data.version);
-      expect(read.body.data.config.groups.map((g) => g.id)).to.deep.equal(example.groups.map((g: { id: string }) => g.id));
-      const again = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', { config: read.body.data.config });
-      expect(again.status, 'the normalised config validates as it is').to.equal(200);
-      const versions = await api<{ version: number; authorId: string | null; source: string; comment: string | null }[]>(
-        server,
-        supervisor,
-        'GET',
-        '/api/routing-config/versions',
+      expect(read.body.data.config.groups.map((g) => g.id)).to.deep.equal(
+        example.groups.map((g: { id: string }) => g.id),
       );
+      const again = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', {
+        config: read.body.data.config,
+      });
+      expect(again.status, 'the normalised config validates as it is').to.equal(200);
+      const versions = await api<
+        { version: number; authorId: string | null; source: string; comment: string | null }[]
+      >(server, supervisor, 'GET', '/api/routing-config/versions');
       const mine = versions.body.data.find((v) => v.version === put.body.data.version);
       expect(mine?.authorId).to.be.a('string');
       expect(mine?.source).to.equal('api');
@@ -64,10 +95,14 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when a broken config is put, then 400 lists every error path and nothing is saved', async () => {
       const before = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
-      const broken = structuredClone(before.body.data.config) as ConfigVersion['config'] & { defaultRoute: { groupId: string } };
+      const broken = structuredClone(before.body.data.config) as ConfigVersion['config'] & {
+        defaultRoute: { groupId: string };
+      };
       broken.groups[0]!.limits.default = 0;
       broken.defaultRoute.groupId = 'nowhere';
-      const put = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', { config: broken });
+      const put = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config', {
+        config: broken,
+      });
       expect(put.status).to.equal(400);
       const paths = put.body.error.details?.map((d) => d.path);
       expect(paths).to.include('groups[0].limits.default');
@@ -79,10 +114,19 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when one group is edited through its own path, then the whole config is validated and saved as a new version', async () => {
       const current = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
       const support = current.body.data.config.groups.find((g) => g.id === 'support')!;
-      const edited = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config/groups/support', { ...support, limits: { default: 4 } });
+      const edited = await api<ConfigVersion>(
+        server,
+        supervisor,
+        'PUT',
+        '/api/routing-config/groups/support',
+        { ...support, limits: { default: 4 } },
+      );
       expect(edited.status).to.equal(200);
       expect(edited.body.data.config.groups.find((g) => g.id === 'support')?.limits.default).to.equal(4);
-      const bad = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config/groups/support', { ...support, strategy: 'fastest' });
+      const bad = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config/groups/support', {
+        ...support,
+        strategy: 'fastest',
+      });
       expect(bad.status).to.equal(400);
       expect(bad.body.error.details?.[0]?.path).to.match(/^groups\[\d+\]\.strategy$/);
       const unknownPart = await api(server, supervisor, 'PUT', '/api/routing-config/widgets/x', {});
@@ -97,23 +141,36 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       carl.on('dialog:assigned', (d) => received.push(d));
       for (let i = 0; i < self.limit; i++) {
         const visitor = await connectVisitor(server.url);
-        await call(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'http://shop.test/' } });
+        await call(visitor, 'dialog:start', {
+          choice: { groupId: 'support' },
+          page: { url: 'http://shop.test/' },
+        });
       }
       await eventually(() => received.length === self.limit, 10_000, 'carl full');
       const current = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
       const profile = current.body.data.config.operators.find((o) => o.operatorId === 'carl@example.com')!;
       const updated = next<OperatorSelf>(carl, 'self:update', (s) => s.limit === 1);
-      const lowered = await api(server, supervisor, 'PUT', '/api/routing-config/operators/carl@example.com', { ...profile, limit: 1 });
+      const lowered = await api(server, supervisor, 'PUT', '/api/routing-config/operators/carl@example.com', {
+        ...profile,
+        limit: 1,
+      });
       expect(lowered.status).to.equal(200);
       expect((await updated).load).to.equal(self.limit);
       const waiting = await connectVisitor(server.url);
-      await call(waiting, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'http://shop.test/' } });
+      await call(waiting, 'dialog:start', {
+        choice: { groupId: 'support' },
+        page: { url: 'http://shop.test/' },
+      });
       for (const d of received.slice(0, self.limit - 1)) await call(carl, 'dialog:close', { dialogId: d.id });
       await new Promise((r) => setTimeout(r, 300));
       expect(received, 'at the new limit: nothing new').to.have.length(self.limit);
       expect(await server.engine.store.queue('support')).to.have.length(1);
       await call(carl, 'dialog:close', { dialogId: received[self.limit - 1]!.id });
-      await eventually(() => received.length === self.limit + 1, 10_000, 'the waiting dialog once he is under the limit');
+      await eventually(
+        () => received.length === self.limit + 1,
+        10_000,
+        'the waiting dialog once he is under the limit',
+      );
       await call(carl, 'presence:set', { status: 'offline' });
     });
 
@@ -127,9 +184,21 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       try {
         const current = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
         const sales = current.body.data.config.groups.find((g) => g.id === 'sales')!;
-        const saved = await api<ConfigVersion>(server, supervisor, 'PUT', '/api/routing-config/groups/sales', { ...sales, limits: { default: 7 } });
-        await eventually(() => other.engine.routingConfig.current().version === saved.body.data.version, 5000, 'the other node to follow');
-        expect(other.engine.routingConfig.current().config.groups.find((g) => g.id === 'sales')?.limits.default).to.equal(7);
+        const saved = await api<ConfigVersion>(
+          server,
+          supervisor,
+          'PUT',
+          '/api/routing-config/groups/sales',
+          { ...sales, limits: { default: 7 } },
+        );
+        await eventually(
+          () => other.engine.routingConfig.current().version === saved.body.data.version,
+          5000,
+          'the other node to follow',
+        );
+        expect(
+          other.engine.routingConfig.current().config.groups.find((g) => g.id === 'sales')?.limits.default,
+        ).to.equal(7);
       } finally {
         await other.cleanup();
       }
@@ -138,7 +207,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when an operator calls the supervisor API, then 403; he may read the group list', async () => {
       const anna = await login(server.url, 'anna@example.com');
       expect((await api(server, anna, 'PUT', '/api/routing-config', { config: {} })).status).to.equal(403);
-      const groups = await api<{ id: string; unansweredSeconds: number }[]>(server, anna, 'GET', '/api/groups');
+      const groups = await api<{ id: string; unansweredSeconds: number }[]>(
+        server,
+        anna,
+        'GET',
+        '/api/groups',
+      );
       expect(groups.status).to.equal(200);
       expect(groups.body.data.map((g) => g.id)).to.include('support');
     });

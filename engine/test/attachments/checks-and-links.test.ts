@@ -1,8 +1,22 @@
 import { expect } from 'chai';
 import type { AttachmentSlot, VisitorSession } from '../../src/protocol/events';
 import { fileURLToPath } from 'node:url';
-import { call, callRaw, clientId, closeAllSockets, connectOperator, connectVisitor, login } from '../support/clients';
-import { type Backends, backendsAvailable, resetDialogs, startTestServer, type TestServer } from '../support/engine';
+import {
+  call,
+  callRaw,
+  clientId,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  login,
+} from '../support/clients';
+import {
+  type Backends,
+  backendsAvailable,
+  resetDialogs,
+  startTestServer,
+  type TestServer,
+} from '../support/engine';
 import { download, heldDialog, put, send, upload } from './support';
 
 const ROUTING = fileURLToPath(new URL('../fixtures/routing-attachments.yaml', import.meta.url));
@@ -25,7 +39,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     let ahead = 0;
     before(async function () {
       if (!(await backendsAvailable(backends))) return this.skip();
-      server = await startTestServer(backends, { routingConfigPath: ROUTING }, { clock: () => Date.now() + ahead });
+      server = await startTestServer(
+        backends,
+        { routingConfigPath: ROUTING },
+        { clock: () => Date.now() + ahead },
+      );
     });
     afterEach(async () => {
       closeAllSockets();
@@ -36,14 +54,32 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when a file is announced over the per-file limit or in a type the site refuses, then prepare is refused at size or type', async () => {
       const { visitor } = await heldDialog(server.url);
-      const big = await callRaw(visitor, 'attachment:prepare', { name: 'big.pdf', size: 2 * 1024 * 1024, type: 'application/pdf' });
+      const big = await callRaw(visitor, 'attachment:prepare', {
+        name: 'big.pdf',
+        size: 2 * 1024 * 1024,
+        type: 'application/pdf',
+      });
       expect(big).to.have.nested.property('error.field', 'size');
-      expect(big).to.have.nested.property('error.message').that.matches(/1 MB per file/);
-      const zip = await callRaw(visitor, 'attachment:prepare', { name: 'a.zip', size: 10, type: 'application/zip' });
+      expect(big)
+        .to.have.nested.property('error.message')
+        .that.matches(/1 MB per file/);
+      const zip = await callRaw(visitor, 'attachment:prepare', {
+        name: 'a.zip',
+        size: 10,
+        type: 'application/zip',
+      });
       expect(zip).to.have.nested.property('error.field', 'type');
-      const empty = await callRaw(visitor, 'attachment:prepare', { name: 'a.pdf', size: 0, type: 'application/pdf' });
+      const empty = await callRaw(visitor, 'attachment:prepare', {
+        name: 'a.pdf',
+        size: 0,
+        type: 'application/pdf',
+      });
       expect(empty).to.have.nested.property('error.field', 'size');
-      const control = await callRaw(visitor, 'attachment:prepare', { name: 'a\u0007.pdf', size: 10, type: 'application/pdf' });
+      const control = await callRaw(visitor, 'attachment:prepare', {
+        name: 'a\u0007.pdf',
+        size: 10,
+        type: 'application/pdf',
+      });
       expect(control).to.have.nested.property('error.field', 'name');
     });
 
@@ -54,21 +90,32 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(visitor, 'attachment:prepare', slot);
       const third = await callRaw(visitor, 'attachment:prepare', slot);
       expect(third).to.have.nested.property('error.field', 'size');
-      expect(third).to.have.nested.property('error.message').that.matches(/2 MB per dialog/);
+      expect(third)
+        .to.have.nested.property('error.message')
+        .that.matches(/2 MB per dialog/);
     });
 
     it('when more bytes arrive than announced, then the upload is refused 413 and the slot is spent', async () => {
       const { visitor } = await heldDialog(server.url);
-      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: 'a.pdf', size: 1000, type: 'application/pdf' });
+      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', {
+        name: 'a.pdf',
+        size: 1000,
+        type: 'application/pdf',
+      });
       const result = await put(server.url, slot.uploadUrl, pdf(200_000));
       expect(result.status).to.equal(413);
       expect(result.error).to.include({ code: 'bad_request', field: 'file' });
-      expect((await server.engine.database.db('attachments').where({ id: slot.attachmentId }).first()).status).to.equal('refused');
+      expect(
+        (await server.engine.database.db('attachments').where({ id: slot.attachmentId }).first()).status,
+      ).to.equal('refused');
     });
 
     it("when the upload comes from a page the attachment's site does not accept, then it is refused 403; from its origin it passes with CORS", async () => {
       const visitor = await connectVisitor(server.url, { siteId: 'strict' });
-      await call(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'https://shop.example/' } });
+      await call(visitor, 'dialog:start', {
+        choice: { groupId: 'support' },
+        page: { url: 'https://shop.example/' },
+      });
       const preflight = await fetch(`${server.url}/api/attachments/${crypto.randomUUID()}/upload?token=x`, {
         method: 'OPTIONS',
         headers: { origin: 'https://shop.example', 'access-control-request-method': 'PUT' },
@@ -77,19 +124,34 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(preflight.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
       expect(preflight.headers.get('access-control-allow-methods')).to.include('PUT');
       const bytes = pdf(100);
-      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: 'a.pdf', size: bytes.length, type: 'application/pdf' });
+      const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', {
+        name: 'a.pdf',
+        size: bytes.length,
+        type: 'application/pdf',
+      });
       const foreign = await put(server.url, slot.uploadUrl, bytes, { origin: 'https://evil.example' });
       expect(foreign.status).to.equal(403);
       expect(foreign.error).to.include({ code: 'forbidden', field: 'origin' });
-      const response = await fetch(`${server.url}${slot.uploadUrl}`, { method: 'PUT', body: bytes, headers: { origin: 'https://shop.example' } });
+      const response = await fetch(`${server.url}${slot.uploadUrl}`, {
+        method: 'PUT',
+        body: bytes,
+        headers: { origin: 'https://shop.example' },
+      });
       expect(response.status).to.equal(201);
       expect(response.headers.get('access-control-allow-origin')).to.equal('https://shop.example');
     });
 
     it('when the site has files off, then prepare is forbidden', async () => {
       const visitor = await connectVisitor(server.url, { siteId: 'nofiles' });
-      await call(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'http://shop.test/' } });
-      const refused = await callRaw(visitor, 'attachment:prepare', { name: 'a.pdf', size: 10, type: 'application/pdf' });
+      await call(visitor, 'dialog:start', {
+        choice: { groupId: 'support' },
+        page: { url: 'http://shop.test/' },
+      });
+      const refused = await callRaw(visitor, 'attachment:prepare', {
+        name: 'a.pdf',
+        size: 10,
+        type: 'application/pdf',
+      });
       expect(refused).to.have.nested.property('error.code', 'forbidden');
     });
 
@@ -108,19 +170,37 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when a text file holds a NUL byte or is not UTF-8, then it is refused 415; valid UTF-8 text is kept as text/plain', async () => {
       const { visitor } = await heldDialog(server.url);
       for (const bytes of [Buffer.from('hello\0world'), Buffer.from([0x68, 0xff, 0xfe, 0x41])]) {
-        const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: 'notes.txt', size: bytes.length, type: 'text/plain' });
+        const slot = await call<AttachmentSlot>(visitor, 'attachment:prepare', {
+          name: 'notes.txt',
+          size: bytes.length,
+          type: 'text/plain',
+        });
         expect((await put(server.url, slot.uploadUrl, bytes)).status).to.equal(415);
       }
-      const text = await upload(server.url, visitor, { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('Grüße, order 42\n') });
+      const text = await upload(server.url, visitor, {
+        name: 'notes.txt',
+        type: 'text/plain',
+        bytes: Buffer.from('Grüße, order 42\n'),
+      });
       expect(text).to.include({ type: 'text/plain', kind: 'file' });
     });
 
     it("when a link is forged for another visitor's file, its signature altered, or used past its expiry, then it is refused 403", async () => {
       const a = await heldDialog(server.url);
-      const mine = (await send(a.visitor, [(await upload(server.url, a.visitor, { name: 'a.pdf', type: 'application/pdf', bytes: pdf(100) })).id])).attachments![0]!;
+      const mine = (
+        await send(a.visitor, [
+          (
+            await upload(server.url, a.visitor, { name: 'a.pdf', type: 'application/pdf', bytes: pdf(100) })
+          ).id,
+        ])
+      ).attachments![0]!;
       await call(a.anna, 'dialog:close', { dialogId: a.dialogId });
       const b = await heldDialog(server.url);
-      const theirs = await upload(server.url, b.visitor, { name: 'b.pdf', type: 'application/pdf', bytes: pdf(120) });
+      const theirs = await upload(server.url, b.visitor, {
+        name: 'b.pdf',
+        type: 'application/pdf',
+        bytes: pdf(120),
+      });
       // My valid link with the other file's id.
       const forged = mine.url.replace(mine.id, theirs.id);
       expect((await download(server.url, forged)).response.status).to.equal(403);
@@ -132,10 +212,20 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       ahead = 2 * HOUR_MS;
       const expired = await download(server.url, mine.url);
       expect(expired.response.status).to.equal(403);
-      expect(JSON.parse(expired.bytes.toString())).to.have.nested.property('error.message').that.matches(/expired/);
+      expect(JSON.parse(expired.bytes.toString()))
+        .to.have.nested.property('error.message')
+        .that.matches(/expired/);
       // The other visitor's upload token does not open my slot either.
-      const slot = await call<AttachmentSlot>(b.visitor, 'attachment:prepare', { name: 'c.pdf', size: 100, type: 'application/pdf' });
-      const otherSlot = await call<AttachmentSlot>(b.visitor, 'attachment:prepare', { name: 'd.pdf', size: 100, type: 'application/pdf' });
+      const slot = await call<AttachmentSlot>(b.visitor, 'attachment:prepare', {
+        name: 'c.pdf',
+        size: 100,
+        type: 'application/pdf',
+      });
+      const otherSlot = await call<AttachmentSlot>(b.visitor, 'attachment:prepare', {
+        name: 'd.pdf',
+        size: 100,
+        type: 'application/pdf',
+      });
       const crossed = `/api/attachments/${otherSlot.attachmentId}/upload?${slot.uploadUrl.split('?')[1]}`;
       expect((await put(server.url, crossed, pdf(100))).status).to.equal(403);
     });
@@ -143,40 +233,82 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it("when a visitor or an operator reaches for another's dialog or files, then prepare is forbidden and sending them is refused", async () => {
       const a = await heldDialog(server.url);
       const stranger = await connectVisitor(server.url);
-      await call(stranger, 'dialog:start', { choice: { groupId: 'sales' }, page: { url: 'http://shop.test/' } });
-      const intoA = await callRaw(stranger, 'attachment:prepare', { dialogId: a.dialogId, name: 'x.pdf', size: 10, type: 'application/pdf' });
+      await call(stranger, 'dialog:start', {
+        choice: { groupId: 'sales' },
+        page: { url: 'http://shop.test/' },
+      });
+      const intoA = await callRaw(stranger, 'attachment:prepare', {
+        dialogId: a.dialogId,
+        name: 'x.pdf',
+        size: 10,
+        type: 'application/pdf',
+      });
       expect(intoA).to.have.nested.property('error.code', 'forbidden');
-      const aFile = await upload(server.url, a.visitor, { name: 'a.pdf', type: 'application/pdf', bytes: pdf(100) });
-      const stolen = await callRaw(stranger, 'message:send', { clientMessageId: clientId(), body: 'mine now', attachmentIds: [aFile.id] });
+      const aFile = await upload(server.url, a.visitor, {
+        name: 'a.pdf',
+        type: 'application/pdf',
+        bytes: pdf(100),
+      });
+      const stolen = await callRaw(stranger, 'message:send', {
+        clientMessageId: clientId(),
+        body: 'mine now',
+        attachmentIds: [aFile.id],
+      });
       expect(stolen).to.have.nested.property('error.field', 'attachmentIds');
       // An operator who does not hold the dialog (boris, not a supervisor) may not upload into it.
       const boris = await connectOperator(server.url, 'boris@example.com');
-      const byBoris = await callRaw(boris, 'attachment:prepare', { dialogId: a.dialogId, name: 'x.pdf', size: 10, type: 'application/pdf' });
+      const byBoris = await callRaw(boris, 'attachment:prepare', {
+        dialogId: a.dialogId,
+        name: 'x.pdf',
+        size: 10,
+        type: 'application/pdf',
+      });
       expect(byBoris).to.have.nested.property('error.code', 'forbidden');
       // Sent once only.
       await send(a.visitor, [aFile.id]);
-      const twice = await callRaw(a.visitor, 'message:send', { clientMessageId: clientId(), body: '', attachmentIds: [aFile.id] });
+      const twice = await callRaw(a.visitor, 'message:send', {
+        clientMessageId: clientId(),
+        body: '',
+        attachmentIds: [aFile.id],
+      });
       expect(twice).to.have.nested.property('error.field', 'attachmentIds');
     });
 
     it('when uploads are never sent for an hour, then the sweep deletes them with their bytes; sent ones stay', async () => {
       const { visitor } = await heldDialog(server.url);
-      const kept = await upload(server.url, visitor, { name: 'kept.pdf', type: 'application/pdf', bytes: pdf(100) });
+      const kept = await upload(server.url, visitor, {
+        name: 'kept.pdf',
+        type: 'application/pdf',
+        bytes: pdf(100),
+      });
       await send(visitor, [kept.id]);
-      const orphan = await upload(server.url, visitor, { name: 'orphan.pdf', type: 'application/pdf', bytes: pdf(100) });
+      const orphan = await upload(server.url, visitor, {
+        name: 'orphan.pdf',
+        type: 'application/pdf',
+        bytes: pdf(100),
+      });
       const key = `attachments/${(await server.engine.database.db('attachments').where({ id: orphan.id }).first()).dialog_id}/${orphan.id}`;
       expect(await stored(server, key)).to.equal(true);
       expect(await server.engine.attachments.sweepOrphans()).to.equal(0);
       ahead = HOUR_MS + 60_000;
       expect(await server.engine.attachments.sweepOrphans()).to.be.at.least(1);
-      expect(await server.engine.database.db('attachments').where({ id: orphan.id }).first()).to.equal(undefined);
+      expect(await server.engine.database.db('attachments').where({ id: orphan.id }).first()).to.equal(
+        undefined,
+      );
       expect(await stored(server, key)).to.equal(false);
-      expect(await server.engine.database.db('attachments').where({ id: kept.id }).first()).to.have.property('status', 'used');
+      expect(await server.engine.database.db('attachments').where({ id: kept.id }).first()).to.have.property(
+        'status',
+        'used',
+      );
     });
 
     it('when a dialog was closed longer ago than fileRetentionDays, then its files are deleted and the message keeps a placeholder', async () => {
       const { visitor, anna, dialogId } = await heldDialog(server.url);
-      const file = await upload(server.url, visitor, { name: 'old.pdf', type: 'application/pdf', bytes: pdf(100) });
+      const file = await upload(server.url, visitor, {
+        name: 'old.pdf',
+        type: 'application/pdf',
+        bytes: pdf(100),
+      });
       const [sent] = (await send(visitor, [file.id], { body: 'old receipt' })).attachments!;
       await call(anna, 'dialog:close', { dialogId });
       expect(await server.engine.attachments.applyRetention()).to.equal(0);
@@ -192,9 +324,19 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it("when a supervisor deletes a visitor's data, then it is refused while his dialog is open, and afterwards his dialogs, messages and files are gone", async () => {
       const { visitor, anna, dialogId } = await heldDialog(server.url);
       const session = await call<VisitorSession>(visitor, 'session:resume');
-      const [sent] = (await send(visitor, [(await upload(server.url, visitor, { name: 'id.pdf', type: 'application/pdf', bytes: pdf(100) })).id])).attachments!;
+      const [sent] = (
+        await send(visitor, [
+          (
+            await upload(server.url, visitor, { name: 'id.pdf', type: 'application/pdf', bytes: pdf(100) })
+          ).id,
+        ])
+      ).attachments!;
       const token = await login(server.url, 'admin@example.com');
-      const erase = () => fetch(`${server.url}/api/visitors/${session.visitorId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      const erase = () =>
+        fetch(`${server.url}/api/visitors/${session.visitorId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
       const whileOpen = await erase();
       expect(whileOpen.status).to.equal(409);
       await call(anna, 'dialog:close', { dialogId });

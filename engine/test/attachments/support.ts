@@ -1,8 +1,25 @@
-import type { AttachmentSlot, AttachmentView, DialogDetail, MessageView, VisitorDialogView } from '../../src/protocol/events';
-import { call, chatStart, clientId, connectOperator, connectVisitor, next, type OperatorSocket, type VisitorSocket } from '../support/clients';
+import type {
+  AttachmentSlot,
+  AttachmentView,
+  DialogDetail,
+  MessageView,
+  VisitorDialogView,
+} from '../../src/protocol/events';
+import {
+  call,
+  chatStart,
+  clientId,
+  connectOperator,
+  connectVisitor,
+  next,
+  type OperatorSocket,
+  type VisitorSocket,
+} from '../support/clients';
 
 /** A visitor in a dialog held by anna (online in `support`). */
-export async function heldDialog(url: string): Promise<{ visitor: VisitorSocket; anna: OperatorSocket; dialogId: string }> {
+export async function heldDialog(
+  url: string,
+): Promise<{ visitor: VisitorSocket; anna: OperatorSocket; dialogId: string }> {
   const anna = await connectOperator(url, 'anna@example.com');
   await call(anna, 'presence:set', { status: 'online' });
   const visitor = await connectVisitor(url);
@@ -13,14 +30,22 @@ export async function heldDialog(url: string): Promise<{ visitor: VisitorSocket;
 }
 
 /** PUTs bytes to an upload URL; the status and the parsed JSON body. */
-export async function put(url: string, uploadUrl: string, body: Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) {
+export async function put(
+  url: string,
+  uploadUrl: string,
+  body: Uint8Array | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${url}${uploadUrl}`, {
     method: 'PUT',
     body,
     headers: { 'content-type': 'application/octet-stream', ...headers },
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
   } as RequestInit);
-  const json = (await response.json()) as { data?: AttachmentView; error?: { code: string; field?: string; message: string } };
+  const json = (await response.json()) as {
+    data?: AttachmentView;
+    error?: { code: string; field?: string; message: string };
+  };
   return { status: response.status, ...json };
 }
 
@@ -31,14 +56,29 @@ export async function upload(
   file: { name: string; type: string; bytes: Uint8Array },
   dialogId?: string,
 ): Promise<AttachmentView> {
-  const slot = await call<AttachmentSlot>(socket, 'attachment:prepare', { dialogId, name: file.name, size: file.bytes.length, type: file.type });
+  const slot = await call<AttachmentSlot>(socket, 'attachment:prepare', {
+    dialogId,
+    name: file.name,
+    size: file.bytes.length,
+    type: file.type,
+  });
   const result = await put(url, slot.uploadUrl, file.bytes);
-  if (result.status !== 201 || !result.data) throw new Error(`upload failed: ${result.status} ${JSON.stringify(result.error)}`);
+  if (result.status !== 201 || !result.data)
+    throw new Error(`upload failed: ${result.status} ${JSON.stringify(result.error)}`);
   return result.data;
 }
 
-export async function send(socket: VisitorSocket | OperatorSocket, attachmentIds: string[], extra: Record<string, unknown> = {}) {
-  return call<MessageView>(socket, 'message:send', { clientMessageId: clientId(), body: '', attachmentIds, ...extra });
+export async function send(
+  socket: VisitorSocket | OperatorSocket,
+  attachmentIds: string[],
+  extra: Record<string, unknown> = {},
+) {
+  return call<MessageView>(socket, 'message:send', {
+    clientMessageId: clientId(),
+    body: '',
+    attachmentIds,
+    ...extra,
+  });
 }
 
 export async function download(url: string, link: string) {

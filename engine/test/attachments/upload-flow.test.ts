@@ -10,7 +10,10 @@ async function jpegWithGps(): Promise<Buffer> {
   return sharp({ create: { width: 64, height: 32, channels: 3, background: { r: 200, g: 30, b: 30 } } })
     .jpeg()
     .withMetadata({ orientation: 6 })
-    .withExif({ IFD0: { Make: 'TestPhone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2976/100' } })
+    .withExif({
+      IFD0: { Make: 'TestPhone' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2976/100' },
+    })
     .toBuffer();
 }
 
@@ -29,9 +32,17 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(before.exif).to.be.instanceOf(Buffer);
       expect(before.exif!.toString('latin1')).to.include('TestPhone');
       expect(before.orientation).to.equal(6);
-      const uploaded = await upload(server.url, visitor, { name: 'receipt.jpg', type: 'image/jpeg', bytes: original });
+      const uploaded = await upload(server.url, visitor, {
+        name: 'receipt.jpg',
+        type: 'image/jpeg',
+        bytes: original,
+      });
       expect(uploaded).to.include({ name: 'receipt.jpg', type: 'image/jpeg', kind: 'image' });
-      const received = next<MessageView>(anna, 'message:new', (m) => m.dialogId === dialogId && m.authorKind === 'visitor' && Boolean(m.attachments));
+      const received = next<MessageView>(
+        anna,
+        'message:new',
+        (m) => m.dialogId === dialogId && m.authorKind === 'visitor' && Boolean(m.attachments),
+      );
       const sent = await send(visitor, [uploaded.id], { body: 'my receipt' });
       expect(sent.attachments?.map((a) => a.id)).to.deep.equal([uploaded.id]);
       const message = await received;
@@ -50,13 +61,20 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(thumb.response.status).to.equal(200);
       // The dialog as the operator opens it carries the file with freshly signed links.
       const detail = await callRaw<{ messages: MessageView[] }>(anna, 'dialog:open', { dialogId });
-      expect('data' in detail && detail.data.messages.some((m) => m.attachments?.[0]?.id === uploaded.id)).to.equal(true);
+      expect(
+        'data' in detail && detail.data.messages.some((m) => m.attachments?.[0]?.id === uploaded.id),
+      ).to.equal(true);
     });
 
     it('when the operator sends a PDF, then the visitor downloads the same bytes as an attachment', async () => {
       const { visitor, anna, dialogId } = await heldDialog(server.url);
       const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-      const uploaded = await upload(server.url, anna, { name: 'guide.pdf', type: 'application/pdf', bytes: pdf }, dialogId);
+      const uploaded = await upload(
+        server.url,
+        anna,
+        { name: 'guide.pdf', type: 'application/pdf', bytes: pdf },
+        dialogId,
+      );
       const received = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');
       await send(anna, [uploaded.id], { dialogId, body: 'the guide' });
       const [file] = (await received).attachments!;
@@ -69,7 +87,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when an .exe is renamed .png, then the upload is refused 415 and it cannot be sent', async () => {
       const { visitor } = await heldDialog(server.url);
       const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(4000, 1)]);
-      const slot = await callRaw<{ attachmentId: string; uploadUrl: string }>(visitor, 'attachment:prepare', { name: 'cat.png', size: exe.length, type: 'image/png' });
+      const slot = await callRaw<{ attachmentId: string; uploadUrl: string }>(visitor, 'attachment:prepare', {
+        name: 'cat.png',
+        size: exe.length,
+        type: 'image/png',
+      });
       if (!('data' in slot)) throw new Error(slot.error.message);
       const result = await put(server.url, slot.data.uploadUrl, exe);
       expect(result.status).to.equal(415);
@@ -77,7 +99,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(result.error!.message).to.match(/this file type is not allowed \(application\/x-msdownload\)/);
       const again = await put(server.url, slot.data.uploadUrl, exe);
       expect(again.status).to.equal(409);
-      const sent = await callRaw(visitor, 'message:send', { clientMessageId: 'x1', body: '', attachmentIds: [slot.data.attachmentId] });
+      const sent = await callRaw(visitor, 'message:send', {
+        clientMessageId: 'x1',
+        body: '',
+        attachmentIds: [slot.data.attachmentId],
+      });
       expect(sent).to.have.nested.property('error.field', 'attachmentIds');
     });
   });

@@ -20,12 +20,24 @@ export interface UploadLoadResult {
  * at once through the engine at `url`. The bodies are generated a MB at a time as they are sent, so the
  * clients hold almost nothing; RSS is sampled at every MB each client sends.
  */
-export async function runUploadLoad(url: string, options: { visitors: number; mbEach: number; siteId: string }): Promise<UploadLoadResult> {
+export async function runUploadLoad(
+  url: string,
+  options: { visitors: number; mbEach: number; siteId: string },
+): Promise<UploadLoadResult> {
   const slots: AttachmentSlot[] = [];
   for (let i = 0; i < options.visitors; i++) {
     const visitor = await connectVisitor(url, { siteId: options.siteId });
-    await call<VisitorDialogView>(visitor, 'dialog:start', { choice: { groupId: 'support' }, page: { url: 'http://shop.test/' } });
-    slots.push(await call<AttachmentSlot>(visitor, 'attachment:prepare', { name: `scan-${i}.pdf`, size: options.mbEach * MB, type: 'application/pdf' }));
+    await call<VisitorDialogView>(visitor, 'dialog:start', {
+      choice: { groupId: 'support' },
+      page: { url: 'http://shop.test/' },
+    });
+    slots.push(
+      await call<AttachmentSlot>(visitor, 'attachment:prepare', {
+        name: `scan-${i}.pdf`,
+        size: options.mbEach * MB,
+        type: 'application/pdf',
+      }),
+    );
   }
   const chunk = Buffer.alloc(MB, 0x20);
   chunk.write('%PDF-1.4\n');

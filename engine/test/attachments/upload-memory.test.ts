@@ -28,6 +28,8 @@ describe('attachments: memory while 20 visitors upload 20 MB each (embedded, dis
     // Buffering whole files would take 400 MB; streaming holds a few chunks per upload.
     expect(result.peakRssGrowthMb).to.be.below(120);
     const rows = await server.engine.database.db('attachments').where({ status: 'ready' });
-    expect(rows.map((r: { size: string | number }) => Number(r.size))).to.deep.equal(Array(20).fill(20 * 1024 * 1024));
+    expect(rows.map((r: { size: string | number }) => Number(r.size))).to.deep.equal(
+      Array(20).fill(20 * 1024 * 1024),
+    );
   });
 });

@@ -20,7 +20,8 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
       PRESENCE_HEARTBEAT_MS: 600_000,
       RECONCILE_INTERVAL_MS: 600_000,
     });
-    const { repo, store, routingState, assignments, locks, logger, operators, operatorsRepo, visitors } = server.engine;
+    const { repo, store, routingState, assignments, locks, logger, operators, operatorsRepo, visitors } =
+      server.engine;
     reconciler = new Reconciler({
       repo,
       store,

@@ -235,7 +235,9 @@ describe('dialog machine', () => {
 
     it('when re-routing is configured, then the pending threshold is marked as a reroute the console can count down to', () => {
       const m = held(defaultGroup({ reroute: true }));
-      expect(Object.values(m.context.timers)).to.deep.equal([{ dueAt: m.now + 30_000, kind: 'unanswered', reroute: true }]);
+      expect(Object.values(m.context.timers)).to.deep.equal([
+        { dueAt: m.now + 30_000, kind: 'unanswered', reroute: true },
+      ]);
       expect(Object.values(held().context.timers)[0]).to.not.have.property('reroute');
     });
 
@@ -361,7 +363,7 @@ describe('dialog machine', () => {
       expect(m.autoMessages()).to.deep.equal(['unanswered', 'ask-contact']);
     });
 
-    it('when a transferred dialog falls silent, then the previous holder\'s recent message does not protect the new one', () => {
+    it("when a transferred dialog falls silent, then the previous holder's recent message does not protect the new one", () => {
       const m = held(defaultGroup({ reroute: true, unansweredMs: 5000 }));
       m.send({ type: 'OPERATOR_MESSAGE', operatorId: 'op1' });
       m.advance(1000).send({ type: 'TRANSFERRED', toOperatorId: 'op2' });
@@ -373,7 +375,9 @@ describe('dialog machine', () => {
     });
 
     it('when the position announcement is due while someone who may take the dialog has room, then it assigns instead of announcing', () => {
-      const m = new MachineHarness({ sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'queue-position' }] }) });
+      const m = new MachineHarness({
+        sales: defaultGroup({ queueWait: [{ afterMs: 10_000, kind: 'queue-position' }] }),
+      });
       m.send(route());
       m.advance(10_000);
       expect(m.fireDue({ idleEligible: true })).to.have.length(1);

@@ -1,5 +1,10 @@
 import { initialTransition, transition } from 'xstate';
-import { createDialogMachine, type DialogEffect, type DialogEvent, type ThresholdFacts } from '../../src/dialog/dialog-machine';
+import {
+  createDialogMachine,
+  type DialogEffect,
+  type DialogEvent,
+  type ThresholdFacts,
+} from '../../src/dialog/dialog-machine';
 import type { DialogPolicy, ThresholdPlan, ThresholdTiming } from '../../src/dialog/dialog-policy';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -43,13 +48,18 @@ export function testPolicy(groups: Record<string, TestGroup>): DialogPolicy {
       const g = group(id);
       if (timing.phase === 'offline') {
         if (timing.firstVisitorMessageAt === undefined || timing.fired.includes('offline-reply')) return null;
-        return { key: 'offline-reply', kind: 'offline-reply', dueAt: timing.firstVisitorMessageAt + g.offlineReplyDelayMs };
+        return {
+          key: 'offline-reply',
+          kind: 'offline-reply',
+          dueAt: timing.firstVisitorMessageAt + g.offlineReplyDelayMs,
+        };
       }
       if (timing.phase === 'queued') {
         if (timing.queuedAt === undefined) return null;
         for (const [index, step] of g.queueWait.entries()) {
           const key = `queue-wait:${timing.queuedAt}:${index}`;
-          if (!timing.fired.includes(key)) return { key, kind: step.kind, dueAt: timing.queuedAt + step.afterMs };
+          if (!timing.fired.includes(key))
+            return { key, kind: step.kind, dueAt: timing.queuedAt + step.afterMs };
         }
         return null;
       }
@@ -94,7 +104,16 @@ export class MachineHarness {
     const [next, actions] = transition(this.machine, this.snapshot, full);
     this.snapshot = next;
     this.effects = actions
-      .filter((a) => ['enqueue', 'dequeue', 'releaseHolder', 'sendAutoMessage', 'dispatchAssignments', 'notifyLead'].includes(a.type))
+      .filter((a) =>
+        [
+          'enqueue',
+          'dequeue',
+          'releaseHolder',
+          'sendAutoMessage',
+          'dispatchAssignments',
+          'notifyLead',
+        ].includes(a.type),
+      )
       .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
     return true;
   }
@@ -110,13 +129,17 @@ export class MachineHarness {
 
   /** Persist and restore through JSON, as the service does between events. */
   roundTrip() {
-    const persisted = JSON.parse(JSON.stringify({ value: this.snapshot.value, context: this.snapshot.context }));
+    const persisted = JSON.parse(
+      JSON.stringify({ value: this.snapshot.value, context: this.snapshot.context }),
+    );
     this.snapshot = this.machine.resolveState(persisted);
     return this;
   }
 
   autoMessages() {
-    return this.effects.filter((e) => e.type === 'sendAutoMessage').map((e) => (e.type === 'sendAutoMessage' ? e.kind : ''));
+    return this.effects
+      .filter((e) => e.type === 'sendAutoMessage')
+      .map((e) => (e.type === 'sendAutoMessage' ? e.kind : ''));
   }
 }
 

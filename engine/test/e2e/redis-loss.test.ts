@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
 import { Reconciler } from '../../src/background/reconciler';
-import { call, clientId, closeAllSockets, connectOperator, connectVisitor, eventually, next } from '../support/clients';
+import {
+  call,
+  clientId,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  next,
+} from '../support/clients';
 import { backendsAvailable, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
 import { deleteKeys, testRedis } from '../support/redis';
 
@@ -17,7 +25,10 @@ describe('routing state lost or out of step (Postgres + Redis)', function () {
 
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
-    server = await startTestServer('real', { routingConfigPath: TEST_ROUTING, RECONCILE_INTERVAL_MS: 60_000 });
+    server = await startTestServer('real', {
+      routingConfigPath: TEST_ROUTING,
+      RECONCILE_INTERVAL_MS: 60_000,
+    });
   });
   afterEach(() => closeAllSockets());
   after(async () => server?.cleanup());
@@ -65,7 +76,17 @@ describe('routing state lost or out of step (Postgres + Redis)', function () {
     const dialog = await assignedToBoris;
     // Simulate a node that died after its commit and before its Redis write: the hold is gone.
     await store.release(dialog.id, dialog.operatorId!);
-    const reconciler = new Reconciler({ repo, store, routingState, assignments, locks, logger, clock: Date.now, intervalMs: 1000, stranded: visitors });
+    const reconciler = new Reconciler({
+      repo,
+      store,
+      routingState,
+      assignments,
+      locks,
+      logger,
+      clock: Date.now,
+      intervalMs: 1000,
+      stranded: visitors,
+    });
     expect((await reconciler.run()).reheld, 'seen once: could be a transition in flight').to.equal(0);
     const report = await reconciler.run();
     expect(report.reheld).to.equal(1);

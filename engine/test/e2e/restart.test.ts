@@ -61,11 +61,18 @@ describe('restarts (engine processes on Postgres and Redis)', function () {
     expect(lists.mine.map((d) => d.id)).to.include(view.id);
     const visitorAgain = await connectVisitor(second.url, { visitorToken });
     const reply = next<MessageView>(visitorAgain, 'message:new', (m) => m.authorKind === 'operator');
-    await call(carlAgain, 'message:send', { dialogId: view.id, clientMessageId: clientId(), body: 'after the crash' });
+    await call(carlAgain, 'message:send', {
+      dialogId: view.id,
+      clientMessageId: clientId(),
+      body: 'after the crash',
+    });
     expect((await reply).body).to.equal('after the crash');
     const session = await call<VisitorSession>(visitorAgain, 'session:resume');
     expect(session.dialog?.state).to.equal('active');
-    expect(session.dialog?.messages.map((m) => m.body)).to.deep.equal(['before the crash', 'after the crash']);
+    expect(session.dialog?.messages.map((m) => m.body)).to.deep.equal([
+      'before the crash',
+      'after the crash',
+    ]);
     await call(carlAgain, 'dialog:close', { dialogId: view.id });
     await call(carlAgain, 'presence:set', { status: 'offline' });
     await second.stop();

@@ -1,5 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, DialogDetail, DialogSummary, OperatorSelf, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type {
+  Ack,
+  DialogDetail,
+  DialogSummary,
+  OperatorSelf,
+  VisitorDialogView,
+  VisitorSession,
+} from '../../src/protocol/events';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';
 import { LOAD_PASSWORD, type LoadSetup, prepareLoad, random } from '../multinode/load-driver';
 
@@ -20,17 +27,27 @@ export function prepareFaultLoad(options: {
 }
 
 /** Emits with an ack timeout; resolves the data, rejects with `{ code }` (an ack error, 'timeout' or 'disconnected'). */
-export function callWithin<T>(socket: Socket, event: string, payload: unknown, timeoutMs: number): Promise<T> {
+export function callWithin<T>(
+  socket: Socket,
+  event: string,
+  payload: unknown,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     socket.timeout(timeoutMs).emit(event, payload, (err: Error | null, response: Ack<T>) => {
-      if (err) return reject(Object.assign(new Error(`${event}: no ack within ${timeoutMs} ms`), { code: 'timeout' }));
-      if ('error' in response) return reject(Object.assign(new Error(response.error.message), response.error));
+      if (err)
+        return reject(
+          Object.assign(new Error(`${event}: no ack within ${timeoutMs} ms`), { code: 'timeout' }),
+        );
+      if ('error' in response)
+        return reject(Object.assign(new Error(response.error.message), response.error));
       resolve(response.data);
     });
   });
 }
 
-export const errorCode = (error: unknown) => String((error as { code?: unknown })?.code ?? (error as Error)?.message ?? 'unknown');
+export const errorCode = (error: unknown) =>
+  String((error as { code?: unknown })?.code ?? (error as Error)?.message ?? 'unknown');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,7 +76,15 @@ export class FaultLoad {
   window = 'warmup';
   readonly errors = new Map<string, Map<string, number>>();
   readonly acked = new Map<string, AckedDialog>();
-  readonly stats = { requested: 0, givenUp: 0, retried: 0, closes: 0, transfers: 0, presenceFlips: 0, operatorReconnects: 0 };
+  readonly stats = {
+    requested: 0,
+    givenUp: 0,
+    retried: 0,
+    closes: 0,
+    transfers: 0,
+    presenceFlips: 0,
+    operatorReconnects: 0,
+  };
   private readonly operators: OperatorClient[] = [];
   private readonly rng;
   private stopping = false;
@@ -94,7 +119,8 @@ export class FaultLoad {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email, password: LOAD_PASSWORD }),
       }).catch((error) => ({ ok: false, status: String(error) }) as const);
-      if (response.ok) return ((await (response as Response).json()) as { data: { token: string } }).data.token;
+      if (response.ok)
+        return ((await (response as Response).json()) as { data: { token: string } }).data.token;
       if (attempt > 20) throw new Error(`login ${email}: ${response.status}`);
       await sleep(500);
     }
@@ -134,14 +160,22 @@ export class FaultLoad {
         if (!socket.active && !this.stopping) setTimeout(() => !this.stopping && socket.connect(), 500);
       });
       this.operators.push(client);
-      if (this.rng.next() < onlineShare) await callWithin<OperatorSelf>(socket, 'presence:set', { status: 'online' }, 10_000);
+      if (this.rng.next() < onlineShare)
+        await callWithin<OperatorSelf>(socket, 'presence:set', { status: 'online' }, 10_000);
     }
   }
 
   private async resync(client: OperatorClient) {
     try {
-      const lists = await callWithin<{ mine: DialogSummary[] }>(client.socket, 'dialogs:list', {}, this.options.ackTimeoutMs);
-      client.held = new Set(lists.mine.filter((d) => d.state === 'assigned' || d.state === 'active').map((d) => d.id));
+      const lists = await callWithin<{ mine: DialogSummary[] }>(
+        client.socket,
+        'dialogs:list',
+        {},
+        this.options.ackTimeoutMs,
+      );
+      client.held = new Set(
+        lists.mine.filter((d) => d.state === 'assigned' || d.state === 'active').map((d) => d.id),
+      );
     } catch (error) {
       this.count('operator:dialogs:list', error);
     }
@@ -150,7 +184,10 @@ export class FaultLoad {
   /** One visitor: connect, learn his token, start; on failure retry as the same visitor. */
   async visitor(): Promise<void> {
     const { url, setup, ackTimeoutMs, giveUpAfterMs } = this.options;
-    const groupId = this.rng.next() < this.options.unstaffedShare ? this.rng.pick(setup.unstaffed) : this.rng.pick(setup.staffed);
+    const groupId =
+      this.rng.next() < this.options.unstaffedShare
+        ? this.rng.pick(setup.unstaffed)
+        : this.rng.pick(setup.staffed);
     const clientMessageId = crypto.randomUUID();
     const sid = crypto.randomUUID();
     let visitorToken: string | undefined;
@@ -168,7 +205,10 @@ export class FaultLoad {
       try {
         // A node dying mid-handshake closes the transport without connect_error: bounded either way.
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(Object.assign(new Error('no connect'), { code: 'connect(timeout)' })), ackTimeoutMs);
+          const timer = setTimeout(
+            () => reject(Object.assign(new Error('no connect'), { code: 'connect(timeout)' })),
+            ackTimeoutMs,
+          );
           const fail = (code: string) => {
             clearTimeout(timer);
             reject(Object.assign(new Error(code), { code }));
@@ -181,14 +221,26 @@ export class FaultLoad {
           // On a middleware refusal the client closes ('forced close') just before connect_error: let that win.
           socket.io.once('close', (reason) => setImmediate(() => fail(`connect(${reason})`)));
         });
-        if (!visitorToken) visitorToken = (await callWithin<VisitorSession>(socket, 'session:resume', {}, ackTimeoutMs)).visitorToken;
+        if (!visitorToken)
+          visitorToken = (await callWithin<VisitorSession>(socket, 'session:resume', {}, ackTimeoutMs))
+            .visitorToken;
         const view = await callWithin<VisitorDialogView>(
           socket,
           'dialog:start',
-          { choice: { groupId }, page: { url: 'http://fault.test/' }, message: { clientMessageId, body: 'hello' } },
+          {
+            choice: { groupId },
+            page: { url: 'http://fault.test/' },
+            message: { clientMessageId, body: 'hello' },
+          },
           ackTimeoutMs,
         );
-        this.acked.set(view.id, { dialogId: view.id, groupId, visitorToken, ackedAt: Date.now(), attempts: attempt });
+        this.acked.set(view.id, {
+          dialogId: view.id,
+          groupId,
+          visitorToken,
+          ackedAt: Date.now(),
+          attempts: attempt,
+        });
         if (attempt > 1) this.stats.retried += 1;
         return;
       } catch (error) {
@@ -216,7 +268,12 @@ export class FaultLoad {
       const transfer = roll > 0.62;
       try {
         if (transfer) {
-          await callWithin(operator.socket, 'dialog:transfer', { dialogId, toGroupId: this.rng.pick(this.options.setup.staffed) }, ackTimeoutMs);
+          await callWithin(
+            operator.socket,
+            'dialog:transfer',
+            { dialogId, toGroupId: this.rng.pick(this.options.setup.staffed) },
+            ackTimeoutMs,
+          );
           this.stats.transfers += 1;
         } else {
           await callWithin(operator.socket, 'dialog:close', { dialogId, outcome: 'resolved' }, ackTimeoutMs);
@@ -241,7 +298,12 @@ export class FaultLoad {
    * Runs until `dialogs` visitors were started (at `arrivalsPerSecond`) and `keepGoing()` says stop;
    * operators act meanwhile.
    */
-  async run(options: { dialogs: number; arrivalsPerSecond: number; operatorWorkers: number; keepGoing: () => boolean }) {
+  async run(options: {
+    dialogs: number;
+    arrivalsPerSecond: number;
+    operatorWorkers: number;
+    keepGoing: () => boolean;
+  }) {
     const arrivals = (async () => {
       const gap = 1000 / options.arrivalsPerSecond;
       let next = Date.now();
@@ -275,14 +337,18 @@ export class FaultLoad {
     const out = new Map<string, string[]>();
     for (const client of this.operators) {
       const lists = await callWithin<{ mine: DialogSummary[] }>(client.socket, 'dialogs:list', {}, 15_000);
-      out.set(client.email, lists.mine.filter((d) => d.state === 'assigned' || d.state === 'active').map((d) => d.id));
+      out.set(
+        client.email,
+        lists.mine.filter((d) => d.state === 'assigned' || d.state === 'active').map((d) => d.id),
+      );
     }
     return out;
   }
 
   /** Puts every operator online, so that queues drain while settling. */
   async allOnline() {
-    for (const client of this.operators) await callWithin(client.socket, 'presence:set', { status: 'online' }, 15_000).catch(() => undefined);
+    for (const client of this.operators)
+      await callWithin(client.socket, 'presence:set', { status: 'online' }, 15_000).catch(() => undefined);
   }
 
   close() {

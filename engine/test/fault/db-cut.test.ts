@@ -29,13 +29,24 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
 
   before(async function () {
     if (!(await backendsAvailable('real'))) return this.skip();
-    const setup = await prepareFaultLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: 2, staffedGroups: 1, unstaffedGroups: 1, seed: 1 });
+    const setup = await prepareFaultLoad({
+      dir,
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      operators: 2,
+      staffedGroups: 1,
+      unstaffedGroups: 1,
+      seed: 1,
+    });
     operatorEmail = setup.operators[0]!.email;
     const target = new URL(TEST_DATABASE_URL);
     forwarder = createServer((client) => {
       if (!reachable) return client.destroy();
       const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         links.add(a);
         a.pipe(b);
         a.on('error', () => b.destroy());
@@ -73,9 +84,17 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
   });
 
   it('when Postgres is unreachable, then readiness is 503, a start acks unavailable, an operator handshake is refused and the process stays up', async () => {
-    const response = await fetch(`${node.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: operatorEmail, password: LOAD_PASSWORD }) });
+    const response = await fetch(`${node.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: operatorEmail, password: LOAD_PASSWORD }),
+    });
     const token = ((await response.json()) as { data: { token: string } }).data.token;
-    const visitor: VisitorSocket = io(`${node.url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+    const visitor: VisitorSocket = io(`${node.url}/visitor`, {
+      auth: { siteId: 'demo' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       visitor.once('connect', () => resolve());
       visitor.once('connect_error', reject);
@@ -88,7 +107,16 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
 
     expect((await fetch(`${node.url}/readyz`)).status, '/readyz').to.equal(503);
     const began = Date.now();
-    const code = await callWithin(visitor, 'dialog:start', { choice: { groupId: 'g1' }, page: { url: 'http://cut/' }, message: { clientMessageId: crypto.randomUUID(), body: 'hi' } }, 10_000).then(
+    const code = await callWithin(
+      visitor,
+      'dialog:start',
+      {
+        choice: { groupId: 'g1' },
+        page: { url: 'http://cut/' },
+        message: { clientMessageId: crypto.randomUUID(), body: 'hi' },
+      },
+      10_000,
+    ).then(
       () => 'accepted',
       (error) => errorCode(error),
     );
@@ -96,7 +124,12 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
     visitor.close();
 
     // An operator's browser reconnecting during the outage (e.g. after its node died).
-    const operator: OperatorSocket = io(`${node.url}/operator`, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+    const operator: OperatorSocket = io(`${node.url}/operator`, {
+      auth: { token },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
     const handshake = await new Promise<string>((resolve) => {
       const timer = setTimeout(() => resolve('no answer within 10 s'), 10_000);
       const done = (what: string) => {
@@ -110,16 +143,26 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
     operator.close();
     await new Promise((r) => setTimeout(r, 500));
     const exitCode = node.child.exitCode;
-    console.log(`      outage: dialog:start acked '${code}' in ${startAckMs} ms; operator handshake: ${handshake}; engine exit code: ${exitCode ?? 'running'}`);
+    console.log(
+      `      outage: dialog:start acked '${code}' in ${startAckMs} ms; operator handshake: ${handshake}; engine exit code: ${exitCode ?? 'running'}`,
+    );
     if (exitCode !== null) {
-      const tail = node.output().split('\n').filter((l) => /triggerUncaughtException|ECONNREFUSED|Node\.js v/.test(l)).slice(-4).join('\n');
+      const tail = node
+        .output()
+        .split('\n')
+        .filter((l) => /triggerUncaughtException|ECONNREFUSED|Node\.js v/.test(l))
+        .slice(-4)
+        .join('\n');
       console.log(`      the engine died:\n${tail}`);
     }
     reachable = true;
 
     expect(code).to.equal('unavailable');
     expect(startAckMs).to.be.below(10_000);
-    expect(exitCode, 'the engine process died on an operator handshake during the outage (unhandled rejection)').to.equal(null);
+    expect(
+      exitCode,
+      'the engine process died on an operator handshake during the outage (unhandled rejection)',
+    ).to.equal(null);
     expect(handshake).to.match(/^connect_error/);
     expect((await fetch(`${node.url}/readyz`)).status, '/readyz once Postgres is back').to.equal(200);
 
@@ -129,12 +172,28 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
     let served = false;
     while (!served && Date.now() - back < 20_000) {
       attempts += 1;
-      const probe: VisitorSocket = io(`${node.url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true, reconnection: false });
+      const probe: VisitorSocket = io(`${node.url}/visitor`, {
+        auth: { siteId: 'demo' },
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
       served = await new Promise<void>((resolve, reject) => {
         probe.once('connect', () => resolve());
         probe.once('connect_error', reject);
       })
-        .then(() => callWithin(probe, 'dialog:start', { choice: { groupId: 'g1' }, page: { url: 'http://back/' }, message: { clientMessageId: crypto.randomUUID(), body: 'back?' } }, 10_000))
+        .then(() =>
+          callWithin(
+            probe,
+            'dialog:start',
+            {
+              choice: { groupId: 'g1' },
+              page: { url: 'http://back/' },
+              message: { clientMessageId: crypto.randomUUID(), body: 'back?' },
+            },
+            10_000,
+          ),
+        )
         .then(
           () => true,
           () => false,
@@ -142,8 +201,9 @@ describe('one engine whose Postgres becomes unreachable (TCP cut, shared server 
       probe.close();
       if (!served) await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`      after the link returned: a visitor's start succeeded ${Date.now() - back} ms later (${attempts} attempts)`);
+    console.log(
+      `      after the link returned: a visitor's start succeeded ${Date.now() - back} ms later (${attempts} attempts)`,
+    );
     expect(served, 'a visitor can start a dialog once Postgres is back').to.equal(true);
   });
 });
-

@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -16,7 +22,13 @@ export interface StickyProxy {
   /** Replaces the backend list (`http://host:port`), e.g. after a node was replaced. */
   setBackends(urls: string[]): void;
   backends(): { url: string; up: boolean }[];
-  stats: { requests: number; upgrades: number; failovers: number; noBackend: number; closedByBackend: number };
+  stats: {
+    requests: number;
+    upgrades: number;
+    failovers: number;
+    noBackend: number;
+    closedByBackend: number;
+  };
   close(): Promise<void>;
 }
 
@@ -42,15 +54,20 @@ function stickyKey(req: IncomingMessage): string | null {
   return match?.[1] ?? null;
 }
 
-const weight = (key: string, backend: Backend) => createHash('sha1').update(`${key}|${backend.url}`).digest().readUInt32BE(0);
+const weight = (key: string, backend: Backend) =>
+  createHash('sha1').update(`${key}|${backend.url}`).digest().readUInt32BE(0);
 
-export async function startStickyProxy(initial: string[], options: { probeMs?: number } = {}): Promise<StickyProxy> {
+export async function startStickyProxy(
+  initial: string[],
+  options: { probeMs?: number } = {},
+): Promise<StickyProxy> {
   let backends = initial.map(toBackend);
   const stats = { requests: 0, upgrades: 0, failovers: 0, noBackend: 0, closedByBackend: 0 };
   const open = new Set<Duplex>();
 
   /** Live backends in the client's preference order (rendezvous hashing). */
-  const ranked = (key: string): Backend[] => [...backends.filter((b) => b.up)].sort((a, b) => weight(key, b) - weight(key, a));
+  const ranked = (key: string): Backend[] =>
+    [...backends.filter((b) => b.up)].sort((a, b) => weight(key, b) - weight(key, a));
 
   const markDown = (backend: Backend) => {
     backend.up = false;
@@ -94,7 +111,13 @@ export async function startStickyProxy(initial: string[], options: { probeMs?: n
       if (i > 0) stats.failovers += 1;
       const outcome = await new Promise<'done' | 'refused'>((resolve) => {
         const upstream = httpRequest(
-          { host: backend.host, port: backend.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
+          {
+            host: backend.host,
+            port: backend.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+          },
           (response) => {
             const headers = { ...response.headers };
             if (issued) {
@@ -147,7 +170,8 @@ export async function startStickyProxy(initial: string[], options: { probeMs?: n
       upstream.once('close', () => open.delete(upstream));
       // The original request line and headers, then whatever the client already sent.
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let h = 0; h < req.rawHeaders.length; h += 2) lines.push(`${req.rawHeaders[h]}: ${req.rawHeaders[h + 1]}`);
+      for (let h = 0; h < req.rawHeaders.length; h += 2)
+        lines.push(`${req.rawHeaders[h]}: ${req.rawHeaders[h + 1]}`);
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length > 0) upstream.write(head);
       upstream.on('error', () => upstream.destroy());

@@ -27,7 +27,10 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: required with ADMIN_EMAIL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: must be a number of proxy hops'],
     [{ TRUST_PROXY: '1.5' }, 'TRUST_PROXY: must be a number of proxy hops'],
-    [{ NODE_ENV: 'production', SEED_DEMO: 'true' }, 'SEED_DEMO: demo accounts are refused with NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', SEED_DEMO: 'true' },
+      'SEED_DEMO: demo accounts are refused with NODE_ENV=production',
+    ],
     [
       { NODE_ENV: 'production', ADMIN_EMAIL: 'boss@shop.example', ADMIN_PASSWORD: 'demo-password' },
       'ADMIN_PASSWORD: a known demo password is refused with NODE_ENV=production',
@@ -35,7 +38,10 @@ describe('configuration', () => {
   ];
   for (const [env, message] of bad) {
     it(`when ${Object.keys(env).join(', ')} is bad, then the error names it: "${message}"`, () => {
-      expect(() => loadConfig(env)).to.throw(ConfigError).with.property('message').that.contains(message);
+      expect(() => loadConfig(env))
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.contains(message);
     });
   }
 

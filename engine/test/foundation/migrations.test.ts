@@ -23,7 +23,10 @@ const TABLES = [
   'attachments',
 ];
 
-function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>) {
+function migrationSuite(
+  name: string,
+  open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>,
+) {
   describe(`migrations on ${name}`, function () {
     this.timeout(60_000);
     let handle: DatabaseHandle;
@@ -48,13 +51,18 @@ function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHand
       const visitorId = crypto.randomUUID();
       const dialogId = crypto.randomUUID();
       await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
-      await handle.db('dialogs').insert({ id: dialogId, visitor_id: visitorId, site_id: 'demo', state: 'created', snapshot: '{}' });
+      await handle
+        .db('dialogs')
+        .insert({ id: dialogId, visitor_id: visitorId, site_id: 'demo', state: 'created', snapshot: '{}' });
       const message = { dialog_id: dialogId, author_kind: 'visitor', body: 'hi', client_message_id: 'c1' };
       await handle.db('messages').insert({ id: crypto.randomUUID(), ...message });
       let failed = false;
-      await handle.db('messages').insert({ id: crypto.randomUUID(), ...message }).catch(() => {
-        failed = true;
-      });
+      await handle
+        .db('messages')
+        .insert({ id: crypto.randomUUID(), ...message })
+        .catch(() => {
+          failed = true;
+        });
       expect(failed).to.equal(true);
       const row = await handle.db('dialogs').where({ id: dialogId }).first();
       expect(new Date(row.created_at).getTime()).to.be.closeTo(Date.now(), 60_000);
@@ -65,11 +73,23 @@ function migrationSuite(name: string, open: () => Promise<{ handle: DatabaseHand
 migrationSuite('embedded PGlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-mig-'));
   const handle = await openDatabase({ dataDir: dir });
-  return { handle, cleanup: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    handle,
+    cleanup: async () => {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 migrationSuite('Postgres', async () => {
   const schema = freshSchema();
   const handle = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
-  return { handle, cleanup: async () => { await handle.close(); await dropSchema(schema); } };
+  return {
+    handle,
+    cleanup: async () => {
+      await handle.close();
+      await dropSchema(schema);
+    },
+  };
 });

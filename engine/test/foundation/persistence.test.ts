@@ -13,13 +13,25 @@ describe('embedded storage across restarts', function () {
 
   const boot = () =>
     startServer(
-      { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: true, dataDir, routingConfigPath: TEST_ROUTING },
+      {
+        PORT: 0,
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        SEED_DEMO: true,
+        dataDir,
+        routingConfigPath: TEST_ROUTING,
+      },
       { env: {} },
     );
 
   it('when the engine stops and starts again on the same data dir, then accounts, config versions and dialogs are still there', async () => {
     const first = await boot();
-    const created = await first.engine.operatorsRepo.create({ email: 'kept@example.com', name: 'Kept', password: 'kept-password', role: 'operator' });
+    const created = await first.engine.operatorsRepo.create({
+      email: 'kept@example.com',
+      name: 'Kept',
+      password: 'kept-password',
+      role: 'operator',
+    });
     const version = first.engine.routingConfig.current().version;
     await first.stop();
 

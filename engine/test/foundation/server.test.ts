@@ -35,7 +35,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when asked /readyz, then it names the backends in use', async () => {
       const response = await fetch(`${server.url}/readyz`);
-      const body = (await response.json()) as { database: { backend: string }; routingStore: { backend: string } };
+      const body = (await response.json()) as {
+        database: { backend: string };
+        routingStore: { backend: string };
+      };
       expect(response.status).to.equal(200);
       expect(body.database.backend).to.equal(backends === 'real' ? 'postgres' : 'pglite');
       expect(body.routingStore.backend).to.equal(backends === 'real' ? 'redis' : 'memory');
@@ -48,7 +51,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
 
     it('when a demo operator logs in, then he gets an httpOnly session cookie that authenticates /api/auth/me', async () => {
-      const login = await post(server, '/api/auth/login', { email: 'anna@example.com', password: DEMO_PASSWORD });
+      const login = await post(server, '/api/auth/login', {
+        email: 'anna@example.com',
+        password: DEMO_PASSWORD,
+      });
       expect(login.status).to.equal(200);
       expect(login.body.data.operator.email).to.equal('anna@example.com');
       expect(login.body.data.operator).not.to.have.property('passwordHash');
@@ -60,8 +66,14 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
 
     it('when the password or the e-mail is wrong, then both get the same 401 with no hint', async () => {
-      const wrongPassword = await post(server, '/api/auth/login', { email: 'boris@example.com', password: 'nope-nope' });
-      const wrongEmail = await post(server, '/api/auth/login', { email: 'nobody@example.com', password: 'nope-nope' });
+      const wrongPassword = await post(server, '/api/auth/login', {
+        email: 'boris@example.com',
+        password: 'nope-nope',
+      });
+      const wrongEmail = await post(server, '/api/auth/login', {
+        email: 'nobody@example.com',
+        password: 'nope-nope',
+      });
       expect(wrongPassword.status).to.equal(401);
       expect(wrongEmail.status).to.equal(401);
       expect(wrongPassword.body).to.deep.equal(wrongEmail.body);
@@ -69,12 +81,25 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when failures repeat from one address, then that e-mail from there gets 429 with retryAfterMs, even with the right password', async () => {
       // TRUST_PROXY defaults to 0: the forged X-Forwarded-For does not make them different addresses.
-      for (let i = 0; i < 3; i++) await post(server, '/api/auth/login', { email: 'carl@example.com', password: 'wrong-password' }, { 'x-forwarded-for': `10.0.0.${i}` });
-      const blocked = await post(server, '/api/auth/login', { email: 'carl@example.com', password: DEMO_PASSWORD }, { 'x-forwarded-for': '10.0.0.9' });
+      for (let i = 0; i < 3; i++)
+        await post(
+          server,
+          '/api/auth/login',
+          { email: 'carl@example.com', password: 'wrong-password' },
+          { 'x-forwarded-for': `10.0.0.${i}` },
+        );
+      const blocked = await post(
+        server,
+        '/api/auth/login',
+        { email: 'carl@example.com', password: DEMO_PASSWORD },
+        { 'x-forwarded-for': '10.0.0.9' },
+      );
       expect(blocked.status).to.equal(429);
       expect(blocked.body.error.code).to.equal('rate_limited');
       expect(blocked.body.error.retryAfterMs).to.be.within(1000, 900_000);
-      expect(blocked.headers.get('retry-after')).to.equal(String(Math.ceil(blocked.body.error.retryAfterMs! / 1000)));
+      expect(blocked.headers.get('retry-after')).to.equal(
+        String(Math.ceil(blocked.body.error.retryAfterMs! / 1000)),
+      );
     });
 
     it('when the body is malformed or incomplete, then 400 names the field', async () => {
@@ -86,8 +111,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
 
     it('when an operator calls a supervisor API, then 403; without a session, 401', async () => {
-      const login = await post(server, '/api/auth/login', { email: 'dina@example.com', password: DEMO_PASSWORD });
-      const asOperator = await fetch(`${server.url}/api/routing-config`, { headers: { authorization: `Bearer ${login.body.data.token}` } });
+      const login = await post(server, '/api/auth/login', {
+        email: 'dina@example.com',
+        password: DEMO_PASSWORD,
+      });
+      const asOperator = await fetch(`${server.url}/api/routing-config`, {
+        headers: { authorization: `Bearer ${login.body.data.token}` },
+      });
       expect(asOperator.status).to.equal(403);
       const anonymous = await fetch(`${server.url}/api/routing-config`);
       expect(anonymous.status).to.equal(401);

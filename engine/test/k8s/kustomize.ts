@@ -104,7 +104,8 @@ function readKustomization(dir: string): JsonObject {
   if (!file) throw new Error(`${dir}: no kustomization.yaml`);
   const kustomization = asObject(parse(readFileSync(file, 'utf8')), file);
   for (const key of Object.keys(kustomization)) {
-    if (!SUPPORTED_FIELDS.has(key)) throw new Error(`${file}: field "${key}" is not supported by the offline builder`);
+    if (!SUPPORTED_FIELDS.has(key))
+      throw new Error(`${file}: field "${key}" is not supported by the offline builder`);
   }
   if (kustomization.kind !== 'Kustomization') throw new Error(`${file}: kind must be Kustomization`);
   return kustomization;
@@ -134,7 +135,8 @@ function accumulate(dir: string): Accumulated {
 
   for (const entry of asArray(k.labels, 'labels')) {
     const spec = asObject(entry, 'labels[]');
-    if (spec.includeSelectors === true) throw new Error('labels.includeSelectors: true is not supported (selectors are immutable)');
+    if (spec.includeSelectors === true)
+      throw new Error('labels.includeSelectors: true is not supported (selectors are immutable)');
     const pairs = asObject(spec.pairs, 'labels[].pairs');
     for (const object of acc.objects) {
       addToMap(object.metadata, 'labels', pairs);
@@ -177,7 +179,8 @@ function addToMap(holder: JsonObject, key: string, pairs: JsonObject): void {
 /** The pod template of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob), made present if missing. */
 export function podTemplateOf(object: K8sObject): JsonObject | undefined {
   let spec = isObject(object.spec) ? object.spec : undefined;
-  if (object.kind === 'CronJob' && spec) spec = isObject(spec.jobTemplate) ? (spec.jobTemplate.spec as JsonObject) : undefined;
+  if (object.kind === 'CronJob' && spec)
+    spec = isObject(spec.jobTemplate) ? (spec.jobTemplate.spec as JsonObject) : undefined;
   if (!spec || !isObject(spec.template)) return undefined;
   const template = spec.template;
   if (!isObject(template.metadata)) template.metadata = {};
@@ -188,7 +191,10 @@ function podSpecContainers(object: K8sObject): JsonObject[] {
   const template = podTemplateOf(object);
   const spec = template && isObject(template.spec) ? template.spec : undefined;
   if (!spec) return [];
-  return [...asArray(spec.initContainers, 'initContainers'), ...asArray(spec.containers, 'containers')].filter(isObject);
+  return [
+    ...asArray(spec.initContainers, 'initContainers'),
+    ...asArray(spec.containers, 'containers'),
+  ].filter(isObject);
 }
 
 function splitImage(image: string): { name: string; tag?: string; digest?: string } {
@@ -209,7 +215,8 @@ function applyImage(spec: JsonObject, objects: K8sObject[]): void {
       const newName = typeof spec.newName === 'string' ? spec.newName : current.name;
       if (typeof spec.digest === 'string') container.image = `${newName}@${spec.digest}`;
       else if (typeof spec.newTag === 'string') container.image = `${newName}:${spec.newTag}`;
-      else container.image = `${newName}${current.tag ? `:${current.tag}` : ''}${current.digest ? `@${current.digest}` : ''}`;
+      else
+        container.image = `${newName}${current.tag ? `:${current.tag}` : ''}${current.digest ? `@${current.digest}` : ''}`;
     }
   }
 }
@@ -261,13 +268,16 @@ function generateConfigMaps(dir: string, k: JsonObject, acc: Accumulated): void 
     const behavior = spec.behavior ?? 'create';
     const existing = acc.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
     if (behavior === 'create') {
-      if (existing) throw new Error(`configMapGenerator: ConfigMap ${name} already exists (use behavior: merge)`);
+      if (existing)
+        throw new Error(`configMapGenerator: ConfigMap ${name} already exists (use behavior: merge)`);
       const configMap: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data };
-      if (options.labels !== undefined) configMap.metadata.labels = clone(asObject(options.labels, 'generatorOptions.labels'));
+      if (options.labels !== undefined)
+        configMap.metadata.labels = clone(asObject(options.labels, 'generatorOptions.labels'));
       acc.objects.push(configMap);
       acc.generated.add(configMap);
     } else if (behavior === 'merge' || behavior === 'replace') {
-      if (!existing) throw new Error(`configMapGenerator: behavior ${behavior} but no ConfigMap ${name} to ${behavior}`);
+      if (!existing)
+        throw new Error(`configMapGenerator: behavior ${behavior} but no ConfigMap ${name} to ${behavior}`);
       existing.data = behavior === 'merge' ? { ...asObject(existing.data ?? {}, 'data'), ...data } : data;
     } else {
       throw new Error(`configMapGenerator: unknown behavior ${String(behavior)}`);
@@ -291,7 +301,8 @@ function applyPatchEntry(dir: string, entry: JsonObject, objects: K8sObject[]): 
     if (!target) throw new Error('a JSON6902 patch needs a target');
     const matches = objects.filter(
       (o) =>
-        (target.kind === undefined || o.kind === target.kind) && (target.name === undefined || o.metadata.name === target.name),
+        (target.kind === undefined || o.kind === target.kind) &&
+        (target.name === undefined || o.metadata.name === target.name),
     );
     if (matches.length === 0) throw new Error(`patch target ${JSON.stringify(target)} matches nothing`);
     for (const object of matches) applyJson6902(object, patch as JsonObject[]);
@@ -317,7 +328,9 @@ function applyJson6902(object: K8sObject, operations: JsonObject[]): void {
     if (last === undefined) throw new Error('JSON6902: empty path');
     let parent: Json = object;
     for (const segment of path) {
-      parent = Array.isArray(parent) ? (parent[Number(segment)] as Json) : (asObject(parent, segment)[segment] as Json);
+      parent = Array.isArray(parent)
+        ? (parent[Number(segment)] as Json)
+        : (asObject(parent, segment)[segment] as Json);
       if (parent === undefined) throw new Error(`JSON6902: ${String(operation.path)} does not exist`);
     }
     const op = operation.op;
@@ -389,7 +402,9 @@ function applyNameHashes(objects: K8sObject[], generated: Set<K8sObject>): void 
   const renamed = new Map<string, string>();
   for (const configMap of generated) {
     const hash = createHash('sha256')
-      .update(JSON.stringify({ kind: configMap.kind, name: configMap.metadata.name, data: configMap.data ?? {} }))
+      .update(
+        JSON.stringify({ kind: configMap.kind, name: configMap.metadata.name, data: configMap.data ?? {} }),
+      )
       .digest('hex')
       .slice(0, 10);
     const newName = `${configMap.metadata.name}-${hash}`;
@@ -397,7 +412,8 @@ function applyNameHashes(objects: K8sObject[], generated: Set<K8sObject>): void 
     configMap.metadata.name = newName;
   }
   const rename = (holder: JsonObject | undefined) => {
-    if (holder && typeof holder.name === 'string' && renamed.has(holder.name)) holder.name = renamed.get(holder.name)!;
+    if (holder && typeof holder.name === 'string' && renamed.has(holder.name))
+      holder.name = renamed.get(holder.name)!;
   };
   for (const object of objects) {
     const template = podTemplateOf(object);

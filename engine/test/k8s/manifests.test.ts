@@ -7,7 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { describe as describeObject, isObject, type Json, type JsonObject, type K8sObject, kustomizeBuild } from './kustomize';
+import {
+  describe as describeObject,
+  isObject,
+  type Json,
+  type JsonObject,
+  type K8sObject,
+  kustomizeBuild,
+} from './kustomize';
 import { schemaErrors, unknownFieldErrors } from './schemas';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,7 +45,7 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   LOGIN_ADDRESS_MAX_FAILURES: 'login attempts per address across e-mails default (20 per window)',
   REOPEN_WINDOW_SECONDS: 'dialog reopen window default (600 s)',
   TIMER_POLL_MS: 'timer poll default (250 ms)',
-  TIMER_LEASE_MS: 'a dead node\'s claimed thresholds are handed on after 10 s',
+  TIMER_LEASE_MS: "a dead node's claimed thresholds are handed on after 10 s",
   RECONCILE_INTERVAL_MS: 'one node repairs the routing store from Postgres every 5 s',
   PRESENCE_GRACE_MS: 'operator presence grace default (15 s)',
   PRESENCE_HEARTBEAT_MS: 'operator connection heartbeat default (5 s, alive for 10 s)',
@@ -58,13 +65,15 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   CLAMD_HOST: 'virus scanning is off unless a clamd is deployed (docs/attachments.md)',
   CLAMD_PORT: 'virus scanning is off unless a clamd is deployed',
   REDIS_KEY_PREFIX: "default prefix 'hl'; set it only to share one Redis between installs",
-  DATABASE_SCHEMA: "the database user's default schema; if set, set it on the migrate Job too (checked below)",  FILE_STORE: 'attachments default to Postgres (DATABASE_URL is set): replicas share them with nothing else',
+  DATABASE_SCHEMA:
+    "the database user's default schema; if set, set it on the migrate Job too (checked below)",
+  FILE_STORE: 'attachments default to Postgres (DATABASE_URL is set): replicas share them with nothing else',
   S3_BUCKET: 'only with FILE_STORE=s3 (docs/attachments.md)',
   S3_REGION: 'only with FILE_STORE=s3',
   S3_ENDPOINT: 'only with FILE_STORE=s3 on an S3-compatible server',
   S3_FORCE_PATH_STYLE: 'only with FILE_STORE=s3 on an S3-compatible server',
-  S3_ACCESS_KEY_ID: 'only with FILE_STORE=s3; unset, the pod\'s IAM role (IRSA) is used',
-  S3_SECRET_ACCESS_KEY: 'only with FILE_STORE=s3, from a Secret; unset, the pod\'s IAM role (IRSA) is used',
+  S3_ACCESS_KEY_ID: "only with FILE_STORE=s3; unset, the pod's IAM role (IRSA) is used",
+  S3_SECRET_ACCESS_KEY: "only with FILE_STORE=s3, from a Secret; unset, the pod's IAM role (IRSA) is used",
 };
 
 /** Must be identical in the engine and the migration Job, or migrations land elsewhere. */
@@ -104,12 +113,13 @@ function only(objects: K8sObject[], kind: string, name?: string): K8sObject {
   return found[0]!;
 }
 
-const podSpec = (workload: K8sObject) => obj(obj(obj(workload.spec, 'spec').template, 'template').spec, 'pod spec');
+const podSpec = (workload: K8sObject) =>
+  obj(obj(obj(workload.spec, 'spec').template, 'template').spec, 'pod spec');
 const podLabels = (workload: K8sObject) =>
-  obj(obj(obj(obj(workload.spec, 'spec').template, 'template').metadata, 'template metadata').labels, 'labels') as Record<
-    string,
-    string
-  >;
+  obj(
+    obj(obj(obj(workload.spec, 'spec').template, 'template').metadata, 'template metadata').labels,
+    'labels',
+  ) as Record<string, string>;
 const container = (workload: K8sObject, name: string) => {
   const found = list(podSpec(workload).containers).find((c) => c.name === name);
   if (!found) throw new Error(`${describeObject(workload)} has no container ${name}`);
@@ -124,7 +134,8 @@ function effectiveEnv(objects: K8sObject[], c: JsonObject): Map<string, JsonObje
   for (const from of list(c.envFrom)) {
     const ref = obj(from.configMapRef, 'envFrom.configMapRef (only ConfigMaps are expected in envFrom)');
     const configMap = only(objects, 'ConfigMap', String(ref.name));
-    for (const [key, value] of Object.entries(obj(configMap.data, 'data'))) env.set(key, { name: key, value, from: 'configMap' });
+    for (const [key, value] of Object.entries(obj(configMap.data, 'data')))
+      env.set(key, { name: key, value, from: 'configMap' });
   }
   for (const e of list(c.env)) env.set(String(e.name), e);
   return env;
@@ -133,7 +144,16 @@ function effectiveEnv(objects: K8sObject[], c: JsonObject): Map<string, JsonObje
 const quantityBytes = (q: string): number => {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
   if (!m) throw new Error(`unparsed quantity ${q}`);
-  const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const units: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
   return Number(m[1]) * (m[2] ? units[m[2]]! : 1);
 };
 
@@ -221,7 +241,8 @@ for (const dir of BUILDS) {
         expect(strategy.type).to.equal('RollingUpdate');
         expect(obj(strategy.rollingUpdate, 'rollingUpdate').maxUnavailable).to.equal(0);
         const resources = obj(engine.resources, 'resources');
-        for (const kind of ['requests', 'limits']) expect(obj(resources[kind], kind)).to.have.keys('cpu', 'memory');
+        for (const kind of ['requests', 'limits'])
+          expect(obj(resources[kind], kind)).to.have.keys('cpu', 'memory');
         const pod = podSpec(deployment);
         const spread = list(pod.topologySpreadConstraints).map((t) => t.topologyKey);
         expect(spread).to.include('kubernetes.io/hostname');
@@ -230,11 +251,13 @@ for (const dir of BUILDS) {
 
       it('drains within the grace period: preStop sleep + SHUTDOWN_TIMEOUT_MS < terminationGracePeriodSeconds', () => {
         const grace = podSpec(deployment).terminationGracePeriodSeconds as number;
-        const command = obj(obj(obj(engine.lifecycle, 'lifecycle').preStop, 'preStop').exec, 'exec').command as string[];
+        const command = obj(obj(obj(engine.lifecycle, 'lifecycle').preStop, 'preStop').exec, 'exec')
+          .command as string[];
         expect(command[0]).to.equal('sleep');
         const preStop = Number(command[1]);
         expect(preStop).to.be.greaterThan(0);
-        const shutdown = Number(effectiveEnv(objects, engine).get('SHUTDOWN_TIMEOUT_MS')?.value ?? 10_000) / 1000;
+        const shutdown =
+          Number(effectiveEnv(objects, engine).get('SHUTDOWN_TIMEOUT_MS')?.value ?? 10_000) / 1000;
         expect(preStop + shutdown, `${preStop}s + ${shutdown}s vs ${grace}s`).to.be.lessThan(grace);
       });
 
@@ -251,7 +274,9 @@ for (const dir of BUILDS) {
         // The engine's own schema is the source of truth when present.
         const configModule = join(repo, 'engine/src/config.ts');
         if (existsSync(configModule)) {
-          const { EnvSchema } = (await import('../../src/config')) as { EnvSchema: { shape: Record<string, unknown> } };
+          const { EnvSchema } = (await import('../../src/config')) as {
+            EnvSchema: { shape: Record<string, unknown> };
+          };
           for (const key of Object.keys(EnvSchema.shape)) read.add(key);
         }
         const missing = [...read].filter((key) => !env.has(key) && !(key in DELIBERATELY_DEFAULTED));
@@ -289,7 +314,9 @@ for (const dir of BUILDS) {
           for (const c of list(podSpec(workload).containers)) {
             for (const [name, entry] of effectiveEnv(objects, c)) {
               if (!secretish.test(name)) continue;
-              expect(entry.value, `${describeObject(workload)} ${name} has a literal value`).to.equal(undefined);
+              expect(entry.value, `${describeObject(workload)} ${name} has a literal value`).to.equal(
+                undefined,
+              );
               const ref = obj(obj(entry.valueFrom, `${name}.valueFrom`).secretKeyRef, `${name} secretKeyRef`);
               expect(ref.name).to.equal('hotline-engine-secrets');
             }
@@ -331,7 +358,9 @@ for (const dir of BUILDS) {
         expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).to.be.at.least(60);
         const spec = obj(ingress.spec, 'ingress spec');
         const backends = list(spec.rules).flatMap((r) =>
-          list(obj(r.http, 'http').paths).map((p) => obj(obj(p.backend, 'backend').service, 'backend.service')),
+          list(obj(r.http, 'http').paths).map((p) =>
+            obj(obj(p.backend, 'backend').service, 'backend.service'),
+          ),
         );
         expect(backends).to.not.be.empty;
         for (const backend of backends) {
@@ -339,7 +368,9 @@ for (const dir of BUILDS) {
           expect(obj(backend.port, 'port').name).to.equal('http');
         }
         // Every path must let /socket.io through (a "/" prefix does).
-        const paths = list(spec.rules).flatMap((r) => list(obj(r.http, 'http').paths).map((p) => String(p.path)));
+        const paths = list(spec.rules).flatMap((r) =>
+          list(obj(r.http, 'http').paths).map((p) => String(p.path)),
+        );
         expect(paths.some((p) => '/socket.io/'.startsWith(p))).to.equal(true);
       });
 
@@ -347,9 +378,22 @@ for (const dir of BUILDS) {
         const spec = obj(only(objects, 'Ingress').spec, 'ingress spec');
         const paths = list(spec.rules).flatMap((r) => list(obj(r.http, 'http').paths));
         const routed = (url: string) =>
-          paths.some((p) => (p.pathType === 'Exact' ? url === p.path : url === p.path || url.startsWith(`${String(p.path).replace(/\/$/, '')}/`)));
-        for (const url of ['/widget.js', '/socket.io/', '/api/sites/demo/widget', '/api/auth/login', '/console/', '/demo/']) expect(routed(url), url).to.equal(true);
-        for (const url of ['/', '/metrics', '/healthz', '/readyz', '/widget.jsx']) expect(routed(url), url).to.equal(false);
+          paths.some((p) =>
+            p.pathType === 'Exact'
+              ? url === p.path
+              : url === p.path || url.startsWith(`${String(p.path).replace(/\/$/, '')}/`),
+          );
+        for (const url of [
+          '/widget.js',
+          '/socket.io/',
+          '/api/sites/demo/widget',
+          '/api/auth/login',
+          '/console/',
+          '/demo/',
+        ])
+          expect(routed(url), url).to.equal(true);
+        for (const url of ['/', '/metrics', '/healthz', '/readyz', '/widget.jsx'])
+          expect(routed(url), url).to.equal(false);
       });
 
       it('the ServiceMonitor scrapes /metrics on a port the Service has', () => {
@@ -362,20 +406,30 @@ for (const dir of BUILDS) {
         expect(list(serviceSpec.ports).map((p) => p.name)).to.include(endpoint.port);
         // The Service's metrics port reaches the container port the engine listens on (METRICS_PORT).
         const containerPort = list(engine.ports).find((p) => p.name === 'metrics');
-        expect(list(serviceSpec.ports).find((p) => p.name === 'metrics')).to.include({ targetPort: 'metrics' });
-        expect(String(containerPort?.containerPort)).to.equal(String(effectiveEnv(objects, engine).get('METRICS_PORT')?.value));
+        expect(list(serviceSpec.ports).find((p) => p.name === 'metrics')).to.include({
+          targetPort: 'metrics',
+        });
+        expect(String(containerPort?.containerPort)).to.equal(
+          String(effectiveEnv(objects, engine).get('METRICS_PORT')?.value),
+        );
       });
 
       it('HPA: CPU 70 %, min >= PDB minAvailable + 1, targets the Deployment', () => {
         const hpa = obj(only(objects, 'HorizontalPodAutoscaler').spec, 'hpa spec');
         const pdb = obj(only(objects, 'PodDisruptionBudget').spec, 'pdb spec');
-        expect(obj(hpa.scaleTargetRef, 'scaleTargetRef')).to.include({ kind: 'Deployment', name: deployment.metadata.name });
+        expect(obj(hpa.scaleTargetRef, 'scaleTargetRef')).to.include({
+          kind: 'Deployment',
+          name: deployment.metadata.name,
+        });
         const min = hpa.minReplicas as number;
         const max = hpa.maxReplicas as number;
         expect(min).to.be.at.least((pdb.minAvailable as number) + 1);
         expect(max).to.be.at.least(min);
         const cpu = list(hpa.metrics).find((m) => obj(m.resource, 'resource').name === 'cpu');
-        expect(obj(obj(cpu!.resource, 'resource').target, 'target')).to.include({ type: 'Utilization', averageUtilization: 70 });
+        expect(obj(obj(cpu!.resource, 'resource').target, 'target')).to.include({
+          type: 'Utilization',
+          averageUtilization: 70,
+        });
         const replicas = obj(deployment.spec, 'spec').replicas as number;
         expect(replicas).to.be.within(min, max);
       });
@@ -402,11 +456,14 @@ for (const dir of BUILDS) {
         const jobEnv = effectiveEnv(objects, migrate);
         const engineEnv = effectiveEnv(objects, engine);
         for (const name of SHARED_WITH_MIGRATE) {
-          const strip = (e: JsonObject | undefined) => (e === undefined ? undefined : { value: e.value, valueFrom: e.valueFrom });
+          const strip = (e: JsonObject | undefined) =>
+            e === undefined ? undefined : { value: e.value, valueFrom: e.valueFrom };
           expect(strip(jobEnv.get(name)), name).to.deep.equal(strip(engineEnv.get(name)));
         }
         const db = jobEnv.get('DATABASE_URL');
-        expect(obj(obj(db?.valueFrom, 'valueFrom').secretKeyRef, 'secretKeyRef').key).to.equal('DATABASE_URL');
+        expect(obj(obj(db?.valueFrom, 'valueFrom').secretKeyRef, 'secretKeyRef').key).to.equal(
+          'DATABASE_URL',
+        );
       });
     });
   });
@@ -437,7 +494,10 @@ describe('k8s manifests: production-small overlay specifics', () => {
     const envFrom = list(container(deployment, 'engine').envFrom)[0]!;
     const name = String(obj(envFrom.configMapRef, 'configMapRef').name);
     expect(name).to.match(/^hotline-engine-env-[a-f0-9]{10}$/);
-    expect(obj(only(objects, 'ConfigMap', name).data, 'data')).to.include({ MIGRATE_ON_START: 'false', LOG_LEVEL: 'info' });
+    expect(obj(only(objects, 'ConfigMap', name).data, 'data')).to.include({
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'info',
+    });
   });
 });
 
@@ -472,7 +532,9 @@ describe('Dockerfile', () => {
 });
 
 describe('k8s/grafana/hotline-dashboard.json', () => {
-  const dashboard = JSON.parse(readFileSync(join(repo, 'k8s/grafana/hotline-dashboard.json'), 'utf8')) as JsonObject;
+  const dashboard = JSON.parse(
+    readFileSync(join(repo, 'k8s/grafana/hotline-dashboard.json'), 'utf8'),
+  ) as JsonObject;
   const panels = list(dashboard.panels).flatMap((p) => [p, ...list(p.panels)]);
   const exprs = panels.flatMap((p) => list(p.targets).map((t) => String(t.expr)));
   const metricName = /\b(?:hotline|process|nodejs)_[a-z_]+\b/g;
@@ -495,7 +557,8 @@ describe('k8s/grafana/hotline-dashboard.json', () => {
       for (const name of names) expect(METRICS, `${name} in ${expr}`).to.include(base(name));
     }
     // Histograms are only usable through their _bucket/_sum/_count series.
-    for (const expr of exprs) for (const h of HISTOGRAMS) expect(expr).to.not.match(new RegExp(`\\b${h}(?!_(bucket|sum|count))\\b`));
+    for (const expr of exprs)
+      for (const h of HISTOGRAMS) expect(expr).to.not.match(new RegExp(`\\b${h}(?!_(bucket|sum|count))\\b`));
   });
 
   it('charts every hotline metric, and each one exists in engine/src/metrics when present', () => {
@@ -504,7 +567,8 @@ describe('k8s/grafana/hotline-dashboard.json', () => {
     const source = join(repo, 'engine/src/metrics/metrics.ts');
     if (existsSync(source)) {
       const text = readFileSync(source, 'utf8');
-      for (const metric of METRICS.filter((m) => m.startsWith('hotline_'))) expect(text, metric).to.contain(`'${metric}'`);
+      for (const metric of METRICS.filter((m) => m.startsWith('hotline_')))
+        expect(text, metric).to.contain(`'${metric}'`);
     }
   });
 });

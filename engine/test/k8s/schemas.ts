@@ -48,7 +48,11 @@ export const KINDS: Record<string, KindInfo> = {
     module: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
     type: 'IHorizontalPodAutoscaler',
   },
-  'batch/v1/Job': { create: (d) => new Job(d as never), module: 'kubernetes-models/batch/v1/Job', type: 'IJob' },
+  'batch/v1/Job': {
+    create: (d) => new Job(d as never),
+    module: 'kubernetes-models/batch/v1/Job',
+    type: 'IJob',
+  },
   'networking.k8s.io/v1/Ingress': {
     create: (d) => new Ingress(d as never),
     module: 'kubernetes-models/networking.k8s.io/v1/Ingress',
@@ -59,8 +63,16 @@ export const KINDS: Record<string, KindInfo> = {
     module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
     type: 'IPodDisruptionBudget',
   },
-  'v1/ConfigMap': { create: (d) => new ConfigMap(d as never), module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
-  'v1/Service': { create: (d) => new Service(d as never), module: 'kubernetes-models/v1/Service', type: 'IService' },
+  'v1/ConfigMap': {
+    create: (d) => new ConfigMap(d as never),
+    module: 'kubernetes-models/v1/ConfigMap',
+    type: 'IConfigMap',
+  },
+  'v1/Service': {
+    create: (d) => new Service(d as never),
+    module: 'kubernetes-models/v1/Service',
+    type: 'IService',
+  },
   'v1/ServiceAccount': {
     create: (d) => new ServiceAccount(d as never),
     module: 'kubernetes-models/v1/ServiceAccount',
@@ -100,7 +112,8 @@ export function unknownFieldErrors(objects: K8sObject[]): string[] {
     return `import type { ${info.type} } from '${info.module}';`;
   });
   const declarations = known.map(
-    (o, i) => `// ${describe(o)}\nexport const object${i}: ${KINDS[kindKey(o)]!.type} = ${JSON.stringify(o, null, 2)};`,
+    (o, i) =>
+      `// ${describe(o)}\nexport const object${i}: ${KINDS[kindKey(o)]!.type} = ${JSON.stringify(o, null, 2)};`,
   );
   const source = `${imports.join('\n')}\n${declarations.join('\n')}\n`;
   // A virtual file beside this one, so module resolution finds the repository's node_modules.
@@ -115,7 +128,11 @@ export function unknownFieldErrors(objects: K8sObject[]): string[] {
     types: [],
   };
   const host = ts.createCompilerHost(options);
-  const original = { getSourceFile: host.getSourceFile, fileExists: host.fileExists, readFile: host.readFile };
+  const original = {
+    getSourceFile: host.getSourceFile,
+    fileExists: host.fileExists,
+    readFile: host.readFile,
+  };
   host.getSourceFile = (name, version, ...rest) =>
     name === fileName
       ? ts.createSourceFile(name, source, version, true)
@@ -124,7 +141,10 @@ export function unknownFieldErrors(objects: K8sObject[]): string[] {
   host.readFile = (name) => (name === fileName ? source : original.readFile.call(host, name));
   const program = ts.createProgram([fileName], options, host);
   const sourceFile = program.getSourceFile(fileName)!;
-  const diagnostics = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)];
+  const diagnostics = [
+    ...program.getSyntacticDiagnostics(sourceFile),
+    ...program.getSemanticDiagnostics(sourceFile),
+  ];
   return diagnostics.map((d) => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     if (d.start === undefined) return message;

@@ -21,7 +21,8 @@ export class CpuHog {
   static requested(ciDefault = 0): number {
     const raw = process.env.HOG ?? (process.env.CI ? String(ciDefault) : '0');
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`HOG must be a whole number 0..64, got ${raw}`);
+    if (!Number.isInteger(n) || n < 0 || n > 64)
+      throw new Error(`HOG must be a whole number 0..64, got ${raw}`);
     return n;
   }
 
@@ -29,9 +30,15 @@ export class CpuHog {
     const hog = new CpuHog(processes);
     if (processes === 0) return hog;
     if (hog.tool === 'stress-ng') {
-      hog.children.push(spawn('/usr/bin/stress-ng', ['--cpu', String(processes), '--quiet'], { stdio: 'ignore', detached: true }));
+      hog.children.push(
+        spawn('/usr/bin/stress-ng', ['--cpu', String(processes), '--quiet'], {
+          stdio: 'ignore',
+          detached: true,
+        }),
+      );
     } else {
-      for (let i = 0; i < processes; i++) hog.children.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore', detached: true }));
+      for (let i = 0; i < processes; i++)
+        hog.children.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore', detached: true }));
     }
     hog.sampler = setInterval(() => {
       hog.peak = Math.max(hog.peak, loadavg()[0] ?? 0);

@@ -15,9 +15,18 @@ export interface RoutingSnapshotCheck {
  * invariants: nobody over his limit, a dialog held by at most one operator, never queued and held at
  * once, each queued dialog in exactly the queue of its group, positions 1..n.
  */
-export async function checkRoutingState(redis: Redis, prefix: string, groups: string[]): Promise<RoutingSnapshotCheck> {
+export async function checkRoutingState(
+  redis: Redis,
+  prefix: string,
+  groups: string[],
+): Promise<RoutingSnapshotCheck> {
   const k = routingKeys(prefix, 'default');
-  const multi = redis.multi().hgetall(k.opLimit).hgetall(k.held).zrange(k.operatorDialogs, '0', '-1').hgetall(k.queued);
+  const multi = redis
+    .multi()
+    .hgetall(k.opLimit)
+    .hgetall(k.held)
+    .zrange(k.operatorDialogs, '0', '-1')
+    .hgetall(k.queued);
   for (const g of groups) multi.zrange(k.queue(g), '0', '-1');
   const results = (await multi.exec()) ?? [];
   const value = <T>(i: number) => results[i]?.[1] as T;
@@ -28,11 +37,13 @@ export async function checkRoutingState(redis: Redis, prefix: string, groups: st
   const violations: string[] = [];
 
   const loads = new Map<string, { load: number; limit: number }>();
-  for (const [operatorId, limit] of Object.entries(limits)) loads.set(operatorId, { load: 0, limit: Number(limit) });
+  for (const [operatorId, limit] of Object.entries(limits))
+    loads.set(operatorId, { load: 0, limit: Number(limit) });
   const holderOf = new Map<string, string>();
   for (const member of operatorDialogs) {
     const [operatorId = '', dialogId = ''] = member.split('|');
-    if (holderOf.has(dialogId)) violations.push(`dialog ${dialogId} held by ${holderOf.get(dialogId)} and ${operatorId}`);
+    if (holderOf.has(dialogId))
+      violations.push(`dialog ${dialogId} held by ${holderOf.get(dialogId)} and ${operatorId}`);
     holderOf.set(dialogId, operatorId);
     const entry = loads.get(operatorId) ?? { load: 0, limit: 0 };
     entry.load += 1;
@@ -45,26 +56,33 @@ export async function checkRoutingState(redis: Redis, prefix: string, groups: st
   for (const [dialogId, record] of Object.entries(heldHash)) {
     const operatorId = record.split('|')[0] ?? '';
     held.set(dialogId, operatorId);
-    if (holderOf.get(dialogId) !== operatorId) violations.push(`dialog ${dialogId}: held record says ${operatorId}, index says ${holderOf.get(dialogId)}`);
+    if (holderOf.get(dialogId) !== operatorId)
+      violations.push(
+        `dialog ${dialogId}: held record says ${operatorId}, index says ${holderOf.get(dialogId)}`,
+      );
   }
-  for (const dialogId of holderOf.keys()) if (!held.has(dialogId)) violations.push(`dialog ${dialogId} in an operator's set without a held record`);
+  for (const dialogId of holderOf.keys())
+    if (!held.has(dialogId)) violations.push(`dialog ${dialogId} in an operator's set without a held record`);
 
   const queued = new Map<string, string>();
   const seenInQueues = new Map<string, string>();
   groups.forEach((groupId, index) => {
     const members = value<string[]>(4 + index);
     for (const dialogId of members) {
-      if (seenInQueues.has(dialogId)) violations.push(`dialog ${dialogId} in queues ${seenInQueues.get(dialogId)} and ${groupId}`);
+      if (seenInQueues.has(dialogId))
+        violations.push(`dialog ${dialogId} in queues ${seenInQueues.get(dialogId)} and ${groupId}`);
       seenInQueues.set(dialogId, groupId);
     }
   });
   for (const [dialogId, record] of Object.entries(queuedHash)) {
     const groupId = record.split('|')[0] ?? '';
     queued.set(dialogId, groupId);
-    if (seenInQueues.get(dialogId) !== groupId) violations.push(`dialog ${dialogId} recorded in ${groupId} but sits in ${seenInQueues.get(dialogId)}`);
+    if (seenInQueues.get(dialogId) !== groupId)
+      violations.push(`dialog ${dialogId} recorded in ${groupId} but sits in ${seenInQueues.get(dialogId)}`);
     if (held.has(dialogId)) violations.push(`dialog ${dialogId} is queued and held at once`);
   }
-  for (const [dialogId, groupId] of seenInQueues) if (!queued.has(dialogId)) violations.push(`dialog ${dialogId} in queue ${groupId} without a record`);
+  for (const [dialogId, groupId] of seenInQueues)
+    if (!queued.has(dialogId)) violations.push(`dialog ${dialogId} in queue ${groupId} without a record`);
   return { violations, queued, held, loads };
 }
 
@@ -100,7 +118,12 @@ export async function checkHoldings(
     const held = postgres.get(operator.operatorId) ?? 0;
     postgres.delete(operator.operatorId);
     if (held !== operator.load)
-      mismatches.push({ operatorId: operator.operatorId, postgres: held, store: operator.load, status: operator.status });
+      mismatches.push({
+        operatorId: operator.operatorId,
+        postgres: held,
+        store: operator.load,
+        status: operator.status,
+      });
   }
   for (const [operatorId, held] of postgres)
     mismatches.push({ operatorId, postgres: held, store: 0, status: 'unknown to the store' });

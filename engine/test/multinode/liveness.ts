@@ -87,13 +87,15 @@ export class LivenessMonitor {
     const operators = await this.store.listOperators();
     const byId = new Map(dialogs.map((d) => [d.id, d]));
     const queues = new Map<string, QueuedDialog[]>();
-    for (const groupId of await this.store.queuedGroups()) queues.set(groupId, await this.store.queue(groupId));
+    for (const groupId of await this.store.queuedGroups())
+      queues.set(groupId, await this.store.queue(groupId));
     const inQueue = new Set([...queues.values()].flat().map((q) => q.dialogId));
 
     // Queued in Postgres, held in the store: an assignment between its store step and its commit.
     const inFlight = new Set<string>();
     for (const dialog of dialogs) {
-      if (dialog.state === 'queued' && !inQueue.has(dialog.id) && (await this.store.holder(dialog.id))) inFlight.add(dialog.id);
+      if (dialog.state === 'queued' && !inQueue.has(dialog.id) && (await this.store.holder(dialog.id)))
+        inFlight.add(dialog.id);
     }
 
     let pendingOffers = 0;
@@ -107,25 +109,37 @@ export class LivenessMonitor {
           dialog.state === 'active' ||
           dialog.state === 'offered' ||
           dialog.state === 'lead' ||
-          (dialog.state === 'queued' && inQueue.has(dialog.id) && (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
+          (dialog.state === 'queued' &&
+            inQueue.has(dialog.id) &&
+            (!input.positionPushed || input.positionPushed.has(dialog.id))) ||
           inFlight.has(dialog.id) ||
           dialog.state === 'awaiting-contact' ||
           // `offline` until its reply goes out (then `awaiting-contact`, a lead, or queued after all).
           (dialog.state === 'offline' && !owedReply(dialog, now, T));
         // Queued in Postgres but in no store queue: a transition between its commit and its effects
         // (a transfer to a group, a refused assignment given back) until that has lasted T.
-        const missing = dialog.state === 'queued' && !ok ? age(`unqueued:${dialog.id}`) : Number.POSITIVE_INFINITY;
+        const missing =
+          dialog.state === 'queued' && !ok ? age(`unqueued:${dialog.id}`) : Number.POSITIVE_INFINITY;
         if (!ok && missing > T && (await this.stillStranded(dialog)))
-          violations.push({ rule: 'L1', subject: dialog.id, detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})` });
+          violations.push({
+            rule: 'L1',
+            subject: dialog.id,
+            detail: `${dialog.state} ${now - started} ms after its start, no answer (group ${dialog.context.groupId})`,
+          });
       }
       // L3: transient states.
-      if (dialog.state === 'created' && old) violations.push({ rule: 'L3', subject: dialog.id, detail: `created for ${now - started} ms` });
+      if (dialog.state === 'created' && old)
+        violations.push({ rule: 'L3', subject: dialog.id, detail: `created for ${now - started} ms` });
       if (dialog.state === 'offered') pendingOffers += 1;
     }
     // L3: an offer is transient: each one is accepted, declined or expired (and the next one made)
     // within T of its own expiry. One dialog may be offered again and again, each a new offer.
     for (const offer of await this.store.expiredOffers(now - T)) {
-      violations.push({ rule: 'L3', subject: offer.dialogId, detail: `offer to ${offer.operatorId} expired ${now - offer.expiresAt} ms ago, still pending` });
+      violations.push({
+        rule: 'L3',
+        subject: offer.dialogId,
+        detail: `offer to ${offer.operatorId} expired ${now - offer.expiresAt} ms ago, still pending`,
+      });
     }
 
     // L2: a queued dialog beside an operator with room who may take it.
@@ -159,12 +173,22 @@ export class LivenessMonitor {
         if (operator.status === 'offline' || input.connected.has(operator.operatorId)) continue;
         const gone = age(`presence:${operator.operatorId}`);
         if (gone > this.options.presenceGraceMs + T)
-          violations.push({ rule: 'L4', subject: operator.operatorId, detail: `${operator.status} without a connection for ${gone} ms` });
+          violations.push({
+            rule: 'L4',
+            subject: operator.operatorId,
+            detail: `${operator.status} without a connection for ${gone} ms`,
+          });
       }
     }
 
     this.since = seen;
-    return { violations, excludedBesideQueue, pendingOffers, openDialogs: dialogs.length, queued: inQueue.size };
+    return {
+      violations,
+      excludedBesideQueue,
+      pendingOffers,
+      openDialogs: dialogs.length,
+      queued: inQueue.size,
+    };
   }
 
   /**
@@ -172,10 +196,15 @@ export class LivenessMonitor {
    * have been assigned (and even closed) since. Read it again, and the store after it.
    */
   private async stillStranded(dialog: OpenDialog): Promise<boolean> {
-    const row = await this.db('dialogs').where({ id: dialog.id }).first<{ state: string } | undefined>('state');
+    const row = await this.db('dialogs')
+      .where({ id: dialog.id })
+      .first<{ state: string } | undefined>('state');
     if (row?.state !== dialog.state) return false;
     if (dialog.state !== 'queued') return true;
-    const [position, holder] = await Promise.all([this.store.position(dialog.id), this.store.holder(dialog.id)]);
+    const [position, holder] = await Promise.all([
+      this.store.position(dialog.id),
+      this.store.holder(dialog.id),
+    ]);
     return !position && !holder;
   }
 
@@ -194,7 +223,9 @@ export interface OpenDialogRow {
 
 /** Every open dialog in one statement (the checks run after every event of the simulation). */
 export function readOpenDialogs(db: Knex): Promise<OpenDialogRow[]> {
-  return db('dialogs').whereIn('state', OPEN).select<OpenDialogRow[]>('id', 'state', 'operator_id', 'snapshot');
+  return db('dialogs')
+    .whereIn('state', OPEN)
+    .select<OpenDialogRow[]>('id', 'state', 'operator_id', 'snapshot');
 }
 
 /**
@@ -213,7 +244,10 @@ function defaultMayTake(operator: OperatorRouting, dialog: DialogContext): boole
 }
 
 /** One line for the test's printout: per rule, failed checks and distinct subjects, and the first of each rule. */
-export function summarizeLiveness(violations: LivenessReport['violations']): { line: string; firsts: string[] } {
+export function summarizeLiveness(violations: LivenessReport['violations']): {
+  line: string;
+  firsts: string[];
+} {
   const rules = ['L1', 'L2', 'L3', 'L4'] as const;
   const parts = rules.map((rule) => {
     const own = violations.filter((v) => v.rule === rule);

@@ -54,8 +54,13 @@ export async function prepareLoad(options: {
   const groups = [...staffed, ...unstaffed];
   const operators = Array.from({ length: options.operators }, (_, i) => {
     const first = rng.pick(staffed);
-    const second = rng.next() < 0.4 && staffed.length > 1 ? rng.pick(staffed.filter((g) => g !== first)) : null;
-    return { email: `op${String(i).padStart(3, '0')}@load.test`, limit: rng.int(1, 5), groups: second ? [first, second] : [first] };
+    const second =
+      rng.next() < 0.4 && staffed.length > 1 ? rng.pick(staffed.filter((g) => g !== first)) : null;
+    return {
+      email: `op${String(i).padStart(3, '0')}@load.test`,
+      limit: rng.int(1, 5),
+      groups: second ? [first, second] : [first],
+    };
   });
   const config = {
     locales: ['en'],
@@ -65,14 +70,30 @@ export async function prepareLoad(options: {
       name: `Group ${id}`,
       strategy: (['least-loaded', 'round-robin', 'longest-idle'] as const)[i % 3],
       limits: { default: 3 },
-      thresholds: { unansweredSeconds: 3600, secondaryTierAfterSeconds: 3600, queueWait: [], offlineReplyDelaySeconds: 1 },
+      thresholds: {
+        unansweredSeconds: 3600,
+        secondaryTierAfterSeconds: 3600,
+        queueWait: [],
+        offlineReplyDelaySeconds: 1,
+      },
     })),
-    operators: operators.map((o) => ({ operatorId: o.email, limit: o.limit, groups: o.groups.map((g) => ({ groupId: g, tier: 'primary' })) })),
+    operators: operators.map((o) => ({
+      operatorId: o.email,
+      limit: o.limit,
+      groups: o.groups.map((g) => ({ groupId: g, tier: 'primary' })),
+    })),
     sites: [
       {
         id: 'demo',
         name: 'Load',
-        look: { primaryColor: '#333333', textColor: '#ffffff', position: 'right', title: 'Help', greeting: 'Hi', greetingDelaySeconds: 5 },
+        look: {
+          primaryColor: '#333333',
+          textColor: '#ffffff',
+          position: 'right',
+          title: 'Help',
+          greeting: 'Hi',
+          greetingDelaySeconds: 5,
+        },
         entryMenu: { kind: 'choice', options: groups.map((g) => ({ label: g, target: { groupId: g } })) },
       },
     ],
@@ -84,7 +105,13 @@ export async function prepareLoad(options: {
   await migrate(database.db);
   const hash = await hashPassword(LOAD_PASSWORD);
   await database.db('operators').insert(
-    operators.map((o) => ({ id: crypto.randomUUID(), email: o.email, name: o.email, role: 'operator', password_hash: hash })),
+    operators.map((o) => ({
+      id: crypto.randomUUID(),
+      email: o.email,
+      name: o.email,
+      role: 'operator',
+      password_hash: hash,
+    })),
   );
   await database.close();
   return { staffed, unstaffed, groups, operators, configPath };
@@ -156,7 +183,11 @@ export async function runLoad(options: {
   for (const [i, operator] of options.setup.operators.entries()) {
     const url = options.urls[i % options.urls.length]!;
     const token = await loginToken(url, operator.email);
-    const socket: OperatorSocket = io(`${url}/operator`, { auth: { token }, transports: ['websocket'], forceNew: true });
+    const socket: OperatorSocket = io(`${url}/operator`, {
+      auth: { token },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -187,7 +218,11 @@ export async function runLoad(options: {
 
   const startDialog = async () => {
     const url = rng.pick(options.urls);
-    const socket: VisitorSocket = io(`${url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+    const socket: VisitorSocket = io(`${url}/visitor`, {
+      auth: { siteId: 'demo' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -235,7 +270,10 @@ export async function runLoad(options: {
       const operator = rng.pick(busy);
       const dialogId = rng.pick([...operator.held]);
       operator.held.delete(dialogId);
-      await call(operator.socket, 'dialog:transfer', { dialogId, toGroupId: rng.pick(options.setup.groups) }).then(
+      await call(operator.socket, 'dialog:transfer', {
+        dialogId,
+        toGroupId: rng.pick(options.setup.groups),
+      }).then(
         () => (stats.transfers += 1),
         () => (stats.rejected += 1),
       );

@@ -37,8 +37,21 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     hog = CpuHog.start(HOG);
     await hog.warmUp();
     redis = await testRedis();
-    setup = await prepareLoad({ dir, databaseUrl: TEST_DATABASE_URL, schema, operators: OPERATORS, groups: 5, seed: SEED });
-    const env = clusterEnv({ databaseUrl: TEST_DATABASE_URL, schema, redisUrl: TEST_REDIS_URL, prefix, configPath: setup.configPath });
+    setup = await prepareLoad({
+      dir,
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      operators: OPERATORS,
+      groups: 5,
+      seed: SEED,
+    });
+    const env = clusterEnv({
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      redisUrl: TEST_REDIS_URL,
+      prefix,
+      configPath: setup.configPath,
+    });
     nodes.push(...(await startCluster(env, ['node-a', 'node-b', 'node-c'])));
   });
 
@@ -59,7 +72,10 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     // L1–L4 beside the safety checks; the driver's operators stay connected for the whole load.
     const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
     const operatorIds = (await database.db('operators').select<{ id: string }[]>('id')).map((o) => o.id);
-    const liveness = new LivenessMonitor(database.db, new RedisRoutingStore(redis, { prefix }), { boundMs: LIVENESS_T_MS, presenceGraceMs: 15_000 });
+    const liveness = new LivenessMonitor(database.db, new RedisRoutingStore(redis, { prefix }), {
+      boundMs: LIVENESS_T_MS,
+      presenceGraceMs: 15_000,
+    });
     const livenessFailures: LivenessReport['violations'] = [];
     let livenessChecks = 0;
     let livenessRunning: Promise<void> | null = null;
@@ -120,10 +136,14 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
     const idleWithQueue: string[] = [];
     for (const groupId of setup.groups) {
       const queue = await store.queue(groupId);
-      expect(queue.map((q) => q.position), `positions in ${groupId}`).to.deep.equal(queue.map((_, i) => i + 1));
+      expect(
+        queue.map((q) => q.position),
+        `positions in ${groupId}`,
+      ).to.deep.equal(queue.map((_, i) => i + 1));
       if (queue.length === 0) continue;
       for (const operator of await store.listOperators(groupId)) {
-        if (operator.status === 'online' && operator.load < operator.limit) idleWithQueue.push(`${operator.operatorId} in ${groupId}`);
+        if (operator.status === 'online' && operator.load < operator.limit)
+          idleWithQueue.push(`${operator.operatorId} in ${groupId}`);
       }
     }
     const overLimit = [...final.loads].filter(([, l]) => l.load > l.limit).map(([id]) => emailOf.get(id));
@@ -148,9 +168,20 @@ describe(`three engine processes on one Redis and Postgres (${OPERATORS} operato
   });
 });
 
-async function compareWithDatabase(schema: string, dialogIds: string[], final: Awaited<ReturnType<typeof checkRoutingState>>) {
+async function compareWithDatabase(
+  schema: string,
+  dialogIds: string[],
+  final: Awaited<ReturnType<typeof checkRoutingState>>,
+) {
   const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
-  const rows = await database.db('dialogs').select<{ id: string; state: string; operator_id: string | null; group_id: string }[]>('id', 'state', 'operator_id', 'group_id');
+  const rows = await database
+    .db('dialogs')
+    .select<{ id: string; state: string; operator_id: string | null; group_id: string }[]>(
+      'id',
+      'state',
+      'operator_id',
+      'group_id',
+    );
   const operatorIds = await database.db('operators').select<{ id: string; email: string }[]>('id', 'email');
   await database.close();
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -164,12 +195,15 @@ async function compareWithDatabase(schema: string, dialogIds: string[], final: A
       continue;
     }
     counts[row.state] = (counts[row.state] ?? 0) + 1;
-    if (row.state === 'queued' && final.queued.get(row.id) !== row.group_id) mismatched.push(`${row.id} queued in DB, not in its Redis queue`);
+    if (row.state === 'queued' && final.queued.get(row.id) !== row.group_id)
+      mismatched.push(`${row.id} queued in DB, not in its Redis queue`);
     if ((row.state === 'assigned' || row.state === 'active') && final.held.get(row.id) !== row.operator_id) {
       mismatched.push(`${row.id} held by ${row.operator_id} in DB, ${final.held.get(row.id)} in Redis`);
     }
-    if (!['queued', 'offered'].includes(row.state) && final.queued.has(row.id)) mismatched.push(`${row.id} ${row.state} but still queued`);
-    if (!['assigned', 'active', 'offered'].includes(row.state) && final.held.has(row.id)) mismatched.push(`${row.id} ${row.state} but still held`);
+    if (!['queued', 'offered'].includes(row.state) && final.queued.has(row.id))
+      mismatched.push(`${row.id} ${row.state} but still queued`);
+    if (!['assigned', 'active', 'offered'].includes(row.state) && final.held.has(row.id))
+      mismatched.push(`${row.id} ${row.state} but still held`);
   }
   return { counts, lost, mismatched, emailOf: new Map(operatorIds.map((o) => [o.id, o.email])) };
 }

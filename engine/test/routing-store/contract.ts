@@ -454,12 +454,23 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         await store.upsertOperator(operator('away', ['g'], 1, 'away'), T0);
         await store.enqueue({ dialogId: 'q', groupId: 'g', priority: 1 }, T0);
         const repair = { ignoreGroup: true, ignorePresence: true };
-        expect(await store.assignDialog({ dialogId: 'q', groupId: 'g' }, 'off', T0 + 1, repair)).to.deep.include({ kind: 'assigned' });
+        expect(
+          await store.assignDialog({ dialogId: 'q', groupId: 'g' }, 'off', T0 + 1, repair),
+        ).to.deep.include({ kind: 'assigned' });
         expect(await store.position('q')).to.equal(null);
-        expect(await store.assignDialog({ dialogId: 'x', groupId: 'g' }, 'away', T0 + 1, repair)).to.deep.include({ kind: 'assigned' });
-        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'off', T0 + 2, repair)).to.deep.equal({ kind: 'rejected', reason: 'operator-at-limit' });
-        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'ghost', T0 + 2, repair)).to.deep.equal({ kind: 'rejected', reason: 'operator-offline' });
-        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'away', T0 + 2)).to.deep.equal({ kind: 'rejected', reason: 'operator-offline' });
+        expect(
+          await store.assignDialog({ dialogId: 'x', groupId: 'g' }, 'away', T0 + 1, repair),
+        ).to.deep.include({ kind: 'assigned' });
+        expect(
+          await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'off', T0 + 2, repair),
+        ).to.deep.equal({ kind: 'rejected', reason: 'operator-at-limit' });
+        expect(
+          await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'ghost', T0 + 2, repair),
+        ).to.deep.equal({ kind: 'rejected', reason: 'operator-offline' });
+        expect(await store.assignDialog({ dialogId: 'y', groupId: 'g' }, 'away', T0 + 2)).to.deep.equal({
+          kind: 'rejected',
+          reason: 'operator-offline',
+        });
         expect((await store.getOperator('off'))?.load).to.equal(1);
         expect(await store.holder('y')).to.equal(null);
       });
@@ -622,15 +633,30 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
 
       it('when a queued dialog is sent to a group, or an id or priority is bad, then it is an InvalidArgument', async () => {
         await expectRoutingError(
-          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'queue' }, { kind: 'group', groupId: 'h', priority: 1 }, T0),
+          store.transferDialog(
+            { dialogId: 'd', groupId: 'g' },
+            { kind: 'queue' },
+            { kind: 'group', groupId: 'h', priority: 1 },
+            T0,
+          ),
           ErrorCode.InvalidArgument,
         );
         await expectRoutingError(
-          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'operator', operatorId: 'a|b' }, { kind: 'group', groupId: 'h', priority: 1 }, T0),
+          store.transferDialog(
+            { dialogId: 'd', groupId: 'g' },
+            { kind: 'operator', operatorId: 'a|b' },
+            { kind: 'group', groupId: 'h', priority: 1 },
+            T0,
+          ),
           ErrorCode.InvalidArgument,
         );
         await expectRoutingError(
-          store.transferDialog({ dialogId: 'd', groupId: 'g' }, { kind: 'operator', operatorId: 'a' }, { kind: 'group', groupId: 'h', priority: 12 }, T0),
+          store.transferDialog(
+            { dialogId: 'd', groupId: 'g' },
+            { kind: 'operator', operatorId: 'a' },
+            { kind: 'group', groupId: 'h', priority: 12 },
+            T0,
+          ),
           ErrorCode.InvalidArgument,
         );
       });
@@ -664,7 +690,12 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
                   random() < 0.7
                     ? ({ kind: 'operator', operatorId: pick(operatorIds), ignoreGroup: true } as const)
                     : ({ kind: 'group', groupId: pick(groups), priority: 4 } as const);
-                const r = await s.transferDialog({ dialogId, groupId: h.groupId }, { kind: 'operator', operatorId: h.operatorId }, to, T0 + i);
+                const r = await s.transferDialog(
+                  { dialogId, groupId: h.groupId },
+                  { kind: 'operator', operatorId: h.operatorId },
+                  to,
+                  T0 + i,
+                );
                 if (r.kind !== 'rejected') moved += 1;
               }),
             );

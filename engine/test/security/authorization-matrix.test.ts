@@ -13,7 +13,13 @@ import {
   login,
   type OperatorSocket,
 } from '../support/clients';
-import { type Backends, resetDialogs, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
+import {
+  type Backends,
+  resetDialogs,
+  TEST_ROUTING,
+  type TestServer,
+  withTestServer,
+} from '../support/engine';
 
 /**
  * The authorization matrix of docs/protocol.md, run: every operator event and REST route that
@@ -23,12 +29,29 @@ import { type Backends, resetDialogs, TEST_ROUTING, type TestServer, withTestSer
  */
 
 type Target = 'lead' | 'held' | 'queued';
-type Column = 'visitor' | 'group' | 'outside' | 'holder' | 'supervisor' | 'deactivated' | 'demoted' | 'logged-out';
+type Column =
+  | 'visitor'
+  | 'group'
+  | 'outside'
+  | 'holder'
+  | 'supervisor'
+  | 'deactivated'
+  | 'demoted'
+  | 'logged-out';
 type Outcome = 'allow' | 'deny';
 /** Expected per column; '—' where the column does not exist for the target (a lead has no holder). */
 type Expected = Record<Column, Outcome | '—'>;
 
-const COLUMNS: Column[] = ['visitor', 'group', 'outside', 'holder', 'supervisor', 'deactivated', 'demoted', 'logged-out'];
+const COLUMNS: Column[] = [
+  'visitor',
+  'group',
+  'outside',
+  'holder',
+  'supervisor',
+  'deactivated',
+  'demoted',
+  'logged-out',
+];
 /** Who plays each column, per target (see the header comment). */
 const PLAYERS: Record<Target, Partial<Record<Column, string>>> = {
   lead: { group: 'dina@example.com', outside: 'boris@example.com' },
@@ -62,8 +85,20 @@ interface Caller {
 }
 
 const rowOf = (codes: string, target: Target) => {
-  const [visitor, group, outside, holder, supervisor, deactivated, demoted, loggedOut] = codes.split(' ') as (Outcome | '—')[];
-  const expected = { visitor, group, outside, holder, supervisor, deactivated, demoted, 'logged-out': loggedOut } as Expected;
+  const [visitor, group, outside, holder, supervisor, deactivated, demoted, loggedOut] = codes.split(' ') as (
+    | Outcome
+    | '—'
+  )[];
+  const expected = {
+    visitor,
+    group,
+    outside,
+    holder,
+    supervisor,
+    deactivated,
+    demoted,
+    'logged-out': loggedOut,
+  } as Expected;
   if (!PLAYERS[target].holder) expect(holder, 'no holder column for this target').to.equal('—');
   return expected;
 };
@@ -87,7 +122,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     async function rest(token: string, method: string, path: string, body?: unknown) {
       const response = await fetch(`${server.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       return { status: response.status, body: (await response.json()) as Ack<unknown> };
@@ -103,9 +141,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const socket = await caller.socket();
       if (!socket) return 'deny';
       const ack = await new Promise<Ack<unknown>>((resolve, reject) =>
-        socket.timeout(15_000).emit(event as 'dialog:open', payload, (err: Error | null, response: Ack<unknown>) =>
-          err ? reject(err) : resolve(response),
-        ),
+        socket
+          .timeout(15_000)
+          .emit(event as 'dialog:open', payload, (err: Error | null, response: Ack<unknown>) =>
+            err ? reject(err) : resolve(response),
+          ),
       );
       return outcomeOf(ack);
     };
@@ -117,7 +157,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         token,
         socket: () =>
           (socket ??= new Promise((resolve) => {
-            const s: OperatorSocket = io(`${server.url}/operator`, { auth: { token }, transports: ['websocket'], forceNew: true });
+            const s: OperatorSocket = io(`${server.url}/operator`, {
+              auth: { token },
+              transports: ['websocket'],
+              forceNew: true,
+            });
             opened.push(s);
             s.once('connect', () => resolve(s));
             s.once('connect_error', () => {
@@ -133,7 +177,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('night', 'Call me back'));
       await call(visitor, 'contact:leave', { contact: '+7 916 123-45-67' });
       expect((await server.engine.repo.findDialog(view.id))?.state).to.equal('lead');
-      return { dialogId: view.id, visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId };
+      return {
+        dialogId: view.id,
+        visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId,
+      };
     }
 
     let carl: OperatorSocket | null = null;
@@ -142,8 +189,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(carl, 'presence:set', { status: 'online' });
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support'));
-      await eventually(async () => (await server.engine.repo.findDialog(view.id))?.state === 'assigned', 10_000, 'carl to hold it');
-      return { dialogId: view.id, visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId };
+      await eventually(
+        async () => (await server.engine.repo.findDialog(view.id))?.state === 'assigned',
+        10_000,
+        'carl to hold it',
+      );
+      return {
+        dialogId: view.id,
+        visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId,
+      };
     }
 
     let borisFull = false;
@@ -153,17 +207,48 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('sales'));
       expect(view.state).to.equal('queued');
-      return { dialogId: view.id, visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId };
+      return {
+        dialogId: view.id,
+        visitorId: (await call<VisitorSession>(visitor, 'session:resume')).visitorId,
+      };
     }
 
-    const fresh: Record<Target, () => Promise<Fixture>> = { lead: freshLead, held: freshHeld, queued: freshQueued };
+    const fresh: Record<Target, () => Promise<Fixture>> = {
+      lead: freshLead,
+      held: freshHeld,
+      queued: freshQueued,
+    };
 
     const read = (target: Target, codes: string): Row[] => [
-      { name: `GET /api/dialogs/:id (${target})`, target, mutates: false, expected: rowOf(codes, target), run: (c, f) => restOutcome(c, `/api/dialogs/${f.dialogId}`) },
-      { name: `GET /api/visitors/:id (${target})`, target, mutates: false, expected: rowOf(codes, target), run: (c, f) => restOutcome(c, `/api/visitors/${f.visitorId}`) },
-      { name: `dialog:open (${target})`, target, mutates: false, expected: rowOf(codes, target), run: (c, f) => socketOutcome(c, 'dialog:open', { dialogId: f.dialogId }) },
+      {
+        name: `GET /api/dialogs/:id (${target})`,
+        target,
+        mutates: false,
+        expected: rowOf(codes, target),
+        run: (c, f) => restOutcome(c, `/api/dialogs/${f.dialogId}`),
+      },
+      {
+        name: `GET /api/visitors/:id (${target})`,
+        target,
+        mutates: false,
+        expected: rowOf(codes, target),
+        run: (c, f) => restOutcome(c, `/api/visitors/${f.visitorId}`),
+      },
+      {
+        name: `dialog:open (${target})`,
+        target,
+        mutates: false,
+        expected: rowOf(codes, target),
+        run: (c, f) => socketOutcome(c, 'dialog:open', { dialogId: f.dialogId }),
+      },
     ];
-    const event = (name: string, target: Target, mutates: boolean, codes: string, payload: (f: Fixture) => unknown): Row => ({
+    const event = (
+      name: string,
+      target: Target,
+      mutates: boolean,
+      codes: string,
+      payload: (f: Fixture) => unknown,
+    ): Row => ({
       name: `${name} (${target})`,
       target,
       mutates,
@@ -195,16 +280,45 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expected: rowOf('deny deny deny deny allow deny deny deny', 'held'),
         run: (c) => restOutcome(c, '/api/dialogs'),
       },
-      event('message:send', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, clientMessageId: clientId(), body: 'hi' })),
-      event('typing:set', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, typing: true })),
-      event('dialog:transfer', 'held', true, 'deny deny deny allow deny deny deny deny', (f) => ({ dialogId: f.dialogId, toGroupId: 'sales' })),
-      event('dialog:takeover', 'held', true, 'deny deny deny deny allow deny deny deny', (f) => ({ dialogId: f.dialogId })),
-      event('dialog:close', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'resolved' })),
-      event('visitor:block', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
-      event('dialog:assign', 'queued', true, 'deny deny deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, operatorId: f.dialogId })),
-      event('dialog:close', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, outcome: 'spam' })),
-      event('lead:pick', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId })),
-      event('visitor:block', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({ dialogId: f.dialogId, reason: 'spam' })),
+      event('message:send', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        clientMessageId: clientId(),
+        body: 'hi',
+      })),
+      event('typing:set', 'held', false, 'deny deny deny allow deny deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        typing: true,
+      })),
+      event('dialog:transfer', 'held', true, 'deny deny deny allow deny deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        toGroupId: 'sales',
+      })),
+      event('dialog:takeover', 'held', true, 'deny deny deny deny allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+      })),
+      event('dialog:close', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        outcome: 'resolved',
+      })),
+      event('visitor:block', 'held', true, 'deny deny deny allow allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        reason: 'spam',
+      })),
+      event('dialog:assign', 'queued', true, 'deny deny deny — allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        operatorId: f.dialogId,
+      })),
+      event('dialog:close', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        outcome: 'spam',
+      })),
+      event('lead:pick', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+      })),
+      event('visitor:block', 'lead', true, 'deny allow deny — allow deny deny deny', (f) => ({
+        dialogId: f.dialogId,
+        reason: 'spam',
+      })),
     ];
 
     it('when every kind of caller tries every dialog, visitor and lead event and route, then only the documented ones pass', async () => {
@@ -215,17 +329,29 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
           { email: DEACTIVATED, role: 'operator' },
           { email: DEMOTED, role: 'supervisor' },
         ].map(async (account) => {
-          const { body } = await rest(adminToken, 'POST', '/api/operators', { ...account, name: account.email, password: PASSWORD });
+          const { body } = await rest(adminToken, 'POST', '/api/operators', {
+            ...account,
+            name: account.email,
+            password: PASSWORD,
+          });
           return (body as { data: { id: string } }).data.id;
         }),
       );
       // zed is in every group, so only his deactivation can refuse him.
-      const everyGroup = { groups: ['night', 'support', 'sales'].map((groupId) => ({ groupId, tier: 'primary' })) };
-      expect((await rest(adminToken, 'PUT', `/api/routing-config/operators/${DEACTIVATED}`, everyGroup)).status).to.be.oneOf([200, 201]);
+      const everyGroup = {
+        groups: ['night', 'support', 'sales'].map((groupId) => ({ groupId, tier: 'primary' })),
+      };
+      expect(
+        (await rest(adminToken, 'PUT', `/api/routing-config/operators/${DEACTIVATED}`, everyGroup)).status,
+      ).to.be.oneOf([200, 201]);
       const zedToken = await login(server.url, DEACTIVATED, PASSWORD);
       const sueToken = await login(server.url, DEMOTED, PASSWORD);
-      expect((await rest(adminToken, 'PATCH', `/api/operators/${created[0]}`, { active: false })).status).to.equal(200);
-      expect((await rest(adminToken, 'PATCH', `/api/operators/${created[1]}`, { role: 'operator' })).status).to.equal(200);
+      expect(
+        (await rest(adminToken, 'PATCH', `/api/operators/${created[0]}`, { active: false })).status,
+      ).to.equal(200);
+      expect(
+        (await rest(adminToken, 'PATCH', `/api/operators/${created[1]}`, { role: 'operator' })).status,
+      ).to.equal(200);
 
       const visitorSession = await call<VisitorSession>(await connectVisitor(server.url), 'session:resume');
       const byEmail = new Map<string, Caller>();
@@ -264,10 +390,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
             throw new Error(`${row.name} × ${column}: ${error.message}`);
           });
           line.push(actual);
-          if (actual !== expected) mismatches.push(`${row.name} × ${column}: expected ${expected}, got ${actual}`);
+          if (actual !== expected)
+            mismatches.push(`${row.name} × ${column}: expected ${expected}, got ${actual}`);
           const after = (await server.engine.repo.findDialog(fixture.dialogId))!;
           if (actual === 'deny') {
-            expect(after.version, `${row.name} × ${column} denied but changed the dialog`).to.equal(before.version);
+            expect(after.version, `${row.name} × ${column} denied but changed the dialog`).to.equal(
+              before.version,
+            );
           }
           if (row.mutates && actual === 'allow') fixture = await fresh[row.target]();
         }

@@ -14,7 +14,11 @@ const anna: Actor = { id: 'anna', role: 'operator', groups: ['sales', 'support']
 const boris: Actor = { id: 'boris', role: 'operator', groups: ['delivery'] };
 const nobody: Actor = { id: 'nobody', role: 'operator', groups: [] };
 const admin: Actor = { id: 'admin', role: 'supervisor', groups: [] };
-const dialog = (state: DialogState, groupId: string | null, operatorId: string | null = null): DialogFacts => ({ state, groupId, operatorId });
+const dialog = (
+  state: DialogState,
+  groupId: string | null,
+  operatorId: string | null = null,
+): DialogFacts => ({ state, groupId, operatorId });
 
 describe('authorization decisions (pure)', () => {
   it('when a dialog waits for a group, then only that group and supervisors may read it; once held, only its holder and supervisors', () => {
@@ -31,10 +35,11 @@ describe('authorization decisions (pure)', () => {
       [nobody, dialog('queued', null), false],
       [admin, dialog('active', 'delivery', 'boris'), true],
     ];
-    for (const [actor, facts, allowed] of cases) expect(mayReadDialog(actor, facts), `${actor.id} reads ${JSON.stringify(facts)}`).to.equal(allowed);
+    for (const [actor, facts, allowed] of cases)
+      expect(mayReadDialog(actor, facts), `${actor.id} reads ${JSON.stringify(facts)}`).to.equal(allowed);
   });
 
-  it('when someone closes, blocks or picks up, then holders act on theirs, a lead is its group\'s, and nothing else is anyone\'s but a supervisor\'s', () => {
+  it("when someone closes, blocks or picks up, then holders act on theirs, a lead is its group's, and nothing else is anyone's but a supervisor's", () => {
     expect(mayActOnDialog(anna, dialog('lead', 'sales'))).to.equal(true);
     expect(mayActOnDialog(boris, dialog('lead', 'sales'))).to.equal(false);
     expect(mayActOnDialog(anna, dialog('queued', 'sales'))).to.equal(false);
@@ -47,9 +52,13 @@ describe('authorization decisions (pure)', () => {
   });
 
   it('when a visitor card is asked for, then one readable open dialog of his is needed (a closed one is not enough)', () => {
-    expect(mayReadVisitor(anna, [dialog('closed', 'sales', 'anna'), dialog('queued', 'sales')])).to.equal(true);
+    expect(mayReadVisitor(anna, [dialog('closed', 'sales', 'anna'), dialog('queued', 'sales')])).to.equal(
+      true,
+    );
     expect(mayReadVisitor(anna, [dialog('closed', 'sales', 'anna')])).to.equal(false);
-    expect(mayReadVisitor(boris, [dialog('lead', 'sales'), dialog('assigned', 'delivery', 'dina')])).to.equal(false);
+    expect(mayReadVisitor(boris, [dialog('lead', 'sales'), dialog('assigned', 'delivery', 'dina')])).to.equal(
+      false,
+    );
     expect(mayReadVisitor(boris, [dialog('assigned', 'delivery', 'boris')])).to.equal(true);
     expect(mayReadVisitor(admin, [])).to.equal(true);
     expect(leadGroupsOf(anna)).to.deep.equal(['sales', 'support']);

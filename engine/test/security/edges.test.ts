@@ -17,7 +17,12 @@ const LISTED = 'https://shop.example';
 const FOREIGN = 'https://evil.example';
 
 /** Connects a socket sending `origin` (as a browser would); resolves with the refusal's data, or null when it connected. */
-async function handshake(url: string, namespace: '/visitor' | '/operator', auth: Record<string, string>, origin?: string) {
+async function handshake(
+  url: string,
+  namespace: '/visitor' | '/operator',
+  auth: Record<string, string>,
+  origin?: string,
+) {
   const socket: Socket = io(`${url}${namespace}`, {
     auth,
     transports: ['websocket'],
@@ -28,7 +33,9 @@ async function handshake(url: string, namespace: '/visitor' | '/operator', auth:
   try {
     return await new Promise<{ code?: string; field?: string } | null>((resolve) => {
       socket.once('connect', () => resolve(null));
-      socket.once('connect_error', (error: Error & { data?: { code?: string; field?: string } }) => resolve(error.data ?? { code: error.message }));
+      socket.once('connect_error', (error: Error & { data?: { code?: string; field?: string } }) =>
+        resolve(error.data ?? { code: error.message }),
+      );
     });
   } finally {
     socket.close();
@@ -48,14 +55,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     });
 
     const api = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, init);
-    const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; field?: string } }).error;
+    const errorOf = async (response: Response) =>
+      ((await response.json()) as { error: { code: string; field?: string } }).error;
 
     describe('origins', () => {
       it('when a page of a foreign origin opens /visitor for a site with origins, then the handshake is refused with forbidden at origin', async () => {
-        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, FOREIGN)).to.deep.equal({ code: 'forbidden', field: 'origin' });
+        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, FOREIGN)).to.deep.equal({
+          code: 'forbidden',
+          field: 'origin',
+        });
         expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, LISTED)).to.equal(null);
-        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, PUBLIC_URL), 'the engine’s own demo page').to.equal(null);
-        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }), 'no Origin: not a browser').to.equal(null);
+        expect(
+          await handshake(server.url, '/visitor', { siteId: 'demo' }, PUBLIC_URL),
+          'the engine’s own demo page',
+        ).to.equal(null);
+        expect(
+          await handshake(server.url, '/visitor', { siteId: 'demo' }),
+          'no Origin: not a browser',
+        ).to.equal(null);
       });
 
       it('when a site has an empty origins list, then any origin may open /visitor for it', async () => {
@@ -66,22 +83,41 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         });
         expect(added.status).to.equal(201);
         expect(await handshake(server.url, '/visitor', { siteId: 'anywhere' }, FOREIGN)).to.equal(null);
-        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, FOREIGN)).to.deep.equal({ code: 'forbidden', field: 'origin' });
+        expect(await handshake(server.url, '/visitor', { siteId: 'demo' }, FOREIGN)).to.deep.equal({
+          code: 'forbidden',
+          field: 'origin',
+        });
         // An open site opens socket.io's CORS to every origin (without credentials): take it away again.
-        const removed = await api('/api/routing-config/sites/anywhere', { method: 'DELETE', headers: { authorization: `Bearer ${bearer}` } });
+        const removed = await api('/api/routing-config/sites/anywhere', {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${bearer}` },
+        });
         expect(removed.status).to.equal(200);
       });
 
       it('when /operator is opened from a foreign origin, then it is refused even with a valid token; from PUBLIC_URL it connects', async () => {
         const token = await login(server.url, 'anna@example.com');
-        expect(await handshake(server.url, '/operator', { token }, FOREIGN)).to.deep.equal({ code: 'forbidden', field: 'origin' });
-        expect(await handshake(server.url, '/operator', { token }, server.url), 'the engine’s address is not PUBLIC_URL').to.deep.equal({ code: 'forbidden', field: 'origin' });
+        expect(await handshake(server.url, '/operator', { token }, FOREIGN)).to.deep.equal({
+          code: 'forbidden',
+          field: 'origin',
+        });
+        expect(
+          await handshake(server.url, '/operator', { token }, server.url),
+          'the engine’s address is not PUBLIC_URL',
+        ).to.deep.equal({ code: 'forbidden', field: 'origin' });
         expect(await handshake(server.url, '/operator', { token }, PUBLIC_URL)).to.equal(null);
       });
 
       it('when a foreign origin sends a CORS preflight, then neither socket.io nor the API reflects it', async () => {
         const preflight = (path: string, origin: string) =>
-          api(path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+          api(path, {
+            method: 'OPTIONS',
+            headers: {
+              origin,
+              'access-control-request-method': 'POST',
+              'access-control-request-headers': 'content-type',
+            },
+          });
         const socketForeign = await preflight('/socket.io/?EIO=4&transport=polling', FOREIGN);
         expect(socketForeign.headers.get('access-control-allow-origin')).to.equal(null);
         expect(socketForeign.headers.get('access-control-allow-credentials')).to.equal(null);
@@ -90,7 +126,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(socketOwn.headers.get('access-control-allow-credentials')).to.equal('true');
         const socketSite = await preflight('/socket.io/?EIO=4&transport=polling', LISTED);
         expect(socketSite.headers.get('access-control-allow-origin')).to.equal(LISTED);
-        expect(socketSite.headers.get('access-control-allow-credentials'), 'the widget sends no cookies').to.equal(null);
+        expect(
+          socketSite.headers.get('access-control-allow-credentials'),
+          'the widget sends no cookies',
+        ).to.equal(null);
         const apiForeign = await preflight('/api/operators/x', FOREIGN);
         expect(apiForeign.status).to.equal(403);
         expect(apiForeign.headers.get('access-control-allow-origin')).to.equal(null);
@@ -118,14 +157,24 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
           body: JSON.stringify({ email: 'admin@example.com', password: 'demo-password' }),
         });
         cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
-        const operators = (await (await api('/api/operators', { headers: { authorization: `Bearer ${bearer}` } })).json()) as { data: { id: string; email: string }[] };
+        const operators = (await (
+          await api('/api/operators', { headers: { authorization: `Bearer ${bearer}` } })
+        ).json()) as { data: { id: string; email: string }[] };
         annaId = operators.data.find((o) => o.email === 'anna@example.com')!.id;
       });
       const patch = (headers: Record<string, string>) =>
-        api(`/api/operators/${annaId}`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ displayName: 'Anna K.' }) });
+        api(`/api/operators/${annaId}`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ displayName: 'Anna K.' }),
+        });
 
       it('when a cookie-authenticated PATCH has no Origin or a wrong one, then 403 forbidden at origin and nothing changes', async () => {
-        for (const headers of [{ cookie }, { cookie, origin: FOREIGN }, { cookie, referer: `${FOREIGN}/page` }] as Record<string, string>[]) {
+        for (const headers of [
+          { cookie },
+          { cookie, origin: FOREIGN },
+          { cookie, referer: `${FOREIGN}/page` },
+        ] as Record<string, string>[]) {
           const response = await patch(headers);
           expect(response.status, JSON.stringify(headers)).to.equal(403);
           expect(await errorOf(response)).to.include({ code: 'forbidden', field: 'origin' });
@@ -151,14 +200,25 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const session = await call<VisitorSession>(visitor, 'session:resume', {});
         const view = await call<{ id: string }>(visitor, 'dialog:start', {
           ...chatStart('support'),
-          page: { url: 'javascript:alert(1)', title: 'Shop', referrer: 'data:text/html,<script>alert(1)</script>' },
+          page: {
+            url: 'javascript:alert(1)',
+            title: 'Shop',
+            referrer: 'data:text/html,<script>alert(1)</script>',
+          },
         });
         expect(view.id).to.be.a('string');
-        await call(visitor, 'page:change', { url: 'JavaScript:alert(2)', referrer: 'https://search.example/?q=coffee' });
+        await call(visitor, 'page:change', {
+          url: 'JavaScript:alert(2)',
+          referrer: 'https://search.example/?q=coffee',
+        });
         await call(visitor, 'page:change', { url: 'https://shop.example/cart' });
         const card = await server.engine.reader.visitorCard(session.visitorId);
         expect(card.pages.map((p) => p.url)).to.deep.equal(['https://shop.example/cart', '', '']);
-        expect(card.pages.map((p) => p.referrer)).to.deep.equal([null, 'https://search.example/?q=coffee', null]);
+        expect(card.pages.map((p) => p.referrer)).to.deep.equal([
+          null,
+          'https://search.example/?q=coffee',
+          null,
+        ]);
         expect(card.referrer).to.equal(null);
       });
     });
@@ -179,8 +239,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
           expect(response.headers.get('x-content-type-options')).to.equal('nosniff');
           expect(response.headers.get('referrer-policy')).to.equal('strict-origin-when-cross-origin');
         }
-        expect((await api('/api/groups')).headers.get('content-security-policy')).to.contain("default-src 'none'");
-        expect((await api('/widget.js')).headers.get('cross-origin-resource-policy'), 'customers’ pages load it').to.equal('cross-origin');
+        expect((await api('/api/groups')).headers.get('content-security-policy')).to.contain(
+          "default-src 'none'",
+        );
+        expect(
+          (await api('/widget.js')).headers.get('cross-origin-resource-policy'),
+          'customers’ pages load it',
+        ).to.equal('cross-origin');
       });
 
       it('when /metrics is asked on the main port, then 404; on METRICS_PORT, Prometheus text', async () => {
@@ -198,7 +263,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
           method: 'PUT',
           headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
           // Built from entries: biome flags object literals with a `then` key; a rule is never awaited.
-          body: JSON.stringify(Object.fromEntries([['when', { pageUrl: 're:^(a+)+$' }], ['then', { groupId: 'support' }]])),
+          body: JSON.stringify(
+            Object.fromEntries([
+              ['when', { pageUrl: 're:^(a+)+$' }],
+              ['then', { groupId: 'support' }],
+            ]),
+          ),
         });
         expect(response.status).to.equal(400);
         const error = await errorOf(response);
@@ -219,17 +289,32 @@ describe('own origin without PUBLIC_URL (development)', function () {
   it('when PUBLIC_URL is unset, then the host the request names is the own origin, and another one is refused', async () => {
     const token = await login(server.url, 'anna@example.com');
     expect(await handshake(server.url, '/operator', { token }, server.url)).to.equal(null);
-    expect(await handshake(server.url, '/operator', { token }, 'http://127.0.0.1:1')).to.deep.equal({ code: 'forbidden', field: 'origin' });
-    const write = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: 'hl_session=x', origin: server.url } });
+    expect(await handshake(server.url, '/operator', { token }, 'http://127.0.0.1:1')).to.deep.equal({
+      code: 'forbidden',
+      field: 'origin',
+    });
+    const write = await fetch(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: 'hl_session=x', origin: server.url },
+    });
     expect(write.status).to.equal(200);
   });
 });
 
 describe('PUBLIC_URL and METRICS_PORT settings', () => {
   it('when PUBLIC_URL is not an http(s) URL or METRICS_PORT not a port, then the error names the variable', () => {
-    expect(() => loadConfig({ PUBLIC_URL: 'chat.example.com' })).to.throw(ConfigError, 'PUBLIC_URL: not a http(s):// URL');
-    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).to.throw(ConfigError, 'PUBLIC_URL: not a http(s):// URL');
-    expect(() => loadConfig({ METRICS_PORT: 'ninety' })).to.throw(ConfigError, 'METRICS_PORT: must be a port number');
+    expect(() => loadConfig({ PUBLIC_URL: 'chat.example.com' })).to.throw(
+      ConfigError,
+      'PUBLIC_URL: not a http(s):// URL',
+    );
+    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).to.throw(
+      ConfigError,
+      'PUBLIC_URL: not a http(s):// URL',
+    );
+    expect(() => loadConfig({ METRICS_PORT: 'ninety' })).to.throw(
+      ConfigError,
+      'METRICS_PORT: must be a port number',
+    );
     const config = loadConfig({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: '9464' });
     expect(config).to.include({ PUBLIC_URL: 'https://chat.example.com', METRICS_PORT: 9464 });
     expect(loadConfig({}).METRICS_PORT, 'unset: no metrics listener').to.equal(undefined);

@@ -18,7 +18,14 @@ import { nestedJson, type RawSocket, rawSocket } from './raw-frames';
 // ---------- what is sent ----------
 
 const UUID_LIKE = '3f1c2a9e-0b7d-4c55-9e21-7a6b5c4d3e2f';
-const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', '__defineGetter__', 'toString', 'hasOwnProperty'];
+const POLLUTION_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  'toString',
+  'hasOwnProperty',
+];
 
 /** Strings an attacker would try: control characters, NUL, huge, SQL, paths, odd unicode, ids. */
 const evilString: fc.Arbitrary<string> = fc.oneof(
@@ -75,15 +82,28 @@ function mutated(template: Record<string, unknown>): fc.Arbitrary<unknown> {
     // Built as JSON text so `__proto__` is an own key, as it arrives from the wire.
     fc.tuple(fc.constantFrom(...POLLUTION_KEYS), evilValue).map(([key, value]) => {
       const rest = JSON.stringify(template).slice(1, -1);
-      return JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}${rest ? `,${rest}` : ''}}`) as unknown;
+      return JSON.parse(
+        `{${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}${rest ? `,${rest}` : ''}}`,
+      ) as unknown;
     }),
-    keys.length > 0 ? fc.constantFrom(...keys).map((key) => ({ ...template, [key]: undefined })) : fc.constant({}),
+    keys.length > 0
+      ? fc.constantFrom(...keys).map((key) => ({ ...template, [key]: undefined }))
+      : fc.constant({}),
   );
 }
 
 // ---------- REST ----------
 
-type Auth = 'none' | 'operator' | 'supervisor' | 'garbage' | 'no-exp' | 'odd-sub' | 'visitor' | 'expired' | 'cookie';
+type Auth =
+  | 'none'
+  | 'operator'
+  | 'supervisor'
+  | 'garbage'
+  | 'no-exp'
+  | 'odd-sub'
+  | 'visitor'
+  | 'expired'
+  | 'cookie';
 
 interface RestRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -93,13 +113,21 @@ interface RestRoute {
 }
 
 const REST_ROUTES: RestRoute[] = [
-  { method: 'POST', path: '/api/auth/login', body: { email: 'nobody@example.com', password: 'wrong-password' } },
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    body: { email: 'nobody@example.com', password: 'wrong-password' },
+  },
   { method: 'POST', path: '/api/auth/logout' },
   { method: 'GET', path: '/api/auth/me' },
   { method: 'GET', path: '/api/auth/sessions' },
   { method: 'DELETE', path: '/api/auth/sessions/:id' },
   // A wrong current password: a mutation never turns it into the right one, so no session is revoked.
-  { method: 'POST', path: '/api/auth/password', body: { currentPassword: 'not-the-password', newPassword: 'fuzz-password-1' } },
+  {
+    method: 'POST',
+    path: '/api/auth/password',
+    body: { currentPassword: 'not-the-password', newPassword: 'fuzz-password-1' },
+  },
   { method: 'DELETE', path: '/api/operators/:id/sessions' },
   { method: 'GET', path: '/api/sites/:siteId/widget' },
   { method: 'GET', path: '/api/groups' },
@@ -109,9 +137,17 @@ const REST_ROUTES: RestRoute[] = [
   { method: 'DELETE', path: '/api/routing-config/:part/:id' },
   { method: 'GET', path: '/api/routing-config/versions' },
   { method: 'GET', path: '/api/routing-config/versions/:version' },
-  { method: 'POST', path: '/api/routing-config/preview', body: { groupId: 'support', kind: 'offline-reply', locale: 'en' } },
+  {
+    method: 'POST',
+    path: '/api/routing-config/preview',
+    body: { groupId: 'support', kind: 'offline-reply', locale: 'en' },
+  },
   { method: 'GET', path: '/api/operators' },
-  { method: 'POST', path: '/api/operators', body: { email: 'fuzz@example.com', name: 'Fuzz', password: 'short' } },
+  {
+    method: 'POST',
+    path: '/api/operators',
+    body: { email: 'fuzz@example.com', name: 'Fuzz', password: 'short' },
+  },
   { method: 'PATCH', path: '/api/operators/:id', body: { name: 'Fuzz' } },
   { method: 'GET', path: '/api/dialogs' },
   { method: 'GET', path: '/api/dialogs/:id' },
@@ -129,9 +165,7 @@ const REST_ROUTES: RestRoute[] = [
   { method: 'GET', path: '/api/no-such-route/:id' },
 ];
 
-type BodyForm =
-  | { kind: 'json'; value: unknown }
-  | { kind: 'text'; text: string; contentType: string };
+type BodyForm = { kind: 'json'; value: unknown } | { kind: 'text'; text: string; contentType: string };
 
 const bodyForm = (route: RestRoute): fc.Arbitrary<BodyForm | null> =>
   fc.oneof(
@@ -167,7 +201,17 @@ const pathFill = fc.oneof(
   evilString.filter((s) => s.length < 3000).map(encodeSegment),
   fc.uuid(),
   fc.nat().map(String),
-  fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%AF', '%ED%A0%80', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'a%0d%0aSet-Cookie:%20x=1'),
+  fc.constantFrom(
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '%00',
+    '%C0%AF',
+    '%ED%A0%80',
+    '..%2F..%2Fetc%2Fpasswd',
+    '%2e%2e',
+    'a%0d%0aSet-Cookie:%20x=1',
+  ),
 );
 
 function encodeSegment(value: string): string {
@@ -179,12 +223,24 @@ function encodeSegment(value: string): string {
   }
 }
 
-const restCase = fc.record({
-  route: fc.constantFrom(...REST_ROUTES),
-  auth: fc.constantFrom<Auth>('none', 'operator', 'supervisor', 'garbage', 'no-exp', 'odd-sub', 'visitor', 'expired', 'cookie'),
-  fills: fc.array(pathFill, { minLength: 3, maxLength: 3 }),
-  body: fc.constant(null as BodyForm | null),
-}).chain((c) => bodyForm(c.route).map((body) => ({ ...c, body })));
+const restCase = fc
+  .record({
+    route: fc.constantFrom(...REST_ROUTES),
+    auth: fc.constantFrom<Auth>(
+      'none',
+      'operator',
+      'supervisor',
+      'garbage',
+      'no-exp',
+      'odd-sub',
+      'visitor',
+      'expired',
+      'cookie',
+    ),
+    fills: fc.array(pathFill, { minLength: 3, maxLength: 3 }),
+    body: fc.constant(null as BodyForm | null),
+  })
+  .chain((c) => bodyForm(c.route).map((body) => ({ ...c, body })));
 
 // ---------- sockets ----------
 
@@ -223,7 +279,10 @@ const OPERATOR_EVENTS: SocketEvent[] = [
   { event: 'lead:pick', template: { dialogId: UUID_LIKE } },
   { event: 'visitor:block', template: { dialogId: UUID_LIKE, reason: 'spam' } },
   { event: 'dashboard:subscribe', template: {} },
-  { event: 'attachment:prepare', template: { dialogId: UUID_LIKE, name: 'guide.pdf', size: 1000, type: 'application/pdf' } },
+  {
+    event: 'attachment:prepare',
+    template: { dialogId: UUID_LIKE, name: 'guide.pdf', size: 1000, type: 'application/pdf' },
+  },
   { event: 'no:such-event', template: {} },
 ].map((e) => ({ ...e, namespace: '/operator' as const }));
 
@@ -232,7 +291,16 @@ type Emission = 'payload' | 'callback-only' | 'extra-args' | 'oversized' | 'raw-
 const socketCase = fc
   .record({
     target: fc.constantFrom(...VISITOR_EVENTS, ...OPERATOR_EVENTS),
-    emission: fc.constantFrom<Emission>('payload', 'payload', 'payload', 'payload', 'callback-only', 'extra-args', 'oversized', 'raw-deep'),
+    emission: fc.constantFrom<Emission>(
+      'payload',
+      'payload',
+      'payload',
+      'payload',
+      'callback-only',
+      'extra-args',
+      'oversized',
+      'raw-deep',
+    ),
     socketIndex: fc.nat(),
   })
   .chain((c) => mutated(c.target.template).map((payload) => ({ ...c, payload })));
@@ -241,7 +309,11 @@ const handshakeCase = fc.record({
   namespace: fc.constantFrom('/visitor' as const, '/operator' as const),
   // socket.io's CONNECT packet carries an object (a client cannot send another type through socket.io-client).
   auth: fc.oneof(
-    fc.dictionary(fc.oneof(evilString, fc.constantFrom(...POLLUTION_KEYS, 'siteId', 'token', 'visitorToken')), evilValue, { maxKeys: 4 }),
+    fc.dictionary(
+      fc.oneof(evilString, fc.constantFrom(...POLLUTION_KEYS, 'siteId', 'token', 'visitorToken')),
+      evilValue,
+      { maxKeys: 4 },
+    ),
     fc.record({ siteId: evilString, visitorToken: evilString }),
     fc.record({ siteId: fc.constant('demo'), visitorToken: evilValue }),
     fc.record({ token: evilString }),
@@ -253,7 +325,10 @@ type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 type RestCase = Of<typeof restCase>;
 type SocketCase = Of<typeof socketCase>;
 type HandshakeCase = Of<typeof handshakeCase>;
-export type FuzzCase = { kind: 'rest'; c: RestCase } | { kind: 'socket'; c: SocketCase } | { kind: 'handshake'; c: HandshakeCase };
+export type FuzzCase =
+  | { kind: 'rest'; c: RestCase }
+  | { kind: 'socket'; c: SocketCase }
+  | { kind: 'handshake'; c: HandshakeCase };
 
 const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   { weight: 5, arbitrary: restCase.map((c) => ({ kind: 'rest' as const, c })) },
@@ -299,7 +374,10 @@ const short = (value: unknown) => {
   return text.length > 160 ? `${text.slice(0, 160)}… (${text.length} chars)` : text;
 };
 
-export async function runFuzz(server: RunningServer, options: { cases: number; seed: number; concurrency: number }): Promise<FuzzReport> {
+export async function runFuzz(
+  server: RunningServer,
+  options: { cases: number; seed: number; concurrency: number },
+): Promise<FuzzReport> {
   const { url } = server;
   const report: FuzzReport = {
     seed: options.seed,
@@ -315,7 +393,8 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
     heapSeries: [],
     seconds: 0,
   };
-  const onCrash = (error: unknown) => report.crashes.push(short(error instanceof Error ? error.stack : error));
+  const onCrash = (error: unknown) =>
+    report.crashes.push(short(error instanceof Error ? error.stack : error));
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
 
@@ -327,7 +406,12 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
     });
   const connect = (namespace: string, auth: Record<string, unknown>) =>
     new Promise<Socket>((resolve, reject) => {
-      const socket = io(`${url}${namespace}`, { auth, transports: ['websocket'], forceNew: true, reconnection: false });
+      const socket = io(`${url}${namespace}`, {
+        auth,
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
       const timer = setTimeout(() => {
         socket.close();
         reject(new Error('handshake timeout'));
@@ -343,8 +427,14 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
       });
     });
   const pools: Record<'/visitor' | '/operator', Socket[]> = {
-    '/visitor': await Promise.all(Array.from({ length: SOCKETS_PER_NAMESPACE }, () => connect('/visitor', { siteId: 'demo' }))),
-    '/operator': await Promise.all([tokens.operator, tokens.supervisor, tokens.operator, tokens.supervisor].map((token) => connect('/operator', { token }))),
+    '/visitor': await Promise.all(
+      Array.from({ length: SOCKETS_PER_NAMESPACE }, () => connect('/visitor', { siteId: 'demo' })),
+    ),
+    '/operator': await Promise.all(
+      [tokens.operator, tokens.supervisor, tokens.operator, tokens.supervisor].map((token) =>
+        connect('/operator', { token }),
+      ),
+    ),
   };
   for (const socket of [...pools['/visitor'], ...pools['/operator']]) track(socket);
   const raws: Record<'/visitor' | '/operator', RawSocket> = {
@@ -358,13 +448,19 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
   const CHUNK = 500;
   const checkpointEvery = Math.max(CHUNK, Math.ceil(options.cases / 5 / CHUNK) * CHUNK);
   for (let offset = 0; offset < options.cases; offset += CHUNK) {
-    const batch = fc.sample(fuzzCase, { numRuns: Math.min(CHUNK, options.cases - offset), seed: options.seed + offset });
+    const batch = fc.sample(fuzzCase, {
+      numRuns: Math.min(CHUNK, options.cases - offset),
+      seed: options.seed + offset,
+    });
     let next = 0;
     const worker = async () => {
       while (next < batch.length) {
         const item = batch[next++]!;
         // FUZZ_DEBUG=1 names a case still running after 3 s (what hangs, before its timeout says so).
-        const slow = setTimeout(() => process.env.FUZZ_DEBUG && console.log('slow case:', item.kind, short(item.c)), 3000);
+        const slow = setTimeout(
+          () => process.env.FUZZ_DEBUG && console.log('slow case:', item.kind, short(item.c)),
+          3000,
+        );
         try {
           if (item.kind === 'rest') await restCall(item.c);
           else if (item.kind === 'socket') await socketCall(item.c);
@@ -404,9 +500,14 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
     bump(report.perTarget, target);
     const headers: Record<string, string> = {};
     // A logout with a live session revokes it (and disconnects its sockets): spend a fresh one, not the fuzz's own.
-    const spendable = c.route.path === '/api/auth/logout' && (c.auth === 'operator' || c.auth === 'supervisor' || c.auth === 'cookie');
-    const token = spendable ? await login(url, c.auth === 'supervisor' ? 'admin@example.com' : 'anna@example.com') : tokens[c.auth as keyof typeof tokens];
-    if (c.auth === 'cookie') headers.cookie = `${SESSION_COOKIE}=${encodeURIComponent(spendable && token ? token : tokens.operator)}`;
+    const spendable =
+      c.route.path === '/api/auth/logout' &&
+      (c.auth === 'operator' || c.auth === 'supervisor' || c.auth === 'cookie');
+    const token = spendable
+      ? await login(url, c.auth === 'supervisor' ? 'admin@example.com' : 'anna@example.com')
+      : tokens[c.auth as keyof typeof tokens];
+    if (c.auth === 'cookie')
+      headers.cookie = `${SESSION_COOKIE}=${encodeURIComponent(spendable && token ? token : tokens.operator)}`;
     else if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (c.body?.kind === 'json') {
@@ -416,10 +517,17 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
       body = c.body.text;
       headers['content-type'] = c.body.contentType;
     }
-    const response = await fetch(`${url}${path}`, { method: c.route.method, headers, ...(body !== undefined && c.route.method !== 'GET' ? { body } : {}) });
+    const response = await fetch(`${url}${path}`, {
+      method: c.route.method,
+      headers,
+      ...(body !== undefined && c.route.method !== 'GET' ? { body } : {}),
+    });
     const text = await response.text();
     bump(report.statuses, String(response.status));
-    if (response.status >= 500) report.serverErrors.push(`${target} ${path} (${c.auth}) → ${response.status} ${short(text)} body ${short(body ?? '')}`);
+    if (response.status >= 500)
+      report.serverErrors.push(
+        `${target} ${path} (${c.auth}) → ${response.status} ${short(text)} body ${short(body ?? '')}`,
+      );
   }
 
   async function socketCall(c: SocketCase) {
@@ -440,7 +548,10 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
         }
         const payload =
           c.emission === 'oversized'
-            ? { ...(typeof c.payload === 'object' ? c.payload : { value: c.payload }), pad: 'p'.repeat(Math.max(0, FRAME_BUDGET - base - 100 - (c.socketIndex % 900_000))) }
+            ? {
+                ...(typeof c.payload === 'object' ? c.payload : { value: c.payload }),
+                pad: 'p'.repeat(Math.max(0, FRAME_BUDGET - base - 100 - (c.socketIndex % 900_000))),
+              }
             : c.payload;
         const ack = await new Promise<unknown>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('ack timeout')), ACK_TIMEOUT_MS);
@@ -455,13 +566,16 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
         ackText = JSON.stringify(ack) ?? 'undefined';
       }
     } catch (error) {
-      report.ackTimeouts.push(`${target}: ${short(error instanceof Error ? error.message : error)} payload ${short(c.payload)}`);
+      report.ackTimeouts.push(
+        `${target}: ${short(error instanceof Error ? error.message : error)} payload ${short(c.payload)}`,
+      );
       bump(report.statuses, 'ack timeout');
       return;
     }
     const code = /"error":\{"code":"([a-z_]+)"/.exec(ackText)?.[1];
     bump(report.statuses, code ? `ack ${code}` : ackText.includes('"data"') ? 'ack data' : 'ack other');
-    if (!code && !ackText.includes('"data"')) report.serverErrors.push(`${target} → malformed ack ${short(ackText)}`);
+    if (!code && !ackText.includes('"data"'))
+      report.serverErrors.push(`${target} → malformed ack ${short(ackText)}`);
     if (code === 'internal') report.serverErrors.push(`${target} → internal; payload ${short(c.payload)}`);
   }
 
@@ -481,17 +595,26 @@ export async function runFuzz(server: RunningServer, options: { cases: number; s
       const code = (error as { data?: { code?: string } }).data?.code ?? 'none';
       bump(report.statuses, `handshake refused ${code}`);
       if (code === 'internal' || code === 'none')
-        report.serverErrors.push(`handshake ${c.namespace} ${short(c.auth)} → ${code}: ${short((error as Error).message)}`);
+        report.serverErrors.push(
+          `handshake ${c.namespace} ${short(c.auth)} → ${code}: ${short((error as Error).message)}`,
+        );
     }
   }
 }
 
 /** Real tokens of each kind the fuzz sends; forged ones signed with the engine's own key. */
 async function sessionTokens(server: RunningServer) {
-  const row = await server.engine.database.db('settings').where({ key: 'session_secret' }).first<{ value: string } | undefined>();
+  const row = await server.engine.database
+    .db('settings')
+    .where({ key: 'session_secret' })
+    .first<{ value: string } | undefined>();
   const key = new TextEncoder().encode(server.engine.config.SESSION_SECRET ?? row?.value ?? 'x'.repeat(32));
   const anna = (await server.engine.operatorsRepo.findByEmailWithHash('anna@example.com'))!;
-  const visitor = io(`${server.url}/visitor`, { auth: { siteId: 'demo' }, transports: ['websocket'], forceNew: true });
+  const visitor = io(`${server.url}/visitor`, {
+    auth: { siteId: 'demo' },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   const { visitorToken } = await call<{ visitorToken: string }>(visitor, 'session:resume');
   visitor.close();
   const jwt = () => new SignJWT({ role: 'supervisor' }).setProtectedHeader({ alg: 'HS256' });
@@ -502,7 +625,10 @@ async function sessionTokens(server: RunningServer) {
     'no-exp': await jwt().setSubject(anna.id).sign(key),
     'odd-sub': await jwt().setSubject("'; select pg_sleep(1); --").setExpirationTime('1h').sign(key),
     visitor: visitorToken,
-    expired: await jwt().setSubject(anna.id).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key),
+    expired: await jwt()
+      .setSubject(anna.id)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(key),
   };
 }
 

@@ -18,7 +18,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when random and malicious input arrives, then nothing answers 5xx, crashes, disconnects, times out or keeps memory', async () => {
       const cases = Math.ceil(TOTAL_CASES / 2);
-      const report = await runFuzz(server, { cases, seed: SEED + (backends === 'real' ? 1 : 0), concurrency: 8 });
+      const report = await runFuzz(server, {
+        cases,
+        seed: SEED + (backends === 'real' ? 1 : 0),
+        concurrency: 8,
+      });
       console.log(formatReport(report, backends));
       expect(report.cases).to.equal(cases);
       expect(report.serverErrors, 'responses 5xx or internal acks').to.deep.equal([]);

@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
 import { io } from 'socket.io-client';
-import { emailDelayMs, type LoginThrottle, loginLimitsOf, MemoryLoginThrottle, RedisLoginThrottle } from '../../src/accounts/login-throttle';
+import {
+  emailDelayMs,
+  type LoginThrottle,
+  loginLimitsOf,
+  MemoryLoginThrottle,
+  RedisLoginThrottle,
+} from '../../src/accounts/login-throttle';
 import { MAX_PASSWORD_BYTES } from '../../src/accounts/passwords';
 import { DEMO_PASSWORD, refuseDemoAccountsInProduction } from '../../src/accounts/seed';
 import { ConfigError } from '../../src/config';
@@ -21,13 +27,25 @@ interface LoginReply {
   body: { data?: { token: string }; error?: { code: string; field?: string; retryAfterMs?: number } };
 }
 
-async function login(server: TestServer, email: string, password: string, forwardedFor?: string): Promise<LoginReply> {
+async function login(
+  server: TestServer,
+  email: string,
+  password: string,
+  forwardedFor?: string,
+): Promise<LoginReply> {
   const response = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
     body: JSON.stringify({ email, password }),
   });
-  return { status: response.status, retryAfterHeader: response.headers.get('retry-after'), body: (await response.json()) as LoginReply['body'] };
+  return {
+    status: response.status,
+    retryAfterHeader: response.headers.get('retry-after'),
+    body: (await response.json()) as LoginReply['body'],
+  };
 }
 
 /** How many attempts reached the password check so far (failed + succeeded), from the login metric. */
@@ -68,11 +86,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const server = await behindProxy();
       const before = await passwordChecks(server);
       const replies = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => login(server, 'boris@example.com', `wrong-guess-${i}`, '203.0.113.7')),
+        Array.from({ length: 60 }, (_, i) =>
+          login(server, 'boris@example.com', `wrong-guess-${i}`, '203.0.113.7'),
+        ),
       );
       const checked = (await passwordChecks(server)) - before;
       const statuses = tally(replies);
-      console.log(`      60 parallel guesses (${backends}): ${checked} checked against the password, statuses ${JSON.stringify(statuses)}`);
+      console.log(
+        `      60 parallel guesses (${backends}): ${checked} checked against the password, statuses ${JSON.stringify(statuses)}`,
+      );
       expect(checked).to.be.at.most(5);
       expect(statuses[401]).to.equal(checked);
       expect(statuses[429]).to.equal(60 - checked);
@@ -80,7 +102,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       for (const reply of replies.filter((r) => r.status === 429)) {
         expect(reply.body.error).to.include({ code: 'rate_limited' });
         expect(reply.body.error?.retryAfterMs).to.be.within(1000, 900_000);
-        expect(reply.retryAfterHeader).to.equal(String(Math.ceil((reply.body.error?.retryAfterMs ?? 0) / 1000)));
+        expect(reply.retryAfterHeader).to.equal(
+          String(Math.ceil((reply.body.error?.retryAfterMs ?? 0) / 1000)),
+        );
       }
     });
 
@@ -88,18 +112,21 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const server = await direct();
       const replies: LoginReply[] = [];
       // Different e-mails, so only the address limit (8) can stop them.
-      for (let i = 0; i < 12; i++) replies.push(await login(server, `nobody-${i}@example.com`, 'wrong-password', `198.51.100.${i}`));
+      for (let i = 0; i < 12; i++)
+        replies.push(await login(server, `nobody-${i}@example.com`, 'wrong-password', `198.51.100.${i}`));
       expect(replies.map((r) => r.status)).to.deep.equal([...Array(8).fill(401), ...Array(4).fill(429)]);
     });
 
     it('when TRUST_PROXY=1, then the last hop is the address: rotating it counts apart, rotating forged hops before it does not', async () => {
       const server = await behindProxy();
       const apart: LoginReply[] = [];
-      for (let i = 0; i < 25; i++) apart.push(await login(server, `someone-${i}@example.com`, 'wrong-password', `198.51.100.${i}`));
+      for (let i = 0; i < 25; i++)
+        apart.push(await login(server, `someone-${i}@example.com`, 'wrong-password', `198.51.100.${i}`));
       // 25 from one address would pass the address limit (20): each came from its own.
       expect(apart.every((r) => r.status === 401)).to.equal(true);
       const forged: LoginReply[] = [];
-      for (let i = 0; i < 7; i++) forged.push(await login(server, 'carl@example.com', 'wrong-password', `10.9.${i}.1, 192.0.2.50`));
+      for (let i = 0; i < 7; i++)
+        forged.push(await login(server, 'carl@example.com', 'wrong-password', `10.9.${i}.1, 192.0.2.50`));
       expect(forged.map((r) => r.status)).to.deep.equal([401, 401, 401, 401, 401, 429, 429]);
     });
 
@@ -107,7 +134,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const server = await behindProxy();
       expect((await login(server, 'dina@example.com', DEMO_PASSWORD, '192.0.2.88')).status).to.equal(200);
       const attack: LoginReply[] = [];
-      for (let i = 0; i < 10; i++) attack.push(await login(server, 'dina@example.com', `guess-${i}`, '192.0.2.66'));
+      for (let i = 0; i < 10; i++)
+        attack.push(await login(server, 'dina@example.com', `guess-${i}`, '192.0.2.66'));
       expect(attack.map((r) => r.status)).to.deep.equal([...Array(5).fill(401), ...Array(5).fill(429)]);
 
       // A new address: the e-mail's delay after 5 misses is 2 s, then he is in.
@@ -138,7 +166,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       };
       const during: number[] = [];
       try {
-        for (let i = 0; i < 8; i++) during.push((await login(server, 'anna@example.com', DEMO_PASSWORD, '192.0.2.200')).status);
+        for (let i = 0; i < 8; i++)
+          during.push((await login(server, 'anna@example.com', DEMO_PASSWORD, '192.0.2.200')).status);
       } finally {
         repo.findByEmailWithHash = original;
       }
@@ -150,7 +179,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const server = await behindProxy();
       const before = await passwordChecks(server);
       for (let i = 0; i < 6; i++) await login(server, 'admin@example.com', `nope-${i}`, '192.0.2.120');
-      const refusedBurst = await Promise.all(Array.from({ length: 20 }, () => login(server, 'admin@example.com', 'nope', '192.0.2.120')));
+      const refusedBurst = await Promise.all(
+        Array.from({ length: 20 }, () => login(server, 'admin@example.com', 'nope', '192.0.2.120')),
+      );
       expect(refusedBurst.every((r) => r.status === 429)).to.equal(true);
       expect((await passwordChecks(server)) - before).to.equal(5);
     });
@@ -166,8 +197,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when a password is 100 bytes long, then changing any byte after byte 72 fails the login, and the whole of it succeeds', async () => {
       const s = await server();
-      const password = Array.from({ length: 100 }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join('');
-      await s.engine.operatorsRepo.create({ email: 'long@example.com', name: 'Long Password', password, role: 'operator' });
+      const password = Array.from({ length: 100 }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join(
+        '',
+      );
+      await s.engine.operatorsRepo.create({
+        email: 'long@example.com',
+        name: 'Long Password',
+        password,
+        role: 'operator',
+      });
       const statuses: number[] = [];
       for (let at = 72; at < 100; at++) {
         const changed = password.slice(0, at) + (password[at] === 'x' ? 'y' : 'x') + password.slice(at + 1);
@@ -188,11 +226,23 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when an account still has a bcrypt hash, then it logs in and its hash becomes argon2id', async () => {
       const s = await server();
-      const operator = await s.engine.operatorsRepo.create({ email: 'legacy@example.com', name: 'Legacy', password: 'unused-password', role: 'operator' });
-      await s.engine.operatorsRepo.replacePasswordHash(operator.id, bcrypt.hashSync('old-bcrypt-password', 10));
-      expect((await s.engine.operatorsRepo.findByEmailWithHash('legacy@example.com'))?.passwordHash).to.match(/^\$2[ab]\$/);
+      const operator = await s.engine.operatorsRepo.create({
+        email: 'legacy@example.com',
+        name: 'Legacy',
+        password: 'unused-password',
+        role: 'operator',
+      });
+      await s.engine.operatorsRepo.replacePasswordHash(
+        operator.id,
+        bcrypt.hashSync('old-bcrypt-password', 10),
+      );
+      expect((await s.engine.operatorsRepo.findByEmailWithHash('legacy@example.com'))?.passwordHash).to.match(
+        /^\$2[ab]\$/,
+      );
       expect((await login(s, 'legacy@example.com', 'old-bcrypt-password')).status).to.equal(200);
-      expect((await s.engine.operatorsRepo.findByEmailWithHash('legacy@example.com'))?.passwordHash).to.match(/^\$argon2id\$/);
+      expect((await s.engine.operatorsRepo.findByEmailWithHash('legacy@example.com'))?.passwordHash).to.match(
+        /^\$argon2id\$/,
+      );
       expect((await login(s, 'legacy@example.com', 'old-bcrypt-password')).status).to.equal(200);
       expect((await login(s, 'legacy@example.com', 'old-bcrypt-passwore')).status).to.equal(401);
     });
@@ -205,11 +255,22 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         refusal = error;
       });
       expect(refusal).to.be.instanceOf(ConfigError);
-      expect(String((refusal as Error).message)).to.match(/^NODE_ENV: production refuses the demo account admin@example\.com/);
-      for (const email of ['admin@example.com', 'anna@example.com', 'boris@example.com', 'carl@example.com', 'dina@example.com']) {
+      expect(String((refusal as Error).message)).to.match(
+        /^NODE_ENV: production refuses the demo account admin@example\.com/,
+      );
+      for (const email of [
+        'admin@example.com',
+        'anna@example.com',
+        'boris@example.com',
+        'carl@example.com',
+        'dina@example.com',
+      ]) {
         const account = await s.engine.operatorsRepo.findByEmailWithHash(email);
         // Deactivated or with a real password: both are fine.
-        await s.engine.operatorsRepo.update(account!.id, email === 'dina@example.com' ? { active: false } : { password: 'a-real-secret-1' });
+        await s.engine.operatorsRepo.update(
+          account!.id,
+          email === 'dina@example.com' ? { active: false } : { password: 'a-real-secret-1' },
+        );
       }
       await refuseDemoAccountsInProduction(s.engine.operatorsRepo, production);
     });
@@ -217,7 +278,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 }
 
 describe('login throttle policy (virtual clock)', () => {
-  const limits = loginLimitsOf({ LOGIN_MAX_FAILURES: 5, LOGIN_ADDRESS_MAX_FAILURES: 20, LOGIN_WINDOW_SECONDS: 900 });
+  const limits = loginLimitsOf({
+    LOGIN_MAX_FAILURES: 5,
+    LOGIN_ADDRESS_MAX_FAILURES: 20,
+    LOGIN_WINDOW_SECONDS: 900,
+  });
 
   it('when misses on an e-mail pile up, then its delay doubles from 2 s and stops at 60 s', () => {
     const delays = [4, 5, 6, 7, 8, 9, 10, 11, 50].map((missed) => emailDelayMs(missed, limits) / 1000);
@@ -225,7 +290,10 @@ describe('login throttle policy (virtual clock)', () => {
   });
 
   // The same run against the Lua script and the memory copy of it: both must keep the same policy.
-  const throttles: [string, (clock: () => number) => Promise<{ throttle: LoginThrottle; done: () => Promise<void> }>][] = [
+  const throttles: [
+    string,
+    (clock: () => number) => Promise<{ throttle: LoginThrottle; done: () => Promise<void> }>,
+  ][] = [
     ['memory', async (clock) => ({ throttle: new MemoryLoginThrottle(limits, clock), done: async () => {} })],
     [
       'redis',
@@ -267,7 +335,9 @@ describe('login throttle policy (virtual clock)', () => {
         }
       }
       await done();
-      console.log(`      1,000 addresses x 15 min (${kind}): ${admitted} guesses checked, longest retryAfter ${longestRetry} s, operator refused ${operatorRefused} times`);
+      console.log(
+        `      1,000 addresses x 15 min (${kind}): ${admitted} guesses checked, longest retryAfter ${longestRetry} s, operator refused ${operatorRefused} times`,
+      );
       // 5 before any delay, 4 while it ramps up (2, 4, 8, 16, 32 s), then one a minute at most.
       expect(admitted).to.be.at.most(5 + 4 + 15);
       expect(longestRetry).to.be.at.most(60);
@@ -338,7 +408,14 @@ describe('production start', function () {
     await seeded.stop();
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'engine/src/main.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', DATA_DIR: seeded.engine.config.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        DATA_DIR: seeded.engine.config.dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });

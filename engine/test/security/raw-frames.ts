@@ -11,7 +11,11 @@ export interface RawSocket {
   close(): void;
 }
 
-export function rawSocket(url: string, namespace: '/visitor' | '/operator', auth: unknown): Promise<RawSocket> {
+export function rawSocket(
+  url: string,
+  namespace: '/visitor' | '/operator',
+  auth: unknown,
+): Promise<RawSocket> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
   const acks = new Map<number, (text: string) => void>();
   let nextId = 1;

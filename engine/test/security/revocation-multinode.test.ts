@@ -4,7 +4,14 @@ import { backendsAvailable, TEST_ROUTING } from '../support/engine';
 import { type EngineProcess, startCluster } from '../support/engine-process';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../support/redis';
-import { closeSessionSockets, connectedSocket, disconnection, openOperatorSocket, rest, signIn } from './session-clients';
+import {
+  closeSessionSockets,
+  connectedSocket,
+  disconnection,
+  openOperatorSocket,
+  rest,
+  signIn,
+} from './session-clients';
 
 const ROUNDS = 5;
 
@@ -56,15 +63,21 @@ describe('session revocation across nodes (two engine processes on one Postgres 
       const gone = disconnection(onB);
 
       const sentAt = Date.now();
-      expect((await rest(nodeA.url, { cookie: session.cookie }, 'POST', '/api/auth/logout')).status).to.equal(200);
+      expect((await rest(nodeA.url, { cookie: session.cookie }, 'POST', '/api/auth/logout')).status).to.equal(
+        200,
+      );
       const { reason, at } = await Promise.race([
         gone,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket on node B still open after 5 s')), 5000)),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('socket on node B still open after 5 s')), 5000),
+        ),
       ]);
       measured.push(at - sentAt);
       expect(reason).to.equal('io server disconnect');
       expect(otherOnB.connected, 'his other session on node B').to.equal(true);
-      expect(await openOperatorSocket(nodeB.url, { cookie: session.cookie })).to.deep.equal({ refused: 'unauthorized' });
+      expect(await openOperatorSocket(nodeB.url, { cookie: session.cookie })).to.deep.equal({
+        refused: 'unauthorized',
+      });
       expect((await rest(nodeB.url, { token: session.token }, 'GET', '/api/auth/me')).status).to.equal(401);
       closeSessionSockets();
     }

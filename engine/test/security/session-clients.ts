@@ -19,7 +19,12 @@ export function closeSessionSockets() {
   for (const socket of opened.splice(0)) socket.close();
 }
 
-export async function signIn(url: string, email: string, password = DEMO_PASSWORD, userAgent = 'security-test'): Promise<SignedIn> {
+export async function signIn(
+  url: string,
+  email: string,
+  password = DEMO_PASSWORD,
+  userAgent = 'security-test',
+): Promise<SignedIn> {
   const response = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'user-agent': userAgent },
@@ -60,17 +65,24 @@ export async function rest<T = unknown>(
  * Opens `/operator` with `auth.token` or with the cookie header (as the console does); resolves with
  * the socket, or with the refusal's code.
  */
-export function openOperatorSocket(url: string, credential: Credential): Promise<OperatorSocket | { refused: string }> {
+export function openOperatorSocket(
+  url: string,
+  credential: Credential,
+): Promise<OperatorSocket | { refused: string }> {
   const socket: OperatorSocket = io(`${url}/operator`, {
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
-    ...('token' in credential ? { auth: { token: credential.token } } : { extraHeaders: { cookie: credential.cookie } }),
+    ...('token' in credential
+      ? { auth: { token: credential.token } }
+      : { extraHeaders: { cookie: credential.cookie } }),
   });
   opened.push(socket);
   return new Promise((resolve) => {
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error: Error & { data?: { code?: string } }) => resolve({ refused: error.data?.code ?? error.message }));
+    socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
+      resolve({ refused: error.data?.code ?? error.message }),
+    );
   });
 }
 
@@ -86,10 +98,19 @@ export function disconnection(socket: OperatorSocket): Promise<{ reason: string;
 }
 
 /** A fresh account for one test, so tests that revoke or demote do not lean on each other. */
-export async function newAccount(url: string, supervisor: Credential, role: 'operator' | 'supervisor' = 'operator') {
+export async function newAccount(
+  url: string,
+  supervisor: Credential,
+  role: 'operator' | 'supervisor' = 'operator',
+) {
   const email = `op-${randomUUID().slice(0, 8)}@example.com`;
   const password = 'first-password-1';
-  const created = await rest<{ id: string }>(url, supervisor, 'POST', '/api/operators', { email, name: 'Test Operator', password, role });
+  const created = await rest<{ id: string }>(url, supervisor, 'POST', '/api/operators', {
+    email,
+    name: 'Test Operator',
+    password,
+    role,
+  });
   if (created.status !== 201) throw new Error(`create operator: ${created.status}`);
   return { id: created.data.id, email, password };
 }

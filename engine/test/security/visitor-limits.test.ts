@@ -13,9 +13,32 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { type EngineConfig, loadConfig } from '../../src/config';
-import type { Ack, DialogDetail, ErrorBody, MessageView, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
-import { call, callRaw, chatStart, clientId, connectOperator, eventually, next, type VisitorSocket } from '../support/clients';
-import { type Backends, backendsAvailable, startTestServer, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
+import type {
+  Ack,
+  DialogDetail,
+  ErrorBody,
+  MessageView,
+  VisitorDialogView,
+  VisitorSession,
+} from '../../src/protocol/events';
+import {
+  call,
+  callRaw,
+  chatStart,
+  clientId,
+  connectOperator,
+  eventually,
+  next,
+  type VisitorSocket,
+} from '../support/clients';
+import {
+  type Backends,
+  backendsAvailable,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+  withTestServer,
+} from '../support/engine';
 import { UNLIMITED_VISITORS } from '../support/limits';
 
 const opened: VisitorSocket[] = [];
@@ -37,7 +60,9 @@ function visitorFrom(url: string, address: string, visitorToken?: string): Promi
   opened.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error: Error & { data?: ErrorBody }) => reject(Object.assign(error, { refusal: error.data })));
+    socket.once('connect_error', (error: Error & { data?: ErrorBody }) =>
+      reject(Object.assign(error, { refusal: error.data })),
+    );
   });
 }
 
@@ -76,9 +101,14 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     it('when a visitor sends a burst over his message limit, then the rest get rate_limited with retryAfterMs and nothing over the limit is stored', async () => {
       const visitor = await visitorFrom(server.url, '127.0.0.11');
-      const view = await call<VisitorDialogView>(visitor, 'dialog:start', { choice: { groupId: 'night' }, page: { url: 'http://shop.test/' } });
+      const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
+        choice: { groupId: 'night' },
+        page: { url: 'http://shop.test/' },
+      });
       const answers = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => callRaw<MessageView>(visitor, 'message:send', { clientMessageId: clientId(), body: `burst ${i}` })),
+        Array.from({ length: 30 }, (_, i) =>
+          callRaw<MessageView>(visitor, 'message:send', { clientMessageId: clientId(), body: `burst ${i}` }),
+        ),
       );
       const refused = answers.flatMap((a) => ('error' in a ? [a.error] : []));
       console.log(`      burst of 30: ${30 - refused.length} stored, ${refused.length} rate_limited`);
@@ -87,9 +117,13 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(error.code).to.equal('rate_limited');
         expect(error.retryAfterMs).to.be.a('number').within(1, 10_000);
       }
-      const stored = (await server.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'visitor' && m.body.startsWith('burst '));
+      const stored = (await server.engine.repo.messages(view.id)).filter(
+        (m) => m.authorKind === 'visitor' && m.body.startsWith('burst '),
+      );
       expect(stored).to.have.length(5);
-      const metrics = await server.engine.metrics.registry.getSingleMetricAsString('hotline_visitor_rate_limited_total');
+      const metrics = await server.engine.metrics.registry.getSingleMetricAsString(
+        'hotline_visitor_rate_limited_total',
+      );
       expect(metrics).to.match(/hotline_visitor_rate_limited_total\{action="message",scope="visitor"\} 25\b/);
       // Other events have their own, looser budget: the visitor is not cut off.
       expect(await callRaw(visitor, 'typing:set', { typing: true })).to.deep.equal({ data: null });
@@ -106,7 +140,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(refused.code).to.equal('rate_limited');
       expect(refused.retryAfterMs).to.be.a('number').within(1, 60_000);
       // An unknown token mints too, and is counted the same way.
-      expect((await refusal(visitorFrom(server.url, address, 'not-a-known-token'))).code).to.equal('rate_limited');
+      expect((await refusal(visitorFrom(server.url, address, 'not-a-known-token'))).code).to.equal(
+        'rate_limited',
+      );
       const returning = await visitorFrom(server.url, address, tokens[0]);
       expect((await call<VisitorSession>(returning, 'session:resume')).visitorToken).to.equal(tokens[0]);
       expect(await countOf(server.engine.database.db('visitors').where({ ip: address }))).to.equal(4);
@@ -139,10 +175,17 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       // The address allows 4 starts a minute: the first visitor used 2 (his refused third did not count).
       const others = await Promise.all([0, 1, 2].map(() => visitorFrom(server.url, address)));
       const answers: Ack<VisitorDialogView>[] = [];
-      for (const other of others) answers.push(await callRaw<VisitorDialogView>(other, 'dialog:start', startNight()));
-      expect(answers.map((answer) => ('error' in answer ? answer.error.code : 'ok'))).to.deep.equal(['ok', 'ok', 'rate_limited']);
+      for (const other of others)
+        answers.push(await callRaw<VisitorDialogView>(other, 'dialog:start', startNight()));
+      expect(answers.map((answer) => ('error' in answer ? answer.error.code : 'ok'))).to.deep.equal([
+        'ok',
+        'ok',
+        'rate_limited',
+      ]);
       const visitorIds = await server.engine.database.db('visitors').where({ ip: address }).pluck('id');
-      expect(await countOf(server.engine.database.db('dialogs').whereIn('visitor_id', visitorIds))).to.equal(3);
+      expect(await countOf(server.engine.database.db('dialogs').whereIn('visitor_id', visitorIds))).to.equal(
+        3,
+      );
     });
 
     it('when an operator blocks a visitor, then his sockets close, his token and his address are refused (also without a token) until the address block expires', async () => {
@@ -167,7 +210,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await visitorFrom(server.url, '127.0.0.16');
 
       // The address block expires (VISITOR_BLOCK_ADDRESS_SECONDS: 2); the blocked token stays blocked.
-      await eventually(async () => visitorFrom(server.url, address).then(() => true, () => false), 5_000, 'the address block to expire');
+      await eventually(
+        async () =>
+          visitorFrom(server.url, address).then(
+            () => true,
+            () => false,
+          ),
+        5_000,
+        'the address block to expire',
+      );
       expect((await refusal(visitorFrom(server.url, '127.0.0.17', visitorToken))).code).to.equal('forbidden');
     });
   });
@@ -181,7 +232,14 @@ describe('visitor limits across two engines on one Redis (real)', function () {
     const first = await startTestServer('real', { routingConfigPath: TEST_ROUTING, ...limits });
     nodes.push(first);
     const { DATABASE_SCHEMA, REDIS_KEY_PREFIX } = first.engine.config;
-    nodes.push(await startTestServer('real', { routingConfigPath: TEST_ROUTING, ...limits, DATABASE_SCHEMA, REDIS_KEY_PREFIX }));
+    nodes.push(
+      await startTestServer('real', {
+        routingConfigPath: TEST_ROUTING,
+        ...limits,
+        DATABASE_SCHEMA,
+        REDIS_KEY_PREFIX,
+      }),
+    );
   });
   after(async () => {
     // The second shares the first's schema and keys: the first drops them, last.
@@ -192,19 +250,27 @@ describe('visitor limits across two engines on one Redis (real)', function () {
     const [a, b] = nodes as [TestServer, TestServer];
     const onA = await visitorFrom(a.url, '127.0.0.31');
     const { visitorToken } = await call<VisitorSession>(onA, 'session:resume');
-    const view = await call<VisitorDialogView>(onA, 'dialog:start', { choice: { groupId: 'night' }, page: { url: 'http://shop.test/' } });
+    const view = await call<VisitorDialogView>(onA, 'dialog:start', {
+      choice: { groupId: 'night' },
+      page: { url: 'http://shop.test/' },
+    });
     const onB = await visitorFrom(b.url, '127.0.0.31', visitorToken);
     const burst = (socket: VisitorSocket, node: string) =>
-      Array.from({ length: 4 }, (_, i) => callRaw<MessageView>(socket, 'message:send', { clientMessageId: clientId(), body: `${node} ${i}` }));
+      Array.from({ length: 4 }, (_, i) =>
+        callRaw<MessageView>(socket, 'message:send', { clientMessageId: clientId(), body: `${node} ${i}` }),
+      );
     const answers = await Promise.all([...burst(onA, 'a'), ...burst(onB, 'b')]);
     expect(answers.filter((answer) => 'data' in answer)).to.have.length(5);
-    expect(answers.filter((answer) => 'error' in answer && answer.error.code === 'rate_limited')).to.have.length(3);
+    expect(
+      answers.filter((answer) => 'error' in answer && answer.error.code === 'rate_limited'),
+    ).to.have.length(3);
     const stored = (await a.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'visitor');
     expect(stored).to.have.length(5);
   });
 });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const summary = (samples: number[]) => {
   const sorted = [...samples].sort((x, y) => x - y);
   return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -217,7 +283,10 @@ describe('a flooding visitor (real)', function () {
   // The engine's default limits.
   const defaults = loadConfig({});
   const defaultLimits = Object.fromEntries(
-    (Object.keys(UNLIMITED_VISITORS) as (keyof typeof UNLIMITED_VISITORS)[]).map((name) => [name, defaults[name]]),
+    (Object.keys(UNLIMITED_VISITORS) as (keyof typeof UNLIMITED_VISITORS)[]).map((name) => [
+      name,
+      defaults[name],
+    ]),
   );
   withTestServer('real', { routingConfigPath: TEST_ROUTING, ...defaultLimits }, (s) => {
     server = s;
@@ -238,7 +307,11 @@ describe('a flooding visitor (real)', function () {
     /** Carl writes into the dialog; the time until its visitor receives it. */
     const delivery = async (dialogId: string, visitor: VisitorSocket) => {
       const clientMessageId = clientId();
-      const received = next<MessageView>(visitor, 'message:new', (m) => m.clientMessageId === clientMessageId);
+      const received = next<MessageView>(
+        visitor,
+        'message:new',
+        (m) => m.clientMessageId === clientMessageId,
+      );
       const started = performance.now();
       carl.emit('message:send', { dialogId, clientMessageId, body: 'reply' }, () => undefined);
       await received;
@@ -279,7 +352,13 @@ describe('a flooding visitor (real)', function () {
       let sampling = true;
       const flooding = (async () => {
         for (let batch = 0; batch < 100 || sampling; batch++) {
-          for (let i = 0; i < 10; i++) acks.push(callRaw<MessageView>(flooder, 'message:send', { clientMessageId: clientId(), body: `flood ${batch}-${i}` }));
+          for (let i = 0; i < 10; i++)
+            acks.push(
+              callRaw<MessageView>(flooder, 'message:send', {
+                clientMessageId: clientId(),
+                body: `flood ${batch}-${i}`,
+              }),
+            );
           const due = floodStarted + (batch + 1) * 10;
           await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
         }
@@ -314,14 +393,36 @@ describe('a flooding visitor (real)', function () {
       console.log(
         `      flood: ${answers.length} message:send emitted in ${ms(timing.emitted)}, all answered after ${ms(timing.answered)} → ${stored} stored, ${limited} rate_limited`,
       );
-      console.log(`      the flooded dialog's lock was taken ${locksTaken} times: ${stored} accepted visitor messages + ${ownDialog.length} operator replies`);
+      console.log(
+        `      the flooded dialog's lock was taken ${locksTaken} times: ${stored} accepted visitor messages + ${ownDialog.length} operator replies`,
+      );
       console.log(`      idle (n=${idleStats.n}): p50 ${ms(idleStats.p50)}, p99 ${ms(idleStats.p99)}`);
-      console.log(`      under the flood, another dialog (n=${otherStats.n}): p50 ${ms(otherStats.p50)}, p99 ${ms(otherStats.p99)}`);
-      console.log(`      under the flood, the flooder's own dialog (n=${ownStats.n}): p50 ${ms(ownStats.p50)}, p99 ${ms(ownStats.p99)}`);
-      console.log(`      slowest: other ${[...otherDialog].sort((x, y) => y - x).slice(0, 5).map(ms).join(', ')}; own ${[...ownDialog].sort((x, y) => y - x).slice(0, 5).map(ms).join(', ')}`);
-      console.log(`      event loop delay idle: p99 ${ms(idleLoop.percentile(99) / 1e6)}, max ${ms(idleLoop.max / 1e6)}`);
-      console.log(`      event loop delay under the flood: p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`);
-      console.log(`      bound: 2 × max(idle p99, 10 ms) = ${ms(bound)}; load average ${loadavg()[0]!.toFixed(2)}`);
+      console.log(
+        `      under the flood, another dialog (n=${otherStats.n}): p50 ${ms(otherStats.p50)}, p99 ${ms(otherStats.p99)}`,
+      );
+      console.log(
+        `      under the flood, the flooder's own dialog (n=${ownStats.n}): p50 ${ms(ownStats.p50)}, p99 ${ms(ownStats.p99)}`,
+      );
+      console.log(
+        `      slowest: other ${[...otherDialog]
+          .sort((x, y) => y - x)
+          .slice(0, 5)
+          .map(ms)
+          .join(', ')}; own ${[...ownDialog]
+          .sort((x, y) => y - x)
+          .slice(0, 5)
+          .map(ms)
+          .join(', ')}`,
+      );
+      console.log(
+        `      event loop delay idle: p99 ${ms(idleLoop.percentile(99) / 1e6)}, max ${ms(idleLoop.max / 1e6)}`,
+      );
+      console.log(
+        `      event loop delay under the flood: p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`,
+      );
+      console.log(
+        `      bound: 2 × max(idle p99, 10 ms) = ${ms(bound)}; load average ${loadavg()[0]!.toFixed(2)}`,
+      );
 
       // The counts hold in every round: nothing over the limit is stored, refused events never reach
       // the dialog's lock (only the accepted messages and Carl's replies take it).
@@ -341,10 +442,13 @@ describe('a flooding visitor (real)', function () {
       const result = await round();
       storedInAll += result.stored;
       within = result.within;
-      if (!within) console.log(`      round ${attempt}: a p99 above its bound${attempt < 3 ? ', measuring again' : ''}`);
+      if (!within)
+        console.log(`      round ${attempt}: a p99 above its bound${attempt < 3 ? ', measuring again' : ''}`);
     }
     locks.withLock = withLock;
-    const visitorMessages = (await server.engine.repo.messages(floodDialog)).filter((m) => m.authorKind === 'visitor');
+    const visitorMessages = (await server.engine.repo.messages(floodDialog)).filter(
+      (m) => m.authorKind === 'visitor',
+    );
     expect(visitorMessages).to.have.length(1 + storedInAll);
     expect(within, 'a round with both p99 within 2x its idle p99').to.equal(true);
   });

@@ -18,7 +18,10 @@ const events = Number(process.env.SIM_EVENTS ?? 20_000);
 const workers = Number(process.env.SIM_WORKERS ?? 2);
 const seeds = process.env.SIM_SEED
   ? [Number(process.env.SIM_SEED)]
-  : Array.from({ length: Number(process.env.SIM_SEEDS ?? 20) }, (_, i) => Number(process.env.SIM_FIRST_SEED ?? 1) + i);
+  : Array.from(
+      { length: Number(process.env.SIM_SEEDS ?? 20) },
+      (_, i) => Number(process.env.SIM_FIRST_SEED ?? 1) + i,
+    );
 
 let failed = 0;
 let total = 0;
@@ -49,8 +52,12 @@ if (seeds.length === 1 || workers <= 1) {
     ({ result }) => report(result),
   );
 }
-if (process.env.SIM_QLOG) for (const [sql, count] of [...SQL_COUNTS].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(count, sql);
-console.log(`${seeds.length} seeds, ${total} events in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failed} failed`);
+if (process.env.SIM_QLOG)
+  for (const [sql, count] of [...SQL_COUNTS].sort((a, b) => b[1] - a[1]).slice(0, 40))
+    console.log(count, sql);
+console.log(
+  `${seeds.length} seeds, ${total} events in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failed} failed`,
+);
 process.exit(failed > 0 ? 1 : 0);
 
 function perEvent(queries: number, events: number) {

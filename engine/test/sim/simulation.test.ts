@@ -41,10 +41,23 @@ const plants: { plant: Plant; kind: string; seed: number }[] = [
 describe('deterministic simulation of the routing core (machine, memory store, dispatcher, timers, reconciler, presence)', function () {
   this.timeout(0);
 
-  const seeds: SimOptions[] = Array.from({ length: SEEDS }, (_, i) => ({ seed: FIRST_SEED + i, events: EVENTS, keepGoing: KEEP_GOING }));
+  const seeds: SimOptions[] = Array.from({ length: SEEDS }, (_, i) => ({
+    seed: FIRST_SEED + i,
+    events: EVENTS,
+    keepGoing: KEEP_GOING,
+  }));
   const replay: SimOptions = { seed: 42, events: 300, keepGoing: true };
-  const replays: SimOptions[] = [replay, { ...replay }, { ...replay, database: simDatabase() === 'pglite' ? 'postgres' : 'pglite' }];
-  const baselines = new Map([...new Set(plants.map((p) => p.seed))].map((seed): [number, SimOptions] => [seed, { seed, events: 600, keepGoing: true }]));
+  const replays: SimOptions[] = [
+    replay,
+    { ...replay },
+    { ...replay, database: simDatabase() === 'pglite' ? 'postgres' : 'pglite' },
+  ];
+  const baselines = new Map(
+    [...new Set(plants.map((p) => p.seed))].map((seed): [number, SimOptions] => [
+      seed,
+      { seed, events: 600, keepGoing: true },
+    ]),
+  );
   const planted = plants.map(({ plant, seed }) => ({ ...baselines.get(seed)!, plant }));
   let runs: SimRun[] = [];
   const resultOf = (options: SimOptions): SimResult => {
@@ -57,10 +70,14 @@ describe('deterministic simulation of the routing core (machine, memory store, d
     const loadBefore = load();
     const started = Date.now();
     // Longest first, so both workers end together.
-    runs = await runInWorkers([...seeds, ...planted, ...baselines.values(), ...replays], WORKERS, (run) => say(summary(run)));
+    runs = await runInWorkers([...seeds, ...planted, ...baselines.values(), ...replays], WORKERS, (run) =>
+      say(summary(run)),
+    );
     const elapsed = (Date.now() - started) / 1000;
     const total = runs.reduce((sum, r) => sum + r.result.events, 0);
-    const checked = runs.filter((r) => seeds.includes(r.options)).reduce((sum, r) => sum + r.result.events, 0);
+    const checked = runs
+      .filter((r) => seeds.includes(r.options))
+      .reduce((sum, r) => sum + r.result.events, 0);
     say(
       `${runs.length} runs (${SEEDS} seeds × ${EVENTS} events, replay, plants) in ${WORKERS} processes: ${total} events ` +
         `(${checked} in the seeds), each checked; ${elapsed.toFixed(0)} s, ${(total / elapsed).toFixed(0)} events/s; ` +
@@ -73,13 +90,18 @@ describe('deterministic simulation of the routing core (machine, memory store, d
       const result = resultOf(options);
       if (result.failure) say(describeFailure(result.failure).replace(/\n/g, '\n      '));
       for (const [kind, { checks }] of result.kinds) say(`${kind}: failed ${checks} checks`);
-      expect(result.failure?.violations ?? [], `seed ${options.seed}, event ${result.failure?.index}`).to.deep.equal([]);
+      expect(
+        result.failure?.violations ?? [],
+        `seed ${options.seed}, event ${result.failure?.index}`,
+      ).to.deep.equal([]);
     });
   }
 
   it('when one seed is run twice, and on the other database, then every run takes the same events to the same outcome (a seed replays exactly)', () => {
     const [first, second, other] = replays.map(resultOf) as [SimResult, SimResult, SimResult];
-    say(`seed 42: log ${first.fingerprint} (${first.database}), again ${second.fingerprint}, on ${other.database} ${other.fingerprint}`);
+    say(
+      `seed 42: log ${first.fingerprint} (${first.database}), again ${second.fingerprint}, on ${other.database} ${other.fingerprint}`,
+    );
     for (const again of [second, other]) {
       expect(again.fingerprint).to.equal(first.fingerprint);
       expect([...again.kinds.keys()]).to.deep.equal([...first.kinds.keys()]);
@@ -91,8 +113,11 @@ describe('deterministic simulation of the routing core (machine, memory store, d
     it(`when a bug is planted (${plant}), then the checker finds it (${kind}, seed ${seed})`, () => {
       const found = resultOf(planted[i]!).kinds.get(kind);
       const baseline = resultOf(baselines.get(seed)!).kinds.get(kind)?.checks ?? 0;
-      say(`planted ${plant} in seed ${seed}: ${kind} failed ${found?.checks ?? 0} checks (first at event ${found?.first.index ?? '-'}); same seed without it: ${baseline}`);
-      if (found) say(describeFailure({ ...found.first, tail: found.first.tail.slice(-5) }).replace(/\n/g, '\n      '));
+      say(
+        `planted ${plant} in seed ${seed}: ${kind} failed ${found?.checks ?? 0} checks (first at event ${found?.first.index ?? '-'}); same seed without it: ${baseline}`,
+      );
+      if (found)
+        say(describeFailure({ ...found.first, tail: found.first.tail.slice(-5) }).replace(/\n/g, '\n      '));
       expect(found, `${plant} not found`).to.not.equal(undefined);
       expect(found!.checks).to.be.greaterThan(baseline);
     });

@@ -182,18 +182,31 @@ export class Simulation {
       await this.setUp();
       for (let index = 0; index < this.options.events; index++) {
         if (PROGRESS > 0 && index % PROGRESS === 0 && index > 0)
-          console.log(`  seed ${this.options.seed} at event ${index}: ${((Date.now() - started) / 1000).toFixed(1)} s, queries ${this.queries.events} + ${this.queries.checks}`);
+          console.log(
+            `  seed ${this.options.seed} at event ${index}: ${((Date.now() - started) / 1000).toFixed(1)} s, queries ${this.queries.events} + ${this.queries.checks}`,
+          );
         const event = await this.step();
         this.record(`${index} t+${this.now - START} ${event}`);
         const violations = await this.check();
         if (violations.length === 0) continue;
-        const found = { seed: this.options.seed, plant: this.options.plant ?? null, index, event, violations, tail: this.log.slice(-(this.options.tail ?? 25)) };
+        const found = {
+          seed: this.options.seed,
+          plant: this.options.plant ?? null,
+          index,
+          event,
+          violations,
+          tail: this.log.slice(-(this.options.tail ?? 25)),
+        };
         failure ??= found;
         if (!this.options.keepGoing) break;
         for (const kind of new Set(violations.map(kindOf))) {
           const entry = kinds.get(kind);
           if (entry) entry.checks += 1;
-          else kinds.set(kind, { first: { ...found, violations: violations.filter((v) => kindOf(v) === kind) }, checks: 1 });
+          else
+            kinds.set(kind, {
+              first: { ...found, violations: violations.filter((v) => kindOf(v) === kind) },
+              checks: 1,
+            });
         }
       }
     } finally {
@@ -252,20 +265,30 @@ export class Simulation {
       // rankOperators expects the group's members (the dispatcher passes listOperators(groupId)).
       mayTake: (operator, dialog, waitedMs) =>
         operator.groups.some((g) => g.groupId === dialog.groupId) &&
-        engine
-          .decisions()
-          .rankOperators(
-            dialog.groupId,
-            [{ ...operator, status: 'online', load: 0 }],
-            { waitedMs, widened: dialog.widened, excludedOperatorIds: [], kind: dialog.kind, topicId: dialog.topicId, regionId: dialog.regionId, language: null },
-            this.now,
-            (id) => emails.get(id),
-          ).length > 0,
+        engine.decisions().rankOperators(
+          dialog.groupId,
+          [{ ...operator, status: 'online', load: 0 }],
+          {
+            waitedMs,
+            widened: dialog.widened,
+            excludedOperatorIds: [],
+            kind: dialog.kind,
+            topicId: dialog.topicId,
+            regionId: dialog.regionId,
+            language: null,
+          },
+          this.now,
+          (id) => emails.get(id),
+        ).length > 0,
     });
   }
 
   private openPglite(): Knex {
-    const db = knexFactory({ client: ClientPgLite, dialect: 'postgres', connection: { filename: 'memory://' } } as Knex.Config);
+    const db = knexFactory({
+      client: ClientPgLite,
+      dialect: 'postgres',
+      connection: { filename: 'memory://' },
+    } as Knex.Config);
     this.database = { db, backend: 'pglite', close: () => db.destroy() };
     return db;
   }
@@ -284,8 +307,13 @@ export class Simulation {
       pool: {
         min: 1,
         max: 1,
-        afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
-          conn.query(`SET search_path TO "${schema}", public; SET synchronous_commit TO off`, (err) => done(err, conn));
+        afterCreate: (
+          conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
+          done: (err: Error | null, conn: unknown) => void,
+        ) => {
+          conn.query(`SET search_path TO "${schema}", public; SET synchronous_commit TO off`, (err) =>
+            done(err, conn),
+          );
         },
       },
       acquireConnectionTimeout: 60_000,
@@ -374,14 +402,18 @@ export class Simulation {
         const decisions = engine.decisions();
         const rank = decisions.rankOperators.bind(decisions);
         decisions.rankOperators = (groupId, operators, dialog, now, emailOf) =>
-          rank(groupId, operators, dialog, now, emailOf).filter((id) => !dialog.excludedOperatorIds.includes(id));
+          rank(groupId, operators, dialog, now, emailOf).filter(
+            (id) => !dialog.excludedOperatorIds.includes(id),
+          );
         // And every transition keeps the operators excluded before it, whatever the machine decided.
         const save = engine.repo.saveTransition.bind(engine.repo);
         engine.repo.saveTransition = async (executor, id, version, changes) => {
           const before = await engine.repo.findDialog(id, executor);
           const snapshot = changes.snapshot;
           if (before && isSnapshot(snapshot) && isSnapshot(before.snapshot)) {
-            const kept = before.snapshot.context.excludedOperatorIds.filter((o) => !snapshot.context.excludedOperatorIds.includes(o));
+            const kept = before.snapshot.context.excludedOperatorIds.filter(
+              (o) => !snapshot.context.excludedOperatorIds.includes(o),
+            );
             snapshot.context.excludedOperatorIds.push(...kept);
           }
           return save(executor, id, version, changes);
@@ -498,7 +530,10 @@ export class Simulation {
         const visitor = this.pick(this.visitors);
         if (!visitor) return 'visitor-message: nobody';
         visitor.messages += 1;
-        await engine.visitors.sendMessage({ visitorId: visitor.id, siteId: 'demo' }, { clientMessageId: `m${visitor.messages}`, body: 'Still there?' });
+        await engine.visitors.sendMessage(
+          { visitorId: visitor.id, siteId: 'demo' },
+          { clientMessageId: `m${visitor.messages}`, body: 'Still there?' },
+        );
         return `visitor ${short(visitor.id)} writes on ${node.name}`;
       }
       case 'visitor-close': {
@@ -511,7 +546,10 @@ export class Simulation {
       case 'contact': {
         const visitor = this.pick(this.visitors);
         if (!visitor) return 'contact: nobody';
-        await engine.visitors.leaveContact({ visitorId: visitor.id, siteId: 'demo' }, { contact: `+1 555 010 ${String(this.int(1000, 9999))}` });
+        await engine.visitors.leaveContact(
+          { visitorId: visitor.id, siteId: 'demo' },
+          { contact: `+1 555 010 ${String(this.int(1000, 9999))}` },
+        );
         return `visitor ${short(visitor.id)} leaves a phone`;
       }
       case 'connect': {
@@ -555,7 +593,11 @@ export class Simulation {
         const operator = row && this.operators.find((o) => o.id === row.operator_id);
         if (!row || !operator) return `${kind}: nothing held`;
         if (kind === 'operator-message') {
-          await engine.operators.sendMessage(operator, { dialogId: row.id, clientMessageId: `o${this.int(0, 1e9)}`, body: 'On it' });
+          await engine.operators.sendMessage(operator, {
+            dialogId: row.id,
+            clientMessageId: `o${this.int(0, 1e9)}`,
+            body: 'On it',
+          });
           return `${operator.email} answers ${short(row.id)}`;
         }
         if (kind === 'operator-close') {
@@ -564,7 +606,12 @@ export class Simulation {
         }
         const other = this.pick(this.operators.filter((o) => o.id !== operator.id))!;
         const toGroup = this.int(0, 1) === 0;
-        await engine.operators.transfer(operator, toGroup ? { dialogId: row.id, toGroupId: this.pick(['sales', 'support', 'offers'])! } : { dialogId: row.id, toOperatorId: other.id });
+        await engine.operators.transfer(
+          operator,
+          toGroup
+            ? { dialogId: row.id, toGroupId: this.pick(['sales', 'support', 'offers'])! }
+            : { dialogId: row.id, toOperatorId: other.id },
+        );
         return `${operator.email} transfers ${short(row.id)} to ${toGroup ? 'a group' : other.email}`;
       }
       case 'accept':
@@ -603,7 +650,15 @@ export class Simulation {
             throw new SimulatedCrash(node.name);
           }
         };
-        const action = this.pick(['arrive', 'visitor-message', 'presence', 'operator-close', 'accept', 'transfer', 'connect'])!;
+        const action = this.pick([
+          'arrive',
+          'visitor-message',
+          'presence',
+          'operator-close',
+          'accept',
+          'transfer',
+          'connect',
+        ])!;
         try {
           return `armed ${node.name} (commit ${after}): ${await this.perform(action, node)}`;
         } finally {
@@ -660,12 +715,16 @@ export class Simulation {
           if (due > this.now) continue;
           node.grace.delete(operatorId);
           const operator = this.operators.find((o) => o.id === operatorId);
-          if (operator && !this.isConnected(operatorId)) await this.guard(node.engine.operators.setPresence(operator, 'offline'));
+          if (operator && !this.isConnected(operatorId))
+            await this.guard(node.engine.operators.setPresence(operator, 'offline'));
         }
         if (this.now - node.lastBeat >= HEARTBEAT_MS) {
           node.lastBeat = this.now;
           for (const [operatorId, mine] of this.connections) {
-            if ((mine.get(node.name) ?? 0) > 0) await this.guard(node.engine.store.beatConnection(operatorId, node.name, this.now + 2 * HEARTBEAT_MS));
+            if ((mine.get(node.name) ?? 0) > 0)
+              await this.guard(
+                node.engine.store.beatConnection(operatorId, node.name, this.now + 2 * HEARTBEAT_MS),
+              );
           }
         }
         if (this.now - node.lastTick >= POLL_MS) {
@@ -738,7 +797,10 @@ export class Simulation {
 export function kindOf(violation: string): string {
   const rule = /^(L[1-4]) /.exec(violation);
   if (rule) return rule[1]!;
-  return violation.split(/[:(]/)[0]!.replace(/ for \d+ ms$/, '').trim();
+  return violation
+    .split(/[:(]/)[0]!
+    .replace(/ for \d+ ms$/, '')
+    .trim();
 }
 
 function short(id: string) {
@@ -748,7 +810,12 @@ function short(id: string) {
 function isSnapshot(value: unknown): value is { context: { excludedOperatorIds: string[] } } {
   if (typeof value !== 'object' || value === null || !('context' in value)) return false;
   const context = value.context;
-  return typeof context === 'object' && context !== null && 'excludedOperatorIds' in context && Array.isArray(context.excludedOperatorIds);
+  return (
+    typeof context === 'object' &&
+    context !== null &&
+    'excludedOperatorIds' in context &&
+    Array.isArray(context.excludedOperatorIds)
+  );
 }
 
 /** Runs one seed and formats a failure for the console (the replay command included). */
@@ -761,4 +828,3 @@ export function describeFailure(failure: SimFailure): string {
     `  replay: ${failure.plant ? `SIM_PLANT=${failure.plant} ` : ''}SIM_SEED=${failure.seed} SIM_EVENTS=${failure.index + 1} npm run sim`,
   ].join('\n');
 }
-

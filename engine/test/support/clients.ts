@@ -20,8 +20,15 @@ export function closeAllSockets() {
   for (const socket of sockets.splice(0)) socket.close();
 }
 
-export async function connectVisitor(url: string, auth: { siteId?: string; visitorToken?: string } = {}): Promise<VisitorSocket> {
-  const socket: VisitorSocket = io(`${url}/visitor`, { auth: { siteId: 'demo', ...auth }, transports: ['websocket'], forceNew: true });
+export async function connectVisitor(
+  url: string,
+  auth: { siteId?: string; visitorToken?: string } = {},
+): Promise<VisitorSocket> {
+  const socket: VisitorSocket = io(`${url}/visitor`, {
+    auth: { siteId: 'demo', ...auth },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   sockets.push(socket);
   await connected(socket);
   return socket;
@@ -39,7 +46,11 @@ export async function login(url: string, email: string, password = DEMO_PASSWORD
 
 export async function connectOperator(url: string, email: string): Promise<OperatorSocket> {
   const token = await login(url, email);
-  const socket: OperatorSocket = io(`${url}/operator`, { auth: { token }, transports: ['websocket'], forceNew: true });
+  const socket: OperatorSocket = io(`${url}/operator`, {
+    auth: { token },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   sockets.push(socket);
   await connected(socket);
   return socket;
@@ -57,7 +68,8 @@ export function call<T>(socket: Socket, event: string, payload: unknown = {}): P
   return new Promise((resolve, reject) => {
     socket.timeout(15_000).emit(event, payload, (err: Error | null, response: Ack<T>) => {
       if (err) return reject(err);
-      if ('error' in response) return reject(Object.assign(new Error(response.error.message), response.error));
+      if ('error' in response)
+        return reject(Object.assign(new Error(response.error.message), response.error));
       resolve(response.data);
     });
   });
@@ -66,12 +78,19 @@ export function call<T>(socket: Socket, event: string, payload: unknown = {}): P
 /** Emits and resolves with the raw ack (to assert on errors). */
 export function callRaw<T>(socket: Socket, event: string, payload: unknown = {}): Promise<Ack<T>> {
   return new Promise((resolve, reject) => {
-    socket.timeout(15_000).emit(event, payload, (err: Error | null, response: Ack<T>) => (err ? reject(err) : resolve(response)));
+    socket
+      .timeout(15_000)
+      .emit(event, payload, (err: Error | null, response: Ack<T>) => (err ? reject(err) : resolve(response)));
   });
 }
 
 /** Waits for the next push of `event` that satisfies `match`. */
-export function next<T>(socket: Socket, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+export function next<T>(
+  socket: Socket,
+  event: string,
+  match: (payload: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler);
@@ -89,7 +108,11 @@ export function next<T>(socket: Socket, event: string, match: (payload: T) => bo
 
 export const clientId = () => randomUUID();
 
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition') {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -14,7 +14,8 @@ export async function postgresAvailable(): Promise<boolean> {
     await client.query('select 1');
     return true;
   } catch (error) {
-    if (process.env.CI) throw new Error(`Postgres at ${TEST_DATABASE_URL} is required in CI: ${(error as Error).message}`);
+    if (process.env.CI)
+      throw new Error(`Postgres at ${TEST_DATABASE_URL} is required in CI: ${(error as Error).message}`);
     console.warn(`  (skipping: Postgres at ${TEST_DATABASE_URL} is not reachable)`);
     return false;
   } finally {

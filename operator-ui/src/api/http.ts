@@ -26,13 +26,19 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers:
+        body === undefined
+          ? { Accept: 'application/json' }
+          : { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiError(0, 'network', `The engine cannot be reached (${(error as Error).message}).`);
   }
-  const payload = (await response.json().catch(() => null)) as { data?: T; error?: ErrorBody & { details?: ErrorDetail[] } } | null;
+  const payload = (await response.json().catch(() => null)) as {
+    data?: T;
+    error?: ErrorBody & { details?: ErrorDetail[] };
+  } | null;
   if (!response.ok || !payload || payload.error) {
     const error = payload?.error;
     if (response.status === 401 && !path.startsWith('/api/auth/login')) unauthorizedListener?.();

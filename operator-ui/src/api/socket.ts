@@ -1,4 +1,9 @@
-import type { Ack, ErrorBody, OperatorClientToServer, OperatorServerToClient } from '@hotline/engine/protocol';
+import type {
+  Ack,
+  ErrorBody,
+  OperatorClientToServer,
+  OperatorServerToClient,
+} from '@hotline/engine/protocol';
 import { io, type Socket } from 'socket.io-client';
 
 export type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
@@ -33,15 +38,27 @@ export function request<E extends keyof OperatorClientToServer>(
   timeoutMs = 10_000,
 ): Promise<AckResult<AckData<E>>> {
   if (!socket.connected) {
-    return Promise.resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'Not connected to the engine.' } });
+    return Promise.resolve({
+      ok: false,
+      retryable: true,
+      error: { code: 'unavailable', message: 'Not connected to the engine.' },
+    });
   }
   return new Promise((resolve) => {
     const timed = socket.timeout(timeoutMs) as unknown as {
-      emit(event: string, payload: unknown, ack: (err: Error | null, response?: Ack<AckData<E>>) => void): void;
+      emit(
+        event: string,
+        payload: unknown,
+        ack: (err: Error | null, response?: Ack<AckData<E>>) => void,
+      ): void;
     };
     timed.emit(event, payload, (err, response) => {
       if (err || !response) {
-        resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'The engine did not answer in time.' } });
+        resolve({
+          ok: false,
+          retryable: true,
+          error: { code: 'unavailable', message: 'The engine did not answer in time.' },
+        });
       } else if ('error' in response) {
         resolve({ ok: false, retryable: false, error: response.error });
       } else {

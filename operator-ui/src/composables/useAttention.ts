@@ -41,7 +41,9 @@ export function beep() {
 export function useAttention() {
   const dialogs = useDialogsStore();
   const soundOn = ref(localStorage.getItem(SOUND_KEY) !== 'off');
-  const permission = ref<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+  const permission = ref<NotificationPermission | 'unsupported'>(
+    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
+  );
   const count = computed(() => dialogs.totalUnread + Object.keys(dialogs.offers).length);
 
   watchEffect(() => {
@@ -66,11 +68,21 @@ export function useAttention() {
     if (event.kind === 'dialog') {
       if (soundOn.value) beep();
       const name = visitorLabel(dialogs.details[event.dialog.id]?.visitor.name, event.dialog.visitorId);
-      notify(event.offered ? 'Dialog offered' : 'New dialog', `${name}: ${event.dialog.lastMessage ? event.dialog.lastMessage.body || attachmentSummary(event.dialog.lastMessage.attachments) : 'started a chat'}`, `dialog-${event.dialog.id}`, event.dialog.id);
+      notify(
+        event.offered ? 'Dialog offered' : 'New dialog',
+        `${name}: ${event.dialog.lastMessage ? event.dialog.lastMessage.body || attachmentSummary(event.dialog.lastMessage.attachments) : 'started a chat'}`,
+        `dialog-${event.dialog.id}`,
+        event.dialog.id,
+      );
     } else if (event.kind === 'message') {
       const hidden = document.visibilityState !== 'visible';
       if (soundOn.value && (hidden || event.message.dialogId !== dialogs.selectedId)) beep();
-      notify(event.message.authorName ?? 'Visitor', event.message.body || attachmentSummary(event.message.attachments), `message-${event.message.dialogId}`, event.message.dialogId);
+      notify(
+        event.message.authorName ?? 'Visitor',
+        event.message.body || attachmentSummary(event.message.attachments),
+        `message-${event.message.dialogId}`,
+        event.message.dialogId,
+      );
     }
   });
   onBeforeUnmount(stop);

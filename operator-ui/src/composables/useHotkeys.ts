@@ -4,11 +4,13 @@ import { type HotkeyAction, hotkeyFor } from '../lib/hotkeys';
 const isEditable = (target: EventTarget | null) => {
   const el = target as HTMLElement | null;
   if (!el) return false;
-  return el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT';
+  return (
+    el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT'
+  );
 };
 
 /** Calls `handler` for the console's shortcuts while the component is mounted. */
-export function useHotkeys(handler: (action: HotkeyAction, event: KeyboardEvent) => boolean | void) {
+export function useHotkeys(handler: (action: HotkeyAction, event: KeyboardEvent) => boolean | undefined) {
   const listener = (event: KeyboardEvent) => {
     const action = hotkeyFor({
       key: event.key,

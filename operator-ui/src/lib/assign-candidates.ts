@@ -20,7 +20,13 @@ export function assignCandidates(stats: GroupLiveStats[], groupId: string | null
       if (o.status !== 'online' || o.load >= o.limit) continue;
       const seen = byId.get(o.operatorId);
       const inGroup = group.groupId === groupId || (seen?.inGroup ?? false);
-      byId.set(o.operatorId, { operatorId: o.operatorId, name: o.name, load: o.load, limit: o.limit, inGroup });
+      byId.set(o.operatorId, {
+        operatorId: o.operatorId,
+        name: o.name,
+        load: o.load,
+        limit: o.limit,
+        inGroup,
+      });
     }
   }
   return [...byId.values()].sort(

@@ -7,7 +7,12 @@ export function mergeMessages(list: MessageView[], incoming: MessageView[]): Mes
   let changed = false;
   for (const message of incoming) {
     if (byId.has(message.id)) continue;
-    if (message.clientMessageId && clientIds.has(message.clientMessageId) && message.authorKind === 'operator') continue;
+    if (
+      message.clientMessageId &&
+      clientIds.has(message.clientMessageId) &&
+      message.authorKind === 'operator'
+    )
+      continue;
     byId.set(message.id, message);
     changed = true;
   }

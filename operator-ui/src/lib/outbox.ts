@@ -24,7 +24,8 @@ let counter = 0;
 /** A clientMessageId unique per tab and time: the engine stores one message per id. */
 export function newClientMessageId(): string {
   counter += 1;
-  const random = globalThis.crypto?.randomUUID?.() ?? `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const random =
+    globalThis.crypto?.randomUUID?.() ?? `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   return `op-${random}-${counter}`;
 }
 
@@ -46,7 +47,9 @@ export class Outbox {
     private readonly onChange: (items: PendingMessage[]) => void = () => undefined,
     private readonly onSent: (message: MessageView, item: PendingMessage) => void = () => undefined,
   ) {
-    this.items = this.load().map((item) => (item.status === 'sending' ? { ...item, status: 'queued' } : item));
+    this.items = this.load().map((item) =>
+      item.status === 'sending' ? { ...item, status: 'queued' } : item,
+    );
   }
 
   list(dialogId?: string): PendingMessage[] {
@@ -54,7 +57,12 @@ export class Outbox {
   }
 
   /** Queues a message and returns it; call flush() to send. */
-  add(dialogId: string, body: string, clientMessageId = newClientMessageId(), attachments: AttachmentView[] = []): PendingMessage {
+  add(
+    dialogId: string,
+    body: string,
+    clientMessageId = newClientMessageId(),
+    attachments: AttachmentView[] = [],
+  ): PendingMessage {
     const existing = this.items.find((i) => i.clientMessageId === clientMessageId);
     if (existing) return existing;
     const item: PendingMessage = {
@@ -119,7 +127,11 @@ export class Outbox {
       try {
         outcome = await this.send({ ...next, status: 'sending' });
       } catch (error) {
-        outcome = { ok: false, retryable: true, error: { code: 'unavailable', message: (error as Error).message } };
+        outcome = {
+          ok: false,
+          retryable: true,
+          error: { code: 'unavailable', message: (error as Error).message },
+        };
       }
       if (outcome.ok) {
         const sent = this.items.find((i) => i.clientMessageId === next.clientMessageId) ?? next;
@@ -150,7 +162,9 @@ export class Outbox {
     try {
       const raw = this.storage.getItem(this.key);
       const parsed: unknown = raw ? JSON.parse(raw) : [];
-      return Array.isArray(parsed) ? (parsed as PendingMessage[]).filter((i) => i && typeof i.clientMessageId === 'string') : [];
+      return Array.isArray(parsed)
+        ? (parsed as PendingMessage[]).filter((i) => i && typeof i.clientMessageId === 'string')
+        : [];
     } catch {
       return [];
     }

@@ -19,10 +19,17 @@ const normalize = (text: string) =>
  * start with the query, then titles, then bodies containing every word. Replies of the dialog's group
  * come before other groups' and personal ones keep their place among equals.
  */
-export function searchQuickReplies(replies: QuickReply[], query: string, groupId: string | null = null, limit = 9): QuickReply[] {
+export function searchQuickReplies(
+  replies: QuickReply[],
+  query: string,
+  groupId: string | null = null,
+  limit = 9,
+): QuickReply[] {
   const q = normalize(query.trim());
   const words = q.split(/\s+/).filter(Boolean);
-  const relevant = replies.filter((r) => r.scope === 'personal' || !r.groupId || !groupId || r.groupId === groupId);
+  const relevant = replies.filter(
+    (r) => r.scope === 'personal' || !r.groupId || !groupId || r.groupId === groupId,
+  );
   const rank = (reply: QuickReply): number => {
     if (!q) return 5;
     const shortcut = normalize(reply.shortcut);
@@ -57,7 +64,12 @@ export function slashQueryAt(text: string, caret: number): { start: number; quer
 }
 
 /** Replaces "/query" with the reply's body (with simple {name} substitution). */
-export function insertReply(text: string, caret: number, body: string, vars: Record<string, string | null | undefined> = {}) {
+export function insertReply(
+  text: string,
+  caret: number,
+  body: string,
+  vars: Record<string, string | null | undefined> = {},
+) {
   const rendered = body.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole);
   const slash = slashQueryAt(text, caret);
   const start = slash ? slash.start : caret;

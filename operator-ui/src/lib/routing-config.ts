@@ -11,7 +11,15 @@ export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/ro
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-export const WEEKDAY_LABELS: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
+export const WEEKDAY_LABELS: Record<Weekday, string> = {
+  mon: 'Mon',
+  tue: 'Tue',
+  wed: 'Wed',
+  thu: 'Thu',
+  fri: 'Fri',
+  sat: 'Sat',
+  sun: 'Sun',
+};
 
 export interface TimeRange {
   from: string;
@@ -108,7 +116,16 @@ export const STRATEGIES = [
   { value: 'longest-idle', label: 'Longest idle first' },
 ] as const;
 
-export const TEXT_KEYS = ['greeting', 'offlineReply', 'askContact', 'contactThanks', 'unansweredReply', 'queuePosition', 'queueOfferContact', 'closed'] as const;
+export const TEXT_KEYS = [
+  'greeting',
+  'offlineReply',
+  'askContact',
+  'contactThanks',
+  'unansweredReply',
+  'queuePosition',
+  'queueOfferContact',
+  'closed',
+] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 export const TEXT_LABELS: Record<TextKey, string> = {
   greeting: 'Greeting',
@@ -128,14 +145,21 @@ export const PREVIEW_KIND: Partial<Record<TextKey, string>> = {
   queuePosition: 'queue-position',
   queueOfferContact: 'queue-offer-contact',
 };
-export const SAMPLE_VARS: Record<string, string> = { visitorName: 'Maria', operatorName: 'Anna', position: '3', etaMinutes: '4', groupName: 'Sales' };
+export const SAMPLE_VARS: Record<string, string> = {
+  visitorName: 'Maria',
+  operatorName: 'Anna',
+  position: '3',
+  etaMinutes: '4',
+  groupName: 'Sales',
+};
 
 /**
  * Renders a text template the way routing-rules does for the live preview of an unsaved draft:
  * `{variable}` is replaced, `[optional part]` is kept only when every variable in it has a value.
  */
 export function renderTemplate(template: string, vars: Record<string, string | null | undefined>): string {
-  const fill = (text: string) => text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => vars[name] ?? '');
+  const fill = (text: string) =>
+    text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => vars[name] ?? '');
   return fill(
     template.replace(/\[([^[\]]*)\]/g, (_all, inner: string) => {
       const names = [...inner.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
@@ -154,10 +178,26 @@ export function localized(text: LocalizedText | undefined | null, locale = 'en')
 
 /** Threshold names and their labels, in the order the editor shows them. Values are seconds. */
 export const THRESHOLD_FIELDS = [
-  { key: 'unansweredSeconds', label: 'Unanswered after (s)', hint: 'Auto-reply, and the operator sees the wait turn red' },
-  { key: 'unansweredGraceSeconds', label: 'Reroute grace (s)', hint: 'With reroute: not taken while the operator typed or wrote this recently' },
-  { key: 'offlineReplyDelaySeconds', label: 'Offline reply delay (s)', hint: 'After the first message when closed' },
-  { key: 'secondaryTierAfterSeconds', label: 'Secondary tier after (s)', hint: 'Bullseye: widen to secondary operators' },
+  {
+    key: 'unansweredSeconds',
+    label: 'Unanswered after (s)',
+    hint: 'Auto-reply, and the operator sees the wait turn red',
+  },
+  {
+    key: 'unansweredGraceSeconds',
+    label: 'Reroute grace (s)',
+    hint: 'With reroute: not taken while the operator typed or wrote this recently',
+  },
+  {
+    key: 'offlineReplyDelaySeconds',
+    label: 'Offline reply delay (s)',
+    hint: 'After the first message when closed',
+  },
+  {
+    key: 'secondaryTierAfterSeconds',
+    label: 'Secondary tier after (s)',
+    hint: 'Bullseye: widen to secondary operators',
+  },
   { key: 'offerTimeoutSeconds', label: 'Offer timeout (s)', hint: 'Offer mode: time to accept' },
   { key: 'maxQueueLength', label: 'Max queue length', hint: 'Empty: unlimited' },
 ] as const;
@@ -186,4 +226,6 @@ type Fits<T extends true> = T;
 export type SavedConfigFits = Fits<RoutingConfig extends RoutingConfigShape ? true : false>;
 export type SavedGroupFits = Fits<RoutingConfig['groups'][number] extends GroupConfig ? true : false>;
 export type SavedSiteFits = Fits<RoutingConfig['sites'][number] extends SiteConfig ? true : false>;
-export type SavedProfileFits = Fits<RoutingConfig['operators'][number] extends OperatorProfile ? true : false>;
+export type SavedProfileFits = Fits<
+  RoutingConfig['operators'][number] extends OperatorProfile ? true : false
+>;

@@ -2,7 +2,12 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ApiError, api } from '../api/http';
 import { type ErrorDetail, type FieldErrors, mapErrorDetails, partIndex } from '../lib/error-paths';
-import { type ConfigVersion, type GroupConfig, type RoutingConfigShape, unansweredThreshold } from '../lib/routing-config';
+import {
+  type ConfigVersion,
+  type GroupConfig,
+  type RoutingConfigShape,
+  unansweredThreshold,
+} from '../lib/routing-config';
 import { DEFAULT_UNANSWERED_SECONDS } from '../lib/urgency';
 import { useSessionStore } from './session';
 
@@ -41,11 +46,17 @@ export const useConfigStore = defineStore('config', () => {
    * mapped to the part's fields (its index in the collection, or the end when it is new).
    */
   async function savePart(part: Part, id: string, body: object): Promise<SaveResult> {
-    const items = ((config.value?.[part] as { id?: string; operatorId?: string }[] | undefined) ?? []).slice();
+    const items = (
+      (config.value?.[part] as { id?: string; operatorId?: string }[] | undefined) ?? []
+    ).slice();
     const key = part === 'operators' ? 'operatorId' : 'id';
     const index = partIndex(items, (item) => item[key] === id);
     try {
-      current.value = await api<ConfigVersion>('PUT', `/api/routing-config/${part}/${encodeURIComponent(id)}`, body);
+      current.value = await api<ConfigVersion>(
+        'PUT',
+        `/api/routing-config/${part}/${encodeURIComponent(id)}`,
+        body,
+      );
       return { ok: true };
     } catch (e) {
       return failure(e, `${part}.${index}`);
@@ -54,7 +65,10 @@ export const useConfigStore = defineStore('config', () => {
 
   async function deletePart(part: Part, id: string): Promise<SaveResult> {
     try {
-      current.value = await api<ConfigVersion>('DELETE', `/api/routing-config/${part}/${encodeURIComponent(id)}`);
+      current.value = await api<ConfigVersion>(
+        'DELETE',
+        `/api/routing-config/${part}/${encodeURIComponent(id)}`,
+      );
       return { ok: true };
     } catch (e) {
       return failure(e, '');
@@ -63,7 +77,8 @@ export const useConfigStore = defineStore('config', () => {
 
   function failure(e: unknown, prefix: string): SaveResult {
     if (e instanceof ApiError) {
-      const details: ErrorDetail[] = e.details.length > 0 ? e.details : e.field ? [{ path: e.field, message: e.message }] : [];
+      const details: ErrorDetail[] =
+        e.details.length > 0 ? e.details : e.field ? [{ path: e.field, message: e.message }] : [];
       return { ok: false, message: e.message, errors: mapErrorDetails(details, prefix) };
     }
     return { ok: false, message: (e as Error).message, errors: { fields: {}, other: [] } };
@@ -78,9 +93,25 @@ export const useConfigStore = defineStore('config', () => {
     return unansweredThreshold(groups.value.find((g) => g.id === groupId)) ?? DEFAULT_UNANSWERED_SECONDS;
   }
 
-  async function preview(groupId: string, kind: string, locale: string): Promise<{ text: string; authorName: string }> {
+  async function preview(
+    groupId: string,
+    kind: string,
+    locale: string,
+  ): Promise<{ text: string; authorName: string }> {
     return api('POST', '/api/routing-config/preview', { groupId, kind, locale });
   }
 
-  return { current, config, groups, loading, error, load, savePart, deletePart, groupName, thresholdOf, preview };
+  return {
+    current,
+    config,
+    groups,
+    loading,
+    error,
+    load,
+    savePart,
+    deletePart,
+    groupName,
+    thresholdOf,
+    preview,
+  };
 });

@@ -13,7 +13,8 @@ import { removedNotice } from '../lib/urgency';
 import { useSessionStore } from './session';
 
 /** The visitor's name as far as a summary knows it (his last message's author). */
-const visitorNameOf = (summary: DialogSummary) => (summary.lastMessage?.authorKind === 'visitor' ? summary.lastMessage.authorName : null);
+const visitorNameOf = (summary: DialogSummary) =>
+  summary.lastMessage?.authorKind === 'visitor' ? summary.lastMessage.authorName : null;
 
 export type Incoming =
   | { kind: 'dialog'; dialog: DialogSummary; offered: boolean }
@@ -53,11 +54,21 @@ export const useDialogsStore = defineStore('dialogs', () => {
 
   const selected = computed(() => (selectedId.value ? (details.value[selectedId.value] ?? null) : null));
   const selectedSummary = computed(
-    () => mine.value.find((d) => d.id === selectedId.value) ?? all.value.find((d) => d.id === selectedId.value) ?? leads.value.find((d) => d.id === selectedId.value) ?? null,
+    () =>
+      mine.value.find((d) => d.id === selectedId.value) ??
+      all.value.find((d) => d.id === selectedId.value) ??
+      leads.value.find((d) => d.id === selectedId.value) ??
+      null,
   );
   const totalUnread = computed(() => Object.values(unread.value).reduce((sum, n) => sum + n, 0));
   const knownGroupIds = computed(() =>
-    [...new Set([...mine.value, ...leads.value, ...all.value].map((d) => d.groupId).filter((g): g is string => Boolean(g)))].sort(),
+    [
+      ...new Set(
+        [...mine.value, ...leads.value, ...all.value]
+          .map((d) => d.groupId)
+          .filter((g): g is string => Boolean(g)),
+      ),
+    ].sort(),
   );
 
   function onIncoming(listener: (event: Incoming) => void) {
@@ -76,7 +87,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
       storage,
       `hotline:outbox:${accountKey()}`,
       async (item) => {
-        if (!socket) return { ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } };
+        if (!socket)
+          return { ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } };
         const attachmentIds = item.attachments?.map((a) => a.id);
         const result = await request(socket, 'message:send', {
           dialogId: item.dialogId,
@@ -111,7 +123,9 @@ export const useDialogsStore = defineStore('dialogs', () => {
     s.on('dialog:removed', ({ dialogId, reason }) => {
       const summary = mine.value.find((d) => d.id === dialogId);
       // Named before it is forgotten, so the operator knows which conversation left him.
-      const label = summary ? visitorLabel(details.value[dialogId]?.visitor.name ?? visitorNameOf(summary), summary.visitorId) : null;
+      const label = summary
+        ? visitorLabel(details.value[dialogId]?.visitor.name ?? visitorNameOf(summary), summary.visitorId)
+        : null;
       forgetDialog(dialogId);
       if (label) notice.value = removedNotice(label, reason);
     });
@@ -131,7 +145,11 @@ export const useDialogsStore = defineStore('dialogs', () => {
       const timer = typingTimers.get(dialogId);
       if (timer) clearTimeout(timer);
       // A lost "stopped typing" must not leave the indicator on forever.
-      if (isTyping) typingTimers.set(dialogId, setTimeout(() => (typing.value = { ...typing.value, [dialogId]: false }), 8000));
+      if (isTyping)
+        typingTimers.set(
+          dialogId,
+          setTimeout(() => (typing.value = { ...typing.value, [dialogId]: false }), 8000),
+        );
     });
     s.on('lead:new', (summary) => {
       leads.value = upsertSummary(leads.value, summary);
@@ -220,9 +238,18 @@ export const useDialogsStore = defineStore('dialogs', () => {
   }
 
   /** An upload slot for a file in this dialog (`attachment:prepare`). */
-  async function prepareAttachment(dialogId: string, file: { name: string; size: number; type: string }): Promise<PrepareResult> {
-    if (!socket) return { ok: false, error: { code: 'unavailable', message: 'Not connected to the engine.' } };
-    const result = await request(socket, 'attachment:prepare', { dialogId, name: file.name, size: file.size, type: file.type });
+  async function prepareAttachment(
+    dialogId: string,
+    file: { name: string; size: number; type: string },
+  ): Promise<PrepareResult> {
+    if (!socket)
+      return { ok: false, error: { code: 'unavailable', message: 'Not connected to the engine.' } };
+    const result = await request(socket, 'attachment:prepare', {
+      dialogId,
+      name: file.name,
+      size: file.size,
+      type: file.type,
+    });
     return result.ok ? result : { ok: false, error: result.error };
   }
 
@@ -256,8 +283,16 @@ export const useDialogsStore = defineStore('dialogs', () => {
     return result;
   }
 
-  async function transfer(dialogId: string, target: { toGroupId?: string; toOperatorId?: string }, note: string): Promise<ActionResult<DialogSummary>> {
-    const result = await act('dialog:transfer', { dialogId, ...target, ...(note.trim() ? { note: note.trim() } : {}) });
+  async function transfer(
+    dialogId: string,
+    target: { toGroupId?: string; toOperatorId?: string },
+    note: string,
+  ): Promise<ActionResult<DialogSummary>> {
+    const result = await act('dialog:transfer', {
+      dialogId,
+      ...target,
+      ...(note.trim() ? { note: note.trim() } : {}),
+    });
     if (result.ok) {
       forgetDialog(dialogId, { keepInAll: true });
       if (useSessionStore().isSupervisor) all.value = upsertSummary(all.value, result.data);
@@ -309,12 +344,21 @@ export const useDialogsStore = defineStore('dialogs', () => {
   }
 
   async function act<
-    E extends 'offer:accept' | 'offer:decline' | 'dialog:transfer' | 'dialog:assign' | 'dialog:takeover' | 'dialog:close' | 'visitor:block' | 'lead:pick',
-  >(
-    event: E,
-    payload: unknown,
-  ) {
-    if (!socket) return { ok: false as const, error: { code: 'unavailable' as const, message: 'Not connected to the engine.' } };
+    E extends
+      | 'offer:accept'
+      | 'offer:decline'
+      | 'dialog:transfer'
+      | 'dialog:assign'
+      | 'dialog:takeover'
+      | 'dialog:close'
+      | 'visitor:block'
+      | 'lead:pick',
+  >(event: E, payload: unknown) {
+    if (!socket)
+      return {
+        ok: false as const,
+        error: { code: 'unavailable' as const, message: 'Not connected to the engine.' },
+      };
     const result = await request(socket, event, payload);
     return result.ok ? { ok: true as const, data: result.data } : { ok: false as const, error: result.error };
   }
@@ -322,8 +366,12 @@ export const useDialogsStore = defineStore('dialogs', () => {
   function applySummary(summary: DialogSummary) {
     const me = useSessionStore().account?.id;
     const finished = FINISHED_STATES.includes(summary.state);
-    if (summary.operatorId === me && !finished && summary.state !== 'lead') mine.value = upsertSummary(mine.value, summary);
-    else if (mine.value.some((d) => d.id === summary.id) && (finished || (summary.operatorId !== me && summary.state !== 'offered'))) {
+    if (summary.operatorId === me && !finished && summary.state !== 'lead')
+      mine.value = upsertSummary(mine.value, summary);
+    else if (
+      mine.value.some((d) => d.id === summary.id) &&
+      (finished || (summary.operatorId !== me && summary.state !== 'offered'))
+    ) {
       mine.value = mine.value.filter((d) => d.id !== summary.id);
     }
     if (summary.state === 'lead') leads.value = upsertSummary(leads.value, summary);
@@ -342,7 +390,12 @@ export const useDialogsStore = defineStore('dialogs', () => {
           ? {
               ...d,
               lastMessage: message,
-              waitingSince: message.authorKind === 'visitor' ? (d.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : d.waitingSince,
+              waitingSince:
+                message.authorKind === 'visitor'
+                  ? (d.waitingSince ?? message.createdAt)
+                  : message.authorKind === 'operator'
+                    ? null
+                    : d.waitingSince,
               // His reply answers the visitor: nothing will take the dialog from him now.
               rerouteAt: message.authorKind === 'operator' ? null : d.rerouteAt,
             }
@@ -352,9 +405,17 @@ export const useDialogsStore = defineStore('dialogs', () => {
     all.value = update(all.value);
     const detail = details.value[message.dialogId];
     if (detail) {
-      const waitingSince = message.authorKind === 'visitor' ? (detail.waitingSince ?? message.createdAt) : message.authorKind === 'operator' ? null : detail.waitingSince;
+      const waitingSince =
+        message.authorKind === 'visitor'
+          ? (detail.waitingSince ?? message.createdAt)
+          : message.authorKind === 'operator'
+            ? null
+            : detail.waitingSince;
       const rerouteAt = message.authorKind === 'operator' ? null : detail.rerouteAt;
-      details.value = { ...details.value, [message.dialogId]: { ...detail, lastMessage: message, waitingSince, rerouteAt } };
+      details.value = {
+        ...details.value,
+        [message.dialogId]: { ...detail, lastMessage: message, waitingSince, rerouteAt },
+      };
     }
   }
 
@@ -362,7 +423,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
     const detail = details.value[dialogId];
     if (!detail) return;
     const merged = mergeMessages(detail.messages, messages);
-    if (merged !== detail.messages) details.value = { ...details.value, [dialogId]: { ...detail, messages: merged } };
+    if (merged !== detail.messages)
+      details.value = { ...details.value, [dialogId]: { ...detail, messages: merged } };
   }
 
   function storeDetail(detail: DialogDetail) {

@@ -20,7 +20,12 @@ export const useQuickRepliesStore = defineStore('quickReplies', () => {
     }
   }
 
-  async function create(input: { shortcut: string; title: string; body: string; groupId?: string }): Promise<{ ok: true } | { ok: false; field?: string; message: string }> {
+  async function create(input: {
+    shortcut: string;
+    title: string;
+    body: string;
+    groupId?: string;
+  }): Promise<{ ok: true } | { ok: false; field?: string; message: string }> {
     try {
       const created = await api<QuickReply>('POST', '/api/quick-replies', input);
       replies.value = [...replies.value, created].sort((a, b) => a.shortcut.localeCompare(b.shortcut));

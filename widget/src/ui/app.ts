@@ -25,7 +25,11 @@ export interface Mounted {
  * blocks a <style> element but not a constructed sheet; else a <style> element.
  */
 function adoptStyles(shadow: ShadowRoot): () => void {
-  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype) {
+  if (
+    'adoptedStyleSheets' in shadow &&
+    typeof CSSStyleSheet !== 'undefined' &&
+    'replaceSync' in CSSStyleSheet.prototype
+  ) {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(styles);
     shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
@@ -43,7 +47,12 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   const removeStyles = adoptStyles(shadow);
 
   const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
-  const launcher = h('button', { type: 'button', class: 'launcher', 'aria-controls': 'hl-panel', 'aria-expanded': 'false' });
+  const launcher = h('button', {
+    type: 'button',
+    class: 'launcher',
+    'aria-controls': 'hl-panel',
+    'aria-expanded': 'false',
+  });
   launcher.addEventListener('click', () => (store.get().open ? ctx.close() : ctx.open()));
 
   const greetingText = h('button', { type: 'button', class: 'greeting-text', onclick: () => ctx.open() });
@@ -51,7 +60,16 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     'div',
     { class: 'greeting', role: 'status', hidden: true },
     greetingText,
-    h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('greetingClose'), onclick: () => store.update({ greetingVisible: false }) }, icon(ICONS.close, 16)),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn',
+        'aria-label': t('greetingClose'),
+        onclick: () => store.update({ greetingVisible: false }),
+      },
+      icon(ICONS.close, 16),
+    ),
   );
 
   const logo = h('img', { class: 'logo', alt: '', hidden: true });
@@ -61,9 +79,24 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   });
   const title = h('h2', { class: 'title', id: 'hl-title' });
   const subtitle = h('p', { class: 'subtitle', 'aria-live': 'polite' });
-  const endButton = h('button', { type: 'button', class: 'end-btn', hidden: true, onclick: () => void ctx.connection.close() }, t('endChat'));
-  const closeButton = h('button', { type: 'button', class: 'icon-btn close', 'aria-label': t('closeChat'), onclick: () => ctx.close() }, icon(ICONS.close, 22));
-  const header = h('header', { class: 'header' }, logo, h('div', { class: 'titles' }, title, subtitle), endButton, closeButton);
+  const endButton = h(
+    'button',
+    { type: 'button', class: 'end-btn', hidden: true, onclick: () => void ctx.connection.close() },
+    t('endChat'),
+  );
+  const closeButton = h(
+    'button',
+    { type: 'button', class: 'icon-btn close', 'aria-label': t('closeChat'), onclick: () => ctx.close() },
+    icon(ICONS.close, 22),
+  );
+  const header = h(
+    'header',
+    { class: 'header' },
+    logo,
+    h('div', { class: 'titles' }, title, subtitle),
+    endButton,
+    closeButton,
+  );
   const banner = h('div', { class: 'banner', role: 'status', hidden: true });
 
   const menu = menuView(ctx);
@@ -75,7 +108,14 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   const input = composer(ctx);
   const panel = h(
     'section',
-    { class: 'panel', id: 'hl-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'hl-title', hidden: true },
+    {
+      class: 'panel',
+      id: 'hl-panel',
+      role: 'dialog',
+      'aria-modal': 'false',
+      'aria-labelledby': 'hl-title',
+      hidden: true,
+    },
     header,
     banner,
     body,
@@ -109,7 +149,8 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   shadow.append(root);
 
   const render = (state: WidgetState, previous: WidgetState | null) => {
-    const changed = <K extends keyof WidgetState>(...keys: K[]) => !previous || keys.some((k) => state[k] !== previous[k]);
+    const changed = <K extends keyof WidgetState>(...keys: K[]) =>
+      !previous || keys.some((k) => state[k] !== previous[k]);
     if (changed('config', 'locale')) {
       const { look } = state.config;
       root.className = `root ${look.position}${state.open ? ' is-open' : ''}`;
@@ -124,13 +165,17 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       panel.hidden = !state.open;
       root.classList.toggle('is-open', state.open);
       launcher.setAttribute('aria-expanded', String(state.open));
-      launcher.setAttribute('aria-label', state.open ? t('closeChat') : state.blocked ? t('blocked') : t('openChat'));
+      launcher.setAttribute(
+        'aria-label',
+        state.open ? t('closeChat') : state.blocked ? t('blocked') : t('openChat'),
+      );
       launcher.title = state.blocked && !state.open ? t('blocked') : '';
       launcher.replaceChildren(icon(state.open ? ICONS.close : ICONS.chat, 28), badge);
       badge.hidden = state.open || state.unread === 0;
       badge.textContent = String(state.unread);
     }
-    if (changed('greetingVisible', 'open', 'config')) greeting.hidden = !state.greetingVisible || state.open || !state.config.look.greeting;
+    if (changed('greetingVisible', 'open', 'config'))
+      greeting.hidden = !state.greetingVisible || state.open || !state.config.look.greeting;
     if (changed('config', 'botPath', 'view', 'locale')) menu.update();
     if (changed('view', 'blocked')) {
       // Blocked: one clear sentence instead of controls that could only fail.
@@ -147,9 +192,13 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       endButton.hidden = !chat || !isDialogOpen(state.dialog);
       input.el.hidden = !chat || !(open || state.dialog === null);
       input.update();
-      subtitle.textContent = state.dialog?.operatorName && open && !state.blocked ? state.dialog.operatorName : '';
+      subtitle.textContent =
+        state.dialog?.operatorName && open && !state.blocked ? state.dialog.operatorName : '';
       subtitle.hidden = !subtitle.textContent;
-      const wait = state.rateLimitedUntil === null ? 0 : Math.max(1, Math.ceil((state.rateLimitedUntil - Date.now()) / 1000));
+      const wait =
+        state.rateLimitedUntil === null
+          ? 0
+          : Math.max(1, Math.ceil((state.rateLimitedUntil - Date.now()) / 1000));
       const status = state.blocked
         ? ''
         : wait > 0
@@ -164,7 +213,11 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     }
     if (changed('operatorTyping', 'dialog')) {
       const name = state.dialog?.operatorName;
-      typing.textContent = state.operatorTyping ? (name ? t('operatorTyping', { name }) : t('someoneTyping')) : '';
+      typing.textContent = state.operatorTyping
+        ? name
+          ? t('operatorTyping', { name })
+          : t('someoneTyping')
+        : '';
     }
   };
   render(store.get(), null);
@@ -184,7 +237,8 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
           ? input.el.querySelector('textarea')
           : store.get().blocked
             ? closeButton
-            : (body.querySelector<HTMLElement>('.menu .choice, .callback-form input, .ended-card button') ?? closeButton);
+            : (body.querySelector<HTMLElement>('.menu .choice, .callback-form input, .ended-card button') ??
+              closeButton);
       target?.focus();
     },
   };

@@ -6,12 +6,34 @@ import { field } from './field';
 
 export function callbackForm(ctx: Ctx): View {
   const { t, store } = ctx;
-  const phone = field(t('callbackPhone'), { type: 'tel', autocomplete: 'tel', inputmode: 'tel', name: 'phone' });
+  const phone = field(t('callbackPhone'), {
+    type: 'tel',
+    autocomplete: 'tel',
+    inputmode: 'tel',
+    name: 'phone',
+  });
   const time = field(t('callbackTime'), { type: 'text', name: 'preferredTime', maxlength: '120' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('callbackSubmit'));
-  const back = h('button', { type: 'button', class: 'link', onclick: () => store.update({ view: 'menu' }) }, icon(ICONS.back, 16), t('menuBack'));
-  const form = h('form', { class: 'form callback-form', novalidate: true }, h('p', { class: 'prompt' }, t('callbackTitle')), phone.el, time.el, submit, back);
-  const thanks = h('div', { class: 'form' }, h('div', { class: 'card thanks callback-thanks', role: 'status' }));
+  const back = h(
+    'button',
+    { type: 'button', class: 'link', onclick: () => store.update({ view: 'menu' }) },
+    icon(ICONS.back, 16),
+    t('menuBack'),
+  );
+  const form = h(
+    'form',
+    { class: 'form callback-form', novalidate: true },
+    h('p', { class: 'prompt' }, t('callbackTitle')),
+    phone.el,
+    time.el,
+    submit,
+    back,
+  );
+  const thanks = h(
+    'div',
+    { class: 'form' },
+    h('div', { class: 'card thanks callback-thanks', role: 'status' }),
+  );
   const el = h('div', {}, form, thanks);
 
   form.addEventListener('submit', async (event) => {

@@ -19,15 +19,41 @@ export interface Composer extends View {
 
 export function composer(ctx: Ctx): Composer {
   const { t } = ctx;
-  const input = h('textarea', { rows: 1, 'aria-label': t('inputPlaceholder'), placeholder: t('inputPlaceholder'), maxlength: 4000, name: 'message' });
+  const input = h('textarea', {
+    rows: 1,
+    'aria-label': t('inputPlaceholder'),
+    placeholder: t('inputPlaceholder'),
+    maxlength: 4000,
+    name: 'message',
+  });
   const send = h('button', { type: 'submit', class: 'send', 'aria-label': t('send') }, icon(ICONS.send, 20));
-  const picker = h('input', { type: 'file', multiple: true, hidden: true, tabindex: -1, 'aria-hidden': 'true' });
-  const clip = h('button', { type: 'button', class: 'icon-btn clip', 'aria-label': t('attachFile'), title: t('attachFile'), onclick: () => picker.click() }, icon(ICONS.clip, 22));
+  const picker = h('input', {
+    type: 'file',
+    multiple: true,
+    hidden: true,
+    tabindex: -1,
+    'aria-hidden': 'true',
+  });
+  const clip = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-btn clip',
+      'aria-label': t('attachFile'),
+      title: t('attachFile'),
+      onclick: () => picker.click(),
+    },
+    icon(ICONS.clip, 22),
+  );
   const form = h('form', { class: 'composer' }, clip, picker, input, send);
   const trayList = h('ul', { class: 'tray', 'aria-label': t('attachmentsLabel'), hidden: true });
   const el = h('div', { class: 'compose' }, trayList, form);
 
-  const tray = new UploadTray({ server: ctx.connection.server, prepare: (file) => ctx.connection.prepareAttachment(file), onChange: (items) => renderTray(items) });
+  const tray = new UploadTray({
+    server: ctx.connection.server,
+    prepare: (file) => ctx.connection.prepareAttachment(file),
+    onChange: (items) => renderTray(items),
+  });
   const canAttach = () => isDialogOpen(ctx.store.get().dialog);
 
   const renderTray = (items: readonly PendingUpload[]) => {
@@ -96,13 +122,24 @@ function trayItem(item: PendingUpload, t: Translate, remove: () => void): HTMLEl
     : item.problem
       ? h('p', { class: 'error', role: 'alert' }, problemSentence(item.name, item.problem, t))
       : null;
-  const bar = running ? h('progress', { max: 100, value: percent, 'aria-label': t('uploading', { percent }) }) : null;
+  const bar = running
+    ? h('progress', { max: 100, value: percent, 'aria-label': t('uploading', { percent }) })
+    : null;
   return h(
     'li',
     { class: `tray-item ${item.state}`, 'data-state': item.state },
     h('span', { class: 'tray-name' }, item.name),
     h('span', { class: 'tray-size' }, formatSize(item.size)),
-    h('button', { type: 'button', class: 'icon-btn tray-remove', 'aria-label': t(running ? 'cancelUpload' : 'removeFile', { name: item.name }), onclick: remove }, icon(ICONS.close, 16)),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn tray-remove',
+        'aria-label': t(running ? 'cancelUpload' : 'removeFile', { name: item.name }),
+        onclick: remove,
+      },
+      icon(ICONS.close, 16),
+    ),
     bar,
     status,
   );

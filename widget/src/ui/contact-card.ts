@@ -9,13 +9,28 @@ import type { Ctx, View } from './context';
 import { h } from './dom';
 import { field } from './field';
 
-const REASONS: Record<'empty' | 'phone' | 'email', StringKey> = { empty: 'errorEmpty', phone: 'errorPhone', email: 'errorEmail' };
+const REASONS: Record<'empty' | 'phone' | 'email', StringKey> = {
+  empty: 'errorEmpty',
+  phone: 'errorPhone',
+  email: 'errorEmail',
+};
 
 export function contactCard(ctx: Ctx): View {
   const { t } = ctx;
-  const contact = field(t('contactLabel'), { type: 'text', inputmode: 'email', autocomplete: 'tel', name: 'contact' });
+  const contact = field(t('contactLabel'), {
+    type: 'text',
+    inputmode: 'email',
+    autocomplete: 'tel',
+    name: 'contact',
+  });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('contactSubmit'));
-  const form = h('form', { class: 'card contact-card', novalidate: true }, h('p', {}, t('contactPrompt')), contact.el, submit);
+  const form = h(
+    'form',
+    { class: 'card contact-card', novalidate: true },
+    h('p', {}, t('contactPrompt')),
+    contact.el,
+    submit,
+  );
   const thanks = h('div', { class: 'card thanks', role: 'status', hidden: true });
   const el = h('div', {}, form, thanks);
   el.style.display = 'contents';
@@ -46,7 +61,13 @@ export function contactCard(ctx: Ctx): View {
     const dialog = ctx.store.get().dialog;
     const asking = Boolean(dialog?.contactRequested && !dialog.contact);
     const left = dialog?.contact ?? null;
-    const showThanks = Boolean(left && (submittedHere || dialog?.contactRequested || dialog?.state === 'awaiting-contact' || dialog?.state === 'lead'));
+    const showThanks = Boolean(
+      left &&
+        (submittedHere ||
+          dialog?.contactRequested ||
+          dialog?.state === 'awaiting-contact' ||
+          dialog?.state === 'lead'),
+    );
     form.hidden = !asking;
     thanks.hidden = !showThanks;
     if (left) thanks.textContent = t('contactThanks', { value: left.value });

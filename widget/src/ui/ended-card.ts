@@ -7,7 +7,11 @@ export function endedCard(ctx: Ctx): View {
   const stars = h('div', { class: 'stars', role: 'group', 'aria-label': t('rateChat') });
   const starButtons: HTMLButtonElement[] = [];
   for (let n = 1; n <= 5; n++) {
-    const button = h('button', { type: 'button', class: 'star', 'aria-label': t('rateStar', { n }), 'data-rating': n }, icon(ICONS.star, 28));
+    const button = h(
+      'button',
+      { type: 'button', class: 'star', 'aria-label': t('rateStar', { n }), 'data-rating': n },
+      icon(ICONS.star, 28),
+    );
     const highlight = (upTo: number) => {
       for (const [i, b] of starButtons.entries()) b.classList.toggle('on', i < upTo);
     };
@@ -29,10 +33,23 @@ export function endedCard(ctx: Ctx): View {
   const rated = h('p', { role: 'status' }, t('ratingThanks'));
   const again = h(
     'button',
-    { type: 'button', class: 'primary', onclick: () => store.update({ view: 'menu', dialog: null, messages: [], queue: null, botPath: [], rated: false }) },
+    {
+      type: 'button',
+      class: 'primary',
+      onclick: () =>
+        store.update({ view: 'menu', dialog: null, messages: [], queue: null, botPath: [], rated: false }),
+    },
     t('newChat'),
   );
-  const el = h('div', { class: 'card ended-card', hidden: true }, h('p', { class: 'prompt' }, t('chatEnded')), rate, rated, error, again);
+  const el = h(
+    'div',
+    { class: 'card ended-card', hidden: true },
+    h('p', { class: 'prompt' }, t('chatEnded')),
+    rate,
+    rated,
+    error,
+    again,
+  );
 
   const update = () => {
     const { dialog, rated: isRated } = store.get();

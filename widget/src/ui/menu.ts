@@ -26,12 +26,24 @@ export function menuView(ctx: Ctx): View {
     clear(el);
     const menu = config.entryMenu;
     if (!menu) {
-      el.append(h('p', { class: 'prompt' }, t('menuPrompt')), h('button', { type: 'button', class: 'choice', onclick: () => start({}) }, t('chatTitle')));
+      el.append(
+        h('p', { class: 'prompt' }, t('menuPrompt')),
+        h('button', { type: 'button', class: 'choice', onclick: () => start({}) }, t('chatTitle')),
+      );
     } else if (menu.kind === 'choice') {
-      el.append(h('p', { class: 'prompt', id: 'hl-menu-prompt' }, localized(menu.prompt, locale) || t('menuPrompt')));
+      el.append(
+        h('p', { class: 'prompt', id: 'hl-menu-prompt' }, localized(menu.prompt, locale) || t('menuPrompt')),
+      );
       const group = h('div', { class: 'menu', role: 'group', 'aria-labelledby': 'hl-menu-prompt' });
       group.style.padding = '0';
-      for (const option of menu.options) group.append(h('button', { type: 'button', class: 'choice', onclick: () => start(option.target) }, localized(option.label, locale)));
+      for (const option of menu.options)
+        group.append(
+          h(
+            'button',
+            { type: 'button', class: 'choice', onclick: () => start(option.target) },
+            localized(option.label, locale),
+          ),
+        );
       el.append(group);
     } else {
       const node = nodeAt(menu.root, botPath);
@@ -45,21 +57,38 @@ export function menuView(ctx: Ctx): View {
             el.querySelector<HTMLElement>('.choice')?.focus();
           } else start(button.target ?? {});
         };
-        group.append(h('button', { type: 'button', class: 'choice', onclick: press }, localized(button.label, locale)));
+        group.append(
+          h('button', { type: 'button', class: 'choice', onclick: press }, localized(button.label, locale)),
+        );
       });
       el.append(group);
       if (botPath.length > 0) {
         el.append(
-          h('button', { type: 'button', class: 'link', onclick: () => {
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              onclick: () => {
                 store.update((s) => ({ botPath: s.botPath.slice(0, -1) }));
                 el.querySelector<HTMLElement>('.choice')?.focus();
               },
-            }, icon(ICONS.back, 16), t('menuBack')),
+            },
+            icon(ICONS.back, 16),
+            t('menuBack'),
+          ),
         );
       }
     }
     if (config.callbackEnabled) {
-      el.append(h('button', { type: 'button', class: 'link', onclick: () => store.update({ view: 'callback' }) }, icon(ICONS.phone, 16), t('requestCallback')));
+      el.append(
+        h(
+          'button',
+          { type: 'button', class: 'link', onclick: () => store.update({ view: 'callback' }) },
+          icon(ICONS.phone, 16),
+          t('requestCallback'),
+        ),
+      );
     }
   };
   return { el, update };

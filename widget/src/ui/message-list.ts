@@ -8,7 +8,13 @@ import { attachmentList, bodyText } from './message-body';
 
 export function messageList(ctx: Ctx): View {
   const { t } = ctx;
-  const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('messagesLabel') });
+  const log = h('div', {
+    class: 'log',
+    role: 'log',
+    'aria-live': 'polite',
+    'aria-relevant': 'additions',
+    'aria-label': t('messagesLabel'),
+  });
   const queueLine = h('div', { class: 'queue', role: 'status', hidden: true });
   const contact = contactCard(ctx);
   const ended = endedCard(ctx);
@@ -19,7 +25,9 @@ export function messageList(ctx: Ctx): View {
 
   const time = (iso: string) => {
     const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString(ctx.store.get().locale, { hour: '2-digit', minute: '2-digit' });
+    return Number.isNaN(date.getTime())
+      ? ''
+      : date.toLocaleTimeString(ctx.store.get().locale, { hour: '2-digit', minute: '2-digit' });
   };
 
   const renderMessage = (m: ChatMessage): HTMLElement => {
@@ -28,21 +36,49 @@ export function messageList(ctx: Ctx): View {
     const classes = ['msg', mine ? 'mine' : m.authorKind, m.delivery === 'failed' ? 'failed' : ''].join(' ');
     const author = mine ? t('you') : (m.authorName ?? '');
     const meta = h('div', { class: 'meta' }, h('time', { datetime: m.createdAt }, time(m.createdAt)));
-    if (mine && m.delivery === 'sending') meta.append(h('span', { class: 'delivery', 'data-state': 'sending', title: t('sending') }, '…'), h('span', { class: 'sr' }, t('sending')));
-    if (mine && m.delivery === 'sent') meta.append(h('span', { class: 'delivery', 'data-state': 'sent', title: t('sent'), 'aria-label': t('sent') }, '✓'));
+    if (mine && m.delivery === 'sending')
+      meta.append(
+        h('span', { class: 'delivery', 'data-state': 'sending', title: t('sending') }, '…'),
+        h('span', { class: 'sr' }, t('sending')),
+      );
+    if (mine && m.delivery === 'sent')
+      meta.append(
+        h(
+          'span',
+          { class: 'delivery', 'data-state': 'sent', title: t('sent'), 'aria-label': t('sent') },
+          '✓',
+        ),
+      );
     if (mine && m.delivery === 'failed') {
       meta.append(
         h('span', { class: 'delivery', 'data-state': 'failed' }, t('failed')),
-        h('button', { type: 'button', class: 'retry', onclick: () => ctx.connection.retry(m.clientMessageId ?? '') }, t('retry')),
+        h(
+          'button',
+          { type: 'button', class: 'retry', onclick: () => ctx.connection.retry(m.clientMessageId ?? '') },
+          t('retry'),
+        ),
       );
     }
-    const bubble = h('div', { class: 'bubble' }, !mine && author ? h('div', { class: 'author' }, author) : null, m.body ? bodyText(m.body) : null, attachmentList(m.attachments, t), meta);
+    const bubble = h(
+      'div',
+      { class: 'bubble' },
+      !mine && author ? h('div', { class: 'author' }, author) : null,
+      m.body ? bodyText(m.body) : null,
+      attachmentList(m.attachments, t),
+      meta,
+    );
     const avatar = mine
       ? null
       : m.authorAvatarUrl
         ? avatarImage(m.authorAvatarUrl, m.authorName)
         : h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(m.authorName));
-    return h('div', { class: classes, 'data-key': m.key, 'data-author': m.authorKind }, mine ? null : h('span', { class: 'sr' }, `${author}: `), avatar, bubble);
+    return h(
+      'div',
+      { class: classes, 'data-key': m.key, 'data-author': m.authorKind },
+      mine ? null : h('span', { class: 'sr' }, `${author}: `),
+      avatar,
+      bubble,
+    );
   };
 
   const update = () => {
@@ -72,7 +108,11 @@ export function messageList(ctx: Ctx): View {
       previous = entry.el;
     }
     const dialog = state.dialog;
-    const queued = dialog?.state === 'queued' || dialog?.state === 'created' || dialog?.state === 'offered' || state.starting;
+    const queued =
+      dialog?.state === 'queued' ||
+      dialog?.state === 'created' ||
+      dialog?.state === 'offered' ||
+      state.starting;
     if (queued && isDialogOpen(dialog) && state.queue) {
       const { position, eta } = state.queue;
       queueLine.textContent = !eta
@@ -96,6 +136,10 @@ export function messageList(ctx: Ctx): View {
 /** The operator's picture, falling back to initials when it does not load. */
 function avatarImage(url: string, name: string | null): HTMLElement {
   const img = h('img', { class: 'avatar', src: url, alt: '' });
-  img.addEventListener('error', () => img.replaceWith(h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name))), { once: true });
+  img.addEventListener(
+    'error',
+    () => img.replaceWith(h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name))),
+    { once: true },
+  );
   return img;
 }

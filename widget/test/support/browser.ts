@@ -6,7 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DialogDetail, MessageView, OperatorClientToServer, OperatorServerToClient } from '@hotline/engine/protocol';
+import type {
+  DialogDetail,
+  MessageView,
+  OperatorClientToServer,
+  OperatorServerToClient,
+} from '@hotline/engine/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 
@@ -20,10 +25,14 @@ const ROUTING_YAML = fileURLToPath(new URL('../../../routing.yaml', import.meta.
  */
 export async function launchBrowser(context: Mocha.Context): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`Chromium is missing at ${CHROMIUM} (CI must run the browser tests)`);
+    if (process.env.CI === 'true' || process.env.CI === '1')
+      throw new Error(`Chromium is missing at ${CHROMIUM} (CI must run the browser tests)`);
     context.skip();
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }
 
 export interface TestEngine {
@@ -38,7 +47,11 @@ interface EngineModule {
   startServer(
     overrides: Record<string, unknown>,
     options: { env: Record<string, string> },
-  ): Promise<{ url: string; io: { of(name: string): { disconnectSockets(close?: boolean): void } }; stop(): Promise<void> }>;
+  ): Promise<{
+    url: string;
+    io: { of(name: string): { disconnectSockets(close?: boolean): void } };
+    stop(): Promise<void>;
+  }>;
 }
 
 const ENGINE_SERVER = '../../../engine/src/server.ts';
@@ -50,7 +63,9 @@ const ENGINE_TEST_LIMITS = '../../../engine/test/support/limits.ts';
  */
 export async function startEngine(overrides: Record<string, unknown> = {}): Promise<TestEngine> {
   const { startServer } = (await import(ENGINE_SERVER)) as EngineModule;
-  const { UNLIMITED_VISITORS } = (await import(ENGINE_TEST_LIMITS)) as { UNLIMITED_VISITORS: Record<string, number> };
+  const { UNLIMITED_VISITORS } = (await import(ENGINE_TEST_LIMITS)) as {
+    UNLIMITED_VISITORS: Record<string, number>;
+  };
   const dataDir = mkdtempSync(join(tmpdir(), 'hotline-widget-test-'));
   const server = await startServer(
     {
@@ -86,11 +101,13 @@ type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
 
 export function emitAck<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    socket.timeout(5_000).emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
-      if (err) reject(err);
-      else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
-      else resolve(response.data as T);
-    });
+    socket
+      .timeout(5_000)
+      .emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
+        if (err) reject(err);
+        else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
+        else resolve(response.data as T);
+      });
   });
 }
 
@@ -103,7 +120,10 @@ export class TestOperator {
     const keep = (dialog: DialogDetail) => this.dialogs.set(dialog.id, dialog);
     socket.on('dialog:assigned', keep);
     socket.on('dialog:offered', ({ dialog }) => {
-      void emitAck<DialogDetail>(socket as unknown as Socket, 'offer:accept', { dialogId: dialog.id }).then(keep, () => undefined);
+      void emitAck<DialogDetail>(socket as unknown as Socket, 'offer:accept', { dialogId: dialog.id }).then(
+        keep,
+        () => undefined,
+      );
     });
     socket.on('dialog:removed', ({ dialogId }) => this.dialogs.delete(dialogId));
     socket.on('message:new', (message) => this.messages.push(message));
@@ -117,7 +137,11 @@ export class TestOperator {
     });
     if (!response.ok) throw new Error(`login ${email}: HTTP ${response.status}`);
     const { data } = (await response.json()) as { data: { token: string } };
-    const socket: OperatorSocket = io(`${url}/operator`, { auth: { token: data.token }, transports: ['websocket'], forceNew: true });
+    const socket: OperatorSocket = io(`${url}/operator`, {
+      auth: { token: data.token },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -132,10 +156,17 @@ export class TestOperator {
   }
 
   say(dialogId: string, body: string): Promise<MessageView> {
-    return this.request('message:send', { dialogId, clientMessageId: `op-${Date.now()}-${Math.random()}`, body });
+    return this.request('message:send', {
+      dialogId,
+      clientMessageId: `op-${Date.now()}-${Math.random()}`,
+      body,
+    });
   }
 
-  async waitForDialog(predicate: (dialog: DialogDetail) => boolean = () => true, timeoutMs = 10_000): Promise<DialogDetail> {
+  async waitForDialog(
+    predicate: (dialog: DialogDetail) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<DialogDetail> {
     const started = Date.now();
     for (;;) {
       const found = [...this.dialogs.values()].find(predicate);
@@ -175,7 +206,13 @@ export async function chooseFirstEntry(page: Page) {
  * A background visitor (socket only) that starts a chat, to fill an operator's capacity or a queue.
  * The start's ack says "queued" either way (assignment follows it), so it waits to see which it became.
  */
-export async function backgroundVisitor(url: string, siteId: string, choice: Record<string, string>, text: string, operator: TestOperator) {
+export async function backgroundVisitor(
+  url: string,
+  siteId: string,
+  choice: Record<string, string>,
+  text: string,
+  operator: TestOperator,
+) {
   const socket = io(`${url}/visitor`, { auth: { siteId }, transports: ['websocket'], forceNew: true });
   let queuedAt: number | null = null;
   socket.on('queue:position', (position) => {
@@ -194,6 +231,7 @@ export async function backgroundVisitor(url: string, siteId: string, choice: Rec
     message: { clientMessageId: `bg-${Math.random()}`, body: text },
   });
   const started = Date.now();
-  while (!operator.dialogs.has(dialog.id) && queuedAt === null && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 25));
+  while (!operator.dialogs.has(dialog.id) && queuedAt === null && Date.now() - started < 3_000)
+    await new Promise((r) => setTimeout(r, 25));
   return { socket, dialog, assigned: operator.dialogs.has(dialog.id), position: queuedAt as number | null };
 }
