@@ -17,6 +17,7 @@ export {
   type RoutingStrategy,
   rankOperators,
 } from './operators';
+export { acceptLanguages, pickLocale, primaryLanguage } from './locale';
 export { localizedText } from './localized-text';
 export { parseRoutingYaml } from './parse-yaml';
 export { type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';

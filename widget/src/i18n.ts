@@ -1,3 +1,4 @@
+import { pickLocale } from '@hotline/routing-rules/locale';
 /** UI strings of the widget in English and Russian; a site's `texts` may override any of them. */
 const en = {
   openChat: 'Open chat',
@@ -132,27 +133,9 @@ const catalogs: Record<string, Strings> = { en, ru };
 
 export const SUPPORTED_LOCALES = Object.keys(catalogs);
 
-/**
- * Picks the UI language: the embedder's explicit choice, else the browser's language when the site
- * offers it, else the site's default, else English. Only the primary subtag counts (`ru-RU` → `ru`).
- */
-export function pickLocale(options: {
-  explicit?: string | undefined;
-  browser?: readonly string[] | undefined;
-  siteDefault?: string | undefined;
-  siteLocales?: readonly string[] | undefined;
-}): string {
-  const primary = (tag: string | undefined) => tag?.toLowerCase().split(/[-_]/)[0] ?? '';
-  const supported = (tag: string) => tag in catalogs;
-  const explicit = primary(options.explicit);
-  if (supported(explicit)) return explicit;
-  const offered = (options.siteLocales ?? []).map(primary);
-  for (const tag of options.browser ?? []) {
-    const lang = primary(tag);
-    if (supported(lang) && (offered.length === 0 || offered.includes(lang))) return lang;
-  }
-  const fallback = primary(options.siteDefault);
-  return supported(fallback) ? fallback : 'en';
+/** Picks the UI language by the one rule in routing-rules (`pickLocale`), among the widget's catalogs. */
+export function pickWidgetLocale(options: Omit<Parameters<typeof pickLocale>[0], 'supported'>): string {
+  return pickLocale({ ...options, supported: SUPPORTED_LOCALES });
 }
 
 export type Translate = (key: StringKey, vars?: Record<string, string | number>) => string;

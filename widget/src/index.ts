@@ -5,7 +5,7 @@
  * for a visitor who already has a token, so the dialog resumes and the page is reported).
  */
 import { Connection } from './connection';
-import { pickLocale, type Translate, translator } from './i18n';
+import { pickWidgetLocale, type Translate, translator } from './i18n';
 import { browserStorage, type KeyValueStorage } from './storage';
 import { loadSiteConfig, normalizeConfig, type SiteWidgetConfig } from './site-config';
 import { Store } from './store';
@@ -72,7 +72,7 @@ function init(options: InitOptions): void {
   const initialConfig = normalizeConfig(siteId, {
     look: options.position ? { position: options.position } : {},
   });
-  const locale = pickLocale({ explicit: options.locale, browser: browserLanguages });
+  const locale = pickWidgetLocale({ explicit: options.locale, browser: browserLanguages });
   let translate: Translate = translator(locale);
   const t: Translate = (key, vars) => translate(key, vars);
 
@@ -148,7 +148,7 @@ function init(options: InitOptions): void {
 
   const applyConfig = (config: SiteWidgetConfig) => {
     if (options.position) config.look.position = options.position;
-    const chosen = pickLocale({
+    const chosen = pickWidgetLocale({
       explicit: options.locale,
       browser: browserLanguages,
       siteDefault: config.locale,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { pickLocale, translator } from '../src/i18n';
+import { pickWidgetLocale as pickLocale, translator } from '../src/i18n';
 
 describe('widget i18n', () => {
   it('when the embedder names a locale, then it wins over the browser and the site', () => {

@@ -1,3 +1,4 @@
+import { acceptLanguages } from '@hotline/routing-rules';
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
 import { AppError, forbidden, toAppError } from '../errors';
@@ -87,7 +88,7 @@ export function registerVisitorNamespace(
         {
           userAgent: socket.handshake.headers['user-agent'] ?? null,
           ip: address,
-          language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
+          language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
         },
         () => limits.consume('token', { address }),
       );
@@ -137,7 +138,7 @@ export function registerVisitorNamespace(
         'start',
         ackHandler(logger, DialogStartSchema, (input) =>
           visitors.start(identity(), input, {
-            language: socket.handshake.headers['accept-language']?.split(',')[0] ?? null,
+            language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
           }),
         ),
       ),
