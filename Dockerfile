@@ -25,6 +25,8 @@ ENV CI=true \
 COPY package.json package-lock.json ./
 COPY engine/package.json engine/package.json
 COPY routing-rules/package.json routing-rules/package.json
+COPY protocol/package.json protocol/package.json
+COPY client/package.json client/package.json
 COPY widget/package.json widget/package.json
 COPY operator-ui/package.json operator-ui/package.json
 RUN --mount=type=cache,target=/root/.npm npm ci
@@ -48,6 +50,8 @@ ENV CI=true \
 COPY package.json package-lock.json ./
 COPY engine/package.json engine/package.json
 COPY routing-rules/package.json routing-rules/package.json
+COPY protocol/package.json protocol/package.json
+COPY client/package.json client/package.json
 COPY widget/package.json widget/package.json
 COPY operator-ui/package.json operator-ui/package.json
 # --ignore-scripts: no runtime dependency needs an install script (the root
@@ -75,7 +79,9 @@ COPY --chown=node:node package.json package-lock.json tsconfig.json ./
 COPY --chown=node:node engine/package.json engine/tsconfig.json engine/
 COPY --chown=node:node engine/src engine/src
 COPY --chown=node:node routing-rules routing-rules
+COPY --chown=node:node protocol protocol
 # Workspace manifests so the node_modules/@hotline/* symlinks resolve.
+COPY --chown=node:node client/package.json client/package.json
 COPY --chown=node:node widget/package.json widget/package.json
 COPY --chown=node:node operator-ui/package.json operator-ui/package.json
 # Built static assets the engine serves, and the widget's demo page.

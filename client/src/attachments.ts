@@ -2,7 +2,7 @@
  * What both UIs show of an attachment: its size in words, a short type label, and the sentence for a
  * refused upload (the reason is decided here, the wording stays with each UI: the widget translates).
  */
-import type { AttachmentView, ErrorBody } from '@hotline/engine/protocol';
+import type { AttachmentView, ErrorBody } from '@hotline/protocol';
 
 export type { AttachmentView };
 

@@ -9,10 +9,11 @@ import type {
   AttachmentView,
   ErrorBody,
   MAX_ATTACHMENTS_PER_MESSAGE,
-} from '@hotline/engine/protocol';
+} from '@hotline/protocol';
 import { problemFromAck, problemFromStatus, type UploadProblem } from './attachments';
+import { type Result, unanswered } from './result';
 
-export type PrepareResult = { ok: true; data: AttachmentSlot } | { ok: false; error: ErrorBody };
+export type PrepareResult = Result<AttachmentSlot>;
 export type Prepare = (file: { name: string; size: number; type: string }) => Promise<PrepareResult>;
 
 /** The HTTP part: PUT the bytes, report progress, and resolve with the status and the parsed body. */
@@ -129,12 +130,7 @@ export class UploadTray {
     });
     const prepared = await this.options
       .prepare({ name: file.name || 'file', size: file.size, type: file.type })
-      .catch(
-        (error: unknown): PrepareResult => ({
-          ok: false,
-          error: { code: 'unavailable', message: String(error) },
-        }),
-      );
+      .catch((error: unknown): PrepareResult => unanswered(String(error)));
     if (cancelled) return;
     if (!prepared.ok) {
       this.patch(key, { state: 'failed', problem: problemFromAck(prepared.error) });

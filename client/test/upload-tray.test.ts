@@ -99,6 +99,7 @@ describe('upload tray', () => {
         f.name === 'big.pdf'
           ? {
               ok: false,
+              retryable: false,
               error: { code: 'bad_request', field: 'size', message: 'files are limited to 10 MB' },
             }
           : { ok: true, data: { attachmentId: 'a3', uploadUrl: '/u', expiresAt: '' } },

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode } from './protocol/events';
+import type { ErrorBody, ErrorCode } from '@hotline/protocol';
 
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,

@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import { Redis } from 'ioredis';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@hotline/protocol';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
 import { Authorization } from './accounts/authorization';
@@ -47,9 +48,17 @@ import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
-import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
+import {
+  type OperatorNamespace,
+  type OperatorSocketData,
+  registerOperatorNamespace,
+} from './realtime/operator-namespace';
 import { VisitorLimits, visitorLimitRules } from './realtime/visitor-limits';
-import { registerVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
+import {
+  registerVisitorNamespace,
+  type VisitorNamespace,
+  type VisitorSocketData,
+} from './realtime/visitor-namespace';
 import { decisionsFor } from './routing-config/routing-decisions-impl';
 import type { RoutingDecisions } from './routing-config/routing-decisions';
 import { RoutingConfigService } from './routing-config/routing-config-service';
@@ -329,7 +338,12 @@ export async function startServer(
 
   const http = createServer(app);
   // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
-  const io = new SocketServer(http, {
+  const io = new SocketServer<
+    ClientToServerEvents,
+    ServerToClientEvents,
+    InterServerEvents,
+    VisitorSocketData & OperatorSocketData
+  >(http, {
     cors: origins.socketCors(),
     serveClient: false,
     maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES,
@@ -341,8 +355,8 @@ export async function startServer(
     adapterClients = [pub, sub];
     io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_KEY_PREFIX}:socket.io` }));
   }
-  const visitorNs = io.of('/visitor') as unknown as VisitorNamespace;
-  const operatorNs = io.of('/operator') as unknown as OperatorNamespace;
+  const visitorNs: VisitorNamespace = io.of('/visitor');
+  const operatorNs: OperatorNamespace = io.of('/operator');
   const notifier = new Notifier(visitorNs, operatorNs, Boolean(redis));
   const broadcaster = new DialogBroadcaster({
     notifier,

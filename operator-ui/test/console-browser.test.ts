@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MessageView, VisitorDialogView } from '@hotline/engine/protocol';
+import type { MessageView, VisitorDialogView } from '@hotline/protocol';
 import { expect } from 'chai';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';

@@ -1,10 +1,9 @@
-import type { MessageView } from '@hotline/engine/protocol';
+import type { MessageView } from '@hotline/protocol';
 import { expect } from 'chai';
 import { assignCandidates } from '../src/lib/assign-candidates';
 import { errorAt, mapErrorDetails, normalizePath, partIndex } from '../src/lib/error-paths';
 import { hotkeyFor, stepThrough } from '../src/lib/hotkeys';
 import { mergeMessages } from '../src/lib/messages';
-import { memoryStorage, Outbox, type PendingMessage, type SendOutcome } from '../src/lib/outbox';
 import { insertReply, type QuickReply, searchQuickReplies, slashQueryAt } from '../src/lib/quick-replies';
 import { renderTemplate } from '../src/lib/routing-config';
 import {
@@ -201,98 +200,13 @@ describe('console logic', () => {
     });
   });
 
-  describe('outbox', () => {
-    const ok = (item: PendingMessage): SendOutcome => ({
-      ok: true,
-      message: message(`srv-${item.clientMessageId}`, 1, {
-        clientMessageId: item.clientMessageId,
-        body: item.body,
-      }),
-    });
-
-    it('when disconnected, then messages stay queued with their ids and go out once, in order, on reconnect', async () => {
-      const storage = memoryStorage();
-      let connected = false;
-      const sent: string[] = [];
-      const send = async (item: PendingMessage): Promise<SendOutcome> => {
-        if (!connected)
-          return { ok: false, retryable: true, error: { code: 'unavailable', message: 'offline' } };
-        sent.push(item.clientMessageId);
-        return ok(item);
-      };
-      const outbox = new Outbox(storage, 'k', send);
-      const a = outbox.add('d1', 'first');
-      const b = outbox.add('d1', 'second');
-      await outbox.flush();
-      expect(outbox.list().map((i) => i.status)).to.deep.equal(['queued', 'queued']);
-
-      // A reload while offline keeps them.
-      const reloaded = new Outbox(storage, 'k', send);
-      expect(reloaded.list().map((i) => i.clientMessageId)).to.deep.equal([
-        a.clientMessageId,
-        b.clientMessageId,
-      ]);
-
-      connected = true;
-      await Promise.all([reloaded.flush(), reloaded.flush(), reloaded.flush()]);
-      expect(sent).to.deep.equal([a.clientMessageId, b.clientMessageId]);
-      expect(reloaded.list()).to.have.length(0);
-      expect(storage.getItem('k')).to.equal(null);
-    });
-
-    it('when a send is in flight, then a second flush does not send it again', async () => {
-      let release!: () => void;
-      const calls: string[] = [];
-      const outbox = new Outbox(memoryStorage(), 'k', (item) => {
-        calls.push(item.clientMessageId);
-        return new Promise((resolve) => (release = () => resolve(ok(item))));
-      });
-      outbox.add('d1', 'hello', 'cm-1');
-      const first = outbox.flush();
-      const second = outbox.flush();
-      await new Promise((r) => setTimeout(r, 5));
-      expect(calls).to.deep.equal(['cm-1']);
-      release();
-      await Promise.all([first, second]);
-      expect(calls).to.deep.equal(['cm-1']);
-    });
-
-    it('when an item was "sending" at reload, then it is resent with the same clientMessageId', () => {
-      const storage = memoryStorage();
-      storage.setItem(
-        'k',
-        JSON.stringify([
-          { dialogId: 'd1', clientMessageId: 'cm-9', body: 'x', createdAt: ago(1), status: 'sending' },
-        ]),
-      );
-      const outbox = new Outbox(storage, 'k', async (item) => ok(item));
-      expect(outbox.list()[0]).to.include({ clientMessageId: 'cm-9', status: 'queued' });
-    });
-
-    it('when the engine refuses a message, then it is marked failed with the error and the rest still go', async () => {
-      const outbox = new Outbox(memoryStorage(), 'k', async (item) =>
-        item.body === 'bad'
-          ? { ok: false, retryable: false, error: { code: 'forbidden', message: 'not yours' } }
-          : ok(item),
-      );
-      outbox.add('d1', 'bad');
-      outbox.add('d1', 'good');
-      await outbox.flush();
-      expect(outbox.list()).to.have.length(1);
-      expect(outbox.list()[0]).to.deep.include({ body: 'bad', status: 'failed' });
-      expect(outbox.list()[0]!.error?.message).to.equal('not yours');
-    });
-
-    it('when an echo of our message arrives, then it is confirmed and the list shows it once', () => {
+  describe('message merging', () => {
+    it('when an echo of our message arrives, then the list shows it once', () => {
       const list = mergeMessages(
         [message('a', 1, { clientMessageId: 'c1' })],
         [message('a', 1, { clientMessageId: 'c1' }), message('b', 2)],
       );
       expect(list.map((m) => m.id)).to.deep.equal(['a', 'b']);
-      const outbox = new Outbox(memoryStorage(), 'k', async (item) => ok(item));
-      outbox.add('d1', 'hi', 'c7');
-      expect(outbox.confirm('c7')).to.equal(true);
-      expect(outbox.list()).to.have.length(0);
     });
   });
 

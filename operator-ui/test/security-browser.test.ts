@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { VisitorDialogView, VisitorSession } from '@hotline/engine/protocol';
+import type { VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import { expect } from 'chai';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { call, closeAllSockets, connectVisitor } from '../../engine/test/support/clients';

@@ -1,4 +1,7 @@
-export type OperatorStatus = 'online' | 'away' | 'offline';
+import type { Presence } from './vocabulary';
+
+/** The routing model's name for an operator's presence. */
+export type OperatorStatus = Presence;
 export type RoutingStrategy = 'least-loaded' | 'round-robin' | 'longest-idle';
 
 export interface OperatorCandidate {

@@ -2,6 +2,7 @@ import { fallbackChain, groupById } from './lookup';
 import type { Group, RouteTarget, RoutingConfig, Rule } from './schema';
 import { localTime, parseClock } from './time';
 import { pageUrlMatches } from './url-pattern';
+import type { DialogKind } from './vocabulary';
 
 export interface VisitorContext {
   /** What the visitor picked in the entry menu. */
@@ -12,7 +13,7 @@ export interface VisitorContext {
   /** Detected region (e.g. by geo-IP), matched by `when.region`. */
   regionId?: string | undefined;
   returningVisitor?: boolean | undefined;
-  kind?: 'chat' | 'callback' | undefined;
+  kind?: DialogKind | undefined;
 }
 
 export interface Route {

@@ -3,29 +3,26 @@
  * the outbox of unacknowledged messages, typing, contact, call-back, close and page reports. It turns
  * server pushes into store updates; views never touch the socket.
  */
+import type { AttachmentView } from '@hotline/client/attachments';
+import { Outbox, type OutboxItem } from '@hotline/client/outbox';
+import { ACK_TIMEOUT_MS, requester } from '@hotline/client/request';
+import type { Result } from '@hotline/client/result';
+import type { KeyValueStorage } from '@hotline/client/storage';
+import type { PrepareResult } from '@hotline/client/upload-tray';
 import type {
-  Ack,
-  AttachmentSlot,
   ContactView,
   ErrorBody,
   MessageView,
   VisitorClientToServer,
   VisitorDialogView,
+  VisitorRequests,
   VisitorServerToClient,
-  VisitorSession,
-} from '@hotline/engine/protocol';
-import type { AttachmentView } from '@hotline/client/attachments';
-import type { PrepareResult } from '@hotline/client/upload-tray';
+} from '@hotline/protocol';
 import { io, type Socket } from 'socket.io-client';
-import { newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
-import type { KeyValueStorage } from './storage';
 import type { RouteTarget } from './site-config';
 import { dialogInfo, fromServer, isDialogOpen, pendingMessage, type Store, upsertMessage } from './store';
 
 type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
-export type Result<T> = { ok: true; data: T } | { ok: false; retryable: boolean; error: ErrorBody };
-
-const ACK_TIMEOUT_MS = 10_000;
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
 const OPERATOR_TYPING_TTL_MS = 8_000;
@@ -51,8 +48,20 @@ export class Connection {
   private operatorTypingTimer: ReturnType<typeof setTimeout> | undefined;
   private slowDownTimer: ReturnType<typeof setTimeout> | undefined;
 
+  private readonly ask = requester<VisitorRequests>(() => this.socket, ACK_TIMEOUT_MS);
+
   constructor(private readonly options: ConnectionOptions) {
-    this.outbox = new Outbox(options.storage, `hotline:${options.siteId}:outbox`);
+    const { store } = options;
+    this.outbox = new Outbox(
+      options.storage,
+      `hotline:${options.siteId}:outbox`,
+      (item) => this.sendItem(item),
+      {
+        onSent: (message) =>
+          store.update((s) => ({ messages: upsertMessage(s.messages, fromServer(message)) })),
+        onFailed: (item) => store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item)) })),
+      },
+    );
   }
 
   private get tokenKey(): string {
@@ -131,7 +140,7 @@ export class Connection {
   /** After each (re)connect: who am I, what is my dialog; then send what waited. */
   private async resume(): Promise<void> {
     const { store, storage } = this.options;
-    const result = await this.request<VisitorSession>('session:resume', {});
+    const result = await this.request('session:resume', {});
     if (!result.ok) {
       if (!result.retryable && !this.refused(result.error, () => void this.resume()))
         store.update({ connection: 'reconnecting' });
@@ -204,7 +213,7 @@ export class Connection {
     if (!start) return;
     const { store } = this.options;
     const page = this.options.page();
-    const result = await this.request<VisitorDialogView>('dialog:start', {
+    const result = await this.request('dialog:start', {
       choice: start.choice,
       page,
       language: this.options.language(),
@@ -229,26 +238,15 @@ export class Connection {
   }
 
   /** Asks the engine for an upload slot in the visitor's open dialog. */
-  async prepareAttachment(file: { name: string; size: number; type: string }): Promise<PrepareResult> {
-    const result = await this.request<AttachmentSlot>('attachment:prepare', {
-      name: file.name,
-      size: file.size,
-      type: file.type,
-    });
-    return result.ok ? result : { ok: false, error: result.error };
+  prepareAttachment(file: { name: string; size: number; type: string }): Promise<PrepareResult> {
+    return this.request('attachment:prepare', { name: file.name, size: file.size, type: file.type });
   }
 
   /** Queues a message (text, uploaded files or both) in the outbox and sends it when possible. */
   send(body: string, attachments: AttachmentView[] = []): void {
     const text = body.trim();
     if (!text && attachments.length === 0) return;
-    const item: OutboxItem = {
-      clientMessageId: newClientMessageId(),
-      body: text,
-      createdAt: new Date().toISOString(),
-      ...(attachments.length ? { attachments } : {}),
-    };
-    this.outbox.add(item);
+    const item = this.outbox.add({ body: text, attachments });
     this.options.store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item)) }));
     this.stopTyping();
     this.connect();
@@ -259,12 +257,14 @@ export class Connection {
   retry(clientMessageId: string): void {
     const message = this.options.store.get().messages.find((m) => m.clientMessageId === clientMessageId);
     if (message?.delivery !== 'failed') return;
+    // Still in the outbox as failed, or not (another tab discarded it): queued again with its id.
     this.outbox.add({
       clientMessageId,
       body: message.body,
       createdAt: message.createdAt,
-      ...(message.attachments.length ? { attachments: message.attachments } : {}),
+      attachments: message.attachments,
     });
+    this.outbox.retry(clientMessageId);
     this.options.store.update((s) => ({
       messages: upsertMessage(s.messages, { ...message, delivery: 'sending' }),
     }));
@@ -274,29 +274,22 @@ export class Connection {
 
   private async flush(): Promise<void> {
     if (!this.resumed || this.pendingStart) return;
-    await this.outbox.flush(
-      async (item): Promise<SendResult> => {
-        const attachmentIds = item.attachments?.map((a) => a.id);
-        const result = await this.request<MessageView>('message:send', {
-          clientMessageId: item.clientMessageId,
-          body: item.body,
-          ...(attachmentIds?.length ? { attachmentIds } : {}),
-        });
-        if (result.ok) return { ok: true, message: result.data };
-        // Too fast: the message stays queued and goes when the engine allows.
-        if (this.refused(result.error, () => void this.flush()))
-          return { ok: false, retryable: true, error: result.error };
-        // A timeout while still connected will not heal by itself: let the visitor retry.
-        return { ok: false, retryable: result.retryable && !this.socket?.connected, error: result.error };
-      },
-      (item, result) => {
-        const { store } = this.options;
-        if (result.ok)
-          store.update((s) => ({ messages: upsertMessage(s.messages, fromServer(result.message)) }));
-        else if (!result.retryable)
-          store.update((s) => ({ messages: upsertMessage(s.messages, pendingOf(item, 'failed')) }));
-      },
-    );
+    await this.outbox.flush();
+  }
+
+  private async sendItem(item: OutboxItem): Promise<Result<MessageView>> {
+    const attachmentIds = item.attachments?.map((a) => a.id);
+    const result = await this.request('message:send', {
+      clientMessageId: item.clientMessageId,
+      body: item.body,
+      ...(attachmentIds?.length ? { attachmentIds } : {}),
+    });
+    if (result.ok) return result;
+    // Too fast: the message stays queued and goes when the engine allows.
+    if (this.refused(result.error, () => void this.flush()))
+      return { ok: false, retryable: true, error: result.error };
+    // A timeout while still connected will not heal by itself: let the visitor retry.
+    return { ok: false, retryable: result.retryable && !this.socket?.connected, error: result.error };
   }
 
   /** Called on each keystroke; tells the engine at most every few seconds, and when the visitor stops. */
@@ -305,7 +298,7 @@ export class Connection {
     const now = Date.now();
     if (now - this.typingSentAt > TYPING_REPEAT_MS) {
       this.typingSentAt = now;
-      this.socket?.emit('typing:set', { typing: true });
+      void this.ask('typing:set', { typing: true });
     }
     clearTimeout(this.typingIdle);
     this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
@@ -315,11 +308,11 @@ export class Connection {
     clearTimeout(this.typingIdle);
     if (this.typingSentAt === 0) return;
     this.typingSentAt = 0;
-    if (this.resumed) this.socket?.emit('typing:set', { typing: false });
+    if (this.resumed) void this.ask('typing:set', { typing: false });
   }
 
   async leaveContact(contact: string): Promise<Result<ContactView>> {
-    const result = await this.request<ContactView>('contact:leave', { contact });
+    const result = await this.request('contact:leave', { contact });
     if (result.ok)
       this.options.store.update((s) => (s.dialog ? { dialog: { ...s.dialog, contact: result.data } } : {}));
     return result;
@@ -331,7 +324,7 @@ export class Connection {
   ): Promise<Result<VisitorDialogView>> {
     this.connect();
     await this.whenResumed();
-    const result = await this.request<VisitorDialogView>('callback:request', {
+    const result = await this.request('callback:request', {
       phone,
       ...(preferredTime ? { preferredTime } : {}),
       page: this.options.page(),
@@ -347,7 +340,7 @@ export class Connection {
   }
 
   async close(rating?: number): Promise<Result<null>> {
-    const result = await this.request<null>('dialog:close', rating ? { rating } : {});
+    const result = await this.request('dialog:close', rating ? { rating } : {});
     if (result.ok) {
       this.options.store.update((s) => ({
         dialog: s.dialog && isDialogOpen(s.dialog) ? { ...s.dialog, state: 'closed' } : s.dialog,
@@ -364,7 +357,7 @@ export class Connection {
     const page = this.options.page();
     if (page.url === this.lastPageUrl) return;
     this.lastPageUrl = page.url;
-    this.socket?.emit('page:change', page);
+    void this.ask('page:change', page);
   }
 
   private systemNotice(body: string): void {
@@ -421,27 +414,15 @@ export class Connection {
     });
   }
 
-  /** Emits with an ack and a timeout; `retryable` tells "no answer" from "the engine said no". */
-  private request<T>(event: keyof VisitorClientToServer, payload: unknown): Promise<Result<T>> {
-    return new Promise((resolve) => {
-      const socket = this.socket;
-      if (!socket?.connected) {
-        resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } });
-        return;
-      }
-      const emitter = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
-        emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<T>) => void): void;
-      };
-      emitter.emit(event, payload, (err, response) => {
-        if (err || !response)
-          resolve({ ok: false, retryable: true, error: { code: 'unavailable', message: 'no answer' } });
-        else if ('error' in response) {
-          // Blocked meanwhile: every control says so from now on, whatever asked.
-          if (response.error.code === 'forbidden') this.refused(response.error, () => undefined);
-          resolve({ ok: false, retryable: false, error: response.error });
-        } else resolve({ ok: true, data: response.data });
-      });
-    });
+  /** A typed request; a `forbidden` answer (blocked meanwhile) makes every control say so, whatever asked. */
+  private async request<E extends keyof VisitorRequests & string>(
+    event: E,
+    payload: VisitorRequests[E]['payload'],
+  ): Promise<Result<VisitorRequests[E]['ack']>> {
+    const result = await this.ask(event, payload);
+    if (!result.ok && !result.retryable && result.error.code === 'forbidden')
+      this.refused(result.error, () => undefined);
+    return result;
   }
 
   disconnect(): void {
@@ -452,6 +433,7 @@ export class Connection {
   }
 }
 
-function pendingOf(item: OutboxItem, delivery: 'sending' | 'failed' = 'sending') {
+function pendingOf(item: OutboxItem) {
+  const delivery = item.status === 'failed' ? 'failed' : 'sending';
   return pendingMessage(item.clientMessageId, item.body, item.createdAt, delivery, item.attachments ?? []);
 }

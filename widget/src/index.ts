@@ -6,7 +6,7 @@
  */
 import { Connection } from './connection';
 import { pickWidgetLocale, type Translate, translator } from './i18n';
-import { browserStorage, type KeyValueStorage } from './storage';
+import { browserStorage, type KeyValueStorage } from '@hotline/client/storage';
 import { loadSiteConfig, normalizeConfig, type SiteWidgetConfig } from './site-config';
 import { Store } from './store';
 import { mountApp, type Mounted } from './ui/app';

@@ -9,7 +9,7 @@ import type {
   MessageView,
   QueuePositionView,
   VisitorDialogView,
-} from '@hotline/engine/protocol';
+} from '@hotline/protocol';
 import type { AttachmentView } from '@hotline/client/attachments';
 import type { SiteWidgetConfig } from './site-config';
 

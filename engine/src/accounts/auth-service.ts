@@ -1,5 +1,5 @@
 import { AppError, badRequest, RateLimitedError } from '../errors';
-import type { OperatorSessionView, SessionRevokeReason } from '../protocol/events';
+import type { OperatorSessionView, SessionRevokeReason } from '@hotline/protocol';
 import type { LoginThrottle } from './login-throttle';
 import type { Operator, OperatorRepository, Role } from './operator-repository';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';

@@ -1,6 +1,6 @@
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { forbidden, notFound } from '../errors';
-import type { DialogState } from '../protocol/events';
+import type { DialogState } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import type { Operator, Role } from './operator-repository';

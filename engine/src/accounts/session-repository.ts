@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OperatorSessionView, SessionRevokeReason } from '../protocol/events';
+import type { OperatorSessionView, SessionRevokeReason } from '@hotline/protocol';
 import type { Database } from '../storage/database';
 import { type Operator, type OperatorRow, toOperator } from './operator-repository';
 

@@ -9,7 +9,7 @@ import {
 } from '@hotline/routing-rules';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type { Logger } from '../logger';
-import type { AttachmentSlot, AttachmentView } from '../protocol/events';
+import type { AttachmentSlot, AttachmentView } from '@hotline/protocol';
 import type { Executor } from '../storage/dialog-repository';
 import type { AttachmentLinks, LinkVariant } from './attachment-links';
 import type { AttachmentRepository, AttachmentRow, Uploader } from './attachment-repository';

@@ -3,7 +3,7 @@ import { parseSnapshot } from '../dialog/dialog-service';
 import { OPEN_STATES } from '../dialog/dialog-views';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
-import type { Presence } from '../protocol/events';
+import type { Presence } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type {
   OperatorUpsert,

@@ -1,3 +1,4 @@
+import type { DialogKind } from '@hotline/routing-rules';
 import { assign, setup } from 'xstate';
 import type { DialogPolicy, ThresholdPlan } from './dialog-policy';
 
@@ -11,7 +12,7 @@ import type { DialogPolicy, ThresholdPlan } from './dialog-policy';
 
 export interface DialogContext {
   dialogId: string;
-  kind: 'chat' | 'callback';
+  kind: DialogKind;
   groupId: string;
   topicId: string | null;
   regionId: string | null;
@@ -71,7 +72,7 @@ export interface ThresholdFacts {
 
 export interface DialogInput {
   dialogId: string;
-  kind: 'chat' | 'callback';
+  kind: DialogKind;
   now: number;
 }
 

@@ -5,7 +5,7 @@ import type {
   MessageView,
   VisitorCard,
   VisitorDialogView,
-} from '../protocol/events';
+} from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import { parseSnapshot } from './dialog-service';

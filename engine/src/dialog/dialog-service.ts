@@ -4,7 +4,7 @@ import { AppError, conflict, notFound } from '../errors';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
-import type { MessageView } from '../protocol/events';
+import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository, DialogRow, NewMessage } from '../storage/dialog-repository';
@@ -49,7 +49,7 @@ export interface NewDialog {
   id: string;
   visitorId: string;
   siteId: string;
-  kind: 'chat' | 'callback';
+  kind: DialogKind;
   locale: string;
   page: { url: string; title?: string | undefined; referrer?: string | undefined } | null;
   callback: { phone: string; preferredTime?: string | undefined } | null;
@@ -145,7 +145,7 @@ export class DialogService {
   }
 
   /** A new dialog's first snapshot ('created'); routing follows with a ROUTE event. */
-  initialSnapshot(dialogId: string, kind: 'chat' | 'callback', now: number): PersistedDialog {
+  initialSnapshot(dialogId: string, kind: DialogKind, now: number): PersistedDialog {
     const [snapshot] = initialTransition(this.machine(), { dialogId, kind, now });
     return { value: String(snapshot.value), context: snapshot.context };
   }

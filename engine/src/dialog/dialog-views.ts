@@ -1,4 +1,4 @@
-import type { DialogState, DialogSummary, MessageView } from '../protocol/events';
+import type { DialogState, DialogSummary, MessageView } from '@hotline/protocol';
 import type { DialogRow } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 

@@ -5,7 +5,7 @@ import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { passwordSchema } from '../accounts/passwords';
 import { AppError, badRequest, notFound } from '../errors';
-import { plainString } from '../protocol/events';
+import { plainString } from '@hotline/protocol';
 import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
 import type { Engine } from '../server';
 import { eraseVisitor } from '../services/visitor-erasure';

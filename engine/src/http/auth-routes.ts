@@ -5,7 +5,7 @@ import type { OperatorRepository } from '../accounts/operator-repository';
 import { passwordSchema } from '../accounts/passwords';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { notFound } from '../errors';
-import { plainString } from '../protocol/events';
+import { plainString } from '@hotline/protocol';
 import { bearerOrCookie, parse, requireOperator } from './middleware';
 import { uuidParam } from './request-guards';
 

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, badRequest } from '../errors';
-import { plainString } from '../protocol/events';
+import { plainString } from '@hotline/protocol';
 
 const UUID = z.uuid();
 const CONFIG_ITEM_ID = plainString().min(1).max(64);

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { type AppError, badRequest, fromZodIssues, toAppError } from '../errors';
 import type { Logger } from '../logger';
-import type { Ack } from '../protocol/events';
+import type { Ack } from '@hotline/protocol';
 
 /**
  * The largest socket.io frame the engine reads (`maxHttpBufferSize`). A frame above it closes the

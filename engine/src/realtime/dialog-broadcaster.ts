@@ -4,7 +4,7 @@ import type { DialogListener } from '../dialog/dialog-service';
 import { stateName } from '../dialog/dialog-views';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
-import type { GroupLiveStats, MessageView } from '../protocol/events';
+import type { GroupLiveStats, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository } from '../storage/dialog-repository';

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { InterServerEvents, OperatorServerToClient, VisitorServerToClient } from '../protocol/events';
+import type { InterServerEvents, OperatorServerToClient, VisitorServerToClient } from '@hotline/protocol';
 
 export const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
 export const operatorRoom = (operatorId: string) => `operator:${operatorId}`;

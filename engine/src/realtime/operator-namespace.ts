@@ -12,6 +12,7 @@ import {
   BlockSchema,
   CloseSchema,
   DialogRefSchema,
+  type InterServerEvents,
   type OperatorClientToServer,
   OperatorAttachmentPrepareSchema,
   OperatorMessageSchema,
@@ -19,14 +20,14 @@ import {
   OperatorTypingSchema,
   PresenceSchema,
   TransferSchema,
-} from '../protocol/events';
+} from '@hotline/protocol';
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
 import { ackHandler, answerUnknownEvents } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
 import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
-interface OperatorSocketData {
+export interface OperatorSocketData {
   operator: Operator;
   /** The session that opened this socket; revoking it disconnects the socket (room `session:<sid>`). */
   sessionId: string;
@@ -36,7 +37,7 @@ interface OperatorSocketData {
 export type OperatorNamespace = Namespace<
   OperatorClientToServer,
   OperatorServerToClient,
-  Record<string, never>,
+  InterServerEvents,
   OperatorSocketData
 >;
 

@@ -8,19 +8,18 @@ import type { Logger } from '../logger';
 import type { AttachmentService } from '../attachments/attachment-service';
 import {
   AttachmentPrepareSchema,
-  CallbackRequestSchema,
+  VisitorCallbackSchema,
   ContactSchema,
   DialogStartSchema,
   type InterServerEvents,
   PageChangeSchema,
-  PageInfoSchema,
   TypingSchema,
   VisitorAuthSchema,
   type VisitorClientToServer,
   VisitorCloseSchema,
   VisitorMessageSchema,
   type VisitorServerToClient,
-} from '../protocol/events';
+} from '@hotline/protocol';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
 import { ackHandler, answerUnknownEvents, splitArguments } from './ack-handler';
 import type { DialogBroadcaster } from './dialog-broadcaster';
@@ -28,7 +27,7 @@ import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
 import { tokenKey, type VisitorAction, type VisitorLimits } from './visitor-limits';
 
-interface VisitorSocketData extends VisitorIdentity {
+export interface VisitorSocketData extends VisitorIdentity {
   token: string;
   /** The client address the limits and address blocks count by. */
   address: string;
@@ -183,7 +182,7 @@ export function registerVisitorNamespace(
       'callback:request',
       limited(
         'start',
-        ackHandler(logger, CallbackRequestSchema.extend({ page: PageInfoSchema.optional() }), (input) =>
+        ackHandler(logger, VisitorCallbackSchema, (input) =>
           visitors.requestCallback(
             identity(),
             { phone: input.phone, preferredTime: input.preferredTime },

@@ -1,3 +1,4 @@
+import type { DialogKind } from '@hotline/routing-rules';
 import type { DialogPolicy } from '../dialog/dialog-policy';
 import type { AutoMessageKind } from '../dialog/dialog-machine';
 import type { OperatorRouting } from '../routing-store/routing-store';
@@ -14,7 +15,7 @@ export interface DialogToRank {
   excludedOperatorIds: string[];
   /** When each exclusion began (epoch ms); exclusions expire after the group's exclusionSeconds. */
   excludedAt?: Record<string, number> | undefined;
-  kind?: 'chat' | 'callback';
+  kind?: DialogKind;
   topicId?: string | null;
   regionId?: string | null;
   /** The visitor's language (locale), matched against operators' language skills. */
@@ -30,7 +31,7 @@ export interface RoutingDecisions {
       pageUrl?: string | undefined;
       language?: string | undefined;
       returningVisitor?: boolean;
-      kind?: 'chat' | 'callback';
+      kind?: DialogKind;
     },
     now: number,
   ): {

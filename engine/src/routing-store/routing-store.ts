@@ -13,7 +13,9 @@
  * - a dialog leaves a queue only by being assigned/offered or by an explicit `dequeue`.
  */
 
-export type Presence = 'online' | 'away' | 'offline';
+import type { Presence } from '@hotline/routing-rules';
+
+export type { Presence };
 export type Tier = 'primary' | 'secondary';
 
 export interface OperatorRouting {

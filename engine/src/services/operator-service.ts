@@ -18,7 +18,7 @@ import type {
   OperatorSelf,
   Presence,
   TransferSchema,
-} from '../protocol/events';
+} from '@hotline/protocol';
 import type { TransferSource, TransferTarget } from '../routing-store/routing-store';
 import { ErrorCode, RoutingStoreError } from '../routing-store/routing-store-error';
 import type { DialogRow, NewMessage } from '../storage/dialog-repository';

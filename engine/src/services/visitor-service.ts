@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { normalizeContact } from '@hotline/routing-rules';
+import { type DialogKind, normalizeContact } from '@hotline/routing-rules';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { RouteFields } from '../dialog/dialog-machine';
@@ -16,7 +16,7 @@ import type {
   VisitorDialogView,
   VisitorMessageSchema,
   VisitorSession,
-} from '../protocol/events';
+} from '@hotline/protocol';
 import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
 import type { VisitorBlockRepository } from '../storage/visitor-block-repository';
 import type { ServiceDeps } from './service-deps';
@@ -374,7 +374,7 @@ export class VisitorService {
     choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined };
     pageUrl?: string | undefined;
     language: string | undefined;
-    kind: 'chat' | 'callback';
+    kind: DialogKind;
     returningVisitor: boolean;
   }): Promise<RouteFields> {
     const { store, decisions, clock } = this.deps;

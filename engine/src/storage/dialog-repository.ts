@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AttachmentView, AuthorKind, ContactView, MessageView, PageView } from '../protocol/events';
+import type {
+  AttachmentView,
+  AuthorKind,
+  ContactView,
+  DialogKind,
+  MessageView,
+  PageView,
+} from '@hotline/protocol';
 import { conflict } from '../errors';
 import type { Database } from './database';
 
@@ -24,7 +31,7 @@ export interface DialogRow {
   id: string;
   visitor_id: string;
   site_id: string;
-  kind: 'chat' | 'callback';
+  kind: DialogKind;
   state: string;
   snapshot: unknown;
   version: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import type { DialogDetail, OperatorSelf } from '../../src/protocol/events';
+import type { DialogDetail, OperatorSelf } from '@hotline/protocol';
 import {
   call,
   closeAllSockets,

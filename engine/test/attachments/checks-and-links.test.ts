@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { AttachmentSlot, VisitorSession } from '../../src/protocol/events';
+import type { AttachmentSlot, VisitorSession } from '@hotline/protocol';
 import { fileURLToPath } from 'node:url';
 import {
   call,

@@ -5,7 +5,7 @@ import { ClamdScanner } from '../../src/attachments/clamd-scanner';
 import { closeAllSockets } from '../support/clients';
 import { startTestServer, TEST_ROUTING } from '../support/engine';
 import { heldDialog, put, upload } from './support';
-import type { AttachmentSlot } from '../../src/protocol/events';
+import type { AttachmentSlot } from '@hotline/protocol';
 import { call } from '../support/clients';
 
 /**

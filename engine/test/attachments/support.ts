@@ -4,7 +4,7 @@ import type {
   DialogDetail,
   MessageView,
   VisitorDialogView,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 import {
   call,
   chatStart,

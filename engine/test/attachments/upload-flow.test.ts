@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
-import type { MessageView } from '../../src/protocol/events';
+import type { MessageView } from '@hotline/protocol';
 import { callRaw, next } from '../support/clients';
 import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 import { download, heldDialog, put, send, upload } from './support';

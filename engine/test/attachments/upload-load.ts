@@ -1,4 +1,4 @@
-import type { AttachmentSlot, VisitorDialogView } from '../../src/protocol/events';
+import type { AttachmentSlot, VisitorDialogView } from '@hotline/protocol';
 import { call, connectVisitor } from '../support/clients';
 import { put } from './support';
 

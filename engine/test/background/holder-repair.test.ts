@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Reconciler } from '../../src/background/reconciler';
-import type { DialogDetail } from '../../src/protocol/events';
+import type { DialogDetail } from '@hotline/protocol';
 import {
   call,
   chatStart,

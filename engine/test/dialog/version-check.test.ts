@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Locks } from '../../src/locks/dialog-locks';
-import type { VisitorDialogView } from '../../src/protocol/events';
+import type { VisitorDialogView } from '@hotline/protocol';
 import { call, closeAllSockets, connectVisitor } from '../support/clients';
 import {
   type Backends,

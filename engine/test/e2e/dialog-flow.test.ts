@@ -6,7 +6,7 @@ import type {
   QueuePositionView,
   VisitorDialogView,
   VisitorSession,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 import {
   call,
   callRaw,

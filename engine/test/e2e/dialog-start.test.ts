@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { ErrorBody, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type { ErrorBody, VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import {
   call,

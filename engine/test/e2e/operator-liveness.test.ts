@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, VisitorDialogView } from '@hotline/protocol';
 import {
   call,
   chatStart,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import type { QueuePositionView, VisitorDialogView } from '../../src/protocol/events';
+import type { QueuePositionView, VisitorDialogView } from '@hotline/protocol';
 import {
   call,
   chatStart,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, VisitorDialogView } from '@hotline/protocol';
 import type { OperatorSocket } from '../support/clients';
 import {
   call,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, VisitorDialogView } from '@hotline/protocol';
 import { Reconciler } from '../../src/background/reconciler';
 import {
   call,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { OPEN_STATES } from '../../src/dialog/dialog-views';
-import type { MessageView, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type { MessageView, VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import {
   call,
   callRaw,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DialogDetail, MessageView, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type { DialogDetail, MessageView, VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import { call, clientId, closeAllSockets, connectOperator, connectVisitor, next } from '../support/clients';
 import { backendsAvailable, TEST_ROUTING } from '../support/engine';
 import { type EngineProcess, startEngineProcess } from '../support/engine-process';

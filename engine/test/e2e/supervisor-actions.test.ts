@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { DialogDetail, DialogSummary, OperatorSelf, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, DialogSummary, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
 import { checkHoldings } from '../multinode/invariants';
 import {
   call,

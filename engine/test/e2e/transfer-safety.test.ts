@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DialogDetail, OperatorSelf } from '../../src/protocol/events';
+import type { DialogDetail, OperatorSelf } from '@hotline/protocol';
 import { checkHoldings } from '../multinode/invariants';
 import {
   call,

@@ -8,7 +8,7 @@ import type {
   OperatorSelf,
   VisitorDialogView,
   VisitorSession,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 import {
   call,
   chatStart,

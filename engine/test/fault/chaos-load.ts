@@ -6,7 +6,7 @@ import type {
   OperatorSelf,
   VisitorDialogView,
   VisitorSession,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';
 import { LOAD_PASSWORD, type LoadSetup, prepareLoad, random } from '../multinode/load-driver';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { io } from 'socket.io-client';
-import type { VisitorSession } from '../../src/protocol/events';
+import type { VisitorSession } from '@hotline/protocol';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';
 import { backendsAvailable } from '../support/engine';
 import { type EngineProcess, freePort, startEngineProcess } from '../support/engine-process';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import type { DialogContext } from '../../src/dialog/dialog-machine';
-import type { VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type { VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import { routingKeys } from '../../src/routing-store/redis-keys';
 import { openDatabase } from '../../src/storage/database';
 import type { OperatorSocket, VisitorSocket } from '../support/clients';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { stringify } from 'yaml';
 import { hashPassword } from '../../src/accounts/passwords';
-import type { DialogDetail, OperatorSelf, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
 import { migrate, openDatabase } from '../../src/storage/database';
 import { call, type OperatorSocket, type VisitorSocket } from '../support/clients';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import type { DialogDetail, GroupLiveStats, VisitorDialogView } from '../../src/protocol/events';
+import type { DialogDetail, GroupLiveStats, VisitorDialogView } from '@hotline/protocol';
 import {
   call,
   chatStart,

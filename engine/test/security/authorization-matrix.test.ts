@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { io } from 'socket.io-client';
-import type { Ack, DialogSummary, VisitorDialogView, VisitorSession } from '../../src/protocol/events';
+import type { Ack, DialogSummary, VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import {
   call,
   chatStart,
@@ -143,7 +143,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const ack = await new Promise<Ack<unknown>>((resolve, reject) =>
         socket
           .timeout(15_000)
-          .emit(event as 'dialog:open', payload, (err: Error | null, response: Ack<unknown>) =>
+          .emit(event as 'dialog:open', payload as { dialogId: string }, (err: Error | null, response: Ack<unknown>) =>
             err ? reject(err) : resolve(response),
           ),
       );

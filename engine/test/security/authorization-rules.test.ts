@@ -8,7 +8,7 @@ import {
   mayReadDialog,
   mayReadVisitor,
 } from '../../src/accounts/authorization';
-import type { DialogState } from '../../src/protocol/events';
+import type { DialogState } from '@hotline/protocol';
 
 const anna: Actor = { id: 'anna', role: 'operator', groups: ['sales', 'support'] };
 const boris: Actor = { id: 'boris', role: 'operator', groups: ['delivery'] };

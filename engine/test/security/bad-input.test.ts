@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import type { Socket } from 'socket.io-client';
 import { SOCKET_FRAME_LIMIT_BYTES, SOCKET_PAYLOAD_LIMIT_BYTES } from '../../src/realtime/ack-handler';
-import type { Ack, DialogDetail, VisitorSession } from '../../src/protocol/events';
+import type { Ack, DialogDetail, VisitorSession } from '@hotline/protocol';
 import { nestedJson, rawSocket } from './raw-frames';
 import {
   call,
@@ -164,10 +164,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when a frame is larger than the documented frame limit, then socket.io closes that connection (and only then)', async () => {
       const visitor = await connectVisitor(server.url);
       const closed = new Promise<string>((resolve) => visitor.once('disconnect', resolve));
-      visitor.emit('page:change', {
-        url: 'http://shop.test/',
-        title: 'x'.repeat(SOCKET_FRAME_LIMIT_BYTES + 1000),
-      });
+      visitor.emit(
+        'page:change',
+        { url: 'http://shop.test/', title: 'x'.repeat(SOCKET_FRAME_LIMIT_BYTES + 1000) },
+        () => undefined, // never called: the frame closes the connection
+      );
       expect(await closed).to.equal('transport close');
       const other = await connectVisitor(server.url);
       expect((await call<VisitorSession>(other, 'session:resume')).visitorId).to.be.a('string');

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { io, type Socket } from 'socket.io-client';
 import { ConfigError, loadConfig } from '../../src/config';
 import { OriginPolicy } from '../../src/http/origins';
-import type { VisitorSession } from '../../src/protocol/events';
+import type { VisitorSession } from '@hotline/protocol';
 import { call, chatStart, connectVisitor, login } from '../support/clients';
 import { type Backends, type TestServer, withTestServer } from '../support/engine';
 

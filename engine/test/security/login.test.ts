@@ -14,7 +14,7 @@ import {
 import { MAX_PASSWORD_BYTES } from '../../src/accounts/passwords';
 import { DEMO_PASSWORD, refuseDemoAccountsInProduction } from '../../src/accounts/seed';
 import { ConfigError } from '../../src/config';
-import type { Ack, VisitorSession } from '../../src/protocol/events';
+import type { Ack, VisitorSession } from '@hotline/protocol';
 import { clientAddress } from '../../src/http/client-address';
 import { type Backends, backendsAvailable, startTestServer, type TestServer } from '../support/engine';
 import { deleteKeys, testRedis } from '../support/redis';

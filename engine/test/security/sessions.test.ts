@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
-import type { GroupLiveStats, OperatorSessionView } from '../../src/protocol/events';
+import type { GroupLiveStats, OperatorSessionView } from '@hotline/protocol';
 import { callRaw } from '../support/clients';
 import { type Backends, type TestServer, withTestServer } from '../support/engine';
 import {

@@ -20,7 +20,7 @@ import type {
   MessageView,
   VisitorDialogView,
   VisitorSession,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 import {
   call,
   callRaw,

@@ -8,7 +8,7 @@ import type {
   OperatorServerToClient,
   VisitorClientToServer,
   VisitorServerToClient,
-} from '../../src/protocol/events';
+} from '@hotline/protocol';
 
 export type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
 export type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@hotline/engine/protocol';
+import type { ErrorBody } from '@hotline/protocol';
 import type { ErrorDetail } from '../lib/error-paths';
 
 /** An API failure with the engine's error code, the field at fault and every validation detail. */

@@ -1,20 +1,9 @@
-import type {
-  Ack,
-  ErrorBody,
-  OperatorClientToServer,
-  OperatorServerToClient,
-} from '@hotline/engine/protocol';
+import { requester } from '@hotline/client/request';
+import type { Result } from '@hotline/client/result';
+import type { OperatorClientToServer, OperatorRequests, OperatorServerToClient } from '@hotline/protocol';
 import { io, type Socket } from 'socket.io-client';
 
 export type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
-
-type AckData<E extends keyof OperatorClientToServer> = Parameters<OperatorClientToServer[E]>[1] extends
-  | ((response: Ack<infer T>) => void)
-  | undefined
-  ? T
-  : never;
-
-export type AckResult<T> = { ok: true; data: T } | { ok: false; retryable: boolean; error: ErrorBody };
 
 /** Connects to `/operator` on the page's origin; the session cookie authenticates it. */
 export function connectOperatorSocket(): OperatorSocket {
@@ -28,42 +17,13 @@ export function connectOperatorSocket(): OperatorSocket {
 }
 
 /**
- * Emits with an acknowledgement and a timeout. A missing ack (disconnected, timed out) is retryable;
- * an `{ error }` ack is the engine's answer and is not.
+ * A typed request on the operator socket (the client core's `requester`): payload and ack data follow
+ * from the event name. No ack (disconnected, timed out) is retryable; an `{ error }` ack is not.
  */
-export function request<E extends keyof OperatorClientToServer>(
+export function request<E extends keyof OperatorRequests & string>(
   socket: OperatorSocket,
   event: E,
-  payload: unknown,
-  timeoutMs = 10_000,
-): Promise<AckResult<AckData<E>>> {
-  if (!socket.connected) {
-    return Promise.resolve({
-      ok: false,
-      retryable: true,
-      error: { code: 'unavailable', message: 'Not connected to the engine.' },
-    });
-  }
-  return new Promise((resolve) => {
-    const timed = socket.timeout(timeoutMs) as unknown as {
-      emit(
-        event: string,
-        payload: unknown,
-        ack: (err: Error | null, response?: Ack<AckData<E>>) => void,
-      ): void;
-    };
-    timed.emit(event, payload, (err, response) => {
-      if (err || !response) {
-        resolve({
-          ok: false,
-          retryable: true,
-          error: { code: 'unavailable', message: 'The engine did not answer in time.' },
-        });
-      } else if ('error' in response) {
-        resolve({ ok: false, retryable: false, error: response.error });
-      } else {
-        resolve({ ok: true, data: response.data });
-      }
-    });
-  });
+  payload: OperatorRequests[E]['payload'],
+): Promise<Result<OperatorRequests[E]['ack']>> {
+  return requester<OperatorRequests>(() => socket)(event, payload);
 }

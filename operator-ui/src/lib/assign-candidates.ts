@@ -1,4 +1,4 @@
-import type { GroupLiveStats } from '@hotline/engine/protocol';
+import type { GroupLiveStats } from '@hotline/protocol';
 
 export interface AssignCandidate {
   operatorId: string;

@@ -1,4 +1,4 @@
-import type { DialogSummary, MessageView } from '@hotline/engine/protocol';
+import type { DialogSummary, MessageView } from '@hotline/protocol';
 
 /** Adds messages to a dialog's list once each (by id, and by clientMessageId for echoes), in seq order. */
 export function mergeMessages(list: MessageView[], incoming: MessageView[]): MessageView[] {

@@ -1,4 +1,4 @@
-import type { DialogSummary } from '@hotline/engine/protocol';
+import type { DialogSummary } from '@hotline/protocol';
 
 /** The unanswered threshold used when the group's own is unknown (operators cannot read the config). */
 export const DEFAULT_UNANSWERED_SECONDS = 30;

@@ -1,4 +1,4 @@
-import type { GroupLiveStats } from '@hotline/engine/protocol';
+import type { GroupLiveStats } from '@hotline/protocol';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { type OperatorSocket, request } from '../api/socket';

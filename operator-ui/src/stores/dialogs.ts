@@ -1,14 +1,22 @@
 import type { AttachmentView } from '@hotline/client/attachments';
+import { Outbox, type OutboxItem } from '@hotline/client/outbox';
+import { requester } from '@hotline/client/request';
+import type { Result } from '@hotline/client/result';
+import { browserStorage, readJson } from '@hotline/client/storage';
 import type { PrepareResult } from '@hotline/client/upload-tray';
-import type { DialogDetail, DialogSummary, ErrorBody, MessageView } from '@hotline/engine/protocol';
+import type {
+  CloseOutcome,
+  DialogDetail,
+  DialogSummary,
+  MessageView,
+  OperatorRequests,
+} from '@hotline/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/http';
-import { type OperatorSocket, request } from '../api/socket';
+import type { OperatorSocket } from '../api/socket';
 import { visitorLabel } from '../lib/format';
 import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
-import { Outbox, type PendingMessage } from '../lib/outbox';
-import { browserStorage, readJson } from '../lib/storage';
 import { removedNotice } from '../lib/urgency';
 import { useSessionStore } from './session';
 
@@ -21,7 +29,10 @@ export type Incoming =
   | { kind: 'message'; message: MessageView }
   | { kind: 'lead'; dialog: DialogSummary };
 
-export type ActionResult<T = null> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type ActionResult<T = null> = Result<T>;
+
+const isDrafts = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 
 /**
  * The operator's dialogs: his held and offered ones, the leads he may pick, and for supervisors every
@@ -39,12 +50,13 @@ export const useDialogsStore = defineStore('dialogs', () => {
   const unread = ref<Record<string, number>>({});
   const typing = ref<Record<string, boolean>>({});
   const drafts = ref<Record<string, string>>({});
-  const pending = ref<PendingMessage[]>([]);
+  const pending = ref<OutboxItem[]>([]);
   const loaded = ref(false);
   const listError = ref<string | null>(null);
   const openError = ref<string | null>(null);
   const notice = ref<string | null>(null);
   let socket: OperatorSocket | null = null;
+  const ask = requester<OperatorRequests>(() => socket);
   let outbox: Outbox | null = null;
   const listeners = new Set<(event: Incoming) => void>();
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -82,26 +94,26 @@ export const useDialogsStore = defineStore('dialogs', () => {
   /** Wires the pushes of a new socket; called once per socket by the realtime store. */
   function bind(s: OperatorSocket) {
     socket = s;
-    drafts.value = readJson<Record<string, string>>(storage, draftsKey(), {});
+    drafts.value = readJson(storage, draftsKey(), isDrafts, {});
     outbox = new Outbox(
       storage,
       `hotline:outbox:${accountKey()}`,
-      async (item) => {
-        if (!socket)
-          return { ok: false, retryable: true, error: { code: 'unavailable', message: 'not connected' } };
+      (item) => {
         const attachmentIds = item.attachments?.map((a) => a.id);
-        const result = await request(socket, 'message:send', {
-          dialogId: item.dialogId,
+        return ask('message:send', {
+          // The console's items always name their dialog; none would be refused as bad_request.
+          dialogId: item.dialogId ?? '',
           clientMessageId: item.clientMessageId,
           body: item.body,
           ...(attachmentIds?.length ? { attachmentIds } : {}),
         });
-        return result.ok ? { ok: true, message: result.data } : result;
       },
-      (items) => {
-        pending.value = items;
+      {
+        onChange: (items) => {
+          pending.value = items;
+        },
+        onSent: (message) => addMessages(message.dialogId, [message]),
       },
-      (message) => addMessages(message.dialogId, [message]),
     );
     pending.value = outbox.list();
 
@@ -166,7 +178,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
 
   async function refresh() {
     if (!socket) return;
-    const result = await request(socket, 'dialogs:list', {});
+    const result = await ask('dialogs:list', {});
     if (!result.ok) {
       listError.value = result.error.message;
       return;
@@ -193,7 +205,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     markRead(dialogId);
     if (!socket) return;
     if (!options.quiet) openError.value = null;
-    const result = await request(socket, 'dialog:open', { dialogId });
+    const result = await ask('dialog:open', { dialogId });
     if (result.ok) {
       storeDetail(result.data);
       openError.value = null;
@@ -228,10 +240,10 @@ export const useDialogsStore = defineStore('dialogs', () => {
   }
 
   /** Queues the message (text, uploaded files or both; kept until acknowledged) and sends it now if connected. */
-  function send(dialogId: string, body: string, attachments: AttachmentView[] = []): PendingMessage | null {
+  function send(dialogId: string, body: string, attachments: AttachmentView[] = []): OutboxItem | null {
     const text = body.trim();
     if ((!text && attachments.length === 0) || !outbox) return null;
-    const item = outbox.add(dialogId, text, undefined, attachments);
+    const item = outbox.add({ dialogId, body: text, attachments });
     setDraft(dialogId, '');
     void outbox.flush();
     return item;
@@ -242,15 +254,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     dialogId: string,
     file: { name: string; size: number; type: string },
   ): Promise<PrepareResult> {
-    if (!socket)
-      return { ok: false, error: { code: 'unavailable', message: 'Not connected to the engine.' } };
-    const result = await request(socket, 'attachment:prepare', {
-      dialogId,
-      name: file.name,
-      size: file.size,
-      type: file.type,
-    });
-    return result.ok ? result : { ok: false, error: result.error };
+    return ask('attachment:prepare', { dialogId, name: file.name, size: file.size, type: file.type });
   }
 
   function retry(clientMessageId: string) {
@@ -263,7 +267,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
   }
 
   function setTyping(dialogId: string, isTyping: boolean) {
-    if (socket?.connected) socket.emit('typing:set', { dialogId, typing: isTyping });
+    if (socket?.connected) void ask('typing:set', { dialogId, typing: isTyping });
   }
 
   async function acceptOffer(dialogId: string): Promise<ActionResult<DialogDetail>> {
@@ -318,7 +322,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     return result;
   }
 
-  async function close(dialogId: string, outcome: string): Promise<ActionResult<DialogSummary>> {
+  async function close(dialogId: string, outcome: CloseOutcome): Promise<ActionResult<DialogSummary>> {
     const result = await act('dialog:close', { dialogId, outcome });
     if (result.ok) forgetDialog(dialogId);
     return result;
@@ -353,14 +357,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
       | 'dialog:close'
       | 'visitor:block'
       | 'lead:pick',
-  >(event: E, payload: unknown) {
-    if (!socket)
-      return {
-        ok: false as const,
-        error: { code: 'unavailable' as const, message: 'Not connected to the engine.' },
-      };
-    const result = await request(socket, event, payload);
-    return result.ok ? { ok: true as const, data: result.data } : { ok: false as const, error: result.error };
+  >(event: E, payload: OperatorRequests[E]['payload']) {
+    return ask(event, payload);
   }
 
   function applySummary(summary: DialogSummary) {

@@ -1,8 +1,8 @@
-import type { OperatorSelf, Presence } from '@hotline/engine/protocol';
+import type { OperatorSelf, Presence } from '@hotline/protocol';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { connectOperatorSocket, type OperatorSocket, request } from '../api/socket';
-import { browserStorage } from '../lib/storage';
+import { browserStorage } from '@hotline/client/storage';
 import { useDashboardStore } from './dashboard';
 import { useDialogsStore } from './dialogs';
 import { useSessionStore } from './session';

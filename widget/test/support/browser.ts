@@ -11,7 +11,7 @@ import type {
   MessageView,
   OperatorClientToServer,
   OperatorServerToClient,
-} from '@hotline/engine/protocol';
+} from '@hotline/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 

@@ -6,7 +6,10 @@
  * Namespaces: `/visitor` (auth: `{ siteId, visitorToken? }`) and `/operator` (auth: session cookie or
  * `{ token }` from POST /api/auth/login).
  */
+import { DIALOG_KINDS, type DialogKind, PRESENCES, type Presence } from '@hotline/routing-rules/vocabulary';
 import { z } from 'zod';
+
+export type { DialogKind, Presence };
 
 export type ErrorCode =
   | 'bad_request'
@@ -30,11 +33,26 @@ export interface ErrorBody {
 export type Ack<T> = { data: T } | { error: ErrorBody };
 export type AckCallback<T> = (response: Ack<T>) => void;
 
-/** What a client makes of sending a message: the stored message, or why not. */
-export type MessageSendOutcome =
-  | { ok: true; message: MessageView }
-  /** retryable: the ack never came (disconnected, timed out); otherwise the engine refused it. */
-  | { ok: false; retryable: boolean; error: ErrorBody };
+/**
+ * One client → server event: what the client sends (the input of its zod schema, before defaults
+ * and transforms) and what the acknowledgement carries.
+ */
+export interface Request<Payload, Acked> {
+  payload: Payload;
+  ack: Acked;
+}
+
+/** A namespace's requests by event name (`R` is the table itself: no index signature, so unknown names fail). */
+export type RequestTable<R> = { [E in keyof R]: Request<unknown, unknown> };
+
+/**
+ * The socket.io event map of a request table. A mapped type, so `ClientEvents<R>[E]` stays a plain
+ * function type for a generic `E`: clients type a request by its event name alone. The engine also
+ * accepts `typing:set` and `page:change` without an ack; typed clients always pass one.
+ */
+export type ClientEvents<R extends RequestTable<R>> = {
+  [E in keyof R]: (payload: R[E]['payload'], ack: AckCallback<R[E]['ack']>) => void;
+};
 
 // ---------- shared shapes ----------
 
@@ -127,7 +145,7 @@ export interface DialogSummary {
   id: string;
   visitorId: string;
   siteId: string;
-  kind: 'chat' | 'callback';
+  kind: DialogKind;
   state: DialogState;
   groupId: string | null;
   topicId: string | null;
@@ -175,8 +193,6 @@ export interface GroupLiveStats {
   inProgress: number;
   operators: { operatorId: string; name: string; status: Presence; load: number; limit: number }[];
 }
-
-export type Presence = 'online' | 'away' | 'offline';
 
 // ---------- strings from clients ----------
 
@@ -238,7 +254,7 @@ export const DialogStartSchema = z.object({
   name: plainString().trim().max(120).optional(),
   /** The first message may come with the start, so nothing is lost between the two events. */
   message: z.object({ clientMessageId: plainString().min(1).max(64), body: text(4000) }).optional(),
-  kind: z.enum(['chat', 'callback']).default('chat'),
+  kind: z.enum(DIALOG_KINDS).default('chat'),
   callback: z.object({ phone: text(40), preferredTime: plainString().max(120).optional() }).optional(),
 });
 
@@ -305,17 +321,24 @@ export interface VisitorDialogView {
   contact: ContactView | null;
 }
 
-export interface VisitorClientToServer {
-  'session:resume': (payload: unknown, ack: AckCallback<VisitorSession>) => void;
-  'dialog:start': (payload: unknown, ack: AckCallback<VisitorDialogView>) => void;
-  'message:send': (payload: unknown, ack: AckCallback<MessageView>) => void;
-  'typing:set': (payload: unknown, ack?: AckCallback<null>) => void;
-  'contact:leave': (payload: unknown, ack: AckCallback<ContactView>) => void;
-  'callback:request': (payload: unknown, ack: AckCallback<VisitorDialogView>) => void;
-  'dialog:close': (payload: unknown, ack: AckCallback<null>) => void;
-  'page:change': (payload: unknown, ack?: AckCallback<null>) => void;
-  'attachment:prepare': (payload: unknown, ack: AckCallback<AttachmentSlot>) => void;
+type In<S extends z.ZodType> = z.input<S>;
+
+/** `callback:request` also reports the page the visitor is on. */
+export const VisitorCallbackSchema = CallbackRequestSchema.extend({ page: PageInfoSchema.optional() });
+
+export interface VisitorRequests {
+  'session:resume': Request<Record<string, never>, VisitorSession>;
+  'dialog:start': Request<In<typeof DialogStartSchema>, VisitorDialogView>;
+  'message:send': Request<In<typeof VisitorMessageSchema>, MessageView>;
+  'contact:leave': Request<In<typeof ContactSchema>, ContactView>;
+  'callback:request': Request<In<typeof VisitorCallbackSchema>, VisitorDialogView>;
+  'dialog:close': Request<In<typeof VisitorCloseSchema>, null>;
+  'attachment:prepare': Request<In<typeof AttachmentPrepareSchema>, AttachmentSlot>;
+  'typing:set': Request<In<typeof TypingSchema>, null>;
+  'page:change': Request<In<typeof PageChangeSchema>, null>;
 }
+
+export type VisitorClientToServer = ClientEvents<VisitorRequests>;
 
 export interface VisitorServerToClient {
   'message:new': (message: MessageView) => void;
@@ -332,7 +355,7 @@ export interface VisitorServerToClient {
 
 // ---------- operator → server ----------
 
-export const PresenceSchema = z.object({ status: z.enum(['online', 'away', 'offline']) });
+export const PresenceSchema = z.object({ status: z.enum(PRESENCES) });
 export const DialogRefSchema = z.object({ dialogId: z.uuid('must be a dialog id') });
 export const OperatorMessageSchema = MessageContentSchema.extend({
   dialogId: z.uuid('must be a dialog id'),
@@ -379,28 +402,29 @@ export interface OperatorSelf {
   limit: number;
 }
 
-export interface OperatorClientToServer {
-  'presence:set': (payload: unknown, ack: AckCallback<OperatorSelf>) => void;
-  'dialogs:list': (
-    payload: unknown,
-    ack: AckCallback<{ mine: DialogSummary[]; leads: DialogSummary[] }>,
-  ) => void;
-  'dialog:open': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
-  'offer:accept': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
-  'offer:decline': (payload: unknown, ack: AckCallback<null>) => void;
-  'message:send': (payload: unknown, ack: AckCallback<MessageView>) => void;
-  'typing:set': (payload: unknown, ack?: AckCallback<null>) => void;
-  'dialog:transfer': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+type DialogRef = In<typeof DialogRefSchema>;
+
+export interface OperatorRequests {
+  'presence:set': Request<In<typeof PresenceSchema>, OperatorSelf>;
+  'dialogs:list': Request<Record<string, never>, { mine: DialogSummary[]; leads: DialogSummary[] }>;
+  'dialog:open': Request<DialogRef, DialogDetail>;
+  'offer:accept': Request<DialogRef, DialogDetail>;
+  'offer:decline': Request<DialogRef, null>;
+  'message:send': Request<In<typeof OperatorMessageSchema>, MessageView>;
+  'dialog:transfer': Request<In<typeof TransferSchema>, DialogSummary>;
   /** Supervisors only: a queued dialog to a named operator with room. */
-  'dialog:assign': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
+  'dialog:assign': Request<In<typeof AssignSchema>, DialogSummary>;
   /** Supervisors only: a held dialog becomes the supervisor's (he needs room under his limit). */
-  'dialog:takeover': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
-  'dialog:close': (payload: unknown, ack: AckCallback<DialogSummary>) => void;
-  'lead:pick': (payload: unknown, ack: AckCallback<DialogDetail>) => void;
-  'visitor:block': (payload: unknown, ack: AckCallback<null>) => void;
-  'dashboard:subscribe': (payload: unknown, ack: AckCallback<GroupLiveStats[]>) => void;
-  'attachment:prepare': (payload: unknown, ack: AckCallback<AttachmentSlot>) => void;
+  'dialog:takeover': Request<DialogRef, DialogDetail>;
+  'dialog:close': Request<In<typeof CloseSchema>, DialogSummary>;
+  'lead:pick': Request<DialogRef, DialogDetail>;
+  'visitor:block': Request<In<typeof BlockSchema>, null>;
+  'dashboard:subscribe': Request<Record<string, never>, GroupLiveStats[]>;
+  'attachment:prepare': Request<In<typeof OperatorAttachmentPrepareSchema>, AttachmentSlot>;
+  'typing:set': Request<In<typeof OperatorTypingSchema>, null>;
 }
+
+export type OperatorClientToServer = ClientEvents<OperatorRequests>;
 
 export interface OperatorServerToClient {
   'self:update': (self: OperatorSelf) => void;
@@ -442,3 +466,10 @@ export interface OperatorSessionView {
   ip: string | null;
   current: boolean;
 }
+
+/**
+ * The engine's socket.io `Server` maps: one server carries both namespaces, so its maps are both
+ * namespaces' maps together; each namespace is then typed by its own (`Namespace<VisitorClientToServer, …>`).
+ */
+export type ClientToServerEvents = VisitorClientToServer & OperatorClientToServer;
+export type ServerToClientEvents = VisitorServerToClient & OperatorServerToClient;

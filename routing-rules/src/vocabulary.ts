@@ -1,0 +1,12 @@
+/**
+ * Small unions every layer names (routing model, engine, protocol, both UIs): defined once here, the
+ * lowest layer, so nobody re-declares them. Values are tuples so zod enums and pickers use them too.
+ */
+
+/** An operator's presence: `online` takes dialogs, `away` keeps his own, `offline` has none. */
+export const PRESENCES = ['online', 'away', 'offline'] as const;
+export type Presence = (typeof PRESENCES)[number];
+
+/** What a dialog is: a live chat or a call-back request. */
+export const DIALOG_KINDS = ['chat', 'callback'] as const;
+export type DialogKind = (typeof DIALOG_KINDS)[number];
