@@ -309,5 +309,10 @@ describe('console logic', () => {
       );
       expect(renderTemplate(t, { position: '3' })).to.equal('You are number 3.');
     });
+
+    it('when the preview leaves a name empty, then the punctuation around it is tidied as the engine does', () => {
+      expect(renderTemplate('Hello, {visitorName}!', {})).to.equal('Hello!');
+      expect(renderTemplate('Hello, {visitorName}!', { visitorName: 'Maria' })).to.equal('Hello, Maria!');
+    });
   });
 });

@@ -42,6 +42,6 @@ export {
 } from './thresholds';
 export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
 export { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem } from './url-pattern';
-export { DIALOG_KINDS, type DialogKind, PRESENCES, type Presence } from './vocabulary';
+export { DIALOG_KINDS, type DialogKind, PRESENCES, type Presence, STRATEGIES } from './vocabulary';
 export { estimateWait, type WaitEstimate, type WaitInput } from './wait';
 export { attachmentPolicy, isRasterImage, sizeRefusal, typeAllowed } from './attachments';

@@ -1,8 +1,8 @@
-import type { Presence } from './vocabulary';
+import type { Presence, RoutingStrategy } from './vocabulary';
 
 /** The routing model's name for an operator's presence. */
 export type OperatorStatus = Presence;
-export type RoutingStrategy = 'least-loaded' | 'round-robin' | 'longest-idle';
+export type { RoutingStrategy };
 
 export interface OperatorCandidate {
   operatorId: string;

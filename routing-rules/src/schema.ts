@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
 import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
 import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
+import { STRATEGIES } from './vocabulary';
 
 /**
  * The supervisors' routing model. Objects are strict: an unknown key (a typo such as `workinghours`)
@@ -132,7 +133,7 @@ const GroupInputSchema = z.strictObject({
   workingHours: WorkingHoursSchema.optional(),
   holidays: z.array(z.string().refine(isValidDate, 'must be a date YYYY-MM-DD')).default([]),
   limits: z.strictObject({ default: z.number().int().min(1) }).prefault({ default: 3 }),
-  strategy: z.enum(['least-loaded', 'round-robin', 'longest-idle']).default('least-loaded'),
+  strategy: z.enum(STRATEGIES).default('least-loaded'),
   offerMode: z
     .strictObject({ enabled: z.boolean().default(false), timeoutSeconds: z.number().positive().optional() })
     .prefault({}),

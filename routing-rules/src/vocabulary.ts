@@ -10,3 +10,7 @@ export type Presence = (typeof PRESENCES)[number];
 /** What a dialog is: a live chat or a call-back request. */
 export const DIALOG_KINDS = ['chat', 'callback'] as const;
 export type DialogKind = (typeof DIALOG_KINDS)[number];
+
+/** How a group picks among its eligible operators. */
+export const STRATEGIES = ['least-loaded', 'round-robin', 'longest-idle'] as const;
+export type RoutingStrategy = (typeof STRATEGIES)[number];

@@ -3,8 +3,19 @@
  * (`RoutingConfig`); these structural types read it tolerantly and the editors keep every field they
  * do not know, so a newer schema is never truncated by an older console.
  */
-import type { EntryMenu, LocalizedText, RoutingConfig } from '@hotline/routing-rules';
+import type {
+  EntryMenu,
+  LocalizedText,
+  RoutingConfig,
+  RoutingStrategy,
+  TimeRange,
+} from '@hotline/routing-rules';
 import { localizedText } from '@hotline/routing-rules/localized-text';
+import { renderTemplate, type TemplateVars, TEXT_KEYS, type TextKey } from '@hotline/routing-rules/templates';
+import { STRATEGIES as RULE_STRATEGIES } from '@hotline/routing-rules/vocabulary';
+
+/** Templates render by routing-rules' rule (the engine's): the preview of a draft is what visitors will read. */
+export { renderTemplate, TEXT_KEYS, type TextKey, type TimeRange };
 
 /** The entry menu's types are routing-rules' own (the widget renders the same ones). */
 export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
@@ -21,11 +32,6 @@ export const WEEKDAY_LABELS: Record<Weekday, string> = {
   sun: 'Sun',
 };
 
-export interface TimeRange {
-  from: string;
-  to: string;
-}
-
 export interface GroupConfig {
   id: string;
   name: string;
@@ -35,7 +41,7 @@ export interface GroupConfig {
   workingHours?: Partial<Record<Weekday, TimeRange[]>>;
   holidays?: string[];
   limits?: { default: number };
-  strategy?: 'least-loaded' | 'round-robin' | 'longest-idle';
+  strategy?: RoutingStrategy;
   offerMode?: { enabled: boolean; timeoutSeconds?: number };
   takesCalls?: boolean;
   thresholds?: {
@@ -110,23 +116,14 @@ export interface ConfigVersion {
   comment: string | null;
 }
 
-export const STRATEGIES = [
-  { value: 'least-loaded', label: 'Least loaded first' },
-  { value: 'round-robin', label: 'Round robin' },
-  { value: 'longest-idle', label: 'Longest idle first' },
-] as const;
+const STRATEGY_LABELS: Record<RoutingStrategy, string> = {
+  'least-loaded': 'Least loaded first',
+  'round-robin': 'Round robin',
+  'longest-idle': 'Longest idle first',
+};
+/** routing-rules' strategies with the editor's labels. */
+export const STRATEGIES = RULE_STRATEGIES.map((value) => ({ value, label: STRATEGY_LABELS[value] }));
 
-export const TEXT_KEYS = [
-  'greeting',
-  'offlineReply',
-  'askContact',
-  'contactThanks',
-  'unansweredReply',
-  'queuePosition',
-  'queueOfferContact',
-  'closed',
-] as const;
-export type TextKey = (typeof TEXT_KEYS)[number];
 export const TEXT_LABELS: Record<TextKey, string> = {
   greeting: 'Greeting',
   offlineReply: 'Offline reply',
@@ -145,30 +142,13 @@ export const PREVIEW_KIND: Partial<Record<TextKey, string>> = {
   queuePosition: 'queue-position',
   queueOfferContact: 'queue-offer-contact',
 };
-export const SAMPLE_VARS: Record<string, string> = {
+export const SAMPLE_VARS: TemplateVars = {
   visitorName: 'Maria',
   operatorName: 'Anna',
   position: '3',
   etaMinutes: '4',
   groupName: 'Sales',
 };
-
-/**
- * Renders a text template the way routing-rules does for the live preview of an unsaved draft:
- * `{variable}` is replaced, `[optional part]` is kept only when every variable in it has a value.
- */
-export function renderTemplate(template: string, vars: Record<string, string | null | undefined>): string {
-  const fill = (text: string) =>
-    text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => vars[name] ?? '');
-  return fill(
-    template.replace(/\[([^[\]]*)\]/g, (_all, inner: string) => {
-      const names = [...inner.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
-      return names.every((n) => vars[n]) ? inner : '';
-    }),
-  )
-    .replace(/\s{2,}/g, ' ')
-    .trim();
-}
 
 /** A localized text in one locale: the string itself, or the locale's entry, else the first one. */
 /** What a visitor with `locale` reads (the widget's own rule, from routing-rules). */
