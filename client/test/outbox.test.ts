@@ -4,19 +4,21 @@ import { Outbox, type OutboxItem, type SendMessage } from '../src/outbox';
 import type { Result } from '../src/result';
 import { memoryStorage } from '../src/storage';
 
-const stored = (item: OutboxItem, seq = 1): MessageView => ({
-  id: `srv-${item.clientMessageId}`,
-  dialogId: item.dialogId ?? 'd1',
-  seq,
-  authorKind: 'visitor',
-  authorName: null,
-  authorAvatarUrl: null,
-  operatorId: null,
-  autoKind: null,
-  clientMessageId: item.clientMessageId,
-  body: item.body,
-  createdAt: '2024-01-01T00:00:01.000Z',
-});
+/** The engine's copy of a sent item: what its ack carries. */
+const stored = (item: OutboxItem): MessageView => {
+  const { clientMessageId, body } = item;
+  const nobody = { authorName: null, authorAvatarUrl: null, operatorId: null, autoKind: null };
+  return {
+    id: `srv-${clientMessageId}`,
+    dialogId: item.dialogId ?? 'd1',
+    seq: 1,
+    authorKind: 'visitor',
+    ...nobody,
+    clientMessageId,
+    body,
+    createdAt: '2024-01-01T00:00:01.000Z',
+  };
+};
 const ok = (item: OutboxItem): Result<MessageView> => ({ ok: true, data: stored(item) });
 const noAnswer: Result<never> = {
   ok: false,

@@ -143,8 +143,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const ack = await new Promise<Ack<unknown>>((resolve, reject) =>
         socket
           .timeout(15_000)
-          .emit(event as 'dialog:open', payload as { dialogId: string }, (err: Error | null, response: Ack<unknown>) =>
-            err ? reject(err) : resolve(response),
+          .emit(
+            event as 'dialog:open',
+            payload as { dialogId: string },
+            (err: Error | null, response: Ack<unknown>) => (err ? reject(err) : resolve(response)),
           ),
       );
       return outcomeOf(ack);
