@@ -60,7 +60,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
       leads.value.find((d) => d.id === selectedId.value) ??
       null,
   );
-  const totalUnread = computed(() => Object.values(unread.value).reduce((sum, n) => sum + n, 0));
+  /** Unread messages in his own dialogs only (a supervisor's watched dialogs are not his to answer). */
+  const totalUnread = computed(() => mine.value.reduce((sum, d) => sum + (unread.value[d.id] ?? 0), 0));
   const knownGroupIds = computed(() =>
     [
       ...new Set(
