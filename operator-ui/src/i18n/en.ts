@@ -303,6 +303,13 @@ const en = {
     language: 'Language',
     direct: 'direct',
     seen: 'Seen {time}',
+    left: 'Left',
+    noneLeft: 'None left yet',
+    now: 'Now',
+    referrer: 'Referrer',
+    ip: 'IP',
+    unknown: 'unknown',
+    visited: 'Pages visited ({n})',
   },
   dashboard: {
     loading: 'Loading live numbers…',
@@ -444,6 +451,7 @@ const en = {
     current: 'Current password',
     new: 'New password',
     newHint: 'At least 8 characters. Your other sessions are signed out.',
+    changed: 'Password changed. {n} other session signed out. | Password changed. {n} other sessions signed out.',
   },
   files: {
     removed: 'removed (file retention)',
@@ -455,6 +463,11 @@ const en = {
     removeFile: 'Remove {name}',
     uploading: 'Uploading {n}%',
     ready: 'ready',
+    fileTooBig: '“{name}” is too big to send ({detail}).',
+    fileTooBigLimit: '“{name}” is too big: files up to {limit} MB can be sent.',
+    fileType: '“{name}” cannot be sent: this type of file is not accepted ({detail}).',
+    fileRateLimited: 'Too many files at once. Try again in {n} s.',
+    fileFailed: '“{name}” could not be uploaded: {detail}.',
   },
 };
 

@@ -9,7 +9,7 @@ import { visitorLabel } from '../lib/format';
 import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
 import { Outbox, type PendingMessage } from '../lib/outbox';
 import { browserStorage, readJson } from '../lib/storage';
-import { removedNotice } from '../lib/urgency';
+import { useQuickRepliesStore } from './quick-replies';
 import { useSessionStore } from './session';
 
 /** The visitor's name as far as a summary knows it (his last message's author). */
@@ -20,6 +20,16 @@ export type Incoming =
   | { kind: 'dialog'; dialog: DialogSummary; offered: boolean }
   | { kind: 'message'; message: MessageView }
   | { kind: 'lead'; dialog: DialogSummary };
+
+/** Why a dialog left the operator's list, named so he knows which conversation it was. */
+export interface RemovedNotice {
+  dialogId: string;
+  name: string;
+  reason: string;
+}
+
+/** How long the "dialog left your list" notice stays before it goes by itself. */
+export const NOTICE_MS = 8000;
 
 export type ActionResult<T = null> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
@@ -43,7 +53,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
   const loaded = ref(false);
   const listError = ref<string | null>(null);
   const openError = ref<string | null>(null);
-  const notice = ref<string | null>(null);
+  const notice = ref<RemovedNotice | null>(null);
+  let noticeTimer: ReturnType<typeof setTimeout> | null = null;
   let socket: OperatorSocket | null = null;
   let outbox: Outbox | null = null;
   const listeners = new Set<(event: Incoming) => void>();
@@ -83,6 +94,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
   /** Wires the pushes of a new socket; called once per socket by the realtime store. */
   function bind(s: OperatorSocket) {
     socket = s;
+    // His quick replies ride the same socket (their store has no other way to hear of it).
+    useQuickRepliesStore().bind(s);
     drafts.value = readJson<Record<string, string>>(storage, draftsKey(), {});
     outbox = new Outbox(
       storage,
@@ -128,7 +141,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
         ? visitorLabel(details.value[dialogId]?.visitor.name ?? visitorNameOf(summary), summary.visitorId)
         : null;
       forgetDialog(dialogId);
-      if (label) notice.value = removedNotice(label, reason);
+      if (label) showNotice({ dialogId, name: label, reason });
     });
     s.on('message:new', (message) => {
       if (message.clientMessageId) outbox?.confirm(message.clientMessageId);
@@ -446,6 +459,12 @@ export const useDialogsStore = defineStore('dialogs', () => {
     if (selectedId.value === dialogId) selectedId.value = null;
   }
 
+  function showNotice(next: RemovedNotice | null) {
+    notice.value = next;
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = next ? setTimeout(() => (notice.value = null), NOTICE_MS) : null;
+  }
+
   function bumpUnread(dialogId: string, by: number) {
     if (by > 0) unread.value = { ...unread.value, [dialogId]: (unread.value[dialogId] ?? 0) + by };
   }
@@ -481,6 +500,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     listError,
     openError,
     notice,
+    showNotice,
     totalUnread,
     knownGroupIds,
     onIncoming,
