@@ -18,6 +18,7 @@ const en = {
   },
   language: {
     label: 'Language',
+    auto: 'Auto ({name})',
     en: 'English',
     ru: 'Русский',
     saveFailed: 'The language could not be saved on the server: {message}',
@@ -451,7 +452,8 @@ const en = {
     current: 'Current password',
     new: 'New password',
     newHint: 'At least 8 characters. Your other sessions are signed out.',
-    changed: 'Password changed. {n} other session signed out. | Password changed. {n} other sessions signed out.',
+    changed:
+      'Password changed. {n} other session signed out. | Password changed. {n} other sessions signed out.',
   },
   files: {
     removed: 'removed (file retention)',

@@ -20,6 +20,7 @@ const ru: MessageSchema = {
   },
   language: {
     label: 'Язык',
+    auto: 'Авто ({name})',
     en: 'English',
     ru: 'Русский',
     saveFailed: 'Не удалось сохранить язык на сервере: {message}',
