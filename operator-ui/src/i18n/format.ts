@@ -29,6 +29,11 @@ export function formatRelative(iso: string, now = Date.now()): string {
   return format.format(seconds, 'second');
 }
 
+/** The visitor's name, or "Visitor 3f2a" (in the console's language) when he gave none. */
+export function visitorLabel(name: string | null | undefined, visitorId: string): string {
+  return name?.trim() || t('visitorCard.anonymous', { id: visitorId.replace(/-/g, '').slice(0, 4) });
+}
+
 type ErrorKey = keyof typeof en.errors;
 const isErrorKey = (key: string): key is ErrorKey => Object.hasOwn(en.errors, key);
 

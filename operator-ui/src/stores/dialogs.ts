@@ -5,7 +5,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/http';
 import { type OperatorSocket, request } from '../api/socket';
-import { visitorLabel } from '../lib/format';
+import { visitorLabel } from '../i18n/format';
 import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
 import { Outbox, type PendingMessage } from '../lib/outbox';
 import { browserStorage, readJson } from '../lib/storage';
