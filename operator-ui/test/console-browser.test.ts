@@ -5,23 +5,26 @@
  * dashboard while the operator stops receiving dialogs, then assigns a waiting dialog to an operator
  * with room and takes it over. Screenshots go to artifacts/console/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, connectOperator } from '../../engine/test/support/clients';
-import { startTestServer, type TestServer } from '../../engine/test/support/engine';
-import { postgresAvailable } from '../../engine/test/support/postgres';
-import { ack, shoot as shootIn, login as signIn, startVisitor, until, type Visitor } from './support/browser';
+import type { TestServer } from '../../engine/test/support/engine';
+import {
+  ack,
+  shoot as shootIn,
+  login as signIn,
+  startRig,
+  startVisitor,
+  stopRig,
+  until,
+  type Visitor,
+} from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = join(ROOT, 'operator-ui/dist/index.html');
 const ARTIFACTS = join(ROOT, 'artifacts/console');
 const ROUTING = fileURLToPath(new URL('./fixtures/routing.yaml', import.meta.url));
-const CI = process.env.CI === 'true' || process.env.CI === '1';
 const VIEWPORT = { width: 1440, height: 900 };
 
 const shoot = (page: Page, name: string) => shootIn(page, ARTIFACTS, name);
@@ -36,26 +39,10 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
   const visitors: Visitor[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the console's browser tests`);
-      this.skip();
-    }
-    if (!(await postgresAvailable())) this.skip();
-    if (!existsSync(DIST))
-      execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
-    server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    ({ server, browser } = await startRig(this, ROUTING));
   });
 
-  after(async () => {
-    for (const v of visitors) v.socket.disconnect();
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.cleanup();
-  });
+  after(() => stopRig({ server, browser }, visitors, contexts));
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: VIEWPORT });

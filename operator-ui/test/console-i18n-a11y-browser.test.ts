@@ -4,24 +4,27 @@
  * dashboard and group editor: 0 serious or critical violations each, printed. Screenshots of the
  * console in Russian go to artifacts/console-ru/ (and to docs/images/ with HOTLINE_DOCS_SCREENSHOTS=1).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, connectOperator } from '../../engine/test/support/clients';
-import { startTestServer, type TestServer } from '../../engine/test/support/engine';
-import { postgresAvailable } from '../../engine/test/support/postgres';
-import { axeSerious, login, shoot, startVisitor, until, type Visitor } from './support/browser';
+import type { TestServer } from '../../engine/test/support/engine';
+import {
+  axeSerious,
+  login,
+  shoot,
+  startRig,
+  startVisitor,
+  stopRig,
+  until,
+  type Visitor,
+} from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = join(ROOT, 'operator-ui/dist/index.html');
 const ARTIFACTS = join(ROOT, 'artifacts/console-ru');
 const DOC_IMAGES = join(ROOT, 'docs/images');
 const ROUTING = fileURLToPath(new URL('./fixtures/routing-two-groups.yaml', import.meta.url));
-const CI = process.env.CI === 'true' || process.env.CI === '1';
 const VIEWPORT = { width: 1440, height: 900 };
 
 /** A screenshot for the record; the docs' copies are refreshed only when asked. */
@@ -43,26 +46,10 @@ describe('console languages, accessibility and review defects in Chromium (Postg
   let ordered = false;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the console's browser tests`);
-      this.skip();
-    }
-    if (!(await postgresAvailable())) this.skip();
-    if (!existsSync(DIST))
-      execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
-    server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    ({ server, browser } = await startRig(this, ROUTING));
   });
 
-  after(async () => {
-    for (const v of visitors) v.socket.disconnect();
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.cleanup();
-  });
+  after(() => stopRig({ server, browser }, visitors, contexts));
 
   // A failed step leaves a picture of both consoles behind, to see what the test saw.
   afterEach(async function () {

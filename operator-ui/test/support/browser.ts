@@ -2,12 +2,54 @@
  * What the console's Chromium tests share: a visitor on a real socket, waiting on a condition, signing
  * in through the login page, and axe-core run inside the page.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MessageView, VisitorDialogView } from '@hotline/engine/protocol';
-import type { Page } from 'playwright-core';
+import type { Context } from 'mocha';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
+import { startTestServer, type TestServer } from '../../../engine/test/support/engine';
+import { postgresAvailable } from '../../../engine/test/support/postgres';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+export interface Rig {
+  server: TestServer;
+  browser: Browser;
+}
+
+/**
+ * A real engine (Postgres + Redis) on `routing` and a headless Chromium. Without Chromium or Postgres
+ * the suite is skipped, except under CI, where a missing Chromium fails it. Builds the console first
+ * when operator-ui/dist is missing.
+ */
+export async function startRig(mocha: Context, routing: string): Promise<Rig> {
+  if (!existsSync(CHROMIUM)) {
+    if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the console's browser tests`);
+    mocha.skip();
+  }
+  if (!(await postgresAvailable())) mocha.skip();
+  if (!existsSync(join(ROOT, 'operator-ui/dist/index.html')))
+    execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
+  const server = await startTestServer('real', { routingConfigPath: routing });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  return { server, browser };
+}
+
+export async function stopRig(rig: Partial<Rig>, visitors: Visitor[], contexts: BrowserContext[]) {
+  for (const v of visitors) v.socket.disconnect();
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await rig.browser?.close();
+  await rig.server?.cleanup();
+}
 
 export interface Visitor {
   socket: Socket;
