@@ -86,7 +86,9 @@ export const useQuickRepliesStore = defineStore('quickReplies', () => {
     next.splice(to, 0, moved!);
     replies.value = next;
     try {
-      replies.value = await api<QuickReply[]>('PUT', '/api/quick-replies/order', { ids: next.map((r) => r.id) });
+      replies.value = await api<QuickReply[]>('PUT', '/api/quick-replies/order', {
+        ids: next.map((r) => r.id),
+      });
       return { ok: true };
     } catch (e) {
       replies.value = before;
