@@ -7,6 +7,12 @@ const engine = process.env.HOTLINE_ENGINE_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   base: '/console/',
   plugins: [vue()],
+  // vue-i18n's build flags: composition API only, no devtools hooks in production.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   server: {
     port: 5173,
     proxy: {

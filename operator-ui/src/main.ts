@@ -2,6 +2,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { onUnauthorized } from './api/http';
+import { applyLocale, currentLocale, i18n } from './i18n';
 import { createConsoleRouter } from './router';
 import { useSessionStore } from './stores/session';
 import './styles.css';
@@ -9,6 +10,8 @@ import './styles.css';
 const app = createApp(App);
 const pinia = createPinia();
 app.use(pinia);
+app.use(i18n);
+applyLocale(currentLocale());
 const router = createConsoleRouter();
 app.use(router);
 

@@ -5,94 +5,31 @@
  * dashboard while the operator stops receiving dialogs, then assigns a waiting dialog to an operator
  * with room and takes it over. Screenshots go to artifacts/console/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MessageView, VisitorDialogView } from '@hotline/protocol';
 import { expect } from 'chai';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, connectOperator } from '../../engine/test/support/clients';
-import { startTestServer, type TestServer } from '../../engine/test/support/engine';
-import { postgresAvailable } from '../../engine/test/support/postgres';
+import type { TestServer } from '../../engine/test/support/engine';
+import {
+  ack,
+  shoot as shootIn,
+  login as signIn,
+  startRig,
+  startVisitor,
+  stopRig,
+  until,
+  type Visitor,
+} from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = join(ROOT, 'operator-ui/dist/index.html');
 const ARTIFACTS = join(ROOT, 'artifacts/console');
 const ROUTING = fileURLToPath(new URL('./fixtures/routing.yaml', import.meta.url));
-const CI = process.env.CI === 'true' || process.env.CI === '1';
 const VIEWPORT = { width: 1440, height: 900 };
 
-interface Visitor {
-  socket: Socket;
-  dialog: VisitorDialogView;
-  messages: MessageView[];
-}
-
-function ack<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    socket
-      .timeout(10_000)
-      .emit(event, payload, (err: Error | null, response: { data?: T; error?: { message: string } }) => {
-        if (err) reject(err);
-        else if (response.error) reject(new Error(`${event}: ${response.error.message}`));
-        else resolve(response.data as T);
-      });
-  });
-}
-
-async function startVisitor(url: string, groupId: string, body: string, name: string): Promise<Visitor> {
-  const socket = io(`${url}/visitor`, {
-    auth: { siteId: 'demo' },
-    transports: ['websocket'],
-    forceNew: true,
-  });
-  const messages: MessageView[] = [];
-  socket.on('message:new', (m: MessageView) => messages.push(m));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  await ack(socket, 'session:resume', {});
-  const dialog = await ack<VisitorDialogView>(socket, 'dialog:start', {
-    choice: { groupId },
-    page: {
-      url: 'http://shop.example/catalog/kettles',
-      title: 'Kettles — Test shop',
-      referrer: 'https://www.google.com/',
-    },
-    language: 'en',
-    name,
-    message: { clientMessageId: `c-${name}`, body },
-  });
-  return { socket, dialog, messages };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function shoot(page: Page, name: string) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-}
-
-async function login(page: Page, url: string, email: string, screenshot?: string) {
-  await page.goto(`${url}/console/`);
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill('demo-password');
-  if (screenshot) await shoot(page, screenshot);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('presence').waitFor();
-}
+const shoot = (page: Page, name: string) => shootIn(page, ARTIFACTS, name);
+const login = (page: Page, url: string, email: string, screenshot?: string) =>
+  signIn(page, url, email, screenshot ? () => shoot(page, screenshot) : undefined);
 
 describe('console in Chromium against a real engine (Postgres + Redis)', function () {
   this.timeout(120_000);
@@ -102,26 +39,10 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
   const visitors: Visitor[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (CI) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must run the console's browser tests`);
-      this.skip();
-    }
-    if (!(await postgresAvailable())) this.skip();
-    if (!existsSync(DIST))
-      execFileSync('npm', ['run', 'build', '-w', '@hotline/operator-ui'], { cwd: ROOT, stdio: 'inherit' });
-    server = await startTestServer('real', { routingConfigPath: ROUTING });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    ({ server, browser } = await startRig(this, ROUTING));
   });
 
-  after(async () => {
-    for (const v of visitors) v.socket.disconnect();
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.cleanup();
-  });
+  after(() => stopRig({ server, browser }, visitors, contexts));
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: VIEWPORT });
@@ -199,7 +120,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await item.click();
     await page.keyboard.press('Alt+KeyT');
     await page.getByTestId('transfer-form').waitFor();
-    await page.getByTestId('transfer-group').fill('support');
+    await page.getByTestId('transfer-group').selectOption('support');
     await page.getByTestId('transfer-note').fill('Asks about red kettles, stock check needed');
     await page.getByTestId('transfer-submit').click();
     await page.getByTestId('transfer-form').waitFor({ state: 'detached' });
@@ -312,7 +233,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
 
     // Offline, the supervisor is refused with the reason; online with room, the dialog becomes his.
     await admin.getByTestId('take-over').click();
-    await admin.getByText('operator-offline').waitFor();
+    await admin.getByText('That operator is offline').waitFor();
     await admin.getByTestId('presence-online').click();
     await until(
       async () => (await server.engine.store.getOperator(adminId))?.status === 'online',

@@ -507,9 +507,13 @@ export class OperatorService {
   }
 
   async dashboard(): Promise<GroupLiveStats[]> {
-    const { store, decisions, clock, reader } = this.deps;
+    const { store, decisions, clock, reader, repo } = this.deps;
     const rules = decisions();
     const now = clock();
+    // In progress counts each held dialog once, in its own group (not the operators' loads, which
+    // would count a dialog in every group its operator belongs to).
+    const held = await repo.dialogsInStates([...HELD_STATES]);
+    const heldIn = (groupId: string) => held.filter((d) => d.group_id === groupId).length;
     return Promise.all(
       rules.groupIds().map(async (groupId) => {
         const queue = await store.queue(groupId);
@@ -521,7 +525,7 @@ export class OperatorService {
           longestWaitSeconds: queue.length
             ? Math.round((now - Math.min(...queue.map((q) => q.enqueuedAt))) / 1000)
             : 0,
-          inProgress: operators.reduce((sum, o) => sum + o.load, 0),
+          inProgress: heldIn(groupId),
           operators: await Promise.all(
             operators.map(async (o) => ({
               operatorId: o.operatorId,

@@ -15,9 +15,16 @@ export type Part = 'groups' | 'topics' | 'regions' | 'operators' | 'sites' | 'ru
 
 export type SaveResult = { ok: true } | { ok: false; message: string; errors: FieldErrors };
 
+/** What GET /api/groups tells every operator about the groups (the full config is supervisors' only). */
+export interface GroupBrief {
+  id: string;
+  name: string;
+  unansweredSeconds?: number;
+}
+
 /**
- * The supervisors' routing config. Operators cannot read it: for them the thresholds fall back to the
- * 30 s default and group names to their ids.
+ * The supervisors' routing config. Operators cannot read it: for them the groups' names and unanswered
+ * thresholds come from GET /api/groups.
  */
 export const useConfigStore = defineStore('config', () => {
   const current = ref<ConfigVersion | null>(null);
@@ -26,9 +33,27 @@ export const useConfigStore = defineStore('config', () => {
 
   const config = computed<RoutingConfigShape | null>(() => current.value?.config ?? null);
   const groups = computed<GroupConfig[]>(() => config.value?.groups ?? []);
+  const briefs = ref<GroupBrief[]>([]);
+  /** The groups a dialog can be transferred to, for supervisors and operators alike. */
+  const groupChoices = computed<GroupBrief[]>(() =>
+    groups.value.length > 0
+      ? groups.value.map((g) => ({ id: g.id, name: g.name }))
+      : briefs.value.map(({ id, name }) => ({ id, name })),
+  );
+
+  async function loadBriefs() {
+    try {
+      briefs.value = await api<GroupBrief[]>('GET', '/api/groups');
+    } catch {
+      // Names fall back to ids; a transfer may still be typed by id.
+    }
+  }
 
   async function load(force = false) {
-    if (!useSessionStore().isSupervisor) return;
+    if (!useSessionStore().isSupervisor) {
+      if (briefs.value.length === 0 || force) await loadBriefs();
+      return;
+    }
     if (current.value && !force) return;
     loading.value = true;
     try {
@@ -85,12 +110,16 @@ export const useConfigStore = defineStore('config', () => {
   }
 
   function groupName(groupId: string | null): string {
-    if (!groupId) return 'No group';
-    return groups.value.find((g) => g.id === groupId)?.name ?? groupId;
+    if (!groupId) return '—';
+    return groupChoices.value.find((g) => g.id === groupId)?.name ?? groupId;
   }
 
   function thresholdOf(groupId: string | null): number {
-    return unansweredThreshold(groups.value.find((g) => g.id === groupId)) ?? DEFAULT_UNANSWERED_SECONDS;
+    const brief = briefs.value.find((g) => g.id === groupId)?.unansweredSeconds;
+    return (
+      unansweredThreshold(groups.value.find((g) => g.id === groupId)) ??
+      (brief && brief > 0 ? brief : DEFAULT_UNANSWERED_SECONDS)
+    );
   }
 
   async function preview(
@@ -105,6 +134,7 @@ export const useConfigStore = defineStore('config', () => {
     current,
     config,
     groups,
+    groupChoices,
     loading,
     error,
     load,

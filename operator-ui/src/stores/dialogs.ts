@@ -15,9 +15,9 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../api/http';
 import type { OperatorSocket } from '../api/socket';
-import { visitorLabel } from '../lib/format';
+import { visitorLabel } from '../i18n/format';
 import { FINISHED_STATES, mergeMessages, upsertSummary } from '../lib/messages';
-import { removedNotice } from '../lib/urgency';
+import { useQuickRepliesStore } from './quick-replies';
 import { useSessionStore } from './session';
 
 /** The visitor's name as far as a summary knows it (his last message's author). */
@@ -28,6 +28,16 @@ export type Incoming =
   | { kind: 'dialog'; dialog: DialogSummary; offered: boolean }
   | { kind: 'message'; message: MessageView }
   | { kind: 'lead'; dialog: DialogSummary };
+
+/** Why a dialog left the operator's list, named so he knows which conversation it was. */
+export interface RemovedNotice {
+  dialogId: string;
+  name: string;
+  reason: string;
+}
+
+/** How long the "dialog left your list" notice stays before it goes by itself. */
+export const NOTICE_MS = 8000;
 
 export type ActionResult<T = null> = Result<T>;
 
@@ -54,7 +64,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
   const loaded = ref(false);
   const listError = ref<string | null>(null);
   const openError = ref<string | null>(null);
-  const notice = ref<string | null>(null);
+  const notice = ref<RemovedNotice | null>(null);
+  let noticeTimer: ReturnType<typeof setTimeout> | null = null;
   let socket: OperatorSocket | null = null;
   const ask = requester<OperatorRequests>(() => socket);
   let outbox: Outbox | null = null;
@@ -72,7 +83,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
       leads.value.find((d) => d.id === selectedId.value) ??
       null,
   );
-  const totalUnread = computed(() => Object.values(unread.value).reduce((sum, n) => sum + n, 0));
+  /** Unread messages in his own dialogs only (a supervisor's watched dialogs are not his to answer). */
+  const totalUnread = computed(() => mine.value.reduce((sum, d) => sum + (unread.value[d.id] ?? 0), 0));
   const knownGroupIds = computed(() =>
     [
       ...new Set(
@@ -94,6 +106,8 @@ export const useDialogsStore = defineStore('dialogs', () => {
   /** Wires the pushes of a new socket; called once per socket by the realtime store. */
   function bind(s: OperatorSocket) {
     socket = s;
+    // His quick replies ride the same socket (their store has no other way to hear of it).
+    useQuickRepliesStore().bind(s);
     drafts.value = readJson(storage, draftsKey(), isDrafts, {});
     outbox = new Outbox(
       storage,
@@ -139,7 +153,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
         ? visitorLabel(details.value[dialogId]?.visitor.name ?? visitorNameOf(summary), summary.visitorId)
         : null;
       forgetDialog(dialogId);
-      if (label) notice.value = removedNotice(label, reason);
+      if (label) showNotice({ dialogId, name: label, reason });
     });
     s.on('message:new', (message) => {
       if (message.clientMessageId) outbox?.confirm(message.clientMessageId);
@@ -443,6 +457,12 @@ export const useDialogsStore = defineStore('dialogs', () => {
     if (selectedId.value === dialogId) selectedId.value = null;
   }
 
+  function showNotice(next: RemovedNotice | null) {
+    notice.value = next;
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = next ? setTimeout(() => (notice.value = null), NOTICE_MS) : null;
+  }
+
   function bumpUnread(dialogId: string, by: number) {
     if (by > 0) unread.value = { ...unread.value, [dialogId]: (unread.value[dialogId] ?? 0) + by };
   }
@@ -478,6 +498,7 @@ export const useDialogsStore = defineStore('dialogs', () => {
     listError,
     openError,
     notice,
+    showNotice,
     totalUnread,
     knownGroupIds,
     onIncoming,

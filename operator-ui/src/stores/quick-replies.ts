@@ -1,13 +1,46 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError, api } from '../api/http';
+import type { OperatorSocket } from '../api/socket';
 import type { QuickReply } from '../lib/quick-replies';
 
-/** The operator's canned answers: his personal ones and the group-wide ones. */
+const isQuickReply = (value: unknown): value is QuickReply => {
+  if (!value || typeof value !== 'object') return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.id === 'string' &&
+    typeof r.shortcut === 'string' &&
+    typeof r.title === 'string' &&
+    typeof r.body === 'string' &&
+    (r.scope === 'personal' || r.scope === 'group')
+  );
+};
+
+/** The `quickReplies:changed` push's list, or null when the payload is not one. */
+function pushedList(payload: unknown): QuickReply[] | null {
+  const list = (payload as { quickReplies?: unknown } | null)?.quickReplies;
+  return Array.isArray(list) && list.every(isQuickReply) ? list : null;
+}
+
+/**
+ * The operator's canned answers (his personal ones and the group-wide ones) in his own order, as
+ * GET /api/quick-replies returns them. A change in any of his tabs arrives as `quickReplies:changed`.
+ */
 export const useQuickRepliesStore = defineStore('quickReplies', () => {
   const replies = ref<QuickReply[]>([]);
   const loaded = ref(false);
   const error = ref<string | null>(null);
+
+  /** Listens for the engine's push of his whole list (created, deleted or reordered anywhere). */
+  function bind(socket: OperatorSocket) {
+    socket.onAny((event: string, payload: unknown) => {
+      if (event !== 'quickReplies:changed') return;
+      const list = pushedList(payload);
+      if (!list) return;
+      replies.value = list;
+      loaded.value = true;
+    });
+  }
 
   async function load(force = false) {
     if (loaded.value && !force) return;
@@ -28,7 +61,8 @@ export const useQuickRepliesStore = defineStore('quickReplies', () => {
   }): Promise<{ ok: true } | { ok: false; field?: string; message: string }> {
     try {
       const created = await api<QuickReply>('POST', '/api/quick-replies', input);
-      replies.value = [...replies.value, created].sort((a, b) => a.shortcut.localeCompare(b.shortcut));
+      // New ones go last in his order; the push brings the engine's list anyway.
+      if (!replies.value.some((r) => r.id === created.id)) replies.value = [...replies.value, created];
       return { ok: true };
     } catch (e) {
       const field = e instanceof ApiError ? (e.field ?? e.details[0]?.path) : undefined;
@@ -41,5 +75,26 @@ export const useQuickRepliesStore = defineStore('quickReplies', () => {
     replies.value = replies.value.filter((r) => r.id !== id);
   }
 
-  return { replies, loaded, error, load, create, remove };
+  /** Moves one reply up (-1) or down (+1) in his order and saves the whole order (PUT /api/quick-replies/order). */
+  async function move(id: string, step: -1 | 1): Promise<{ ok: true } | { ok: false; message: string }> {
+    const from = replies.value.findIndex((r) => r.id === id);
+    const to = from + step;
+    if (from === -1 || to < 0 || to >= replies.value.length) return { ok: true };
+    const before = replies.value;
+    const next = [...before];
+    const [moved] = next.splice(from, 1);
+    next.splice(to, 0, moved!);
+    replies.value = next;
+    try {
+      replies.value = await api<QuickReply[]>('PUT', '/api/quick-replies/order', {
+        ids: next.map((r) => r.id),
+      });
+      return { ok: true };
+    } catch (e) {
+      replies.value = before;
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  return { replies, loaded, error, bind, load, create, remove, move };
 });
