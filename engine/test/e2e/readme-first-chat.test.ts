@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chooseFirstEntry, launchBrowser } from '../../../widget/test/support/browser';
 import { startTestServer, type TestServer } from '../support/engine';
 
@@ -41,14 +41,13 @@ describe('README quick start in Chromium: the first chat at 03:00 Moscow', funct
   const clock = () => startAt + (Date.now() - realStart);
   let server: TestServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
 
+  /** A page in its own browser context whose clock shows the engine's night. */
   const newPage = async (locale: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
-    // The pages see the same night as the engine.
-    await context.clock.install({ time: clock() });
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale });
+    pages.push(page);
+    await page.clock.install({ time: clock() });
     page.on('pageerror', (error) => console.error('page error:', error.message));
     return page;
   };
@@ -66,7 +65,11 @@ describe('README quick start in Chromium: the first chat at 03:00 Moscow', funct
   });
 
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
+    for (const page of pages)
+      await page
+        .context()
+        .close()
+        .catch(() => undefined);
     await browser?.close();
     await server?.cleanup();
   });
@@ -92,8 +95,11 @@ describe('README quick start in Chromium: the first chat at 03:00 Moscow', funct
     // README: log in as anna in the console and go online.
     const console_ = await newPage('ru-RU');
     await console_.goto(`${server.url}/console/`);
-    await console_.getByTestId('login-email').fill('anna@example.com');
-    await console_.getByTestId('login-password').fill('demo-password');
+    for (const [field, value] of [
+      ['login-email', 'anna@example.com'],
+      ['login-password', 'demo-password'],
+    ] as const)
+      await console_.getByTestId(field).fill(value);
     await console_.getByTestId('login-submit').click();
     await console_.getByTestId('presence').waitFor();
     await console_.getByTestId('presence-online').click();
