@@ -131,6 +131,11 @@ describe('README quick start in Chromium: the first chat at 03:00 Moscow', funct
     const reply = shop.locator('.msg.operator', { hasText: ANSWER });
     await reply.waitFor({ timeout: 15_000 });
     expect(await reply.count()).to.equal(1);
+    // With anna's picture: a file of the demo shop, served by the engine itself.
+    const picture = reply.locator('img.avatar');
+    expect(await picture.getAttribute('src')).to.equal('/demo/img/anna.svg');
+    const served = await fetch(`${server.url}/demo/img/anna.svg`);
+    expect([served.status, served.headers.get('content-type')]).to.deep.equal([200, 'image/svg+xml']);
     expect(clock() - startAt, 'all of it within the night hour').to.be.lessThan(HOUR);
   });
 });
