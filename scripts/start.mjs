@@ -57,9 +57,9 @@ async function announce() {
   if (demo)
     lines.push(
       '  Demo logins (password demo-password for each):',
-      '    anna@example.com   operator: answers every chat but delivery, at any hour, in Russian and English',
-      '    boris@example.com  operator: delivery (while the delivery desk is open)',
-      '    carl@example.com   operator: support and English returns; sales after a minute',
+      '    anna@example.com   operator: every chat but daytime delivery, at any hour, in Russian and English',
+      '    boris@example.com  operator: delivery in the daytime (while the delivery desk is open)',
+      '    carl@example.com   operator: support (returns, warranty, English) day and night; sales after a minute',
       '    dina@example.com   operator: delivery and support',
       '    admin@example.com  supervisor: groups, routing, dashboards',
       '',
