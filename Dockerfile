@@ -4,15 +4,17 @@
 # the built widget (/widget.js, /demo) and the operator console (/console/).
 #
 # Stages:
-#   deps    - `npm ci` of every workspace, dev dependencies included (vite, esbuild, ...)
-#   build   - `npm run build`: widget/dist and operator-ui/dist
-#   prod    - `npm ci --omit=dev`: only the runtime node_modules (tsx is a runtime dependency of the engine)
-#   runtime - node:20 slim, non-root, production node_modules + sources the engine runs + built assets
+#   deps    - `npm ci` of every workspace, dev dependencies included (vite, esbuild, vue-tsc, ...)
+#   build   - `npm run build`: engine/dist (compiled JavaScript), widget/dist and operator-ui/dist
+#   prod    - `npm ci --omit=dev`: only the runtime node_modules (the console's packages are all
+#             devDependencies: vite bundles them into operator-ui/dist)
+#   runtime - Node 24 LTS slim, non-root, production node_modules + the compiled engine + built assets
 #
 # Build:  docker build -t hotline-engine:$(git rev-parse --short HEAD) .
 # Run:    docker run -p 3000:3000 -e REDIS_URL=... -e DATABASE_URL=... hotline-engine:TAG
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# A supported LTS line (Node 20 reached its end of life on 2026-04-30); package.json's engines is the floor.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 ############################ deps ############################
 FROM ${NODE_IMAGE} AS deps
@@ -35,6 +37,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 FROM deps AS build
 COPY . .
 RUN npm run build \
+ && test -f engine/dist/main.js \
  && test -f widget/dist/widget.js \
  && test -f operator-ui/dist/index.html \
  && mkdir -p widget/demo \
@@ -72,18 +75,12 @@ ENV NODE_ENV=production \
     npm_config_update_notifier=false
 WORKDIR /app
 
-# Production node_modules (workspace packages are symlinks into /app/<workspace>).
+# Production node_modules: the engine's packages and those of the rules it compiles in.
 COPY --from=prod --chown=node:node /app/node_modules ./node_modules
-COPY --chown=node:node package.json package-lock.json tsconfig.json ./
-# The engine and the routing-rules library run from TypeScript source through tsx.
-COPY --chown=node:node engine/package.json engine/tsconfig.json engine/
-COPY --chown=node:node engine/src engine/src
-COPY --chown=node:node routing-rules routing-rules
-COPY --chown=node:node protocol protocol
-# Workspace manifests so the node_modules/@hotline/* symlinks resolve.
-COPY --chown=node:node client/package.json client/package.json
-COPY --chown=node:node widget/package.json widget/package.json
-COPY --chown=node:node operator-ui/package.json operator-ui/package.json
+COPY --chown=node:node package.json package-lock.json ./
+# The engine, compiled to JavaScript (the workspace packages it uses are bundled in, its Lua scripts beside it).
+COPY --chown=node:node engine/package.json engine/package.json
+COPY --from=build --chown=node:node /app/engine/dist engine/dist
 # Built static assets the engine serves, and the widget's demo page.
 COPY --from=build --chown=node:node /app/widget/dist widget/dist
 COPY --from=build --chown=node:node /app/widget/demo widget/demo
@@ -103,4 +100,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # exec form: node is PID 1 and receives SIGTERM directly (graceful drain).
-CMD ["node", "--import", "tsx", "engine/src/main.ts"]
+CMD ["node", "--enable-source-maps", "engine/dist/main.js"]

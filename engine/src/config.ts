@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { parseRoutingYaml } from '@hotline/routing-rules';
 import { z } from 'zod';
 import { KNOWN_DEMO_PASSWORDS } from './accounts/demo-accounts';
 
@@ -163,4 +165,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
       throw new ConfigError('ADMIN_PASSWORD', 'a known demo password is refused with NODE_ENV=production');
   }
   return { ...config, dataDir: resolve(config.DATA_DIR), routingConfigPath: resolve(config.ROUTING_CONFIG) };
+}
+
+/**
+ * The routing file, when there is one, must be valid: checked before anything is built or opened, so a
+ * typo stops `npm start` at once (exit 2) rather than after the build. A missing file is not an error
+ * here: a database that already holds a routing config does not read it (the engine reports a missing
+ * file when it needs one).
+ */
+export function checkRoutingFile(config: Pick<EngineConfig, 'routingConfigPath'>): void {
+  const path = config.routingConfigPath;
+  if (!existsSync(path)) return;
+  const parsed = parseRoutingYaml(readFileSync(path, 'utf8'));
+  if (!parsed.ok)
+    throw new ConfigError(
+      'ROUTING_CONFIG',
+      `${path} is invalid: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    );
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, checkRoutingFile, loadConfig } from './config';
 import { startServer } from './server';
 
 /** Process entry: a bad environment exits 2 with one line; SIGTERM/SIGINT drain and exit 0. */
@@ -6,6 +6,7 @@ async function main() {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
+    checkRoutingFile(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

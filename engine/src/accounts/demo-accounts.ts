@@ -1,11 +1,22 @@
-/** Demo accounts; their e-mails match the operator profiles of the shipped routing.yaml. */
+/**
+ * Demo accounts; their e-mails match the operator profiles of the shipped routing.yaml. The operators'
+ * pictures are the demo shop's own files (widget/demo/img, served at /demo/img): nothing is fetched
+ * from elsewhere.
+ */
 export const DEMO_PASSWORD = 'demo-password';
+const operator = (login: string, name: string) => ({
+  email: `${login}@example.com`,
+  name,
+  role: 'operator' as const,
+  displayName: name.split(' ')[0]!,
+  avatarUrl: `/demo/img/${login}.svg`,
+});
 export const DEMO_ACCOUNTS = [
   { email: 'admin@example.com', name: 'Alex Supervisor', role: 'supervisor' as const, displayName: 'Alex' },
-  { email: 'anna@example.com', name: 'Anna Petrova', role: 'operator' as const, displayName: 'Anna' },
-  { email: 'boris@example.com', name: 'Boris Ivanov', role: 'operator' as const, displayName: 'Boris' },
-  { email: 'carl@example.com', name: 'Carl Smith', role: 'operator' as const, displayName: 'Carl' },
-  { email: 'dina@example.com', name: 'Dina Orlova', role: 'operator' as const, displayName: 'Dina' },
+  operator('anna', 'Anna Petrova'),
+  operator('boris', 'Boris Ivanov'),
+  operator('carl', 'Carl Smith'),
+  operator('dina', 'Dina Orlova'),
 ];
 
 /** Passwords printed in our docs or typical of examples: never a production supervisor's. */

@@ -28,6 +28,11 @@ export function staticRoutes(): Router {
     }
     res.sendFile(index);
   });
+  // Browsers ask for /favicon.ico on every page (console included): the demo shop's logo, served locally.
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').sendFile(root('widget/demo/img/favicon.svg'));
+  });
   router.get('/', (_req, res) => res.redirect('/demo'));
   return router;
 }
