@@ -512,8 +512,7 @@ export class OperatorService {
     const now = clock();
     return Promise.all(
       rules.groupIds().map(async (groupId) => {
-        const queue = await store.queue(groupId);
-        const operators = await store.listOperators(groupId);
+        const { queue, operators } = await store.groupView(groupId);
         return {
           groupId,
           name: rules.groupName(groupId),
