@@ -93,7 +93,8 @@ export function attachRedisAdapter(
 ): { clients: RedisClient[]; peers: NodePeers } {
   let clients: RedisClient[];
   if (redis instanceof Cluster) {
-    const [pub, sub] = [redis.duplicate(), redis.duplicate()];
+    // SSUBSCRIBE must reach the master of each channel's slot: one subscriber connection per master.
+    const [pub, sub] = [redis.duplicate(), redis.duplicate(undefined, { shardedSubscribers: true })];
     clients = [pub, sub];
     io.adapter(createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'static' }));
   } else {
