@@ -76,5 +76,14 @@ describe('two engine nodes on a 3-master Redis Cluster (sharded socket.io adapte
     expect(await store.epoch()).to.be.a('string');
     expect(await store.holder(dialog.id)).to.equal(null);
     expect((await store.getOperator(dialog.operatorId ?? ''))?.load).to.equal(0);
+    // The login throttle's script and the visitors' rate limiters counted on the cluster too (their
+    // in-memory insurance would hide a failing Redis).
+    const keysOnMasters = async (pattern: string) => {
+      let found = 0;
+      for (const master of inspect!.nodes('master')) found += (await master.keys(pattern)).length;
+      return found;
+    };
+    expect(await keysOnMasters(`${prefix}:{login}:*`)).to.be.greaterThan(0);
+    expect(await keysOnMasters(`${prefix}:limit:*`)).to.be.greaterThan(0);
   });
 });
