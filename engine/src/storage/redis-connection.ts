@@ -40,14 +40,21 @@ const NODE_UP = 'hotline:node-up';
  * Whether this engine node is the only one on the adapter. While it is, every room lives on this node
  * and pushes go out locally: no PUBLISH per push (issue 16: ~25 per dialog on one node). A node
  * coming up announces itself before it accepts sockets, and the count is refreshed every
- * PEERS_REFRESH_MS as a backstop; until the first count, a node assumes it is not alone.
+ * PEERS_REFRESH_MS as a backstop. Until the first count (one period after start, when its own
+ * subscription is surely in place), and while its subscriber is not ready (then the count may be
+ * the others' alone), a node assumes it is not alone.
  */
 export class NodePeers {
   private lonely = false;
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly count: () => Promise<number>) {}
+  constructor(
+    /** Subscribers of the adapter's channel: the engine nodes, this one included. */
+    private readonly count: () => Promise<number>,
+    /** Whether this node's own subscription is up. */
+    private readonly subscribed: () => boolean,
+  ) {}
 
   alone(): boolean {
     return this.lonely;
@@ -63,14 +70,13 @@ export class NodePeers {
     const generation = this.generation;
     try {
       const nodes = await this.count();
-      if (generation === this.generation) this.lonely = nodes <= 1;
+      if (generation === this.generation) this.lonely = nodes <= 1 && this.subscribed();
     } catch {
       this.lonely = false;
     }
   }
 
   start(): void {
-    void this.refresh();
     this.timer = setInterval(() => void this.refresh(), PEERS_REFRESH_MS);
     this.timer.unref();
   }
@@ -91,7 +97,7 @@ export function attachRedisAdapter(
   redis: RedisClient,
   key: string,
 ): { clients: RedisClient[]; peers: NodePeers } {
-  let clients: RedisClient[];
+  let clients: [pub: RedisClient, sub: RedisClient];
   if (redis instanceof Cluster) {
     // SSUBSCRIBE must reach the master of each channel's slot: one subscriber connection per master.
     const [pub, sub] = [redis.duplicate(), redis.duplicate(undefined, { shardedSubscribers: true })];
@@ -103,7 +109,11 @@ export function attachRedisAdapter(
     io.adapter(createAdapter(pub, sub, { key }));
   }
   const root = io.of('/');
-  const peers = new NodePeers(() => root.adapter.serverCount());
+  const sub = clients[1];
+  const peers = new NodePeers(
+    () => root.adapter.serverCount(),
+    () => sub.status === 'ready',
+  );
   root.on(NODE_UP, () => peers.joined());
   root.serverSideEmit(NODE_UP);
   peers.start();
