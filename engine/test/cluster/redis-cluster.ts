@@ -16,6 +16,7 @@ export class LoopbackRedisCluster {
   private readonly servers: ChildProcess[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'hotline-redis-cluster-'));
   readonly ports: number[];
+  private failure: Error | null = null;
 
   private constructor(base: number) {
     this.ports = [base, base + 1, base + 2];
@@ -71,6 +72,10 @@ export class LoopbackRedisCluster {
         ],
         { stdio: 'ignore' },
       );
+      // No redis-server binary: fail with that, not a crash on an unhandled 'error' event.
+      server.once('error', (error) => {
+        this.failure = error;
+      });
       this.servers.push(server);
     }
     for (const port of this.ports) await this.waitFor(port, (reply) => reply.includes('PONG'), 'ping');
@@ -88,6 +93,7 @@ export class LoopbackRedisCluster {
         () => '',
       );
       if (ok(reply)) return;
+      if (this.failure) throw new Error(`redis-server could not start: ${this.failure.message}`);
       if (Date.now() > deadline) throw new Error(`redis-server on ${port}: no ${command.join(' ')} answer`);
       await new Promise((r) => setTimeout(r, 100));
     }
