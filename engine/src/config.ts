@@ -32,6 +32,8 @@ export const EnvSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier')
     .optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://').optional(),
+  /** REDIS_URL names one node of a Redis Cluster (see docs/redis.md). */
+  REDIS_CLUSTER: booleanFlag.default(false),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')

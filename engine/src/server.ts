@@ -1,9 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
 import cookieParser from 'cookie-parser';
 import express from 'express';
-import { Redis } from 'ioredis';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@hotline/protocol';
 import { Server as SocketServer } from 'socket.io';
 import { AuthService } from './accounts/auth-service';
@@ -64,6 +62,7 @@ import type { RoutingDecisions } from './routing-config/routing-decisions';
 import { RoutingConfigService } from './routing-config/routing-config-service';
 import { MemoryRoutingStore } from './routing-store/memory-routing-store';
 import { RedisRoutingStore } from './routing-store/redis-routing-store';
+import { attachRedisAdapter, connectRedis, type RedisClient } from './storage/redis-connection';
 import type { RoutingStore } from './routing-store/routing-store';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
@@ -77,7 +76,7 @@ export interface Engine {
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
-  redis: Redis | null;
+  redis: RedisClient | null;
   store: RoutingStore;
   locks: Locks;
   operatorsRepo: OperatorRepository;
@@ -146,10 +145,7 @@ export async function createEngine(
     }));
   if (config.MIGRATE_ON_START) await migrate(database.db);
   const redis =
-    config.REDIS_URL && !shared
-      ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false })
-      : null;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    config.REDIS_URL && !shared ? connectRedis(config.REDIS_URL, config.REDIS_CLUSTER, logger) : null;
   const store: RoutingStore =
     shared?.store ??
     (redis ? new RedisRoutingStore(redis, { prefix: config.REDIS_KEY_PREFIX }) : new MemoryRoutingStore());
@@ -348,16 +344,10 @@ export async function startServer(
     serveClient: false,
     maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES,
   });
-  let adapterClients: Redis[] = [];
-  if (redis) {
-    const pub = redis.duplicate();
-    const sub = redis.duplicate();
-    adapterClients = [pub, sub];
-    io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_KEY_PREFIX}:socket.io` }));
-  }
+  const adapter = redis ? attachRedisAdapter(io, redis, `${config.REDIS_KEY_PREFIX}:socket.io`) : null;
   const visitorNs: VisitorNamespace = io.of('/visitor');
   const operatorNs: OperatorNamespace = io.of('/operator');
-  const notifier = new Notifier(visitorNs, operatorNs, Boolean(redis));
+  const notifier = new Notifier(visitorNs, operatorNs, adapter?.peers ?? false);
   const broadcaster = new DialogBroadcaster({
     notifier,
     reader: engine.reader,
@@ -479,7 +469,8 @@ export async function startServer(
       await engine.assignments.idle();
       engine.assignments.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await Promise.all(adapterClients.map((c) => c.quit().catch(() => undefined)));
+      adapter?.peers.stop();
+      await Promise.all((adapter?.clients ?? []).map((c) => c.quit().catch(() => undefined)));
       await metricsServer?.close();
       await store.close();
       await engine.files.close();

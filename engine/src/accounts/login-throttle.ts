@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../storage/redis-connection';
 import type { EngineConfig } from '../config';
 
 /**
@@ -162,7 +162,7 @@ type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
  */
 export class RedisLoginThrottle implements LoginThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits: LoginLimits,
     private readonly prefix = 'hl',
     private readonly clock: () => number = Date.now,

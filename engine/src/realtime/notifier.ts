@@ -5,11 +5,17 @@ export const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
 export const operatorRoom = (operatorId: string) => `operator:${operatorId}`;
 export const SUPERVISORS_ROOM = 'supervisors';
 
+/** Whether this node is the only engine node on the adapter right now (see NodePeers). */
+export interface Peers {
+  alone(): boolean;
+}
+
 /**
  * Where the engine's pushes go. Rooms, not sockets: with the Redis adapter a room reaches its
  * members on every node, so a dialog's visitor and operator get events wherever they connected.
  * Pushes every node makes for its own sockets (queue positions) go to local rooms only, and the
- * nodes tell each other what changed instead.
+ * nodes tell each other what changed instead. While this node is alone every room is local: pushes
+ * skip the adapter (no PUBLISH).
  */
 export class Notifier {
   constructor(
@@ -19,21 +25,34 @@ export class Notifier {
       InterServerEvents
     > | null,
     private readonly operators: Namespace<Record<string, never>, OperatorServerToClient> | null,
-    /** Other nodes share the Redis adapter; false in the embedded single-process mode. */
-    private readonly clustered = false,
+    /** Other nodes may share the Redis adapter; false in the embedded single-process mode. */
+    private readonly clustered: boolean | Peers = false,
   ) {}
+
+  /** Whether a push must go through the adapter to reach other nodes. */
+  private shared(): boolean {
+    return typeof this.clustered === 'boolean' ? this.clustered : !this.clustered.alone();
+  }
+
+  private get visitorRooms() {
+    return this.shared() ? this.visitors : this.visitors?.local;
+  }
+
+  private get operatorRooms() {
+    return this.shared() ? this.operators : this.operators?.local;
+  }
 
   toVisitor<E extends keyof VisitorServerToClient>(
     visitorId: string,
     event: E,
     ...args: Parameters<VisitorServerToClient[E]>
   ) {
-    this.visitors?.to(visitorRoom(visitorId)).emit(event, ...args);
+    this.visitorRooms?.to(visitorRoom(visitorId)).emit(event, ...args);
   }
 
   /** Closes every socket of the visitor, on every node (a blocked visitor). */
   disconnectVisitor(visitorId: string) {
-    this.visitors?.in(visitorRoom(visitorId)).disconnectSockets(true);
+    this.visitorRooms?.in(visitorRoom(visitorId)).disconnectSockets(true);
   }
 
   /** Whether any visitor socket is connected to this node. */
@@ -57,7 +76,7 @@ export class Notifier {
 
   /** To the other engine nodes (not this one); nothing to do when this node is alone. */
   toOtherNodes<E extends keyof InterServerEvents>(event: E, ...args: Parameters<InterServerEvents[E]>) {
-    if (this.clustered) this.visitors?.serverSideEmit(event, ...args);
+    if (this.shared()) this.visitors?.serverSideEmit(event, ...args);
   }
 
   /** Queue changes the other nodes saw. */
@@ -70,14 +89,14 @@ export class Notifier {
     event: E,
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
-    this.operators?.to(operatorRoom(operatorId)).emit(event, ...args);
+    this.operatorRooms?.to(operatorRoom(operatorId)).emit(event, ...args);
   }
 
   toSupervisors<E extends keyof OperatorServerToClient>(
     event: E,
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
-    this.operators?.to(SUPERVISORS_ROOM).emit(event, ...args);
+    this.operatorRooms?.to(SUPERVISORS_ROOM).emit(event, ...args);
   }
 
   /** Operators of a group who are connected (for new leads). */
@@ -87,6 +106,6 @@ export class Notifier {
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
     if (operatorIds.length === 0) return;
-    this.operators?.to(operatorIds.map(operatorRoom)).emit(event, ...args);
+    this.operatorRooms?.to(operatorIds.map(operatorRoom)).emit(event, ...args);
   }
 }

@@ -91,9 +91,8 @@ export class QueuePositions {
    */
   private async broadcastPositions(groupId: string, changedHere: boolean) {
     const { store, repo, notifier, metrics } = this.deps;
-    const queue = await store.queue(groupId);
+    const { queue, operators } = await store.groupView(groupId);
     metrics.queueLength.set({ group: groupId }, queue.length);
-    const operators = await store.listOperators(groupId);
     const online = operators.filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
     const previous = this.sentPositions.get(groupId);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../storage/redis-connection';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EngineConfig } from '../config';
 import { RateLimitedError } from '../errors';
@@ -60,7 +60,7 @@ export class VisitorLimits {
 
   constructor(
     rules: VisitorLimitRules,
-    redis: Redis | null,
+    redis: RedisClient | null,
     prefix: string,
     /** Told of each refusal (a metric). */
     private readonly onRefused: (action: VisitorAction, scope: 'visitor' | 'address') => void = () =>

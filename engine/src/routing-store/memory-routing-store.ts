@@ -6,6 +6,7 @@ import type {
   Assignment,
   ClaimedTimer,
   DirectAssignResult,
+  GroupView,
   Offer,
   OperatorRouting,
   OperatorUpsert,
@@ -166,6 +167,10 @@ export class MemoryRoutingStore implements RoutingStore {
     return (this.queues.get(groupId) ?? [])
       .slice(0, limit)
       .map((dialogId, index) => queuedDialog(dialogId, this.queued.get(dialogId)!, index + 1));
+  }
+
+  async groupView(groupId: string): Promise<GroupView> {
+    return { queue: await this.queue(groupId), operators: await this.listOperators(groupId) };
   }
 
   async queuedGroups(): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../storage/redis-connection';
 import { luaCommands, registeredName } from './lua-commands';
 import { assertId, assertPriority, queueScore } from './queue-score';
 import { lexPrefixRange, type RoutingKeys, routingKeys } from './redis-keys';
@@ -9,6 +10,7 @@ import type {
   Assignment,
   ClaimedTimer,
   DirectAssignResult,
+  GroupView,
   Offer,
   OperatorRouting,
   OperatorUpsert,
@@ -70,7 +72,9 @@ type CommandName =
   | 'offerDialog'
   | 'requeueHeld'
   | 'beatConnection'
-  | 'forgetConnections';
+  | 'forgetConnections'
+  | 'readOperators'
+  | 'readGroup';
 
 /** A dialog may move between queues between our read and the script; a few retries settle it. */
 const MAX_RETRIES = 8;
@@ -134,6 +138,34 @@ function parseHeld(record: string): HeldRecord {
   };
 }
 
+const byOperatorId = (a: OperatorRouting, b: OperatorRouting) => compareStrings(a.operatorId, b.operatorId);
+
+/** Operators from a script's rows of 7 fields (see commands/includes/operator-rows.lua). */
+function operatorRows(reply: unknown[]): OperatorRouting[] {
+  const out: OperatorRouting[] = [];
+  for (let i = 0; i + 6 < reply.length; i += 7) {
+    const [id, status, limit, last, since, groups, load] = reply.slice(i, i + 7).map(str) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    out.push({
+      operatorId: id,
+      status: status as Presence,
+      limit: num(limit),
+      load: num(load),
+      lastAssignedAt: last ? num(last) : null,
+      onlineSince: since ? num(since) : null,
+      groups: JSON.parse(groups) as { groupId: string; tier: Tier }[],
+    });
+  }
+  return out;
+}
+
 /**
  * Production store on Redis, shared by every engine node. Each state change is one Lua script
  * (engine/src/routing-store/commands), so invariants hold across nodes without locks; reads use
@@ -144,7 +176,7 @@ export class RedisRoutingStore implements RoutingStore {
   readonly keys: RoutingKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisRoutingStoreOptions = {},
   ) {
     this.keys = routingKeys(options.prefix ?? 'hl', options.tenant ?? 'default');
@@ -192,18 +224,13 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async getOperator(operatorId: string): Promise<OperatorRouting | null> {
-    const [operator] = await this.readOperators([operatorId]);
+    const [operator] = await this.readOperators(['i', operatorId]);
     return operator ?? null;
   }
 
   async listOperators(groupId?: string): Promise<OperatorRouting[]> {
-    const ids =
-      groupId === undefined
-        ? await this.redis.hkeys(this.keys.opStatus)
-        : (await this.redis.zrangebylex(this.keys.groupOperators, ...lexPrefixRange(groupId))).map((m) =>
-            m.slice(groupId.length + 1),
-          );
-    return this.readOperators(ids.sort());
+    const operators = await this.readOperators(groupId === undefined ? ['a'] : ['g', groupId]);
+    return operators.sort(byOperatorId);
   }
 
   async operatorDialogs(operatorId: string): Promise<string[]> {
@@ -303,6 +330,31 @@ export class RedisRoutingStore implements RoutingStore {
       );
     }
     return out;
+  }
+
+  async groupView(groupId: string): Promise<GroupView> {
+    const reply = await this.runList(
+      'readGroup',
+      [...this.operatorKeys(), this.keys.queue(groupId), this.keys.queued],
+      [groupId],
+    );
+    const [queueReply, operatorReply] = reply.map((part) => list('readGroup', part)) as [
+      unknown[],
+      unknown[],
+    ];
+    const queue: QueuedDialog[] = [];
+    for (let i = 0; i + 1 < queueReply.length; i += 2) {
+      const [group = '', score = '0', enqueuedAt = '0'] = fields(str(queueReply[i + 1]));
+      if (group !== groupId) continue;
+      queue.push(
+        queuedDialog(
+          str(queueReply[i]),
+          { groupId, score: num(score), enqueuedAt: num(enqueuedAt) },
+          queue.length + 1,
+        ),
+      );
+    }
+    return { queue, operators: operatorRows(operatorReply).sort(byOperatorId) };
   }
 
   async queuedGroups(): Promise<string[]> {
@@ -639,12 +691,16 @@ export class RedisRoutingStore implements RoutingStore {
     for (const op of snapshot.operators) assertOperatorIds(op);
     assertSnapshotQueue(snapshot);
     await this.redis.del(k.epoch);
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', k.pattern, 'COUNT', 500);
-      cursor = next;
-      if (found.length > 0) await this.redis.del(...found);
-    } while (cursor !== '0');
+    // On a cluster SCAN sees one node's keys: the tenant's slot lives on one master, scan them all.
+    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, found] = await server.scan(cursor, 'MATCH', k.pattern, 'COUNT', 500);
+        cursor = next;
+        if (found.length > 0) await this.redis.del(...found);
+      } while (cursor !== '0');
+    }
 
     const p = this.redis.pipeline();
     for (const op of snapshot.operators) {
@@ -822,41 +878,22 @@ export class RedisRoutingStore implements RoutingStore {
     });
   }
 
-  private async readOperators(ids: string[]): Promise<OperatorRouting[]> {
-    if (ids.length === 0) return [];
+  /** The operator hashes and ZSETs, in the order readOperators-7 and readGroup-9 take them. */
+  private operatorKeys(): string[] {
     const k = this.keys;
-    const m = this.redis.multi();
-    m.hmget(k.opStatus, ...ids)
-      .hmget(k.opLimit, ...ids)
-      .hmget(k.opLastAssigned, ...ids)
-      .hmget(k.opOnlineSince, ...ids)
-      .hmget(k.opGroups, ...ids);
-    for (const id of ids) m.zlexcount(k.operatorDialogs, ...lexPrefixRange(id));
-    const results = (await m.exec()) ?? [];
-    const column = (i: number) => (results[i]?.[1] ?? []) as (string | null)[];
-    const [status, limit, last, since, groups] = [0, 1, 2, 3, 4].map(column) as [
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
-      (string | null)[],
+    return [
+      k.opStatus,
+      k.opLimit,
+      k.opLastAssigned,
+      k.opOnlineSince,
+      k.opGroups,
+      k.groupOperators,
+      k.operatorDialogs,
     ];
-    const out: OperatorRouting[] = [];
-    ids.forEach((operatorId, i) => {
-      const s = status[i];
-      if (!s) return;
-      const lastAt = last[i];
-      const onlineAt = since[i];
-      out.push({
-        operatorId,
-        status: s as Presence,
-        limit: num(limit[i]),
-        load: num(results[5 + i]?.[1] ?? 0),
-        lastAssignedAt: lastAt ? num(lastAt) : null,
-        onlineSince: onlineAt ? num(onlineAt) : null,
-        groups: JSON.parse(groups[i] ?? '[]') as { groupId: string; tier: Tier }[],
-      });
-    });
-    return out;
+  }
+
+  /** One script reads the operators and their loads (see readOperators-7.lua for `selector`). */
+  private async readOperators(selector: string[]): Promise<OperatorRouting[]> {
+    return operatorRows(await this.runList('readOperators', this.operatorKeys(), selector));
   }
 }

@@ -176,6 +176,11 @@ export interface RoutingStore {
   position(dialogId: string): Promise<QueuedDialog | null>;
   /** A group's queue in order: all of it (positions broadcast, dashboard), or its first `limit` entries. */
   queue(groupId: string, limit?: number): Promise<QueuedDialog[]>;
+  /**
+   * A group's whole queue (as `queue(groupId)`) and its operators (as `listOperators(groupId)`), read
+   * at one instant: one round trip where the two reads took two or three.
+   */
+  groupView(groupId: string): Promise<GroupView>;
   /** Groups that currently have a non-empty queue. */
   queuedGroups(): Promise<string[]>;
 
@@ -284,4 +289,10 @@ export interface RoutingStore {
    * it to detect that it must rebuild from Postgres. Null when no state has been built yet.
    */
   epoch(): Promise<string | null>;
+}
+
+/** A group's queue and operators at one instant. */
+export interface GroupView {
+  queue: QueuedDialog[];
+  operators: OperatorRouting[];
 }

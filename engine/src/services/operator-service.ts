@@ -516,8 +516,7 @@ export class OperatorService {
     const heldIn = (groupId: string) => held.filter((d) => d.group_id === groupId).length;
     return Promise.all(
       rules.groupIds().map(async (groupId) => {
-        const queue = await store.queue(groupId);
-        const operators = await store.listOperators(groupId);
+        const { queue, operators } = await store.groupView(groupId);
         return {
           groupId,
           name: rules.groupName(groupId),

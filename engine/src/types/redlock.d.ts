@@ -1,6 +1,6 @@
 // redlock 4.2 ships no types; this covers the part the engine uses.
 declare module 'redlock' {
-  import type { Redis } from 'ioredis';
+  import type { Cluster, Redis } from 'ioredis';
   namespace Redlock {
     interface Lock {
       unlock(): Promise<void>;
@@ -15,7 +15,7 @@ declare module 'redlock' {
     }
   }
   class Redlock {
-    constructor(clients: Redis[], options?: Redlock.Options);
+    constructor(clients: (Redis | Cluster)[], options?: Redlock.Options);
     lock(resource: string, ttlMs: number): Promise<Redlock.Lock>;
     on(event: 'clientError', listener: (error: Error) => void): this;
   }

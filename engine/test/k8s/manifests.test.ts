@@ -65,6 +65,8 @@ const DELIBERATELY_DEFAULTED: Record<string, string> = {
   CLAMD_HOST: 'virus scanning is off unless a clamd is deployed (docs/attachments.md)',
   CLAMD_PORT: 'virus scanning is off unless a clamd is deployed',
   REDIS_KEY_PREFIX: "default prefix 'hl'; set it only to share one Redis between installs",
+  REDIS_CLUSTER:
+    'one Redis server by default; set true when REDIS_URL names a Redis Cluster node (docs/redis.md)',
   DATABASE_SCHEMA:
     "the database user's default schema; if set, set it on the migrate Job too (checked below)",
   FILE_STORE: 'attachments default to Postgres (DATABASE_URL is set): replicas share them with nothing else',

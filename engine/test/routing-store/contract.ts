@@ -202,6 +202,28 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect((await store.listOperators('g')).map((o) => o.operatorId)).to.deep.equal(['a']);
         expect((await store.listOperators('h')).map((o) => o.operatorId)).to.deep.equal(['b', 'c']);
       });
+
+      it('when a group is viewed, then its queue and operators equal queue() and listOperators(), loads included', async () => {
+        await store.upsertOperator(operator('a', ['g'], 3), T0);
+        await store.upsertOperator(operator('b', ['g', 'h'], 1, 'away'), T0);
+        await store.upsertOperator(operator('c', ['h']), T0);
+        for (const [i, dialogId] of ['d1', 'd2', 'd3'].entries())
+          await store.enqueue({ dialogId, groupId: 'g', priority: i === 2 ? 9 : 0 }, T0 + i);
+        await store.enqueue({ dialogId: 'other', groupId: 'h', priority: 0 }, T0);
+        expect((await store.assignHead('g', ['a'], T0 + 10)).kind).to.equal('assigned');
+        const view = await store.groupView('g');
+        expect(view.queue).to.deep.equal(await store.queue('g'));
+        expect(view.queue.map((q) => [q.dialogId, q.position])).to.deep.equal([
+          ['d1', 1],
+          ['d2', 2],
+        ]);
+        expect(view.operators).to.deep.equal(await store.listOperators('g'));
+        expect(view.operators.map((o) => [o.operatorId, o.load])).to.deep.equal([
+          ['a', 1],
+          ['b', 0],
+        ]);
+        expect(await store.groupView('empty')).to.deep.equal({ queue: [], operators: [] });
+      });
     });
 
     describe('assignHead', () => {

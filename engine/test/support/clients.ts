@@ -44,8 +44,12 @@ export async function login(url: string, email: string, password = DEMO_PASSWORD
   return ((await response.json()) as { data: { token: string } }).data.token;
 }
 
-export async function connectOperator(url: string, email: string): Promise<OperatorSocket> {
-  const token = await login(url, email);
+export async function connectOperator(
+  url: string,
+  email: string,
+  password = DEMO_PASSWORD,
+): Promise<OperatorSocket> {
+  const token = await login(url, email, password);
   const socket: OperatorSocket = io(`${url}/operator`, {
     auth: { token },
     transports: ['websocket'],

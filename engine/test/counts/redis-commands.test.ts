@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { DialogDetail, MessageView, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
+import { luaCommands } from '../../src/routing-store/lua-commands';
+import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
+import {
+  call,
+  clientId,
+  closeAllSockets,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  next,
+  type OperatorSocket,
+} from '../support/clients';
+import { backendsAvailable, startTestServer, type TestServer } from '../support/engine';
+import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
+import { deleteKeys, testRedis } from '../support/redis';
+import { type CommandCounts, RedisCommandCounter } from '../support/redis-counter';
+
+/** The issue's budget: Redis commands per routed dialog, every client of the engine counted. */
+const BUDGET = 25;
+const OPERATORS = 50;
+const MEASURED_DIALOGS = 3;
+/** A gap longer than the longest debounce of a push (the dashboard's 500 ms). */
+const QUIET_MS = 800;
+
+// Background loops run on their own clock, not per dialog: pushed far out so only the dialog's own work counts.
+const QUIET = {
+  TIMER_POLL_MS: 600_000,
+  RECONCILE_INTERVAL_MS: 600_000,
+  PRESENCE_HEARTBEAT_MS: 600_000,
+  PRESENCE_GRACE_MS: 600_000,
+};
+
+describe(`Redis commands per routed dialog (one node, ${OPERATORS} operators online in the group)`, function () {
+  this.timeout(180_000);
+  const schema = freshSchema();
+  const prefix = `hltest-${schema}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-counts-'));
+  // The routing-state check (GET epoch, each second) and the node count (PUBSUB, every 2 s) run on a clock.
+  const counter = new RedisCommandCounter(
+    new Map([...luaCommands.values()].map((c) => [createHash('sha1').update(c.lua).digest('hex'), c.name])),
+    (label, args) => label === 'pubsub' || (label === 'get' && String(args[0]).endsWith(':epoch')),
+  );
+  const operators = new Map<string, OperatorSocket>();
+  let setup: LoadSetup;
+  let server: TestServer | undefined;
+
+  before(async function () {
+    if (!(await backendsAvailable('real'))) return this.skip();
+    setup = await prepareLoad({
+      dir,
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      operators: OPERATORS,
+      groups: 1,
+      seed: 16,
+    });
+    server = await startTestServer('real', {
+      ...QUIET,
+      routingConfigPath: setup.configPath,
+      DATABASE_SCHEMA: schema,
+      REDIS_KEY_PREFIX: prefix,
+      SEED_DEMO: false,
+    });
+    for (const operator of setup.operators) {
+      const socket = await connectOperator(server.url, operator.email, LOAD_PASSWORD);
+      await call<OperatorSelf>(socket, 'presence:set', { status: 'online' });
+      operators.set(operator.email, socket);
+    }
+  });
+
+  after(async () => {
+    counter.stop();
+    closeAllSockets();
+    await server?.stop();
+    const redis = await testRedis();
+    await deleteKeys(redis, `${prefix}*`);
+    redis.disconnect();
+    await dropSchema(schema).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Waits until no counted command went out for QUIET_MS: the debounced pushes (queue positions after
+   * 50 ms, the supervisors' dashboard after 500 ms) land in the step that caused them.
+   */
+  async function quiet(running: TestServer) {
+    await running.engine.assignments.idle();
+    await eventually(() => Date.now() - counter.lastAt >= QUIET_MS, 30_000, 'no Redis command for a while');
+  }
+
+  /** start with a first message → assigned → one message → closed; the commands of each step. */
+  async function routeOneDialog(running: TestServer) {
+    const steps: Record<string, CommandCounts> = {};
+    let background = 0;
+    const settle = async (step: string) => {
+      await quiet(running);
+      const taken = counter.take();
+      steps[step] = taken.counted;
+      background += taken.background.total;
+    };
+    await quiet(running);
+    counter.take();
+    const visitor = await connectVisitor(running.url);
+    await settle('connect');
+
+    const assigned = new Promise<{ operator: OperatorSocket; dialog: DialogDetail }>((resolve) => {
+      for (const operator of operators.values())
+        operator.once('dialog:assigned', (dialog) => resolve({ operator, dialog }));
+    });
+    const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
+      choice: { groupId: setup.staffed[0] },
+      page: { url: 'http://shop.test/' },
+      message: { clientMessageId: clientId(), body: 'Hello' },
+    });
+    const { operator, dialog } = await assigned;
+    for (const other of operators.values()) other.removeAllListeners('dialog:assigned');
+    expect(dialog.id).to.equal(view.id);
+    await settle('start → assigned');
+
+    const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');
+    await call(operator, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'Hi' });
+    await reply;
+    await settle('one message');
+
+    await call(operator, 'dialog:close', { dialogId: dialog.id, outcome: 'resolved' });
+    await eventually(async () => (await running.engine.repo.findDialog(dialog.id))?.state === 'closed');
+    await settle('closed');
+    visitor.close();
+    return { steps, background };
+  }
+
+  it(`when a dialog is routed end to end, then it costs at most ${BUDGET} Redis commands`, async () => {
+    if (!server) throw new Error('no server');
+    counter.start();
+    await routeOneDialog(server); // warm-up: scripts loaded, connections settled
+    const totals: number[] = [];
+    for (let i = 0; i < MEASURED_DIALOGS; i += 1) {
+      const { steps, background } = await routeOneDialog(server);
+      const total = Object.values(steps).reduce((sum, s) => sum + s.total, 0);
+      totals.push(total);
+      console.log(
+        `    dialog ${i + 1}: ${total} Redis commands (+ ${background} of clock-driven loops meanwhile)`,
+      );
+      for (const [step, count] of Object.entries(steps))
+        console.log(
+          `      ${step.padEnd(18)} ${String(count.total).padStart(4)}  ${JSON.stringify(count.byCommand)}`,
+        );
+    }
+    expect(Math.max(...totals)).to.be.at.most(BUDGET);
+  });
+});
