@@ -84,4 +84,6 @@ export interface RoutingDecisions {
   locale(requested: string | undefined | null): string;
   /** Public widget config of a site, null when the site does not exist. */
   site(siteId: string): unknown | null;
+  /** The country (ISO 3166 alpha-2) a visitor's phone without `+` is read in: the site's, else RU. */
+  phoneCountry(siteId: string): string;
 }

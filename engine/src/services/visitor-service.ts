@@ -125,7 +125,7 @@ export class VisitorService {
     const { repo, reader, decisions } = this.deps;
     const visitor = await this.requireVisitor(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
-      const normalized = normalizeContact(input.callback.phone);
+      const normalized = normalizeContact(input.callback.phone, decisions().phoneCountry(identity.siteId));
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
@@ -186,7 +186,7 @@ export class VisitorService {
     input: z.infer<typeof CallbackRequestSchema>,
     page: z.infer<typeof PageInfoSchema>,
   ) {
-    const normalized = normalizeContact(input.phone);
+    const normalized = normalizeContact(input.phone, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok || normalized.kind !== 'phone') {
       throw badRequest(
         normalized.ok ? 'a phone number is needed for a call back' : normalized.reason,
@@ -299,7 +299,7 @@ export class VisitorService {
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
     const { repo, dialogs, metrics } = this.deps;
-    const normalized = normalizeContact(input.contact);
+    const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
     const row = await this.currentDialog(identity.visitorId);
