@@ -10,6 +10,7 @@ export {
   normalizeContact,
 } from './contact';
 export { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+export { choiceLabel } from './entry-menu';
 export { isGroupOpen, type OpenState } from './hours';
 export { effectiveLimit, fallbackChain, groupById, operatorGroups } from './lookup';
 export {

@@ -9,6 +9,10 @@ const en = {
   menuBack: 'Back',
   requestCallback: 'Request a call back',
   inputPlaceholder: 'Type a message…',
+  messageLabel: 'Your message',
+  assistantName: '{site} assistant',
+  greetingOffline:
+    'No one is online right now. Leave a message and your contact: we will reply as soon as we are back.',
   send: 'Send',
   sending: 'Sending',
   sent: 'Sent',
@@ -75,6 +79,10 @@ const ru: Strings = {
   menuBack: 'Назад',
   requestCallback: 'Заказать обратный звонок',
   inputPlaceholder: 'Введите сообщение…',
+  messageLabel: 'Ваше сообщение',
+  assistantName: 'Помощник {site}',
+  greetingOffline:
+    'Сейчас никого нет на связи. Оставьте сообщение и контакт — мы ответим, как только вернёмся.',
   send: 'Отправить',
   sending: 'Отправляется',
   sent: 'Отправлено',

@@ -1,6 +1,7 @@
 import {
-  DEFAULT_PHONE_COUNTRY,
   autoMessage,
+  choiceLabel,
+  DEFAULT_PHONE_COUNTRY,
   estimateWait,
   isGroupOpen,
   nextThreshold,
@@ -173,6 +174,8 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       const wanted = requested?.toLowerCase().split(/[-_]/)[0];
       return wanted && config.locales.includes(wanted) ? wanted : config.defaultLocale;
     },
+    choiceLabel: (siteId, choice, locale) =>
+      choiceLabel(config.sites.find((s) => s.id === siteId)?.entryMenu, choice, locale),
     phoneCountry: (siteId) =>
       config.sites.find((s) => s.id === siteId)?.defaultCountry ?? DEFAULT_PHONE_COUNTRY,
     site(siteId) {

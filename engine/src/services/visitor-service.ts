@@ -142,13 +142,16 @@ export class VisitorService {
       returningVisitor: Boolean(latest),
     });
     const id = randomUUID();
+    const locale = decisions().locale(language);
+    // The visitor's menu choice, as he saw it, for the operator (the visitor's own view leaves it out).
+    const chosen = decisions().choiceLabel(identity.siteId, input.choice, locale);
     const created = await this.createRouted(
       visitor,
       {
         id,
         siteId: identity.siteId,
         kind: input.kind,
-        locale: decisions().locale(language),
+        locale,
         page: input.page,
         callback: input.callback ?? null,
         previousDialogId: latest?.id ?? null,
@@ -156,6 +159,12 @@ export class VisitorService {
       route,
       async (trx) => {
         await repo.recordPage(visitor.id, id, input.page, trx);
+        if (chosen)
+          await repo.insertMessage(trx, {
+            dialogId: id,
+            authorKind: 'system',
+            body: `Visitor chose: ${chosen}`,
+          });
         if (input.message) await repo.insertMessage(trx, visitorMessage(id, visitor, input.message));
       },
       Boolean(input.message),
