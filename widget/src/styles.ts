@@ -59,12 +59,12 @@ font-weight:500;transition:border-color .15s,box-shadow .15s}
 display:inline-flex;align-items:center;gap:6px;text-decoration:underline;text-underline-offset:3px}
 .log{padding:16px 12px 8px;display:flex;flex-direction:column;gap:6px;flex:1}
 .msg{display:flex;gap:8px;align-items:flex-end;max-width:88%}
-.msg.mine{align-self:flex-end;flex-direction:row-reverse}
+.msg.mine,.choice-echo{align-self:flex-end;flex-direction:row-reverse}
 .avatar{width:28px;height:28px;border-radius:50%;flex:none;background:#c7d2fe;color:#1e3a8a;font-size:11px;
 font-weight:700;display:flex;align-items:center;justify-content:center;object-fit:cover;overflow:hidden}
 .bubble{background:var(--hl-bg);border-radius:14px 14px 14px 4px;padding:8px 12px;box-shadow:0 1px 2px rgba(0,0,0,.06);
 white-space:pre-wrap;overflow-wrap:anywhere;min-width:0}
-.mine .bubble{background:var(--hl-primary);color:var(--hl-on-primary);border-radius:14px 14px 4px 14px}
+.mine .bubble,.choice-echo .bubble{background:var(--hl-primary);color:var(--hl-on-primary);border-radius:14px 14px 4px 14px}
 .auto .bubble{background:#f1f5f9;border:1px dashed #94a3b8}
 .avatar.bot{background:#334155;color:#fff;border-radius:8px}
 .author{font-size:12px;font-weight:600;color:var(--hl-muted);margin-bottom:2px}

@@ -30,7 +30,7 @@ export function messageList(ctx: Ctx): View & { scrollToBottom(): void; destroy(
   // The menu choice, as the visitor's first words in the chat.
   const choice = h(
     'div',
-    { class: 'msg mine choice-echo', hidden: true },
+    { class: 'msg choice-echo', hidden: true },
     h('div', { class: 'bubble' }, h('div', { class: 'text' })),
   );
   log.append(choice, tail);
