@@ -33,7 +33,8 @@ const en = {
   contactSubmit: 'Send contact',
   contactThanks: 'Thank you! We will contact you at {value}.',
   errorEmpty: 'Please enter a phone number or an e-mail.',
-  errorPhone: 'This does not look like a phone number. Use 8 to 15 digits, e.g. +1 555 123 4567.',
+  errorPhone:
+    'This does not look like a phone number. Write it with + and the country code, e.g. +44 20 7946 0958.',
   errorEmail: 'This does not look like an e-mail address, e.g. name@example.com.',
   callbackTitle: 'We will call you back',
   callbackPhone: 'Your phone',
@@ -103,7 +104,7 @@ const ru: Strings = {
   contactSubmit: 'Отправить контакт',
   contactThanks: 'Спасибо! Мы свяжемся с вами: {value}.',
   errorEmpty: 'Введите номер телефона или e-mail.',
-  errorPhone: 'Это не похоже на номер телефона. Нужно от 8 до 15 цифр, например +7 912 345-67-89.',
+  errorPhone: 'Это не похоже на номер телефона. Напишите его с + и кодом страны, например +7 912 345-67-89.',
   errorEmail: 'Это не похоже на адрес e-mail, например name@example.com.',
   callbackTitle: 'Мы вам перезвоним',
   callbackPhone: 'Ваш телефон',

@@ -132,8 +132,12 @@ describe('widget in Chromium: the browser review (issue 17)', function () {
     expect(await focused(page)).to.equal('BUTTON');
   });
 
-  it('when nobody is online and the visitor writes, then the auto-reply is signed by the site assistant (read once) and the contact form is accessible, also on a phone', async () => {
+  it('when nobody is online and the visitor writes, then the auto-reply is signed by the site assistant (read once), the contact form is accessible (also on a phone) and judges phones by the engine rule in the site country', async () => {
     const page = await newPage();
+    const sent: string[] = [];
+    const scripts: string[] = [];
+    page.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(String(frame.payload))));
+    page.on('request', (request) => scripts.push(new URL(request.url()).pathname));
     await openMenu(page);
     await chooseReturns(page);
     await page.locator('textarea').fill('Can I return shoes?');
@@ -168,6 +172,22 @@ describe('widget in Chromium: the browser review (issue 17)', function () {
       );
     await page.setViewportSize(VIEWPORT.desktop);
     expect(await page.locator('textarea').evaluate((el) => getComputedStyle(el).fontSize)).to.equal('16px');
+
+    // The phone is judged by the engine's own rule (libphonenumber), loaded as widget-phone.js.
+    const card = page.locator('.contact-card');
+    await page.locator('input[name=contact]').fill('+1 555 123 4567');
+    await card.locator('button[type=submit]').click();
+    await card.locator('.error', { hasText: 'country code' }).waitFor();
+    expect(scripts.filter((path) => path === '/widget-phone.js')).to.have.length(1);
+    expect(
+      sent.filter((frame) => frame.includes('contact:leave')),
+      'refused before sending',
+    ).to.deep.equal([]);
+    await page.locator('input[name=contact]').fill('916 123 45 67');
+    await card.locator('button[type=submit]').click();
+    await page.locator('.log .thanks', { hasText: '+79161234567' }).waitFor({ timeout: 10_000 });
+    expect(sent.filter((frame) => frame.includes('contact:leave'))).to.have.length(1);
+    expect(sent.find((frame) => frame.includes('contact:leave'))).to.contain('+79161234567');
   });
 
   describe('with operators online', () => {
