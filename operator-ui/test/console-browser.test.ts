@@ -196,7 +196,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const admin = contexts[1]!.pages()[0]!;
     const visitor = await startVisitor(server.url, 'support', 'Please call me back about a refund', 'Nina');
     visitors.push(visitor);
-    await ack(visitor.socket, 'contact:leave', { contact: '+1 555 123 4567', name: 'Nina' });
+    await ack(visitor.socket, 'contact:leave', { contact: '+1 415 555 2671', name: 'Nina' });
     await admin.goto(`${server.url}/console/leads`);
     const lead = admin.locator(`[data-dialog-id="${visitor.dialog.id}"]`).first();
     await lead.waitFor();

@@ -1,29 +1,53 @@
+/**
+ * A visitor's contact, phone or e-mail. Phones are parsed by libphonenumber-js with its `min`
+ * metadata (the smallest set: country codes, national prefixes and number lengths), so the widget
+ * can bundle this same rule within its size budget.
+ */
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { normalizeEmail, PHONE_CHARACTERS } from './contact-syntax';
+
 export type ContactResult =
   | { ok: true; kind: 'phone' | 'email'; value: string }
   | { ok: false; reason: string };
 
-const EMAIL = /^[^\s@"(),:;<>[\]\\]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i;
+/** The country a number without `+` is read in when the site names none. */
+export const DEFAULT_PHONE_COUNTRY = 'RU';
+
+/** True for an ISO 3166 alpha-2 code (upper case) that libphonenumber has numbering data for. */
+export function isPhoneCountry(code: string): code is CountryCode {
+  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
+}
 
 /**
- * A visitor's contact, normalised: an e-mail (lowercased) or a phone in E.164. Phones may carry
- * spaces, dashes, dots and parentheses; `00` becomes `+`; a Russian 8XXXXXXXXXX becomes +7XXXXXXXXXX;
- * 7XXXXXXXXXX without `+` is taken as Russian too. The result must be `+` and 8..15 digits.
+ * A visitor's contact, normalised: an e-mail (lowercased) or a phone in E.164. A phone with `+` (or
+ * `00`) carries its own country; one without is read as a national number of `defaultCountry` (the
+ * site's, ISO 3166 alpha-2), so `8 912 345-67-89` in Russia and `020 7946 0958` in Britain both
+ * work; at least 8 digits in E.164. Anything with an `@` is judged as an e-mail. `reason` is a sentence for the visitor.
  */
-export function normalizeContact(input: string): ContactResult {
+export function normalizeContact(
+  input: string,
+  defaultCountry: string = DEFAULT_PHONE_COUNTRY,
+): ContactResult {
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'enter a phone number or an e-mail' };
   if (trimmed.includes('@')) {
-    return EMAIL.test(trimmed) && trimmed.length <= 254
-      ? { ok: true, kind: 'email', value: trimmed.toLowerCase() }
-      : { ok: false, reason: 'not a valid e-mail' };
+    const email = normalizeEmail(trimmed);
+    return email ? { ok: true, kind: 'email', value: email } : { ok: false, reason: 'not a valid e-mail' };
   }
-  let phone = trimmed.replace(/[\s\-().\u00a0]/g, '');
-  if (phone.startsWith('00')) phone = `+${phone.slice(2)}`;
-  if (/^8\d{10}$/.test(phone)) phone = `+7${phone.slice(1)}`;
-  else if (/^7\d{10}$/.test(phone)) phone = `+${phone}`;
-  if (!/^\+?\d+$/.test(phone)) return { ok: false, reason: 'not a phone number or e-mail' };
-  if (!phone.startsWith('+'))
-    return { ok: false, reason: 'phone number must start with + and the country code' };
-  if (!/^\+[1-9]\d{7,14}$/.test(phone)) return { ok: false, reason: 'phone number must have 8 to 15 digits' };
-  return { ok: true, kind: 'phone', value: phone };
+  if (!PHONE_CHARACTERS.test(trimmed) || trimmed.length > 40)
+    return { ok: false, reason: 'not a phone number or e-mail' };
+  // `00` is the international prefix in most of the world; libphonenumber only knows the country's own.
+  const dialled = trimmed.replace(/^00/, '+');
+  const country = isPhoneCountry(defaultCountry) ? defaultCountry : DEFAULT_PHONE_COUNTRY;
+  const phone = parsePhoneNumberFromString(dialled, country);
+  // Numbers valid but shorter than 8 digits in E.164 are service or extension numbers, not a way back.
+  if (!phone?.isValid() || phone.number.length < 9) {
+    return {
+      ok: false,
+      reason: dialled.startsWith('+')
+        ? 'not a valid phone number'
+        : `not a valid phone number in ${country}: add + and the country code`,
+    };
+  }
+  return { ok: true, kind: 'phone', value: phone.number };
 }

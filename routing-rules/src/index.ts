@@ -3,8 +3,14 @@
  * decision. No I/O, no clock of its own: callers pass `now`.
  */
 export { type AutoMessage, type AutoMessageKind, autoMessage } from './auto-message';
-export { type ContactResult, normalizeContact } from './contact';
+export {
+  type ContactResult,
+  DEFAULT_PHONE_COUNTRY,
+  isPhoneCountry,
+  normalizeContact,
+} from './contact';
 export { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+export { choiceLabel } from './entry-menu';
 export { isGroupOpen, type OpenState } from './hours';
 export { effectiveLimit, fallbackChain, groupById, operatorGroups } from './lookup';
 export {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PHONE_COUNTRY, isPhoneCountry } from './contact';
 import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
 import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
 import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
@@ -303,6 +304,12 @@ export const SiteSchema = z.strictObject({
   /** Origins allowed to embed the widget (`https://shop.example`); absent or empty = any. */
   origins: z.array(OriginSchema).optional(),
   locale: z.string().optional(),
+  /** ISO 3166 alpha-2: the country a visitor's phone number without `+` is read in (docs/widget.md). */
+  defaultCountry: z
+    .string()
+    .transform((code) => code.toUpperCase())
+    .refine(isPhoneCountry, 'must be an ISO 3166 alpha-2 country code with phone numbering, like RU or GB')
+    .default(DEFAULT_PHONE_COUNTRY),
   look: SiteLookSchema.prefault({}),
   entryMenu: EntryMenuSchema.optional(),
   callbackEnabled: z.boolean().optional(),

@@ -40,6 +40,7 @@ export async function measureWidget(): Promise<SizeRow[]> {
     ['widget.js', {}],
     ['prebuilt socket.io', { alias: { 'socket.io-client': join(socketIoDir, 'dist/socket.io.esm.min.js') } }],
     ['without socket.io', { external: ['socket.io-client'] }],
+    ['widget-phone.js', { entryPoints: [here('../src/ui/phone-entry.ts')] }],
   ];
   const rows: SizeRow[] = [];
   try {

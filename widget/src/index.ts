@@ -8,7 +8,7 @@ import { Connection } from './connection';
 import { pickWidgetLocale, type Translate, translator } from './i18n';
 import { browserStorage, type KeyValueStorage } from '@hotline/client/storage';
 import { loadSiteConfig, normalizeConfig, type SiteWidgetConfig } from './site-config';
-import { Store } from './store';
+import { joinedOperator, Store, withJoinedNotice } from './store';
 import { mountApp, type Mounted } from './ui/app';
 
 export interface InitOptions {
@@ -94,6 +94,14 @@ function init(options: InitOptions): void {
     callbackPhone: null,
     blocked: false,
     rateLimitedUntil: null,
+    choice: null,
+  });
+  // "Carl joined the chat" from the dialog's own state pushes (assignment, transfer): no extra event.
+  store.subscribe((state, previous) => {
+    const name = joinedOperator(previous, state);
+    if (!name || !state.dialog) return;
+    const { id } = state.dialog;
+    store.update((s) => ({ messages: withJoinedNotice(s.messages, id, t('operatorJoined', { name })) }));
   });
   const connection = new Connection({
     server,

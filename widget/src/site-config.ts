@@ -29,6 +29,10 @@ export interface SiteWidgetConfig {
   texts: Record<string, unknown>;
   /** Whether the site offers a call-back request (default true). */
   callbackEnabled?: boolean;
+  /** ISO 3166 alpha-2 country a phone without `+` is read in (the engine's default: RU). */
+  defaultCountry?: string;
+  /** Whether someone who may take a dialog is online now (absent: unknown, the greeting as written). */
+  available?: boolean;
 }
 
 export const DEFAULT_LOOK: WidgetLook = {
@@ -62,6 +66,8 @@ export function normalizeConfig(siteId: string, raw: unknown): SiteWidgetConfig 
     entryMenu: usable,
     texts: source.texts && typeof source.texts === 'object' ? source.texts : {},
     callbackEnabled: source.callbackEnabled !== false,
+    ...(typeof source.available === 'boolean' ? { available: source.available } : {}),
+    ...(typeof source.defaultCountry === 'string' ? { defaultCountry: source.defaultCountry } : {}),
   };
 }
 

@@ -66,6 +66,8 @@ export interface WidgetState {
   blocked: boolean;
   /** Until when the engine asked us to slow down (`rate_limited`); what waited is retried then. */
   rateLimitedUntil: number | null;
+  /** The menu path the visitor chose for this chat ("Returns › Return an item"), echoed in the chat. */
+  choice: string | null;
 }
 
 export type Listener = (state: WidgetState, previous: WidgetState) => void;
@@ -174,4 +176,41 @@ export function dialogInfo(view: VisitorDialogView): DialogInfo {
     contactRequested: view.contactRequested,
     contact: view.contact,
   };
+}
+
+/**
+ * The operator who took the dialog since the previous state (an assignment or a transfer of the same
+ * dialog, or of the one being started), else null. A reload (no dialog before) announces nobody.
+ */
+export function joinedOperator(previous: WidgetState, state: WidgetState): string | null {
+  const before = previous.dialog;
+  const now = state.dialog;
+  if (!now?.operatorName || !isDialogOpen(now)) return null;
+  const sameDialog = before ? before.id === now.id : previous.starting;
+  if (!sameDialog || before?.operatorName === now.operatorName) return null;
+  return now.operatorName;
+}
+
+/**
+ * Adds "<name> joined the chat" as a line of the widget's own (not stored by the engine) after the
+ * messages there now, unless the last such line of the dialog says the same: a late start ack can
+ * briefly turn the dialog back to "no operator", which is no new arrival.
+ */
+export function withJoinedNotice(
+  list: readonly ChatMessage[],
+  dialogId: string,
+  body: string,
+): ChatMessage[] {
+  const prefix = `joined-${dialogId}-`;
+  const notices = list.filter((m) => m.key.startsWith(prefix));
+  if (notices[notices.length - 1]?.body === body) return [...list];
+  const stored = list.filter((m) => Number.isFinite(m.seq)).map((m) => m.seq);
+  const key = `${prefix}${notices.length}`;
+  return upsertMessage(list, {
+    ...pendingMessage(key, body, new Date().toISOString()),
+    clientMessageId: null,
+    authorKind: 'system',
+    seq: (stored.length ? Math.max(...stored) : 0) + 0.5,
+    delivery: null,
+  });
 }

@@ -2,6 +2,8 @@
  * The widget's stylesheet, scoped by its shadow root. `:host` rules are `!important` because inside a
  * shadow tree important declarations beat the page's important ones: a page's `* { all: unset
  * !important }` cannot reach in. Sizes are in px, never rem, so the page's root font size is irrelevant.
+ * Inputs are 16 px at every width: iOS zooms into smaller ones on focus (and a page without a
+ * viewport tag is wider than any mobile media query).
  */
 export const styles = `
 :host{all:initial!important;display:block!important;position:fixed!important;z-index:2147483000!important;
@@ -10,7 +12,7 @@ inset:auto!important;bottom:0!important;right:0!important;visibility:visible!imp
 transform:none!important;filter:none!important;contain:none!important;pointer-events:auto!important}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
-.root{--hl-primary:#2563eb;--hl-on-primary:#fff;--hl-bg:#fff;--hl-fg:#111827;--hl-muted:#6b7280;--hl-soft:#f3f4f6;
+.root{--hl-primary:#2563eb;--hl-on-primary:#fff;--hl-bg:#fff;--hl-fg:#111827;--hl-muted:#4b5563;--hl-soft:#f3f4f6;
 --hl-border:#e5e7eb;--hl-danger:#b91c1c;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 color:var(--hl-fg);-webkit-font-smoothing:antialiased;text-align:left;letter-spacing:normal;direction:ltr}
 button,input,textarea{font:inherit;color:inherit;margin:0}
@@ -57,16 +59,17 @@ font-weight:500;transition:border-color .15s,box-shadow .15s}
 display:inline-flex;align-items:center;gap:6px;text-decoration:underline;text-underline-offset:3px}
 .log{padding:16px 12px 8px;display:flex;flex-direction:column;gap:6px;flex:1}
 .msg{display:flex;gap:8px;align-items:flex-end;max-width:88%}
-.msg.mine{align-self:flex-end;flex-direction:row-reverse}
+.msg.mine,.choice-echo{align-self:flex-end;flex-direction:row-reverse}
 .avatar{width:28px;height:28px;border-radius:50%;flex:none;background:#c7d2fe;color:#1e3a8a;font-size:11px;
 font-weight:700;display:flex;align-items:center;justify-content:center;object-fit:cover;overflow:hidden}
 .bubble{background:var(--hl-bg);border-radius:14px 14px 14px 4px;padding:8px 12px;box-shadow:0 1px 2px rgba(0,0,0,.06);
 white-space:pre-wrap;overflow-wrap:anywhere;min-width:0}
-.mine .bubble{background:var(--hl-primary);color:var(--hl-on-primary);border-radius:14px 14px 4px 14px}
-.auto .bubble{background:#eef2ff}
+.mine .bubble,.choice-echo .bubble{background:var(--hl-primary);color:var(--hl-on-primary);border-radius:14px 14px 4px 14px}
+.auto .bubble{background:#f1f5f9;border:1px dashed #94a3b8}
+.avatar.bot{background:#334155;color:#fff;border-radius:8px}
 .author{font-size:12px;font-weight:600;color:var(--hl-muted);margin-bottom:2px}
 .meta{font-size:11px;color:var(--hl-muted);margin-top:2px;display:flex;gap:6px;justify-content:flex-end;align-items:center}
-.mine .meta{color:inherit;opacity:.85}
+.mine .meta{color:inherit}
 .failed .bubble{background:#fee2e2;color:var(--hl-danger)}
 .retry{border:0;background:none;padding:0;color:var(--hl-danger);font-weight:600;text-decoration:underline;font-size:11px}
 .system{align-self:center;font-size:12.5px;color:var(--hl-muted);text-align:center;padding:4px 10px;max-width:90%}
@@ -75,7 +78,7 @@ display:flex;flex-direction:column;gap:8px}
 .card p{margin:0}
 .field{display:flex;flex-direction:column;gap:4px}
 .field label{font-size:12.5px;font-weight:600;color:var(--hl-muted)}
-.input{border:1px solid #d1d5db;border-radius:10px;padding:9px 11px;background:#fff;width:100%;outline:none}
+.input{border:1px solid #d1d5db;border-radius:10px;padding:9px 11px;background:#fff;width:100%;outline:none;font-size:16px}
 .input:focus{border-color:var(--hl-primary);box-shadow:0 0 0 3px color-mix(in srgb,var(--hl-primary) 25%,transparent)}
 .input[aria-invalid=true]{border-color:var(--hl-danger)}
 .error{color:var(--hl-danger);font-size:12.5px;margin:0}
@@ -85,13 +88,13 @@ display:flex;flex-direction:column;gap:8px}
 .queue{align-self:center;background:var(--hl-bg);border:1px solid var(--hl-border);border-radius:999px;
 padding:6px 14px;font-size:12.5px;color:var(--hl-fg);text-align:center;margin:4px 0}
 .stars{display:flex;gap:4px}
-.star{border:0;background:none;padding:2px;color:#d1d5db;line-height:0}
-.star.on{color:#f59e0b}
+.star{border:0;background:none;padding:2px;color:#6b7280;line-height:0}
+.star.on{color:#b45309}
 .typing{font-size:12px;color:var(--hl-muted);padding:0 16px 4px;min-height:18px;background:var(--hl-soft);flex:none}
 .composer{display:flex;align-items:flex-end;gap:8px;padding:10px 10px 10px 14px;border-top:1px solid var(--hl-border);
 background:var(--hl-bg);flex:none}
 .composer textarea{flex:1;resize:none;border:0;outline:none;background:transparent;max-height:120px;min-height:22px;
-padding:6px 0;line-height:1.4}
+padding:6px 0;line-height:1.4;font-size:16px}
 .send{width:38px;height:38px;border-radius:50%;border:0;background:var(--hl-primary);color:var(--hl-on-primary);
 display:flex;align-items:center;justify-content:center;flex:none;padding:0}
 .clip{color:var(--hl-muted);align-self:center}
@@ -121,7 +124,6 @@ text-decoration:none;min-width:0}
 .launcher{bottom:16px;right:16px}
 .left .launcher{left:16px}
 .root.is-open .launcher{display:none}
-.composer textarea{font-size:16px}
 }
 @media (prefers-reduced-motion:reduce){.panel,.greeting{animation:none}.launcher{transition:none}}
 `;

@@ -11,5 +11,10 @@ describe('widget size', function () {
     expect(shipped, 'widget.js builds').to.not.equal(undefined);
     console.log(`      widget.js: ${kb(shipped!.raw)} raw, ${kb(shipped!.gzip)} gzipped (budget 45.0 KB)`);
     expect(shipped!.gzip).to.be.below(45 * 1024);
+    const phone = rows.find((r) => r.variant === 'widget-phone.js');
+    expect(phone, 'widget-phone.js builds').to.not.equal(undefined);
+    console.log(
+      `      widget-phone.js (loaded when a phone field shows): ${kb(phone!.raw)} raw, ${kb(phone!.gzip)} gzipped`,
+    );
   });
 });

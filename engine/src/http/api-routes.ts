@@ -47,11 +47,17 @@ export function apiRoutes(engine: Engine): Router {
   const supervisor = requireOperator(auth, 'supervisor');
   const operator = requireOperator(auth);
 
-  router.get('/api/sites/:siteId/widget', (req, res) => {
+  // `available`: someone online in a group open now, so the widget's greeting never says "we are
+  // online" to nobody (short cache: presence changes).
+  router.get('/api/sites/:siteId/widget', async (req, res) => {
     const site = decisions().site(req.params.siteId);
     if (!site) throw notFound(`site ${req.params.siteId}`);
-    res.setHeader('Cache-Control', 'public, max-age=60');
-    res.json({ data: site });
+    const now = Date.now();
+    const available = (await engine.store.listOperators()).some(
+      (o) => o.status === 'online' && o.groups.some((g) => decisions().policy.groupOpen(g.groupId, now)),
+    );
+    res.setHeader('Cache-Control', 'public, max-age=15');
+    res.json({ data: { ...site, available } });
   });
 
   // What operators need of the config: group names for transfers and thresholds for urgency.

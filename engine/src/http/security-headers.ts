@@ -23,7 +23,7 @@ const pageDirectives = (connectSrc: string[]) => ({
  * - the demo shop: the same (the widget's stylesheet is a constructed one, which style-src does not
  *   block, so customers' pages with a strict policy can run it too);
  * - everything else (the API, redirects): `default-src 'none'`.
- * `/widget.js` and the site endpoint are read by customers' pages, so their
+ * `/widget.js`, `/widget-phone.js` and the site endpoint are read by customers' pages, so their
  * Cross-Origin-Resource-Policy is cross-origin; the widget embeds no frame, so nothing of ours needs
  * `frame-ancestors` beyond 'none'.
  */
@@ -51,7 +51,8 @@ export function securityHeaders(publicUrl: string | undefined): RequestHandler {
   return (req, res, next) => {
     base(req, res, (error?: unknown) => {
       if (error) return next(error);
-      const shared = req.path === '/widget.js' || /^\/api\/sites\/[^/]+\/widget$/.test(req.path);
+      const shared =
+        /^\/widget(-phone)?\.js$/.test(req.path) || /^\/api\/sites\/[^/]+\/widget$/.test(req.path);
       res.setHeader('Cross-Origin-Resource-Policy', shared ? 'cross-origin' : 'same-origin');
       const policy = isFor(req.path, '/console')
         ? consolePolicy

@@ -7,15 +7,18 @@ const root = (relative: string) => fileURLToPath(new URL(`../../../${relative}`,
 /** The built widget, its demo shop and the operator console, served by the engine itself. */
 export function staticRoutes(): Router {
   const router = Router();
-  const widgetFile = root('widget/dist/widget.js');
-  router.get('/widget.js', (_req, res) => {
-    if (!existsSync(widgetFile)) {
-      res.status(503).type('text/plain').send('widget is not built: run npm run build');
-      return;
-    }
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.sendFile(widgetFile);
-  });
+  // The widget and its phone rule (loaded by the widget when a phone field shows).
+  for (const name of ['widget.js', 'widget-phone.js']) {
+    const file = root(`widget/dist/${name}`);
+    router.get(`/${name}`, (_req, res) => {
+      if (!existsSync(file)) {
+        res.status(503).type('text/plain').send('widget is not built: run npm run build');
+        return;
+      }
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.sendFile(file);
+    });
+  }
   router.use('/demo', express.static(root('widget/demo'), { extensions: ['html'] }));
   const consoleDir = root('operator-ui/dist');
   router.use('/console', express.static(consoleDir, { index: 'index.html' }));

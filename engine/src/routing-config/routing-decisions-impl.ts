@@ -1,5 +1,7 @@
 import {
   autoMessage,
+  choiceLabel,
+  DEFAULT_PHONE_COUNTRY,
   estimateWait,
   isGroupOpen,
   nextThreshold,
@@ -172,6 +174,10 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       const wanted = requested?.toLowerCase().split(/[-_]/)[0];
       return wanted && config.locales.includes(wanted) ? wanted : config.defaultLocale;
     },
+    choiceLabel: (siteId, choice, locale) =>
+      choiceLabel(config.sites.find((s) => s.id === siteId)?.entryMenu, choice, locale),
+    phoneCountry: (siteId) =>
+      config.sites.find((s) => s.id === siteId)?.defaultCountry ?? DEFAULT_PHONE_COUNTRY,
     site(siteId) {
       const site = config.sites.find((s) => s.id === siteId);
       if (!site) return null;
@@ -180,6 +186,7 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
         name: site.name,
         locale: site.locale ?? config.defaultLocale,
         locales: config.locales,
+        defaultCountry: site.defaultCountry,
         look: site.look,
         entryMenu: site.entryMenu,
         groups: config.groups.map((g) => ({ id: g.id, name: g.name })),

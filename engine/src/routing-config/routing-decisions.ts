@@ -84,5 +84,13 @@ export interface RoutingDecisions {
   >;
   locale(requested: string | undefined | null): string;
   /** Public widget config of a site, null when the site does not exist. */
-  site(siteId: string): unknown | null;
+  site(siteId: string): Record<string, unknown> | null;
+  /** The entry-menu labels that lead to `choice` on the site ("Returns › Return an item"), null when none. */
+  choiceLabel(
+    siteId: string,
+    choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined },
+    locale: string,
+  ): string | null;
+  /** The country (ISO 3166 alpha-2) a visitor's phone without `+` is read in: the site's, else RU. */
+  phoneCountry(siteId: string): string;
 }

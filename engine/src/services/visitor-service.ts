@@ -125,7 +125,7 @@ export class VisitorService {
     const { repo, reader, decisions } = this.deps;
     const visitor = await this.requireVisitor(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
-      const normalized = normalizeContact(input.callback.phone);
+      const normalized = normalizeContact(input.callback.phone, decisions().phoneCountry(identity.siteId));
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
@@ -142,13 +142,16 @@ export class VisitorService {
       returningVisitor: Boolean(latest),
     });
     const id = randomUUID();
+    const locale = decisions().locale(language);
+    // The visitor's menu choice, as he saw it, for the operator (the visitor's own view leaves it out).
+    const chosen = decisions().choiceLabel(identity.siteId, input.choice, locale);
     const created = await this.createRouted(
       visitor,
       {
         id,
         siteId: identity.siteId,
         kind: input.kind,
-        locale: decisions().locale(language),
+        locale,
         page: input.page,
         callback: input.callback ?? null,
         previousDialogId: latest?.id ?? null,
@@ -156,6 +159,12 @@ export class VisitorService {
       route,
       async (trx) => {
         await repo.recordPage(visitor.id, id, input.page, trx);
+        if (chosen)
+          await repo.insertMessage(trx, {
+            dialogId: id,
+            authorKind: 'system',
+            body: `Visitor chose: ${chosen}`,
+          });
         if (input.message) await repo.insertMessage(trx, visitorMessage(id, visitor, input.message));
       },
       Boolean(input.message),
@@ -186,7 +195,7 @@ export class VisitorService {
     input: z.infer<typeof CallbackRequestSchema>,
     page: z.infer<typeof PageInfoSchema>,
   ) {
-    const normalized = normalizeContact(input.phone);
+    const normalized = normalizeContact(input.phone, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok || normalized.kind !== 'phone') {
       throw badRequest(
         normalized.ok ? 'a phone number is needed for a call back' : normalized.reason,
@@ -299,7 +308,7 @@ export class VisitorService {
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
     const { repo, dialogs, metrics } = this.deps;
-    const normalized = normalizeContact(input.contact);
+    const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
     const row = await this.currentDialog(identity.visitorId);

@@ -46,7 +46,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', start('support'));
       const dialog = await assigned;
       expect(dialog.id).to.equal(view.id);
-      expect(dialog.messages.map((m) => m.body)).to.deep.equal(['Hello, I need help']);
+      // The menu choice comes first, as a system line for the operator.
+      expect(dialog.messages.map((m) => m.body)).to.deep.equal([
+        'Visitor chose: Support',
+        'Hello, I need help',
+      ]);
       expect(dialog.visitor.currentPage?.url).to.equal('http://shop.test/catalog');
       expect(dialog.visitor.referrer).to.equal('http://search.test/?q=shop');
       const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');

@@ -90,7 +90,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const messages = collect<MessageView>(visitor, 'message:new');
         const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('busy', 'Waiting…'));
         expect(view.state).to.equal('queued');
-        await call(visitor, 'contact:leave', { contact: '+1 555 123 4567' });
+        await call(visitor, 'contact:leave', { contact: '+1 415 555 2671' });
         await eventually(() => messages.some((m) => m.autoKind === 'queue-position'), 5000, 'the wait step');
         expect(autoKinds(messages)).to.deep.equal(['contact-thanks', 'queue-position']);
       });

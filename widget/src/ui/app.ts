@@ -89,8 +89,9 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     { type: 'button', class: 'icon-btn close', 'aria-label': t('closeChat'), onclick: () => ctx.close() },
     icon(ICONS.close, 22),
   );
+  // Not a <header>: inside the page it would be a second banner landmark.
   const header = h(
-    'header',
+    'div',
     { class: 'header' },
     logo,
     h('div', { class: 'titles' }, title, subtitle),
@@ -145,6 +146,21 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
     }
   });
 
+  // Stay at the latest message while the layout changes under it (the composer appears after a
+  // reload, a picture loads, the phone's keyboard opens), unless the visitor scrolled up to read.
+  let atBottom = true;
+  body.addEventListener('scroll', () => {
+    atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 80;
+  });
+  const resizes =
+    typeof ResizeObserver === 'undefined'
+      ? null
+      : new ResizeObserver(() => {
+          if (atBottom) log.scrollToBottom();
+        });
+  resizes?.observe(body);
+  resizes?.observe(log.el);
+
   const root = h('div', { class: 'root' }, greeting, panel, launcher);
   shadow.append(root);
 
@@ -159,10 +175,14 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       title.textContent = localized(look.title, state.locale) || t('chatTitle');
       logo.hidden = !look.logoUrl;
       if (look.logoUrl) logo.src = look.logoUrl;
-      greetingText.textContent = localized(look.greeting, state.locale);
+      // "We are online" only when someone can answer: else the greeting says what will happen.
+      greetingText.textContent =
+        state.config.available === false ? t('greetingOffline') : localized(look.greeting, state.locale);
     }
     if (changed('open', 'unread', 'blocked')) {
       panel.hidden = !state.open;
+      // A reload (or reopening) shows the latest messages, as a hidden log cannot be scrolled.
+      if (state.open && !previous?.open) log.scrollToBottom();
       root.classList.toggle('is-open', state.open);
       launcher.setAttribute('aria-expanded', String(state.open));
       launcher.setAttribute(
@@ -185,13 +205,15 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
       blockedNote.hidden = !state.blocked;
     }
     if (changed('view', 'callbackPhone')) callback.update();
-    if (changed('messages', 'dialog', 'queue', 'starting', 'rated', 'locale')) log.update();
+    if (changed('messages', 'dialog', 'queue', 'starting', 'rated', 'locale', 'choice')) log.update();
     if (changed('dialog', 'view', 'connection', 'starting', 'blocked', 'rateLimitedUntil')) {
       const chat = state.view === 'chat' && !state.blocked;
       const open = isDialogOpen(state.dialog) || state.starting;
       endButton.hidden = !chat || !isDialogOpen(state.dialog);
       input.el.hidden = !chat || !(open || state.dialog === null);
       input.update();
+      // After a menu choice the pressed button is gone: typing goes on in the message box.
+      if (previous?.view === 'menu' && state.view === 'chat' && state.open && !input.el.hidden) input.focus();
       subtitle.textContent =
         state.dialog?.operatorName && open && !state.blocked ? state.dialog.operatorName : '';
       subtitle.hidden = !subtitle.textContent;
@@ -226,6 +248,8 @@ export function mountApp(shadow: ShadowRoot, ctx: Ctx): Mounted {
   return {
     destroy() {
       unsubscribe();
+      resizes?.disconnect();
+      log.destroy();
       root.remove();
       removeStyles();
     },

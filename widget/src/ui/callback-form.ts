@@ -2,7 +2,9 @@
 import { normalizePhone } from '../contact';
 import type { Ctx, View } from './context';
 import { h, ICONS, icon } from './dom';
+import { enginePhone } from './contact-card';
 import { field } from './field';
+import { phoneRule } from './phone-rule';
 
 export function callbackForm(ctx: Ctx): View {
   const { t, store } = ctx;
@@ -38,7 +40,8 @@ export function callbackForm(ctx: Ctx): View {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const value = normalizePhone(phone.input.value);
+    const typed = normalizePhone(phone.input.value);
+    const value = typed && (await enginePhone(ctx, typed));
     if (!value) {
       phone.setError(t(phone.input.value.trim() ? 'errorPhone' : 'errorEmpty'));
       phone.input.focus();
@@ -58,6 +61,7 @@ export function callbackForm(ctx: Ctx): View {
   const update = () => {
     const { view, callbackPhone } = store.get();
     form.hidden = view !== 'callback';
+    if (view === 'callback') void phoneRule(ctx.connection.server);
     thanks.hidden = view !== 'callback-done';
     thanks.firstElementChild!.textContent = t('callbackThanks', { value: callbackPhone ?? '' });
   };

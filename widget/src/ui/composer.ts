@@ -20,8 +20,8 @@ export interface Composer extends View {
 export function composer(ctx: Ctx): Composer {
   const { t } = ctx;
   const input = h('textarea', {
+    id: 'hl-message',
     rows: 1,
-    'aria-label': t('inputPlaceholder'),
     placeholder: t('inputPlaceholder'),
     maxlength: 4000,
     name: 'message',
@@ -45,7 +45,9 @@ export function composer(ctx: Ctx): Composer {
     },
     icon(ICONS.clip, 22),
   );
-  const form = h('form', { class: 'composer' }, clip, picker, input, send);
+  // A real label (visually hidden): a placeholder is no name once the visitor types.
+  const label = h('label', { class: 'sr', for: 'hl-message' }, t('messageLabel'));
+  const form = h('form', { class: 'composer' }, clip, picker, label, input, send);
   const trayList = h('ul', { class: 'tray', 'aria-label': t('attachmentsLabel'), hidden: true });
   const el = h('div', { class: 'compose' }, trayList, form);
 

@@ -8,6 +8,7 @@ import type { StringKey } from '../i18n';
 import type { Ctx, View } from './context';
 import { h } from './dom';
 import { field } from './field';
+import { phoneRule } from './phone-rule';
 
 const REASONS: Record<'empty' | 'phone' | 'email', StringKey> = {
   empty: 'errorEmpty',
@@ -44,9 +45,16 @@ export function contactCard(ctx: Ctx): View {
       contact.input.focus();
       return;
     }
-    contact.setError(null);
     submit.disabled = true;
-    const result = await ctx.connection.leaveContact(check.value);
+    const value = check.kind === 'phone' ? await enginePhone(ctx, check.value) : check.value;
+    if (value === null) {
+      submit.disabled = false;
+      contact.setError(t('errorPhone'));
+      contact.input.focus();
+      return;
+    }
+    contact.setError(null);
+    const result = await ctx.connection.leaveContact(value);
     submit.disabled = false;
     if (result.ok) {
       submittedHere = true;
@@ -69,9 +77,21 @@ export function contactCard(ctx: Ctx): View {
           dialog?.state === 'lead'),
     );
     form.hidden = !asking;
+    if (asking) void phoneRule(ctx.connection.server);
     thanks.hidden = !showThanks;
     if (left) thanks.textContent = t('contactThanks', { value: left.value });
   };
 
   return { el, update };
+}
+
+/**
+ * The phone by the engine's rule in the site's country (E.164), null when that rule refuses it; as
+ * typed when the rule could not be loaded (the engine then judges it).
+ */
+export async function enginePhone(ctx: Ctx, typed: string): Promise<string | null> {
+  const rule = await phoneRule(ctx.connection.server);
+  if (!rule) return typed;
+  const result = rule(typed, ctx.store.get().config.defaultCountry);
+  return result.ok && result.kind === 'phone' ? result.value : null;
 }

@@ -37,7 +37,15 @@ export function endedCard(ctx: Ctx): View {
       type: 'button',
       class: 'primary',
       onclick: () =>
-        store.update({ view: 'menu', dialog: null, messages: [], queue: null, botPath: [], rated: false }),
+        store.update({
+          view: 'menu',
+          dialog: null,
+          messages: [],
+          queue: null,
+          botPath: [],
+          rated: false,
+          choice: null,
+        }),
     },
     t('newChat'),
   );

@@ -16,10 +16,27 @@ function nodeAt(root: BotNode, path: number[]): BotNode {
   return node;
 }
 
+/** The labels of the buttons pressed, joined: "Returns and warranty › Return an item". */
+function pathLabels(root: BotNode, path: number[], locale: string): string {
+  const labels: string[] = [];
+  let node: BotNode | undefined = root;
+  for (const index of path) {
+    const button: BotNode['buttons'][number] | undefined = node?.buttons[index];
+    if (!button) break;
+    labels.push(localized(button.label, locale));
+    node = button.next;
+  }
+  return labels.join(' › ');
+}
+
 export function menuView(ctx: Ctx): View {
   const { t, store } = ctx;
   const el = h('div', { class: 'menu' });
-  const start = (target: RouteTarget) => ctx.connection.startDialog(target);
+  /** Starts the chat; the choice (with the bot's path to it) is echoed in the chat. */
+  const start = (target: RouteTarget, label: string | null) => {
+    store.update({ choice: label });
+    ctx.connection.startDialog(target);
+  };
 
   const update = () => {
     const { config, botPath, locale } = store.get();
@@ -28,7 +45,7 @@ export function menuView(ctx: Ctx): View {
     if (!menu) {
       el.append(
         h('p', { class: 'prompt' }, t('menuPrompt')),
-        h('button', { type: 'button', class: 'choice', onclick: () => start({}) }, t('chatTitle')),
+        h('button', { type: 'button', class: 'choice', onclick: () => start({}, null) }, t('chatTitle')),
       );
     } else if (menu.kind === 'choice') {
       el.append(
@@ -40,7 +57,11 @@ export function menuView(ctx: Ctx): View {
         group.append(
           h(
             'button',
-            { type: 'button', class: 'choice', onclick: () => start(option.target) },
+            {
+              type: 'button',
+              class: 'choice',
+              onclick: () => start(option.target, localized(option.label, locale)),
+            },
             localized(option.label, locale),
           ),
         );
@@ -55,7 +76,7 @@ export function menuView(ctx: Ctx): View {
           if (button.next) {
             store.update((s) => ({ botPath: [...s.botPath, index] }));
             el.querySelector<HTMLElement>('.choice')?.focus();
-          } else start(button.target ?? {});
+          } else start(button.target ?? {}, pathLabels(menu.root, [...botPath, index], locale));
         };
         group.append(
           h('button', { type: 'button', class: 'choice', onclick: press }, localized(button.label, locale)),
