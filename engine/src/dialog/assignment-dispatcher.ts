@@ -9,7 +9,7 @@ const BEHIND_HEAD_SCAN = 50;
 import type { DialogRepository } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 import type { DialogService } from './dialog-service';
-import { parseSnapshot } from './dialog-service';
+import { parseSnapshot } from './dialog-snapshot';
 
 export interface AssignmentListener {
   onAssigned(assignment: {
@@ -53,6 +53,11 @@ export class AssignmentDispatcher {
 
   stop() {
     this.stopped = true;
+  }
+
+  /** An assignment made outside the queue run (a supervisor's): announced as a queue assignment is. */
+  announce(assignment: { dialogId: string; operatorId: string; groupId: string }) {
+    this.listener?.onAssigned({ ...assignment, offered: false });
   }
 
   trigger(groupId: string): Promise<void> {

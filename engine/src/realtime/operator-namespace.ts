@@ -23,7 +23,6 @@ import {
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
 import { ackHandler, answerUnknownEvents } from './ack-handler';
-import type { DialogBroadcaster } from './dialog-broadcaster';
 import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
 interface OperatorSocketData {
@@ -70,7 +69,6 @@ export function registerOperatorNamespace(
     operators: OperatorService;
     store: RoutingStore;
     notifier: Notifier;
-    broadcaster: DialogBroadcaster;
     logger: Logger;
     presenceGraceMs: number;
     heartbeatMs: number;
@@ -79,7 +77,7 @@ export function registerOperatorNamespace(
     attachments: AttachmentService;
   },
 ) {
-  const { auth, operators, notifier, broadcaster, logger } = deps;
+  const { auth, operators, notifier, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   const heartbeats = new Set<NodeJS.Timeout>();
 
@@ -162,12 +160,8 @@ export function registerOperatorNamespace(
 
     socket.on(
       'presence:set',
-      ackHandler(logger, PresenceSchema, async ({ status }) => {
-        const self = await operators.setPresence(operator, status);
-        notifier.toOperator(operator.id, 'self:update', self);
-        broadcaster.dashboardChanged();
-        return self;
-      }),
+      // setPresence pushes his self:update (his other tabs) and the dashboard.
+      ackHandler(logger, PresenceSchema, ({ status }) => operators.setPresence(operator, status)),
     );
     socket.on(
       'dialogs:list',
@@ -190,11 +184,8 @@ export function registerOperatorNamespace(
     );
     socket.on(
       'message:send',
-      ackHandler(logger, OperatorMessageSchema, async (input) => {
-        const { message, row } = await operators.sendMessage(operator, input);
-        broadcaster.message(message, row.visitor_id, operator.id);
-        return message;
-      }),
+      // Its change pushes it to the visitor, the holder's other tabs and supervisors.
+      ackHandler(logger, OperatorMessageSchema, (input) => operators.sendMessage(operator, input)),
     );
     socket.on(
       'attachment:prepare',
@@ -210,63 +201,39 @@ export function registerOperatorNamespace(
     socket.on(
       'typing:set',
       ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
-        const detail = await operators.open(operator, dialogId);
-        if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+        // A narrow read: whose dialog it is, not its whole detail.
+        const holder = await operators.holderOf(dialogId);
+        if (holder?.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
         // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
         if (typing)
           await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
-        deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
+        deps.notifier.toVisitor(holder.visitorId, 'typing:operator', { dialogId, typing });
         return null;
       }),
     );
     socket.on(
       'dialog:transfer',
-      ackHandler(logger, TransferSchema, async (input) => {
-        const summary = await operators.transfer(operator, input);
-        await Promise.all([
-          broadcaster.selfUpdate(operator.id),
-          ...(input.toOperatorId ? [broadcaster.selfUpdate(input.toOperatorId)] : []),
-        ]);
-        return summary;
-      }),
+      ackHandler(logger, TransferSchema, (input) => operators.transfer(operator, input)),
     );
     socket.on(
       'dialog:assign',
-      ackHandler(logger, AssignSchema, async (input) => {
-        const { summary, groupId } = await operators.assign(operator, input);
-        // Pushes dialog:assigned and self:update to the operator, as a queue assignment does.
-        broadcaster.onAssigned({
-          dialogId: input.dialogId,
-          operatorId: input.operatorId,
-          groupId,
-          offered: false,
-        });
-        return summary;
-      }),
+      ackHandler(logger, AssignSchema, async (input) => (await operators.assign(operator, input)).summary),
     );
     socket.on(
       'dialog:takeover',
-      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-        const { detail, previousOperatorId } = await operators.takeOver(operator, dialogId);
-        await Promise.all([broadcaster.selfUpdate(operator.id), broadcaster.selfUpdate(previousOperatorId)]);
-        return detail;
-      }),
+      ackHandler(
+        logger,
+        DialogRefSchema,
+        async ({ dialogId }) => (await operators.takeOver(operator, dialogId)).detail,
+      ),
     );
     socket.on(
       'dialog:close',
-      ackHandler(logger, CloseSchema, async (input) => {
-        const summary = await operators.close(operator, input);
-        await broadcaster.selfUpdate(operator.id);
-        return summary;
-      }),
+      ackHandler(logger, CloseSchema, (input) => operators.close(operator, input)),
     );
     socket.on(
       'lead:pick',
-      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-        const detail = await operators.pickLead(operator, dialogId);
-        await broadcaster.selfUpdate(operator.id);
-        return detail;
-      }),
+      ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.pickLead(operator, dialogId)),
     );
     socket.on(
       'visitor:block',
@@ -296,7 +263,6 @@ export function registerOperatorNamespace(
           const remaining = await namespace.in(operatorRoom(operator.id)).fetchSockets();
           if (remaining.length === 0) {
             await operators.setPresence(operator, 'offline');
-            broadcaster.dashboardChanged();
           }
         } catch (error) {
           logger.warn({ err: error, operatorId: operator.id }, 'presence check after disconnect failed');
