@@ -217,7 +217,7 @@ export async function createEngine(
     clock,
   });
   dialogs.setRouting({
-    arrive: (context, locale) => assignments.arrive(context, locale),
+    arrive: (context, locale, row) => assignments.arrive(context, locale, row),
     trigger: (groupId) => void assignments.trigger(groupId),
   });
   const visitors = new VisitorService({

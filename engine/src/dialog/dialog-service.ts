@@ -69,7 +69,7 @@ export type CreateHooks = DispatchHooks;
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
   /** The dialog enters its group's queue (and may be assigned at once). */
-  arrive(context: DialogContext, locale: string | null): Promise<void>;
+  arrive(context: DialogContext, locale: string | null, row: DialogRow): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
   trigger(groupId: string): void;
 }
@@ -97,7 +97,7 @@ export class DialogService {
    */
   afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
   private routing: RoutingHandoff = {
-    arrive: async (c, _locale) => {
+    arrive: async (c, _locale, _row) => {
       await this.deps.store.enqueue(
         { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
         this.deps.clock(),
@@ -223,7 +223,7 @@ export class DialogService {
     const lastEvent = events.at(-1);
     if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
     try {
-      await this.performEffects(dialog.id, initial, context, effects, dialog.locale);
+      await this.performEffects(dialog.id, initial, context, effects, change.row);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
       logger.warn(
@@ -326,7 +326,7 @@ export class DialogService {
         if (outcome === null) continue; // someone else wrote first: reload and decide again
         if (outcome === 'refused') return refused;
         this.afterCommit?.(dialogId, resolved);
-        await this.performEffects(dialogId, persisted.context, context, effects, row.locale);
+        await this.performEffects(dialogId, persisted.context, context, effects, outcome.row);
         this.publish(outcome);
         return {
           accepted: true,
@@ -526,14 +526,15 @@ export class DialogService {
     previous: DialogContext,
     context: DialogContext,
     effects: DialogEffect[],
-    locale: string | null,
+    /** The row as committed: an assignment on arrival decides on it without reading it again. */
+    row: DialogRow,
   ) {
     const { store } = this.deps;
     const groups = new Set<string>();
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.routing.arrive(context, locale);
+          await this.routing.arrive(context, row.locale, row);
           groups.add(context.groupId);
           break;
         case 'dequeue':

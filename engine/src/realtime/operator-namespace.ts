@@ -42,6 +42,9 @@ export type OperatorNamespace = Namespace<
 /** How long a typing mark is kept: longer than any sensible unanswered grace. */
 const TYPING_MARK_TTL_MS = 10 * 60_000;
 
+/** How long a socket acts on its session's last read before reading it again (see the connection). */
+export const SESSION_RECHECK_MS = 2000;
+
 /** Every socket of one session, on every node (the Redis adapter carries room operations). */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
@@ -117,14 +120,17 @@ export function registerOperatorNamespace(
       Math.min(socket.data.sessionExpiresAt.getTime() - Date.now(), 2 ** 31 - 1),
     );
     expiry.unref();
-    // Role and active are re-read on every event: one primary-key read of the session joined to his
-    // row. No per-node cache, so nothing to invalidate across nodes and no window where a demoted or
-    // deactivated operator still acts; operator events are human-paced, so the read is cheap.
+    // Role and active are re-read on an event when the last read is older than SESSION_RECHECK_MS
+    // (one primary-key read of the session joined to his row). Revocations, deactivations and role
+    // changes made through the API are pushed at once (auth.onRevoked below); the re-read bounds how
+    // long a change made behind the API's back goes unseen, without a read on every event.
+    let checkedAt = Date.now();
     socket.use(async (packet, next) => {
       const ack = packet.at(-1);
       const refuse = (error: AppError) => {
         if (typeof ack === 'function') ack({ error: error.toBody() });
       };
+      if (Date.now() - checkedAt < SESSION_RECHECK_MS) return next();
       try {
         const fresh = await auth.recheck(socket.data.sessionId, operator.id);
         if (!fresh) {
@@ -132,6 +138,7 @@ export function registerOperatorNamespace(
           socket.disconnect(true);
           return;
         }
+        checkedAt = Date.now();
         if (fresh.role !== 'supervisor') void socket.leave(SUPERVISORS_ROOM);
         // Handlers below read this same object: they see the role as it is now.
         Object.assign(operator, fresh);

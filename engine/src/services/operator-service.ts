@@ -482,16 +482,16 @@ export class OperatorService {
       },
     );
     if (!result.accepted) throw new AppError('conflict', 'someone else picked it up');
-    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+    return reader.detail(result.row);
   }
 
   async acceptOffer(operator: Operator, dialogId: string): Promise<DialogDetail> {
     const { store, dialogs, reader, clock, metrics } = this.deps;
     const assignment = await store.acceptOffer(dialogId, operator.id, clock());
     if (!assignment) throw new AppError('conflict', 'the offer is gone (expired or withdrawn)');
-    await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
+    const result = await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
     metrics.assignments.inc({ group: assignment.groupId });
-    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+    return reader.detail(result.row);
   }
 
   async declineOffer(operatorId: string, dialogId: string, reason: 'declined' | 'expired') {

@@ -549,12 +549,13 @@ export class DialogRepository {
     visitorId: string,
     openStates: readonly string[],
   ): Promise<{ id: string } | null> {
-    // One statement: the row lock and the look at his open dialog.
+    // Two statements, not one: a statement that waited for the lock still sees its own (older)
+    // snapshot, so the look at his open dialog must come after the lock, in a statement of its own.
+    await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
     const result = await trx.raw<{ rows: { open_id: string | null }[] }>(
-      `select (select id from dialogs where visitor_id = v.id and state = any(?::text[])
-         order by created_at desc limit 1) as open_id
-       from visitors v where v.id = ? for update`,
-      [[...openStates], visitorId],
+      `select id as open_id from dialogs where visitor_id = ? and state = any(?::text[])
+       order by created_at desc limit 1`,
+      [visitorId, [...openStates]],
     );
     const openId = result.rows[0]?.open_id ?? null;
     return openId ? { id: openId } : null;

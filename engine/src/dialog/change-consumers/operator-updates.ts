@@ -80,7 +80,9 @@ export class OperatorUpdates implements AssignmentListener {
 
   onAssigned: AssignmentListener['onAssigned'] = (assignment) => {
     this.safely(async () => {
-      const detail = await this.deps.reader.detailById(assignment.dialogId);
+      const detail = assignment.row
+        ? await this.deps.reader.detail(assignment.row)
+        : await this.deps.reader.detailById(assignment.dialogId);
       if (!detail) return;
       const offer = assignment.offered
         ? { expiresAt: new Date(assignment.expiresAt ?? this.deps.clock()).toISOString() }
