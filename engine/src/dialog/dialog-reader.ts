@@ -61,8 +61,7 @@ export class DialogReader {
 
   async visitorCard(visitorId: string, otherDialogs?: number): Promise<VisitorCard> {
     const { repo } = this.deps;
-    const visitor = await repo.findVisitor(visitorId);
-    const pages = await repo.pages(visitorId);
+    const { visitor, pages } = await repo.visitorWithPages(visitorId);
     const earlier = otherDialogs ?? Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1);
     const firstPage = pages[pages.length - 1];
     return {

@@ -146,6 +146,20 @@ export interface MessageAttachments {
   viewsOf(executor: Executor, messageIds: string[]): Promise<Map<string, AttachmentView[]>>;
 }
 
+interface PageRow {
+  url: string;
+  title: string | null;
+  referrer: string | null;
+  at: Date | string;
+}
+
+const toPageView = (r: PageRow): PageView => ({
+  url: r.url,
+  title: r.title,
+  referrer: r.referrer,
+  at: new Date(r.at).toISOString(),
+});
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function toMessageView(row: MessageRow): MessageView {
@@ -250,18 +264,37 @@ export class DialogRepository {
     });
   }
 
+  /** The visitor and his newest pages in one read (the visitor card). */
+  async visitorWithPages(
+    visitorId: string,
+    limit = 50,
+  ): Promise<{ visitor: VisitorRow | null; pages: PageView[] }> {
+    const result = await this.db.raw<{
+      rows: { visitor: (VisitorRow & { blocked_at: string | null }) | null; pages: PageRow[] | null }[];
+    }>(
+      `select (select to_jsonb(v) from visitors v where v.id = ?) as visitor,
+         (select jsonb_agg(p order by p.at desc, p.id desc) from
+           (select url, title, referrer, at, id from visitor_pages where visitor_id = ?
+            order by at desc, id desc limit ?) p) as pages`,
+      [visitorId, visitorId, limit],
+    );
+    const row = result.rows[0];
+    const visitor = row?.visitor ?? null;
+    return {
+      visitor: visitor
+        ? { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null }
+        : null,
+      pages: (row?.pages ?? []).map(toPageView),
+    };
+  }
+
   async pages(visitorId: string, limit = 50): Promise<PageView[]> {
     const rows = await this.db('visitor_pages')
       .where({ visitor_id: visitorId })
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit);
-    return rows.map((r: { url: string; title: string | null; referrer: string | null; at: Date }) => ({
-      url: r.url,
-      title: r.title,
-      referrer: r.referrer,
-      at: new Date(r.at).toISOString(),
-    }));
+    return rows.map(toPageView);
   }
 
   /** Inserts the row and returns it as stored (with its holder's name), so nothing re-reads it. */
@@ -516,8 +549,16 @@ export class DialogRepository {
   }
 
   async messages(dialogId: string): Promise<MessageView[]> {
-    const rows = await this.db<MessageRow>('messages').where({ dialog_id: dialogId }).orderBy('seq');
-    return this.withAttachments(rows.map(toMessageView));
+    // Whether any message has files comes with the messages: their files are read only then.
+    const rows = await this.db<MessageRow & { has_files: boolean }>('messages')
+      .where({ dialog_id: dialogId })
+      .orderBy('seq')
+      .select(
+        'messages.*',
+        this.db.raw('exists (select 1 from attachments a where a.message_id = messages.id) as has_files'),
+      );
+    const views = rows.map(toMessageView);
+    return rows.some((r) => r.has_files) ? this.withAttachments(views) : views;
   }
 
   async lastMessages(dialogIds: string[]): Promise<Map<string, MessageView>> {

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import type { DialogDetail, VisitorDialogView } from '../../src/protocol/events';
-import { call, chatStart, clientId, connectOperator, connectVisitor, next } from '../support/clients';
+import {
+  call,
+  chatStart,
+  clientId,
+  connectOperator,
+  connectVisitor,
+  eventually,
+  next,
+} from '../support/clients';
 import { type Backends, TEST_ROUTING, type TestServer, withTestServer } from '../support/engine';
 
 interface Payload {
@@ -31,7 +39,16 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(anna, 'message:send', { dialogId: view.id, clientMessageId: clientId(), body: 'answer' });
       await call(anna, 'dialog:close', { dialogId: view.id, outcome: 'resolved' });
 
-      const changes = (await repo.changesSince(start, 1000)).filter((c) => c.dialogId === view.id);
+      // The read horizon waits for every older transaction of the cluster (other suites share it).
+      let changes: Awaited<ReturnType<typeof repo.changesSince>> = [];
+      await eventually(
+        async () => {
+          changes = (await repo.changesSince(start, 1000)).filter((c) => c.dialogId === view.id);
+          return changes.length >= 4;
+        },
+        20_000,
+        'the four changes past the read horizon',
+      );
       expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3, 4]);
       const payloads = changes.map((c) => c.payload as Payload);
       expect(payloads.map((p) => p.event?.type)).to.deep.equal([
@@ -63,7 +80,16 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(anna, 'presence:set', { status: 'online' });
       const visitor = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support'));
-      const after = (await repo.changesSince(0, 100_000)).at(-1)!.id;
+      let after = 0;
+      await eventually(
+        async () => {
+          const seen = await repo.changesSince(0, 100_000);
+          after = seen.at(-1)?.id ?? 0;
+          return seen.some((c) => c.dialogId === view.id);
+        },
+        20_000,
+        'the started dialog past the read horizon',
+      );
 
       let release!: () => void;
       const held = new Promise<void>((resolve) => {
@@ -95,7 +121,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(during.filter((c) => c.dialogId === otherView.id)).to.deep.equal([]);
       release();
       await slow;
-      const later = await repo.changesSince(after, 1000);
+      let later: Awaited<ReturnType<typeof repo.changesSince>> = [];
+      await eventually(
+        async () => {
+          later = await repo.changesSince(after, 1000);
+          return later.some((c) => c.dialogId === otherView.id);
+        },
+        20_000,
+        'both changes once the slow transaction committed',
+      );
       const ids = later.map((c) => c.id);
       expect(ids).to.include(slowChangeId);
       expect(later.filter((c) => c.dialogId === otherView.id)).to.have.length.greaterThan(0);

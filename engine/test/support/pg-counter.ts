@@ -8,8 +8,10 @@ interface KnexQueryEvent {
 }
 
 export interface StatementCount {
-  /** Every statement, BEGIN and COMMIT included. */
+  /** Every statement, BEGIN and COMMIT included, but the operator sockets' session re-checks. */
   statements: number;
+  /** Session re-checks of operator sockets (at most one per socket per SESSION_RECHECK_MS: time-bound). */
+  sessionChecks: number;
   /** Statements outside any transaction that read (select). */
   reads: number;
   /** Distinct transactions. */
@@ -38,10 +40,13 @@ export class PgCounter {
   }
 
   take(): StatementCount {
-    const events = this.events.splice(0);
+    const all = this.events.splice(0);
+    const isSessionCheck = (e: KnexQueryEvent) => /from "operator_sessions"/.test(e.sql) && !e.__knexTxId;
+    const events = all.filter((e) => !isSessionCheck(e));
     const transactions = new Set(events.flatMap((e) => (e.__knexTxId ? [e.__knexTxId] : [])));
     return {
       statements: events.length,
+      sessionChecks: all.length - events.length,
       reads: events.filter((e) => !e.__knexTxId && /^\s*select/i.test(e.sql)).length,
       transactions: transactions.size,
       sql: events.map((e) => (e.__knexTxId ? `[tx] ${e.sql}` : e.sql)),
