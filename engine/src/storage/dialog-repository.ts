@@ -461,29 +461,6 @@ export class DialogRepository {
     };
   }
 
-  async recordEvent(
-    executor: Executor,
-    event: {
-      dialogId: string;
-      version: number;
-      type: string;
-      fromState: string | null;
-      toState: string;
-      payload: unknown;
-      nodeId: string;
-    },
-  ) {
-    await executor('dialog_events').insert({
-      dialog_id: event.dialogId,
-      version: event.version,
-      type: event.type,
-      from_state: event.fromState,
-      to_state: event.toState,
-      payload: JSON.stringify(event.payload),
-      node_id: event.nodeId,
-    });
-  }
-
   /**
    * Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`.
    * A message with files claims them in the same transaction (opened here when `executor` is none).
