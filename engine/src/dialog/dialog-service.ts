@@ -7,8 +7,8 @@ import type { MessageView } from '../protocol/events';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type {
-  ChangeKind,
   CommittedDialog,
+  EventRecord,
   DialogRepository,
   DialogRow,
   NewMessage,
@@ -416,24 +416,10 @@ export class DialogService {
   /** Writes the change's outbox row (with its events) and returns the change as consumers get it. */
   private async recordChange(
     trx: Knex.Transaction,
-    input: {
-      kind: ChangeKind;
-      committed: CommittedDialog;
-      event: DialogEvent | null;
-      from: string;
-      to: string;
-      previous: DialogContext;
-      context: DialogContext;
-      messages: MessageView[];
-      effects: DialogEffect[];
-      events: {
-        version: number;
-        type: string;
-        fromState: string | null;
-        toState: string;
-        payload: unknown;
-      }[];
-    },
+    input: Pick<
+      DialogChange,
+      'kind' | 'event' | 'from' | 'to' | 'previous' | 'context' | 'messages' | 'effects'
+    > & { committed: CommittedDialog; events: EventRecord[] },
   ): Promise<DialogChange> {
     const { committed, context, messages } = input;
     const row = committed.row;

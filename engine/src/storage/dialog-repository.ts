@@ -49,6 +49,15 @@ export interface DialogRow {
   closed_at: Date | null;
 }
 
+/** One event of the machine as the event log keeps it (`dialog_events`). */
+export interface EventRecord {
+  version: number;
+  type: string;
+  fromState: string | null;
+  toState: string;
+  payload: unknown;
+}
+
 /** What the outbox records: a transition of the machine, or a message stored without one. */
 export type ChangeKind = 'transition' | 'message';
 
@@ -359,13 +368,7 @@ export class DialogRepository {
       kind: ChangeKind;
       payload: unknown;
       nodeId: string;
-      events: {
-        version: number;
-        type: string;
-        fromState: string | null;
-        toState: string;
-        payload: unknown;
-      }[];
+      events: EventRecord[];
     },
   ): Promise<{ id: number; seq: number; createdAt: Date }> {
     const events = change.events.map((e) => ({
