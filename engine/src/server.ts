@@ -28,8 +28,12 @@ import { RoutingState } from './background/routing-state';
 import { TimerWorker } from './background/timer-worker';
 import { type EngineConfig, loadConfig } from './config';
 import { AssignmentDispatcher } from './dialog/assignment-dispatcher';
+import { DashboardPush } from './dialog/change-consumers/dashboard-push';
+import { metricsConsumer } from './dialog/change-consumers/metrics-consumer';
+import { OperatorUpdates } from './dialog/change-consumers/operator-updates';
 import { DialogReader } from './dialog/dialog-reader';
 import { DialogService } from './dialog/dialog-service';
+import { WaitEstimator } from './dialog/wait-estimator';
 import { apiRoutes } from './http/api-routes';
 import { attachmentRoutes } from './http/attachment-routes';
 import { authRoutes } from './http/auth-routes';
@@ -45,6 +49,7 @@ import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
+import { QueuePositions } from './realtime/queue-positions';
 import { Notifier } from './realtime/notifier';
 import {
   type OperatorNamespace,
@@ -192,17 +197,19 @@ export async function createEngine(
       config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
   });
   repo.setAttachments(attachments);
+  const estimator = new WaitEstimator({ repo, store, decisions, clock });
   const dialogs = new DialogService({
     repo,
     store,
     locks,
     decisions,
-    metrics,
+    estimator,
     logger,
     nodeId: config.NODE_ID,
     clock,
   });
-  const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
+  dialogs.subscribe(metricsConsumer(metrics));
+  const reader = new DialogReader({ repo, operators: operatorsRepo, store, estimator });
   const directory = new OperatorDirectory({ db: database.db, clock });
   const assignments = new AssignmentDispatcher({
     store,
@@ -215,7 +222,7 @@ export async function createEngine(
     clock,
   });
   dialogs.setRouting({
-    arrive: (context, locale) => assignments.arrive(context, locale),
+    arrive: (context, locale, row) => assignments.arrive(context, locale, row),
     trigger: (groupId) => void assignments.trigger(groupId),
   });
   const visitors = new VisitorService({
@@ -348,28 +355,52 @@ export async function startServer(
   const visitorNs: VisitorNamespace = io.of('/visitor');
   const operatorNs: OperatorNamespace = io.of('/operator');
   const notifier = new Notifier(visitorNs, operatorNs, adapter?.peers ?? false);
-  const broadcaster = new DialogBroadcaster({
+  // Consumers of committed changes (docs/message-path.md): rooms, operator updates, queue positions, dashboard.
+  const broadcaster = new DialogBroadcaster(notifier);
+  const dashboard = new DashboardPush({
+    source: () => engine.operators.dashboard(),
+    push: (stats) => broadcaster.dashboard(stats),
+    logger,
+  });
+  const positions = new QueuePositions({
     notifier,
-    reader: engine.reader,
     repo: engine.repo,
     store,
     decisions: engine.decisions,
     metrics,
     logger,
+    onFlushedHere: () => dashboard.changed(),
   });
-  broadcaster.setDashboardSource(() => engine.operators.dashboard());
-  engine.dialogs.setListener(broadcaster);
+  const operatorUpdates = new OperatorUpdates({
+    pushes: broadcaster,
+    moves: {
+      queueChanged: (...g) => positions.queueChanged(...g),
+      dashboardChanged: () => dashboard.changed(),
+    },
+    reader: engine.reader,
+    store,
+    operators: engine.operatorsRepo,
+    metrics,
+    logger,
+    clock: options.clock ?? Date.now,
+  });
+  engine.dialogs.subscribe(broadcaster.onChange);
+  engine.dialogs.subscribe(operatorUpdates.onChange);
+  engine.assignments.setListener(operatorUpdates);
+  engine.operators.onPresence((self) => {
+    broadcaster.self(self);
+    dashboard.changed();
+  });
   // Queue changes seen by other nodes move the positions of visitors connected here.
   notifier.onQueueChangedElsewhere((groupIds) => {
     if (!Array.isArray(groupIds)) return;
-    broadcaster.queueChangedElsewhere(groupIds.filter((g) => typeof g === 'string'));
+    positions.queueChangedElsewhere(groupIds.filter((g) => typeof g === 'string'));
   });
   // New limits show on every operator's load indicator at once.
   engine.routingConfig.onChange(async () => {
-    for (const operator of await store.listOperators()) await broadcaster.selfUpdate(operator.operatorId);
-    broadcaster.dashboardChanged();
+    for (const operator of await store.listOperators()) operatorUpdates.selfUpdate(operator.operatorId);
+    dashboard.changed();
   });
-  engine.assignments.setListener(broadcaster);
   visitorNs.use(visitorOriginCheck(origins));
   operatorNs.use(operatorOriginCheck(origins));
   const limits = new VisitorLimits(
@@ -381,7 +412,6 @@ export async function startServer(
   registerVisitorNamespace(visitorNs, {
     visitors: engine.visitors,
     notifier,
-    broadcaster,
     logger,
     limits,
     trustProxy: config.TRUST_PROXY,
@@ -392,7 +422,6 @@ export async function startServer(
     operators: engine.operators,
     store,
     notifier,
-    broadcaster,
     logger,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
     heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
@@ -420,8 +449,8 @@ export async function startServer(
       graceMs: config.PRESENCE_GRACE_MS,
       aliveTtlMs: 2 * config.PRESENCE_HEARTBEAT_MS,
       onChange: (wentOffline) => {
-        for (const operatorId of wentOffline) void broadcaster.selfUpdate(operatorId).catch(() => undefined);
-        broadcaster.dashboardChanged();
+        for (const operatorId of wentOffline) operatorUpdates.selfUpdate(operatorId);
+        dashboard.changed();
       },
     },
   });
@@ -460,7 +489,8 @@ export async function startServer(
       await engine.timers.stop();
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();
-      broadcaster.stop();
+      positions.stop();
+      dashboard.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       io.disconnectSockets(true);
       http.closeIdleConnections();

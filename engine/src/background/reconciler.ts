@@ -1,5 +1,6 @@
 import type { DialogContext } from '../dialog/dialog-machine';
-import { type DispatchResult, type DialogEventInput, parseSnapshot } from '../dialog/dialog-service';
+import type { DialogEventInput, DispatchResult } from '../dialog/dialog-service';
+import { parseSnapshot } from '../dialog/dialog-snapshot';
 import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';

@@ -1,5 +1,5 @@
 import type { DialogContext } from '../dialog/dialog-machine';
-import { parseSnapshot } from '../dialog/dialog-service';
+import { parseSnapshot } from '../dialog/dialog-snapshot';
 import { OPEN_STATES } from '../dialog/dialog-views';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';

@@ -6,13 +6,15 @@ import type { Assignment, OperatorRouting, QueuedDialog, RoutingStore } from '..
 
 /** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
 const BEHIND_HEAD_SCAN = 50;
-import type { DialogRepository } from '../storage/dialog-repository';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 import type { DialogService } from './dialog-service';
-import { parseSnapshot } from './dialog-service';
+import { parseSnapshot } from './dialog-snapshot';
 
 export interface AssignmentListener {
   onAssigned(assignment: {
+    /** The dialog as the assignment committed it (none: read it). */
+    row?: DialogRow;
     dialogId: string;
     operatorId: string;
     groupId: string;
@@ -53,6 +55,11 @@ export class AssignmentDispatcher {
 
   stop() {
     this.stopped = true;
+  }
+
+  /** An assignment made outside the queue run (a supervisor's): announced as a queue assignment is. */
+  announce(assignment: { dialogId: string; operatorId: string; groupId: string }) {
+    this.listener?.onAssigned({ ...assignment, offered: false });
   }
 
   trigger(groupId: string): Promise<void> {
@@ -99,7 +106,7 @@ export class AssignmentDispatcher {
    * enqueue and a later assignHead); the machine then records the assignment once the caller's lock is
    * released. Anything else waits in the queue for `trigger`.
    */
-  async arrive(dialog: DialogContext, locale: string | null) {
+  async arrive(dialog: DialogContext, locale: string | null, row?: DialogRow) {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
@@ -113,7 +120,7 @@ export class AssignmentDispatcher {
     const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranked, now);
     if (result.kind !== 'assigned') return;
     // Not awaited: the caller holds this dialog's lock, which recording the assignment needs.
-    void this.record(result.assignment, now, null).catch((error) =>
+    void this.record(result.assignment, now, null, row).catch((error) =>
       this.deps.logger.error({ err: error, dialogId }, 'recording an assignment on arrival failed'),
     );
   }
@@ -291,15 +298,22 @@ export class AssignmentDispatcher {
    * when `offerTimeoutMs` is set). A dialog that moved on meanwhile gets the slot back and, when it
    * still waits, its queue place.
    */
-  private async record(assignment: Assignment, now: number, offerTimeoutMs: number | null) {
+  private async record(
+    assignment: Assignment,
+    now: number,
+    offerTimeoutMs: number | null,
+    /** The dialog as just committed (an arrival): decided on without reading it again. */
+    loaded?: DialogRow,
+  ) {
     const { store, repo, dialogs, metrics, clock } = this.deps;
     const { dialogId, operatorId, groupId } = assignment;
     const offered = offerTimeoutMs !== null;
-    const dispatched = await dialogs.dispatch(dialogId, {
-      type: offered ? 'OFFERED' : 'ASSIGNED',
-      operatorId,
-      groupId,
-    });
+    const dispatched = await dialogs.dispatch(
+      dialogId,
+      { type: offered ? 'OFFERED' : 'ASSIGNED', operatorId, groupId },
+      {},
+      loaded,
+    );
     if (!dispatched.accepted) {
       // The dialog moved on (closed, transferred, overflowed to another group) between enqueue and
       // assignment: give the slot back, and its queue place when it still waits.
@@ -316,6 +330,7 @@ export class AssignmentDispatcher {
       metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
     }
     this.listener?.onAssigned({
+      row: dispatched.row,
       dialogId,
       operatorId,
       groupId,

@@ -1,5 +1,5 @@
 import type { DialogKind } from '@hotline/routing-rules';
-import { assign, setup } from 'xstate';
+import { assertEvent, assign, setup } from 'xstate';
 import type { DialogPolicy, ThresholdPlan } from './dialog-policy';
 
 /**
@@ -223,6 +223,19 @@ export function createDialogMachine(policy: DialogPolicy) {
       }),
     },
   ] as const;
+  /** Held or offered dialog sent to another group: off its holder, into that group's queue. */
+  const toAnotherGroup = ['clearOperator', 'moveToGroup', 'resetQueueClock'] as const;
+  /** Its holder went away: back to its queue. */
+  const holderGone = {
+    guard: 'holder',
+    target: 'queued',
+    actions: ['clearOperator', 'resetQueueClock'],
+  } as const;
+  /** Routed again (a reopen, a transfer back to routing): its queue when someone can serve it, else offline. */
+  const rerouted = [
+    { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
+    { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
+  ] as const;
   /** A waiting dialog's thresholds (queued, or offered meanwhile); `leave` takes it off its queue or offer. */
   const queueThresholds = (leave: readonly ('dequeue' | 'releaseHolder' | 'clearOperator')[]) =>
     [
@@ -342,7 +355,7 @@ export function createDialogMachine(policy: DialogPolicy) {
       resetQueueClock: assign({ queuedAt: null }),
 
       applyRoute: assign(({ event }) => {
-        if (event.type !== 'ROUTE' && event.type !== 'REOPEN') return {};
+        assertEvent(event, ['ROUTE', 'REOPEN']);
         return {
           groupId: event.groupId,
           topicId: event.topicId ?? null,
@@ -387,7 +400,8 @@ export function createDialogMachine(policy: DialogPolicy) {
        * so it moves as soon as someone can (the visitor has been told already; the check says nothing).
        */
       planRerouteCheck: assign(({ context, event }) => {
-        if (event.type !== 'THRESHOLD' || event.othersCanTake !== false) return {};
+        assertEvent(event, 'THRESHOLD');
+        if (event.othersCanTake !== false) return {};
         if (!policy.rerouteOnUnanswered(context.groupId)) return {};
         const check: PendingTimer = {
           dueAt: event.now + graceMs(context.groupId),
@@ -401,12 +415,8 @@ export function createDialogMachine(policy: DialogPolicy) {
         firstHumanResponseAt: context.firstHumanResponseAt ?? event.now,
       })),
       markAssigned: assign(({ context, event }) => {
-        const operatorId =
-          event.type === 'ASSIGNED' || event.type === 'LEAD_PICKED'
-            ? event.operatorId
-            : event.type === 'TRANSFERRED'
-              ? event.toOperatorId
-              : null;
+        assertEvent(event, ['ASSIGNED', 'LEAD_PICKED', 'TRANSFERRED']);
+        const operatorId = event.type === 'TRANSFERRED' ? event.toOperatorId : event.operatorId;
         // A new holder gets his own fair threshold: checks planned for the previous one are dropped.
         return {
           operatorId,
@@ -416,9 +426,10 @@ export function createDialogMachine(policy: DialogPolicy) {
           timers: withoutRerouteChecks(context.timers),
         };
       }),
-      markOffered: assign(({ event }) => ({
-        operatorId: event.type === 'OFFERED' ? event.operatorId : null,
-      })),
+      markOffered: assign(({ event }) => {
+        assertEvent(event, 'OFFERED');
+        return { operatorId: event.operatorId };
+      }),
       excludeOperator: assign(({ context, event }) => ({
         excludedOperatorIds: context.operatorId
           ? [...context.excludedOperatorIds, context.operatorId]
@@ -430,7 +441,7 @@ export function createDialogMachine(policy: DialogPolicy) {
       })),
       /** Moves the due threshold to the end of the holder's grace; nothing fires now. */
       deferThreshold: assign(({ context, event }) => {
-        if (event.type !== 'THRESHOLD') return {};
+        assertEvent(event, 'THRESHOLD');
         const timer = context.timers[event.key];
         const at = holderActiveAt(context, event);
         if (!timer || at === null) return {};
@@ -439,13 +450,13 @@ export function createDialogMachine(policy: DialogPolicy) {
       }),
       clearOperator: assign({ operatorId: null }),
       markFired: assign(({ context, event }) => {
-        if (event.type !== 'THRESHOLD') return {};
+        assertEvent(event, 'THRESHOLD');
         const { [event.key]: _, ...rest } = context.timers;
         return { fired: [...context.fired, event.key], timers: rest };
       }),
       /** Removes the due timer without recording it in `fired` (reroute checks recur; `fired` need not grow). */
       dropTimer: assign(({ context, event }) => {
-        if (event.type !== 'THRESHOLD') return {};
+        assertEvent(event, 'THRESHOLD');
         const { [event.key]: _, ...rest } = context.timers;
         return { timers: rest };
       }),
@@ -454,9 +465,10 @@ export function createDialogMachine(policy: DialogPolicy) {
       })),
       markUnansweredSent: assign(({ context }) => ({ unansweredSent: context.unansweredSent + 1 })),
       requestContact: assign({ contactRequested: true }),
-      saveContact: assign(({ event }) =>
-        event.type === 'CONTACT_LEFT' ? { contact: event.contact, contactRequested: false } : {},
-      ),
+      saveContact: assign(({ event }) => {
+        assertEvent(event, 'CONTACT_LEFT');
+        return { contact: event.contact, contactRequested: false };
+      }),
       widen: assign({ widened: true }),
       overflowToFallback: assign(({ context }) => {
         const fallback = policy.fallbackGroup(context.groupId);
@@ -464,11 +476,10 @@ export function createDialogMachine(policy: DialogPolicy) {
           ? { groupId: fallback, fallbackChain: context.fallbackChain.filter((g) => g !== fallback) }
           : {};
       }),
-      moveToGroup: assign(({ event }) =>
-        event.type === 'TRANSFER_TO_GROUP'
-          ? { groupId: event.groupId, fallbackChain: event.fallbackChain }
-          : {},
-      ),
+      moveToGroup: assign(({ event }) => {
+        assertEvent(event, 'TRANSFER_TO_GROUP');
+        return { groupId: event.groupId, fallbackChain: event.fallbackChain };
+      }),
       clearTimers: assign({ timers: {} }),
       markClosed: assign(({ event }) => ({
         closedAt: event.now,
@@ -560,7 +571,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           ASSIGNED: { target: 'assigned', actions: 'markAssigned' },
           OFFERED: { target: 'offered', reenter: true, actions: 'markOffered' },
           OFFER_DECLINED: { guard: 'holder', target: 'queued', actions: 'excludeOperator' },
-          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
+          HOLDER_GONE: holderGone,
           // The queue's steps go on while an offer is pending (an offer may be re-made for a long time):
           // an overflow withdraws the offer.
           THRESHOLD: queueThresholds(['releaseHolder', 'clearOperator']),
@@ -615,11 +626,11 @@ export function createDialogMachine(policy: DialogPolicy) {
               actions: [...sayUnanswered, 'replanHeld', 'planRerouteCheck'],
             },
           ],
-          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
+          HOLDER_GONE: holderGone,
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
-            actions: ['clearOperator', 'moveToGroup', 'resetQueueClock'],
+            actions: toAnotherGroup,
           },
           TRANSFERRED: {
             target: 'assigned',
@@ -656,11 +667,11 @@ export function createDialogMachine(policy: DialogPolicy) {
               actions: [...sayUnanswered, 'replanHeld'],
             },
           ],
-          HOLDER_GONE: { guard: 'holder', target: 'queued', actions: ['clearOperator', 'resetQueueClock'] },
+          HOLDER_GONE: holderGone,
           // The store's transferDialog script already moved the slot (in the transition's transaction).
           TRANSFER_TO_GROUP: {
             target: 'queued',
-            actions: ['clearOperator', 'moveToGroup', 'resetQueueClock'],
+            actions: toAnotherGroup,
           },
           TRANSFERRED: {
             target: 'assigned',
@@ -756,18 +767,12 @@ export function createDialogMachine(policy: DialogPolicy) {
       },
       closed: {
         on: {
-          REOPEN: [
-            { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
-            { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
-          ],
+          REOPEN: [...rerouted],
         },
       },
       abandoned: {
         on: {
-          REOPEN: [
-            { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
-            { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
-          ],
+          REOPEN: [...rerouted],
         },
       },
     },

@@ -8,9 +8,10 @@ import type {
 } from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
-import { parseSnapshot } from './dialog-service';
-import type { DialogService } from './dialog-service';
-import { toSummary } from './dialog-views';
+import { parseSnapshot } from './dialog-snapshot';
+import type { DialogChange } from './dialog-change';
+import { OPEN_STATES, stateName, toSummary } from './dialog-views';
+import type { WaitEstimator } from './wait-estimator';
 
 /** Builds the read models that visitors, operators and supervisors see. */
 export class DialogReader {
@@ -21,7 +22,7 @@ export class DialogReader {
       repo: DialogRepository;
       operators: OperatorRepository;
       store: RoutingStore;
-      dialogs: DialogService;
+      estimator: WaitEstimator;
     },
   ) {}
 
@@ -58,11 +59,10 @@ export class DialogReader {
     return Promise.all(rows.map((row) => this.summary(row, last.get(row.id) ?? null)));
   }
 
-  async visitorCard(visitorId: string): Promise<VisitorCard> {
+  async visitorCard(visitorId: string, otherDialogs?: number): Promise<VisitorCard> {
     const { repo } = this.deps;
-    const visitor = await repo.findVisitor(visitorId);
-    const pages = await repo.pages(visitorId);
-    const dialogs = await repo.dialogsOfVisitor(visitorId);
+    const { visitor, pages } = await repo.visitorWithPages(visitorId);
+    const earlier = otherDialogs ?? Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1);
     const firstPage = pages[pages.length - 1];
     return {
       visitorId,
@@ -75,7 +75,7 @@ export class DialogReader {
       currentPage: pages[0] ?? null,
       pages,
       referrer: firstPage?.referrer ?? null,
-      earlierDialogs: Math.max(0, dialogs.length - 1),
+      earlierDialogs: earlier,
       blocked: Boolean(visitor?.blocked_at),
     };
   }
@@ -83,40 +83,67 @@ export class DialogReader {
   async detail(row: DialogRow): Promise<DialogDetail> {
     const { repo } = this.deps;
     const messages = await repo.messages(row.id);
-    const earlier = (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id).slice(0, 10);
+    // An open dialog is its visitor's newest: without a previous one he has no other to read.
+    const alone = row.previous_dialog_id === null && OPEN_STATES.includes(stateName(row.state));
+    const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id);
     const history = await Promise.all(
-      earlier.map(async (d) => ({ dialog: await this.summary(d), messages: await repo.messages(d.id) })),
+      others
+        .slice(0, 10)
+        .map(async (d) => ({ dialog: await this.summary(d), messages: await repo.messages(d.id) })),
     );
     return {
       ...(await this.summary(row, messages[messages.length - 1] ?? null)),
       messages,
-      visitor: await this.visitorCard(row.visitor_id),
+      visitor: await this.visitorCard(row.visitor_id, others.length),
       history,
     };
   }
 
+  /** The detail of a dialog by id (null when it is gone). */
+  async detailById(dialogId: string): Promise<DialogDetail | null> {
+    const row = await this.deps.repo.findDialog(dialogId);
+    return row ? this.detail(row) : null;
+  }
+
   /** What the widget shows: no internal notes, the operator's public name, the live queue position. */
   async visitorView(row: DialogRow): Promise<VisitorDialogView> {
-    const { repo, store, dialogs } = this.deps;
     const context = parseSnapshot(row.snapshot).context;
-    const messages = (await repo.messages(row.id)).filter((m) => m.authorKind !== 'system');
+    const messages = (await this.deps.repo.messages(row.id)).filter((m) => m.authorKind !== 'system');
     const operator = await this.operatorName(row.operator_id);
-    const position = await store.position(row.id);
     return {
       id: row.id,
       state: toSummary(row, { context, operatorName: null, lastMessage: null }).state,
       operatorName: operator?.name ?? null,
       operatorAvatarUrl: operator?.avatarUrl ?? null,
       messages,
-      queue: position
-        ? {
-            dialogId: row.id,
-            position: position.position,
-            eta: await dialogs.estimate(position.groupId, position.position),
-          }
-        : null,
+      queue: await this.queue(row.id),
       contactRequested: context.contactRequested,
       contact: row.contact,
+    };
+  }
+
+  /** The widget's view of a dialog its change created: every message it has is in the change. */
+  async visitorViewOf(change: DialogChange): Promise<VisitorDialogView> {
+    const { visitor } = change.views;
+    return {
+      id: change.dialogId,
+      state: visitor.state,
+      operatorName: visitor.operatorName,
+      operatorAvatarUrl: visitor.operatorAvatarUrl,
+      messages: change.messages.filter((m) => m.authorKind !== 'system'),
+      queue: await this.queue(change.dialogId),
+      contactRequested: visitor.contactRequested,
+      contact: change.row.contact,
+    };
+  }
+
+  private async queue(dialogId: string): Promise<VisitorDialogView['queue']> {
+    const position = await this.deps.store.position(dialogId);
+    if (!position) return null;
+    return {
+      dialogId,
+      position: position.position,
+      eta: await this.deps.estimator.estimate(position.groupId, position.position),
     };
   }
 }

@@ -3,11 +3,17 @@ import { initialTransition, transition } from 'xstate';
 import { AppError, conflict, notFound } from '../errors';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
-import type { Metrics } from '../metrics/metrics';
 import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow, NewMessage } from '../storage/dialog-repository';
+import type {
+  CommittedDialog,
+  EventRecord,
+  DialogRepository,
+  DialogRow,
+  NewMessage,
+} from '../storage/dialog-repository';
+import { type ChangeConsumer, changeViews, type DialogChange, outboxPayload } from './dialog-change';
 import {
   type AutoMessageKind,
   createDialogMachine,
@@ -16,15 +22,12 @@ import {
   type DialogEvent,
   type DialogMachine,
 } from './dialog-machine';
+import { columnsFor, type PersistedDialog, parseSnapshot } from './dialog-snapshot';
 import { stateName } from './dialog-views';
+import type { WaitEstimator } from './wait-estimator';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type DialogEventInput = DistributiveOmit<DialogEvent, 'now'>;
-
-export interface PersistedDialog {
-  value: string;
-  context: DialogContext;
-}
 
 export interface DispatchResult {
   accepted: boolean;
@@ -32,10 +35,14 @@ export interface DispatchResult {
   context: DialogContext;
   row: DialogRow;
   messages: MessageView[];
+  /** The committed change (none when the event was not accepted). */
+  change: DialogChange | null;
 }
 
 export interface DispatchHooks {
-  /** Writes that must commit atomically with the transition (e.g. the visitor's message). */
+  /** Messages that commit with the transition (the visitor's, a transfer note): part of its change. */
+  messages?: (trx: Knex.Transaction, context: DialogContext) => Promise<MessageView[]>;
+  /** Writes that must commit atomically with the transition, last (e.g. a move in the routing store). */
   inTransaction?: (trx: Knex.Transaction, context: DialogContext) => Promise<void>;
   /**
    * Runs first in the transaction (it may take row locks, e.g. the visitor's); when it returns false
@@ -59,25 +66,10 @@ export interface NewDialog {
 /** `guard` false: `create` returns null (e.g. the visitor opened another dialog meanwhile). */
 export type CreateHooks = DispatchHooks;
 
-/** What the service reports after a committed transition; the realtime layer turns it into pushes. */
-export interface DialogListener {
-  onTransition(change: {
-    dialogId: string;
-    row: DialogRow;
-    from: string;
-    to: string;
-    previous: DialogContext;
-    context: DialogContext;
-    event: DialogEvent;
-    autoMessages: MessageView[];
-    effects: DialogEffect[];
-  }): void;
-}
-
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
   /** The dialog enters its group's queue (and may be assigned at once). */
-  arrive(context: DialogContext, locale: string | null): Promise<void>;
+  arrive(context: DialogContext, locale: string | null, row: DialogRow): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
   trigger(groupId: string): void;
 }
@@ -93,19 +85,19 @@ const EFFECT_TYPES = new Set([
 
 /**
  * Runs dialog events: load snapshot → pure transition → one transaction (version-checked snapshot,
- * auto-messages, event log) → routing effects (queues, timers) → notifications.
- * Any node may run any dialog's events; the per-dialog lock only avoids wasted retries.
+ * messages, event log, the change's outbox row) → routing effects (queues, timers) → the change to
+ * every consumer. Any node may run any dialog's events; the per-dialog lock only avoids wasted retries.
  */
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
-  private listener: DialogListener | null = null;
+  private readonly consumers: ChangeConsumer[] = [];
   /**
    * Testability hook (the simulation's crash points): called after a transition's transaction has
    * committed and before its effects on the routing store; throwing there is a node dying in between.
    */
   afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
   private routing: RoutingHandoff = {
-    arrive: async (c, _locale) => {
+    arrive: async (c, _locale, _row) => {
       await this.deps.store.enqueue(
         { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
         this.deps.clock(),
@@ -120,15 +112,16 @@ export class DialogService {
       store: RoutingStore;
       locks: Locks;
       decisions: () => RoutingDecisions;
-      metrics: Metrics;
+      estimator: WaitEstimator;
       logger: Logger;
       nodeId: string;
       clock: () => number;
     },
   ) {}
 
-  setListener(listener: DialogListener) {
-    this.listener = listener;
+  /** Every committed change goes to `consumer`, in commit order per dialog (docs/changes.md). */
+  subscribe(consumer: ChangeConsumer) {
+    this.consumers.push(consumer);
   }
 
   /** Wired once at start-up to the assignment dispatcher; until then dialogs are only enqueued. */
@@ -152,11 +145,11 @@ export class DialogService {
 
   /**
    * Creates a dialog already past `created`: `events` (the first message, then ROUTE) are run with the
-   * pure transition from the initial snapshot, and the row, its event log, auto-messages and
-   * `hooks.inTransaction` (page, first message) commit in one transaction. Then the routing effects
-   * run as after `dispatch`. `created` is never stored, so no crash leaves a dialog there; a crash (or
-   * a failing effect) after the commit leaves a `queued` or `offline` dialog whose queue entry or timers
-   * the reconciler restores. Throws `internal` if the machine refuses one of the events.
+   * pure transition from the initial snapshot, and the row, its event log, its messages (`hooks.messages`
+   * and auto-messages), its change and `hooks.inTransaction` commit in one transaction. Then the routing
+   * effects run as after `dispatch`. `created` is never stored, so no crash leaves a dialog there; a
+   * crash (or a failing effect) after the commit leaves a `queued` or `offline` dialog whose queue entry
+   * or timers the reconciler restores. Throws `internal` if the machine refuses one of the events.
    */
   async create(
     dialog: NewDialog,
@@ -181,10 +174,12 @@ export class DialogService {
     const to = String(snapshot.value);
     const context = snapshot.context;
     const version = 1 + steps.length;
+    const last = steps.at(-1);
+    const autoDrafts = await this.draftAutoMessages(effects, context, dialog.locale, dialog.visitorId);
 
-    const outcome = await repo.db.transaction(async (trx) => {
+    const change = await repo.db.transaction(async (trx) => {
       if (hooks.guard && !(await hooks.guard(trx))) return null;
-      await repo.insertDialog(
+      const committed = await repo.insertDialog(
         {
           id: dialog.id,
           visitor_id: dialog.visitorId,
@@ -201,32 +196,34 @@ export class DialogService {
         },
         trx,
       );
-      for (const [i, step] of steps.entries()) {
-        await repo.recordEvent(trx, {
-          dialogId: dialog.id,
+      const messages = [...((await hooks.messages?.(trx, context)) ?? [])];
+      messages.push(...(await this.storeAutoMessages(trx, autoDrafts)));
+      const stored = await this.recordChange(trx, {
+        kind: 'transition',
+        committed,
+        event: last?.event ?? null,
+        from: 'created',
+        to,
+        previous: initial,
+        context,
+        messages,
+        effects,
+        events: steps.map((step, i) => ({
           version: i + 2,
           type: step.event.type,
           fromState: step.from,
           toState: step.to,
           payload: step.event,
-          nodeId: this.deps.nodeId,
-        });
-      }
-      const row = (await repo.findDialog(dialog.id, trx))!;
-      const messages: MessageView[] = [];
-      for (const draft of await this.draftAutoMessages(effects, context, row)) {
-        const { message, created } = await repo.insertMessage(trx, draft);
-        if (created) messages.push(message);
-      }
+        })),
+      });
       await hooks.inTransaction?.(trx, context);
-      return { row, messages };
+      return stored;
     });
-    if (outcome === null) return null;
+    if (change === null) return null;
     const lastEvent = events.at(-1);
     if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
-    const { row, messages } = outcome;
     try {
-      await this.performEffects(dialog.id, initial, context, effects, messages, row.locale);
+      await this.performEffects(dialog.id, initial, context, effects, change.row);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
       logger.warn(
@@ -234,27 +231,16 @@ export class DialogService {
         'routing a new dialog failed after its commit; left to the reconciler',
       );
     }
-    const last = steps.at(-1);
-    if (last) {
-      this.listener?.onTransition({
-        dialogId: dialog.id,
-        row,
-        from: 'created',
-        to,
-        previous: initial,
-        context,
-        event: last.event,
-        autoMessages: messages,
-        effects,
-      });
-    }
-    return { accepted: true, state: to, context, row, messages };
+    this.publish(change);
+    return { accepted: true, state: to, context, row: change.row, messages: change.messages, change };
   }
 
   /**
    * `input` may be a function of the dialog as loaded under its lock (each retry loads it again): the
    * timer worker uses it to attach facts observed for this very state (who may take the dialog, the
-   * holder typing) to THRESHOLD, so the machine's guards stay pure.
+   * holder typing) to THRESHOLD, so the machine's guards stay pure. `loaded` is the row as the caller
+   * just read it: the first attempt decides on it instead of reading it again (the version check
+   * catches a stale one, and the retry reads).
    */
   async dispatch(
     dialogId: string,
@@ -262,13 +248,14 @@ export class DialogService {
       | DialogEventInput
       | ((loaded: { state: string; context: DialogContext; row: DialogRow }) => Promise<DialogEventInput>),
     hooks: DispatchHooks = {},
+    loaded?: DialogRow,
   ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
     return locks.withLock(`dialog:${dialogId}`, async () => {
       for (let attempt = 0; attempt < 25; attempt++) {
         // Only without the lock (lost, expired) do writers collide; spread their retries out.
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-        const row = await repo.findDialog(dialogId);
+        const row = attempt === 0 && loaded ? loaded : await repo.findDialog(dialogId);
         if (!row) throw notFound('dialog');
         const persisted = parseSnapshot(row.snapshot);
         const machine = this.machine();
@@ -281,62 +268,74 @@ export class DialogService {
             ? await input({ state: persisted.value, context: persisted.context, row })
             : input;
         const event = { ...resolved, now: this.deps.clock() } as DialogEvent;
-        if (!snapshot.can(event)) {
-          return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
-        }
+        const refused = {
+          accepted: false,
+          state: persisted.value,
+          context: persisted.context,
+          row,
+          messages: [],
+          change: null,
+        };
+        if (!snapshot.can(event)) return refused;
         const [next, actions] = transition(machine, snapshot, event);
-        const effects = actions
-          .filter((a) => EFFECT_TYPES.has(a.type))
-          .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
+        const effects = toEffects(actions);
         const to = String(next.value);
         const context = next.context;
-        const autoDrafts = await this.draftAutoMessages(effects, context, row);
+        const autoDrafts = await this.draftAutoMessages(effects, context, row.locale, row.visitor_id);
 
-        const outcome = await repo.db.transaction(async (trx) => {
-          if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
-          const saved = await repo.saveTransition(trx, dialogId, row.version, columnsFor(to, context, row));
-          if (!saved) return null;
-          await repo.recordEvent(trx, {
-            dialogId,
-            version: row.version + 1,
-            type: event.type,
-            fromState: persisted.value,
-            toState: to,
-            payload: event,
-            nodeId: this.deps.nodeId,
+        const outcome = await repo.db
+          .transaction(async (trx) => {
+            if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
+            const committed = await repo.saveTransition(
+              trx,
+              dialogId,
+              row.version,
+              columnsFor(to, context, row),
+            );
+            // Roll back what the hooks wrote before (the guard's message): the retry decides again.
+            if (!committed) throw new WriteConflict();
+            const messages = [...((await hooks.messages?.(trx, context)) ?? [])];
+            messages.push(...(await this.storeAutoMessages(trx, autoDrafts)));
+            const change = await this.recordChange(trx, {
+              kind: 'transition',
+              committed,
+              event,
+              from: persisted.value,
+              to,
+              previous: persisted.context,
+              context,
+              messages,
+              effects,
+              events: [
+                {
+                  version: row.version + 1,
+                  type: event.type,
+                  fromState: persisted.value,
+                  toState: to,
+                  payload: event,
+                },
+              ],
+            });
+            await hooks.inTransaction?.(trx, context);
+            return change;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof WriteConflict) return null;
+            throw error;
           });
-          const messages: MessageView[] = [];
-          for (const draft of autoDrafts) {
-            const { message, created } = await repo.insertMessage(trx, draft);
-            if (created) messages.push(message);
-          }
-          await hooks.inTransaction?.(trx, context);
-          return messages;
-        });
         if (outcome === null) continue; // someone else wrote first: reload and decide again
-        if (outcome === 'refused')
-          return { accepted: false, state: persisted.value, context: persisted.context, row, messages: [] };
+        if (outcome === 'refused') return refused;
         this.afterCommit?.(dialogId, resolved);
-        const updatedRow = {
-          ...row,
-          version: row.version + 1,
-          state: stateName(to),
-          operator_id: context.operatorId,
-          group_id: context.groupId || null,
-        };
-        await this.performEffects(dialogId, persisted.context, context, effects, outcome, row.locale);
-        this.listener?.onTransition({
-          dialogId,
-          row: updatedRow,
-          from: persisted.value,
-          to,
-          previous: persisted.context,
+        await this.performEffects(dialogId, persisted.context, context, effects, outcome.row);
+        this.publish(outcome);
+        return {
+          accepted: true,
+          state: to,
           context,
-          event,
-          autoMessages: outcome,
-          effects,
-        });
-        return { accepted: true, state: to, context, row: updatedRow, messages: outcome };
+          row: outcome.row,
+          messages: outcome.messages,
+          change: outcome,
+        };
       }
       throw conflict('the dialog kept changing concurrently; retry');
     });
@@ -344,32 +343,153 @@ export class DialogService {
 
   /**
    * Runs the event and stores a visitor's or operator's message in the same transaction, so the message
-   * exists exactly when the transition does. `stored` is null when the event was not accepted.
+   * exists exactly when the transition does; it travels in the transition's change. When the machine
+   * takes no such event in this state and `storeAnyway` is set (the visitor's message), the message is
+   * still stored, as a change of kind `message`. `stored` is null when nothing was stored; a message
+   * stored before (same client id) is returned as it is, and no change is made.
    */
   async dispatchWithMessage(
     dialogId: string,
     input: DialogEventInput,
     message: NewMessage,
+    options: { loaded?: DialogRow; storeAnyway?: boolean } = {},
   ): Promise<{ result: DispatchResult; stored: MessageView | null }> {
+    const { repo } = this.deps;
     let stored: MessageView | null = null;
-    const result = await this.dispatch(dialogId, input, {
-      inTransaction: async (trx) => {
-        stored = (await this.deps.repo.insertMessage(trx, message)).message;
+    let duplicate = false;
+    const result = await this.dispatch(
+      dialogId,
+      input,
+      {
+        // First in the transaction: a resend (same client id) changes nothing and returns the stored one.
+        guard: async (trx) => {
+          const inserted = await repo.insertMessage(trx, message);
+          stored = inserted.message;
+          duplicate = !inserted.created;
+          return inserted.created;
+        },
+        messages: async () => (stored ? [stored] : []),
       },
+      options.loaded,
+    );
+    if (result.accepted || duplicate) return { result, stored };
+    if (!options.storeAnyway) return { result, stored: null };
+    return { result, stored: await this.storeMessage(dialogId, message) };
+  }
+
+  /**
+   * A message stored without a transition (a state that takes no message event): under the dialog's
+   * row lock, with its own change of kind `message`. A resend returns the stored one.
+   */
+  private async storeMessage(dialogId: string, message: NewMessage): Promise<MessageView> {
+    const { repo } = this.deps;
+    const outcome = await repo.db.transaction(async (trx) => {
+      const committed = await repo.lockDialog(trx, dialogId);
+      if (!committed) throw notFound('dialog');
+      const { message: view, created } = await repo.insertMessage(trx, message);
+      if (!created) return { view, change: null };
+      const context = parseSnapshot(committed.row.snapshot).context;
+      const state = committed.row.state;
+      const change = await this.recordChange(trx, {
+        kind: 'message',
+        committed,
+        event: null,
+        from: state,
+        to: state,
+        previous: context,
+        context,
+        messages: [view],
+        effects: [],
+        events: [],
+      });
+      return { view, change };
     });
-    return { result, stored: result.accepted ? stored : null };
+    if (outcome.change) this.publish(outcome.change);
+    return outcome.view;
+  }
+
+  /** The wait estimate (kept here for callers that have only the service). */
+  estimate(groupId: string, position: number) {
+    return this.deps.estimator.estimate(groupId, position);
+  }
+
+  /** Writes the change's outbox row (with its events) and returns the change as consumers get it. */
+  private async recordChange(
+    trx: Knex.Transaction,
+    input: Pick<
+      DialogChange,
+      'kind' | 'event' | 'from' | 'to' | 'previous' | 'context' | 'messages' | 'effects'
+    > & { committed: CommittedDialog; events: EventRecord[] },
+  ): Promise<DialogChange> {
+    const { committed, context, messages } = input;
+    const row = committed.row;
+    const stored = await this.deps.repo.recordChange(trx, {
+      dialogId: row.id,
+      kind: input.kind,
+      nodeId: this.deps.nodeId,
+      events: input.events,
+      payload: outboxPayload({
+        event: input.event,
+        from: input.from,
+        to: input.to,
+        version: row.version,
+        context,
+        messages,
+      }),
+    });
+    return {
+      id: stored.id,
+      seq: stored.seq,
+      kind: input.kind,
+      dialogId: row.id,
+      visitorId: row.visitor_id,
+      event: input.event,
+      from: input.from,
+      to: input.to,
+      previous: input.previous,
+      context,
+      messages,
+      effects: input.effects,
+      row,
+      views: changeViews(committed, context, messages),
+      at: stored.createdAt.toISOString(),
+    };
+  }
+
+  private publish(change: DialogChange) {
+    for (const consumer of this.consumers) {
+      try {
+        consumer(change);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, dialogId: change.dialogId }, 'a change consumer failed');
+      }
+    }
+  }
+
+  private async storeAutoMessages(trx: Knex.Transaction, drafts: NewMessage[]): Promise<MessageView[]> {
+    const messages: MessageView[] = [];
+    for (const draft of drafts) {
+      const { message, created } = await this.deps.repo.insertMessage(trx, draft);
+      if (created) messages.push(message);
+    }
+    return messages;
   }
 
   /** Renders the texts now (positions and names are read outside the transaction). */
-  private async draftAutoMessages(effects: DialogEffect[], context: DialogContext, row: DialogRow) {
-    const drafts = [];
+  private async draftAutoMessages(
+    effects: DialogEffect[],
+    context: DialogContext,
+    locale: string,
+    visitorId: string,
+  ): Promise<NewMessage[]> {
+    const drafts: NewMessage[] = [];
     for (const effect of effects) {
       if (effect.type !== 'sendAutoMessage') continue;
       const decisions = this.deps.decisions();
       const position = await this.deps.store.position(context.dialogId);
-      const eta = position ? await this.estimate(context.groupId, position.position) : null;
-      const visitor = await this.deps.repo.findVisitor(row.visitor_id);
-      const rendered = decisions.autoMessage(context.groupId, effect.kind as AutoMessageKind, row.locale, {
+      const eta = position ? await this.deps.estimator.estimate(context.groupId, position.position) : null;
+      const visitor = await this.deps.repo.findVisitor(visitorId);
+      const rendered = decisions.autoMessage(context.groupId, effect.kind as AutoMessageKind, locale, {
         visitorName: visitor?.name ?? null,
         position: position?.position ?? null,
         etaMinutes: eta?.minutes ?? null,
@@ -387,28 +507,20 @@ export class DialogService {
     return drafts;
   }
 
-  async estimate(groupId: string, position: number) {
-    const decisions = this.deps.decisions();
-    const operators = await this.deps.store.listOperators(groupId);
-    const capacity = operators.filter((o) => o.status === 'online').reduce((sum, o) => sum + o.limit, 0);
-    const samples = await this.deps.repo.recentHandleTimesMs(groupId);
-    return decisions.estimateWait(position, capacity, samples);
-  }
-
   private async performEffects(
     dialogId: string,
     previous: DialogContext,
     context: DialogContext,
     effects: DialogEffect[],
-    autoMessages: MessageView[],
-    locale: string | null,
+    /** The row as committed: an assignment on arrival decides on it without reading it again. */
+    row: DialogRow,
   ) {
-    const { store, metrics } = this.deps;
+    const { store } = this.deps;
     const groups = new Set<string>();
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.routing.arrive(context, locale);
+          await this.routing.arrive(context, row.locale, row);
           groups.add(context.groupId);
           break;
         case 'dequeue':
@@ -427,17 +539,6 @@ export class DialogService {
         default:
           break;
       }
-    }
-    for (const message of autoMessages) metrics.autoMessages.inc({ kind: message.autoKind ?? 'unknown' });
-    if (
-      previous.firstAutoResponseAt === null &&
-      context.firstAutoResponseAt !== null &&
-      context.firstVisitorMessageAt !== null
-    ) {
-      metrics.firstResponse.observe(
-        { kind: 'auto' },
-        (context.firstAutoResponseAt - context.firstVisitorMessageAt) / 1000,
-      );
     }
     await this.syncTimers(dialogId, previous.timers, context.timers);
     for (const groupId of groups) if (groupId) this.routing.trigger(groupId);
@@ -458,43 +559,12 @@ export class DialogService {
   }
 }
 
-export function parseSnapshot(raw: unknown): PersistedDialog {
-  const value = typeof raw === 'string' ? (JSON.parse(raw) as PersistedDialog) : (raw as PersistedDialog);
-  if (!value || typeof value.value !== 'string' || typeof value.context !== 'object') {
-    throw new AppError('internal', 'dialog snapshot is unreadable');
-  }
-  return value;
-}
+/** Someone else wrote the dialog since it was read: roll back and decide again. */
+class WriteConflict extends Error {}
 
 /** The actions of a transition that the service performs (the machine only names them). */
 function toEffects(actions: readonly { type: string; params?: unknown }[]): DialogEffect[] {
   return actions
     .filter((a) => EFFECT_TYPES.has(a.type))
     .map((a) => ({ type: a.type, ...(a.params as object | undefined) }) as DialogEffect);
-}
-
-/** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
-function columnsFor(
-  state: string,
-  context: DialogContext,
-  row: Pick<DialogRow, 'rating'>,
-): Partial<DialogRow> {
-  const at = (ms: number | null) => (ms === null ? null : new Date(ms));
-  return {
-    state: stateName(state),
-    snapshot: { value: state, context } satisfies PersistedDialog,
-    group_id: context.groupId || null,
-    topic_id: context.topicId,
-    region_id: context.regionId,
-    priority: context.priority,
-    operator_id: context.operatorId,
-    contact: context.contact,
-    outcome: context.outcome,
-    queued_at: at(context.queuedAt),
-    assigned_at: at(context.assignedAt),
-    first_response_at: at(context.firstHumanResponseAt),
-    first_auto_response_at: at(context.firstAutoResponseAt),
-    closed_at: at(context.closedAt),
-    rating: row.rating,
-  };
 }

@@ -24,7 +24,6 @@ import {
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
 import { ackHandler, answerUnknownEvents } from './ack-handler';
-import type { DialogBroadcaster } from './dialog-broadcaster';
 import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
 export interface OperatorSocketData {
@@ -43,6 +42,9 @@ export type OperatorNamespace = Namespace<
 
 /** How long a typing mark is kept: longer than any sensible unanswered grace. */
 const TYPING_MARK_TTL_MS = 10 * 60_000;
+
+/** How long a socket acts on its session's last read before reading it again (see the connection). */
+export const SESSION_RECHECK_MS = 2000;
 
 /** Every socket of one session, on every node (the Redis adapter carries room operations). */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
@@ -71,7 +73,6 @@ export function registerOperatorNamespace(
     operators: OperatorService;
     store: RoutingStore;
     notifier: Notifier;
-    broadcaster: DialogBroadcaster;
     logger: Logger;
     presenceGraceMs: number;
     heartbeatMs: number;
@@ -80,7 +81,7 @@ export function registerOperatorNamespace(
     attachments: AttachmentService;
   },
 ) {
-  const { auth, operators, notifier, broadcaster, logger } = deps;
+  const { auth, operators, notifier, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   const heartbeats = new Set<NodeJS.Timeout>();
 
@@ -120,14 +121,17 @@ export function registerOperatorNamespace(
       Math.min(socket.data.sessionExpiresAt.getTime() - Date.now(), 2 ** 31 - 1),
     );
     expiry.unref();
-    // Role and active are re-read on every event: one primary-key read of the session joined to his
-    // row. No per-node cache, so nothing to invalidate across nodes and no window where a demoted or
-    // deactivated operator still acts; operator events are human-paced, so the read is cheap.
+    // Role and active are re-read on an event when the last read is older than SESSION_RECHECK_MS
+    // (one primary-key read of the session joined to his row). Revocations, deactivations and role
+    // changes made through the API are pushed at once (auth.onRevoked below); the re-read bounds how
+    // long a change made behind the API's back goes unseen, without a read on every event.
+    let checkedAt = Date.now();
     socket.use(async (packet, next) => {
       const ack = packet.at(-1);
       const refuse = (error: AppError) => {
         if (typeof ack === 'function') ack({ error: error.toBody() });
       };
+      if (Date.now() - checkedAt < SESSION_RECHECK_MS) return next();
       try {
         const fresh = await auth.recheck(socket.data.sessionId, operator.id);
         if (!fresh) {
@@ -135,6 +139,7 @@ export function registerOperatorNamespace(
           socket.disconnect(true);
           return;
         }
+        checkedAt = Date.now();
         if (fresh.role !== 'supervisor') void socket.leave(SUPERVISORS_ROOM);
         // Handlers below read this same object: they see the role as it is now.
         Object.assign(operator, fresh);
@@ -163,12 +168,8 @@ export function registerOperatorNamespace(
 
     socket.on(
       'presence:set',
-      ackHandler(logger, PresenceSchema, async ({ status }) => {
-        const self = await operators.setPresence(operator, status);
-        notifier.toOperator(operator.id, 'self:update', self);
-        broadcaster.dashboardChanged();
-        return self;
-      }),
+      // setPresence pushes his self:update (his other tabs) and the dashboard.
+      ackHandler(logger, PresenceSchema, ({ status }) => operators.setPresence(operator, status)),
     );
     socket.on(
       'dialogs:list',
@@ -191,11 +192,8 @@ export function registerOperatorNamespace(
     );
     socket.on(
       'message:send',
-      ackHandler(logger, OperatorMessageSchema, async (input) => {
-        const { message, row } = await operators.sendMessage(operator, input);
-        broadcaster.message(message, row.visitor_id, operator.id);
-        return message;
-      }),
+      // Its change pushes it to the visitor, the holder's other tabs and supervisors.
+      ackHandler(logger, OperatorMessageSchema, (input) => operators.sendMessage(operator, input)),
     );
     socket.on(
       'attachment:prepare',
@@ -211,63 +209,39 @@ export function registerOperatorNamespace(
     socket.on(
       'typing:set',
       ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
-        const detail = await operators.open(operator, dialogId);
-        if (detail.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+        // A narrow read: whose dialog it is, not its whole detail.
+        const holder = await operators.holderOf(dialogId);
+        if (holder?.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
         // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
         if (typing)
           await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
-        deps.notifier.toVisitor(detail.visitorId, 'typing:operator', { dialogId, typing });
+        deps.notifier.toVisitor(holder.visitorId, 'typing:operator', { dialogId, typing });
         return null;
       }),
     );
     socket.on(
       'dialog:transfer',
-      ackHandler(logger, TransferSchema, async (input) => {
-        const summary = await operators.transfer(operator, input);
-        await Promise.all([
-          broadcaster.selfUpdate(operator.id),
-          ...(input.toOperatorId ? [broadcaster.selfUpdate(input.toOperatorId)] : []),
-        ]);
-        return summary;
-      }),
+      ackHandler(logger, TransferSchema, (input) => operators.transfer(operator, input)),
     );
     socket.on(
       'dialog:assign',
-      ackHandler(logger, AssignSchema, async (input) => {
-        const { summary, groupId } = await operators.assign(operator, input);
-        // Pushes dialog:assigned and self:update to the operator, as a queue assignment does.
-        broadcaster.onAssigned({
-          dialogId: input.dialogId,
-          operatorId: input.operatorId,
-          groupId,
-          offered: false,
-        });
-        return summary;
-      }),
+      ackHandler(logger, AssignSchema, async (input) => (await operators.assign(operator, input)).summary),
     );
     socket.on(
       'dialog:takeover',
-      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-        const { detail, previousOperatorId } = await operators.takeOver(operator, dialogId);
-        await Promise.all([broadcaster.selfUpdate(operator.id), broadcaster.selfUpdate(previousOperatorId)]);
-        return detail;
-      }),
+      ackHandler(
+        logger,
+        DialogRefSchema,
+        async ({ dialogId }) => (await operators.takeOver(operator, dialogId)).detail,
+      ),
     );
     socket.on(
       'dialog:close',
-      ackHandler(logger, CloseSchema, async (input) => {
-        const summary = await operators.close(operator, input);
-        await broadcaster.selfUpdate(operator.id);
-        return summary;
-      }),
+      ackHandler(logger, CloseSchema, (input) => operators.close(operator, input)),
     );
     socket.on(
       'lead:pick',
-      ackHandler(logger, DialogRefSchema, async ({ dialogId }) => {
-        const detail = await operators.pickLead(operator, dialogId);
-        await broadcaster.selfUpdate(operator.id);
-        return detail;
-      }),
+      ackHandler(logger, DialogRefSchema, ({ dialogId }) => operators.pickLead(operator, dialogId)),
     );
     socket.on(
       'visitor:block',
@@ -297,7 +271,6 @@ export function registerOperatorNamespace(
           const remaining = await namespace.in(operatorRoom(operator.id)).fetchSockets();
           if (remaining.length === 0) {
             await operators.setPresence(operator, 'offline');
-            broadcaster.dashboardChanged();
           }
         } catch (error) {
           logger.warn({ err: error, operatorId: operator.id }, 'presence check after disconnect failed');

@@ -22,7 +22,6 @@ import {
 } from '@hotline/protocol';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
 import { ackHandler, answerUnknownEvents, splitArguments } from './ack-handler';
-import type { DialogBroadcaster } from './dialog-broadcaster';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
 import { tokenKey, type VisitorAction, type VisitorLimits } from './visitor-limits';
@@ -51,7 +50,6 @@ export function registerVisitorNamespace(
   deps: {
     visitors: VisitorService;
     notifier: Notifier;
-    broadcaster: DialogBroadcaster;
     logger: Logger;
     limits: VisitorLimits;
     /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
@@ -59,7 +57,7 @@ export function registerVisitorNamespace(
     attachments: AttachmentService;
   },
 ) {
-  const { visitors, notifier, broadcaster, logger, limits } = deps;
+  const { visitors, notifier, logger, limits } = deps;
   // One event of each kind per visitor at a time (all his tabs on this node): the few a flood gets
   // past the limits wait here, not in his dialog's lock queue ahead of his operator's reply. Kinds
   // still run side by side, so a reopen and a start from two tabs race on his row lock as before.
@@ -147,13 +145,8 @@ export function registerVisitorNamespace(
       'message:send',
       limited(
         'message',
-        ackHandler(logger, VisitorMessageSchema, async (input) => {
-          const message = await visitors.sendMessage(identity(), input);
-          const holder = await visitors.holder(identity());
-          // Other tabs of the visitor, the holder and supervisors.
-          broadcaster.message(message, socket.data.visitorId, holder?.operatorId ?? null);
-          return message;
-        }),
+        // Its change pushes it to his other tabs, the holder and supervisors.
+        ackHandler(logger, VisitorMessageSchema, (input) => visitors.sendMessage(identity(), input)),
       ),
     );
 

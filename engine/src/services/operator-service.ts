@@ -3,7 +3,8 @@ import { type Authorization, leadGroupsOf } from '../accounts/authorization';
 import type { Operator } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { DialogContext } from '../dialog/dialog-machine';
-import { type DispatchHooks, type DispatchResult, parseSnapshot } from '../dialog/dialog-service';
+import type { DispatchHooks, DispatchResult } from '../dialog/dialog-service';
+import { parseSnapshot } from '../dialog/dialog-snapshot';
 import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type {
@@ -28,8 +29,13 @@ function requireSupervisor(operator: Operator) {
   if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
 }
 
+/** Told of every presence set through the service (self:update for his tabs, the dashboard). */
+export type PresenceListener = (self: OperatorSelf) => void;
+
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
+  private readonly presenceListeners: PresenceListener[] = [];
+
   constructor(
     private readonly deps: ServiceDeps & {
       assignments: AssignmentDispatcher;
@@ -38,6 +44,16 @@ export class OperatorService {
       blockVisitor: (visitorId: string, reason: string) => Promise<void>;
     },
   ) {}
+
+  /** Every presence change made here goes to `listener` (a subscription, not wiring by setter). */
+  onPresence(listener: PresenceListener) {
+    this.presenceListeners.push(listener);
+  }
+
+  /** Whose dialog it is and whose visitor, in one narrow read (typing indicators). */
+  holderOf(dialogId: string) {
+    return this.deps.repo.holderOf(dialogId);
+  }
 
   async self(operator: Operator): Promise<OperatorSelf> {
     const routing = await this.deps.store.getOperator(operator.id);
@@ -98,7 +114,9 @@ export class OperatorService {
       await this.releaseDialogsOfGone(operator.id, options.atOnce ? Number.POSITIVE_INFINITY : 0);
       await this.parkQueuesWithoutOperators(groups);
     }
-    return this.self(operator);
+    const self = await this.self(operator);
+    for (const listener of this.presenceListeners) listener(self);
+    return self;
   }
 
   /**
@@ -244,15 +262,10 @@ export class OperatorService {
     return this.deps.reader.detail(await this.deps.access.readableDialog(operator, dialogId));
   }
 
-  async sendMessage(
-    operator: Operator,
-    input: z.infer<typeof OperatorMessageSchema>,
-  ): Promise<{ message: MessageView; row: DialogRow }> {
-    const { repo, dialogs } = this.deps;
+  async sendMessage(operator: Operator, input: z.infer<typeof OperatorMessageSchema>): Promise<MessageView> {
     const row = await this.requireHeld(operator, input.dialogId);
-    const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
-    if (existing) return { message: existing, row };
-    const { result, stored } = await dialogs.dispatchWithMessage(
+    // A resend (same client id) gets the stored message back from the transaction's first insert.
+    const { stored } = await this.deps.dialogs.dispatchWithMessage(
       row.id,
       { type: 'OPERATOR_MESSAGE', operatorId: operator.id },
       {
@@ -267,19 +280,10 @@ export class OperatorService {
           ? { attachments: { ids: input.attachmentIds, uploader: { kind: 'operator', id: operator.id } } }
           : {}),
       },
+      { loaded: row },
     );
-    if (!result.accepted || !stored) throw new AppError('conflict', 'the dialog is no longer yours');
-    if (
-      row.first_response_at === null &&
-      result.context.firstHumanResponseAt &&
-      result.context.firstVisitorMessageAt
-    ) {
-      this.deps.metrics.firstResponse.observe(
-        { kind: 'human' },
-        (result.context.firstHumanResponseAt - result.context.firstVisitorMessageAt) / 1000,
-      );
-    }
-    return { message: stored, row: result.row };
+    if (!stored) throw new AppError('conflict', 'the dialog is no longer yours');
+    return stored;
   }
 
   /**
@@ -289,7 +293,7 @@ export class OperatorService {
    * note, and the sender keeps the dialog and his load exactly as before (even while away).
    */
   async transfer(operator: Operator, input: z.infer<typeof TransferSchema>): Promise<DialogSummary> {
-    const { dialogs, decisions, reader, clock } = this.deps;
+    const { dialogs, decisions, clock } = this.deps;
     const row = await this.requireHeld(operator, input.dialogId);
     const from = { kind: 'operator', operatorId: operator.id } as const;
     const name = operator.displayName ?? operator.name;
@@ -330,7 +334,7 @@ export class OperatorService {
     }
     if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be transferred now');
     await this.triggerGroupsOf(operator.id);
-    return reader.summary(result.row);
+    return this.summaryOf(result);
   }
 
   /**
@@ -341,7 +345,7 @@ export class OperatorService {
     supervisor: Operator,
     input: z.infer<typeof AssignSchema>,
   ): Promise<{ summary: DialogSummary; groupId: string }> {
-    const { dialogs, reader, metrics } = this.deps;
+    const { dialogs, metrics } = this.deps;
     requireSupervisor(supervisor);
     const row = await this.requireDialog(input.dialogId);
     const state = stateName(row.state);
@@ -361,7 +365,9 @@ export class OperatorService {
     );
     if (!result.accepted) throw new AppError('conflict', 'the dialog is no longer waiting');
     metrics.assignments.inc({ group: groupId });
-    return { summary: await reader.summary(result.row), groupId };
+    // dialog:assigned and self:update for him, as a queue assignment.
+    this.deps.assignments.announce({ dialogId: row.id, operatorId: input.operatorId, groupId });
+    return { summary: await this.summaryOf(result), groupId };
   }
 
   /**
@@ -411,8 +417,8 @@ export class OperatorService {
   ): DispatchHooks {
     const { repo, store, clock } = this.deps;
     return {
-      inTransaction: async (trx, context) => {
-        if (options.note) await repo.insertMessage(trx, options.note);
+      messages: async (trx) => (options.note ? [(await repo.insertMessage(trx, options.note)).message] : []),
+      inTransaction: async (_trx, context) => {
         const target = to(context);
         const moved = await store.transferDialog(
           { dialogId: row.id, groupId: row.group_id ?? '' },
@@ -440,14 +446,15 @@ export class OperatorService {
   async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
     const row = await this.deps.access.actionableDialog(operator, input.dialogId);
     const isLead = stateName(row.state) === 'lead';
-    const result = await this.deps.dialogs.dispatch(row.id, {
-      type: 'CLOSE',
-      by: 'operator',
-      outcome: input.outcome,
-    });
+    const result = await this.deps.dialogs.dispatch(
+      row.id,
+      { type: 'CLOSE', by: 'operator', outcome: input.outcome },
+      {},
+      row,
+    );
     if (!result.accepted) throw new AppError('conflict', `a ${row.state} dialog cannot be closed`);
     if (isLead || row.contact) this.deps.metrics.leadsFollowedUp.inc({ outcome: input.outcome });
-    return this.deps.reader.summary(result.row);
+    return this.summaryOf(result);
   }
 
   /**
@@ -475,16 +482,16 @@ export class OperatorService {
       },
     );
     if (!result.accepted) throw new AppError('conflict', 'someone else picked it up');
-    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+    return reader.detail(result.row);
   }
 
   async acceptOffer(operator: Operator, dialogId: string): Promise<DialogDetail> {
     const { store, dialogs, reader, clock, metrics } = this.deps;
     const assignment = await store.acceptOffer(dialogId, operator.id, clock());
     if (!assignment) throw new AppError('conflict', 'the offer is gone (expired or withdrawn)');
-    await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
+    const result = await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
     metrics.assignments.inc({ group: assignment.groupId });
-    return reader.detail((await this.deps.repo.findDialog(dialogId))!);
+    return reader.detail(result.row);
   }
 
   async declineOffer(operatorId: string, dialogId: string, reason: 'declined' | 'expired') {
@@ -543,6 +550,11 @@ export class OperatorService {
   private async requireRoutable(operatorId: string, field: string) {
     if (!(await this.deps.store.getOperator(operatorId)))
       throw new AppError('conflict', 'the operator cannot take it: unknown-operator', field);
+  }
+
+  /** The summary the committed change carries; read only for an event that changed nothing. */
+  private async summaryOf(result: DispatchResult): Promise<DialogSummary> {
+    return result.change?.views.summary ?? this.deps.reader.summary(result.row);
   }
 
   private async requireDialog(dialogId: string): Promise<DialogRow> {

@@ -3,7 +3,8 @@ import { type DialogKind, normalizeContact } from '@hotline/routing-rules';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { RouteFields } from '../dialog/dialog-machine';
-import type { DialogEventInput, NewDialog } from '../dialog/dialog-service';
+import type { DialogChange } from '../dialog/dialog-change';
+import type { CreateHooks, DialogEventInput, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import type {
@@ -98,7 +99,10 @@ export class VisitorService {
 
   /** The open dialog, or the latest closed one while it can still be reopened. */
   async currentDialog(visitorId: string): Promise<DialogRow | null> {
-    const latest = await this.deps.repo.latestDialogOfVisitor(visitorId);
+    return this.currentOf(await this.deps.repo.latestDialogOfVisitor(visitorId));
+  }
+
+  private currentOf(latest: DialogRow | null): DialogRow | null {
     if (!latest) return null;
     if (isOpen(latest)) return latest;
     return this.reopenable(latest) ? latest : null;
@@ -123,7 +127,8 @@ export class VisitorService {
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
     const { repo, reader, decisions } = this.deps;
-    const visitor = await this.requireVisitor(identity.visitorId);
+    // One read: who he is and his newest dialog.
+    const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
       const normalized = normalizeContact(input.callback.phone, decisions().phoneCountry(identity.siteId));
       if (!normalized.ok || normalized.kind !== 'phone')
@@ -131,7 +136,6 @@ export class VisitorService {
     }
     if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
     if (input.language) await repo.touchVisitor(visitor.id, { language: input.language });
-    const latest = await repo.latestDialogOfVisitor(visitor.id);
     if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
     const language = input.language ?? meta.language ?? undefined;
     const route = await this.routeFields({
@@ -157,19 +161,31 @@ export class VisitorService {
         previousDialogId: latest?.id ?? null,
       },
       route,
-      async (trx) => {
-        await repo.recordPage(visitor.id, id, input.page, trx);
-        if (chosen)
-          await repo.insertMessage(trx, {
-            dialogId: id,
-            authorKind: 'system',
-            body: `Visitor chose: ${chosen}`,
-          });
-        if (input.message) await repo.insertMessage(trx, visitorMessage(id, visitor, input.message));
+      {
+        messages: async (trx) => {
+          const added: MessageView[] = [];
+          if (chosen)
+            added.push(
+              (
+                await repo.insertMessage(trx, {
+                  dialogId: id,
+                  authorKind: 'system',
+                  body: `Visitor chose: ${chosen}`,
+                })
+              ).message,
+            );
+          if (input.message)
+            added.push((await repo.insertMessage(trx, visitorMessage(id, visitor, input.message))).message);
+          return added;
+        },
+        inTransaction: async (trx) => {
+          await repo.recordPage(visitor.id, id, input.page, trx);
+        },
       },
       Boolean(input.message),
     );
-    if (created) return reader.visitorView((await repo.findDialog(id))!);
+    // The new dialog's view from its change: every message it has is in there.
+    if (created) return reader.visitorViewOf(created);
     // Another start of this visitor (a second tab, a retry) created his dialog first: join it.
     const raced = await repo.latestDialogOfVisitor(visitor.id);
     if (!raced || !isOpen(raced)) throw conflict('the dialog changed concurrently; retry');
@@ -220,9 +236,10 @@ export class VisitorService {
     identity: VisitorIdentity,
     input: z.infer<typeof VisitorMessageSchema>,
   ): Promise<MessageView> {
-    const { repo, dialogs } = this.deps;
-    const visitor = await this.requireVisitor(identity.visitorId);
-    let row = await this.currentDialog(visitor.id);
+    const { dialogs, repo } = this.deps;
+    // One read: who he is and his newest dialog; the dispatch decides on that row (version-checked).
+    const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
+    let row = this.currentOf(latest);
     if (!row) {
       const created = await this.startWithMessage(visitor, identity.siteId, input);
       if (created) return created;
@@ -230,6 +247,7 @@ export class VisitorService {
       row = await this.currentDialog(visitor.id);
       if (!row) throw conflict('the dialog changed concurrently; retry');
     }
+    let loaded: DialogRow | undefined = row;
     if (!isOpen(row)) {
       const route = await this.routeFields({
         choice: { groupId: row.group_id ?? undefined },
@@ -239,6 +257,7 @@ export class VisitorService {
       });
       const reopening = row;
       let gaveWay = false;
+      loaded = undefined;
       await dialogs.dispatch(
         reopening.id,
         { type: 'REOPEN', ...route },
@@ -258,12 +277,16 @@ export class VisitorService {
         if (!row || !isOpen(row)) throw conflict('the dialog changed concurrently; retry');
       }
     }
-    const existing = await repo.findMessageByClientId(row.id, input.clientMessageId);
-    if (existing) return existing;
-    const message = visitorMessage(row.id, visitor, input);
-    const { stored } = await dialogs.dispatchWithMessage(row.id, { type: 'VISITOR_MESSAGE' }, message);
-    // A state that takes no VISITOR_MESSAGE transition still stores the message.
-    return stored ?? (await repo.insertMessage(repo.db, message)).message;
+    // The message is stored in the transition's transaction (a state that takes no VISITOR_MESSAGE
+    // still stores it, as a change of its own); a resend returns the stored one.
+    const { stored } = await dialogs.dispatchWithMessage(
+      row.id,
+      { type: 'VISITOR_MESSAGE' },
+      visitorMessage(row.id, visitor, input),
+      { ...(loaded ? { loaded } : {}), storeAnyway: true },
+    );
+    if (!stored) throw conflict('the dialog changed concurrently; retry');
+    return stored;
   }
 
   /**
@@ -298,8 +321,11 @@ export class VisitorService {
         previousDialogId: latest?.id ?? null,
       },
       route,
-      async (trx) => {
-        stored.message = (await repo.insertMessage(trx, visitorMessage(id, visitor, input))).message;
+      {
+        messages: async (trx) => {
+          stored.message = (await repo.insertMessage(trx, visitorMessage(id, visitor, input))).message;
+          return [stored.message];
+        },
       },
       true,
     );
@@ -344,25 +370,27 @@ export class VisitorService {
     return row?.operator_id ? { dialogId: row.id, operatorId: row.operator_id } : null;
   }
 
-  private async requireVisitor(visitorId: string): Promise<VisitorRow> {
-    const visitor = await this.deps.repo.findVisitor(visitorId);
-    if (!visitor) throw new AppError('unauthorized', 'unknown visitor');
-    if (visitor.blocked_at) throw forbidden('this chat is not available');
-    return visitor;
+  private async requireVisitorWithLatest(
+    visitorId: string,
+  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null }> {
+    const found = await this.deps.repo.visitorWithLatestDialog(visitorId);
+    if (!found) throw new AppError('unauthorized', 'unknown visitor');
+    if (found.visitor.blocked_at) throw forbidden('this chat is not available');
+    return found;
   }
 
   /**
    * Stores a new dialog already routed (the first message, when there is one, recorded before the
    * ROUTE), unless the visitor has an open dialog by then (checked under a lock on his row: two
-   * starts never give him two dialogs). False when he had one.
+   * starts never give him two dialogs). Null when he had one.
    */
   private async createRouted(
     visitor: VisitorRow,
     dialog: Omit<NewDialog, 'visitorId'>,
     route: RouteFields,
-    inTransaction: (trx: Knex.Transaction) => Promise<void>,
+    hooks: Pick<CreateHooks, 'messages' | 'inTransaction'>,
     withMessage: boolean,
-  ): Promise<boolean> {
+  ): Promise<DialogChange | null> {
     const { repo, dialogs } = this.deps;
     const events: DialogEventInput[] = [
       ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
@@ -370,9 +398,9 @@ export class VisitorService {
     ];
     const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, {
       guard: async (trx) => (await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES)) === null,
-      inTransaction,
+      ...hooks,
     });
-    return result !== null;
+    return result?.change ?? null;
   }
 
   /**

@@ -56,6 +56,66 @@ export interface DialogRow {
   closed_at: Date | null;
 }
 
+/** One event of the machine as the event log keeps it (`dialog_events`). */
+export interface EventRecord {
+  version: number;
+  type: string;
+  fromState: string | null;
+  toState: string;
+  payload: unknown;
+}
+
+/** What the outbox records: a transition of the machine, or a message stored without one. */
+export type ChangeKind = 'transition' | 'message';
+
+export interface StoredChange {
+  id: number;
+  dialogId: string;
+  seq: number;
+  kind: ChangeKind;
+  payload: unknown;
+  createdAt: string;
+}
+
+/** A dialog row as a write returned it, with what the change's views need from other rows. */
+export interface CommittedDialog {
+  row: DialogRow;
+  holder: { name: string; avatarUrl: string | null } | null;
+  /** The dialog's newest message before this change's own. */
+  lastMessage: MessageView | null;
+}
+
+type CommittedRow = DialogRow & {
+  holder_name: string | null;
+  holder_avatar_url: string | null;
+  last_message: MessageRow | null;
+};
+
+/** RETURNING of a dialog write: the row, its holder's name and its newest message, in the same statement. */
+function committedColumns(executor: Executor) {
+  return [
+    '*',
+    executor.raw(
+      '(select coalesce(o.display_name, o.name) from operators o where o.id = dialogs.operator_id) as holder_name',
+    ),
+    executor.raw(
+      '(select o.avatar_url from operators o where o.id = dialogs.operator_id) as holder_avatar_url',
+    ),
+    executor.raw(
+      '(select to_jsonb(m) from messages m where m.dialog_id = dialogs.id order by m.seq desc limit 1) as last_message',
+    ),
+  ];
+}
+
+function toCommitted(stored: CommittedRow): CommittedDialog {
+  const { holder_name, holder_avatar_url, last_message, ...row } = stored;
+  return {
+    row,
+    holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
+    lastMessage: last_message ? toMessageView(last_message) : null,
+  };
+}
+
 interface MessageRow {
   id: string;
   seq: string | number;
@@ -101,6 +161,20 @@ export interface MessageAttachments {
   ): Promise<void>;
   viewsOf(executor: Executor, messageIds: string[]): Promise<Map<string, AttachmentView[]>>;
 }
+
+interface PageRow {
+  url: string;
+  title: string | null;
+  referrer: string | null;
+  at: Date | string;
+}
+
+const toPageView = (r: PageRow): PageView => ({
+  url: r.url,
+  title: r.title,
+  referrer: r.referrer,
+  at: new Date(r.at).toISOString(),
+});
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -206,25 +280,48 @@ export class DialogRepository {
     });
   }
 
+  /** The visitor and his newest pages in one read (the visitor card). */
+  async visitorWithPages(
+    visitorId: string,
+    limit = 50,
+  ): Promise<{ visitor: VisitorRow | null; pages: PageView[] }> {
+    const result = await this.db.raw<{
+      rows: { visitor: (VisitorRow & { blocked_at: string | null }) | null; pages: PageRow[] | null }[];
+    }>(
+      `select (select to_jsonb(v) from visitors v where v.id = ?) as visitor,
+         (select jsonb_agg(p order by p.at desc, p.id desc) from
+           (select url, title, referrer, at, id from visitor_pages where visitor_id = ?
+            order by at desc, id desc limit ?) p) as pages`,
+      [visitorId, visitorId, limit],
+    );
+    const row = result.rows[0];
+    const visitor = row?.visitor ?? null;
+    return {
+      visitor: visitor
+        ? { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null }
+        : null,
+      pages: (row?.pages ?? []).map(toPageView),
+    };
+  }
+
   async pages(visitorId: string, limit = 50): Promise<PageView[]> {
     const rows = await this.db('visitor_pages')
       .where({ visitor_id: visitorId })
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit);
-    return rows.map((r: { url: string; title: string | null; referrer: string | null; at: Date }) => ({
-      url: r.url,
-      title: r.title,
-      referrer: r.referrer,
-      at: new Date(r.at).toISOString(),
-    }));
+    return rows.map(toPageView);
   }
 
+  /** Inserts the row and returns it as stored (with its holder's name), so nothing re-reads it. */
   async insertDialog(
     row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
     executor: Executor = this.db,
-  ) {
-    await executor('dialogs').insert({ ...row, snapshot: JSON.stringify(row.snapshot) });
+  ): Promise<CommittedDialog> {
+    const [stored] = await executor('dialogs')
+      .insert({ ...row, snapshot: JSON.stringify(row.snapshot) })
+      .returning(committedColumns(executor));
+    return toCommitted(stored as CommittedRow);
   }
 
   async findDialog(id: string, executor: Executor = this.db): Promise<DialogRow | null> {
@@ -233,14 +330,15 @@ export class DialogRepository {
 
   /**
    * Writes a transition only if nobody else wrote since `expectedVersion` was read: a node that lost
-   * its lock (paused, partitioned) cannot overwrite a newer state.
+   * its lock (paused, partitioned) cannot overwrite a newer state. Returns the row as written (with
+   * its holder's name and its last message, in the same statement), or null when someone wrote first.
    */
   async saveTransition(
     executor: Executor,
     id: string,
     expectedVersion: number,
     changes: Partial<DialogRow>,
-  ): Promise<boolean> {
+  ): Promise<CommittedDialog | null> {
     const updated = await executor('dialogs')
       .where({ id, version: expectedVersion })
       .update({
@@ -248,31 +346,129 @@ export class DialogRepository {
         ...(changes.snapshot !== undefined ? { snapshot: JSON.stringify(changes.snapshot) } : {}),
         version: expectedVersion + 1,
         updated_at: new Date(),
-      });
-    return updated === 1;
+      })
+      .returning(committedColumns(executor));
+    return updated[0] ? toCommitted(updated[0] as CommittedRow) : null;
   }
 
-  async recordEvent(
+  /**
+   * Takes the dialog's row lock without changing it (a message stored without a transition still
+   * gets its change in order) and returns the row as `saveTransition` does.
+   */
+  async lockDialog(executor: Executor, id: string): Promise<CommittedDialog | null> {
+    const updated = await executor('dialogs')
+      .where({ id })
+      .update({ updated_at: new Date() })
+      .returning(committedColumns(executor));
+    return updated[0] ? toCommitted(updated[0] as CommittedRow) : null;
+  }
+
+  /**
+   * Appends the dialog's events and its change to the outbox in one statement (docs/changes.md). The
+   * caller holds the dialog's row lock (an insert or a version-checked update in this transaction),
+   * so `seq` is the next of this dialog without gaps or races.
+   */
+  async recordChange(
     executor: Executor,
-    event: {
+    change: {
       dialogId: string;
-      version: number;
-      type: string;
-      fromState: string | null;
-      toState: string;
+      kind: ChangeKind;
       payload: unknown;
       nodeId: string;
+      events: EventRecord[];
     },
-  ) {
-    await executor('dialog_events').insert({
-      dialog_id: event.dialogId,
-      version: event.version,
-      type: event.type,
-      from_state: event.fromState,
-      to_state: event.toState,
-      payload: JSON.stringify(event.payload),
-      node_id: event.nodeId,
-    });
+  ): Promise<{ id: number; seq: number; createdAt: Date }> {
+    const events = change.events.map((e) => ({
+      dialog_id: change.dialogId,
+      version: e.version,
+      type: e.type,
+      from_state: e.fromState,
+      to_state: e.toState,
+      payload: e.payload,
+      node_id: change.nodeId,
+    }));
+    const insertEvents = events.length
+      ? `with e as (insert into dialog_events (dialog_id, version, type, from_state, to_state, payload, node_id)
+           select dialog_id, version, type, from_state, to_state, payload, node_id
+           from jsonb_to_recordset(?::jsonb) as x(dialog_id uuid, version int, type text, from_state text,
+             to_state text, payload jsonb, node_id text)) `
+      : '';
+    const result = await executor.raw<{ rows: { id: string; seq: number; created_at: Date }[] }>(
+      `${insertEvents}insert into dialog_changes (dialog_id, seq, kind, payload, node_id)
+       select ?, coalesce(max(seq), 0) + 1, ?, ?::jsonb, ? from dialog_changes where dialog_id = ?
+       returning id, seq, created_at`,
+      [
+        ...(events.length ? [JSON.stringify(events)] : []),
+        change.dialogId,
+        change.kind,
+        JSON.stringify(change.payload),
+        change.nodeId,
+        change.dialogId,
+      ],
+    );
+    const row = result.rows[0]!;
+    return { id: Number(row.id), seq: row.seq, createdAt: new Date(row.created_at) };
+  }
+
+  /**
+   * Outbox rows after the global id `afterId`, oldest first, at most `limit`; only those written by
+   * transactions older than every transaction still running (docs/changes.md: how to read without
+   * skipping).
+   */
+  async changesSince(afterId: number, limit: number): Promise<StoredChange[]> {
+    const rows = await this.db('dialog_changes')
+      .where('id', '>', afterId)
+      .andWhereRaw('tx_id < pg_snapshot_xmin(pg_current_snapshot())')
+      .orderBy('id')
+      .limit(limit)
+      .select<
+        { id: string; dialog_id: string; seq: number; kind: ChangeKind; payload: unknown; created_at: Date }[]
+      >('id', 'dialog_id', 'seq', 'kind', 'payload', 'created_at');
+    return rows.map((r) => ({
+      id: Number(r.id),
+      dialogId: r.dialog_id,
+      seq: r.seq,
+      kind: r.kind,
+      payload: r.payload,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /** The holder and visitor of a dialog, one narrow read (typing indicators). */
+  async holderOf(
+    id: string,
+  ): Promise<{ visitorId: string; operatorId: string | null; state: string } | null> {
+    const row = await this.db('dialogs')
+      .where({ id })
+      .first<{ visitor_id: string; operator_id: string | null; state: string } | undefined>(
+        'visitor_id',
+        'operator_id',
+        'state',
+      );
+    return row ? { visitorId: row.visitor_id, operatorId: row.operator_id, state: row.state } : null;
+  }
+
+  /**
+   * The visitor and his newest dialog in one read (the visitor's write path: who he is, where his
+   * message goes).
+   */
+  async visitorWithLatestDialog(
+    visitorId: string,
+  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null } | null> {
+    const result = await this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
+      `select to_jsonb(v) as visitor, d.* from visitors v
+       left join lateral (select * from dialogs where visitor_id = v.id order by created_at desc limit 1) d on true
+       where v.id = ?`,
+      [visitorId],
+    );
+    const row = result.rows[0];
+    if (!row?.visitor) return null;
+    const { visitor, ...dialog } = row;
+    const blocked = visitor.blocked_at;
+    return {
+      visitor: { ...visitor, blocked_at: blocked ? new Date(blocked) : null },
+      latest: dialog.id ? (dialog as DialogRow) : null,
+    };
   }
 
   /**
@@ -315,7 +511,12 @@ export class DialogRepository {
           messageId: row.id,
         });
       }
-      return { message: await this.oneWithAttachments(toMessageView(inserted[0]), executor), created: true };
+      const view = toMessageView(inserted[0]);
+      // A new message has exactly the files it claimed just now: none, no read.
+      return {
+        message: files?.ids.length ? await this.oneWithAttachments(view, executor) : view,
+        created: true,
+      };
     }
     const existing = await executor<MessageRow>('messages')
       .where({ dialog_id: message.dialogId })
@@ -335,8 +536,16 @@ export class DialogRepository {
   }
 
   async messages(dialogId: string): Promise<MessageView[]> {
-    const rows = await this.db<MessageRow>('messages').where({ dialog_id: dialogId }).orderBy('seq');
-    return this.withAttachments(rows.map(toMessageView));
+    // Whether any message has files comes with the messages: their files are read only then.
+    const rows = await this.db<MessageRow & { has_files: boolean }>('messages')
+      .where({ dialog_id: dialogId })
+      .orderBy('seq')
+      .select(
+        'messages.*',
+        this.db.raw('exists (select 1 from attachments a where a.message_id = messages.id) as has_files'),
+      );
+    const views = rows.map(toMessageView);
+    return rows.some((r) => r.has_files) ? this.withAttachments(views) : views;
   }
 
   async lastMessages(dialogIds: string[]): Promise<Map<string, MessageView>> {
@@ -367,14 +576,17 @@ export class DialogRepository {
     trx: Knex.Transaction,
     visitorId: string,
     openStates: readonly string[],
-  ): Promise<DialogRow | null> {
+  ): Promise<{ id: string } | null> {
+    // Two statements, not one: a statement that waited for the lock still sees its own (older)
+    // snapshot, so the look at his open dialog must come after the lock, in a statement of its own.
     await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
-    const open = await trx<DialogRow>('dialogs')
-      .where({ visitor_id: visitorId })
-      .whereIn('state', openStates)
-      .orderBy('created_at', 'desc')
-      .first();
-    return open ?? null;
+    const result = await trx.raw<{ rows: { open_id: string | null }[] }>(
+      `select id as open_id from dialogs where visitor_id = ? and state = any(?::text[])
+       order by created_at desc limit 1`,
+      [visitorId, [...openStates]],
+    );
+    const openId = result.rows[0]?.open_id ?? null;
+    return openId ? { id: openId } : null;
   }
 
   /**

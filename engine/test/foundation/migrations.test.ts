@@ -21,6 +21,7 @@ const TABLES = [
   'operator_sessions',
   'attachment_blobs',
   'attachments',
+  'dialog_changes',
 ];
 
 function migrationSuite(

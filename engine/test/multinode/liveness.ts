@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DialogContext } from '../../src/dialog/dialog-machine';
-import { parseSnapshot } from '../../src/dialog/dialog-service';
+import { parseSnapshot } from '../../src/dialog/dialog-snapshot';
 import type { OperatorRouting, QueuedDialog, RoutingStore } from '../../src/routing-store/routing-store';
 
 /**

@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import type { GroupLiveStats, OperatorSessionView } from '@hotline/protocol';
+import { SESSION_RECHECK_MS } from '../../src/realtime/operator-namespace';
 import { callRaw } from '../support/clients';
 import { type Backends, type TestServer, withTestServer } from '../support/engine';
+
+/** Past the operator socket's session re-check interval: its next event reads the session again. */
+const afterRecheckInterval = () => new Promise((resolve) => setTimeout(resolve, SESSION_RECHECK_MS + 50));
 import {
   closeSessionSockets,
   connectedSocket,
@@ -175,18 +179,21 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       );
     });
 
-    it('when his row changes under an open socket, then the next event sees it: a demoted supervisor loses supervisor events, a deactivated operator gets unauthorized and is disconnected', async () => {
-      // Straight in the database, without the PATCH's revocation: only the per-event re-check stands.
+    it('when his row changes under an open socket, then an event after the re-check interval sees it: a demoted supervisor loses supervisor events, a deactivated operator gets unauthorized and is disconnected', async () => {
+      // Straight in the database, without the PATCH's revocation: only the periodic re-check stands
+      // (SESSION_RECHECK_MS: an event reads the session again once the last read is that old).
       const account = await newAccount(url, { token: admin.token }, 'supervisor');
       const session = await signIn(url, account.email, account.password);
       const socket = await connectedSocket(url, { token: session.token });
       expect('data' in (await callRaw(socket, 'dashboard:subscribe'))).to.equal(true);
 
       await server.engine.database.db('operators').where({ id: account.id }).update({ role: 'operator' });
+      await afterRecheckInterval();
       expect(await callRaw(socket, 'dashboard:subscribe')).to.have.nested.property('error.code', 'forbidden');
       expect(socket.connected).to.equal(true);
 
       await server.engine.database.db('operators').where({ id: account.id }).update({ active: false });
+      await afterRecheckInterval();
       const gone = disconnection(socket);
       expect(await callRaw(socket, 'dialogs:list')).to.have.nested.property('error.code', 'unauthorized');
       expect((await gone).reason).to.equal('io server disconnect');

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { parseSnapshot } from '../../src/dialog/dialog-service';
+import { parseSnapshot } from '../../src/dialog/dialog-snapshot';
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import type { OpenDialogRow } from '../multinode/liveness';
 

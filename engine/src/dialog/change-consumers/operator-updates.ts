@@ -1,0 +1,132 @@
+import type { OperatorRepository } from '../../accounts/operator-repository';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics/metrics';
+import type { DialogDetail, DialogSummary, GroupLiveStats, OperatorSelf } from '@hotline/protocol';
+import type { RoutingStore } from '../../routing-store/routing-store';
+import type { AssignmentListener } from '../assignment-dispatcher';
+import { type DialogChange, isHandoff } from '../dialog-change';
+import type { DialogReader } from '../dialog-reader';
+
+/** Where operator-facing updates go (the realtime layer implements it: rooms, no queries). */
+export interface OperatorPushes {
+  handedTo(operatorId: string, detail: DialogDetail, offer: { expiresAt: string } | null): void;
+  lead(summary: DialogSummary, operatorIds: string[]): void;
+  self(update: OperatorSelf): void;
+  dashboard(stats: GroupLiveStats[]): void;
+}
+
+/** Queue moves (realtime/queue-positions.ts) and the dashboard, told when something moved. */
+export interface MoveListeners {
+  queueChanged(...groupIds: string[]): void;
+  dashboardChanged(): void;
+}
+
+const PROFILE_TTL_MS = 10_000;
+
+/**
+ * What operators see follow from changes and assignments: a dialog handed to someone (its detail,
+ * read once for him), new leads for the group, his load (self:update), queue positions and the
+ * dashboard. The change itself is mapped to rooms by the realtime layer; this consumer adds what a
+ * change does not carry (a dialog's whole history for its new holder, the group's operators).
+ */
+export class OperatorUpdates implements AssignmentListener {
+  private readonly profiles = new Map<
+    string,
+    { at: number; self: Pick<OperatorSelf, 'name' | 'email' | 'role'> }
+  >();
+
+  constructor(
+    private readonly deps: {
+      pushes: OperatorPushes;
+      moves: MoveListeners;
+      reader: DialogReader;
+      store: RoutingStore;
+      operators: OperatorRepository;
+      metrics: Metrics;
+      logger: Logger;
+      clock: () => number;
+    },
+  ) {}
+
+  onChange = (change: DialogChange) => {
+    const { previous, context, event } = change;
+    const newHolder = context.operatorId !== null && context.operatorId !== previous.operatorId;
+    if (isHandoff(change)) {
+      // Transfers, lead pick-ups, take-overs; queue assignments are announced by onAssigned.
+      const operatorId = context.operatorId!;
+      this.safely(async () => {
+        this.deps.pushes.handedTo(operatorId, await this.deps.reader.detail(change.row), null);
+      });
+    }
+    if (change.to === 'lead' && change.from !== 'lead') {
+      this.safely(async () => {
+        const operators = await this.deps.store.listOperators(context.groupId);
+        this.deps.pushes.lead(
+          change.views.summary,
+          operators.map((o) => o.operatorId),
+        );
+      });
+    }
+    // Loads moved: the previous holder released it, the new one took it.
+    const released = change.effects.some((e) => e.type === 'releaseHolder');
+    if (previous.operatorId && (released || previous.operatorId !== context.operatorId))
+      this.selfUpdate(previous.operatorId);
+    if (newHolder && event?.type !== 'ASSIGNED' && event?.type !== 'OFFERED')
+      this.selfUpdate(context.operatorId!);
+    if (change.from === 'queued' || change.to === 'queued')
+      this.deps.moves.queueChanged(context.groupId, previous.groupId);
+    if (change.kind === 'transition') this.deps.moves.dashboardChanged();
+  };
+
+  onAssigned: AssignmentListener['onAssigned'] = (assignment) => {
+    this.safely(async () => {
+      const detail = assignment.row
+        ? await this.deps.reader.detail(assignment.row)
+        : await this.deps.reader.detailById(assignment.dialogId);
+      if (!detail) return;
+      const offer = assignment.offered
+        ? { expiresAt: new Date(assignment.expiresAt ?? this.deps.clock()).toISOString() }
+        : null;
+      this.deps.pushes.handedTo(assignment.operatorId, detail, offer);
+    });
+    this.selfUpdate(assignment.operatorId);
+  };
+
+  onQueueChanged: AssignmentListener['onQueueChanged'] = (groupId) => {
+    this.deps.moves.queueChanged(groupId);
+  };
+
+  /** His load, status and limit as the routing store has them now (and the load gauge). */
+  selfUpdate(operatorId: string) {
+    this.safely(async () => {
+      const routing = await this.deps.store.getOperator(operatorId);
+      if (!routing) return;
+      this.deps.metrics.operatorLoad.set({ operator: operatorId }, routing.load);
+      const profile = await this.profile(operatorId);
+      if (!profile) return;
+      this.deps.pushes.self({
+        operatorId,
+        ...profile,
+        status: routing.status,
+        load: routing.load,
+        limit: routing.limit,
+      });
+    });
+  }
+
+  /** Name, e-mail and role, kept a few seconds (every load change pushes them). */
+  private async profile(operatorId: string) {
+    const now = this.deps.clock();
+    const cached = this.profiles.get(operatorId);
+    if (cached && now - cached.at < PROFILE_TTL_MS) return cached.self;
+    const operator = await this.deps.operators.findById(operatorId);
+    if (!operator) return null;
+    const self = { name: operator.displayName ?? operator.name, email: operator.email, role: operator.role };
+    this.profiles.set(operatorId, { at: now, self });
+    return self;
+  }
+
+  private safely(work: () => Promise<void>) {
+    work().catch((error) => this.deps.logger.warn({ err: error }, 'operator update failed'));
+  }
+}

@@ -1,0 +1,98 @@
+import type { DialogState, DialogSummary, MessageView, VisitorServerToClient } from '@hotline/protocol';
+import type { ChangeKind, CommittedDialog, DialogRow } from '../storage/dialog-repository';
+import type { DialogContext, DialogEffect, DialogEvent } from './dialog-machine';
+import { stateName, toSummary } from './dialog-views';
+
+/** What the visitor's widget is told of a change (`dialog:state`). */
+export type VisitorStateView = Parameters<VisitorServerToClient['dialog:state']>[0];
+
+/**
+ * One committed change of one dialog: a transition of its machine, or a message stored without one.
+ * Built once from what the transaction wrote and returned; every consumer (pushes, metrics, the
+ * dashboard, the outbox's readers) takes what it needs from here and reads nothing again.
+ */
+export interface DialogChange {
+  /** The outbox row's global id (docs/changes.md). */
+  id: number;
+  /** The dialog's own change number: 1, 2, 3 … without gaps. */
+  seq: number;
+  kind: ChangeKind;
+  dialogId: string;
+  visitorId: string;
+  /** The machine's event; for a change of kind `message`, none. */
+  event: DialogEvent | null;
+  from: string;
+  to: string;
+  previous: DialogContext;
+  context: DialogContext;
+  /** Messages this change stored, in order: the visitor's or operator's, auto-messages, notes. */
+  messages: MessageView[];
+  effects: DialogEffect[];
+  /** The dialog row as written. */
+  row: DialogRow;
+  views: {
+    /** For the holder, the group's operators and supervisors. */
+    summary: DialogSummary;
+    /** For the visitor's widget. */
+    visitor: VisitorStateView;
+    /** The holder's public name and picture (none without a holder). */
+    holder: { name: string; avatarUrl: string | null } | null;
+  };
+  at: string;
+}
+
+/** Anything that reacts to committed changes (it must not throw; it must not read the dialog again). */
+export type ChangeConsumer = (change: DialogChange) => void;
+
+/** The views of a change, from the committed row and the messages the change stored. */
+export function changeViews(
+  committed: CommittedDialog,
+  context: DialogContext,
+  messages: MessageView[],
+): DialogChange['views'] {
+  const { row, holder } = committed;
+  const state: DialogState = stateName(row.state);
+  return {
+    summary: toSummary(row, {
+      context,
+      operatorName: holder?.name ?? null,
+      lastMessage: messages.at(-1) ?? committed.lastMessage,
+    }),
+    visitor: {
+      dialogId: row.id,
+      state,
+      operatorName: holder?.name ?? null,
+      operatorAvatarUrl: holder?.avatarUrl ?? null,
+      contactRequested: context.contactRequested,
+    },
+    holder,
+  };
+}
+
+/** What the outbox keeps of a change: enough for webhooks, reports and audit to replay it. */
+export function outboxPayload(change: {
+  event: DialogEvent | null;
+  from: string;
+  to: string;
+  version: number;
+  context: DialogContext;
+  messages: MessageView[];
+}) {
+  return change;
+}
+
+/**
+ * A dialog handed to a new holder other than by the queue (a transfer, a lead picked up, a take-over):
+ * he gets its whole detail (OperatorUpdates.handedTo), not an update. Queue assignments and offers
+ * are announced with their detail by the assignment dispatcher's listener.
+ */
+export function isHandoff(change: DialogChange): boolean {
+  const { previous, context, event } = change;
+  return (
+    context.operatorId !== null &&
+    context.operatorId !== previous.operatorId &&
+    (change.to === 'assigned' || change.to === 'offered') &&
+    event?.type !== 'ASSIGNED' &&
+    event?.type !== 'OFFERED'
+  );
+}
