@@ -42,5 +42,12 @@ export {
 } from './thresholds';
 export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
 export { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem } from './url-pattern';
-export { estimateWait, type WaitEstimate, type WaitInput } from './wait';
+export {
+  estimateWait,
+  estimateWaitFrom,
+  type WaitBasis,
+  type WaitEstimate,
+  type WaitInput,
+  waitBasis,
+} from './wait';
 export { attachmentPolicy, isRasterImage, sizeRefusal, typeAllowed } from './attachments';

@@ -16,6 +16,7 @@ import type {
 } from '@hotline/engine/protocol';
 import type { AttachmentView } from '@hotline/client/attachments';
 import type { PrepareResult } from '@hotline/client/upload-tray';
+import { applyQueueMove } from '@hotline/client/queue-position';
 import { io, type Socket } from 'socket.io-client';
 import { newClientMessageId, Outbox, type OutboxItem, type SendResult } from './outbox';
 import type { KeyValueStorage } from './storage';
@@ -29,6 +30,16 @@ const ACK_TIMEOUT_MS = 10_000;
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
 const OPERATOR_TYPING_TTL_MS = 8_000;
+
+/** Broadcast queue moves: the position follows from the last exact one (see docs/protocol.md). */
+function followQueueMoves(socket: VisitorSocket, store: Store) {
+  socket.on('queue:moved', (move) => {
+    store.update((s) => {
+      const queue = applyQueueMove(s.queue, move);
+      return queue ? { queue } : {};
+    });
+  });
+}
 
 export interface ConnectionOptions {
   server: string;
@@ -117,6 +128,7 @@ export class Connection {
     socket.on('queue:position', (position) => {
       store.update((s) => (s.dialog && s.dialog.id !== position.dialogId ? {} : { queue: position }));
     });
+    followQueueMoves(socket, store);
     socket.on('typing:operator', ({ typing }) => {
       clearTimeout(this.operatorTypingTimer);
       store.update({ operatorTyping: typing });
