@@ -44,7 +44,7 @@ import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
-import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
+import { releaseHandshakeRequests, socketServerOptions } from './realtime/socket-options';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { Notifier } from './realtime/notifier';
 import { registerOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
@@ -329,11 +329,8 @@ export async function startServer(
 
   const http = createServer(app);
   // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
-  const io = new SocketServer(http, {
-    cors: origins.socketCors(),
-    serveClient: false,
-    maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES,
-  });
+  const io = new SocketServer(http, socketServerOptions({ cors: origins.socketCors() }));
+  releaseHandshakeRequests(io);
   let adapterClients: Redis[] = [];
   if (redis) {
     const pub = redis.duplicate();
