@@ -29,6 +29,8 @@ export interface E2eOptions {
   seed: number;
   /** A directory for the engine's --cpu-prof output; none: no profile. */
   profileDir?: string;
+  /** Keep stepping past failing steps up to this rate (a profile wants load, not just the first step). */
+  stepThroughRate?: number;
 }
 
 export interface StepCosts extends StepResult {
@@ -106,7 +108,7 @@ async function stepThrough(
       };
       steps.push(step);
       printStep(name, step);
-      if (!step.passed) break;
+      if (!step.passed && rate >= (options.stepThroughRate ?? 0)) break;
     }
   } finally {
     driver.close();
@@ -204,31 +206,49 @@ async function engineRun(
   }
 }
 
-/** The top self-time functions of the engine's CPU profile (one .cpuprofile in `dir`). */
-export function topCosts(dir: string, count = 15): { name: string; percent: number }[] {
+/** Where a profile frame belongs: a package, the engine's own code, or Node itself. */
+function owner(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  const own = /\/(engine|routing-rules|client)\/src\//.exec(url)?.[1];
+  if (own) return `${own} (own code)`;
+  return url.startsWith('node:') || url === '' ? 'node internals, GC, native' : url;
+}
+
+/**
+ * The engine's CPU profile (one .cpuprofile in `dir`), idle time left out: the top functions by
+ * self time, and self time summed per package (what the time is spent in, whoever called it).
+ */
+export function topCosts(dir: string, count = 15) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return [];
+  if (!file) return { functions: [], packages: [] };
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
     nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
     samples: number[];
   };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
+  const packages = new Map<string, number>();
+  let total = 0;
   for (const id of profile.samples) {
     const frame = byId.get(id)?.callFrame;
-    if (!frame) continue;
+    if (!frame || frame.functionName === '(idle)') continue;
+    total += 1;
     const where = frame.url
       .replace(/^.*node_modules\//, '')
-      .replace(/^file:\/\/.*?\/(engine|routing-rules)\//, '$1/');
+      .replace(/^file:\/\/.*?\/(engine|routing-rules|client)\//, '$1/');
     const key =
       `${frame.functionName || '(anonymous)'} ${where ? `${where}:${frame.lineNumber + 1}` : ''}`.trim();
     self.set(key, (self.get(key) ?? 0) + 1);
+    const pkg = owner(frame.url);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + 1);
   }
-  const total = profile.samples.length;
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, n]) => ({ name, percent: (n / total) * 100 }));
+  const top = (counts: Map<string, number>) =>
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, n]) => ({ name, percent: (n / Math.max(1, total)) * 100 }));
+  return { functions: top(self), packages: top(packages) };
 }
 
 /** Both targets on fresh private backends: the minimal server first, then the engine. */

@@ -70,10 +70,16 @@ function waitFor<T extends SwarmMessage>(
       swarm.off('message', listener);
       reject(new Error(`the visitor swarm did not report "${type}" within ${timeoutMs} ms`));
     }, timeoutMs);
+    const exited = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`the visitor swarm exited (${code}) before "${type}"`));
+    };
+    swarm.once('exit', exited);
     const listener = (message: SwarmMessage) => {
       if (message.type !== type) return;
       clearTimeout(timer);
       swarm.off('message', listener);
+      swarm.off('exit', exited);
       resolve(message as T);
     };
     swarm.on('message', listener);
@@ -139,7 +145,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     }
     const rssBefore = settledRss();
     const heapBefore = process.memoryUsage().heapUsed;
-    swarm = fork(new URL('./visitor-swarm.ts', import.meta.url).pathname, [server.url, file, '50'], {
+    swarm = fork(new URL('./visitor-swarm.ts', import.meta.url).pathname, [server.url, file, '20'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

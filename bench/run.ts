@@ -59,10 +59,11 @@ const list = (name: string, fallback: string) =>
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: bad number "${n}"`);
     return value;
   });
-const E2E_RATES = list('BENCH_E2E_RATES', '2,5,10,20,40,80,120,160,240,320');
+const E2E_RATES = list('BENCH_E2E_RATES', '1,2,5,10,20,40,80,120,160,240,320');
 const E2E_STEP_SECONDS = num('BENCH_E2E_STEP_SECONDS', 5);
 const E2E_VISITORS = num('BENCH_E2E_VISITORS', 300);
 const E2E_PROFILE = env.BENCH_E2E_PROFILE === '1';
+const E2E_PROFILE_THROUGH = num('BENCH_E2E_PROFILE_THROUGH', 20);
 const FANOUT_VISITORS = num('BENCH_FANOUT_VISITORS', 10_000);
 const FANOUT_MOVES = num('BENCH_FANOUT_MOVES', 20);
 const CLUSTER_NODES = (env.BENCH_CLUSTER_NODES ?? '1,3').split(',').map((n) => {
@@ -116,6 +117,7 @@ async function e2ePart(): Promise<void> {
     visitors: E2E_VISITORS,
     seed: SEED,
     profileDir,
+    stepThroughRate: profileDir ? E2E_PROFILE_THROUGH : 0,
   });
   const ratio = minimal.sustained > 0 ? engine.sustained / minimal.sustained : Number.NaN;
   headline = `e2e sustained / minimal server: ${Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2)}`;
@@ -146,9 +148,16 @@ async function e2ePart(): Promise<void> {
     verdict(ratio >= 0.5),
   );
   if (profileDir) {
-    console.log('\nengine CPU profile over the whole e2e run, top self time:');
-    for (const { name, percent } of topCosts(profileDir))
-      console.log(`  ${percent.toFixed(1).padStart(5)} %  ${name}`);
+    console.log(
+      '\nengine CPU profile over its whole e2e run (start-up included, idle left out), top self time:',
+    );
+    const { functions, packages } = topCosts(profileDir);
+    const print = (rows: { name: string; percent: number }[]) => {
+      for (const { name, percent } of rows) console.log(`  ${percent.toFixed(1).padStart(5)} %  ${name}`);
+    };
+    print(functions);
+    console.log('self time per package:');
+    print(packages);
     rmSync(profileDir, { recursive: true, force: true });
   }
 }

@@ -40,23 +40,36 @@ function follow(socket: Socket, dialogId: string) {
   });
 }
 
+/** One visitor's socket, connected; a refused or reset handshake (a busy engine) is tried again. */
+async function connect(token: string, dialogId: string): Promise<Socket> {
+  for (let attempt = 1; ; attempt++) {
+    const socket = io(`${url}/visitor`, {
+      auth: { siteId: 'demo', visitorToken: token },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      follow(socket, dialogId);
+      return socket;
+    } catch (error) {
+      socket.close();
+      if (attempt === 5) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 let next = 0;
 await Promise.all(
   Array.from({ length: Number(concurrencyArg) }, async () => {
     while (next < visitors.length) {
       const { token, dialogId } = visitors[next++]!;
-      const socket = io(`${url}/visitor`, {
-        auth: { siteId: 'demo', visitorToken: token },
-        transports: ['websocket'],
-        forceNew: true,
-        reconnection: false,
-      });
-      follow(socket, dialogId);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', reject);
-      });
-      sockets.push(socket);
+      sockets.push(await connect(token, dialogId));
     }
   }),
 );
