@@ -149,8 +149,12 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const connectMs = Math.max(60_000, options.visitors * 20);
+    const connectMs = Math.max(120_000, options.visitors * 60);
+    const connectStart = performance.now();
     await waitFor(swarm, 'connected', connectMs);
+    console.log(
+      `${options.visitors} visitor sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`,
+    );
     // The swarm's sockets join the room and get their first exact position with the next move.
     const synced = waitFor(swarm, 'synced', connectMs);
     const cpuMs: number[] = [];
@@ -198,6 +202,9 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       heapPerSocket: (heapAfter - heapBefore) / options.visitors,
       baselineCpuMs: percentile(sorted(baseline), 50),
     };
+  } catch (error) {
+    console.error(`fanout failed: ${(error as Error).message}`);
+    throw error;
   } finally {
     swarm?.send({ type: 'close' });
     closeAllSockets();

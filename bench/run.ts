@@ -419,6 +419,12 @@ function printSummary(): void {
   for (const failure of failures) console.log(`FAILED: ${failure}`);
 }
 
+// An engine stopped by a part's cleanup may still have a push in flight on a closed Redis connection:
+// report it, do not let it end the other parts.
+process.on('unhandledRejection', (reason) => {
+  console.warn(`unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`);
+});
+
 async function main(): Promise<void> {
   console.log(
     `hotline bench: parts ${only.join(', ')}; ${cpus().length} CPUs, load average ${load()}; node ${process.version}\n` +
