@@ -86,6 +86,13 @@ function waitFor<T extends SwarmMessage>(
   });
 }
 
+/** A head visitor closes his dialog; a busy engine (10,000 first pushes) may take longer than a test's ack timeout. */
+async function close(socket: VisitorSocket): Promise<void> {
+  const reply = await socket.timeout(120_000).emitWithAck('dialog:close', {});
+  if (reply && typeof reply === 'object' && 'error' in reply)
+    throw new Error(`close refused: ${reply.error.message}`);
+}
+
 export async function runFanout(options: { visitors: number; moves: number }): Promise<FanoutResult> {
   const server = await startTestServer('real', {
     routingConfigPath: TEST_ROUTING,
@@ -138,7 +145,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     const baseline: number[] = [];
     for (const socket of head.splice(0, BASELINE_MOVES)) {
       const cpu = process.cpuUsage();
-      await call(socket, 'dialog:close', {});
+      await close(socket);
       await new Promise((r) => setTimeout(r, 300)); // the coalesced queue flush follows the close
       const used = process.cpuUsage(cpu);
       baseline.push((used.user + used.system) / 1000);
@@ -164,7 +171,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     for (const [i, socket] of head.entries()) {
       if (i === 0) {
         // The first close only brings everyone in step (exact pushes): not a measured move.
-        await call(socket, 'dialog:close', {});
+        await close(socket);
         await synced;
         await new Promise((r) => setTimeout(r, 500));
         rssAfter = settledRss();
@@ -174,7 +181,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       const applied = waitFor<{ type: 'applied'; rev: number; at: number }>(swarm, 'applied', 30_000);
       const cpu = process.cpuUsage();
       const t0 = performance.timeOrigin + performance.now();
-      await call(socket, 'dialog:close', {});
+      await close(socket);
       const { at } = await applied;
       const used = process.cpuUsage(cpu);
       cpuMs.push((used.user + used.system) / 1000);
