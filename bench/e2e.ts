@@ -11,11 +11,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { clusterEnv, freePort, startEngineProcess } from '../engine/test/support/engine-process';
 import { type LoadSetup, loginToken, prepareLoad } from '../engine/test/multinode/load-driver';
 import { freshSchema } from '../engine/test/support/postgres';
-import { type DriverTarget, OpenLoopDriver, type StepResult } from './open-loop';
+import { type DriverTarget, OpenLoopDriver, type StepResult, socketTo } from './open-loop';
 import { type PrivateBackends, processCpuMs, startPrivateBackends } from './private-backends';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -54,14 +54,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-
-function socketTo(url: string, namespace: string, auth: Record<string, unknown>): Promise<Socket> {
-  const socket = io(`${url}/${namespace}`, { auth, transports: ['websocket'], forceNew: true });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
 
 function ack(socket: Socket, event: string, payload: unknown): Promise<void> {
   return new Promise((resolve, reject) =>

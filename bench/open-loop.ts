@@ -6,7 +6,7 @@
  * Measured: start (the `dialog:start` emit) → the operator's `dialog:assigned`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 
 export interface DriverTarget {
   /** An operator socket, connected, with room for dialogs (online). */
@@ -30,6 +30,23 @@ export interface StepResult {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+
+/** A socket of a namespace, connected (websocket only, no reconnection: a bench counts, not heals). */
+export function socketTo(url: string, namespace: string, auth: Record<string, unknown>): Promise<Socket> {
+  const socket = io(`${url}/${namespace}`, {
+    auth,
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

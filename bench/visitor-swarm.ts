@@ -10,8 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { applyQueueMove } from '@hotline/client/queue-position';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { QueueMove, QueuePositionView } from '../engine/src/protocol/events';
+import { socketTo } from './open-loop';
 
 const [url = '', file = '', concurrencyArg = '100'] = process.argv.slice(2);
 const visitors = JSON.parse(readFileSync(file, 'utf8')) as { token: string; dialogId: string }[];
@@ -43,21 +44,11 @@ function follow(socket: Socket, dialogId: string) {
 /** One visitor's socket, connected; a refused or reset handshake (a busy engine) is tried again. */
 async function connect(token: string, dialogId: string): Promise<Socket> {
   for (let attempt = 1; ; attempt++) {
-    const socket = io(`${url}/visitor`, {
-      auth: { siteId: 'demo', visitorToken: token },
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-    });
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', reject);
-      });
+      const socket = await socketTo(url, 'visitor', { siteId: 'demo', visitorToken: token });
       follow(socket, dialogId);
       return socket;
     } catch (error) {
-      socket.close();
       if (attempt === 5) throw error;
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
