@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: every benchmark of the project, one after another in this process, then a summary.
+ *   e2e    — the engine vs the minimal socket.io + Postgres server, same open-loop driver, stepped
+ *            rates, own Postgres and Redis (bench/e2e.ts): the headline ratio
+ *   fanout — queue moves to 10,000 waiting visitors on one node, and memory per idle socket (bench/fanout.ts)
  *   store  — Redis routing store vs BullMQ vs raw EVALSHA (bench/routing-store.ts)
- *   e2e    — real engine processes (1, then 3) on Postgres + Redis under the multi-node load driver
+ *   cluster — real engine processes (1, then 3) on Postgres + Redis under the multi-node load driver
  *   widget — the widget bundle's raw and gzipped size (widget/bench/size.ts)
  *   uploads — 20 visitors upload 20 MB each at once through one engine: MB/s and peak RSS growth
  * Figures are printed, never asserted: the exit code is non-zero only when a part could not run.
- * Environment knobs are listed in docs/bench.md (BENCH_ONLY=store,e2e,widget picks parts).
+ * Environment knobs are listed in docs/bench.md (BENCH_ONLY=e2e,fanout picks parts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +18,8 @@ import { clusterEnv, type EngineProcess, startCluster } from '../engine/test/sup
 import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-driver';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
+import { P99_LIMIT_MS, runE2e, topCosts } from './e2e';
+import { runFanout } from './fanout';
 import { benchRoutingStore, printRoutingStoreTable, STORE_PATHS } from './routing-store';
 import { runUploadLoad } from '../engine/test/attachments/upload-load';
 import { closeAllSockets } from '../engine/test/support/clients';
@@ -27,7 +32,7 @@ const num = (name: string, fallback: number): number => {
   return value;
 };
 
-const PARTS = ['store', 'e2e', 'widget', 'uploads'] as const;
+const PARTS = ['e2e', 'fanout', 'store', 'cluster', 'widget', 'uploads'] as const;
 type Part = (typeof PARTS)[number];
 const only = (env.BENCH_ONLY || PARTS.join(','))
   .split(',')
@@ -43,13 +48,27 @@ const SEED = num('BENCH_SEED', 20261125);
 const STORE_DIALOGS = num('BENCH_STORE_DIALOGS', 10_000);
 const STORE_ROUNDS = num('BENCH_STORE_ROUNDS', 5);
 const STORE_CONCURRENCY = num('BENCH_STORE_CONCURRENCY', 50);
-const E2E_OPERATORS = num('BENCH_E2E_OPERATORS', 60);
-const E2E_DIALOGS = num('BENCH_E2E_DIALOGS', 600);
-const E2E_GROUPS = num('BENCH_E2E_GROUPS', 5);
-const E2E_CONCURRENCY = num('BENCH_E2E_CONCURRENCY', 16);
-const E2E_NODES = (env.BENCH_E2E_NODES ?? '1,3').split(',').map((n) => {
+const E2E_OPERATORS = num('BENCH_E2E_OPERATORS', 50);
+const CLUSTER_OPERATORS = num('BENCH_CLUSTER_OPERATORS', 60);
+const CLUSTER_DIALOGS = num('BENCH_CLUSTER_DIALOGS', 600);
+const CLUSTER_GROUPS = num('BENCH_CLUSTER_GROUPS', 5);
+const CLUSTER_CONCURRENCY = num('BENCH_CLUSTER_CONCURRENCY', 16);
+const list = (name: string, fallback: string) =>
+  (env[name] ?? fallback).split(',').map((n) => {
+    const value = Number(n.trim());
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: bad number "${n}"`);
+    return value;
+  });
+const E2E_RATES = list('BENCH_E2E_RATES', '1,2,5,10,20,40,80,120,160,240,320');
+const E2E_STEP_SECONDS = num('BENCH_E2E_STEP_SECONDS', 5);
+const E2E_VISITORS = num('BENCH_E2E_VISITORS', 300);
+const E2E_PROFILE = env.BENCH_E2E_PROFILE === '1';
+const E2E_PROFILE_THROUGH = num('BENCH_E2E_PROFILE_THROUGH', 20);
+const FANOUT_VISITORS = num('BENCH_FANOUT_VISITORS', 10_000);
+const FANOUT_MOVES = num('BENCH_FANOUT_MOVES', 20);
+const CLUSTER_NODES = (env.BENCH_CLUSTER_NODES ?? '1,3').split(',').map((n) => {
   const count = Number(n.trim());
-  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_E2E_NODES: bad node count "${n}"`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_CLUSTER_NODES: bad node count "${n}"`);
   return count;
 });
 
@@ -78,7 +97,114 @@ function heading(title: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 1. Routing store
+// 1. End to end against the minimal server (the headline)
+
+let headline = '';
+
+async function e2ePart(): Promise<void> {
+  heading(
+    `end to end vs the minimal server: ${E2E_OPERATORS} operators, open loop at ${E2E_RATES.join(', ')}/s, ${E2E_STEP_SECONDS} s a step`,
+  );
+  console.log(
+    `(a step passes with p99 start → assigned < ${P99_LIMIT_MS} ms and no errors; each dialog: start with a first message,` +
+      ' assigned, one operator message, closed; the bench’s own Postgres and Redis)',
+  );
+  const profileDir = E2E_PROFILE ? mkdtempSync(join(tmpdir(), 'hotline-bench-prof-')) : undefined;
+  const { minimal, engine } = await runE2e({
+    rates: E2E_RATES,
+    stepSeconds: E2E_STEP_SECONDS,
+    operators: E2E_OPERATORS,
+    visitors: E2E_VISITORS,
+    seed: SEED,
+    profileDir,
+    stepThroughRate: profileDir ? E2E_PROFILE_THROUGH : 0,
+  });
+  const ratio = minimal.sustained > 0 ? engine.sustained / minimal.sustained : Number.NaN;
+  headline = `e2e sustained / minimal server: ${Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2)}`;
+  console.log(`\n${headline} (engine ${engine.sustained}/s, minimal server ${minimal.sustained}/s)`);
+  for (const run of [engine, minimal]) {
+    // Per-dialog costs at the lowest step: the least disturbed by queueing.
+    const first = run.steps[0];
+    row(`e2e ${run.name}`, 'sustained dialogs/s (p99 < 100 ms, no errors)', String(run.sustained));
+    if (!first) continue;
+    const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
+    row(
+      `e2e ${run.name}`,
+      `CPU ms / dialog: node / postgres / redis (at ${first.rate}/s)`,
+      `${f(first.nodeCpuMsPerDialog)} / ${f(first.postgresCpuMsPerDialog)} / ${f(first.redisCpuMsPerDialog)}`,
+    );
+    row(
+      `e2e ${run.name}`,
+      `statements / Redis commands per dialog (at ${first.rate}/s)`,
+      `${f(first.statementsPerDialog)} / ${f(first.redisCommandsPerDialog)}`,
+    );
+    row(`e2e ${run.name}`, 'load average at the last step', run.steps[run.steps.length - 1]!.load);
+  }
+  row(
+    'e2e',
+    'engine / minimal server, sustained',
+    Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2),
+    '>= 0.50',
+    verdict(ratio >= 0.5),
+  );
+  if (profileDir) {
+    console.log(
+      '\nengine CPU profile over its whole e2e run (start-up included, idle left out), top self time:',
+    );
+    const { functions, packages } = topCosts(profileDir);
+    const print = (rows: { name: string; percent: number }[]) => {
+      for (const { name, percent } of rows) console.log(`  ${percent.toFixed(1).padStart(5)} %  ${name}`);
+    };
+    print(functions);
+    console.log('self time per package:');
+    print(packages);
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Queue fan-out and memory per socket
+
+async function fanoutPart(): Promise<void> {
+  heading(`queue fan-out: ${FANOUT_VISITORS} waiting visitors on one node, ${FANOUT_MOVES} moves`);
+  const r = await runFanout({ visitors: FANOUT_VISITORS, moves: FANOUT_MOVES });
+  const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
+  console.log(
+    `engine CPU per queue move: p50 ${f(r.cpuMsP50)} ms, mean ${f(r.cpuMsMean)} ms (the head visitor's close included;` +
+      ` the same close with no visitor connected: ${f(r.baselineCpuMs)} ms)\n` +
+      `move → last visitor's updated position: p50 ${f(r.lastP50)} ms, p99 ${f(r.lastP99)} ms over ${r.moves} moves\n` +
+      `wrong positions after the moves: ${r.wrong} of ${FANOUT_VISITORS}\n` +
+      `RSS: ${(r.rssBefore / 1048576).toFixed(0)} MB before the visitors, ${(r.rssAfter / 1048576).toFixed(0)} MB with them idle` +
+      ` = ${kb(r.rssPerSocket)} per socket, of which ${kb(r.heapPerSocket)} JavaScript heap; load ${load()}`,
+  );
+  row(
+    'fanout',
+    `engine CPU per queue move (${FANOUT_VISITORS} waiting)`,
+    `${f(r.cpuMsMean)} ms`,
+    '<= 20 ms',
+    verdict(r.cpuMsMean <= 20),
+  );
+  row('fanout', 'of which the close itself (no visitor connected)', `${f(r.baselineCpuMs)} ms`);
+  row(
+    'fanout',
+    'move → last visitor updated, p99',
+    `${f(r.lastP99)} ms`,
+    '<= 300 ms',
+    verdict(r.lastP99 <= 300),
+  );
+  row('fanout', 'wrong positions after the moves', String(r.wrong), '0', verdict(r.wrong === 0));
+  row(
+    'fanout',
+    `RSS per idle visitor socket (${FANOUT_VISITORS})`,
+    kb(r.rssPerSocket),
+    '<= 15 KB',
+    verdict(r.rssPerSocket <= 15 * 1024),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------------
+// 3. Routing store (secondary: two Redis scripts per dialog against BullMQ)
 
 async function storePart(): Promise<void> {
   heading(`routing store: ${STORE_DIALOGS} dialogs x ${STORE_ROUNDS} rounds, ${STORE_CONCURRENCY} callers`);
@@ -108,9 +234,9 @@ async function storePart(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 2. End to end: engine processes on Postgres + Redis
+// 4. Cluster: engine processes on Postgres + Redis under the closed-loop multi-node driver
 
-async function e2eRow(nodeCount: number): Promise<void> {
+async function clusterRow(nodeCount: number): Promise<void> {
   const schema = freshSchema();
   const prefix = `hlbench-${schema}`;
   const dir = mkdtempSync(join(tmpdir(), 'hotline-bench-'));
@@ -121,8 +247,8 @@ async function e2eRow(nodeCount: number): Promise<void> {
       dir,
       databaseUrl: TEST_DATABASE_URL,
       schema,
-      operators: E2E_OPERATORS,
-      groups: E2E_GROUPS,
+      operators: CLUSTER_OPERATORS,
+      groups: CLUSTER_GROUPS,
       seed: SEED,
     });
     const env = clusterEnv({
@@ -142,8 +268,8 @@ async function e2eRow(nodeCount: number): Promise<void> {
     const stats = await runLoad({
       urls: nodes.map((n) => n.url),
       setup,
-      dialogs: E2E_DIALOGS,
-      concurrency: E2E_CONCURRENCY,
+      dialogs: CLUSTER_DIALOGS,
+      concurrency: CLUSTER_CONCURRENCY,
       seed: SEED,
       measureMessages: true,
     });
@@ -161,10 +287,10 @@ async function e2eRow(nodeCount: number): Promise<void> {
         `  start → dialog:assigned:   p50 ${ms(asgP50)}, p99 ${ms(asgP99)} (${stats.assignLatencies.length} samples)\n` +
         `  load average before / after: ${loadBefore} / ${load()}`,
     );
-    row(`e2e ${label}`, 'dialogs/s (Postgres-persisted)', perSecond.toFixed(1));
-    row(`e2e ${label}`, 'message → operator p50 / p99', `${ms(msgP50)} / ${ms(msgP99)}`);
-    row(`e2e ${label}`, 'start → assigned p50 / p99', `${ms(asgP50)} / ${ms(asgP99)}`);
-    if (stats.startFailures > 0) row(`e2e ${label}`, 'start failures', String(stats.startFailures));
+    row(`cluster ${label}`, 'dialogs/s (Postgres-persisted)', perSecond.toFixed(1));
+    row(`cluster ${label}`, 'message → operator p50 / p99', `${ms(msgP50)} / ${ms(msgP99)}`);
+    row(`cluster ${label}`, 'start → assigned p50 / p99', `${ms(asgP50)} / ${ms(asgP99)}`);
+    if (stats.startFailures > 0) row(`cluster ${label}`, 'start failures', String(stats.startFailures));
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
     await deleteKeys(redis, `${prefix}*`).catch(() => undefined);
@@ -176,28 +302,28 @@ async function e2eRow(nodeCount: number): Promise<void> {
   }
 }
 
-async function e2ePart(): Promise<void> {
+async function clusterPart(): Promise<void> {
   heading(
-    `end to end: ${E2E_OPERATORS} operators, ${E2E_DIALOGS} dialogs, ${E2E_CONCURRENCY} driver workers, nodes ${E2E_NODES.join(' then ')}`,
+    `cluster: ${CLUSTER_OPERATORS} operators, ${CLUSTER_DIALOGS} dialogs, ${CLUSTER_CONCURRENCY} driver workers, nodes ${CLUSTER_NODES.join(' then ')}`,
   );
   // Each driver worker pauses 300 ms between a dialog's start and its second message, so the
   // workers cap the start rate whatever the engine could take; print that cap beside the figure.
   console.log(
-    `(closed loop: ${E2E_CONCURRENCY} workers, 60% of their actions start a dialog and each start waits 300 ms` +
-      ` before its second message, so the driver alone caps starts near ${((E2E_CONCURRENCY / 0.3) * 1).toFixed(0)}/s)`,
+    `(closed loop: ${CLUSTER_CONCURRENCY} workers, 60% of their actions start a dialog and each start waits 300 ms` +
+      ` before its second message, so the driver alone caps starts near ${((CLUSTER_CONCURRENCY / 0.3) * 1).toFixed(0)}/s)`,
   );
-  for (const count of E2E_NODES) {
+  for (const count of CLUSTER_NODES) {
     try {
-      await e2eRow(count);
+      await clusterRow(count);
     } catch (error) {
-      failures.push(`e2e ${count} node(s): ${(error as Error).message.split('\n')[0]}`);
+      failures.push(`cluster ${count} node(s): ${(error as Error).message.split('\n')[0]}`);
       console.error(error);
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 3. Widget size
+// 5. Widget size
 
 const WIDGET_TARGETS: Record<string, number> = {
   'widget.js': 45 * 1024,
@@ -227,7 +353,7 @@ async function widgetPart(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 4. Uploads
+// 6. Uploads
 
 const UPLOAD_VISITORS = num('BENCH_UPLOAD_VISITORS', 20);
 const UPLOAD_MB = num('BENCH_UPLOAD_MB', 20);
@@ -289,8 +415,15 @@ function printSummary(): void {
     `\nmachine: ${cpus().length} CPUs, load average now ${load()} (1/5/15 min); node ${process.version}`,
   );
   console.log('timings are printed, never asserted; see docs/bench.md for how to read them');
+  if (headline) console.log(`\n${headline}`);
   for (const failure of failures) console.log(`FAILED: ${failure}`);
 }
+
+// An engine stopped by a part's cleanup may still have a push in flight on a closed Redis connection:
+// report it, do not let it end the other parts.
+process.on('unhandledRejection', (reason) => {
+  console.warn(`unhandled rejection: ${(reason as Error)?.message ?? String(reason)}`);
+});
 
 async function main(): Promise<void> {
   console.log(
@@ -298,8 +431,10 @@ async function main(): Promise<void> {
       `Redis ${TEST_REDIS_URL}, Postgres ${TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//…@')}`,
   );
   const parts: [Part, () => Promise<void>][] = [
-    ['store', storePart],
     ['e2e', e2ePart],
+    ['fanout', fanoutPart],
+    ['store', storePart],
+    ['cluster', clusterPart],
     ['widget', widgetPart],
     ['uploads', uploadsPart],
   ];

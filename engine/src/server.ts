@@ -47,7 +47,7 @@ import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
-import { SOCKET_FRAME_LIMIT_BYTES } from './realtime/ack-handler';
+import { releaseHandshakeRequests, socketServerOptions } from './realtime/socket-options';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { QueuePositions } from './realtime/queue-positions';
 import { Notifier } from './realtime/notifier';
@@ -346,11 +346,8 @@ export async function startServer(
     ServerToClientEvents,
     InterServerEvents,
     VisitorSocketData & OperatorSocketData
-  >(http, {
-    cors: origins.socketCors(),
-    serveClient: false,
-    maxHttpBufferSize: SOCKET_FRAME_LIMIT_BYTES,
-  });
+  >(http, socketServerOptions({ cors: origins.socketCors() }));
+  releaseHandshakeRequests(io);
   const adapter = redis ? attachRedisAdapter(io, redis, `${config.REDIS_KEY_PREFIX}:socket.io`) : null;
   const visitorNs: VisitorNamespace = io.of('/visitor');
   const operatorNs: OperatorNamespace = io.of('/operator');

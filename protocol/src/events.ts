@@ -183,6 +183,33 @@ export interface QueuePositionView {
   position: number;
   /** Estimated wait, null when there is too little recent data to say honestly. */
   eta: { minutes: number; qualifier: 'about' | 'less-than' } | null;
+  /** On `queue:position` pushes: the revision of the group's queue this position is exact at. */
+  sync?: QueueSync;
+}
+
+/** What a widget needs to follow `queue:moved` broadcasts from an exact position. */
+export interface QueueSync {
+  groupId: string;
+  /** The pushing node's revision of this group's queue. */
+  rev: number;
+  /** Capacity and mean handle time, for the ETA at any position; null: no ETA. */
+  wait: { freeableCapacity: number; meanHandleMs: number } | null;
+}
+
+/**
+ * One change of a group's queue, broadcast to its waiting visitors: each recomputes his position
+ * from his own (exact at revision `since`), without a push per visitor.
+ */
+export interface QueueMove {
+  groupId: string;
+  /** The revision this move applies to; a widget at another one waits for an exact push. */
+  since: number;
+  rev: number;
+  /** 1-based positions, in the order at `since`, of the dialogs that left the queue. */
+  left: number[];
+  /** 1-based positions, in the new order, of the dialogs that entered it, ascending. */
+  entered: number[];
+  wait: QueueSync['wait'];
 }
 
 export interface GroupLiveStats {
@@ -350,6 +377,7 @@ export interface VisitorServerToClient {
     contactRequested: boolean;
   }) => void;
   'queue:position': (position: QueuePositionView) => void;
+  'queue:moved': (move: QueueMove) => void;
   'typing:operator': (update: { dialogId: string; typing: boolean }) => void;
 }
 

@@ -49,5 +49,12 @@ export {
 export { type ConfigError, formatPath, type ValidationResult, validateRoutingConfig } from './validate';
 export { globMatches, type MatchMeter, pageUrlMatches, regexPatternProblem } from './url-pattern';
 export { DIALOG_KINDS, type DialogKind, PRESENCES, type Presence, STRATEGIES } from './vocabulary';
-export { estimateWait, type WaitEstimate, type WaitInput } from './wait';
+export {
+  estimateWait,
+  estimateWaitFrom,
+  type WaitBasis,
+  type WaitEstimate,
+  type WaitInput,
+  waitBasis,
+} from './wait';
 export { attachmentPolicy, isRasterImage, sizeRefusal, typeAllowed } from './attachments';

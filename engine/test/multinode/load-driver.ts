@@ -139,7 +139,7 @@ interface OperatorClient {
   held: Set<string>;
 }
 
-async function loginToken(url: string, email: string): Promise<string> {
+export async function loginToken(url: string, email: string): Promise<string> {
   const response = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,0 +1,269 @@
+/**
+ * End to end against a baseline: the engine (one node, Postgres + Redis) and the minimal socket.io +
+ * Postgres server (bench/minimal-server.ts) under the same open-loop driver (bench/open-loop.ts) at
+ * stepped arrival rates, each on the bench's own Postgres and Redis (bench/private-backends.ts) so
+ * the CPU and the statement and command counts are the measured server's alone.
+ * A step passes with p99 start → assigned < 100 ms and no errors; the sustained rate is the highest
+ * passing step; the stepping stops at the first failing one.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'socket.io-client';
+import { clusterEnv, freePort, startEngineProcess } from '../engine/test/support/engine-process';
+import { type LoadSetup, loginToken, prepareLoad } from '../engine/test/multinode/load-driver';
+import { freshSchema } from '../engine/test/support/postgres';
+import { type DriverTarget, OpenLoopDriver, type StepResult, socketTo } from './open-loop';
+import { type PrivateBackends, processCpuMs, startPrivateBackends } from './private-backends';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const P99_LIMIT_MS = 100;
+
+export interface E2eOptions {
+  rates: number[];
+  stepSeconds: number;
+  operators: number;
+  visitors: number;
+  seed: number;
+  /** A directory for the engine's --cpu-prof output; none: no profile. */
+  profileDir?: string;
+  /** Keep stepping past failing steps up to this rate (a profile wants load, not just the first step). */
+  stepThroughRate?: number;
+}
+
+export interface StepCosts extends StepResult {
+  nodeCpuMsPerDialog: number;
+  postgresCpuMsPerDialog: number;
+  redisCpuMsPerDialog: number;
+  statementsPerDialog: number;
+  redisCommandsPerDialog: number;
+  load: string;
+  passed: boolean;
+}
+
+export interface TargetRun {
+  name: string;
+  steps: StepCosts[];
+  /** Highest passing rate, 0 when none passed. */
+  sustained: number;
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function ack(socket: Socket, event: string, payload: unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    socket
+      .timeout(10_000)
+      .emit(event, payload, (err: Error | null, reply: { error?: { message: string } }) =>
+        err || reply.error ? reject(err ?? new Error(reply.error?.message)) : resolve(),
+      ),
+  );
+}
+
+/** The stepped rates against one running server whose process is `pid`. */
+async function stepThrough(
+  name: string,
+  pid: number,
+  target: DriverTarget,
+  backends: PrivateBackends,
+  options: E2eOptions,
+): Promise<TargetRun> {
+  const driver = new OpenLoopDriver(target);
+  const steps: StepCosts[] = [];
+  try {
+    await driver.connect(options.operators, options.visitors);
+    for (const rate of options.rates) {
+      await backends.resetCounters();
+      const before = {
+        node: processCpuMs(pid),
+        pg: backends.postgresCpuMs(),
+        redis: await backends.redisCpuMs(),
+      };
+      const result = await driver.step(rate, options.stepSeconds);
+      const statements = await backends.statements();
+      const commands = await backends.redisCommands();
+      const per = (n: number) => (result.assigned > 0 ? n / result.assigned : Number.NaN);
+      const step: StepCosts = {
+        ...result,
+        nodeCpuMsPerDialog: per(processCpuMs(pid) - before.node),
+        postgresCpuMsPerDialog: per(backends.postgresCpuMs() - before.pg),
+        redisCpuMsPerDialog: per((await backends.redisCpuMs()) - before.redis),
+        statementsPerDialog: per(statements),
+        redisCommandsPerDialog: per(commands),
+        load: load(),
+        passed: result.errors === 0 && result.p99 < P99_LIMIT_MS,
+      };
+      steps.push(step);
+      printStep(name, step);
+      if (!step.passed && rate >= (options.stepThroughRate ?? 0)) break;
+    }
+  } finally {
+    driver.close();
+  }
+  // Steps run past a failure only for a profile: the sustained rate stops at the first failure.
+  const firstFailure = steps.findIndex((s) => !s.passed);
+  const passing = (firstFailure === -1 ? steps : steps.slice(0, firstFailure)).map((s) => s.rate);
+  return { name, steps, sustained: passing.length > 0 ? Math.max(...passing) : 0 };
+}
+
+const f1 = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
+
+function printStep(name: string, s: StepCosts) {
+  console.log(
+    `${name.padEnd(15)} ${String(s.rate).padStart(4)}/s x ${s.seconds}s: ${s.assigned}/${s.arrivals} assigned, ${s.errors} errors,` +
+      ` start→assigned p50 ${f1(s.p50)} p99 ${f1(s.p99)} ms ${s.passed ? 'PASS' : 'FAIL'};` +
+      ` per dialog: node ${f1(s.nodeCpuMsPerDialog)} ms, postgres ${f1(s.postgresCpuMsPerDialog)} ms,` +
+      ` redis ${f1(s.redisCpuMsPerDialog)} ms CPU, ${f1(s.statementsPerDialog)} statements, ${f1(s.redisCommandsPerDialog)} Redis commands;` +
+      ` load ${s.load}${s.errorSamples.length > 0 ? `\n    errors: ${s.errorSamples.join(' | ')}` : ''}`,
+  );
+}
+
+async function minimalRun(
+  backends: PrivateBackends,
+  setup: LoadSetup,
+  options: E2eOptions,
+): Promise<TargetRun> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/minimal-server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: backends.databaseUrl, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`minimal server exited with ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    return await stepThrough(
+      'minimal server',
+      child.pid!,
+      {
+        groupId: setup.staffed[0]!,
+        connectOperator: (i) =>
+          socketTo(url, 'operator', {
+            operatorId: setup.operators[i]!.email,
+            limit: setup.operators[i]!.limit,
+          }),
+        connectVisitor: () => socketTo(url, 'visitor', { siteId: 'demo' }),
+      },
+      backends,
+      options,
+    );
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function engineRun(
+  backends: PrivateBackends,
+  setup: LoadSetup,
+  schema: string,
+  options: E2eOptions,
+): Promise<TargetRun> {
+  const env = clusterEnv({
+    databaseUrl: backends.databaseUrl,
+    schema,
+    redisUrl: backends.redisUrl,
+    prefix: `hlbench-${schema}`,
+    configPath: setup.configPath,
+  });
+  const profileArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const node = await startEngineProcess({ ...env, NODE_ID: 'bench-e2e' }, undefined, profileArgs);
+  try {
+    return await stepThrough(
+      'engine (1 node)',
+      node.child.pid!,
+      {
+        groupId: setup.staffed[0]!,
+        async connectOperator(i) {
+          const socket = await socketTo(node.url, 'operator', {
+            token: await loginToken(node.url, setup.operators[i]!.email),
+          });
+          await ack(socket, 'presence:set', { status: 'online' });
+          return socket;
+        },
+        connectVisitor: () => socketTo(node.url, 'visitor', { siteId: 'demo' }),
+      },
+      backends,
+      options,
+    );
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Where a profile frame belongs: a package, the engine's own code, or Node itself. */
+function owner(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  const own = /\/(engine|routing-rules|client)\/src\//.exec(url)?.[1];
+  if (own) return `${own} (own code)`;
+  return url.startsWith('node:') || url === '' ? 'node internals, GC, native' : url;
+}
+
+/**
+ * The engine's CPU profile (one .cpuprofile in `dir`), idle time left out: the top functions by
+ * self time, and self time summed per package (what the time is spent in, whoever called it).
+ */
+export function topCosts(dir: string, count = 15) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return { functions: [], packages: [] };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  const packages = new Map<string, number>();
+  let total = 0;
+  for (const id of profile.samples) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.functionName === '(idle)') continue;
+    total += 1;
+    const where = frame.url
+      .replace(/^.*node_modules\//, '')
+      .replace(/^file:\/\/.*?\/(engine|routing-rules|client)\//, '$1/');
+    const key =
+      `${frame.functionName || '(anonymous)'} ${where ? `${where}:${frame.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + 1);
+    const pkg = owner(frame.url);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + 1);
+  }
+  const top = (counts: Map<string, number>) =>
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, n]) => ({ name, percent: (n / Math.max(1, total)) * 100 }));
+  return { functions: top(self), packages: top(packages) };
+}
+
+/** Both targets on fresh private backends: the minimal server first, then the engine. */
+export async function runE2e(options: E2eOptions): Promise<{ minimal: TargetRun; engine: TargetRun }> {
+  const backends = await startPrivateBackends();
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-bench-e2e-'));
+  try {
+    const schema = freshSchema();
+    const setup = await prepareLoad({
+      dir,
+      databaseUrl: backends.databaseUrl,
+      schema,
+      operators: options.operators,
+      groups: 1,
+      seed: options.seed,
+    });
+    const minimal = await minimalRun(backends, setup, { ...options, stepThroughRate: 0 });
+    const engine = await engineRun(backends, setup, schema, options);
+    return { minimal, engine };
+  } finally {
+    await backends.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Queue moves with many waiting visitors on one engine node, and the memory of their idle sockets.
+ * The engine runs in this process (its CPU is process.cpuUsage, its memory the RSS), on the shared
+ * Postgres and Redis under its own schema and prefix; the visitors run in bench/visitor-swarm.ts.
+ * - `moves` real visitors start dialogs first: they are the head of the queue and each move is one
+ *   of them closing his dialog, through the engine, so everyone behind moves up;
+ * - `visitors` more are written straight into Postgres and the routing store (a start through the
+ *   engine costs tens of ms each: 10,000 would take minutes), then connect with their tokens.
+ * Measured per move: the engine's CPU from the close to the last visitor's update, and the time to
+ * the last visitor's update; then every visitor's position against the store's.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { hashToken } from '../engine/src/storage/dialog-repository';
+import type { VisitorDialogView } from '@hotline/protocol';
+import {
+  call,
+  chatStart,
+  closeAllSockets,
+  connectVisitor,
+  fillOperator,
+  type VisitorSocket,
+} from '../engine/test/support/clients';
+import { startTestServer, TEST_ROUTING } from '../engine/test/support/engine';
+import { percentile } from './open-loop';
+
+const GROUP = 'support';
+const BASELINE_MOVES = 2;
+
+export interface FanoutResult {
+  moves: number;
+  cpuMsMean: number;
+  cpuMsP50: number;
+  lastP50: number;
+  lastP99: number;
+  wrong: number;
+  rssBefore: number;
+  rssAfter: number;
+  rssPerSocket: number;
+  /** Of which the JavaScript heap (the rest: sockets' native buffers, ws, libuv). */
+  heapPerSocket: number;
+  /** The same close with no visitor connected (median, includes its 300 ms settling). */
+  baselineCpuMs: number;
+}
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+function settledRss(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().rss;
+}
+
+type SwarmMessage =
+  | { type: 'connected' | 'synced' }
+  | { type: 'applied'; rev: number; at: number }
+  | { type: 'positions'; positions: Record<string, number> };
+
+function waitFor<T extends SwarmMessage>(
+  swarm: ChildProcess,
+  type: T['type'],
+  timeoutMs: number,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      swarm.off('message', listener);
+      reject(new Error(`the visitor swarm did not report "${type}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const exited = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`the visitor swarm exited (${code}) before "${type}"`));
+    };
+    swarm.once('exit', exited);
+    const listener = (message: SwarmMessage) => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      swarm.off('message', listener);
+      swarm.off('exit', exited);
+      resolve(message as T);
+    };
+    swarm.on('message', listener);
+  });
+}
+
+/** A head visitor closes his dialog; a busy engine (10,000 first pushes) may take longer than a test's ack timeout. */
+async function close(socket: VisitorSocket): Promise<void> {
+  const reply = await socket.timeout(120_000).emitWithAck('dialog:close', {});
+  if (reply && typeof reply === 'object' && 'error' in reply)
+    throw new Error(`close refused: ${reply.error.message}`);
+}
+
+export async function runFanout(options: { visitors: number; moves: number }): Promise<FanoutResult> {
+  const server = await startTestServer('real', {
+    routingConfigPath: TEST_ROUTING,
+    RECONCILE_INTERVAL_MS: 600_000,
+    LOG_LEVEL: 'silent',
+  });
+  const file = join(tmpdir(), `hotline-swarm-${randomBytes(4).toString('hex')}.json`);
+  let swarm: ChildProcess | undefined;
+  try {
+    const { engine } = server;
+    // Carl, the group's only operator, online and full: every dialog after his three waits.
+    await fillOperator(server.url, 'carl@example.com', GROUP, 3);
+    const head: VisitorSocket[] = [];
+    for (let i = 0; i < options.moves + BASELINE_MOVES; i++) {
+      const socket = await connectVisitor(server.url);
+      const view = await call<VisitorDialogView>(socket, 'dialog:start', chatStart(GROUP));
+      if (view.state !== 'queued') throw new Error(`a head dialog is ${view.state}, not queued`);
+      head.push(socket);
+    }
+    const far = Array.from({ length: options.visitors }, () => ({
+      token: randomBytes(24).toString('hex'),
+      dialogId: randomUUID(),
+      visitorId: randomUUID(),
+    }));
+    const db = engine.repo.db;
+    for (let i = 0; i < far.length; i += 1000) {
+      const batch = far.slice(i, i + 1000);
+      await db('visitors').insert(
+        batch.map((v) => ({ id: v.visitorId, token_hash: hashToken(v.token), site_id: 'demo' })),
+      );
+      // Only what the queue-position pushes read (the visitor of a dialog); these dialogs never move.
+      await db('dialogs').insert(
+        batch.map((v) => ({
+          id: v.dialogId,
+          visitor_id: v.visitorId,
+          site_id: 'demo',
+          state: 'queued',
+          snapshot: '{}',
+          group_id: GROUP,
+        })),
+      );
+      const now = Date.now();
+      await Promise.all(
+        batch.map((v) => engine.store.enqueue({ dialogId: v.dialogId, groupId: GROUP, priority: 0 }, now)),
+      );
+    }
+    writeFileSync(file, JSON.stringify(far.map(({ token, dialogId }) => ({ token, dialogId }))));
+
+    // The same move with nobody connected: the close's own cost, without the fan-out.
+    const baseline: number[] = [];
+    for (const socket of head.splice(0, BASELINE_MOVES)) {
+      const cpu = process.cpuUsage();
+      await close(socket);
+      await new Promise((r) => setTimeout(r, 300)); // the coalesced queue flush follows the close
+      const used = process.cpuUsage(cpu);
+      baseline.push((used.user + used.system) / 1000);
+    }
+    const rssBefore = settledRss();
+    const heapBefore = process.memoryUsage().heapUsed;
+    swarm = fork(new URL('./visitor-swarm.ts', import.meta.url).pathname, [server.url, file, '20'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const connectMs = Math.max(120_000, options.visitors * 60);
+    const connectStart = performance.now();
+    await waitFor(swarm, 'connected', connectMs);
+    console.log(
+      `${options.visitors} visitor sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`,
+    );
+    // The swarm's sockets join the room and get their first exact position with the next move.
+    const synced = waitFor(swarm, 'synced', connectMs);
+    const cpuMs: number[] = [];
+    const lastMs: number[] = [];
+    let rssAfter = 0;
+    let heapAfter = 0;
+    for (const [i, socket] of head.entries()) {
+      if (i === 0) {
+        // The first close only brings everyone in step (exact pushes): not a measured move.
+        await close(socket);
+        await synced;
+        await new Promise((r) => setTimeout(r, 500));
+        rssAfter = settledRss();
+        heapAfter = process.memoryUsage().heapUsed;
+        continue;
+      }
+      const applied = waitFor<{ type: 'applied'; rev: number; at: number }>(swarm, 'applied', 30_000);
+      const cpu = process.cpuUsage();
+      const t0 = performance.timeOrigin + performance.now();
+      await close(socket);
+      const { at } = await applied;
+      const used = process.cpuUsage(cpu);
+      cpuMs.push((used.user + used.system) / 1000);
+      lastMs.push(at - t0);
+    }
+    const queue = await engine.store.queue(GROUP);
+    swarm.send({ type: 'positions' });
+    const { positions } = await waitFor<{ type: 'positions'; positions: Record<string, number> }>(
+      swarm,
+      'positions',
+      30_000,
+    );
+    const wrong = queue.filter((q) => q.dialogId in positions && positions[q.dialogId] !== q.position).length;
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    return {
+      moves: cpuMs.length,
+      cpuMsMean: cpuMs.reduce((a, b) => a + b, 0) / Math.max(1, cpuMs.length),
+      cpuMsP50: percentile(sorted(cpuMs), 50),
+      lastP50: percentile(sorted(lastMs), 50),
+      lastP99: percentile(sorted(lastMs), 99),
+      wrong,
+      rssBefore,
+      rssAfter,
+      rssPerSocket: (rssAfter - rssBefore) / options.visitors,
+      heapPerSocket: (heapAfter - heapBefore) / options.visitors,
+      baselineCpuMs: percentile(sorted(baseline), 50),
+    };
+  } catch (error) {
+    console.error(`fanout failed: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    swarm?.send({ type: 'close' });
+    closeAllSockets();
+    await server.cleanup();
+    rmSync(file, { force: true });
+  }
+}
