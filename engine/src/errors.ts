@@ -1,4 +1,5 @@
 import type { ErrorBody, ErrorCode } from './protocol/events';
+import { ErrorCode as StoreCode, RoutingStoreError } from './routing-store/routing-store-error';
 
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -81,8 +82,30 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+/** What a client may do about each routing store failure. */
+const storeErrors: Record<StoreCode, { code: ErrorCode; message: string }> = {
+  // The routing state was lost and is being rebuilt from Postgres: a retry shortly succeeds.
+  [StoreCode.OperatorNotFound]: {
+    code: 'unavailable',
+    message: 'the routing state is being rebuilt; try again shortly',
+  },
+  [StoreCode.QueueMoved]: { code: 'conflict', message: 'the dialog moved meanwhile; try again' },
+  [StoreCode.Contention]: { code: 'conflict', message: 'the dialog moved meanwhile; try again' },
+  [StoreCode.InvalidArgument]: { code: 'bad_request', message: 'an id or priority is not valid' },
+  // Another engine version shares this Redis (a rolling deploy): retry, most likely on a new node.
+  [StoreCode.UnexpectedReply]: { code: 'unavailable', message: 'the routing store answered unexpectedly' },
+};
+
+/**
+ * The one place a failure becomes a protocol code: REST (the error middleware) and socket acks
+ * (ackHandler) both answer with this. Anything not named here is `internal`, its detail only logged.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof RoutingStoreError) {
+    const mapped = storeErrors[error.code];
+    if (mapped) return new AppError(mapped.code, mapped.message);
+  }
   if (isUnavailable(error)) return new AppError('unavailable', 'storage is unavailable, try again shortly');
   return new AppError('internal', 'internal error');
 }

@@ -35,7 +35,7 @@ import { apiRoutes } from './http/api-routes';
 import { attachmentRoutes } from './http/attachment-routes';
 import { authRoutes } from './http/auth-routes';
 import { healthRoutes } from './http/health-routes';
-import { errorMiddleware } from './http/middleware';
+import { errorMiddleware, requestLogging } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { guardOrigins, OriginPolicy, operatorOriginCheck, visitorOriginCheck } from './http/origins';
 import { refuseNulBytes } from './http/request-guards';
@@ -59,7 +59,13 @@ import type { RoutingStore } from './routing-store/routing-store';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
 import { VisitorBlockRepository } from './storage/visitor-block-repository';
+import { ChangeListeners } from './services/change-listeners';
 import { OperatorService } from './services/operator-service';
+import { QuickReplyService } from './services/quick-reply-service';
+import { eraseVisitor } from './services/visitor-erasure';
+import { AuditRepository } from './storage/audit-repository';
+import { ConfigVersionRepository } from './storage/config-version-repository';
+import { QuickReplyRepository } from './storage/quick-reply-repository';
 import { VisitorService } from './services/visitor-service';
 
 /** Everything a running engine is made of; tests reach in through it. */
@@ -72,10 +78,13 @@ export interface Engine {
   store: RoutingStore;
   locks: Locks;
   operatorsRepo: OperatorRepository;
+  audit: AuditRepository;
   auth: AuthService;
   routingConfig: RoutingConfigService;
   decisions: () => RoutingDecisions;
   repo: DialogRepository;
+  /** Committed dialog changes, assignments and queue moves: consumers subscribe here. */
+  changes: ChangeListeners;
   dialogs: DialogService;
   reader: DialogReader;
   assignments: AssignmentDispatcher;
@@ -164,7 +173,8 @@ export async function createEngine(
     (outcome) => metrics.loginAttempts.inc({ outcome }),
   );
 
-  const routingConfig = new RoutingConfigService(database.db, logger);
+  const audit = new AuditRepository(database.db);
+  const routingConfig = new RoutingConfigService(new ConfigVersionRepository(database.db, audit), logger);
   await routingConfig.load(config.routingConfigPath);
   let cached: RoutingDecisions | null = null;
   const decisions = (): RoutingDecisions => {
@@ -173,7 +183,6 @@ export async function createEngine(
     return cached;
   };
 
-  const repo = new DialogRepository(database.db);
   const files = createFileStore(config, database.db);
   const attachments = new AttachmentService({
     repo: new AttachmentRepository(database.db),
@@ -186,8 +195,11 @@ export async function createEngine(
     scanner:
       config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
   });
-  repo.setAttachments(attachments);
-  const dialogs = new DialogService({
+  const repo = new DialogRepository(database.db, attachments);
+  const changes = new ChangeListeners((error) => logger.warn({ err: error }, 'a change listener failed'));
+  // The service and the dispatcher call each other: the service's handoff reaches the dispatcher
+  // built right below (through `assignments`); nothing is dispatched before both exist.
+  const dialogs: DialogService = new DialogService({
     repo,
     store,
     locks,
@@ -196,10 +208,14 @@ export async function createEngine(
     logger,
     nodeId: config.NODE_ID,
     clock,
+    routing: {
+      arrive: (context, locale): Promise<void> => assignments.arrive(context, locale),
+      trigger: (groupId) => void assignments.trigger(groupId),
+    },
+    listener: changes,
   });
-  const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
-  const directory = new OperatorDirectory({ db: database.db, clock });
-  const assignments = new AssignmentDispatcher({
+  const directory = new OperatorDirectory({ accounts: operatorsRepo, clock });
+  const assignments: AssignmentDispatcher = new AssignmentDispatcher({
     store,
     repo,
     dialogs,
@@ -208,11 +224,9 @@ export async function createEngine(
     metrics,
     logger,
     clock,
+    listener: changes,
   });
-  dialogs.setRouting({
-    arrive: (context, locale) => assignments.arrive(context, locale),
-    trigger: (groupId) => void assignments.trigger(groupId),
-  });
+  const reader = new DialogReader({ repo, operators: operatorsRepo, store, dialogs });
   const visitors = new VisitorService({
     repo,
     dialogs,
@@ -236,9 +250,18 @@ export async function createEngine(
     decisions,
     metrics,
     clock,
+    accounts: operatorsRepo,
     blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
   });
-  const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
+  const routingState = new RoutingState({
+    accounts: operatorsRepo,
+    repo,
+    store,
+    decisions,
+    locks,
+    logger,
+    clock,
+  });
   const timers = new TimerWorker({
     store,
     dialogs,
@@ -265,10 +288,12 @@ export async function createEngine(
     store,
     locks,
     operatorsRepo,
+    audit,
     auth,
     routingConfig,
     decisions,
     repo,
+    changes,
     dialogs,
     reader,
     assignments,
@@ -296,37 +321,6 @@ export async function startServer(
   warnAboutOrigins(origins, config, logger);
 
   const app = express();
-  app.disable('x-powered-by');
-  app.use(securityHeaders(config.PUBLIC_URL));
-  // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
-  app.set('trust proxy', config.TRUST_PROXY);
-  // Before the JSON parser: an upload's body is the file, streamed, whatever its Content-Type.
-  app.use(attachmentRoutes(engine.attachments, origins));
-  app.use(express.json({ limit: '1mb' }));
-  app.use(refuseNulBytes);
-  app.use(cookieParser());
-  app.use(guardOrigins(origins));
-  app.use(
-    healthRoutes(
-      [
-        {
-          name: 'database',
-          backend: database.backend,
-          check: async () => void (await database.db.raw('select 1')),
-        },
-        { name: 'routingStore', backend: store.kind, check: () => store.ping() },
-      ],
-      () => shuttingDown,
-    ),
-  );
-  app.use(authRoutes(auth, engine.operatorsRepo, config.SESSION_TTL_SECONDS));
-  app.use(apiRoutes(engine));
-  app.use(staticRoutes());
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
-  });
-  app.use(errorMiddleware(logger));
-
   const http = createServer(app);
   // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
   const io = new SocketServer(http, {
@@ -352,9 +346,62 @@ export async function startServer(
     decisions: engine.decisions,
     metrics,
     logger,
+    dashboard: () => engine.operators.dashboard(),
   });
-  broadcaster.setDashboardSource(() => engine.operators.dashboard());
-  engine.dialogs.setListener(broadcaster);
+  const unsubscribe = engine.changes.subscribe(broadcaster);
+  const quickReplies = new QuickReplyService({
+    replies: new QuickReplyRepository(database.db),
+    accounts: engine.operatorsRepo,
+    changed: (operatorId, list) =>
+      notifier.toOperator(operatorId, 'quickReplies:changed', { quickReplies: list }),
+  });
+
+  app.disable('x-powered-by');
+  app.use(requestLogging(logger));
+  app.use(securityHeaders(config.PUBLIC_URL));
+  // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
+  app.set('trust proxy', config.TRUST_PROXY);
+  // Before the JSON parser: an upload's body is the file, streamed, whatever its Content-Type.
+  app.use(attachmentRoutes(engine.attachments, origins));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNulBytes);
+  app.use(cookieParser());
+  app.use(guardOrigins(origins));
+  app.use(
+    healthRoutes(
+      [
+        {
+          name: 'database',
+          backend: database.backend,
+          check: async () => void (await database.db.raw('select 1')),
+        },
+        { name: 'routingStore', backend: store.kind, check: () => store.ping() },
+      ],
+      () => shuttingDown,
+    ),
+  );
+  app.use(authRoutes(auth, engine.operatorsRepo, config.SESSION_TTL_SECONDS));
+  app.use(
+    apiRoutes({
+      auth,
+      routingConfig: engine.routingConfig,
+      decisions: engine.decisions,
+      accounts: engine.operatorsRepo,
+      operators: engine.operators,
+      reader: engine.reader,
+      access: engine.access,
+      quickReplies,
+      audit: engine.audit,
+      syncRouting: () => engine.routingState.syncOperators(),
+      eraseVisitor: (visitorId) => eraseVisitor({ repo: engine.repo, files: engine.files }, visitorId),
+    }),
+  );
+  app.use(staticRoutes());
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
+  });
+  app.use(errorMiddleware(logger));
+
   // Queue changes seen by other nodes move the positions of visitors connected here.
   notifier.onQueueChangedElsewhere((groupIds) => {
     if (!Array.isArray(groupIds)) return;
@@ -365,7 +412,6 @@ export async function startServer(
     for (const operator of await store.listOperators()) await broadcaster.selfUpdate(operator.operatorId);
     broadcaster.dashboardChanged();
   });
-  engine.assignments.setListener(broadcaster);
   visitorNs.use(visitorOriginCheck(origins));
   operatorNs.use(operatorOriginCheck(origins));
   const limits = new VisitorLimits(
@@ -456,6 +502,7 @@ export async function startServer(
       await engine.timers.stop();
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();
+      unsubscribe();
       broadcaster.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       io.disconnectSockets(true);

@@ -31,7 +31,6 @@ export interface AssignmentListener {
 export class AssignmentDispatcher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
-  private listener: AssignmentListener | null = null;
   private stopped = false;
 
   constructor(
@@ -44,12 +43,10 @@ export class AssignmentDispatcher {
       metrics: Metrics;
       logger: Logger;
       clock: () => number;
+      /** Who hears of assignments and queue moves (the realtime layer subscribes there). */
+      listener: AssignmentListener;
     },
   ) {}
-
-  setListener(listener: AssignmentListener) {
-    this.listener = listener;
-  }
 
   stop() {
     this.stopped = true;
@@ -72,7 +69,7 @@ export class AssignmentDispatcher {
         this.deps.logger.error({ err: error, groupId }, 'assignment run failed');
       } finally {
         this.running.delete(groupId);
-        this.listener?.onQueueChanged(groupId);
+        this.deps.listener.onQueueChanged(groupId);
       }
     })();
     this.running.set(groupId, run);
@@ -315,7 +312,7 @@ export class AssignmentDispatcher {
       metrics.assignments.inc({ group: groupId });
       metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
     }
-    this.listener?.onAssigned({
+    this.deps.listener.onAssigned({
       dialogId,
       operatorId,
       groupId,

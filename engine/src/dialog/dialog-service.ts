@@ -98,21 +98,11 @@ const EFFECT_TYPES = new Set([
  */
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
-  private listener: DialogListener | null = null;
   /**
    * Testability hook (the simulation's crash points): called after a transition's transaction has
    * committed and before its effects on the routing store; throwing there is a node dying in between.
    */
   afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
-  private routing: RoutingHandoff = {
-    arrive: async (c, _locale) => {
-      await this.deps.store.enqueue(
-        { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
-        this.deps.clock(),
-      );
-    },
-    trigger: () => {},
-  };
 
   constructor(
     private readonly deps: {
@@ -124,17 +114,12 @@ export class DialogService {
       logger: Logger;
       nodeId: string;
       clock: () => number;
+      /** Where arriving dialogs go and who assigns when capacity appears (the assignment dispatcher). */
+      routing: RoutingHandoff;
+      /** Who hears of each committed transition (the realtime layer subscribes there). */
+      listener: DialogListener;
     },
   ) {}
-
-  setListener(listener: DialogListener) {
-    this.listener = listener;
-  }
-
-  /** Wired once at start-up to the assignment dispatcher; until then dialogs are only enqueued. */
-  setRouting(routing: RoutingHandoff) {
-    this.routing = routing;
-  }
 
   machine(): DialogMachine {
     const decisions = this.deps.decisions();
@@ -236,7 +221,7 @@ export class DialogService {
     }
     const last = steps.at(-1);
     if (last) {
-      this.listener?.onTransition({
+      this.deps.listener.onTransition({
         dialogId: dialog.id,
         row,
         from: 'created',
@@ -325,7 +310,7 @@ export class DialogService {
           group_id: context.groupId || null,
         };
         await this.performEffects(dialogId, persisted.context, context, effects, outcome, row.locale);
-        this.listener?.onTransition({
+        this.deps.listener.onTransition({
           dialogId,
           row: updatedRow,
           from: persisted.value,
@@ -408,7 +393,7 @@ export class DialogService {
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.routing.arrive(context, locale);
+          await this.deps.routing.arrive(context, locale);
           groups.add(context.groupId);
           break;
         case 'dequeue':
@@ -440,7 +425,7 @@ export class DialogService {
       );
     }
     await this.syncTimers(dialogId, previous.timers, context.timers);
-    for (const groupId of groups) if (groupId) this.routing.trigger(groupId);
+    for (const groupId of groups) if (groupId) this.deps.routing.trigger(groupId);
   }
 
   /** Mirrors the snapshot's pending thresholds into the durable timer store. */

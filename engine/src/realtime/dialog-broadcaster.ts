@@ -20,7 +20,6 @@ import { QueuePositions } from './queue-positions';
 export class DialogBroadcaster implements DialogListener, AssignmentListener {
   private readonly positions: QueuePositions;
   private dashboardFlush: NodeJS.Timeout | null = null;
-  private dashboardSource: (() => Promise<GroupLiveStats[]>) | null = null;
 
   constructor(
     private readonly deps: {
@@ -31,14 +30,11 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
       decisions: () => RoutingDecisions;
       metrics: Metrics;
       logger: Logger;
+      /** What supervisors' dashboards show; pushed at most twice a second, after any change. */
+      dashboard: () => Promise<GroupLiveStats[]>;
     },
   ) {
     this.positions = new QueuePositions({ ...deps, onFlushedHere: () => this.dashboardChanged() });
-  }
-
-  /** The dashboard is pushed at most twice a second, after any change. */
-  setDashboardSource(source: () => Promise<GroupLiveStats[]>) {
-    this.dashboardSource = source;
   }
 
   onTransition: DialogListener['onTransition'] = (change) => {
@@ -153,11 +149,11 @@ export class DialogBroadcaster implements DialogListener, AssignmentListener {
   }
 
   dashboardChanged() {
-    if (this.dashboardFlush || !this.dashboardSource) return;
+    if (this.dashboardFlush) return;
     this.dashboardFlush = setTimeout(() => {
       this.dashboardFlush = null;
       this.safely(async () => {
-        const stats = await this.dashboardSource!();
+        const stats = await this.deps.dashboard();
         this.deps.notifier.toSupervisors('dashboard:update', stats);
       });
     }, 500);

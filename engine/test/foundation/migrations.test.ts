@@ -8,8 +8,6 @@ import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from '.
 const TABLES = [
   'visitors',
   'operators',
-  'groups',
-  'group_memberships',
   'dialogs',
   'messages',
   'routing_config_versions',
@@ -21,6 +19,7 @@ const TABLES = [
   'operator_sessions',
   'attachment_blobs',
   'attachments',
+  'quick_reply_positions',
 ];
 
 function migrationSuite(

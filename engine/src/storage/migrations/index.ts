@@ -5,6 +5,7 @@ import * as operatorSessions from './003-operator-sessions';
 import * as visitorBlocks from './004-visitor-blocks';
 import * as attachments from './005-attachments';
 import * as attachmentBlobs from './006-attachment-blobs';
+import * as quickRepliesOrder from './008-quick-replies-order';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '004-visitor-blocks': visitorBlocks,
   '005-attachments': attachments,
   '006-attachment-blobs': attachmentBlobs,
+  '008-quick-replies-order': quickRepliesOrder,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
