@@ -58,8 +58,14 @@ export const forbidden = (message = 'not allowed') => new AppError('forbidden', 
 export const conflict = (message: string) => new AppError('conflict', message);
 
 /** Turns a zod error into an AppError naming the first field, with every issue in details. */
-export function fromZodIssues(issues: { path: PropertyKey[]; message: string }[]): AppError {
-  const details = issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+export function fromZodIssues(
+  issues: { path: PropertyKey[]; message: string; keys?: readonly string[] }[],
+): AppError {
+  // An unknown key is the field at fault (zod reports it on the object holding it).
+  const details = issues.map((i) => ({
+    path: [...i.path, ...(i.keys?.slice(0, 1) ?? [])].map(String).join('.'),
+    message: i.message,
+  }));
   const first = details[0] ?? { path: '', message: 'invalid payload' };
   return new AppError(
     'bad_request',
