@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { QuickReply } from '../../src/protocol/events';
 import { closeAllSockets, connectOperator, login, next } from '../support/clients';
+import { api } from './rest';
 import {
   type Backends,
   backendsAvailable,
@@ -8,25 +9,6 @@ import {
   TEST_ROUTING,
   type TestServer,
 } from '../support/engine';
-
-interface Answer<T> {
-  status: number;
-  headers: Headers;
-  body: { data: T; error: { code: string; field?: string; message: string } };
-}
-
-async function api<T>(server: TestServer, token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Answer<T>['body'],
-  } satisfies Answer<T>;
-}
 
 const ids = (list: QuickReply[]) => list.map((r) => r.id);
 

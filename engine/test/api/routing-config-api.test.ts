@@ -20,29 +20,7 @@ import {
   TEST_ROUTING,
   type TestServer,
 } from '../support/engine';
-
-interface ApiResponse<T> {
-  status: number;
-  body: {
-    data: T;
-    error: { code: string; field?: string; message: string; details?: { path: string; message: string }[] };
-  };
-}
-
-async function api<T>(
-  server: TestServer,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse<T>> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as ApiResponse<T>['body'] };
-}
+import { api } from './rest';
 
 interface ConfigVersion {
   version: number;

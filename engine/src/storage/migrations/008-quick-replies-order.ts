@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createGroupTables } from './001-initial';
 
 /**
  * Issue 17's engine part and issue 14's clean-up:
@@ -23,18 +24,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.createTable('groups', (t) => {
-    t.text('id').primary();
-    t.text('name').notNullable();
-    t.integer('config_version').notNullable();
-  });
-  await knex.schema.createTable('group_memberships', (t) => {
-    t.text('group_id').notNullable().references('groups.id').onDelete('CASCADE');
-    t.uuid('operator_id').notNullable().references('operators.id').onDelete('CASCADE');
-    t.text('tier').notNullable().checkIn(['primary', 'secondary']);
-    t.integer('limit').notNullable();
-    t.primary(['group_id', 'operator_id']);
-  });
+  await createGroupTables(knex);
   await knex.schema.alterTable('operators', (t) => {
     t.dropChecks('operators_locale_check');
     t.dropColumn('locale');
