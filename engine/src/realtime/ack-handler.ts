@@ -42,17 +42,16 @@ function oversized(payload: unknown): AppError | null {
 /**
  * Wraps a socket event handler: checks the payload's size, validates it with zod, runs the use case,
  * acks `{ data }` or `{ error: { code, field, message } }`. A bad payload never drops the connection.
- * Each event gets an id: `work` receives a child logger carrying it (`eventId`, and `event` when named),
- * so every line logged while handling it names the event.
+ * Each event gets an id: `work` receives a child logger carrying it (`eventId`), so every line logged
+ * while handling the event names it.
  */
 export function ackHandler<S extends z.ZodType, T>(
   logger: Logger,
   schema: S,
   work: (input: z.infer<S>, log: Logger) => Promise<T>,
-  event?: string,
 ) {
   return async (...args: unknown[]) => {
-    const log = logger.child({ eventId: randomUUID(), ...(event ? { event } : {}) });
+    const log = logger.child({ eventId: randomUUID() });
     const { payload, reply } = splitArguments<T>(args);
     const tooLarge = oversized(payload);
     if (tooLarge) {
