@@ -56,7 +56,7 @@ import { RoutingConfigService } from './routing-config/routing-config-service';
 import { MemoryRoutingStore } from './routing-store/memory-routing-store';
 import { RedisRoutingStore } from './routing-store/redis-routing-store';
 import type { RoutingStore } from './routing-store/routing-store';
-import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
+import { type DatabaseHandle, migrate, openDatabase, ping } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
 import { VisitorBlockRepository } from './storage/visitor-block-repository';
 import { ChangeListeners } from './services/change-listeners';
@@ -66,6 +66,7 @@ import { eraseVisitor } from './services/visitor-erasure';
 import { AuditRepository } from './storage/audit-repository';
 import { ConfigVersionRepository } from './storage/config-version-repository';
 import { QuickReplyRepository } from './storage/quick-reply-repository';
+import { SettingsRepository } from './storage/settings-repository';
 import { VisitorService } from './services/visitor-service';
 
 /** Everything a running engine is made of; tests reach in through it. */
@@ -164,7 +165,7 @@ export async function createEngine(
   const operatorsRepo = new OperatorRepository(database.db);
   await seedAccounts(operatorsRepo, config, logger);
   await refuseDemoAccountsInProduction(operatorsRepo, config);
-  const secret = await sessionSecret(database.db, config.SESSION_SECRET);
+  const secret = await sessionSecret(new SettingsRepository(database.db), config.SESSION_SECRET);
   const auth = new AuthService(
     operatorsRepo,
     new SessionSigner(secret, config.SESSION_TTL_SECONDS),
@@ -373,7 +374,7 @@ export async function startServer(
         {
           name: 'database',
           backend: database.backend,
-          check: async () => void (await database.db.raw('select 1')),
+          check: () => ping(database.db),
         },
         { name: 'routingStore', backend: store.kind, check: () => store.ping() },
       ],

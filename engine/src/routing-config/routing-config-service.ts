@@ -42,7 +42,13 @@ function invalidConfig(what: string, errors: ConfigError[]): AppError {
 /** A stored version read with today's defaults; a stored config that no longer validates is the engine's fault. */
 function effective(stored: StoredConfigVersion): ConfigVersion {
   const result = validateRoutingConfig(stored.config);
-  if (!result.ok) throw invalidConfig(`stored routing config version ${stored.version}`, result.errors);
+  if (!result.ok) {
+    const first = result.errors[0];
+    throw new AppError(
+      'internal',
+      `stored routing config version ${stored.version} no longer validates: ${first?.path}: ${first?.message}`,
+    );
+  }
   return { ...stored, entered: stored.config, config: result.config };
 }
 
