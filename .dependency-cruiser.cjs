@@ -27,12 +27,7 @@ module.exports = {
       severity: 'error',
       comment: 'No import cycles anywhere.',
       from: {},
-      to: {
-        circular: true,
-        // KNOWN VIOLATION, to delete after merging helper `wiring` (routes receive their use cases,
-        // not `Engine`): engine/src/server.ts <-> engine/src/http/api-routes.ts.
-        viaOnly: { pathNot: ['^engine/src/(server|http/api-routes)\\.ts$'] },
-      },
+      to: { circular: true },
     },
     layer(
       'routing-rules-pure',

@@ -1,4 +1,5 @@
 import type { ErrorBody, ErrorCode } from '@hotline/protocol';
+import { ErrorCode as StoreCode, RoutingStoreError } from './routing-store/routing-store-error';
 
 const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -57,8 +58,14 @@ export const forbidden = (message = 'not allowed') => new AppError('forbidden', 
 export const conflict = (message: string) => new AppError('conflict', message);
 
 /** Turns a zod error into an AppError naming the first field, with every issue in details. */
-export function fromZodIssues(issues: { path: PropertyKey[]; message: string }[]): AppError {
-  const details = issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+export function fromZodIssues(
+  issues: { path: PropertyKey[]; message: string; keys?: readonly string[] }[],
+): AppError {
+  // An unknown key is the field at fault (zod reports it on the object holding it).
+  const details = issues.map((i) => ({
+    path: [...i.path, ...(i.keys?.slice(0, 1) ?? [])].map(String).join('.'),
+    message: i.message,
+  }));
   const first = details[0] ?? { path: '', message: 'invalid payload' };
   return new AppError(
     'bad_request',
@@ -81,8 +88,30 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+/** What a client may do about each routing store failure. */
+const storeErrors: Record<StoreCode, { code: ErrorCode; message: string }> = {
+  // The routing state was lost and is being rebuilt from Postgres: a retry shortly succeeds.
+  [StoreCode.OperatorNotFound]: {
+    code: 'unavailable',
+    message: 'the routing state is being rebuilt; try again shortly',
+  },
+  [StoreCode.QueueMoved]: { code: 'conflict', message: 'the dialog moved meanwhile; try again' },
+  [StoreCode.Contention]: { code: 'conflict', message: 'the dialog moved meanwhile; try again' },
+  [StoreCode.InvalidArgument]: { code: 'bad_request', message: 'an id or priority is not valid' },
+  // Another engine version shares this Redis (a rolling deploy): retry, most likely on a new node.
+  [StoreCode.UnexpectedReply]: { code: 'unavailable', message: 'the routing store answered unexpectedly' },
+};
+
+/**
+ * The one place a failure becomes a protocol code: REST (the error middleware) and socket acks
+ * (ackHandler) both answer with this. Anything not named here is `internal`, its detail only logged.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof RoutingStoreError) {
+    const mapped = storeErrors[error.code];
+    if (mapped) return new AppError(mapped.code, mapped.message);
+  }
   if (isUnavailable(error)) return new AppError('unavailable', 'storage is unavailable, try again shortly');
   return new AppError('internal', 'internal error');
 }

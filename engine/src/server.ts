@@ -38,7 +38,7 @@ import { apiRoutes } from './http/api-routes';
 import { attachmentRoutes } from './http/attachment-routes';
 import { authRoutes } from './http/auth-routes';
 import { healthRoutes } from './http/health-routes';
-import { errorMiddleware } from './http/middleware';
+import { errorMiddleware, requestLogging } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { guardOrigins, OriginPolicy, operatorOriginCheck, visitorOriginCheck } from './http/origins';
 import { refuseNulBytes } from './http/request-guards';
@@ -69,10 +69,17 @@ import { MemoryRoutingStore } from './routing-store/memory-routing-store';
 import { RedisRoutingStore } from './routing-store/redis-routing-store';
 import { attachRedisAdapter, connectRedis, type RedisClient } from './storage/redis-connection';
 import type { RoutingStore } from './routing-store/routing-store';
-import { type DatabaseHandle, migrate, openDatabase } from './storage/database';
+import { type DatabaseHandle, migrate, openDatabase, ping } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
 import { VisitorBlockRepository } from './storage/visitor-block-repository';
+import { ChangeListeners } from './services/change-listeners';
 import { OperatorService } from './services/operator-service';
+import { QuickReplyService } from './services/quick-reply-service';
+import { eraseVisitor } from './services/visitor-erasure';
+import { AuditRepository } from './storage/audit-repository';
+import { ConfigVersionRepository } from './storage/config-version-repository';
+import { QuickReplyRepository } from './storage/quick-reply-repository';
+import { SettingsRepository } from './storage/settings-repository';
 import { VisitorService } from './services/visitor-service';
 
 /** Everything a running engine is made of; tests reach in through it. */
@@ -85,10 +92,13 @@ export interface Engine {
   store: RoutingStore;
   locks: Locks;
   operatorsRepo: OperatorRepository;
+  audit: AuditRepository;
   auth: AuthService;
   routingConfig: RoutingConfigService;
   decisions: () => RoutingDecisions;
   repo: DialogRepository;
+  /** Committed dialog changes, assignments and queue moves: consumers subscribe here. */
+  changes: ChangeListeners;
   dialogs: DialogService;
   reader: DialogReader;
   assignments: AssignmentDispatcher;
@@ -165,7 +175,7 @@ export async function createEngine(
   const operatorsRepo = new OperatorRepository(database.db);
   await seedAccounts(operatorsRepo, config, logger);
   await refuseDemoAccountsInProduction(operatorsRepo, config);
-  const secret = await sessionSecret(database.db, config.SESSION_SECRET);
+  const secret = await sessionSecret(new SettingsRepository(database.db), config.SESSION_SECRET);
   const auth = new AuthService(
     operatorsRepo,
     new SessionSigner(secret, config.SESSION_TTL_SECONDS),
@@ -174,7 +184,8 @@ export async function createEngine(
     (outcome) => metrics.loginAttempts.inc({ outcome }),
   );
 
-  const routingConfig = new RoutingConfigService(database.db, logger);
+  const audit = new AuditRepository(database.db);
+  const routingConfig = new RoutingConfigService(new ConfigVersionRepository(database.db, audit), logger);
   await routingConfig.load(config.routingConfigPath);
   let cached: RoutingDecisions | null = null;
   const decisions = (): RoutingDecisions => {
@@ -183,7 +194,6 @@ export async function createEngine(
     return cached;
   };
 
-  const repo = new DialogRepository(database.db);
   const files = createFileStore(config, database.db);
   const attachments = new AttachmentService({
     repo: new AttachmentRepository(database.db),
@@ -196,9 +206,12 @@ export async function createEngine(
     scanner:
       config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
   });
-  repo.setAttachments(attachments);
+  const repo = new DialogRepository(database.db, attachments);
+  const changes = new ChangeListeners((error) => logger.warn({ err: error }, 'a change listener failed'));
   const estimator = new WaitEstimator({ repo, store, decisions, clock });
-  const dialogs = new DialogService({
+  // The service and the dispatcher call each other: the service's handoff reaches the dispatcher
+  // built right below (through `assignments`); nothing is dispatched before both exist.
+  const dialogs: DialogService = new DialogService({
     repo,
     store,
     locks,
@@ -207,11 +220,14 @@ export async function createEngine(
     logger,
     nodeId: config.NODE_ID,
     clock,
+    routing: {
+      arrive: (context, locale, row): Promise<void> => assignments.arrive(context, locale, row),
+      trigger: (groupId) => void assignments.trigger(groupId),
+    },
   });
   dialogs.subscribe(metricsConsumer(metrics));
-  const reader = new DialogReader({ repo, operators: operatorsRepo, store, estimator });
-  const directory = new OperatorDirectory({ db: database.db, clock });
-  const assignments = new AssignmentDispatcher({
+  const directory = new OperatorDirectory({ accounts: operatorsRepo, clock });
+  const assignments: AssignmentDispatcher = new AssignmentDispatcher({
     store,
     repo,
     dialogs,
@@ -220,11 +236,9 @@ export async function createEngine(
     metrics,
     logger,
     clock,
+    listener: changes,
   });
-  dialogs.setRouting({
-    arrive: (context, locale, row) => assignments.arrive(context, locale, row),
-    trigger: (groupId) => void assignments.trigger(groupId),
-  });
+  const reader = new DialogReader({ repo, operators: operatorsRepo, store, estimator });
   const visitors = new VisitorService({
     repo,
     dialogs,
@@ -248,9 +262,18 @@ export async function createEngine(
     decisions,
     metrics,
     clock,
+    accounts: operatorsRepo,
     blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
   });
-  const routingState = new RoutingState({ db: database.db, store, decisions, locks, logger, clock });
+  const routingState = new RoutingState({
+    accounts: operatorsRepo,
+    repo,
+    store,
+    decisions,
+    locks,
+    logger,
+    clock,
+  });
   const timers = new TimerWorker({
     store,
     dialogs,
@@ -277,10 +300,12 @@ export async function createEngine(
     store,
     locks,
     operatorsRepo,
+    audit,
     auth,
     routingConfig,
     decisions,
     repo,
+    changes,
     dialogs,
     reader,
     assignments,
@@ -308,37 +333,6 @@ export async function startServer(
   warnAboutOrigins(origins, config, logger);
 
   const app = express();
-  app.disable('x-powered-by');
-  app.use(securityHeaders(config.PUBLIC_URL));
-  // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
-  app.set('trust proxy', config.TRUST_PROXY);
-  // Before the JSON parser: an upload's body is the file, streamed, whatever its Content-Type.
-  app.use(attachmentRoutes(engine.attachments, origins));
-  app.use(express.json({ limit: '1mb' }));
-  app.use(refuseNulBytes);
-  app.use(cookieParser());
-  app.use(guardOrigins(origins));
-  app.use(
-    healthRoutes(
-      [
-        {
-          name: 'database',
-          backend: database.backend,
-          check: async () => void (await database.db.raw('select 1')),
-        },
-        { name: 'routingStore', backend: store.kind, check: () => store.ping() },
-      ],
-      () => shuttingDown,
-    ),
-  );
-  app.use(authRoutes(auth, engine.operatorsRepo, config.SESSION_TTL_SECONDS));
-  app.use(apiRoutes(engine));
-  app.use(staticRoutes());
-  app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
-  });
-  app.use(errorMiddleware(logger));
-
   const http = createServer(app);
   // Frames up to the limit are read and answered (a payload above the app's own limit with bad_request).
   const io = new SocketServer<
@@ -383,11 +377,71 @@ export async function startServer(
   });
   engine.dialogs.subscribe(broadcaster.onChange);
   engine.dialogs.subscribe(operatorUpdates.onChange);
-  engine.assignments.setListener(operatorUpdates);
+  const unsubscribe = engine.changes.subscribe(operatorUpdates);
   engine.operators.onPresence((self) => {
     broadcaster.self(self);
     dashboard.changed();
   });
+  const quickReplies = new QuickReplyService({
+    replies: new QuickReplyRepository(database.db),
+    accounts: engine.operatorsRepo,
+    changed: (operatorId, list) =>
+      notifier.toOperator(operatorId, 'quickReplies:changed', { quickReplies: list }),
+  });
+
+  app.disable('x-powered-by');
+  app.use(requestLogging(logger));
+  app.use(securityHeaders(config.PUBLIC_URL));
+  // A fixed number of hops, never `true`: a client-written X-Forwarded-For must not pick its own address.
+  app.set('trust proxy', config.TRUST_PROXY);
+  // Before the JSON parser: an upload's body is the file, streamed, whatever its Content-Type.
+  app.use(attachmentRoutes(engine.attachments, origins));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNulBytes);
+  app.use(cookieParser());
+  app.use(guardOrigins(origins));
+  app.use(
+    healthRoutes(
+      [
+        {
+          name: 'database',
+          backend: database.backend,
+          check: () => ping(database.db),
+        },
+        { name: 'routingStore', backend: store.kind, check: () => store.ping() },
+      ],
+      () => shuttingDown,
+    ),
+  );
+  app.use(authRoutes(auth, engine.operatorsRepo, config.SESSION_TTL_SECONDS));
+  app.use(
+    apiRoutes({
+      auth,
+      routingConfig: engine.routingConfig,
+      decisions: engine.decisions,
+      accounts: engine.operatorsRepo,
+      operators: engine.operators,
+      reader: engine.reader,
+      access: engine.access,
+      quickReplies,
+      audit: engine.audit,
+      syncRouting: () => engine.routingState.syncOperators(),
+      eraseVisitor: (visitorId) => eraseVisitor({ repo: engine.repo, files: engine.files }, visitorId),
+      someoneAvailable: async () => {
+        const now = Date.now();
+        const groupOpen = (groupId: string) => engine.decisions().policy.groupOpen(groupId, now);
+        return (await store.listOperators()).some(
+          (o) => o.status === 'online' && o.groups.some((g) => groupOpen(g.groupId)),
+        );
+      },
+    }),
+  );
+  app.use(staticRoutes());
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
+  });
+  app.use(errorMiddleware(logger));
+
   // Queue changes seen by other nodes move the positions of visitors connected here.
   notifier.onQueueChangedElsewhere((groupIds) => {
     if (!Array.isArray(groupIds)) return;
@@ -486,6 +540,7 @@ export async function startServer(
       await engine.timers.stop();
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();
+      unsubscribe();
       positions.stop();
       dashboard.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -467,6 +467,18 @@ export interface OperatorServerToClient {
   'dashboard:update': (stats: GroupLiveStats[]) => void;
   /** This connection's session was revoked; the server disconnects the socket right after. */
   'session:revoked': (update: { reason: SessionRevokeReason }) => void;
+  /** His quick replies changed (created, deleted, reordered, in any of his tabs): the whole list, in his order. */
+  'quickReplies:changed': (update: { quickReplies: QuickReply[] }) => void;
+}
+
+/** A canned answer: an operator's own (`personal`) or shared with a group by a supervisor (`group`). */
+export interface QuickReply {
+  id: string;
+  scope: 'personal' | 'group';
+  groupId: string | null;
+  shortcut: string;
+  title: string;
+  body: string;
 }
 
 /** Between engine nodes (through the socket.io Redis adapter); clients never see them. */

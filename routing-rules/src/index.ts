@@ -25,7 +25,8 @@ export {
 } from './operators';
 export { acceptLanguages, pickLocale, primaryLanguage } from './locale';
 export { localizedText } from './localized-text';
-export { parseRoutingYaml } from './parse-yaml';
+export { fillTexts, withDefaults, withoutDefaultTexts } from './defaults';
+export { parseRoutingYaml, readRoutingYaml } from './parse-yaml';
 export { type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
 export * from './schema';
 export {

@@ -1,11 +1,20 @@
 import { parseDocument } from 'yaml';
-import { type ValidationResult, validateRoutingConfig } from './validate';
+import type { RoutingConfig } from './schema';
+import { type ConfigError, type ValidationResult, validateRoutingConfig } from './validate';
 
 /**
  * YAML text → validated config. YAML syntax errors come back as errors with path `yaml` and the
  * line/column in the message; otherwise the result of validateRoutingConfig. Never throws.
  */
 export function parseRoutingYaml(text: string): ValidationResult {
+  const read = readRoutingYaml(text);
+  return read.ok ? { ok: true, config: read.config } : read;
+}
+
+/** As parseRoutingYaml, with the document as written (`entered`): what is stored, defaults left out. */
+export function readRoutingYaml(
+  text: string,
+): { ok: true; config: RoutingConfig; entered: unknown } | { ok: false; errors: ConfigError[] } {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
@@ -16,5 +25,7 @@ export function parseRoutingYaml(text: string): ValidationResult {
       })),
     };
   }
-  return validateRoutingConfig(doc.toJS());
+  const entered: unknown = doc.toJS();
+  const result = validateRoutingConfig(entered);
+  return result.ok ? { ok: true, config: result.config, entered } : result;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PHONE_COUNTRY, isPhoneCountry } from './contact';
 import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+import { fillTexts, withDefaults } from './defaults';
 import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
 import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
 import { STRATEGIES } from './vocabulary';
@@ -362,28 +363,9 @@ const RoutingConfigInputSchema = z.strictObject({
 });
 
 /**
- * The whole routing config. Parsing fills every group's texts for every declared locale from the
- * group's own texts, then the built-in ones (en, ru). Cross-references are checked by
+ * The whole routing config in effect: parsing applies `withDefaults` (every group's texts for every
+ * declared locale from the group's own texts, then the built-in ones). What is stored is the input. Cross-references are checked by
  * validateRoutingConfig, not by the schema alone.
  */
-export const RoutingConfigSchema = RoutingConfigInputSchema.transform((config) => ({
-  ...config,
-  groups: config.groups.map((group) => ({ ...group, texts: fillTexts(group.texts, config.locales) })),
-}));
+export const RoutingConfigSchema = RoutingConfigInputSchema.transform((config) => withDefaults(config));
 export type RoutingConfig = z.infer<typeof RoutingConfigSchema>;
-
-/** Every text key for every declared (or given) locale: the group's own text, else the built-in one. */
-function fillTexts(
-  given: Record<string, Partial<AutoMessageTexts>>,
-  locales: string[],
-): Record<string, AutoMessageTexts> {
-  const filled: Record<string, AutoMessageTexts> = {};
-  for (const locale of new Set([...locales, ...Object.keys(given)])) {
-    const base = DEFAULT_TEXTS[locale] ?? DEFAULT_TEXTS.en!;
-    const own = given[locale] ?? {};
-    filled[locale] = Object.fromEntries(
-      TEXT_KEYS.map((key) => [key, own[key] ?? base[key]]),
-    ) as AutoMessageTexts;
-  }
-  return filled;
-}

@@ -1,4 +1,4 @@
-import type { Database } from '../storage/database';
+import type { OperatorRepository } from './operator-repository';
 
 /**
  * Operator id → e-mail, the key of his routing profile (skills, takes calls). Ranking runs on every
@@ -12,7 +12,7 @@ export class OperatorDirectory {
 
   constructor(
     private readonly deps: {
-      db: Database;
+      accounts: OperatorRepository;
       clock: () => number;
       /** A full reload after this long, so a changed e-mail is seen (default 60 s). */
       maxAgeMs?: number;
@@ -33,8 +33,7 @@ export class OperatorDirectory {
   private reload(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const rows = await this.deps.db('operators').select<{ id: string; email: string }[]>('id', 'email');
-        this.emails = new Map(rows.map((r) => [r.id, r.email.toLowerCase()]));
+        this.emails = await this.deps.accounts.emails();
         this.loadedAt = this.deps.clock();
       } finally {
         this.loading = null;

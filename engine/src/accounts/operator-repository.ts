@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { Presence } from '@hotline/protocol';
 import type { Database } from '../storage/database';
 import { hashPassword } from './passwords';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type Role = 'operator' | 'supervisor';
+/** The console languages an operator may choose; null follows his browser. */
+export const OPERATOR_LOCALES = ['en', 'ru'] as const;
+export type OperatorLocale = (typeof OPERATOR_LOCALES)[number];
 
 export interface Operator {
   id: string;
@@ -14,6 +18,7 @@ export interface Operator {
   avatarUrl: string | null;
   role: Role;
   active: boolean;
+  locale: OperatorLocale | null;
 }
 
 export interface OperatorRow {
@@ -24,8 +29,23 @@ export interface OperatorRow {
   avatar_url: string | null;
   role: Role;
   active: boolean;
+  locale: OperatorLocale | null;
   password_hash: string;
+  presence: Presence;
+  presence_changed_at: Date | string | null;
 }
+
+/** A dialog Postgres gives to an operator who is offline, with when he went offline. */
+export interface HeldByOffline {
+  dialogId: string;
+  operatorId: string;
+  groupId: string | null;
+  version: number;
+  offlineSince: number;
+}
+
+const timeOf = (value: Date | string | null) =>
+  value ? new Date(value).getTime() : Number.NEGATIVE_INFINITY;
 
 export const toOperator = (row: OperatorRow): Operator => ({
   id: row.id,
@@ -35,9 +55,13 @@ export const toOperator = (row: OperatorRow): Operator => ({
   avatarUrl: row.avatar_url,
   role: row.role,
   active: row.active,
+  locale: row.locale ?? null,
 });
 
-/** Operators' accounts (identity, role, password). Routing profiles live in the routing config. */
+/**
+ * The one home of the `operators` table: accounts (identity, role, password, language) and their
+ * durable presence. Routing profiles live in the routing config.
+ */
 export class OperatorRepository {
   constructor(private readonly db: Database) {}
 
@@ -71,18 +95,19 @@ export class OperatorRepository {
     displayName?: string | null;
     avatarUrl?: string | null;
   }): Promise<Operator> {
-    const row: OperatorRow = {
-      id: randomUUID(),
-      email: input.email.toLowerCase(),
-      name: input.name,
-      display_name: input.displayName ?? null,
-      avatar_url: input.avatarUrl ?? null,
-      role: input.role,
-      active: true,
-      password_hash: await hashPassword(input.password),
-    };
-    await this.db('operators').insert(row);
-    return toOperator(row);
+    const [row] = await this.db<OperatorRow>('operators')
+      .insert({
+        id: randomUUID(),
+        email: input.email.toLowerCase(),
+        name: input.name,
+        display_name: input.displayName ?? null,
+        avatar_url: input.avatarUrl ?? null,
+        role: input.role,
+        active: true,
+        password_hash: await hashPassword(input.password),
+      })
+      .returning('*');
+    return toOperator(row!);
   }
 
   async update(
@@ -94,6 +119,7 @@ export class OperatorRepository {
       role: Role;
       active: boolean;
       password: string;
+      locale: OperatorLocale | null;
     }>,
   ): Promise<Operator | null> {
     const changes: Partial<OperatorRow> & { updated_at: Date } = { updated_at: new Date() };
@@ -102,6 +128,7 @@ export class OperatorRepository {
     if (patch.avatarUrl !== undefined) changes.avatar_url = patch.avatarUrl;
     if (patch.role !== undefined) changes.role = patch.role;
     if (patch.active !== undefined) changes.active = patch.active;
+    if (patch.locale !== undefined) changes.locale = patch.locale;
     if (patch.password !== undefined) changes.password_hash = await hashPassword(patch.password);
     await this.db('operators').where({ id }).update(changes);
     return this.findById(id);
@@ -110,5 +137,67 @@ export class OperatorRepository {
   /** A stronger hash of the same password (a legacy bcrypt hash upgraded at login): not a password change. */
   async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db('operators').where({ id }).update({ password_hash: passwordHash });
+  }
+
+  /** Every account's id and e-mail (lower case): the key from an account to its routing profile. */
+  async emails(): Promise<Map<string, string>> {
+    const rows = await this.db<OperatorRow>('operators').select('id', 'email');
+    return new Map(rows.map((r) => [r.id, r.email.toLowerCase()]));
+  }
+
+  /** Active accounts with the presence Postgres last recorded (rebuilding the routing state). */
+  async activePresence(): Promise<{ id: string; email: string; presence: Presence }[]> {
+    return this.db<OperatorRow>('operators').where({ active: true }).select('id', 'email', 'presence');
+  }
+
+  /** Records a presence; the time changes only with the presence, so a keep period counts from going offline. */
+  async recordPresence(id: string, presence: Presence, at: number): Promise<void> {
+    await this.db('operators')
+      .where({ id })
+      .update({
+        presence,
+        presence_changed_at: this.db.raw(
+          'case when presence = ? and presence_changed_at is not null then presence_changed_at else ? end',
+          [presence, new Date(at)],
+        ),
+      });
+  }
+
+  /** His recorded presence and since when (-Infinity when never recorded); null for no such account. */
+  async presenceOf(id: string): Promise<{ presence: Presence; since: number } | null> {
+    const row = await this.db<OperatorRow>('operators')
+      .where({ id })
+      .first('presence', 'presence_changed_at');
+    return row ? { presence: row.presence, since: timeOf(row.presence_changed_at) } : null;
+  }
+
+  /** Open dialogs Postgres gives to operators recorded offline. */
+  async dialogsHeldByOffline(): Promise<HeldByOffline[]> {
+    const rows = await this.db('dialogs')
+      .join('operators', 'operators.id', 'dialogs.operator_id')
+      .whereIn('dialogs.state', ['offered', 'assigned', 'active'])
+      .where('operators.presence', 'offline')
+      .select<
+        {
+          id: string;
+          operator_id: string;
+          group_id: string | null;
+          version: number;
+          presence_changed_at: Date | string | null;
+        }[]
+      >(
+        'dialogs.id',
+        'dialogs.operator_id',
+        'dialogs.group_id',
+        'dialogs.version',
+        'operators.presence_changed_at',
+      );
+    return rows.map((row) => ({
+      dialogId: row.id,
+      operatorId: row.operator_id,
+      groupId: row.group_id,
+      version: row.version,
+      offlineSince: timeOf(row.presence_changed_at),
+    }));
   }
 }

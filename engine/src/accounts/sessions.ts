@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import type { Database } from '../storage/database';
+import type { SettingsRepository } from '../storage/settings-repository';
 
 export const SESSION_COOKIE = 'hl_session';
 
@@ -56,10 +56,10 @@ export class SessionSigner {
  * The signing secret: SESSION_SECRET when given, otherwise one generated once and kept in the
  * database, so every replica on the same database and every restart agree.
  */
-export async function sessionSecret(db: Database, configured: string | undefined): Promise<string> {
+export async function sessionSecret(
+  settings: SettingsRepository,
+  configured: string | undefined,
+): Promise<string> {
   if (configured) return configured;
-  const candidate = randomBytes(32).toString('base64url');
-  await db('settings').insert({ key: 'session_secret', value: candidate }).onConflict('key').ignore();
-  const row = await db('settings').where({ key: 'session_secret' }).first<{ value: string }>();
-  return row!.value;
+  return settings.keepFirst('session_secret', randomBytes(32).toString('base64url'));
 }

@@ -1,3 +1,4 @@
+import type { OperatorRepository } from '../accounts/operator-repository';
 import type { DialogContext } from '../dialog/dialog-machine';
 import { parseSnapshot } from '../dialog/dialog-snapshot';
 import { OPEN_STATES } from '../dialog/dialog-views';
@@ -11,8 +12,7 @@ import type {
   RoutingStore,
   TimerEntry,
 } from '../routing-store/routing-store';
-import type { Database } from '../storage/database';
-import type { DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository } from '../storage/dialog-repository';
 
 /**
  * Keeps the hot routing state (Redis or memory) in line with Postgres: operators' limits and groups
@@ -24,7 +24,8 @@ export class RoutingState {
 
   constructor(
     private readonly deps: {
-      db: Database;
+      accounts: OperatorRepository;
+      repo: DialogRepository;
       store: RoutingStore;
       decisions: () => RoutingDecisions;
       locks: Locks;
@@ -36,10 +37,7 @@ export class RoutingState {
   /** Operator accounts joined with their routing profiles, as the store wants them. */
   async operatorUpserts(presenceOverride?: Map<string, Presence>): Promise<OperatorUpsert[]> {
     const profiles = this.deps.decisions().operatorProfiles();
-    const accounts = await this.deps
-      .db('operators')
-      .where({ active: true })
-      .select<{ id: string; email: string; presence: Presence }[]>('id', 'email', 'presence');
+    const accounts = await this.deps.accounts.activePresence();
     return accounts.map((account) => {
       const profile = profiles.get(account.email);
       return {
@@ -80,8 +78,8 @@ export class RoutingState {
   }
 
   async rebuild() {
-    const { db, store, logger } = this.deps;
-    const rows = await db<DialogRow>('dialogs').whereIn('state', OPEN_STATES);
+    const { repo, store, logger } = this.deps;
+    const rows = await repo.dialogsInStates(OPEN_STATES);
     const snapshot: RoutingSnapshot = {
       operators: await this.operatorUpserts(),
       queued: [],

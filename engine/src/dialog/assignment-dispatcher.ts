@@ -33,7 +33,6 @@ export interface AssignmentListener {
 export class AssignmentDispatcher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
-  private listener: AssignmentListener | null = null;
   private stopped = false;
 
   constructor(
@@ -46,12 +45,10 @@ export class AssignmentDispatcher {
       metrics: Metrics;
       logger: Logger;
       clock: () => number;
+      /** Who hears of assignments and queue moves (the realtime layer subscribes there). */
+      listener: AssignmentListener;
     },
   ) {}
-
-  setListener(listener: AssignmentListener) {
-    this.listener = listener;
-  }
 
   stop() {
     this.stopped = true;
@@ -59,7 +56,7 @@ export class AssignmentDispatcher {
 
   /** An assignment made outside the queue run (a supervisor's): announced as a queue assignment is. */
   announce(assignment: { dialogId: string; operatorId: string; groupId: string }) {
-    this.listener?.onAssigned({ ...assignment, offered: false });
+    this.deps.listener.onAssigned({ ...assignment, offered: false });
   }
 
   trigger(groupId: string): Promise<void> {
@@ -79,7 +76,7 @@ export class AssignmentDispatcher {
         this.deps.logger.error({ err: error, groupId }, 'assignment run failed');
       } finally {
         this.running.delete(groupId);
-        this.listener?.onQueueChanged(groupId);
+        this.deps.listener.onQueueChanged(groupId);
       }
     })();
     this.running.set(groupId, run);
@@ -329,7 +326,7 @@ export class AssignmentDispatcher {
       metrics.assignments.inc({ group: groupId });
       metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
     }
-    this.listener?.onAssigned({
+    this.deps.listener.onAssigned({
       row: dispatched.row,
       dialogId,
       operatorId,

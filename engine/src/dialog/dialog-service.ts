@@ -96,15 +96,6 @@ export class DialogService {
    * committed and before its effects on the routing store; throwing there is a node dying in between.
    */
   afterCommit: ((dialogId: string, event: DialogEventInput) => void) | null = null;
-  private routing: RoutingHandoff = {
-    arrive: async (c, _locale, _row) => {
-      await this.deps.store.enqueue(
-        { dialogId: c.dialogId, groupId: c.groupId, priority: c.priority },
-        this.deps.clock(),
-      );
-    },
-    trigger: () => {},
-  };
 
   constructor(
     private readonly deps: {
@@ -116,17 +107,14 @@ export class DialogService {
       logger: Logger;
       nodeId: string;
       clock: () => number;
+      /** Where arriving dialogs go and who assigns when capacity appears (the assignment dispatcher). */
+      routing: RoutingHandoff;
     },
   ) {}
 
   /** Every committed change goes to `consumer`, in commit order per dialog (docs/changes.md). */
   subscribe(consumer: ChangeConsumer) {
     this.consumers.push(consumer);
-  }
-
-  /** Wired once at start-up to the assignment dispatcher; until then dialogs are only enqueued. */
-  setRouting(routing: RoutingHandoff) {
-    this.routing = routing;
   }
 
   machine(): DialogMachine {
@@ -520,7 +508,7 @@ export class DialogService {
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.routing.arrive(context, row.locale, row);
+          await this.deps.routing.arrive(context, row.locale, row);
           groups.add(context.groupId);
           break;
         case 'dequeue':
@@ -541,7 +529,7 @@ export class DialogService {
       }
     }
     await this.syncTimers(dialogId, previous.timers, context.timers);
-    for (const groupId of groups) if (groupId) this.routing.trigger(groupId);
+    for (const groupId of groups) if (groupId) this.deps.routing.trigger(groupId);
   }
 
   /** Mirrors the snapshot's pending thresholds into the durable timer store. */

@@ -1,14 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthService, OperatorSession } from '../accounts/auth-service';
-import type { Operator } from '../accounts/operator-repository';
+import type { Authorization } from '../accounts/authorization';
+import type { Operator, OperatorRepository } from '../accounts/operator-repository';
+import type { DialogReader } from '../dialog/dialog-reader';
 import { passwordSchema } from '../accounts/passwords';
 import { AppError, badRequest, notFound } from '../errors';
 import { plainString } from '@hotline/protocol';
-import { CONFIG_PARTS, type ConfigPart } from '../routing-config/routing-config-service';
-import type { Engine } from '../server';
-import { eraseVisitor } from '../services/visitor-erasure';
+import type { RoutingDecisions } from '../routing-config/routing-decisions';
+import {
+  CONFIG_PARTS,
+  type ConfigPart,
+  type RoutingConfigService,
+} from '../routing-config/routing-config-service';
+import type { OperatorService } from '../services/operator-service';
+import type { QuickReplyService } from '../services/quick-reply-service';
+import type { AuditRepository } from '../storage/audit-repository';
 import { parse, requireOperator } from './middleware';
 import { configItemParam, uuidParam, versionParam } from './request-guards';
 
@@ -34,16 +41,36 @@ const QuickReplySchema = z.object({
   body: plainString().trim().min(1, 'required').max(4000),
   groupId: plainString().max(64).optional(),
 });
+const QuickReplyOrderSchema = z.object({ ids: z.array(z.uuid('must be a quick reply id')).max(1000) });
 const PreviewSchema = z.object({
   groupId: plainString().min(1),
   kind: z.enum(['offline-reply', 'contact-thanks', 'unanswered', 'queue-position', 'queue-offer-contact']),
   locale: plainString().min(2).max(35).default('en'),
 });
 
+/** The use cases the REST API calls. */
+export interface ApiUseCases {
+  auth: AuthService;
+  routingConfig: RoutingConfigService;
+  decisions: () => RoutingDecisions;
+  accounts: OperatorRepository;
+  operators: OperatorService;
+  reader: DialogReader;
+  access: Authorization;
+  quickReplies: QuickReplyService;
+  audit: AuditRepository;
+  /** New accounts take part in routing (their profiles join the routing state). */
+  syncRouting: () => Promise<void>;
+  eraseVisitor: (visitorId: string) => Promise<{ dialogs: number; files: number }>;
+  /** Whether someone is online in a group open now (the widget's greeting). */
+  someoneAvailable: () => Promise<boolean>;
+}
+
 /** The REST API: public site config, supervisors' routing config and accounts, operators' quick replies. */
-export function apiRoutes(engine: Engine): Router {
+export function apiRoutes(useCases: ApiUseCases): Router {
   const router = Router();
-  const { auth, routingConfig, decisions, operatorsRepo, operators, reader, database, access } = engine;
+  const { auth, routingConfig, decisions, accounts, operators, reader, access, quickReplies, audit } =
+    useCases;
   const supervisor = requireOperator(auth, 'supervisor');
   const operator = requireOperator(auth);
 
@@ -52,10 +79,7 @@ export function apiRoutes(engine: Engine): Router {
   router.get('/api/sites/:siteId/widget', async (req, res) => {
     const site = decisions().site(req.params.siteId);
     if (!site) throw notFound(`site ${req.params.siteId}`);
-    const now = Date.now();
-    const available = (await engine.store.listOperators()).some(
-      (o) => o.status === 'online' && o.groups.some((g) => decisions().policy.groupOpen(g.groupId, now)),
-    );
+    const available = await useCases.someoneAvailable();
     res.setHeader('Cache-Control', 'public, max-age=15');
     res.json({ data: { ...site, available } });
   });
@@ -131,30 +155,37 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.get('/api/operators', operator, async (_req, res) => {
-    res.json({ data: await operatorsRepo.list() });
+    res.json({ data: await accounts.list() });
   });
 
   router.post('/api/operators', supervisor, async (req, res) => {
     const input = parse(OperatorCreateSchema, req.body);
-    if (await operatorsRepo.findByEmailWithHash(input.email))
+    if (await accounts.findByEmailWithHash(input.email))
       throw new AppError('conflict', 'an operator with this e-mail exists', 'email');
-    const created = await operatorsRepo.create(input);
-    await audit(req.operator!.id, 'operator.created', created.id, {
-      email: created.email,
-      role: created.role,
+    const created = await accounts.create(input);
+    await audit.record({
+      actorId: req.operator!.id,
+      action: 'operator.created',
+      target: created.id,
+      details: { email: created.email, role: created.role },
     });
-    await engine.routingState.syncOperators();
+    await useCases.syncRouting();
     res.status(201).json({ data: created });
   });
 
   router.patch('/api/operators/:id', supervisor, async (req, res) => {
     const id = uuidParam(req);
     const patch = parse(OperatorPatchSchema, req.body);
-    const before = await operatorsRepo.findById(id);
-    const updated = await operatorsRepo.update(id, patch);
+    const before = await accounts.findById(id);
+    const updated = await accounts.update(id, patch);
     if (!before || !updated) throw notFound('operator');
     const { password: _password, ...logged } = patch;
-    await audit(req.operator!.id, 'operator.updated', updated.id, logged);
+    await audit.record({
+      actorId: req.operator!.id,
+      action: 'operator.updated',
+      target: updated.id,
+      details: logged,
+    });
     if (patch.active === false) await operators.setPresence(updated, 'offline', { atOnce: true });
     await revokeSessionsAfterPatch(auth, before, updated, patch.password !== undefined, req.operatorSession!);
     res.json({ data: updated });
@@ -175,7 +206,7 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.delete('/api/visitors/:id', supervisor, async (req, res) => {
-    res.json({ data: await eraseVisitor({ repo: engine.repo, files: engine.files }, uuidParam(req)) });
+    res.json({ data: await useCases.eraseVisitor(uuidParam(req)) });
   });
 
   router.get('/api/dashboard', supervisor, async (_req, res) => {
@@ -183,45 +214,27 @@ export function apiRoutes(engine: Engine): Router {
   });
 
   router.get('/api/quick-replies', operator, async (req, res) => {
-    const rows = await database
-      .db('quick_replies')
-      .where({ operator_id: req.operator!.id })
-      .orWhereNull('operator_id')
-      .orderBy('shortcut');
-    res.json({ data: rows.map(toQuickReply) });
+    res.json({ data: await quickReplies.list(req.operator!) });
   });
 
   router.post('/api/quick-replies', operator, async (req, res) => {
-    const input = parse(QuickReplySchema, req.body);
-    // Group-wide replies (no owner) are a supervisor's to write.
-    const shared = Boolean(input.groupId) && req.operator!.role === 'supervisor';
-    const row = {
-      id: randomUUID(),
-      operator_id: shared ? null : req.operator!.id,
-      group_id: input.groupId ?? null,
-      shortcut: input.shortcut,
-      title: input.title,
-      body: input.body,
-    };
-    await database.db('quick_replies').insert(row);
-    res.status(201).json({ data: toQuickReply(row) });
+    res
+      .status(201)
+      .json({ data: await quickReplies.create(req.operator!, parse(QuickReplySchema, req.body)) });
+  });
+
+  // Before `/:id`: `order` is not an id.
+  router.put('/api/quick-replies/order', operator, async (req, res) => {
+    const { ids } = parse(QuickReplyOrderSchema, req.body);
+    res.json({ data: await quickReplies.reorder(req.operator!, ids) });
   });
 
   router.delete('/api/quick-replies/:id', operator, async (req, res) => {
-    const query = database.db('quick_replies').where({ id: uuidParam(req) });
-    if (req.operator!.role !== 'supervisor') query.andWhere({ operator_id: req.operator!.id });
-    const deleted = await query.delete();
-    if (deleted === 0) throw notFound('quick reply');
+    await quickReplies.delete(req.operator!, uuidParam(req));
     res.json({ data: null });
   });
 
   return router;
-
-  async function audit(actorId: string, action: string, target: string, details: unknown) {
-    await database
-      .db('audit_log')
-      .insert({ actor_id: actorId, action, target, details: JSON.stringify(details) });
-  }
 }
 
 /**
@@ -246,22 +259,4 @@ function partOf(value: string): ConfigPart {
     throw badRequest(`unknown part ${value}; one of ${CONFIG_PARTS.join(', ')}`, 'collection');
   }
   return value as ConfigPart;
-}
-
-function toQuickReply(row: {
-  id: string;
-  operator_id: string | null;
-  group_id: string | null;
-  shortcut: string;
-  title: string;
-  body: string;
-}) {
-  return {
-    id: row.id,
-    scope: row.operator_id ? 'personal' : 'group',
-    groupId: row.group_id,
-    shortcut: row.shortcut,
-    title: row.title,
-    body: row.body,
-  };
 }

@@ -1,7 +1,7 @@
 import { type CookieOptions, type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
-import type { OperatorRepository } from '../accounts/operator-repository';
+import { OPERATOR_LOCALES, type OperatorRepository } from '../accounts/operator-repository';
 import { passwordSchema } from '../accounts/passwords';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { notFound } from '../errors';
@@ -12,6 +12,10 @@ import { uuidParam } from './request-guards';
 const LoginSchema = z.object({
   email: plainString().trim().min(1, 'required').max(254),
   password: passwordSchema(1),
+});
+const MePatchSchema = z.strictObject({
+  /** The console's language; null follows the browser's. */
+  locale: z.enum(OPERATOR_LOCALES).nullable(),
 });
 const PasswordChangeSchema = z.object({
   currentPassword: passwordSchema(1),
@@ -62,6 +66,13 @@ export function authRoutes(
 
   router.get('/api/auth/me', signedIn, (req, res) => {
     res.json({ data: req.operator });
+  });
+
+  router.patch('/api/auth/me', signedIn, async (req, res) => {
+    const { locale } = parse(MePatchSchema, req.body);
+    const updated = await operators.update(req.operator!.id, { locale });
+    if (!updated) throw notFound('operator');
+    res.json({ data: updated });
   });
 
   router.post('/api/auth/password', signedIn, async (req, res) => {

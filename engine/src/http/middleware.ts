@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { pinoHttp } from 'pino-http';
 import type { z } from 'zod';
 import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
@@ -44,8 +46,39 @@ export function requireOperator(auth: AuthService, role?: 'supervisor'): Request
   };
 }
 
-export function errorMiddleware(logger: Logger) {
+/** A request id on every request: a client's `X-Request-Id` (if short and plain) or a new one, echoed back. */
+function requestId(req: { headers: Record<string, string | string[] | undefined> }, res: Response): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/**
+ * pino-http: `req.log` is a child logger carrying the request id (`reqId`), so every line logged while
+ * handling a request names it; one line per response (debug when it succeeded, warn/error otherwise).
+ */
+export function requestLogging(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => requestId(req, res as Response),
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+    // Cookies and tokens stay out of the logs.
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+export function errorMiddleware(fallback: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const logger = req.log ?? fallback;
     // express refuses bodies (too large: 413, malformed: 400) and broken path escapes with a status: the client's mistake.
     const parser = requestParsingError(error);
     const appError = parser?.appError ?? toAppError(error);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { type AppError, badRequest, fromZodIssues, toAppError } from '../errors';
@@ -41,13 +42,16 @@ function oversized(payload: unknown): AppError | null {
 /**
  * Wraps a socket event handler: checks the payload's size, validates it with zod, runs the use case,
  * acks `{ data }` or `{ error: { code, field, message } }`. A bad payload never drops the connection.
+ * Each event gets an id: `work` receives a child logger carrying it (`eventId`), so every line logged
+ * while handling the event names it.
  */
 export function ackHandler<S extends z.ZodType, T>(
   logger: Logger,
   schema: S,
-  work: (input: z.infer<S>) => Promise<T>,
+  work: (input: z.infer<S>, log: Logger) => Promise<T>,
 ) {
   return async (...args: unknown[]) => {
+    const log = logger.child({ eventId: randomUUID() });
     const { payload, reply } = splitArguments<T>(args);
     const tooLarge = oversized(payload);
     if (tooLarge) {
@@ -60,10 +64,12 @@ export function ackHandler<S extends z.ZodType, T>(
       return;
     }
     try {
-      reply({ data: await work(parsed.data) });
+      reply({ data: await work(parsed.data, log) });
     } catch (error) {
       const appError = toAppError(error);
-      if (appError.code === 'internal') logger.error({ err: error }, 'socket handler failed');
+      if (appError.code === 'internal') log.error({ err: error }, 'socket handler failed');
+      else if (appError.code === 'unavailable') log.warn({ err: error }, 'socket handler: unavailable');
+      else log.debug({ code: appError.code, field: appError.field }, 'socket event refused');
       reply({ error: appError.toBody() });
     }
   };

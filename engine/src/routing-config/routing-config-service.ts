@@ -1,12 +1,21 @@
 import { readFile } from 'node:fs/promises';
-import { parseRoutingYaml, type RoutingConfig, validateRoutingConfig } from '@hotline/routing-rules';
+import {
+  type ConfigError,
+  readRoutingYaml,
+  type RoutingConfig,
+  validateRoutingConfig,
+  withoutDefaultTexts,
+} from '@hotline/routing-rules';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import type { Database } from '../storage/database';
+import type { ConfigVersionRepository, StoredConfigVersion } from '../storage/config-version-repository';
 
 export interface ConfigVersion {
   version: number;
+  /** The config in effect: what was entered with today's defaults applied. */
   config: RoutingConfig;
+  /** What the supervisor (or the file at first start) entered, as stored. */
+  entered: unknown;
   createdAt: string;
   authorId: string | null;
   source: string;
@@ -19,23 +28,29 @@ export type ConfigPart = (typeof CONFIG_PARTS)[number];
 
 type Listener = (current: ConfigVersion, previous: ConfigVersion | null) => void | Promise<void>;
 
-interface VersionRow {
-  version: number;
-  config: RoutingConfig | string;
-  created_at: Date;
-  author_id: string | null;
-  source: string;
-  comment: string | null;
+/** 400 naming every error path of an invalid config. */
+function invalidConfig(what: string, errors: ConfigError[]): AppError {
+  const first = errors[0]!;
+  return new AppError(
+    'bad_request',
+    `${what} has ${errors.length} error(s); first: ${first.path}: ${first.message}`,
+    first.path,
+    errors,
+  );
 }
 
-const toVersion = (row: VersionRow): ConfigVersion => ({
-  version: row.version,
-  config: typeof row.config === 'string' ? (JSON.parse(row.config) as RoutingConfig) : row.config,
-  createdAt: new Date(row.created_at).toISOString(),
-  authorId: row.author_id,
-  source: row.source,
-  comment: row.comment,
-});
+/** A stored version read with today's defaults; a stored config that no longer validates is the engine's fault. */
+function effective(stored: StoredConfigVersion): ConfigVersion {
+  const result = validateRoutingConfig(stored.config);
+  if (!result.ok) {
+    const first = result.errors[0];
+    throw new AppError(
+      'internal',
+      `stored routing config version ${stored.version} no longer validates: ${first?.path}: ${first?.message}`,
+    );
+  }
+  return { ...stored, entered: stored.config, config: result.config };
+}
 
 /**
  * The supervisors' routing config: versioned in Postgres (with author and time), validated as a
@@ -48,7 +63,7 @@ export class RoutingConfigService {
   private poller: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Database,
+    private readonly versions: ConfigVersionRepository,
     private readonly logger: Logger,
   ) {}
 
@@ -68,8 +83,7 @@ export class RoutingConfigService {
       await this.adopt(latest);
       return latest;
     }
-    const text = await readFile(path, 'utf8');
-    const parsed = parseRoutingYaml(text);
+    const parsed = readRoutingYaml(await readFile(path, 'utf8'));
     if (!parsed.ok) {
       throw new AppError(
         'bad_request',
@@ -78,7 +92,7 @@ export class RoutingConfigService {
         parsed.errors,
       );
     }
-    return this.save(parsed.config, {
+    return this.save(parsed.entered, {
       authorId: null,
       source: `file:${path}`,
       comment: 'loaded at first start',
@@ -91,16 +105,8 @@ export class RoutingConfigService {
     meta: { authorId: string | null; comment?: string | null },
   ): Promise<ConfigVersion> {
     const result = validateRoutingConfig(input);
-    if (!result.ok) {
-      const first = result.errors[0]!;
-      throw new AppError(
-        'bad_request',
-        `routing config has ${result.errors.length} error(s); first: ${first.path}: ${first.message}`,
-        first.path,
-        result.errors,
-      );
-    }
-    return this.save(result.config, {
+    if (!result.ok) throw invalidConfig('routing config', result.errors);
+    return this.save(withoutDefaultTexts(input), {
       authorId: meta.authorId,
       source: 'api',
       comment: meta.comment ?? null,
@@ -119,7 +125,7 @@ export class RoutingConfigService {
     const exists = items.some((i) => keyOf(i) === id);
     const next = exists ? items.map((i) => (keyOf(i) === id ? replacement : i)) : [...items, replacement];
     const saved = await this.replace(
-      { ...this.current().config, [part]: next },
+      { ...this.enteredParts(), [part]: next },
       { authorId, comment: `${exists ? 'edited' : 'added'} ${part}/${id}` },
     );
     return { saved, created: !exists };
@@ -130,29 +136,35 @@ export class RoutingConfigService {
     if (!items.some((i) => keyOf(i) === id)) throw new AppError('not_found', `${part}/${id} not found`);
     const next = items.filter((i) => keyOf(i) !== id);
     return this.replace(
-      { ...this.current().config, [part]: next },
+      { ...this.enteredParts(), [part]: next },
       { authorId, comment: `removed ${part}/${id}` },
     );
   }
 
+  /** The entered config's top-level parts (it validated when saved, so it is an object). */
+  private enteredParts(): Record<string, unknown> {
+    const entered = this.current().entered;
+    return typeof entered === 'object' && entered !== null ? { ...entered } : {};
+  }
+
+  /** One part's items as entered: edits start from what was entered, so no default gets stored. */
   private partItems(part: ConfigPart) {
-    type Item = { id?: string; operatorId?: string };
-    const items = (this.current().config as unknown as Record<ConfigPart, Item[]>)[part] ?? [];
+    type Item = Record<string, unknown>;
+    const list = this.enteredParts()[part];
+    const items: Item[] = Array.isArray(list)
+      ? list.filter((i): i is Item => typeof i === 'object' && i !== null)
+      : [];
     const keyField = part === 'operators' ? 'operatorId' : 'id';
     return { items, keyField, keyOf: (item: Item) => item[keyField] };
   }
 
-  async history(limit = 50): Promise<Omit<ConfigVersion, 'config'>[]> {
-    const rows = await this.db<VersionRow>('routing_config_versions').orderBy('version', 'desc').limit(limit);
-    return rows.map((r) => {
-      const { config: _config, ...rest } = toVersion(r);
-      return rest;
-    });
+  async history(limit = 50): Promise<Omit<ConfigVersion, 'config' | 'entered'>[]> {
+    return this.versions.history(limit);
   }
 
   async version(version: number): Promise<ConfigVersion | null> {
-    const row = await this.db<VersionRow>('routing_config_versions').where({ version }).first();
-    return row ? toVersion(row) : null;
+    const stored = await this.versions.find(version);
+    return stored ? effective(stored) : null;
   }
 
   /** Follows saves made by other nodes. */
@@ -169,8 +181,7 @@ export class RoutingConfigService {
   }
 
   async refresh(): Promise<void> {
-    const row = await this.db('routing_config_versions').max<{ max: number | null }[]>('version as max');
-    const latestNumber = row[0]?.max ?? null;
+    const latestNumber = await this.versions.latestNumber();
     if (latestNumber !== null && latestNumber !== this.currentVersion?.version) {
       const latest = await this.version(latestNumber);
       if (latest) await this.adopt(latest);
@@ -178,63 +189,18 @@ export class RoutingConfigService {
   }
 
   private async latest(): Promise<ConfigVersion | null> {
-    const row = await this.db<VersionRow>('routing_config_versions').orderBy('version', 'desc').first();
-    return row ? toVersion(row) : null;
+    const stored = await this.versions.latest();
+    return stored ? effective(stored) : null;
   }
 
+  /** Stores the config as entered; defaults are applied each time it is read. */
   private async save(
-    config: RoutingConfig,
+    entered: unknown,
     meta: { authorId: string | null; source: string; comment: string | null },
   ) {
-    const saved = await this.db.transaction(async (trx) => {
-      const [row] = await trx('routing_config_versions')
-        .insert({
-          config: JSON.stringify(config),
-          author_id: meta.authorId,
-          source: meta.source,
-          comment: meta.comment,
-        })
-        .returning<VersionRow[]>('*');
-      const version = toVersion(row!);
-      await this.writeProjection(trx, version);
-      await trx('audit_log').insert({
-        actor_id: meta.authorId,
-        action: 'routing-config.saved',
-        target: `version:${version.version}`,
-        details: JSON.stringify({ source: meta.source, comment: meta.comment }),
-      });
-      return version;
-    });
+    const saved = effective(await this.versions.save(entered, meta));
     await this.adopt(saved);
     return saved;
-  }
-
-  /** Groups and memberships as rows, for joins in reports and lead lists. */
-  private async writeProjection(trx: Database, version: ConfigVersion) {
-    const { config } = version;
-    await trx('group_memberships').delete();
-    await trx('groups').delete();
-    if (config.groups.length > 0) {
-      await trx('groups').insert(
-        config.groups.map((g) => ({ id: g.id, name: g.name, config_version: version.version })),
-      );
-    }
-    const operators = await trx('operators').select<{ id: string; email: string }[]>('id', 'email');
-    const idByEmail = new Map(operators.map((o) => [o.email, o.id]));
-    const memberships = config.operators.flatMap((profile) => {
-      const operatorId = idByEmail.get(profile.operatorId.toLowerCase());
-      if (!operatorId) return [];
-      return profile.groups.map((membership) => {
-        const group = config.groups.find((g) => g.id === membership.groupId);
-        return {
-          group_id: membership.groupId,
-          operator_id: operatorId,
-          tier: membership.tier,
-          limit: profile.limit ?? group?.limits.default ?? 1,
-        };
-      });
-    });
-    if (memberships.length > 0) await trx('group_memberships').insert(memberships);
   }
 
   private async adopt(next: ConfigVersion) {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { type Authorization, leadGroupsOf } from '../accounts/authorization';
-import type { Operator } from '../accounts/operator-repository';
+import type { Operator, OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { DialogContext } from '../dialog/dialog-machine';
 import type { DispatchHooks, DispatchResult } from '../dialog/dialog-service';
@@ -21,7 +21,6 @@ import type {
   TransferSchema,
 } from '@hotline/protocol';
 import type { TransferSource, TransferTarget } from '../routing-store/routing-store';
-import { ErrorCode, RoutingStoreError } from '../routing-store/routing-store-error';
 import type { DialogRow, NewMessage } from '../storage/dialog-repository';
 import type { ServiceDeps } from './service-deps';
 
@@ -40,6 +39,8 @@ export class OperatorService {
     private readonly deps: ServiceDeps & {
       assignments: AssignmentDispatcher;
       access: Authorization;
+      /** Operators' accounts and their recorded presence. */
+      accounts: OperatorRepository;
       /** Blocks the visitor's token and address (VisitorService.block). */
       blockVisitor: (visitorId: string, reason: string) => Promise<void>;
     },
@@ -87,25 +88,10 @@ export class OperatorService {
     if (!routing) {
       await store.upsertOperator({ operatorId: operator.id, status, limit: 0, groups: [] }, clock());
     } else {
-      await store.setPresence(operator.id, status, clock()).catch((error: unknown) => {
-        // The store lost its data between the read and the write (Redis emptied, being rebuilt from
-        // Postgres): a retry shortly succeeds, so say so rather than fail as an internal error.
-        if (error instanceof RoutingStoreError && error.code === ErrorCode.OperatorNotFound)
-          throw new AppError('unavailable', 'the routing state is being rebuilt; try again shortly');
-        throw error;
-      });
+      // The store may lose its data between the read and the write: `unavailable` (errors.ts), retried.
+      await store.setPresence(operator.id, status, clock());
     }
-    const db = this.deps.repo.db;
-    // The time of the last change, not of a repeated one: a keep period is counted from going offline.
-    await db('operators')
-      .where({ id: operator.id })
-      .update({
-        presence: status,
-        presence_changed_at: db.raw(
-          'case when presence = ? and presence_changed_at is not null then presence_changed_at else ? end',
-          [status, new Date(clock())],
-        ),
-      });
+    await this.deps.accounts.recordPresence(operator.id, status, clock());
     const groups = routing?.groups.map((g) => g.groupId) ?? [];
     if (status === 'online') {
       await this.wakeOfflineDialogs(groups);
@@ -157,17 +143,9 @@ export class OperatorService {
    * many were given back.
    */
   async releaseKeptDialogs(operatorId: string, now: number): Promise<number> {
-    const row = await this.deps.repo
-      .db('operators')
-      .where({ id: operatorId })
-      .first<{ presence: Presence; presence_changed_at: Date | string | null } | undefined>(
-        'presence',
-        'presence_changed_at',
-      );
-    if (row && row.presence !== 'offline') return 0;
-    const since = row?.presence_changed_at
-      ? new Date(row.presence_changed_at).getTime()
-      : Number.NEGATIVE_INFINITY;
+    const recorded = await this.deps.accounts.presenceOf(operatorId);
+    if (recorded && recorded.presence !== 'offline') return 0;
+    const since = recorded?.since ?? Number.NEGATIVE_INFINITY;
     const before = (await this.deps.store.operatorDialogs(operatorId)).length;
     const kept = await this.releaseDialogsOfGone(operatorId, now - since);
     return before - kept;
@@ -181,38 +159,15 @@ export class OperatorService {
   async dialogsOfGoneNotHeld(
     now: number,
   ): Promise<{ dialogId: string; operatorId: string; version: number }[]> {
-    const { repo, store, decisions } = this.deps;
+    const { accounts, store, decisions } = this.deps;
     const rules = decisions();
-    const rows = await repo
-      .db('dialogs')
-      .join('operators', 'operators.id', 'dialogs.operator_id')
-      .whereIn('dialogs.state', ['offered', 'assigned', 'active'])
-      .where('operators.presence', 'offline')
-      .select<
-        {
-          id: string;
-          operator_id: string;
-          group_id: string | null;
-          version: number;
-          presence_changed_at: Date | string | null;
-        }[]
-      >(
-        'dialogs.id',
-        'dialogs.operator_id',
-        'dialogs.group_id',
-        'dialogs.version',
-        'operators.presence_changed_at',
-      );
     const orphans: { dialogId: string; operatorId: string; version: number }[] = [];
-    for (const row of rows) {
-      const since = row.presence_changed_at
-        ? new Date(row.presence_changed_at).getTime()
-        : Number.NEGATIVE_INFINITY;
+    for (const held of await accounts.dialogsHeldByOffline()) {
       const keepMs =
-        row.group_id && rules.hasGroup(row.group_id) ? rules.keepDialogsOnOfflineMs(row.group_id) : 0;
-      if (now - since < keepMs) continue;
-      if ((await store.holder(row.id))?.operatorId === row.operator_id) continue;
-      orphans.push({ dialogId: row.id, operatorId: row.operator_id, version: row.version });
+        held.groupId && rules.hasGroup(held.groupId) ? rules.keepDialogsOnOfflineMs(held.groupId) : 0;
+      if (now - held.offlineSince < keepMs) continue;
+      if ((await store.holder(held.dialogId))?.operatorId === held.operatorId) continue;
+      orphans.push({ dialogId: held.dialogId, operatorId: held.operatorId, version: held.version });
     }
     return orphans;
   }

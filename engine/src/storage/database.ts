@@ -59,6 +59,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   };
 }
 
+/** Throws when the database does not answer (readiness). */
+export async function ping(db: Database): Promise<void> {
+  await db.raw('select 1');
+}
+
 /** Runs every pending migration; safe to call on each start and from several replicas (knex takes a lock). */
 export async function migrate(db: Database, schema?: string): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: schema })) as [

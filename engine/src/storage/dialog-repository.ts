@@ -196,17 +196,15 @@ export function toMessageView(row: MessageRow): MessageView {
 
 /** Durable dialogs, messages and visitors. Postgres is the source of truth; Redis is rebuilt from here. */
 export class DialogRepository {
-  private attachments: MessageAttachments | null = null;
-
-  constructor(readonly db: Database) {}
-
-  setAttachments(attachments: MessageAttachments) {
-    this.attachments = attachments;
-  }
+  constructor(
+    readonly db: Database,
+    /** Messages' files, joined to their views. */
+    private readonly attachments: MessageAttachments,
+  ) {}
 
   /** The views with their files (signed links made now); views of messages without files are unchanged. */
   private async withAttachments(views: MessageView[], executor: Executor = this.db): Promise<MessageView[]> {
-    if (!this.attachments || views.length === 0) return views;
+    if (views.length === 0) return views;
     const files = await this.attachments.viewsOf(
       executor,
       views.map((v) => v.id),

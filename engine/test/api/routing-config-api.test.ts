@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { DEFAULT_TEXTS } from '@hotline/routing-rules';
 import { parse } from 'yaml';
 import type { DialogDetail, OperatorSelf } from '@hotline/protocol';
 import {
@@ -19,29 +20,7 @@ import {
   TEST_ROUTING,
   type TestServer,
 } from '../support/engine';
-
-interface ApiResponse<T> {
-  status: number;
-  body: {
-    data: T;
-    error: { code: string; field?: string; message: string; details?: { path: string; message: string }[] };
-  };
-}
-
-async function api<T>(
-  server: TestServer,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse<T>> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as ApiResponse<T>['body'] };
-}
+import { api } from './rest';
 
 interface ConfigVersion {
   version: number;
@@ -91,6 +70,62 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(mine?.source).to.equal('api');
       expect(mine?.comment).to.equal('the shop');
       expect(versions.body.data[versions.body.data.length - 1]?.source).to.match(/^file:/);
+    });
+
+    it('when a config without texts is put, then it is stored as entered and read with the built-in texts', async () => {
+      const example = parse(readFileSync(EXAMPLE_ROUTING, 'utf8')) as {
+        groups: { id: string; texts?: unknown }[];
+      };
+      const entered = { ...example, groups: example.groups.map(({ texts: _texts, ...group }) => group) };
+      const put = await api<ConfigVersion & { entered: typeof entered }>(
+        server,
+        supervisor,
+        'PUT',
+        '/api/routing-config',
+        { config: entered },
+      );
+      expect(put.status).to.equal(200);
+      const stored = await server.engine.database
+        .db('routing_config_versions')
+        .where({ version: put.body.data.version })
+        .first<{ config: unknown }>();
+      const storedConfig = (
+        typeof stored?.config === 'string' ? JSON.parse(stored.config) : stored?.config
+      ) as {
+        groups: { texts?: unknown }[];
+      };
+      expect(
+        storedConfig.groups.every((g) => g.texts === undefined),
+        'no default is stored',
+      ).to.equal(true);
+      expect(put.body.data.entered).to.deep.equal(entered);
+      const effective = put.body.data.config as unknown as {
+        groups: { texts: Record<string, { greeting: string }> }[];
+      };
+      expect(effective.groups[0]!.texts.en!.greeting).to.equal(DEFAULT_TEXTS.en!.greeting);
+
+      // Editing one group through its path starts from what was entered: the other groups keep no texts.
+      const first = entered.groups[0]!;
+      const edited = await api<ConfigVersion>(
+        server,
+        supervisor,
+        'PUT',
+        `/api/routing-config/groups/${first.id}`,
+        {
+          ...first,
+          texts: { en: { greeting: 'Our own greeting' } },
+        },
+      );
+      expect(edited.status).to.equal(200);
+      const after = await server.engine.database
+        .db('routing_config_versions')
+        .where({ version: edited.body.data.version })
+        .first<{ config: unknown }>();
+      const afterConfig = (typeof after?.config === 'string' ? JSON.parse(after.config) : after?.config) as {
+        groups: { texts?: unknown }[];
+      };
+      expect(afterConfig.groups[0]!.texts).to.deep.equal({ en: { greeting: 'Our own greeting' } });
+      expect(afterConfig.groups.slice(1).every((g) => g.texts === undefined)).to.equal(true);
     });
 
     it('when a broken config is put, then 400 lists every error path and nothing is saved', async () => {

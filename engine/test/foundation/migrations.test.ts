@@ -8,8 +8,6 @@ import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from '.
 const TABLES = [
   'visitors',
   'operators',
-  'groups',
-  'group_memberships',
   'dialogs',
   'messages',
   'routing_config_versions',
@@ -22,6 +20,7 @@ const TABLES = [
   'attachment_blobs',
   'attachments',
   'dialog_changes',
+  'quick_reply_positions',
 ];
 
 function migrationSuite(

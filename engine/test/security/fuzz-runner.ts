@@ -120,6 +120,7 @@ const REST_ROUTES: RestRoute[] = [
   },
   { method: 'POST', path: '/api/auth/logout' },
   { method: 'GET', path: '/api/auth/me' },
+  { method: 'PATCH', path: '/api/auth/me', body: { locale: 'ru' } },
   { method: 'GET', path: '/api/auth/sessions' },
   { method: 'DELETE', path: '/api/auth/sessions/:id' },
   // A wrong current password: a mutation never turns it into the right one, so no session is revoked.
@@ -155,6 +156,7 @@ const REST_ROUTES: RestRoute[] = [
   { method: 'GET', path: '/api/dashboard' },
   { method: 'GET', path: '/api/quick-replies' },
   { method: 'POST', path: '/api/quick-replies', body: { shortcut: 'fz', title: 'Fuzz', body: 'Fuzz reply' } },
+  { method: 'PUT', path: '/api/quick-replies/order', body: { ids: [] } },
   { method: 'DELETE', path: '/api/quick-replies/:id' },
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/readyz' },

@@ -36,18 +36,7 @@ export async function up(knex: Knex): Promise<void> {
 
   // Projection of the current routing config, rewritten in the same transaction as each version,
   // so reports and lead lists can join on groups.
-  await knex.schema.createTable('groups', (t) => {
-    t.text('id').primary();
-    t.text('name').notNullable();
-    t.integer('config_version').notNullable();
-  });
-  await knex.schema.createTable('group_memberships', (t) => {
-    t.text('group_id').notNullable().references('groups.id').onDelete('CASCADE');
-    t.uuid('operator_id').notNullable().references('operators.id').onDelete('CASCADE');
-    t.text('tier').notNullable().checkIn(['primary', 'secondary']);
-    t.integer('limit').notNullable();
-    t.primary(['group_id', 'operator_id']);
-  });
+  await createGroupTables(knex);
 
   await knex.schema.createTable('visitors', (t) => {
     t.uuid('id').primary();
@@ -177,4 +166,20 @@ export async function down(knex: Knex): Promise<void> {
   ]) {
     await knex.schema.dropTableIfExists(table);
   }
+}
+
+/** Groups and memberships as rows (dropped by 008: nothing read them; its down brings them back). */
+export async function createGroupTables(knex: Knex): Promise<void> {
+  await knex.schema.createTable('groups', (t) => {
+    t.text('id').primary();
+    t.text('name').notNullable();
+    t.integer('config_version').notNullable();
+  });
+  await knex.schema.createTable('group_memberships', (t) => {
+    t.text('group_id').notNullable().references('groups.id').onDelete('CASCADE');
+    t.uuid('operator_id').notNullable().references('operators.id').onDelete('CASCADE');
+    t.text('tier').notNullable().checkIn(['primary', 'secondary']);
+    t.integer('limit').notNullable();
+    t.primary(['group_id', 'operator_id']);
+  });
 }

@@ -6,6 +6,7 @@ import * as visitorBlocks from './004-visitor-blocks';
 import * as attachments from './005-attachments';
 import * as attachmentBlobs from './006-attachment-blobs';
 import * as dialogChanges from './007-dialog-changes';
+import * as quickRepliesOrder from './008-quick-replies-order';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '005-attachments': attachments,
   '006-attachment-blobs': attachmentBlobs,
   '007-dialog-changes': dialogChanges,
+  '008-quick-replies-order': quickRepliesOrder,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
