@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Transaction } from '../storage/database';
 import { initialTransition, transition } from 'xstate';
 import { AppError, conflict, notFound } from '../errors';
 import type { Locks } from '../locks/dialog-locks';
@@ -41,14 +41,14 @@ export interface DispatchResult {
 
 export interface DispatchHooks {
   /** Messages that commit with the transition (the visitor's, a transfer note): part of its change. */
-  messages?: (trx: Knex.Transaction, context: DialogContext) => Promise<MessageView[]>;
+  messages?: (trx: Transaction, context: DialogContext) => Promise<MessageView[]>;
   /** Writes that must commit atomically with the transition, last (e.g. a move in the routing store). */
-  inTransaction?: (trx: Knex.Transaction, context: DialogContext) => Promise<void>;
+  inTransaction?: (trx: Transaction, context: DialogContext) => Promise<void>;
   /**
    * Runs first in the transaction (it may take row locks, e.g. the visitor's); when it returns false
    * nothing is written and the event is not accepted (`dispatch`) or the dialog not created (`create`).
    */
-  guard?: (trx: Knex.Transaction) => Promise<boolean>;
+  guard?: (trx: Transaction) => Promise<boolean>;
 }
 
 /** A dialog about to be created: its row's fixed columns (the rest follows from the machine). */
@@ -165,7 +165,7 @@ export class DialogService {
     const last = steps.at(-1);
     const autoDrafts = await this.draftAutoMessages(effects, context, dialog.locale, dialog.visitorId);
 
-    const change = await repo.db.transaction(async (trx) => {
+    const change = await repo.transaction(async (trx) => {
       if (hooks.guard && !(await hooks.guard(trx))) return null;
       const committed = await repo.insertDialog(
         {
@@ -271,7 +271,7 @@ export class DialogService {
         const context = next.context;
         const autoDrafts = await this.draftAutoMessages(effects, context, row.locale, row.visitor_id);
 
-        const outcome = await repo.db
+        const outcome = await repo
           .transaction(async (trx) => {
             if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
             const committed = await repo.saveTransition(
@@ -371,7 +371,7 @@ export class DialogService {
    */
   private async storeMessage(dialogId: string, message: NewMessage): Promise<MessageView> {
     const { repo } = this.deps;
-    const outcome = await repo.db.transaction(async (trx) => {
+    const outcome = await repo.transaction(async (trx) => {
       const committed = await repo.lockDialog(trx, dialogId);
       if (!committed) throw notFound('dialog');
       const { message: view, created } = await repo.insertMessage(trx, message);
@@ -403,7 +403,7 @@ export class DialogService {
 
   /** Writes the change's outbox row (with its events) and returns the change as consumers get it. */
   private async recordChange(
-    trx: Knex.Transaction,
+    trx: Transaction,
     input: Pick<
       DialogChange,
       'kind' | 'event' | 'from' | 'to' | 'previous' | 'context' | 'messages' | 'effects'
@@ -454,7 +454,7 @@ export class DialogService {
     }
   }
 
-  private async storeAutoMessages(trx: Knex.Transaction, drafts: NewMessage[]): Promise<MessageView[]> {
+  private async storeAutoMessages(trx: Transaction, drafts: NewMessage[]): Promise<MessageView[]> {
     const messages: MessageView[] = [];
     for (const draft of drafts) {
       const { message, created } = await this.deps.repo.insertMessage(trx, draft);

@@ -32,13 +32,9 @@ export class DialogVisitors {
       result.set(id, visitorId);
     }
     for (let i = 0; i < missing.length; i += BATCH) {
-      const rows = await this.repo
-        .db('dialogs')
-        .whereIn('id', missing.slice(i, i + BATCH))
-        .select<{ id: string; visitor_id: string }[]>('id', 'visitor_id');
-      for (const row of rows) {
-        this.known.set(row.id, row.visitor_id);
-        result.set(row.id, row.visitor_id);
+      for (const [dialogId, visitorId] of await this.repo.visitorsOf(missing.slice(i, i + BATCH))) {
+        this.known.set(dialogId, visitorId);
+        result.set(dialogId, visitorId);
       }
     }
     for (const oldest of this.known.keys()) {

@@ -1,6 +1,6 @@
+import type { Transaction } from '../storage/database';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type DialogKind, normalizeContact } from '@hotline/routing-rules';
-import type { Knex } from 'knex';
 import type { z } from 'zod';
 import type { RouteFields } from '../dialog/dialog-machine';
 import type { DialogChange } from '../dialog/dialog-change';
@@ -352,7 +352,7 @@ export class VisitorService {
     const { repo, dialogs, metrics } = this.deps;
     const row = await repo.latestDialogOfVisitor(identity.visitorId);
     if (!row) return;
-    if (rating !== undefined) await repo.db('dialogs').where({ id: row.id }).update({ rating });
+    if (rating !== undefined) await repo.rate(row.id, rating);
     if (!isOpen(row)) return;
     const result = await dialogs.dispatch(row.id, { type: 'CLOSE', by: 'visitor', outcome: 'visitor-left' });
     if (result.accepted && result.state === 'abandoned') metrics.abandoned.inc();

@@ -4,6 +4,8 @@ import ClientPgLite from 'knex-pglite';
 import { migrationSource } from './migrations';
 
 export type Database = Knex;
+/** A transaction in progress: services pass it to repositories, never query it themselves. */
+export type Transaction = Knex.Transaction;
 
 export interface DatabaseOptions {
   /** postgres:// URL; when absent the embedded PGlite in `dataDir` is used. */

@@ -202,6 +202,24 @@ export class DialogRepository {
     private readonly attachments: MessageAttachments,
   ) {}
 
+  /** One transaction: the dialog service commits each change inside one. */
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  /** The visitor's rating of his dialog (given as he closes it). */
+  async rate(dialogId: string, rating: number): Promise<void> {
+    await this.db('dialogs').where({ id: dialogId }).update({ rating });
+  }
+
+  /** Whose dialogs these are: dialog id → visitor id (unknown ids are left out). */
+  async visitorsOf(dialogIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.db('dialogs')
+      .whereIn('id', [...dialogIds])
+      .select<{ id: string; visitor_id: string }[]>('id', 'visitor_id');
+    return new Map(rows.map((row) => [row.id, row.visitor_id]));
+  }
+
   /** The views with their files (signed links made now); views of messages without files are unchanged. */
   private async withAttachments(views: MessageView[], executor: Executor = this.db): Promise<MessageView[]> {
     if (views.length === 0) return views;
