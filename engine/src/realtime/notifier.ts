@@ -103,6 +103,16 @@ export class Notifier {
     if (this.shared()) this.visitors?.serverSideEmit(event, ...args);
   }
 
+  /** Whether a supervisor's socket is connected to this node (the dashboard has a reader here). */
+  hasLocalSupervisors(): boolean {
+    return (this.operators?.adapter.rooms.get(SUPERVISORS_ROOM)?.size ?? 0) > 0;
+  }
+
+  /** Dashboard changes on nodes without supervisors of their own. */
+  onDashboardChangedElsewhere(listener: InterServerEvents['dashboard:changed']) {
+    this.visitors?.on('dashboard:changed', listener);
+  }
+
   /** Queue changes the other nodes saw. */
   onQueueChangedElsewhere(listener: InterServerEvents['queue:changed']) {
     this.visitors?.on('queue:changed', listener);
