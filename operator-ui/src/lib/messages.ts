@@ -31,28 +31,3 @@ export function upsertSummary(list: DialogSummary[], summary: DialogSummary): Di
 
 export const HELD_STATES: DialogSummary['state'][] = ['assigned', 'active', 'offered', 'awaiting-contact'];
 export const FINISHED_STATES: DialogSummary['state'][] = ['closed', 'abandoned'];
-
-/** Human words for the dialog states. */
-export const STATE_LABELS: Record<DialogSummary['state'], string> = {
-  created: 'New',
-  queued: 'In queue',
-  offered: 'Offered',
-  assigned: 'Assigned',
-  active: 'Active',
-  offline: 'Offline',
-  'awaiting-contact': 'Awaiting contact',
-  lead: 'Lead',
-  closed: 'Closed',
-  abandoned: 'Abandoned',
-};
-
-export const AUTO_KIND_LABELS: Record<string, string> = {
-  'offline-reply': 'offline reply',
-  unanswered: 'unanswered reminder',
-  'queue-position': 'queue position',
-  'queue-wait': 'queue wait',
-  'queue-offer-contact': 'contact request',
-  'contact-thanks': 'contact thanks',
-  'ask-contact': 'contact request',
-  greeting: 'greeting',
-};

@@ -1,12 +1,7 @@
-/** A canned answer as GET /api/quick-replies returns it. */
-export interface QuickReply {
-  id: string;
-  scope: 'personal' | 'group';
-  groupId: string | null;
-  shortcut: string;
-  title: string;
-  body: string;
-}
+import type { QuickReply } from '@hotline/protocol';
+
+/** A canned answer as GET /api/quick-replies returns it (the protocol's type). */
+export type { QuickReply };
 
 const normalize = (text: string) =>
   text

@@ -124,16 +124,6 @@ const STRATEGY_LABELS: Record<RoutingStrategy, string> = {
 /** routing-rules' strategies with the editor's labels. */
 export const STRATEGIES = RULE_STRATEGIES.map((value) => ({ value, label: STRATEGY_LABELS[value] }));
 
-export const TEXT_LABELS: Record<TextKey, string> = {
-  greeting: 'Greeting',
-  offlineReply: 'Offline reply',
-  askContact: 'Ask for a contact',
-  contactThanks: 'Thanks for the contact',
-  unansweredReply: 'Unanswered reply',
-  queuePosition: 'Queue position',
-  queueOfferContact: 'Queue: offer to leave a contact',
-  closed: 'Dialog closed',
-};
 /** The engine's preview kinds for the texts it can render (POST /api/routing-config/preview). */
 export const PREVIEW_KIND: Partial<Record<TextKey, string>> = {
   offlineReply: 'offline-reply',
