@@ -12,7 +12,7 @@ export class DialogVisitors {
   private readonly known = new Map<string, string>();
 
   constructor(
-    private readonly repo: DialogRepository,
+    private readonly repo: Pick<DialogRepository, 'visitorsOf'>,
     private readonly limit = 50_000,
   ) {}
 

@@ -2,19 +2,15 @@ import { expect } from 'chai';
 import { DialogVisitors } from '../../src/realtime/dialog-visitors';
 import type { DialogRepository } from '../../src/storage/dialog-repository';
 
-/** A repository whose only query is the visitor-id lookup; it records the ids each query asked for. */
+/** The repository's visitor-id lookup over a fixed set of dialogs; it records the ids each query asked for. */
 function fakeRepo(known: string[]) {
   const asked: string[][] = [];
-  const repo = {
-    db: () => ({
-      whereIn: (_column: string, ids: string[]) => ({
-        select: async () => {
-          asked.push([...ids]);
-          return ids.filter((id) => known.includes(id)).map((id) => ({ id, visitor_id: `visitor-of-${id}` }));
-        },
-      }),
-    }),
-  } as unknown as DialogRepository;
+  const repo: Pick<DialogRepository, 'visitorsOf'> = {
+    visitorsOf: async (ids) => {
+      asked.push([...ids]);
+      return new Map(ids.filter((id) => known.includes(id)).map((id) => [id, `visitor-of-${id}`]));
+    },
+  };
   return { repo, asked };
 }
 
