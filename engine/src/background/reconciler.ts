@@ -1,6 +1,7 @@
 import type { DialogContext } from '../dialog/dialog-machine';
 import type { DialogEventInput, DispatchResult } from '../dialog/dialog-service';
 import { parseSnapshot } from '../dialog/dialog-snapshot';
+import { OPEN_STATES } from '../dialog/dialog-views';
 import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';
@@ -148,16 +149,7 @@ export class Reconciler {
       return report;
     }
     this.seen = new Map();
-    const open = await repo.dialogsInStates([
-      'queued',
-      'offered',
-      'assigned',
-      'active',
-      'offline',
-      'awaiting-contact',
-      'lead',
-      'created',
-    ]);
+    const open = await repo.dialogsInStates(OPEN_STATES);
     const stateOf = new Map(open.map((r) => [r.id, r.state]));
     // One dialog's failure (a backend hiccup, a row it cannot read) must not stop the repair of the rest.
     const isolated = async (dialogId: string, repair: () => Promise<void>) => {

@@ -2,24 +2,6 @@ import type { DialogState, DialogSummary, MessageView } from '@hotline/protocol'
 import type { DialogRow } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 
-const STATES: DialogState[] = [
-  'created',
-  'queued',
-  'offered',
-  'assigned',
-  'active',
-  'offline',
-  'awaiting-contact',
-  'lead',
-  'closed',
-  'abandoned',
-];
-
-/** The machine's state value as the protocol's DialogState. */
-export function stateName(value: string): DialogState {
-  return (STATES as string[]).includes(value) ? (value as DialogState) : 'created';
-}
-
 export const OPEN_STATES: DialogState[] = [
   'created',
   'queued',
@@ -30,6 +12,13 @@ export const OPEN_STATES: DialogState[] = [
   'awaiting-contact',
   'lead',
 ];
+const STATES: DialogState[] = [...OPEN_STATES, 'closed', 'abandoned'];
+
+/** The machine's state value as the protocol's DialogState. */
+export function stateName(value: string): DialogState {
+  return (STATES as string[]).includes(value) ? (value as DialogState) : 'created';
+}
+
 export const HELD_STATES: DialogState[] = ['assigned', 'active'];
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
