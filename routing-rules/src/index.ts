@@ -27,6 +27,7 @@ export { acceptLanguages, pickLocale, primaryLanguage } from './locale';
 export { localizedText } from './localized-text';
 export { fillTexts, withDefaults, withoutDefaultTexts } from './defaults';
 export { parseRoutingYaml, readRoutingYaml } from './parse-yaml';
+export { deprecatedKeys, RENAMED_KEYS, withCurrentKeys } from './renamed-keys';
 export { type Route, resolveRoute, ruleMatches, type VisitorContext } from './route';
 export * from './schema';
 export {

@@ -8,9 +8,9 @@ export function groupById(config: Pick<RoutingConfig, 'groups'>, groupId: string
 /** The groups an operator (e-mail, any case) belongs to, with the tier; [] for an unknown operator. */
 export function operatorGroups(
   config: Pick<RoutingConfig, 'operators'>,
-  operatorId: string,
+  operatorEmail: string,
 ): { groupId: string; tier: 'primary' | 'secondary' }[] {
-  const profile = config.operators.find((p) => p.operatorId === operatorId.toLowerCase());
+  const profile = config.operators.find((p) => p.operatorEmail === operatorEmail.toLowerCase());
   return profile ? profile.groups.map((m) => ({ groupId: m.groupId, tier: m.tier })) : [];
 }
 
@@ -20,12 +20,12 @@ export function operatorGroups(
  */
 export function effectiveLimit(
   config: Pick<RoutingConfig, 'operators' | 'groups'>,
-  operatorId: string,
+  operatorEmail: string,
   groupId: string,
 ): number | null {
   const group = groupById(config, groupId);
   if (!group) return null;
-  const profile = config.operators.find((p) => p.operatorId === operatorId.toLowerCase());
+  const profile = config.operators.find((p) => p.operatorEmail === operatorEmail.toLowerCase());
   return profile?.limit ?? group.limits.default;
 }
 

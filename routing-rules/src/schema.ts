@@ -4,6 +4,7 @@ import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
 import { fillTexts, withDefaults } from './defaults';
 import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
 import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
+import { RENAMED_KEYS, renameKey } from './renamed-keys';
 import { STRATEGIES } from './vocabulary';
 
 /**
@@ -171,9 +172,9 @@ export const RegionSchema = z.strictObject({
 });
 export type Region = z.infer<typeof RegionSchema>;
 
-export const OperatorProfileSchema = z.strictObject({
-  /** The operator's e-mail (stored lowercase). */
-  operatorId: z
+const OperatorProfileFieldsSchema = z.strictObject({
+  /** The operator's e-mail (stored lowercase); `operatorId` is its deprecated name. */
+  operatorEmail: z
     .string()
     .regex(/^[^\s@]+@[^\s@]+$/, 'must be the operator e-mail')
     .transform((v) => v.toLowerCase()),
@@ -191,7 +192,10 @@ export const OperatorProfileSchema = z.strictObject({
     .prefault({}),
   takesCalls: z.boolean().optional(),
 });
+/** A profile; the deprecated `operatorId` key is read as `operatorEmail`. */
+export const OperatorProfileSchema = z.preprocess(renameKey(RENAMED_KEYS[0]), OperatorProfileFieldsSchema);
 export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
+export type OperatorProfileInput = z.input<typeof OperatorProfileFieldsSchema>;
 
 export const RouteTargetSchema = z.strictObject({
   groupId: z.string().optional(),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DEFAULT_TEXTS } from './default-texts';
 import { type RoutingConfig, RoutingConfigSchema } from './schema';
 import { TEXT_KEYS } from './templates';
+import { withCurrentKeys } from './renamed-keys';
 import { regexPatternProblem } from './url-pattern';
 
 /** One problem in a config: `path` like `groups[2].limits.default`, `message` like `must be >= 1`. */
@@ -106,7 +107,7 @@ function crossReferenceErrors(input: unknown): ConfigError[] {
   const groups = list(root.groups).map(obj);
   const topics = list(root.topics).map(obj);
   const regions = list(root.regions).map(obj);
-  const operators = list(root.operators).map(obj);
+  const operators = list(obj(withCurrentKeys(root)).operators).map(obj);
   const sites = list(root.sites).map(obj);
   const rules = list(root.rules).map(obj);
 
@@ -127,7 +128,7 @@ function crossReferenceErrors(input: unknown): ConfigError[] {
   const regionIds = ids(regions, 'regions');
   ids(sites, 'sites');
   ids(rules, 'rules');
-  ids(operators, 'operators', 'operatorId', (v) => v.toLowerCase());
+  ids(operators, 'operators', 'operatorEmail', (v) => v.toLowerCase());
 
   const ref = (kind: 'group' | 'topic' | 'region', known: Set<string>, value: unknown, path: string) => {
     const id = str(value);

@@ -26,7 +26,7 @@ describe('shipped routing.yaml', () => {
 
   it('when loaded, then it has the documented demo operators, groups and site', () => {
     const cfg = exampleConfig();
-    expect(cfg.operators.map((o) => o.operatorId)).to.have.members([
+    expect(cfg.operators.map((o) => o.operatorEmail)).to.have.members([
       'anna@example.com',
       'boris@example.com',
       'carl@example.com',

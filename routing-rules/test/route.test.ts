@@ -130,7 +130,7 @@ describe('pageUrlMatches', () => {
 describe('config lookups', () => {
   const cfg = config((raw) => {
     raw.operators.push({
-      operatorId: 'Boris@Example.com',
+      operatorEmail: 'Boris@Example.com',
       groups: [{ groupId: 'support', tier: 'secondary' }],
       limit: 7,
     });

@@ -195,8 +195,8 @@ describe('validateRoutingConfig', () => {
 
   it('when two operator profiles share an e-mail in different case, then the later one is reported', () => {
     expectError(
-      (raw) => raw.operators.push({ operatorId: 'Anna@Example.com', groups: [] }),
-      'operators[1].operatorId',
+      (raw) => raw.operators.push({ operatorEmail: 'Anna@Example.com', groups: [] }),
+      'operators[1].operatorEmail',
       /duplicate id/,
     );
   });

@@ -4,6 +4,7 @@ import {
   readRoutingYaml,
   type RoutingConfig,
   validateRoutingConfig,
+  withCurrentKeys,
   withoutDefaultTexts,
 } from '@hotline/routing-rules';
 import { AppError } from '../errors';
@@ -49,7 +50,8 @@ function effective(stored: StoredConfigVersion): ConfigVersion {
       `stored routing config version ${stored.version} no longer validates: ${first?.path}: ${first?.message}`,
     );
   }
-  return { ...stored, entered: stored.config, config: result.config };
+  // Edits start from the entered config under today's key names, so the next save writes those.
+  return { ...stored, entered: withCurrentKeys(stored.config), config: result.config };
 }
 
 /**
@@ -113,17 +115,17 @@ export class RoutingConfigService {
     });
   }
 
-  /** Adds or replaces one item of a part (operators are keyed by operatorId, the rest by id). */
+  /** Adds or replaces one item of a part (operators are keyed by operatorEmail, the rest by id). */
   async replacePart(
     part: ConfigPart,
     id: string,
     item: unknown,
     authorId: string,
   ): Promise<{ saved: ConfigVersion; created: boolean }> {
-    const { items, keyOf, keyField } = this.partItems(part);
+    const { items, matches, keyField } = this.partItems(part);
     const replacement = { ...(typeof item === 'object' && item !== null ? item : {}), [keyField]: id };
-    const exists = items.some((i) => keyOf(i) === id);
-    const next = exists ? items.map((i) => (keyOf(i) === id ? replacement : i)) : [...items, replacement];
+    const exists = items.some((i) => matches(i, id));
+    const next = exists ? items.map((i) => (matches(i, id) ? replacement : i)) : [...items, replacement];
     const saved = await this.replace(
       { ...this.enteredParts(), [part]: next },
       { authorId, comment: `${exists ? 'edited' : 'added'} ${part}/${id}` },
@@ -132,9 +134,9 @@ export class RoutingConfigService {
   }
 
   async removePart(part: ConfigPart, id: string, authorId: string): Promise<ConfigVersion> {
-    const { items, keyOf } = this.partItems(part);
-    if (!items.some((i) => keyOf(i) === id)) throw new AppError('not_found', `${part}/${id} not found`);
-    const next = items.filter((i) => keyOf(i) !== id);
+    const { items, matches } = this.partItems(part);
+    if (!items.some((i) => matches(i, id))) throw new AppError('not_found', `${part}/${id} not found`);
+    const next = items.filter((i) => !matches(i, id));
     return this.replace(
       { ...this.enteredParts(), [part]: next },
       { authorId, comment: `removed ${part}/${id}` },
@@ -154,8 +156,11 @@ export class RoutingConfigService {
     const items: Item[] = Array.isArray(list)
       ? list.filter((i): i is Item => typeof i === 'object' && i !== null)
       : [];
-    const keyField = part === 'operators' ? 'operatorId' : 'id';
-    return { items, keyField, keyOf: (item: Item) => item[keyField] };
+    const keyField = part === 'operators' ? 'operatorEmail' : 'id';
+    // An e-mail is one operator in any case, as the schema stores it lowercase.
+    const norm = (key: unknown) =>
+      part === 'operators' && typeof key === 'string' ? key.toLowerCase() : key;
+    return { items, keyField, matches: (item: Item, id: string) => norm(item[keyField]) === norm(id) };
   }
 
   async history(limit = 50): Promise<Omit<ConfigVersion, 'config' | 'entered'>[]> {
@@ -198,7 +203,7 @@ export class RoutingConfigService {
     entered: unknown,
     meta: { authorId: string | null; source: string; comment: string | null },
   ) {
-    const saved = effective(await this.versions.save(entered, meta));
+    const saved = effective(await this.versions.save(withCurrentKeys(entered), meta));
     await this.adopt(saved);
     return saved;
   }

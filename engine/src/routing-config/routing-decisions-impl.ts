@@ -80,7 +80,7 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
       const memberships = profile.groups.map((m) => ({ groupId: m.groupId, tier: m.tier }));
       const groupLimits = memberships.map((m) => groups.get(m.groupId)?.limits.default ?? 1);
       return [
-        profile.operatorId.toLowerCase(),
+        profile.operatorEmail.toLowerCase(),
         {
           limit: profile.limit ?? (groupLimits.length ? Math.max(...groupLimits) : 1),
           groups: memberships,

@@ -28,7 +28,7 @@ interface ConfigVersion {
   source: string;
   config: {
     groups: { id: string; limits: { default: number } }[];
-    operators: { operatorId: string; limit?: number; groups: unknown[] }[];
+    operators: { operatorEmail: string; limit?: number; groups: unknown[] }[];
   };
 }
 
@@ -183,7 +183,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       }
       await eventually(() => received.length === self.limit, 10_000, 'carl full');
       const current = await api<ConfigVersion>(server, supervisor, 'GET', '/api/routing-config');
-      const profile = current.body.data.config.operators.find((o) => o.operatorId === 'carl@example.com')!;
+      const profile = current.body.data.config.operators.find((o) => o.operatorEmail === 'carl@example.com')!;
       const updated = next<OperatorSelf>(carl, 'self:update', (s) => s.limit === 1);
       const lowered = await api(server, supervisor, 'PUT', '/api/routing-config/operators/carl@example.com', {
         ...profile,

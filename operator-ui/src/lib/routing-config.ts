@@ -62,7 +62,7 @@ export interface GroupConfig {
 }
 
 export interface OperatorProfile {
-  operatorId: string;
+  operatorEmail: string;
   groups: { groupId: string; tier: 'primary' | 'secondary' }[];
   limit?: number;
   [key: string]: unknown;

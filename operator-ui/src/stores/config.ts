@@ -72,9 +72,9 @@ export const useConfigStore = defineStore('config', () => {
    */
   async function savePart(part: Part, id: string, body: object): Promise<SaveResult> {
     const items = (
-      (config.value?.[part] as { id?: string; operatorId?: string }[] | undefined) ?? []
+      (config.value?.[part] as { id?: string; operatorEmail?: string }[] | undefined) ?? []
     ).slice();
-    const key = part === 'operators' ? 'operatorId' : 'id';
+    const key = part === 'operators' ? 'operatorEmail' : 'id';
     const index = partIndex(items, (item) => item[key] === id);
     try {
       current.value = await api<ConfigVersion>(

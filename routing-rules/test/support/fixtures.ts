@@ -30,7 +30,7 @@ export function rawConfig(): Record<string, unknown> & {
     ],
     topics: [{ id: 'returns', name: 'Returns', groupId: 'support' }],
     regions: [{ id: 'moscow', name: 'Moscow', groupId: 'sales' }],
-    operators: [{ operatorId: 'anna@example.com', groups: [{ groupId: 'sales', tier: 'primary' }] }],
+    operators: [{ operatorEmail: 'anna@example.com', groups: [{ groupId: 'sales', tier: 'primary' }] }],
     sites: [
       {
         id: 'demo',
