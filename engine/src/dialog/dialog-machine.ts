@@ -231,10 +231,36 @@ export function createDialogMachine(policy: DialogPolicy) {
     target: 'queued',
     actions: ['clearOperator', 'resetQueueClock'],
   } as const;
+  /** Ways out of holding shared by assigned and active. */
+  const heldMoves = {
+    HOLDER_GONE: holderGone,
+    // The store's transferDialog script already moved the slot (in the transition's transaction).
+    TRANSFER_TO_GROUP: { target: 'queued', actions: toAnotherGroup },
+  } as const;
+  /** The thanks for a contact the visitor left (keyed by when, so a second contact thanks again). */
+  const thankForContact = {
+    type: 'sendAutoMessage',
+    params: ({ event }: { event: DialogEvent }) => ({
+      kind: 'contact-thanks' as const,
+      key: `contact-thanks:${event.now}`,
+    }),
+  } as const;
   /** Routed again (a reopen, a transfer back to routing): its queue when someone can serve it, else offline. */
   const rerouted = [
     { guard: 'canServe', target: 'queued', actions: ['applyRoute', 'clearOperator'] },
     { target: 'offline', actions: ['applyRoute', 'clearOperator'] },
+  ] as const;
+  /** A queue threshold that would tell "all busy" while someone with room may take it: assign instead. */
+  const assignInstead = [
+    'markFired',
+    'replanQueued',
+    { type: 'dispatchAssignments', params: toGroup },
+  ] as const;
+  /** A queue threshold that tells the visitor his place and wait. */
+  const tellPosition = [
+    'markFired',
+    { type: 'sendAutoMessage', params: autoMessage('queue-position') },
+    'replanQueued',
   ] as const;
   /** A waiting dialog's thresholds (queued, or offered meanwhile); `leave` takes it off its queue or offer. */
   const queueThresholds = (leave: readonly ('dequeue' | 'releaseHolder' | 'clearOperator')[]) =>
@@ -251,15 +277,11 @@ export function createDialogMachine(policy: DialogPolicy) {
       },
       {
         guard: 'offerContactButIdle',
-        actions: ['markFired', 'replanQueued', { type: 'dispatchAssignments', params: toGroup }],
+        actions: assignInstead,
       },
       {
         guard: 'offerContactKnown',
-        actions: [
-          'markFired',
-          { type: 'sendAutoMessage', params: autoMessage('queue-position') },
-          'replanQueued',
-        ],
+        actions: tellPosition,
       },
       {
         guard: 'offerContactDue',
@@ -272,15 +294,11 @@ export function createDialogMachine(policy: DialogPolicy) {
       },
       {
         guard: 'announceButIdle',
-        actions: ['markFired', 'replanQueued', { type: 'dispatchAssignments', params: toGroup }],
+        actions: assignInstead,
       },
       {
         guard: 'announceDue',
-        actions: [
-          'markFired',
-          { type: 'sendAutoMessage', params: autoMessage('queue-position') },
-          'replanQueued',
-        ],
+        actions: tellPosition,
       },
       { guard: 'thresholdPending', actions: ['markFired', 'replanQueued'] },
     ] as const;
@@ -626,12 +644,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               actions: [...sayUnanswered, 'replanHeld', 'planRerouteCheck'],
             },
           ],
-          HOLDER_GONE: holderGone,
-          // The store's transferDialog script already moved the slot (in the transition's transaction).
-          TRANSFER_TO_GROUP: {
-            target: 'queued',
-            actions: toAnotherGroup,
-          },
+          ...heldMoves,
           TRANSFERRED: {
             target: 'assigned',
             reenter: true,
@@ -667,12 +680,7 @@ export function createDialogMachine(policy: DialogPolicy) {
               actions: [...sayUnanswered, 'replanHeld'],
             },
           ],
-          HOLDER_GONE: holderGone,
-          // The store's transferDialog script already moved the slot (in the transition's transaction).
-          TRANSFER_TO_GROUP: {
-            target: 'queued',
-            actions: toAnotherGroup,
-          },
+          ...heldMoves,
           TRANSFERRED: {
             target: 'assigned',
             actions: ['markAssigned'],
@@ -724,15 +732,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           ],
           CONTACT_LEFT: {
             target: 'lead',
-            actions: [
-              'saveContact',
-              {
-                type: 'sendAutoMessage',
-                params: ({ event }) => ({ kind: 'contact-thanks', key: `contact-thanks:${event.now}` }),
-              },
-              'clearTimers',
-              'notifyLead',
-            ],
+            actions: ['saveContact', thankForContact, 'clearTimers', 'notifyLead'],
           },
           OPERATORS_AVAILABLE: { target: 'queued', actions: 'clearTimers' },
           CLOSE: { target: 'abandoned', actions: 'markClosed' },
@@ -743,14 +743,7 @@ export function createDialogMachine(policy: DialogPolicy) {
           VISITOR_MESSAGE: { actions: 'recordVisitorMessage' },
           CONTACT_LEFT: {
             target: 'lead',
-            actions: [
-              'saveContact',
-              {
-                type: 'sendAutoMessage',
-                params: ({ event }) => ({ kind: 'contact-thanks', key: `contact-thanks:${event.now}` }),
-              },
-              'notifyLead',
-            ],
+            actions: ['saveContact', thankForContact, 'notifyLead'],
           },
           OPERATORS_AVAILABLE: { target: 'queued' },
           CLOSE: { target: 'abandoned', actions: 'markClosed' },
