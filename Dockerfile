@@ -4,11 +4,12 @@
 # the built widget (/widget.js, /demo) and the operator console (/console/).
 #
 # Stages:
-#   deps    - `npm ci` of every workspace, dev dependencies included (vite, esbuild, vue-tsc, ...)
-#   build   - `npm run build`: engine/dist (compiled JavaScript), widget/dist and operator-ui/dist
-#   prod    - `npm ci --omit=dev`: only the runtime node_modules (the console's packages are all
-#             devDependencies: vite bundles them into operator-ui/dist)
-#   runtime - Node 24 LTS slim, non-root, production node_modules + the compiled engine + built assets
+#   manifests - npm settings and every workspace's package.json, the start of both installs
+#   deps      - `npm ci` of every workspace, dev dependencies included (vite, esbuild, vue-tsc, ...)
+#   build     - `npm run build`: engine/dist (compiled JavaScript), widget/dist and operator-ui/dist
+#   prod      - `npm ci --omit=dev`: only the runtime node_modules (the console's packages are all
+#               devDependencies: vite bundles them into operator-ui/dist)
+#   runtime   - Node 24 LTS slim, non-root, production node_modules + the compiled engine + built assets
 #
 # Build:  docker build -t hotline-engine:$(git rev-parse --short HEAD) .
 # Run:    docker run -p 3000:3000 -e REDIS_URL=... -e DATABASE_URL=... hotline-engine:TAG
@@ -16,14 +17,15 @@
 # A supported LTS line (Node 20 reached its end of life on 2026-04-30); package.json's engines is the floor.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-############################ deps ############################
-FROM ${NODE_IMAGE} AS deps
+######################### manifests ##########################
+# npm's settings and every workspace's package.json: what both installs start from, so their
+# layers are cached until a dependency changes.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 ENV CI=true \
     npm_config_fund=false \
     npm_config_audit=false \
     npm_config_update_notifier=false
-# Only the manifests first, so this layer is cached until a dependency changes.
 COPY package.json package-lock.json ./
 COPY engine/package.json engine/package.json
 COPY routing-rules/package.json routing-rules/package.json
@@ -31,6 +33,9 @@ COPY protocol/package.json protocol/package.json
 COPY client/package.json client/package.json
 COPY widget/package.json widget/package.json
 COPY operator-ui/package.json operator-ui/package.json
+
+############################ deps ############################
+FROM manifests AS deps
 RUN --mount=type=cache,target=/root/.npm npm ci
 
 ############################ build ###########################
@@ -44,19 +49,7 @@ RUN npm run build \
  && if [ ! -f routing.yaml ]; then echo '# no routing.yaml in the repository: mount one at /app/config/routing.yaml' > routing.yaml; fi
 
 ############################ prod deps #######################
-FROM ${NODE_IMAGE} AS prod
-WORKDIR /app
-ENV CI=true \
-    npm_config_fund=false \
-    npm_config_audit=false \
-    npm_config_update_notifier=false
-COPY package.json package-lock.json ./
-COPY engine/package.json engine/package.json
-COPY routing-rules/package.json routing-rules/package.json
-COPY protocol/package.json protocol/package.json
-COPY client/package.json client/package.json
-COPY widget/package.json widget/package.json
-COPY operator-ui/package.json operator-ui/package.json
+FROM manifests AS prod
 # --ignore-scripts: no runtime dependency needs an install script (the root
 # package.json already refuses esbuild's and msgpackr-extract's).
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts \
