@@ -160,6 +160,14 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await admin.getByTestId('group-limit').fill('1');
     await admin.getByTestId('save-group').click();
     await admin.getByTestId('saved').waitFor();
+    // The editor sends the whole group it cloned: a field it does not show is saved unchanged.
+    const saved = await admin.request.get(`${server.url}/api/routing-config`);
+    const { entered } = ((await saved.json()) as { data: { entered: { groups: Record<string, unknown>[] } } })
+      .data;
+    expect(entered.groups.find((g) => g.id === 'sales')).to.deep.include({
+      holidays: ['2001-01-01'],
+      limits: { default: 1 },
+    });
 
     const first = await startVisitor(server.url, 'sales', 'Hello, I need a quote', 'Ivan');
     visitors.push(first);

@@ -158,6 +158,8 @@ export const GroupSchema = GroupInputSchema.transform((group) => ({
   voice: group.voice ?? { name: group.name, as: 'team' as const },
 }));
 export type Group = z.infer<typeof GroupSchema>;
+/** A group as a supervisor enters it (defaults not applied): the console's editors edit this. */
+export type GroupInput = z.input<typeof GroupInputSchema>;
 
 export const TopicSchema = z.strictObject({
   id: SlugSchema,
@@ -165,6 +167,7 @@ export const TopicSchema = z.strictObject({
   groupId: z.string().optional(),
 });
 export type Topic = z.infer<typeof TopicSchema>;
+export type TopicInput = z.input<typeof TopicSchema>;
 export const RegionSchema = z.strictObject({
   id: SlugSchema,
   name: LocalizedTextSchema,
@@ -193,9 +196,18 @@ const OperatorProfileFieldsSchema = z.strictObject({
   takesCalls: z.boolean().optional(),
 });
 /** A profile; the deprecated `operatorId` key is read as `operatorEmail`. */
-export const OperatorProfileSchema = z.preprocess(renameKey(RENAMED_KEYS[0]), OperatorProfileFieldsSchema);
-export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
 export type OperatorProfileInput = z.input<typeof OperatorProfileFieldsSchema>;
+/** A profile as written before the rename. */
+type LegacyOperatorProfileInput = Omit<OperatorProfileInput, 'operatorEmail'> & {
+  /** @deprecated the operator's e-mail: write `operatorEmail`. */
+  operatorId: string;
+};
+export const OperatorProfileSchema = z.preprocess<
+  unknown,
+  typeof OperatorProfileFieldsSchema,
+  OperatorProfileInput | LegacyOperatorProfileInput
+>(renameKey(RENAMED_KEYS[0]), OperatorProfileFieldsSchema);
+export type OperatorProfile = z.infer<typeof OperatorProfileSchema>;
 
 export const RouteTargetSchema = z.strictObject({
   groupId: z.string().optional(),
@@ -214,7 +226,7 @@ export interface BotNode {
   buttons: BotButton[];
 }
 
-export const BotButtonSchema: z.ZodType<BotButton> = z.lazy(() =>
+export const BotButtonSchema: z.ZodType<BotButton, BotButton> = z.lazy(() =>
   z
     .strictObject({
       label: LocalizedTextSchema,
@@ -228,7 +240,7 @@ export const BotButtonSchema: z.ZodType<BotButton> = z.lazy(() =>
         ctx.addIssue({ code: 'custom', message: 'button has both next and target' });
     }),
 );
-export const BotNodeSchema: z.ZodType<BotNode> = z.lazy(() =>
+export const BotNodeSchema: z.ZodType<BotNode, BotNode> = z.lazy(() =>
   z.strictObject({
     question: LocalizedTextSchema,
     buttons: z.array(BotButtonSchema).min(1, 'must have at least one button (empty menu leaf)'),
@@ -321,6 +333,7 @@ export const SiteSchema = z.strictObject({
   attachments: SiteAttachmentsSchema.optional(),
 });
 export type Site = z.infer<typeof SiteSchema>;
+export type SiteInput = z.input<typeof SiteSchema>;
 
 export const RuleSchema = z.strictObject({
   id: SlugSchema,
@@ -373,3 +386,5 @@ const RoutingConfigInputSchema = z.strictObject({
  */
 export const RoutingConfigSchema = RoutingConfigInputSchema.transform((config) => withDefaults(config));
 export type RoutingConfig = z.infer<typeof RoutingConfigSchema>;
+/** The whole config as entered (what is stored; the console edits and sends this). */
+export type RoutingConfigInput = z.input<typeof RoutingConfigSchema>;

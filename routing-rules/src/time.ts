@@ -1,7 +1,8 @@
 /** Wall-clock helpers shared by the schema, opening hours and time-of-day rules. Pure, Intl-based. */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import { type Weekday, WEEKDAYS } from './vocabulary';
+
+export { type Weekday, WEEKDAYS };
 
 const CLOCK = /^([01]\d|2[0-4]):([0-5]\d)$/;
 

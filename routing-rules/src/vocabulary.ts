@@ -14,3 +14,7 @@ export type DialogKind = (typeof DIALOG_KINDS)[number];
 /** How a group picks among its eligible operators. */
 export const STRATEGIES = ['least-loaded', 'round-robin', 'longest-idle'] as const;
 export type RoutingStrategy = (typeof STRATEGIES)[number];
+
+/** The weekdays of working hours, Monday first (the YAML keys). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];

@@ -1,128 +1,47 @@
 /**
- * The parts of the routing config the console edits. The authoritative schema is routing-rules'
- * (`RoutingConfig`); these structural types read it tolerantly and the editors keep every field they
- * do not know, so a newer schema is never truncated by an older console.
+ * The parts of the routing config the console edits, typed by routing-rules' schema itself: what the
+ * engine returns is the parsed `RoutingConfig`, what the editors hold and send is the schema's input
+ * (defaults not applied). The editors clone whole items and change only their own fields, so a field
+ * this console does not know survives an edit.
  */
 import type {
-  EntryMenu,
+  GroupInput,
   LocalizedText,
+  OperatorProfileInput,
   RoutingConfig,
-  RoutingStrategy,
+  SiteInput,
   TimeRange,
+  TopicInput,
 } from '@hotline/routing-rules';
 import { localizedText } from '@hotline/routing-rules/localized-text';
 import { renderTemplate, type TemplateVars, TEXT_KEYS, type TextKey } from '@hotline/routing-rules/templates';
-import { STRATEGIES as RULE_STRATEGIES } from '@hotline/routing-rules/vocabulary';
+import { STRATEGIES as RULE_STRATEGIES, type Weekday, WEEKDAYS } from '@hotline/routing-rules/vocabulary';
 
 /** Templates render by routing-rules' rule (the engine's): the preview of a draft is what visitors will read. */
-export { renderTemplate, TEXT_KEYS, type TextKey, type TimeRange };
+export { renderTemplate, TEXT_KEYS, type TextKey, type TimeRange, type Weekday, WEEKDAYS };
 
 /** The entry menu's types are routing-rules' own (the widget renders the same ones). */
 export type { BotNode, EntryMenu, LocalizedText, RouteTarget } from '@hotline/routing-rules';
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-export const WEEKDAY_LABELS: Record<Weekday, string> = {
-  mon: 'Mon',
-  tue: 'Tue',
-  wed: 'Wed',
-  thu: 'Thu',
-  fri: 'Fri',
-  sat: 'Sat',
-  sun: 'Sun',
-};
-
-export interface GroupConfig {
-  id: string;
-  name: string;
-  description?: string;
-  timeZone?: string;
-  /** Absent: always open. A weekday absent from it: closed that day. */
-  workingHours?: Partial<Record<Weekday, TimeRange[]>>;
-  holidays?: string[];
-  limits?: { default: number };
-  strategy?: RoutingStrategy;
-  offerMode?: { enabled: boolean; timeoutSeconds?: number };
-  takesCalls?: boolean;
-  thresholds?: {
-    offlineReplyDelaySeconds?: number;
-    unansweredSeconds?: number;
-    unansweredRepeat?: boolean;
-    rerouteOnUnanswered?: boolean;
-    unansweredGraceSeconds?: number;
-    queueWait?: { afterSeconds: number; action: string }[];
-    secondaryTierAfterSeconds?: number;
-    offerTimeoutSeconds?: number;
-    maxQueueLength?: number;
-  };
-  texts?: Record<string, Partial<Record<TextKey, string>>>;
-  voice?: { name: string; avatarUrl?: string; as?: 'operator' | 'team' };
-  fallbackGroupId?: string;
-  [key: string]: unknown;
-}
-
-export interface OperatorProfile {
-  operatorEmail: string;
-  groups: { groupId: string; tier: 'primary' | 'secondary' }[];
-  limit?: number;
-  [key: string]: unknown;
-}
-
-export interface WidgetLook {
-  primaryColor?: string;
-  textColor?: string;
-  position?: 'left' | 'right';
-  greeting?: LocalizedText;
-  greetingDelaySeconds?: number;
-  title?: LocalizedText;
-  logoUrl?: string;
-  [key: string]: unknown;
-}
-
-export interface SiteConfig {
-  id: string;
-  name: string;
-  locale?: string;
-  look?: WidgetLook;
-  entryMenu?: EntryMenu | null;
-  [key: string]: unknown;
-}
-
-export interface NamedPart {
-  id: string;
-  name: LocalizedText;
-  groupId?: string;
-  [key: string]: unknown;
-}
-
-export interface RoutingConfigShape {
-  groups: GroupConfig[];
-  operators: OperatorProfile[];
-  locales?: string[];
-  defaultLocale?: string;
-  topics?: NamedPart[];
-  regions?: NamedPart[];
-  sites?: SiteConfig[];
-  rules?: { id: string; [key: string]: unknown }[];
-  [key: string]: unknown;
-}
+export type GroupConfig = GroupInput;
+export type OperatorProfile = OperatorProfileInput;
+export type SiteConfig = SiteInput;
+export type WidgetLook = NonNullable<SiteInput['look']>;
+/** A topic or a region: the two share one shape. */
+export type NamedPart = TopicInput;
+export type RoutingConfigShape = RoutingConfig;
 
 export interface ConfigVersion {
   version: number;
-  config: RoutingConfigShape;
+  config: RoutingConfig;
   createdAt: string;
   authorId: string | null;
   source: string;
   comment: string | null;
 }
 
-const STRATEGY_LABELS: Record<RoutingStrategy, string> = {
-  'least-loaded': 'Least loaded first',
-  'round-robin': 'Round robin',
-  'longest-idle': 'Longest idle first',
-};
-/** routing-rules' strategies with the editor's labels. */
-export const STRATEGIES = RULE_STRATEGIES.map((value) => ({ value, label: STRATEGY_LABELS[value] }));
+/** routing-rules' strategies; their labels are the i18n catalogs' `groups.strategies.<value>`. */
+export const STRATEGIES = RULE_STRATEGIES;
 
 /** The engine's preview kinds for the texts it can render (POST /api/routing-config/preview). */
 export const PREVIEW_KIND: Partial<Record<TextKey, string>> = {
@@ -146,30 +65,14 @@ export function localized(text: LocalizedText | undefined | null, locale = 'en')
   return localizedText(text, locale);
 }
 
-/** Threshold names and their labels, in the order the editor shows them. Values are seconds. */
+/** The numeric thresholds the editor shows, in its order (seconds; labels: `groups.thresholdFields.<key>`). */
 export const THRESHOLD_FIELDS = [
-  {
-    key: 'unansweredSeconds',
-    label: 'Unanswered after (s)',
-    hint: 'Auto-reply, and the operator sees the wait turn red',
-  },
-  {
-    key: 'unansweredGraceSeconds',
-    label: 'Reroute grace (s)',
-    hint: 'With reroute: not taken while the operator typed or wrote this recently',
-  },
-  {
-    key: 'offlineReplyDelaySeconds',
-    label: 'Offline reply delay (s)',
-    hint: 'After the first message when closed',
-  },
-  {
-    key: 'secondaryTierAfterSeconds',
-    label: 'Secondary tier after (s)',
-    hint: 'Bullseye: widen to secondary operators',
-  },
-  { key: 'offerTimeoutSeconds', label: 'Offer timeout (s)', hint: 'Offer mode: time to accept' },
-  { key: 'maxQueueLength', label: 'Max queue length', hint: 'Empty: unlimited' },
+  'unansweredSeconds',
+  'unansweredGraceSeconds',
+  'offlineReplyDelaySeconds',
+  'secondaryTierAfterSeconds',
+  'offerTimeoutSeconds',
+  'maxQueueLength',
 ] as const;
 
 /** The group's unanswered threshold in seconds, or null when the config does not say. */
@@ -187,15 +90,3 @@ export function setLocalized(text: LocalizedText | undefined, locale: string, va
   if (text === undefined || typeof text === 'string') return value;
   return { ...text, [locale]: value };
 }
-
-type Fits<T extends true> = T;
-/**
- * A saved config (routing-rules' parsed `RoutingConfig`) must fit the editors' types: a schema change
- * that the console cannot hold fails the typecheck here rather than in a supervisor's browser.
- */
-export type SavedConfigFits = Fits<RoutingConfig extends RoutingConfigShape ? true : false>;
-export type SavedGroupFits = Fits<RoutingConfig['groups'][number] extends GroupConfig ? true : false>;
-export type SavedSiteFits = Fits<RoutingConfig['sites'][number] extends SiteConfig ? true : false>;
-export type SavedProfileFits = Fits<
-  RoutingConfig['operators'][number] extends OperatorProfile ? true : false
->;
