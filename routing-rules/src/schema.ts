@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DEFAULT_PHONE_COUNTRY, isPhoneCountry } from './contact';
-import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
 import { fillTexts, withDefaults } from './defaults';
 import { ALLOWED_VARIABLES, TEXT_KEYS, type TextKey, templateVariables } from './templates';
 import { isValidDate, isValidTimeZone, parseClock, WEEKDAYS } from './time';
