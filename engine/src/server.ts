@@ -92,6 +92,8 @@ export interface Engine {
   store: RoutingStore;
   locks: Locks;
   operatorsRepo: OperatorRepository;
+  /** Every account's e-mail and names, kept per node (ranking, summaries, self-updates). */
+  directory: OperatorDirectory;
   audit: AuditRepository;
   auth: AuthService;
   routingConfig: RoutingConfigService;
@@ -227,6 +229,7 @@ export async function createEngine(
   });
   dialogs.subscribe(metricsConsumer(metrics));
   const directory = new OperatorDirectory({ accounts: operatorsRepo, clock });
+  await directory.load();
   const assignments: AssignmentDispatcher = new AssignmentDispatcher({
     store,
     repo,
@@ -238,7 +241,7 @@ export async function createEngine(
     clock,
     listener: changes,
   });
-  const reader = new DialogReader({ repo, operators: operatorsRepo, store, estimator });
+  const reader = new DialogReader({ repo, directory, store, estimator });
   const visitors = new VisitorService({
     repo,
     dialogs,
@@ -300,6 +303,7 @@ export async function createEngine(
     store,
     locks,
     operatorsRepo,
+    directory,
     audit,
     auth,
     routingConfig,
@@ -372,7 +376,7 @@ export async function startServer(
     },
     reader: engine.reader,
     store,
-    operators: engine.operatorsRepo,
+    directory: engine.directory,
     metrics,
     logger,
     clock: options.clock ?? Date.now,
@@ -427,7 +431,10 @@ export async function startServer(
       access: engine.access,
       quickReplies,
       audit: engine.audit,
-      syncRouting: () => engine.routingState.syncOperators(),
+      syncRouting: () => {
+        engine.directory.invalidate();
+        return engine.routingState.syncOperators();
+      },
       eraseVisitor: (visitorId) => eraseVisitor({ repo: engine.repo, files: engine.files }, visitorId),
       someoneAvailable: async () => {
         const now = Date.now();

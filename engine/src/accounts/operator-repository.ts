@@ -139,12 +139,6 @@ export class OperatorRepository {
     await this.db('operators').where({ id }).update({ password_hash: passwordHash });
   }
 
-  /** Every account's id and e-mail (lower case): the key from an account to its routing profile. */
-  async emails(): Promise<Map<string, string>> {
-    const rows = await this.db<OperatorRow>('operators').select('id', 'email');
-    return new Map(rows.map((r) => [r.id, r.email.toLowerCase()]));
-  }
-
   /** Active accounts with the presence Postgres last recorded (rebuilding the routing state). */
   async activePresence(): Promise<{ id: string; email: string; presence: Presence }[]> {
     return this.db<OperatorRow>('operators').where({ active: true }).select('id', 'email', 'presence');

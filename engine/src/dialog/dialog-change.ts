@@ -69,14 +69,16 @@ export function changeViews(
   };
 }
 
-/** What the outbox keeps of a change: enough for webhooks, reports and audit to replay it. */
+/**
+ * What the outbox keeps of a change: enough for webhooks, reports and audit to replay it. The change's
+ * statement adds `messages`, as stored (with their `seq`).
+ */
 export function outboxPayload(change: {
   event: DialogEvent | null;
   from: string;
   to: string;
   version: number;
   context: DialogContext;
-  messages: MessageView[];
 }) {
   return change;
 }

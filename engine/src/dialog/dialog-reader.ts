@@ -1,4 +1,4 @@
-import type { OperatorRepository } from '../accounts/operator-repository';
+import type { OperatorDirectory } from '../accounts/operator-directory';
 import type {
   DialogDetail,
   DialogSummary,
@@ -15,31 +15,20 @@ import type { WaitEstimator } from './wait-estimator';
 
 /** Builds the read models that visitors, operators and supervisors see. */
 export class DialogReader {
-  private readonly names = new Map<string, { name: string; avatarUrl: string | null; at: number }>();
-
   constructor(
     private readonly deps: {
       repo: DialogRepository;
-      operators: OperatorRepository;
+      directory: OperatorDirectory;
       store: RoutingStore;
       estimator: WaitEstimator;
     },
   ) {}
 
-  /** Operator's display name (cached a minute: it is on every summary). */
+  /** Operator's display name and picture (the node's directory: it is on every summary). */
   async operatorName(operatorId: string | null): Promise<{ name: string; avatarUrl: string | null } | null> {
     if (!operatorId) return null;
-    const cached = this.names.get(operatorId);
-    if (cached && Date.now() - cached.at < 60_000) return cached;
-    const operator = await this.deps.operators.findById(operatorId);
-    if (!operator) return null;
-    const entry = {
-      name: operator.displayName ?? operator.name,
-      avatarUrl: operator.avatarUrl,
-      at: Date.now(),
-    };
-    this.names.set(operatorId, entry);
-    return entry;
+    const operator = await this.deps.directory.profile(operatorId);
+    return operator ? { name: operator.displayName ?? operator.name, avatarUrl: operator.avatarUrl } : null;
   }
 
   async summary(row: DialogRow, lastMessage?: MessageView | null): Promise<DialogSummary> {

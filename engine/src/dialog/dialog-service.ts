@@ -6,12 +6,14 @@ import type { Logger } from '../logger';
 import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type {
-  CommittedDialog,
-  EventRecord,
-  DialogRepository,
-  DialogRow,
-  NewMessage,
+import {
+  type DialogRepository,
+  type DialogRow,
+  type Executor,
+  type NewMessage,
+  OpenDialogExists,
+  type WriteOutcome,
+  type WrittenChange,
 } from '../storage/dialog-repository';
 import { type ChangeConsumer, changeViews, type DialogChange, outboxPayload } from './dialog-change';
 import {
@@ -37,17 +39,25 @@ export interface DispatchResult {
   messages: MessageView[];
   /** The committed change (none when the event was not accepted). */
   change: DialogChange | null;
+  /** `hooks.message` as stored: by this change, or before it (a resend, not accepted). */
+  author?: MessageView | null;
 }
 
 export interface DispatchHooks {
-  /** Messages that commit with the transition (the visitor's, a transfer note): part of its change. */
-  messages?: (trx: Transaction, context: DialogContext) => Promise<MessageView[]>;
-  /** Writes that must commit atomically with the transition, last (e.g. a move in the routing store). */
-  inTransaction?: (trx: Transaction, context: DialogContext) => Promise<void>;
   /**
-   * Runs first in the transaction (it may take row locks, e.g. the visitor's); when it returns false
-   * nothing is written and the event is not accepted (`dispatch`) or the dialog not created (`create`).
+   * The author's message (a visitor's, an operator's), stored with the transition: when it was stored
+   * before (same client id) nothing changes and the result carries the stored one (`author`).
    */
+  message?: NewMessage;
+  /** Other messages that commit with the transition (a transfer note): part of its change. */
+  messages?: NewMessage[];
+  /**
+   * Writes that must commit atomically with the transition, last (e.g. a move in the routing store).
+   * Only then (or with `guard`, or files to claim) is the transition a transaction; otherwise it is
+   * one statement, atomic by itself.
+   */
+  inTransaction?: (trx: Transaction, context: DialogContext) => Promise<void>;
+  /** Runs first in the transaction (it may take row locks); false: nothing is written, not accepted. */
   guard?: (trx: Transaction) => Promise<boolean>;
 }
 
@@ -63,8 +73,8 @@ export interface NewDialog {
   previousDialogId: string | null;
 }
 
-/** `guard` false: `create` returns null (e.g. the visitor opened another dialog meanwhile). */
-export type CreateHooks = DispatchHooks;
+/** What a new dialog stores with it: its first messages, in order (the menu choice, the visitor's). */
+export type CreateHooks = Pick<DispatchHooks, 'messages'>;
 
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
@@ -165,9 +175,9 @@ export class DialogService {
     const last = steps.at(-1);
     const autoDrafts = await this.draftAutoMessages(effects, context, dialog.locale, dialog.visitorId);
 
-    const change = await repo.transaction(async (trx) => {
-      if (hooks.guard && !(await hooks.guard(trx))) return null;
-      const committed = await repo.insertDialog(
+    const messages = [...(hooks.messages ?? []), ...autoDrafts];
+    const written = await this.commit({}, messages, context, (executor) =>
+      repo.createDialog(
         {
           id: dialog.id,
           visitor_id: dialog.visitorId,
@@ -182,30 +192,33 @@ export class DialogService {
           state: stateName(to),
           snapshot: { value: to, context } satisfies PersistedDialog,
         },
-        trx,
-      );
-      const messages = [...((await hooks.messages?.(trx, context)) ?? [])];
-      messages.push(...(await this.storeAutoMessages(trx, autoDrafts)));
-      const stored = await this.recordChange(trx, {
-        kind: 'transition',
-        committed,
-        event: last?.event ?? null,
-        from: 'created',
-        to,
-        previous: initial,
-        context,
-        messages,
-        effects,
-        events: steps.map((step, i) => ({
-          version: i + 2,
-          type: step.event.type,
-          fromState: step.from,
-          toState: step.to,
-          payload: step.event,
-        })),
-      });
-      await hooks.inTransaction?.(trx, context);
-      return stored;
+        {
+          kind: 'transition',
+          nodeId: this.deps.nodeId,
+          events: steps.map((step, i) => ({
+            version: i + 2,
+            type: step.event.type,
+            fromState: step.from,
+            toState: step.to,
+            payload: step.event,
+          })),
+          messages,
+          page: dialog.page,
+          payload: outboxPayload({ event: last?.event ?? null, from: 'created', to, version, context }),
+        },
+        executor,
+      ),
+    );
+    // The visitor has an open dialog already (another tab's start won): nothing was written.
+    if (written === null || written === 'refused') return null;
+    const change = this.changeOf(written, {
+      kind: 'transition',
+      event: last?.event ?? null,
+      from: 'created',
+      to,
+      previous: initial,
+      context,
+      effects,
     });
     if (change === null) return null;
     const lastEvent = events.at(-1);
@@ -271,29 +284,14 @@ export class DialogService {
         const context = next.context;
         const autoDrafts = await this.draftAutoMessages(effects, context, row.locale, row.visitor_id);
 
-        const outcome = await repo
-          .transaction(async (trx) => {
-            if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
-            const committed = await repo.saveTransition(
-              trx,
-              dialogId,
-              row.version,
-              columnsFor(to, context, row),
-            );
-            // Roll back what the hooks wrote before (the guard's message): the retry decides again.
-            if (!committed) throw new WriteConflict();
-            const messages = [...((await hooks.messages?.(trx, context)) ?? [])];
-            messages.push(...(await this.storeAutoMessages(trx, autoDrafts)));
-            const change = await this.recordChange(trx, {
+        const outcome = await this.commit(
+          hooks,
+          [...(hooks.message ? [hooks.message] : []), ...(hooks.messages ?? []), ...autoDrafts],
+          context,
+          (executor) =>
+            repo.saveTransition(executor, dialogId, row.version, columnsFor(to, context, row), {
               kind: 'transition',
-              committed,
-              event,
-              from: persisted.value,
-              to,
-              previous: persisted.context,
-              context,
-              messages,
-              effects,
+              nodeId: this.deps.nodeId,
               events: [
                 {
                   version: row.version + 1,
@@ -303,26 +301,38 @@ export class DialogService {
                   payload: event,
                 },
               ],
-            });
-            await hooks.inTransaction?.(trx, context);
-            return change;
-          })
-          .catch((error: unknown) => {
-            if (error instanceof WriteConflict) return null;
-            throw error;
-          });
-        if (outcome === null) continue; // someone else wrote first: reload and decide again
+              message: hooks.message,
+              messages: [...(hooks.messages ?? []), ...autoDrafts],
+              payload: outboxPayload({ event, from: persisted.value, to, version: row.version + 1, context }),
+            }),
+        ).catch((error: unknown) => {
+          // A reopen that met another open dialog of the visitor (the unique index): not accepted.
+          if (error instanceof OpenDialogExists) return 'refused' as const;
+          throw error;
+        });
         if (outcome === 'refused') return refused;
+        if (outcome.kind === 'stale') continue; // someone else wrote first: reload and decide again
+        if (outcome.kind === 'resent') return { ...refused, author: outcome.message };
+        const change = this.changeOf(outcome, {
+          kind: 'transition',
+          event,
+          from: persisted.value,
+          to,
+          previous: persisted.context,
+          context,
+          effects,
+        });
         this.afterCommit?.(dialogId, resolved);
-        await this.performEffects(dialogId, persisted.context, context, effects, outcome.row);
-        this.publish(outcome);
+        await this.performEffects(dialogId, persisted.context, context, effects, change.row);
+        this.publish(change);
         return {
           accepted: true,
           state: to,
           context,
-          row: outcome.row,
-          messages: outcome.messages,
-          change: outcome,
+          row: change.row,
+          messages: change.messages,
+          change,
+          author: outcome.author,
         };
       }
       throw conflict('the dialog kept changing concurrently; retry');
@@ -342,58 +352,44 @@ export class DialogService {
     message: NewMessage,
     options: { loaded?: DialogRow; storeAnyway?: boolean } = {},
   ): Promise<{ result: DispatchResult; stored: MessageView | null }> {
-    const { repo } = this.deps;
-    let stored: MessageView | null = null;
-    let duplicate = false;
-    const result = await this.dispatch(
-      dialogId,
-      input,
-      {
-        // First in the transaction: a resend (same client id) changes nothing and returns the stored one.
-        guard: async (trx) => {
-          const inserted = await repo.insertMessage(trx, message);
-          stored = inserted.message;
-          duplicate = !inserted.created;
-          return inserted.created;
-        },
-        messages: async () => (stored ? [stored] : []),
-      },
-      options.loaded,
-    );
-    if (result.accepted || duplicate) return { result, stored };
+    const result = await this.dispatch(dialogId, input, { message }, options.loaded);
+    if (result.accepted || result.author) return { result, stored: result.author ?? null };
     if (!options.storeAnyway) return { result, stored: null };
     return { result, stored: await this.storeMessage(dialogId, message) };
   }
 
   /**
-   * A message stored without a transition (a state that takes no message event): under the dialog's
-   * row lock, with its own change of kind `message`. A resend returns the stored one.
+   * A message stored without a transition (a state that takes no message event), with its own change
+   * of kind `message`, in one statement. A resend returns the stored one.
    */
   private async storeMessage(dialogId: string, message: NewMessage): Promise<MessageView> {
     const { repo } = this.deps;
-    const outcome = await repo.transaction(async (trx) => {
-      const committed = await repo.lockDialog(trx, dialogId);
-      if (!committed) throw notFound('dialog');
-      const { message: view, created } = await repo.insertMessage(trx, message);
-      if (!created) return { view, change: null };
-      const context = parseSnapshot(committed.row.snapshot).context;
-      const state = committed.row.state;
-      const change = await this.recordChange(trx, {
+    const outcome = await this.commit({}, [message], null, (executor) =>
+      repo.saveMessage(executor, dialogId, {
         kind: 'message',
-        committed,
+        nodeId: this.deps.nodeId,
+        events: [],
+        message,
+        messages: [],
+        payload: null,
+      }),
+    );
+    if (outcome === 'refused' || outcome.kind === 'stale') throw notFound('dialog');
+    if (outcome.kind === 'resent') return outcome.message;
+    const { context, value } = parseSnapshot(outcome.committed.row.snapshot);
+    this.publish(
+      this.changeOf(outcome, {
+        kind: 'message',
         event: null,
-        from: state,
-        to: state,
+        from: value,
+        to: value,
         previous: context,
         context,
-        messages: [view],
         effects: [],
-        events: [],
-      });
-      return { view, change };
-    });
-    if (outcome.change) this.publish(outcome.change);
-    return outcome.view;
+      }),
+    );
+    if (!outcome.author) throw new AppError('internal', 'the message was not stored');
+    return outcome.author;
   }
 
   /** The wait estimate (kept here for callers that have only the service). */
@@ -401,46 +397,44 @@ export class DialogService {
     return this.deps.estimator.estimate(groupId, position);
   }
 
-  /** Writes the change's outbox row (with its events) and returns the change as consumers get it. */
-  private async recordChange(
-    trx: Transaction,
-    input: Pick<
-      DialogChange,
-      'kind' | 'event' | 'from' | 'to' | 'previous' | 'context' | 'messages' | 'effects'
-    > & { committed: CommittedDialog; events: EventRecord[] },
-  ): Promise<DialogChange> {
-    const { committed, context, messages } = input;
-    const row = committed.row;
-    const stored = await this.deps.repo.recordChange(trx, {
-      dialogId: row.id,
-      kind: input.kind,
-      nodeId: this.deps.nodeId,
-      events: input.events,
-      payload: outboxPayload({
-        event: input.event,
-        from: input.from,
-        to: input.to,
-        version: row.version,
-        context,
-        messages,
-      }),
+  /**
+   * Runs one change's write: alone (one statement, atomic by itself), or in a transaction when the
+   * hooks need one (a guard, writes of their own) or files must be claimed with a message.
+   */
+  private async commit<T extends WriteOutcome | null>(
+    hooks: Pick<DispatchHooks, 'guard' | 'inTransaction'>,
+    messages: NewMessage[],
+    context: DialogContext | null,
+    write: (executor: Executor) => Promise<T>,
+  ): Promise<T | 'refused'> {
+    const { repo } = this.deps;
+    const files = messages.some((m) => m.attachments?.ids.length);
+    if (!hooks.guard && !hooks.inTransaction && !files) return write(repo.executor());
+    return repo.transaction(async (trx) => {
+      if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
+      const outcome = await write(trx);
+      if (outcome?.kind === 'written' && context) await hooks.inTransaction?.(trx, context);
+      return outcome;
     });
+  }
+
+  /** The change as consumers get it, from what its statement wrote and returned. */
+  private changeOf(
+    written: WrittenChange,
+    input: Pick<DialogChange, 'kind' | 'event' | 'from' | 'to' | 'previous' | 'context' | 'effects'>,
+  ): DialogChange {
+    const { committed, messages, change } = written;
+    const row = committed.row;
     return {
-      id: stored.id,
-      seq: stored.seq,
-      kind: input.kind,
+      ...input,
+      id: change.id,
+      seq: change.seq,
       dialogId: row.id,
       visitorId: row.visitor_id,
-      event: input.event,
-      from: input.from,
-      to: input.to,
-      previous: input.previous,
-      context,
       messages,
-      effects: input.effects,
       row,
-      views: changeViews(committed, context, messages),
-      at: stored.createdAt.toISOString(),
+      views: changeViews(committed, input.context, messages),
+      at: change.createdAt.toISOString(),
     };
   }
 
@@ -452,15 +446,6 @@ export class DialogService {
         this.deps.logger.warn({ err: error, dialogId: change.dialogId }, 'a change consumer failed');
       }
     }
-  }
-
-  private async storeAutoMessages(trx: Transaction, drafts: NewMessage[]): Promise<MessageView[]> {
-    const messages: MessageView[] = [];
-    for (const draft of drafts) {
-      const { message, created } = await this.deps.repo.insertMessage(trx, draft);
-      if (created) messages.push(message);
-    }
-    return messages;
   }
 
   /** Renders the texts now (positions and names are read outside the transaction). */
@@ -546,9 +531,6 @@ export class DialogService {
     }
   }
 }
-
-/** Someone else wrote the dialog since it was read: roll back and decide again. */
-class WriteConflict extends Error {}
 
 /** The actions of a transition that the service performs (the machine only names them). */
 function toEffects(actions: readonly { type: string; params?: unknown }[]): DialogEffect[] {

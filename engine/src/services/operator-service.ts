@@ -372,7 +372,7 @@ export class OperatorService {
   ): DispatchHooks {
     const { repo, store, clock } = this.deps;
     return {
-      messages: async (trx) => (options.note ? [(await repo.insertMessage(trx, options.note)).message] : []),
+      messages: options.note ? [options.note] : [],
       inTransaction: async (_trx, context) => {
         const target = to(context);
         const moved = await store.transferDialog(

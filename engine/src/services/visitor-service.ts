@@ -147,7 +147,6 @@ export class VisitorService {
     });
     const id = randomUUID();
     const locale = decisions().locale(language);
-    // The visitor's menu choice, as he saw it, for the operator (the visitor's own view leaves it out).
     const chosen = decisions().choiceLabel(identity.siteId, input.choice, locale);
     const created = await this.createRouted(
       visitor,
@@ -162,25 +161,11 @@ export class VisitorService {
       },
       route,
       {
-        messages: async (trx) => {
-          const added: MessageView[] = [];
-          if (chosen)
-            added.push(
-              (
-                await repo.insertMessage(trx, {
-                  dialogId: id,
-                  authorKind: 'system',
-                  body: `Visitor chose: ${chosen}`,
-                })
-              ).message,
-            );
-          if (input.message)
-            added.push((await repo.insertMessage(trx, visitorMessage(id, visitor, input.message))).message);
-          return added;
-        },
-        inTransaction: async (trx) => {
-          await repo.recordPage(visitor.id, id, input.page, trx);
-        },
+        messages: [
+          // The visitor's menu choice, as he saw it, for the operator (his own view leaves it out).
+          ...(chosen ? [{ dialogId: id, authorKind: 'system' as const, body: `Visitor chose: ${chosen}` }] : []),
+          ...(input.message ? [visitorMessage(id, visitor, input.message)] : []),
+        ],
       },
       Boolean(input.message),
     );
@@ -255,24 +240,11 @@ export class VisitorService {
         kind: row.kind,
         returningVisitor: true,
       });
-      const reopening = row;
-      let gaveWay = false;
+      const reopened = await dialogs.dispatch(row.id, { type: 'REOPEN', ...route });
       loaded = undefined;
-      await dialogs.dispatch(
-        reopening.id,
-        { type: 'REOPEN', ...route },
-        {
-          // The same lock a start takes: a start from another tab either sees this dialog open or
-          // has already created his new one, which this reopen then sees and gives way to.
-          guard: async (trx) => {
-            const open = await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES);
-            gaveWay = open !== null && open.id !== reopening.id;
-            return !gaveWay;
-          },
-        },
-      );
-      if (gaveWay) {
-        // Another tab started a new dialog meanwhile: the message goes there.
+      if (!reopened.accepted) {
+        // Another tab started a new dialog meanwhile (one open dialog per visitor, a unique index):
+        // the message goes there.
         row = await this.currentDialog(visitor.id);
         if (!row || !isOpen(row)) throw conflict('the dialog changed concurrently; retry');
       }
@@ -308,7 +280,6 @@ export class VisitorService {
       returningVisitor: Boolean(latest),
     });
     const id = randomUUID();
-    const stored: { message: MessageView | null } = { message: null };
     const created = await this.createRouted(
       visitor,
       {
@@ -321,15 +292,10 @@ export class VisitorService {
         previousDialogId: latest?.id ?? null,
       },
       route,
-      {
-        messages: async (trx) => {
-          stored.message = (await repo.insertMessage(trx, visitorMessage(id, visitor, input))).message;
-          return [stored.message];
-        },
-      },
+      { messages: [visitorMessage(id, visitor, input)] },
       true,
     );
-    return created ? stored.message : null;
+    return created?.messages.find((m) => m.clientMessageId === input.clientMessageId) ?? null;
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
@@ -388,7 +354,7 @@ export class VisitorService {
     visitor: VisitorRow,
     dialog: Omit<NewDialog, 'visitorId'>,
     route: RouteFields,
-    hooks: Pick<CreateHooks, 'messages' | 'inTransaction'>,
+    hooks: CreateHooks,
     withMessage: boolean,
   ): Promise<DialogChange | null> {
     const { repo, dialogs } = this.deps;
@@ -396,10 +362,7 @@ export class VisitorService {
       ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
       { type: 'ROUTE', ...route },
     ];
-    const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, {
-      guard: async (trx) => (await repo.lockOpenDialogOfVisitor(trx, visitor.id, OPEN_STATES)) === null,
-      ...hooks,
-    });
+    const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, hooks);
     return result?.change ?? null;
   }
 

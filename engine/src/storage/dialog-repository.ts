@@ -85,34 +85,88 @@ export interface CommittedDialog {
   lastMessage: MessageView | null;
 }
 
-type CommittedRow = DialogRow & {
+/** What a change statement writes beside the dialog row. */
+export interface ChangeWrite {
+  kind: ChangeKind;
+  nodeId: string;
+  events: EventRecord[];
+  /** The author's message (a visitor's, an operator's): when it is stored already, nothing is written. */
+  message?: NewMessage | undefined;
+  /** Other messages stored with the change, in order (notes, auto-messages); a duplicate is skipped. */
+  messages: NewMessage[];
+  /** The page a new dialog starts on, recorded with it. */
+  page?: { url: string; title?: string | undefined; referrer?: string | undefined } | null;
+  /**
+   * The outbox payload without its messages (the statement adds them as stored); null for a change of
+   * kind `message`: the statement takes state, version and context from the row it locked.
+   */
+  payload: object | null;
+}
+
+export interface WrittenChange {
+  kind: 'written';
+  committed: CommittedDialog;
+  /** The messages stored, in order (a duplicate auto-message left out). */
+  messages: MessageView[];
+  /** `ChangeWrite.message` as stored (by this change, or by a resend that raced it). */
+  author: MessageView | null;
+  change: { id: number; seq: number; createdAt: Date };
+}
+
+export type WriteOutcome = WrittenChange | { kind: 'stale' } | { kind: 'resent'; message: MessageView };
+
+type WrittenRow = DialogRow & {
+  change_seq: number;
   holder_name: string | null;
   holder_avatar_url: string | null;
   last_message: MessageRow | null;
+  stored: { id: string; seq: string | number }[];
+  resent: MessageRow | null;
+  change_id: string | null;
+  change_at: string | null;
 };
 
-/** RETURNING of a dialog write: the row, its holder's name and its newest message, in the same statement. */
-function committedColumns(executor: Executor) {
-  return [
-    '*',
-    executor.raw(
-      '(select coalesce(o.display_name, o.name) from operators o where o.id = dialogs.operator_id) as holder_name',
-    ),
-    executor.raw(
-      '(select o.avatar_url from operators o where o.id = dialogs.operator_id) as holder_avatar_url',
-    ),
-    executor.raw(
-      '(select to_jsonb(m) from messages m where m.dialog_id = dialogs.id order by m.seq desc limit 1) as last_message',
-    ),
-  ];
+/** The write would give the visitor a second open dialog (a reopen racing a start): nothing was written. */
+export class OpenDialogExists extends Error {
+  constructor() {
+    super('the visitor has another open dialog');
+  }
 }
 
-function toCommitted(stored: CommittedRow): CommittedDialog {
-  const { holder_name, holder_avatar_url, last_message, ...row } = stored;
+function isOpenDialogConflict(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    error.code === '23505' &&
+    'constraint' in error &&
+    error.constraint === 'dialogs_one_open_per_visitor'
+  );
+}
+
+/** A message's row (its id made here) and its view without `seq` (the insert assigns it). */
+function messageDraft(message: NewMessage): {
+  message: NewMessage;
+  row: Record<string, unknown>;
+  view: MessageView;
+} {
+  const id = randomUUID();
+  const createdAt = message.at ?? new Date();
+  const meta = { authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null };
+  const columns = {
+    id,
+    dialog_id: message.dialogId,
+    author_kind: message.authorKind,
+    operator_id: message.operatorId ?? null,
+    auto_kind: message.autoKind ?? null,
+    auto_key: message.autoKey ?? null,
+    client_message_id: message.clientMessageId ?? null,
+    body: message.body,
+    meta,
+  };
   return {
-    row,
-    holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
-    lastMessage: last_message ? toMessageView(last_message) : null,
+    message,
+    row: { ...columns, created_at: createdAt.toISOString() },
+    view: toMessageView({ ...columns, seq: 0, created_at: createdAt }),
   };
 }
 
@@ -202,9 +256,14 @@ export class DialogRepository {
     private readonly attachments: MessageAttachments,
   ) {}
 
-  /** One transaction: the dialog service commits each change inside one. */
+  /** A transaction, for a change whose hooks write more than its one statement. */
   transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.db.transaction(work);
+  }
+
+  /** Where a change's statement runs without a transaction of its own (autocommit). */
+  executor(): Executor {
+    return this.db;
   }
 
   /** The visitor's rating of his dialog (given as he closes it). */
@@ -329,15 +388,11 @@ export class DialogRepository {
     return rows.map(toPageView);
   }
 
-  /** Inserts the row and returns it as stored (with its holder's name), so nothing re-reads it. */
+  /** Inserts the row as it is (no change, no events): what an engine that died before routing left. */
   async insertDialog(
     row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
-    executor: Executor = this.db,
-  ): Promise<CommittedDialog> {
-    const [stored] = await executor('dialogs')
-      .insert({ ...row, snapshot: JSON.stringify(row.snapshot) })
-      .returning(committedColumns(executor));
-    return toCommitted(stored as CommittedRow);
+  ): Promise<void> {
+    await this.db('dialogs').insert({ ...row, snapshot: JSON.stringify(row.snapshot) });
   }
 
   async findDialog(id: string, executor: Executor = this.db): Promise<DialogRow | null> {
@@ -345,85 +400,209 @@ export class DialogRepository {
   }
 
   /**
-   * Writes a transition only if nobody else wrote since `expectedVersion` was read: a node that lost
-   * its lock (paused, partitioned) cannot overwrite a newer state. Returns the row as written (with
-   * its holder's name and its last message, in the same statement), or null when someone wrote first.
+   * Creates a dialog with its change in ONE statement (no transaction needed): the row, its messages,
+   * events, page and outbox row. Null when the visitor has an open dialog already (the partial unique
+   * index `dialogs_one_open_per_visitor`: nothing is written).
+   */
+  async createDialog(
+    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
+    write: ChangeWrite,
+    executor: Executor = this.db,
+  ): Promise<WrittenChange | null> {
+    const insert = executor('dialogs')
+      .insert({ ...row, snapshot: JSON.stringify(row.snapshot), change_seq: 1 })
+      .onConflict()
+      .ignore()
+      .returning('*');
+    const written = await this.writeChange(executor, insert, row.id, write);
+    return written.kind === 'written' ? written : null;
+  }
+
+  /**
+   * Writes a transition only if nobody else wrote since `expectedVersion` was read (a node that lost
+   * its lock cannot overwrite a newer state), with its messages, events and outbox row, in ONE
+   * statement. `stale` when someone wrote first, `resent` when the author's message was stored before
+   * (nothing written); throws `OpenDialogExists` when the write would give the visitor a second open dialog.
    */
   async saveTransition(
     executor: Executor,
     id: string,
     expectedVersion: number,
     changes: Partial<DialogRow>,
-  ): Promise<CommittedDialog | null> {
-    const updated = await executor('dialogs')
-      .where({ id, version: expectedVersion })
+    write: ChangeWrite,
+  ): Promise<WriteOutcome> {
+    const update = executor('dialogs').where({ id, version: expectedVersion });
+    const resent = write.message?.clientMessageId;
+    if (resent)
+      update.whereNotExists(
+        executor('messages').where({ dialog_id: id, client_message_id: resent }).select(executor.raw('1')),
+      );
+    update
       .update({
         ...changes,
         ...(changes.snapshot !== undefined ? { snapshot: JSON.stringify(changes.snapshot) } : {}),
         version: expectedVersion + 1,
+        change_seq: executor.raw('change_seq + 1'),
         updated_at: new Date(),
       })
-      .returning(committedColumns(executor));
-    return updated[0] ? toCommitted(updated[0] as CommittedRow) : null;
+      .returning('*');
+    return this.writeChange(executor, update, id, write);
   }
 
   /**
-   * Takes the dialog's row lock without changing it (a message stored without a transition still
-   * gets its change in order) and returns the row as `saveTransition` does.
+   * A change without a transition (a message stored in a state that takes none): the row's
+   * `change_seq` moves, nothing else of it; `resent` when the author's message was stored before.
    */
-  async lockDialog(executor: Executor, id: string): Promise<CommittedDialog | null> {
-    const updated = await executor('dialogs')
-      .where({ id })
-      .update({ updated_at: new Date() })
-      .returning(committedColumns(executor));
-    return updated[0] ? toCommitted(updated[0] as CommittedRow) : null;
+  async saveMessage(executor: Executor, id: string, write: ChangeWrite): Promise<WriteOutcome> {
+    const update = executor('dialogs').where({ id });
+    const resent = write.message?.clientMessageId;
+    if (resent)
+      update.whereNotExists(
+        executor('messages').where({ dialog_id: id, client_message_id: resent }).select(executor.raw('1')),
+      );
+    update.update({ change_seq: executor.raw('change_seq + 1'), updated_at: new Date() }).returning('*');
+    return this.writeChange(executor, update, id, write);
   }
 
   /**
-   * Appends the dialog's events and its change to the outbox in one statement (docs/changes.md). The
-   * caller holds the dialog's row lock (an insert or a version-checked update in this transaction),
-   * so `seq` is the next of this dialog without gaps or races.
+   * The one statement of a change: `target` (the dialog's insert or update, RETURNING the row) and,
+   * only when it wrote, the messages (a duplicate client id or auto key is skipped), the events, the
+   * page and the outbox row, whose `seq` is the row's `change_seq` (docs/changes.md). The outbox
+   * payload gets the messages as stored (with their `seq`).
    */
-  async recordChange(
+  private async writeChange(
     executor: Executor,
-    change: {
-      dialogId: string;
-      kind: ChangeKind;
-      payload: unknown;
-      nodeId: string;
-      events: EventRecord[];
-    },
-  ): Promise<{ id: number; seq: number; createdAt: Date }> {
-    const events = change.events.map((e) => ({
-      dialog_id: change.dialogId,
+    target: Knex.QueryBuilder,
+    dialogId: string,
+    write: ChangeWrite,
+  ): Promise<WriteOutcome> {
+    const all = write.message ? [write.message, ...write.messages] : write.messages;
+    const drafts = all.map((m) => messageDraft(m));
+    const events = write.events.map((e) => ({
+      dialog_id: dialogId,
       version: e.version,
       type: e.type,
       from_state: e.fromState,
       to_state: e.toState,
       payload: e.payload,
-      node_id: change.nodeId,
+      node_id: write.nodeId,
     }));
-    const insertEvents = events.length
-      ? `with e as (insert into dialog_events (dialog_id, version, type, from_state, to_state, payload, node_id)
-           select dialog_id, version, type, from_state, to_state, payload, node_id
-           from jsonb_to_recordset(?::jsonb) as x(dialog_id uuid, version int, type text, from_state text,
-             to_state text, payload jsonb, node_id text)) `
-      : '';
-    const result = await executor.raw<{ rows: { id: string; seq: number; created_at: Date }[] }>(
-      `${insertEvents}insert into dialog_changes (dialog_id, seq, kind, payload, node_id)
-       select ?, coalesce(max(seq), 0) + 1, ?, ?::jsonb, ? from dialog_changes where dialog_id = ?
-       returning id, seq, created_at`,
+    const page = write.page;
+    const resent = write.message?.clientMessageId ?? null;
+    const result = await executor
+      .raw<{ rows: WrittenRow[] }>(
+      `with d as (?),
+       m as (insert into messages (id, dialog_id, author_kind, operator_id, auto_kind, auto_key,
+               client_message_id, body, meta, created_at)
+             select x.id, x.dialog_id, x.author_kind, x.operator_id, x.auto_kind, x.auto_key,
+               x.client_message_id, x.body, x.meta, x.created_at
+             from jsonb_populate_recordset(null::messages, ?::jsonb) with ordinality as x
+             where exists (select 1 from d) order by x.ordinality
+             on conflict do nothing returning id, seq),
+       e as (insert into dialog_events (dialog_id, version, type, from_state, to_state, payload, node_id)
+             select x.dialog_id, x.version, x.type, x.from_state, x.to_state, x.payload, x.node_id
+             from jsonb_populate_recordset(null::dialog_events, ?::jsonb) as x where exists (select 1 from d)),
+       p as (insert into visitor_pages (visitor_id, dialog_id, url, title, referrer)
+             select d.visitor_id, d.id, ?, ?, ? from d where ?),
+       v as (select (view->>'id')::uuid as id, view from jsonb_array_elements(?::jsonb) as views(view)),
+       c as (insert into dialog_changes (dialog_id, seq, kind, payload, node_id)
+             select d.id, d.change_seq, ?, coalesce(?::jsonb, jsonb_build_object('event', null,
+               'from', d.snapshot->>'value', 'to', d.snapshot->>'value', 'version', d.version,
+               'context', d.snapshot->'context')) || jsonb_build_object('messages', coalesce(
+               (select jsonb_agg(v.view || jsonb_build_object('seq', m.seq) order by m.seq)
+                from m join v on v.id = m.id), '[]'::jsonb)), ?
+             from d returning id, seq, created_at)
+       select d.*,
+         (select coalesce(o.display_name, o.name) from operators o where o.id = d.operator_id) as holder_name,
+         (select o.avatar_url from operators o where o.id = d.operator_id) as holder_avatar_url,
+         (select to_jsonb(lm) from messages lm where lm.dialog_id = d.id order by lm.seq desc limit 1)
+           as last_message,
+         (select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'seq', m.seq)), '[]'::jsonb) from m)
+           as stored,
+         (select to_jsonb(dm) from messages dm where dm.dialog_id = ? and dm.client_message_id = ?)
+           as resent,
+         c.id as change_id, c.created_at as change_at
+       from (select 1) as one left join d on true left join c on true`,
       [
-        ...(events.length ? [JSON.stringify(events)] : []),
-        change.dialogId,
-        change.kind,
-        JSON.stringify(change.payload),
-        change.nodeId,
-        change.dialogId,
+        target,
+        JSON.stringify(drafts.map((d) => d.row)),
+        JSON.stringify(events),
+        page?.url ?? null,
+        page?.title ?? null,
+        page?.referrer ?? null,
+        page !== null && page !== undefined,
+        JSON.stringify(drafts.map((d) => d.view)),
+        write.kind,
+        write.payload === null ? null : JSON.stringify(write.payload),
+        write.nodeId,
+        dialogId,
+        resent,
       ],
+      )
+      .catch((error: unknown) => {
+        if (isOpenDialogConflict(error)) throw new OpenDialogExists();
+        throw error;
+      });
+    const { stored, resent: previous, change_id, change_at, holder_name, holder_avatar_url, last_message, ...row } =
+      result.rows[0]!;
+    if (row.id === null) {
+      if (previous) return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
+      return { kind: 'stale' };
+    }
+    const seqOf = new Map(stored.map((m) => [m.id, Number(m.seq)]));
+    const written = drafts.filter((d) => seqOf.has(d.view.id));
+    let views = written.map((d) => ({ ...d.view, seq: seqOf.get(d.view.id)! }));
+    const change = { id: Number(change_id), seq: row.change_seq, createdAt: new Date(change_at!) };
+    if (written.some((d) => d.message.attachments?.ids.length)) {
+      if (!executor.isTransaction) throw new Error('messages with files are stored in a transaction');
+      views = await this.claimFiles(executor, change.id, write.payload, written, views);
+    }
+    const author = write.message
+      ? (views.find((v) => v.id === drafts[0]!.view.id) ??
+        (resent ? await this.findMessageByClientId(dialogId, resent) : null))
+      : null;
+    return {
+      kind: 'written',
+      committed: {
+        row: row as DialogRow,
+        holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
+        lastMessage: last_message ? toMessageView(last_message) : null,
+      },
+      messages: views,
+      author,
+      change,
+    };
+  }
+
+  /** Claims the files of a change's messages in its transaction; the outbox payload gets their views. */
+  private async claimFiles(
+    trx: Executor,
+    changeId: number,
+    payload: object | null,
+    drafts: { message: NewMessage }[],
+    stored: MessageView[],
+  ): Promise<MessageView[]> {
+    const views: MessageView[] = [];
+    for (const [i, { message }] of drafts.entries()) {
+      const view = stored[i]!;
+      const files = message.attachments;
+      if (!files?.ids.length) {
+        views.push(view);
+        continue;
+      }
+      await this.attachments.claim(trx, {
+        ids: files.ids,
+        dialogId: message.dialogId,
+        uploader: files.uploader,
+        messageId: view.id,
+      });
+      views.push(await this.oneWithAttachments(view, trx));
+    }
+    await trx.raw(
+      `update dialog_changes set payload = payload || jsonb_build_object('messages', ?::jsonb) where id = ?`,
+      [JSON.stringify(views), changeId],
     );
-    const row = result.rows[0]!;
-    return { id: Number(row.id), seq: row.seq, createdAt: new Date(row.created_at) };
+    return views;
   }
 
   /**

@@ -100,16 +100,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         written = resolve;
       });
       const slow = database.db.transaction(async (trx) => {
-        const row = await repo.lockDialog(trx, view.id);
-        expect(row).to.not.equal(null);
-        const change = await repo.recordChange(trx, {
-          dialogId: view.id,
+        const outcome = await repo.saveMessage(trx, view.id, {
           kind: 'message',
           payload: { note: 'slow' },
           nodeId: 'test',
           events: [],
+          messages: [],
         });
-        written(change.id);
+        if (outcome.kind !== 'written') throw new Error(`the slow change was not written: ${outcome.kind}`);
+        written(outcome.change.id);
         await held;
       });
       const slowChangeId = await slowId;

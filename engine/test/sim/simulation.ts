@@ -407,7 +407,7 @@ export class Simulation {
           );
         // And every transition keeps the operators excluded before it, whatever the machine decided.
         const save = engine.repo.saveTransition.bind(engine.repo);
-        engine.repo.saveTransition = async (executor, id, version, changes) => {
+        engine.repo.saveTransition = async (executor, id, version, changes, write) => {
           const before = await engine.repo.findDialog(id, executor);
           const snapshot = changes.snapshot;
           if (before && isSnapshot(snapshot) && isSnapshot(before.snapshot)) {
@@ -416,7 +416,7 @@ export class Simulation {
             );
             snapshot.context.excludedOperatorIds.push(...kept);
           }
-          return save(executor, id, version, changes);
+          return save(executor, id, version, changes, write);
         };
         break;
       }

@@ -1,4 +1,4 @@
-import type { OperatorRepository } from '../../accounts/operator-repository';
+import type { OperatorDirectory } from '../../accounts/operator-directory';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics/metrics';
 import type { DialogDetail, DialogSummary, GroupLiveStats, OperatorSelf } from '@hotline/protocol';
@@ -21,8 +21,6 @@ export interface MoveListeners {
   dashboardChanged(): void;
 }
 
-const PROFILE_TTL_MS = 10_000;
-
 /**
  * What operators see follow from changes and assignments: a dialog handed to someone (its detail,
  * read once for him), new leads for the group, his load (self:update), queue positions and the
@@ -30,18 +28,13 @@ const PROFILE_TTL_MS = 10_000;
  * change does not carry (a dialog's whole history for its new holder, the group's operators).
  */
 export class OperatorUpdates implements AssignmentListener {
-  private readonly profiles = new Map<
-    string,
-    { at: number; self: Pick<OperatorSelf, 'name' | 'email' | 'role'> }
-  >();
-
   constructor(
     private readonly deps: {
       pushes: OperatorPushes;
       moves: MoveListeners;
       reader: DialogReader;
       store: RoutingStore;
-      operators: OperatorRepository;
+      directory: OperatorDirectory;
       metrics: Metrics;
       logger: Logger;
       clock: () => number;
@@ -114,16 +107,11 @@ export class OperatorUpdates implements AssignmentListener {
     });
   }
 
-  /** Name, e-mail and role, kept a few seconds (every load change pushes them). */
+  /** Name, e-mail and role, from the node's directory (every load change pushes them). */
   private async profile(operatorId: string) {
-    const now = this.deps.clock();
-    const cached = this.profiles.get(operatorId);
-    if (cached && now - cached.at < PROFILE_TTL_MS) return cached.self;
-    const operator = await this.deps.operators.findById(operatorId);
+    const operator = await this.deps.directory.profile(operatorId);
     if (!operator) return null;
-    const self = { name: operator.displayName ?? operator.name, email: operator.email, role: operator.role };
-    this.profiles.set(operatorId, { at: now, self });
-    return self;
+    return { name: operator.displayName ?? operator.name, email: operator.email, role: operator.role };
   }
 
   private safely(work: () => Promise<void>) {

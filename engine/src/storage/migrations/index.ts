@@ -7,6 +7,7 @@ import * as attachments from './005-attachments';
 import * as attachmentBlobs from './006-attachment-blobs';
 import * as dialogChanges from './007-dialog-changes';
 import * as quickRepliesOrder from './008-quick-replies-order';
+import * as oneStatementChanges from './009-one-statement-changes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '006-attachment-blobs': attachmentBlobs,
   '007-dialog-changes': dialogChanges,
   '008-quick-replies-order': quickRepliesOrder,
+  '009-one-statement-changes': oneStatementChanges,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
