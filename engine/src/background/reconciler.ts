@@ -172,20 +172,19 @@ export class Reconciler {
     // Store entries Postgres does not back: a hold or queue place left by a transition whose effects
     // were lost (a close, a lead, an offline move). Held and queued dialogs are repairDialog's.
     const holding = ['queued', 'assigned', 'active', 'offered'];
-    for (const operator of await store.listOperators()) {
-      for (const dialogId of await store.operatorDialogs(operator.operatorId)) {
-        if (holding.includes(stateOf.get(dialogId) ?? '')) continue;
-        await isolated(dialogId, async () => {
-          const row = await repo.findDialog(dialogId);
-          if (row && holding.includes(row.state)) return; // changed meanwhile
-          if (
-            this.confirmed(dialogId, `orphan-hold:${operator.operatorId}`, row) &&
-            (await store.release(dialogId, operator.operatorId))
-          ) {
-            report.released += 1;
-          }
-        });
-      }
+    // Every holding in one read, not one per operator: an idle pass costs O(1) commands.
+    for (const { operatorId, dialogId } of await store.holds()) {
+      if (holding.includes(stateOf.get(dialogId) ?? '')) continue;
+      await isolated(dialogId, async () => {
+        const row = await repo.findDialog(dialogId);
+        if (row && holding.includes(row.state)) return; // changed meanwhile
+        if (
+          this.confirmed(dialogId, `orphan-hold:${operatorId}`, row) &&
+          (await store.release(dialogId, operatorId))
+        ) {
+          report.released += 1;
+        }
+      });
     }
     for (const groupId of await store.queuedGroups()) {
       for (const entry of await store.queue(groupId)) {
@@ -218,7 +217,14 @@ export class Reconciler {
     const { store, clock } = this.deps;
     const now = clock();
     const shown = new Set<string>();
-    for (const operator of await store.listOperators()) {
+    const operators = await store.listOperators();
+    // One step for every operator shown online or away: each one's latest beat, and the dead
+    // connections of those still alive dropped (their sets stay as small as their live connections).
+    const beats = await store.sweepConnections(
+      operators.filter((o) => o.status !== 'offline').map((o) => o.operatorId),
+      now - presence.graceMs,
+    );
+    for (const operator of operators) {
       const { operatorId } = operator;
       if (operator.status === 'offline') {
         if (operator.load > 0)
@@ -226,7 +232,7 @@ export class Reconciler {
         continue;
       }
       shown.add(operatorId);
-      const aliveUntil = await store.connectionsAliveUntil(operatorId);
+      const aliveUntil = beats.get(operatorId) ?? null;
       let goneSince: number;
       if (aliveUntil === null) {
         goneSince = (this.unbeaten.get(operatorId) ?? now) + presence.aliveTtlMs;
@@ -235,11 +241,8 @@ export class Reconciler {
         goneSince = aliveUntil;
         this.unbeaten.delete(operatorId);
       }
-      if (now - goneSince < presence.graceMs) {
-        // Closed or dead connections of an operator still connected elsewhere: drop them.
-        if (aliveUntil !== null) await store.forgetConnections(operatorId, now - presence.graceMs);
-        continue;
-      }
+      // Closed or dead connections of an operator still connected elsewhere were dropped by the sweep.
+      if (now - goneSince < presence.graceMs) continue;
       // A connection that beat since the read above (he reconnected elsewhere) keeps him.
       const latest = await store.connectionsAliveUntil(operatorId);
       if (latest !== null && latest !== aliveUntil && now - latest < presence.graceMs) continue;

@@ -71,15 +71,22 @@ export class TimerWorker {
   async tick(): Promise<number> {
     const { store, operators, clock } = this.deps;
     const now = clock();
+    const leaseMs = this.deps.leaseMs ?? 10_000;
     let fired = 0;
-    for (const offer of await store.expiredOffers(now)) {
+    // One round trip when nothing is due (an idle engine polls with this command alone).
+    const first = await store.pollDue(now, leaseMs, CLAIM_BATCH);
+    const expired = [...first.expiredOffers].sort(
+      (a, b) => a.expiresAt - b.expiresAt || (a.dialogId < b.dialogId ? -1 : 1),
+    );
+    for (const offer of expired) {
       await operators.declineOffer(offer.operatorId, offer.dialogId, 'expired');
     }
     // Claimed in small batches, each fired before the next is claimed: a node claims no more than it
     // can fire within the lease (a slow node holding a hundred claims made every other node wait, then
     // redo them), and different dialogs fire side by side, each under its own lock.
+    let claimed = first.claimed;
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
-      const claimed = await store.claimDueTimers(now, this.deps.leaseMs ?? 10_000, CLAIM_BATCH);
+      if (batch > 0) claimed = await store.claimDueTimers(now, leaseMs, CLAIM_BATCH);
       await inLanes(claimed, FIRE_CONCURRENCY, async (timer) => {
         if (await this.fire(timer)) fired += 1;
       });

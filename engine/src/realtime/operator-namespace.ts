@@ -63,8 +63,9 @@ function cookieToken(header: string | undefined): string | undefined {
  * dialogs assigned to him; supervisors also join the supervisors' room (all dialogs, dashboard).
  * When his last connection is gone for `presenceGraceMs`, he goes offline (his dialogs go back to
  * their queues, see OperatorService.setPresence). Each connection also beats in the routing store
- * every `heartbeatMs` (alive for twice that), so when this process dies without a word the reconciler,
- * on any node, still sets him offline (L4).
+ * (at connect, then every `heartbeatMs` with all of this node's connections in one command, alive for
+ * twice that), so when this process dies without a word the reconciler, on any node, still sets him
+ * offline (L4).
  */
 export function registerOperatorNamespace(
   namespace: OperatorNamespace,
@@ -83,7 +84,28 @@ export function registerOperatorNamespace(
 ) {
   const { auth, operators, notifier, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
-  const heartbeats = new Set<NodeJS.Timeout>();
+  // Heartbeat writes go out in order, on one chain for the node: a slow beat cannot land after a
+  // later one (a connection's close) and revive it.
+  let beating = Promise.resolve();
+  const beat = (beats: { operatorId: string; connectionId: string; aliveUntil: number }[]) => {
+    if (beats.length === 0) return;
+    beating = beating
+      .then(() => deps.store.beatConnections(beats))
+      .catch((error) => logger.warn({ err: error, connections: beats.length }, 'presence heartbeat failed'));
+  };
+  // One renewal per interval for every operator connection of this node (one command, not one per
+  // connection): each is alive for twice the interval.
+  const heartbeat = setInterval(() => {
+    const aliveUntil = deps.clock() + 2 * deps.heartbeatMs;
+    beat(
+      [...namespace.sockets.values()].map((socket) => ({
+        operatorId: socket.data.operator.id,
+        connectionId: socket.id,
+        aliveUntil,
+      })),
+    );
+  }, deps.heartbeatMs);
+  heartbeat.unref();
 
   namespace.use(async (socket, next) => {
     try {
@@ -154,17 +176,9 @@ export function registerOperatorNamespace(
     const pendingOffline = offlineTimers.get(operator.id);
     if (pendingOffline) clearTimeout(pendingOffline);
     offlineTimers.delete(operator.id);
-    // Writes in order, so a slow first beat cannot land after the close and revive the connection.
-    let beating = Promise.resolve();
-    const aliveUntil = (until: number) => {
-      beating = beating
-        .then(() => deps.store.beatConnection(operator.id, socket.id, until))
-        .catch((error) => logger.warn({ err: error, operatorId: operator.id }, 'presence heartbeat failed'));
-    };
+    const aliveUntil = (until: number) =>
+      beat([{ operatorId: operator.id, connectionId: socket.id, aliveUntil: until }]);
     aliveUntil(deps.clock() + 2 * deps.heartbeatMs);
-    const heartbeat = setInterval(() => aliveUntil(deps.clock() + 2 * deps.heartbeatMs), deps.heartbeatMs);
-    heartbeat.unref();
-    heartbeats.add(heartbeat);
 
     socket.on(
       'presence:set',
@@ -262,8 +276,6 @@ export function registerOperatorNamespace(
 
     socket.on('disconnect', () => {
       clearTimeout(expiry);
-      clearInterval(heartbeat);
-      heartbeats.delete(heartbeat);
       aliveUntil(deps.clock());
       const timer = setTimeout(async () => {
         offlineTimers.delete(operator.id);
@@ -285,8 +297,7 @@ export function registerOperatorNamespace(
     stop() {
       for (const timer of offlineTimers.values()) clearTimeout(timer);
       offlineTimers.clear();
-      for (const heartbeat of heartbeats) clearInterval(heartbeat);
-      heartbeats.clear();
+      clearInterval(heartbeat);
     },
   };
 }

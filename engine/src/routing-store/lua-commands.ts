@@ -2,11 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * The routing Lua scripts, read once at module load. `commands/<verbNoun>-<numberOfKeys>.lua` gives
- * the name and key count (BullMQ's convention); `--- @include "includes/x"` lines are inlined once each.
+ * the name and key count (BullMQ's convention); `<verbNoun>-n.lua` takes any number of keys (one per
+ * operator of a batch), passed first as a count; `--- @include "includes/x"` lines are inlined once each.
  */
 export interface LuaCommand {
   name: string;
-  numberOfKeys: number;
+  /** null: variadic, the caller passes the key count before the keys. */
+  numberOfKeys: number | null;
   lua: string;
 }
 
@@ -15,7 +17,7 @@ export interface LuaCommand {
  * changes: the registered command names carry it (`hlAssignHead_v5`), so two engine versions sharing
  * Redis during a rolling deploy never share a script name with different bodies.
  */
-export const COMMANDS_VERSION = 5;
+export const COMMANDS_VERSION = 6;
 
 const commandsDir = new URL('./commands/', import.meta.url);
 
@@ -30,11 +32,11 @@ function inlineIncludes(source: string, seen: Set<string>): string {
 function loadCommands(): Map<string, LuaCommand> {
   const commands = new Map<string, LuaCommand>();
   for (const file of readdirSync(commandsDir)) {
-    const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
+    const match = /^([a-zA-Z]+)-(\d+|n)\.lua$/.exec(file);
     if (!match) continue;
     const [, name, keys] = match as unknown as [string, string, string];
     const lua = inlineIncludes(readFileSync(new URL(file, commandsDir), 'utf8'), new Set());
-    commands.set(name, { name, numberOfKeys: Number(keys), lua });
+    commands.set(name, { name, numberOfKeys: keys === 'n' ? null : Number(keys), lua });
   }
   return commands;
 }

@@ -6,6 +6,7 @@ import type {
   Assignment,
   ClaimedTimer,
   DirectAssignResult,
+  DuePoll,
   GroupView,
   Offer,
   OperatorRouting,
@@ -114,6 +115,12 @@ export class MemoryRoutingStore implements RoutingStore {
       .map(([id]) => id)
       .sort();
     return ids.map((id) => this.view(id)).filter((op): op is OperatorRouting => op !== null);
+  }
+
+  async holds(): Promise<{ operatorId: string; dialogId: string }[]> {
+    return [...this.holdings.entries()]
+      .sort(([a], [b]) => compareStrings(a, b))
+      .flatMap(([operatorId, dialogs]) => [...dialogs].sort().map((dialogId) => ({ operatorId, dialogId })));
   }
 
   async operatorDialogs(operatorId: string): Promise<string[]> {
@@ -248,6 +255,10 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   async expiredOffers(now: number): Promise<Offer[]> {
+    return this.expiredOffersAt(now);
+  }
+
+  private expiredOffersAt(now: number): Offer[] {
     return [...this.held.entries()]
       .filter(([, h]) => h.offered && h.expiresAt <= now)
       .sort(([ia, a], [ib, b]) => a.expiresAt - b.expiresAt || compareStrings(ia, ib))
@@ -385,6 +396,14 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   async claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]> {
+    return this.claimDue(now, leaseMs, max);
+  }
+
+  async pollDue(now: number, leaseMs: number, max: number): Promise<DuePoll> {
+    return { expiredOffers: this.expiredOffersAt(now), claimed: this.claimDue(now, leaseMs, max) };
+  }
+
+  private claimDue(now: number, leaseMs: number, max: number): ClaimedTimer[] {
     const claimed: ClaimedTimer[] = [];
     const lapsed = [...this.claims.entries()]
       .filter(([, c]) => c.leaseUntil <= now)
@@ -431,9 +450,36 @@ export class MemoryRoutingStore implements RoutingStore {
     this.heartbeats.set(operatorId, connections);
   }
 
+  async beatConnections(
+    beats: { operatorId: string; connectionId: string; aliveUntil: number }[],
+  ): Promise<void> {
+    for (const beat of beats) assertId('operatorId', beat.operatorId);
+    for (const { operatorId, connectionId, aliveUntil } of beats) {
+      const connections = this.heartbeats.get(operatorId) ?? new Map<string, number>();
+      connections.set(connectionId, aliveUntil);
+      this.heartbeats.set(operatorId, connections);
+    }
+  }
+
   async connectionsAliveUntil(operatorId: string): Promise<number | null> {
+    return this.aliveUntil(operatorId);
+  }
+
+  private aliveUntil(operatorId: string): number | null {
     const connections = [...(this.heartbeats.get(operatorId)?.values() ?? [])];
     return connections.length === 0 ? null : Math.max(...connections);
+  }
+
+  async sweepConnections(operatorIds: string[], cutoff: number): Promise<Map<string, number | null>> {
+    const latest = new Map<string, number | null>();
+    for (const operatorId of operatorIds) {
+      const until = this.aliveUntil(operatorId);
+      latest.set(operatorId, until);
+      const connections = this.heartbeats.get(operatorId);
+      if (until === null || until <= cutoff || !connections) continue;
+      for (const [id, at] of connections) if (at < cutoff) connections.delete(id);
+    }
+    return latest;
   }
 
   async forgetConnections(operatorId: string, before: number): Promise<number> {

@@ -10,6 +10,7 @@ import type {
   Assignment,
   ClaimedTimer,
   DirectAssignResult,
+  DuePoll,
   GroupView,
   Offer,
   OperatorRouting,
@@ -72,7 +73,10 @@ type CommandName =
   | 'offerDialog'
   | 'requeueHeld'
   | 'beatConnection'
+  | 'beatConnections'
+  | 'sweepConnections'
   | 'forgetConnections'
+  | 'pollDue'
   | 'readOperators'
   | 'readGroup';
 
@@ -138,6 +142,19 @@ function parseHeld(record: string): HeldRecord {
   };
 }
 
+/** Claimed timers from a flat reply {member, dueAt, token, ...} (see includes/claim-due.lua). */
+function claimedTimers(reply: unknown[]): ClaimedTimer[] {
+  const claimed: ClaimedTimer[] = [];
+  for (let i = 0; i + 2 < reply.length; i += 3) {
+    claimed.push({
+      ...splitTimerMember(str(reply[i])),
+      dueAt: num(reply[i + 1]),
+      claimToken: str(reply[i + 2]),
+    });
+  }
+  return claimed;
+}
+
 const byOperatorId = (a: OperatorRouting, b: OperatorRouting) => compareStrings(a.operatorId, b.operatorId);
 
 /** Operators from a script's rows of 7 fields (see commands/includes/operator-rows.lua). */
@@ -183,7 +200,7 @@ export class RedisRoutingStore implements RoutingStore {
     for (const command of luaCommands.values()) {
       redis.defineCommand(registeredName(command.name), {
         lua: command.lua,
-        numberOfKeys: command.numberOfKeys,
+        ...(command.numberOfKeys === null ? {} : { numberOfKeys: command.numberOfKeys }),
       });
     }
   }
@@ -231,6 +248,14 @@ export class RedisRoutingStore implements RoutingStore {
   async listOperators(groupId?: string): Promise<OperatorRouting[]> {
     const operators = await this.readOperators(groupId === undefined ? ['a'] : ['g', groupId]);
     return operators.sort(byOperatorId);
+  }
+
+  async holds(): Promise<{ operatorId: string; dialogId: string }[]> {
+    const members = await this.redis.zrange(this.keys.operatorDialogs, '0', '-1');
+    return members.map((member) => {
+      const [operatorId = '', dialogId = ''] = fields(member);
+      return { operatorId, dialogId };
+    });
   }
 
   async operatorDialogs(operatorId: string): Promise<string[]> {
@@ -628,15 +653,23 @@ export class RedisRoutingStore implements RoutingStore {
       [k.timers, k.claims, k.claimTokens],
       [now, now + leaseMs, max, randomUUID()],
     );
-    const claimed: ClaimedTimer[] = [];
-    for (let i = 0; i + 2 < reply.length; i += 3) {
-      claimed.push({
-        ...splitTimerMember(str(reply[i])),
-        dueAt: num(reply[i + 1]),
-        claimToken: str(reply[i + 2]),
-      });
+    return claimedTimers(reply);
+  }
+
+  async pollDue(now: number, leaseMs: number, max: number): Promise<DuePoll> {
+    const k = this.keys;
+    const reply = await this.runList(
+      'pollDue',
+      [k.timers, k.claims, k.claimTokens, k.offers, k.held],
+      [now, now + leaseMs, max, randomUUID()],
+    );
+    const [offerReply, claimReply] = reply.map((part) => list('pollDue', part)) as [unknown[], unknown[]];
+    const expiredOffers: Offer[] = [];
+    for (let i = 0; i + 1 < offerReply.length; i += 2) {
+      const held = parseHeld(str(offerReply[i + 1]));
+      if (held.offered) expiredOffers.push(offerView(str(offerReply[i]), held));
     }
-    return claimed;
+    return { expiredOffers, claimed: claimedTimers(claimReply) };
   }
 
   async ackTimer(timer: ClaimedTimer): Promise<boolean> {
@@ -674,6 +707,31 @@ export class RedisRoutingStore implements RoutingStore {
   async beatConnection(operatorId: string, connectionId: string, aliveUntil: number): Promise<void> {
     assertId('operatorId', operatorId);
     await this.run('beatConnection', [this.keys.heartbeats(operatorId)], [connectionId, aliveUntil]);
+  }
+
+  async beatConnections(
+    beats: { operatorId: string; connectionId: string; aliveUntil: number }[],
+  ): Promise<void> {
+    if (beats.length === 0) return;
+    for (const beat of beats) assertId('operatorId', beat.operatorId);
+    await this.runVariadic(
+      'beatConnections',
+      beats.map((b) => this.keys.heartbeats(b.operatorId)),
+      beats.flatMap((b) => [b.connectionId, b.aliveUntil]),
+    );
+  }
+
+  async sweepConnections(operatorIds: string[], cutoff: number): Promise<Map<string, number | null>> {
+    if (operatorIds.length === 0) return new Map();
+    const reply = list(
+      'sweepConnections',
+      await this.runVariadic(
+        'sweepConnections',
+        operatorIds.map((id) => this.keys.heartbeats(id)),
+        [cutoff],
+      ),
+    );
+    return new Map(operatorIds.map((id, i) => [id, str(reply[i]) === '' ? null : num(reply[i])]));
   }
 
   async connectionsAliveUntil(operatorId: string): Promise<number | null> {
@@ -800,6 +858,11 @@ export class RedisRoutingStore implements RoutingStore {
     const fn = (this.redis as unknown as Record<string, CommandFn | undefined>)[registeredName(name)];
     if (!fn) throw routingStoreError(ErrorCode.UnexpectedReply, `script ${name} is not registered`);
     return fn.apply(this.redis, [...keys, ...args]);
+  }
+
+  /** A `-n` script: the key count goes first. */
+  private async runVariadic(name: CommandName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.run(name, [String(keys.length), ...keys], args);
   }
 
   /** A script whose reply must be a list. */

@@ -148,6 +148,8 @@ export interface RoutingStore {
   listOperators(groupId?: string): Promise<OperatorRouting[]>;
   /** Dialogs held (assigned or offered) by the operator. */
   operatorDialogs(operatorId: string): Promise<string[]>;
+  /** Every holding (assigned or offered) of every operator, in one read (the reconciler's pass). */
+  holds(): Promise<{ operatorId: string; dialogId: string }[]>;
 
   /**
    * Idempotent: a dialog already queued (anywhere) or held keeps its place; returns its position.
@@ -259,6 +261,11 @@ export interface RoutingStore {
    */
   claimDueTimers(now: number, leaseMs: number, max: number): Promise<ClaimedTimer[]>;
   /**
+   * The timer worker's poll in one step: `expiredOffers(now)` and `claimDueTimers(now, leaseMs, max)`
+   * together (offers in no particular order).
+   */
+  pollDue(now: number, leaseMs: number, max: number): Promise<DuePoll>;
+  /**
    * Removes a fired timer; false when the claim was lost: lease expired and re-claimed, or the timer
    * was rescheduled (the new schedule wins and stays) or cancelled meanwhile.
    */
@@ -281,6 +288,13 @@ export interface RoutingStore {
   connectionsAliveUntil(operatorId: string): Promise<number | null>;
   /** Drops the operator's connection entries alive only until before `before`; returns how many. */
   forgetConnections(operatorId: string, before: number): Promise<number>;
+  /** beatConnection for many connections in one step (a node renewing all it holds). */
+  beatConnections(beats: { operatorId: string; connectionId: string; aliveUntil: number }[]): Promise<void>;
+  /**
+   * For each operator: `connectionsAliveUntil`, and when that is after `cutoff`, his entries alive
+   * only until before `cutoff` are forgotten (an operator with nothing after it keeps his entries).
+   */
+  sweepConnections(operatorIds: string[], cutoff: number): Promise<Map<string, number | null>>;
 
   /** Replaces the whole routing state (after Redis lost its data, or at start). */
   rebuild(snapshot: RoutingSnapshot): Promise<void>;
@@ -289,6 +303,12 @@ export interface RoutingStore {
    * it to detect that it must rebuild from Postgres. Null when no state has been built yet.
    */
   epoch(): Promise<string | null>;
+}
+
+/** What the timer worker finds due at one poll. */
+export interface DuePoll {
+  expiredOffers: Offer[];
+  claimed: ClaimedTimer[];
 }
 
 /** A group's queue and operators at one instant. */

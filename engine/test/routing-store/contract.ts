@@ -952,6 +952,58 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.connectionsAliveUntil('a')).to.equal(null);
         expect(await store.connectionsAliveUntil('b')).to.equal(T0 + 900);
       });
+
+      it('when a node beats for many connections at once and the reconciler sweeps, then each operator keeps only what is alive', async () => {
+        await store.beatConnections([
+          { operatorId: 'a', connectionId: 'c1', aliveUntil: T0 + 100 },
+          { operatorId: 'a', connectionId: 'c2', aliveUntil: T0 + 300 },
+          { operatorId: 'b', connectionId: 'c3', aliveUntil: T0 + 50 },
+        ]);
+        await store.beatConnections([]);
+        expect(await store.connectionsAliveUntil('a')).to.equal(T0 + 300);
+        const latest = await store.sweepConnections(['a', 'b', 'nobody'], T0 + 200);
+        expect([...latest]).to.deep.equal([
+          ['a', T0 + 300],
+          ['b', T0 + 50],
+          ['nobody', null],
+        ]);
+        // a is alive: his dead c1 is gone; b has nothing after the cutoff: his entry stays for the caller.
+        expect(await store.forgetConnections('a', T0 + 300)).to.equal(0);
+        expect(await store.connectionsAliveUntil('b')).to.equal(T0 + 50);
+        await store.beatConnection('a', 'c2', T0 + 150); // c2 closed
+        expect(await store.connectionsAliveUntil('a')).to.equal(T0 + 150);
+      });
+
+      it('when offers ran out and timers are due, then one poll returns both and claims the timers', async () => {
+        await store.upsertOperator(operator('a', ['g'], 2), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.offerHead('g', ['a'], T0, 100);
+        await store.scheduleTimer({ dialogId: 'd2', key: 'k', dueAt: T0 + 50 });
+        await store.scheduleTimer({ dialogId: 'd3', key: 'k', dueAt: T0 + 5000 });
+        const early = await store.pollDue(T0 + 10, 1000, 10);
+        expect(early).to.deep.equal({ expiredOffers: [], claimed: [] });
+        const due = await store.pollDue(T0 + 200, 1000, 10);
+        expect(due.expiredOffers).to.deep.equal(await store.expiredOffers(T0 + 200));
+        expect(due.expiredOffers.map((o) => [o.dialogId, o.operatorId])).to.deep.equal([['d1', 'a']]);
+        expect(due.claimed.map((t) => [t.dialogId, t.key, t.dueAt])).to.deep.equal([['d2', 'k', T0 + 50]]);
+        expect(await store.claimDueTimers(T0 + 200, 1000, 10)).to.deep.equal([]);
+        expect(await store.ackTimer(due.claimed[0]!)).to.equal(true);
+      });
+
+      it('when operators hold dialogs, then holds lists every holding in one read', async () => {
+        await store.upsertOperator(operator('a', ['g'], 2), T0);
+        await store.upsertOperator(operator('b', ['g'], 2), T0);
+        expect(await store.holds()).to.deep.equal([]);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0);
+        await store.assignHead('g', ['b'], T0);
+        await store.assignHead('g', ['a'], T0);
+        const holds = await store.holds();
+        expect([...holds].sort((x, y) => (x.dialogId < y.dialogId ? -1 : 1))).to.deep.equal([
+          { operatorId: 'b', dialogId: 'd1' },
+          { operatorId: 'a', dialogId: 'd2' },
+        ]);
+      });
     });
 
     describe('timers', () => {
