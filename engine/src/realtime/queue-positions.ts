@@ -5,6 +5,7 @@ import {
   shownPosition,
 } from '@hotline/routing-rules/queue-bounds';
 import { waitBasis } from '@hotline/routing-rules/wait';
+import type { QueuePositionView } from '@hotline/protocol';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { QueueMarks, RoutingStore } from '../routing-store/routing-store';
@@ -63,8 +64,10 @@ export class QueuePositions {
     private readonly deps: {
       notifier: Pick<
         Notifier,
-        'toLocalVisitor' | 'localVisitorSockets' | 'hasLocalVisitors' | 'toOtherNodes' | 'onVisitorConnected'
-      >;
+        'localVisitorSockets' | 'hasLocalVisitors' | 'toOtherNodes' | 'onVisitorConnected'
+      > & {
+        toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
+      };
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
         latestDialogOfVisitor(visitorId: string): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
       };
