@@ -363,7 +363,6 @@ export async function startServer(
     notifier,
     repo: engine.repo,
     store,
-    decisions: engine.decisions,
     metrics,
     logger,
     onFlushedHere: () => dashboard.changed(),

@@ -178,38 +178,17 @@ export interface DialogDetail extends DialogSummary {
   history: { dialog: DialogSummary; messages: MessageView[] }[];
 }
 
+/**
+ * What a waiting visitor is shown (docs/protocol.md, _Queue positions_): his exact position in the
+ * head of the queue, else the bound he is behind (his position is greater than `position`).
+ */
 export interface QueuePositionView {
   dialogId: string;
+  /** Exact when `exact`; otherwise a true lower bound: he is behind the first `position`. */
   position: number;
-  /** Estimated wait, null when there is too little recent data to say honestly. */
+  exact: boolean;
+  /** Estimated wait with an exact position; null behind the head or with too little recent data. */
   eta: { minutes: number; qualifier: 'about' | 'less-than' } | null;
-  /** On `queue:position` pushes: the revision of the group's queue this position is exact at. */
-  sync?: QueueSync;
-}
-
-/** What a widget needs to follow `queue:moved` broadcasts from an exact position. */
-export interface QueueSync {
-  groupId: string;
-  /** The pushing node's revision of this group's queue. */
-  rev: number;
-  /** Capacity and mean handle time, for the ETA at any position; null: no ETA. */
-  wait: { freeableCapacity: number; meanHandleMs: number } | null;
-}
-
-/**
- * One change of a group's queue, broadcast to its waiting visitors: each recomputes his position
- * from his own (exact at revision `since`), without a push per visitor.
- */
-export interface QueueMove {
-  groupId: string;
-  /** The revision this move applies to; a widget at another one waits for an exact push. */
-  since: number;
-  rev: number;
-  /** 1-based positions, in the order at `since`, of the dialogs that left the queue. */
-  left: number[];
-  /** 1-based positions, in the new order, of the dialogs that entered it, ascending. */
-  entered: number[];
-  wait: QueueSync['wait'];
 }
 
 export interface GroupLiveStats {
@@ -377,7 +356,6 @@ export interface VisitorServerToClient {
     contactRequested: boolean;
   }) => void;
   'queue:position': (position: QueuePositionView) => void;
-  'queue:moved': (move: QueueMove) => void;
   'typing:operator': (update: { dialogId: string; typing: boolean }) => void;
 }
 

@@ -59,4 +59,5 @@ export {
   type WaitInput,
   waitBasis,
 } from './wait';
+export { EXACT_HEAD, QUEUE_BOUNDS, queueBound, type ShownPosition, shownPosition } from './queue-bounds';
 export { attachmentPolicy, isRasterImage, sizeRefusal, typeAllowed } from './attachments';

@@ -19,7 +19,6 @@ import type {
   VisitorServerToClient,
   VisitorSession,
 } from '@hotline/protocol';
-import { applyQueueMove } from '@hotline/client/queue-position';
 import { io, type Socket } from 'socket.io-client';
 import type { RouteTarget } from './site-config';
 import { dialogInfo, fromServer, isDialogOpen, pendingMessage, type Store, upsertMessage } from './store';
@@ -28,16 +27,6 @@ type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
 const OPERATOR_TYPING_TTL_MS = 8_000;
-
-/** Broadcast queue moves: the position follows from the last exact one (see docs/protocol.md). */
-function followQueueMoves(socket: VisitorSocket, store: Store) {
-  socket.on('queue:moved', (move) => {
-    store.update((s) => {
-      const queue = applyQueueMove(s.queue, move);
-      return queue ? { queue } : {};
-    });
-  });
-}
 
 export interface ConnectionOptions {
   server: string;
@@ -138,7 +127,6 @@ export class Connection {
     socket.on('queue:position', (position) => {
       store.update((s) => (s.dialog && s.dialog.id !== position.dialogId ? {} : { queue: position }));
     });
-    followQueueMoves(socket, store);
     socket.on('typing:operator', ({ typing }) => {
       clearTimeout(this.operatorTypingTimer);
       store.update({ operatorTyping: typing });

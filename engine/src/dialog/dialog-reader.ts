@@ -12,6 +12,7 @@ import { parseSnapshot } from './dialog-snapshot';
 import type { DialogChange } from './dialog-change';
 import { OPEN_STATES, stateName, toSummary } from './dialog-views';
 import type { WaitEstimator } from './wait-estimator';
+import { queueBound } from '@hotline/routing-rules/queue-bounds';
 
 /** Builds the read models that visitors, operators and supervisors see. */
 export class DialogReader {
@@ -129,9 +130,13 @@ export class DialogReader {
   private async queue(dialogId: string): Promise<VisitorDialogView['queue']> {
     const position = await this.deps.store.position(dialogId);
     if (!position) return null;
+    // Behind the exact head he sees the bound he is behind, as the pushes tell him (docs/protocol.md).
+    const bound = queueBound(position.position);
+    if (bound !== null) return { dialogId, position: bound, exact: false, eta: null };
     return {
       dialogId,
       position: position.position,
+      exact: true,
       eta: await this.deps.estimator.estimate(position.groupId, position.position),
     };
   }

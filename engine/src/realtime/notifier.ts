@@ -74,30 +74,6 @@ export class Notifier {
     this.visitors?.local.to(visitorRoom(visitorId)).emit(event, ...args);
   }
 
-  /** Puts the given local sockets in (or out of) a room of this node, e.g. a group's waiting visitors. */
-  setLocalRoom(socketIds: Iterable<string>, room: string, member: boolean) {
-    const adapter = this.visitors?.adapter;
-    if (!adapter) return;
-    for (const id of socketIds) {
-      if (member) void adapter.addAll(id, new Set([room]));
-      else void adapter.del(id, room);
-    }
-  }
-
-  /** The ids of the sockets in a room of this node (none: undefined). */
-  localRoomMembers(room: string): ReadonlySet<string> | undefined {
-    return this.visitors?.adapter.rooms.get(room);
-  }
-
-  /** One broadcast to a room of this node: encoded once, written to each member. */
-  toLocalRoom<E extends keyof VisitorServerToClient>(
-    room: string,
-    event: E,
-    ...args: Parameters<VisitorServerToClient[E]>
-  ) {
-    this.visitors?.local.to(room).emit(event, ...args);
-  }
-
   /** To the other engine nodes (not this one); nothing to do when this node is alone. */
   toOtherNodes<E extends keyof InterServerEvents>(event: E, ...args: Parameters<InterServerEvents[E]>) {
     if (this.shared()) this.visitors?.serverSideEmit(event, ...args);
@@ -111,6 +87,14 @@ export class Notifier {
   /** Dashboard changes on nodes without supervisors of their own. */
   onDashboardChangedElsewhere(listener: InterServerEvents['dashboard:changed']) {
     this.visitors?.on('dashboard:changed', listener);
+  }
+
+  /** Each visitor socket connected to this node, by its visitor (it gets his queue position). */
+  onVisitorConnected(listener: (visitorId: string) => void) {
+    this.visitors?.on('connection', (socket) => {
+      const visitorId: unknown = socket.data?.visitorId;
+      if (typeof visitorId === 'string') listener(visitorId);
+    });
   }
 
   /** Queue changes the other nodes saw. */

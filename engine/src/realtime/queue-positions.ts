@@ -1,141 +1,138 @@
+import {
+  EXACT_HEAD,
+  QUEUE_BOUNDS,
+  type ShownPosition,
+  shownPosition,
+} from '@hotline/routing-rules/queue-bounds';
 import { waitBasis } from '@hotline/routing-rules/wait';
+import type { QueuePositionView } from '@hotline/protocol';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
-import type { QueueSync } from '@hotline/protocol';
-import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { QueuedDialog, RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository } from '../storage/dialog-repository';
+import type { QueueMarks, RoutingStore } from '../routing-store/routing-store';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import { DialogVisitors } from './dialog-visitors';
 import type { Notifier } from './notifier';
 
-/** The head of a queue keeps exact per-visitor pushes (a bounded number per move). */
-export const EXACT_HEAD = 10;
-/** Every waiting visitor gets an exact push this often, whatever he missed. */
+/** Every waiting visitor gets his value pushed again within this time, whatever he missed. */
 export const RESYNC_MS = 30_000;
+/** The resync is spread: each tick pushes the next slice of each queue, never a whole queue at once. */
+export const RESYNC_TICK_MS = 1_000;
 
-/** The local room of a group's waiting visitors, who get its `queue:moved` broadcasts. */
-export const queueRoom = (groupId: string) => `queue:${groupId}`;
-
-/** What this node last told a group's waiting visitors. */
-interface Mirror {
-  rev: number;
-  /** The queue's dialog ids in order at `rev`. */
-  order: string[];
-  waitKey: string;
-  /** Position and ETA last pushed to each dialog at the head. */
+/** What this node knows of a group's queue since its last read. */
+interface GroupState {
+  marks: QueueMarks;
+  /** The value last pushed to each dialog of the head (`shownKey`). */
   head: Map<string, string>;
+  length: number;
+  /** The next position the spread resync pushes from. */
+  resyncFrom: number;
 }
+
+/** What the next flush of a group does besides following the move. */
+interface Pending {
+  /** True when the change happened on this node (the other nodes are told, the dashboard follows). */
+  here: boolean;
+  /** Dialogs whose visitors' sockets joined: pushed their value whatever it is. */
+  asked: Set<string>;
+  resync: boolean;
+}
+
+const shownKey = (shown: ShownPosition) =>
+  `${shown.position}:${shown.exact}:${shown.eta?.qualifier}:${shown.eta?.minutes}`;
 
 /**
- * The change between two reads of a queue as a widget applies it: the dialogs kept are those of
- * both reads in the same relative order; the others left (positions in `before`) and entered
- * (positions in `after`, ascending). A dialog that changed place counts as left and entered.
- */
-export function diffQueue(before: readonly string[], after: readonly string[]) {
-  const rankBefore = new Map<string, number>();
-  before.forEach((id, i) => {
-    rankBefore.set(id, i);
-  });
-  const kept = new Set<string>();
-  const entered: number[] = [];
-  let lastRank = -1;
-  after.forEach((id, i) => {
-    const rank = rankBefore.get(id);
-    if (rank !== undefined && rank > lastRank) {
-      kept.add(id);
-      lastRank = rank;
-    } else entered.push(i + 1);
-  });
-  const left: number[] = [];
-  const leftIds: string[] = [];
-  before.forEach((id, i) => {
-    if (kept.has(id)) return;
-    left.push(i + 1);
-    leftIds.push(id);
-  });
-  return { left, leftIds, entered };
-}
-
-function allIn(sockets: ReadonlySet<string>, members: ReadonlySet<string> | undefined) {
-  if (!members) return false;
-  for (const id of sockets) if (!members.has(id)) return false;
-  return true;
-}
-
-/**
- * Keeps each waiting visitor's queue position and ETA current at a cost per queue move that does not
- * grow with the queue's emits: one `queue:moved` broadcast to the group's local room (each widget
- * recomputes its position from its own), exact `queue:position` pushes only to the first
- * `EXACT_HEAD` when theirs changed, to sockets that joined (enqueue, reconnect, new tab) and to all
- * every `RESYNC_MS`. Each node does this for the visitors connected to it, coalesced per group.
+ * Keeps each waiting visitor's shown queue position current at a cost per queue move that does not
+ * grow with the queue: the first `EXACT_HEAD` see their exact position and ETA, the others the bound
+ * they are behind (routing-rules/queue-bounds). One `queueWindows` read per flush says whose value
+ * changed — the head, and the few dialogs that crossed a bound or entered — and only those are pushed,
+ * to the sockets on this node. A socket that connects gets its value at the next flush, and a spread
+ * resync pushes every waiting visitor's value again within `RESYNC_MS`. Each node does this for its
+ * own visitors, coalesced per group, one flush at a time.
  */
 export class QueuePositions {
-  /** Groups whose queue moved since the last flush; true when the change happened on this node. */
-  private readonly pendingQueues = new Map<string, boolean>();
-  /** Groups whose visitors all get an exact push at the next flush. */
-  private readonly pendingResync = new Set<string>();
-  private readonly mirrors = new Map<string, Mirror>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly groups = new Map<string, GroupState>();
   private readonly visitorIds: DialogVisitors;
-  /** Node-wide, so a revision is never reused for a group whose mirror was dropped. */
-  private revs = 0;
   private stopped = false;
   private flushing = false;
   private queueFlush: NodeJS.Timeout | null = null;
   private readonly resync: NodeJS.Timeout;
+  /** `queue:position` pushes made by this node (tests, bench). */
+  pushes = 0;
 
   constructor(
     private readonly deps: {
-      notifier: Notifier;
-      repo: DialogRepository;
+      notifier: Pick<
+        Notifier,
+        'localVisitorSockets' | 'hasLocalVisitors' | 'toOtherNodes' | 'onVisitorConnected'
+      > & {
+        toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
+      };
+      repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
+        latestDialogOfVisitor(visitorId: string): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
+      };
       store: RoutingStore;
-      decisions: () => RoutingDecisions;
       metrics: Metrics;
       logger: Logger;
       /** A flush of queues this node changed (the dashboard follows). */
       onFlushedHere: () => void;
     },
-    resyncMs = RESYNC_MS,
+    private readonly resyncMs = RESYNC_MS,
   ) {
     this.visitorIds = new DialogVisitors(deps.repo);
+    deps.notifier.onVisitorConnected((visitorId) => this.safely(() => this.joined(visitorId)));
     this.resync = setInterval(() => {
-      for (const groupId of this.mirrors.keys()) {
-        this.pendingResync.add(groupId);
-        if (!this.pendingQueues.has(groupId)) this.pendingQueues.set(groupId, false);
-      }
+      for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
       this.scheduleQueueFlush();
-    }, resyncMs);
+    }, Math.min(RESYNC_TICK_MS, resyncMs));
     this.resync.unref();
   }
 
   /** A queue this node changed: positions are pushed here, and the other nodes are told. */
   queueChanged(...groupIds: string[]) {
-    for (const g of groupIds) if (g) this.pendingQueues.set(g, true);
+    for (const g of groupIds) if (g) this.mark(g).here = true;
     this.scheduleQueueFlush();
   }
 
   /** Queues another node changed: only this node's own visitors are pushed to. */
   queueChangedElsewhere(groupIds: string[]) {
-    for (const g of groupIds) if (g && !this.pendingQueues.has(g)) this.pendingQueues.set(g, false);
+    for (const g of groupIds) if (g) this.mark(g);
     this.scheduleQueueFlush();
   }
 
+  /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
+  private async joined(visitorId: string) {
+    const dialog = await this.deps.repo.latestDialogOfVisitor(visitorId);
+    if (dialog?.state !== 'queued' || !dialog.group_id) return;
+    this.mark(dialog.group_id).asked.add(dialog.id);
+    this.scheduleQueueFlush();
+  }
+
+  private mark(groupId: string): Pending {
+    let pending = this.pending.get(groupId);
+    if (!pending) {
+      pending = { here: false, asked: new Set(), resync: false };
+      this.pending.set(groupId, pending);
+    }
+    return pending;
+  }
+
   private scheduleQueueFlush() {
-    if (this.queueFlush || this.flushing || this.stopped || this.pendingQueues.size === 0) return;
+    if (this.queueFlush || this.flushing || this.stopped || this.pending.size === 0) return;
     // Coalesce bursts (an operator online to a backlog moves many positions at once); one flush at a
-    // time, so an older read of a queue never lands after a newer one.
+    // time, so an older read of a queue never lands after a newer one (the marks follow the reads).
     this.queueFlush = setTimeout(() => {
       this.queueFlush = null;
-      const groups = [...this.pendingQueues];
-      this.pendingQueues.clear();
-      const changedHere = groups.filter(([, here]) => here).map(([groupId]) => groupId);
+      const groups = [...this.pending];
+      this.pending.clear();
+      const changedHere = groups.filter(([, p]) => p.here).map(([groupId]) => groupId);
       if (changedHere.length > 0) this.deps.notifier.toOtherNodes('queue:changed', changedHere);
       this.flushing = true;
       this.safely(async () => {
         try {
-          for (const [groupId, here] of groups) {
-            const resync = this.pendingResync.delete(groupId);
-            await this.broadcastPositions(groupId, resync);
-            if (here) this.deps.onFlushedHere();
+          for (const [groupId, pending] of groups) {
+            await this.flush(groupId, pending);
+            if (pending.here) this.deps.onFlushedHere();
           }
         } finally {
           this.flushing = false;
@@ -145,68 +142,53 @@ export class QueuePositions {
     }, 50);
   }
 
-  /**
-   * Reads the queue once, broadcasts its change since this node's last read to the group's room,
-   * then pushes exact positions where a widget cannot follow the broadcast (see the class comment).
-   */
-  private async broadcastPositions(groupId: string, resync: boolean) {
+  /** One read of the queue's windows; pushes to the visitors whose shown value changed (see the class). */
+  private async flush(groupId: string, pending: Pending) {
     const { store, repo, notifier, metrics } = this.deps;
-    const { queue, operators } = await store.groupView(groupId);
-    metrics.queueLength.set({ group: groupId }, queue.length);
-    const online = operators.filter((o) => o.status === 'online');
+    const state = this.groups.get(groupId);
+    let ranks: [number, number] | undefined;
+    if (pending.resync && state && state.length > 0) {
+      const from = state.resyncFrom > state.length ? 1 : state.resyncFrom;
+      const slice = Math.ceil((state.length * Math.min(RESYNC_TICK_MS, this.resyncMs)) / this.resyncMs);
+      ranks = [from, from + slice - 1];
+    }
+    const windows = await store.queueWindows(groupId, {
+      head: EXACT_HEAD,
+      bounds: QUEUE_BOUNDS,
+      since: state?.marks ?? null,
+      dialogIds: [...pending.asked],
+      ranks,
+    });
+    metrics.queueLength.set({ group: groupId }, windows.length);
+    const online = (await store.listOperators(groupId)).filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
-    const mirror = this.mirrors.get(groupId);
-    if (!mirror && (queue.length === 0 || !notifier.hasLocalVisitors())) return;
-    const room = queueRoom(groupId);
-    const order = queue.map((q) => q.dialogId);
-    const { left, leftIds, entered } = diffQueue(mirror?.order ?? [], order);
+    const next: GroupState = {
+      marks: windows.marks,
+      head: new Map(),
+      length: windows.length,
+      resyncFrom: ranks ? ranks[1] + 1 : (state?.resyncFrom ?? 1),
+    };
+    this.groups.set(groupId, next);
+    if (windows.length === 0 || !notifier.hasLocalVisitors()) return;
     const capacity = online.reduce((sum, o) => sum + o.limit, 0);
-    // One read of handling times for the whole queue, not one per waiting visitor.
-    const samples = queue.length > 0 ? await repo.recentHandleTimesMs(groupId) : [];
-    const wait = waitBasis(capacity, samples);
-    const waitKey = wait ? `${wait.freeableCapacity}:${wait.meanHandleMs}` : '';
-    const moved = left.length > 0 || entered.length > 0 || mirror?.waitKey !== waitKey;
-    const rev = mirror && !moved ? mirror.rev : ++this.revs;
-    const visitorOf = await this.visitorIds.of([...leftIds, ...order]);
-    // Whoever left (or changed place) stops following the broadcasts before this one.
-    for (const dialogId of leftIds) {
-      const sockets = this.socketsOf(visitorOf.get(dialogId));
-      if (sockets) notifier.setLocalRoom(sockets, room, false);
+    // The basis moves every head's ETA (capacity, handling times): read once per flush, not per visitor.
+    const basis = waitBasis(capacity, await repo.recentHandleTimesMs(groupId));
+    const pushes = new Map<string, ShownPosition>();
+    windows.head.forEach((dialogId, i) => {
+      const shown = shownPosition(i + 1, basis);
+      const key = shownKey(shown);
+      next.head.set(dialogId, key);
+      if (state?.head.get(dialogId) !== key) pushes.set(dialogId, shown);
+    });
+    for (const { dialogId, position } of windows.moved) pushes.set(dialogId, shownPosition(position, basis));
+    if (pushes.size === 0) return;
+    const visitorOf = await this.visitorIds.of([...pushes.keys()]);
+    for (const [dialogId, shown] of pushes) {
+      const visitorId = visitorOf.get(dialogId);
+      if (!visitorId || !notifier.localVisitorSockets(visitorId)?.size) continue;
+      notifier.toLocalVisitor(visitorId, 'queue:position', { dialogId, ...shown });
+      this.pushes += 1;
     }
-    if (mirror && moved && notifier.localRoomMembers(room)?.size)
-      notifier.toLocalRoom(room, 'queue:moved', { groupId, since: mirror.rev, rev, left, entered, wait });
-    const head = new Map<string, string>();
-    if (queue.length > 0) this.mirrors.set(groupId, { rev, order, waitKey, head });
-    else this.mirrors.delete(groupId);
-    const sync: QueueSync = { groupId, rev, wait };
-    const rules = this.deps.decisions();
-    for (const entry of queue) {
-      const visitorId = visitorOf.get(entry.dialogId);
-      const sockets = this.socketsOf(visitorId);
-      if (!visitorId || !sockets) continue;
-      const joined = allIn(sockets, notifier.localRoomMembers(room));
-      if (joined && !resync && entry.position > EXACT_HEAD) continue;
-      const eta = rules.estimateWait(entry.position, capacity, samples);
-      const shown = `${entry.position}:${eta?.qualifier}:${eta?.minutes}`;
-      if (entry.position <= EXACT_HEAD) head.set(entry.dialogId, shown);
-      if (joined && !resync && mirror?.head.get(entry.dialogId) === shown) continue;
-      if (!joined) notifier.setLocalRoom(sockets, room, true);
-      this.push(visitorId, entry, eta, sync);
-    }
-  }
-
-  private push(
-    visitorId: string,
-    { dialogId, position }: QueuedDialog,
-    eta: ReturnType<RoutingDecisions['estimateWait']>,
-    sync: QueueSync,
-  ) {
-    this.deps.notifier.toLocalVisitor(visitorId, 'queue:position', { dialogId, position, eta, sync });
-  }
-
-  private socketsOf(visitorId: string | undefined) {
-    const sockets = visitorId ? this.deps.notifier.localVisitorSockets(visitorId) : undefined;
-    return sockets && sockets.size > 0 ? sockets : undefined;
   }
 
   stop() {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { assertId, assertPriority, queueScore } from './queue-score';
+import { assertId, assertPriority, MAX_PRIORITY, PRIORITY_SPAN, queueScore } from './queue-score';
 import type {
+  QueueWindows,
+  QueueWindowsRequest,
   ArrivalResult,
   AssignHeadResult,
   Assignment,
@@ -178,6 +180,54 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async groupView(groupId: string): Promise<GroupView> {
     return { queue: await this.queue(groupId), operators: await this.listOperators(groupId) };
+  }
+
+  async queueWindows(groupId: string, request: QueueWindowsRequest): Promise<QueueWindows> {
+    const queue = this.queues.get(groupId) ?? [];
+    const scoreAt = (index: number) => this.queued.get(queue[index]!)!.score;
+    /** How many dialogs have a score up to `score` (`exclusive`: below it): a binary search. */
+    const countUpTo = (score: number, exclusive = false) => {
+      let lo = 0;
+      let hi = queue.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (exclusive ? scoreAt(mid) < score : scoreAt(mid) <= score) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const moved = new Map<string, number>();
+    const report = (from: number, to: number) => {
+      for (let i = Math.max(0, from); i < Math.min(to, queue.length); i++) moved.set(queue[i]!, i + 1);
+    };
+    const since = request.since?.epoch === this.currentEpoch ? request.since : null;
+    if (since) {
+      request.bounds.forEach((bound, i) => {
+        const score = since.scores[i];
+        const now = score === null || score === undefined ? queue.length : countUpTo(score);
+        if (now < bound) report(now, bound);
+        else report(bound, now);
+      });
+      for (let priority = 0; priority <= MAX_PRIORITY; priority++) {
+        const base = (MAX_PRIORITY - priority) * PRIORITY_SPAN;
+        report(countUpTo(base + since.seq), countUpTo(base + PRIORITY_SPAN, true));
+      }
+    }
+    for (const dialogId of request.dialogIds ?? []) {
+      const q = this.queued.get(dialogId);
+      if (q?.groupId === groupId) moved.set(dialogId, countUpTo(q.score));
+    }
+    if (request.ranks) report(request.ranks[0] - 1, request.ranks[1]);
+    return {
+      length: queue.length,
+      head: queue.slice(0, request.head),
+      moved: [...moved].map(([dialogId, position]) => ({ dialogId, position })),
+      marks: {
+        epoch: this.currentEpoch,
+        seq: this.seq,
+        scores: request.bounds.map((bound) => (bound <= queue.length ? scoreAt(bound - 1) : null)),
+      },
+    };
   }
 
   async queuedGroups(): Promise<string[]> {

@@ -17,6 +17,8 @@ import type {
   OperatorUpsert,
   Presence,
   QueuedDialog,
+  QueueWindows,
+  QueueWindowsRequest,
   RoutingSnapshot,
   RoutingStore,
   Tier,
@@ -78,7 +80,8 @@ type CommandName =
   | 'forgetConnections'
   | 'pollDue'
   | 'readOperators'
-  | 'readGroup';
+  | 'readGroup'
+  | 'queueWindows';
 
 /** A dialog may move between queues between our read and the script; a few retries settle it. */
 const MAX_RETRIES = 8;
@@ -380,6 +383,38 @@ export class RedisRoutingStore implements RoutingStore {
       );
     }
     return { queue, operators: operatorRows(operatorReply).sort(byOperatorId) };
+  }
+
+  async queueWindows(groupId: string, request: QueueWindowsRequest): Promise<QueueWindows> {
+    const k = this.keys;
+    const { since } = request;
+    const reply = await this.runList(
+      'queueWindows',
+      [k.queue(groupId), k.seq, k.epoch],
+      [
+        request.head,
+        request.bounds.join(','),
+        since?.epoch ?? '',
+        since ? since.seq : '',
+        since ? since.scores.map((score) => (score === null ? '' : String(score))).join(',') : '',
+        (request.dialogIds ?? []).filter((id) => id !== '' && !id.includes('|')).join('|'),
+        request.ranks ? request.ranks.join(',') : '',
+      ],
+    );
+    const [length, head, moved, epoch, seq, scores] = reply;
+    const pairs = list('queueWindows', moved);
+    const out: QueueWindows['moved'] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) out.push({ dialogId: str(pairs[i]), position: num(pairs[i + 1]) });
+    return {
+      length: num(length),
+      head: list('queueWindows', head).map(str),
+      moved: out,
+      marks: {
+        epoch: str(epoch) || null,
+        seq: num(seq),
+        scores: list('queueWindows', scores).map((score) => (str(score) === '' ? null : num(score))),
+      },
+    };
   }
 
   async queuedGroups(): Promise<string[]> {

@@ -185,6 +185,15 @@ export interface RoutingStore {
   groupView(groupId: string): Promise<GroupView>;
   /** Groups that currently have a non-empty queue. */
   queuedGroups(): Promise<string[]>;
+  /**
+   * What a queue move changed for the waiting visitors, without reading the queue: its length, its
+   * first `head` dialogs, and with their positions the dialogs that crossed one of `bounds` since the
+   * read that gave `since` (those between each bound and where the dialog then at the bound is now),
+   * those that entered since (a higher enqueue sequence), those asked for and those at `ranks`. Work
+   * grows with the head, the bounds and what changed, not with the queue's length. A dialog put back
+   * at its old place (a requeue, a declined offer) counts as entered only when it lands in the head.
+   */
+  queueWindows(groupId: string, request: QueueWindowsRequest): Promise<QueueWindows>;
 
   /**
    * One atomic step: take the head of the group's queue and assign it to the first operator of
@@ -315,4 +324,37 @@ export interface DuePoll {
 export interface GroupView {
   queue: QueuedDialog[];
   operators: OperatorRouting[];
+}
+
+/** Where a queue stood at one `queueWindows` read: the next read reports changes since. */
+export interface QueueMarks {
+  /** The routing state's epoch then: another one (a rebuild renumbers the queue) voids the marks. */
+  epoch: string | null;
+  /** The enqueue sequence then: dialogs with a higher one entered after. */
+  seq: number;
+  /** Per bound of the request, the score of the dialog at that position then; null: the queue was shorter. */
+  scores: (number | null)[];
+}
+
+export interface QueueWindowsRequest {
+  /** How many dialogs of the head to return, in order. */
+  head: number;
+  /** Positions, ascending, whose crossings are reported. */
+  bounds: readonly number[];
+  /** The marks of the previous read with the same bounds; null: none yet (no crossing, no entry reported). */
+  since: QueueMarks | null;
+  /** Dialogs whose positions are wanted as well (a visitor's socket joined). */
+  dialogIds?: readonly string[];
+  /** Positions `[from, to]` (1-based, inclusive) whose dialogs are wanted as well (the spread resync). */
+  ranks?: [number, number];
+}
+
+export interface QueueWindows {
+  length: number;
+  /** The first `head` dialog ids, in order. */
+  head: string[];
+  /** Each reported dialog once, with its position now (head dialogs only when reported for another reason). */
+  moved: { dialogId: string; position: number }[];
+  /** For the next read. */
+  marks: QueueMarks;
 }

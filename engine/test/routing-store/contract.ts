@@ -166,6 +166,97 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('queueWindows', () => {
+      const bounds = [2, 3, 5, 8];
+      const ids = (q: { dialogId: string }[]) => q.map((e) => e.dialogId);
+
+      it('when dialogs leave, enter (any priority) and are asked for, then each one whose side of a bound changed, each new one and each asked one is reported with its position', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.oneof(
+                fc.record({ kind: fc.constant('enter' as const), priority: fc.integer({ min: 0, max: 9 }) }),
+                fc.record({ kind: fc.constant('leave' as const), at: fc.nat(20) }),
+                fc.record({ kind: fc.constant('read' as const), ask: fc.nat(20) }),
+              ),
+              { maxLength: 40 },
+            ),
+            async (steps) => {
+              await store.rebuild({ operators: [], queued: [], assigned: [], timers: [] });
+              let n = 0;
+              for (let i = 0; i < 6; i++) await store.enqueue({ dialogId: `s${i}`, groupId: 'g', priority: 1 }, T0);
+              let windows = await store.queueWindows('g', { head: 2, bounds, since: null });
+              let before = ids(await store.queue('g'));
+              expect(windows.moved, 'a first read reports nothing').to.deep.equal([]);
+              for (const step of steps) {
+                if (step.kind === 'enter')
+                  await store.enqueue({ dialogId: `n${n++}`, groupId: 'g', priority: step.priority }, T0);
+                else if (step.kind === 'leave') {
+                  const queue = await store.queue('g');
+                  if (queue.length > 0) await store.dequeue(queue[step.at % queue.length]!.dialogId);
+                } else {
+                  const after = await store.queue('g');
+                  const asked = after.length > 0 ? [after[step.ask % after.length]!.dialogId] : [];
+                  windows = await store.queueWindows('g', { head: 2, bounds, since: windows.marks, dialogIds: asked });
+                  const reported = new Map(windows.moved.map((m) => [m.dialogId, m.position]));
+                  expect(reported.size, 'each dialog once').to.equal(windows.moved.length);
+                  for (const entry of after) {
+                    const was = before.indexOf(entry.dialogId) + 1;
+                    const crossed = was === 0 || bounds.some((b) => was <= b !== entry.position <= b);
+                    if (crossed || asked.includes(entry.dialogId))
+                      expect(reported.get(entry.dialogId), `${entry.dialogId} at ${entry.position} (was ${was})`).to.equal(
+                        entry.position,
+                      );
+                    else if (reported.has(entry.dialogId))
+                      expect(reported.get(entry.dialogId)).to.equal(entry.position);
+                  }
+                  expect(windows.length).to.equal(after.length);
+                  expect(windows.head).to.deep.equal(ids(after.slice(0, 2)));
+                  before = ids(after);
+                }
+              }
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
+
+      it('when a bound is crossed by one dialog leaving the head of a long queue, then only the dialogs at the bounds are reported, and a range of positions is returned on request', async () => {
+        for (let i = 0; i < 300; i++) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0);
+        const first = await store.queueWindows('g', { head: 2, bounds: [50, 100, 200], since: null });
+        expect(first).to.deep.include({ length: 300, head: ['d0', 'd1'], moved: [] });
+        await store.dequeue('d0');
+        const next = await store.queueWindows('g', {
+          head: 2,
+          bounds: [50, 100, 200],
+          since: first.marks,
+          ranks: [10, 11],
+        });
+        expect(next.moved).to.have.deep.members([
+          { dialogId: 'd50', position: 50 },
+          { dialogId: 'd100', position: 100 },
+          { dialogId: 'd200', position: 200 },
+          { dialogId: 'd10', position: 10 },
+          { dialogId: 'd11', position: 11 },
+        ]);
+        expect(next.head).to.deep.equal(['d1', 'd2']);
+      });
+
+      it('when the state was rebuilt since the marks, then they are void: nothing is reported as crossed', async () => {
+        await store.enqueue({ dialogId: 'a', groupId: 'g', priority: 1 }, T0);
+        const first = await store.queueWindows('g', { head: 1, bounds: [1], since: null });
+        await store.rebuild({
+          operators: [],
+          queued: [{ dialogId: 'b', groupId: 'g', priority: 1, enqueuedAt: T0 }],
+          assigned: [],
+          timers: [],
+        });
+        const next = await store.queueWindows('g', { head: 1, bounds: [1], since: first.marks });
+        expect(next).to.deep.include({ length: 1, head: ['b'], moved: [] });
+        expect(next.marks.epoch).to.not.equal(first.marks.epoch);
+      });
+    });
+
     describe('operators', () => {
       it('when an operator is upserted and changes presence, then onlineSince follows and load is kept', async () => {
         await store.upsertOperator(operator('op', ['g'], 3), T0);
