@@ -50,36 +50,77 @@ export function ackHandler<S extends z.ZodType, T>(
   schema: S,
   work: (input: z.infer<S>, log: Logger) => Promise<T>,
 ) {
-  return async (...args: unknown[]) => {
-    const log = logger.child({ eventId: randomUUID() });
-    const { payload, reply } = splitArguments<T>(args);
-    const tooLarge = oversized(payload);
-    if (tooLarge) {
-      reply({ error: tooLarge.toBody() });
-      return;
-    }
-    const parsed = schema.safeParse(payload ?? {});
-    if (!parsed.success) {
-      reply({ error: fromZodIssues(parsed.error.issues).toBody() });
-      return;
-    }
-    try {
-      reply({ data: await work(parsed.data, log) });
-    } catch (error) {
-      const appError = toAppError(error);
-      if (appError.code === 'internal') log.error({ err: error }, 'socket handler failed');
-      else if (appError.code === 'unavailable') log.warn({ err: error }, 'socket handler: unavailable');
-      else log.debug({ code: appError.code, field: appError.field }, 'socket event refused');
-      reply({ error: appError.toBody() });
-    }
+  return (...args: unknown[]) => answer(logger, schema, args, work);
+}
+
+/** An event's handling, given the socket it came on and the emitted arguments (payload, callback). */
+export type SocketEventHandler<S> = (socket: S, args: unknown[]) => Promise<void>;
+
+/**
+ * ackHandler for a table of handlers built once per namespace and shared by all its sockets: `work`
+ * is told the socket, so an idle socket holds no closure per event (docs/capacity.md, memory).
+ */
+export function sharedAckHandler<Sock, S extends z.ZodType, T>(
+  logger: Logger,
+  schema: S,
+  work: (socket: Sock, input: z.infer<S>, log: Logger) => Promise<T>,
+): SocketEventHandler<Sock> {
+  return (socket, args) => answer(logger, schema, args, (input, log) => work(socket, input, log));
+}
+
+async function answer<S extends z.ZodType, T>(
+  logger: Logger,
+  schema: S,
+  args: unknown[],
+  work: (input: z.infer<S>, log: Logger) => Promise<T>,
+): Promise<void> {
+  const log = logger.child({ eventId: randomUUID() });
+  const { payload, reply } = splitArguments<T>(args);
+  const tooLarge = oversized(payload);
+  if (tooLarge) {
+    reply({ error: tooLarge.toBody() });
+    return;
+  }
+  const parsed = schema.safeParse(payload ?? {});
+  if (!parsed.success) {
+    reply({ error: fromZodIssues(parsed.error.issues).toBody() });
+    return;
+  }
+  try {
+    reply({ data: await work(parsed.data, log) });
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.code === 'internal') log.error({ err: error }, 'socket handler failed');
+    else if (appError.code === 'unavailable') log.warn({ err: error }, 'socket handler: unavailable');
+    else log.debug({ code: appError.code, field: appError.field }, 'socket event refused');
+    reply({ error: appError.toBody() });
+  }
+}
+
+/**
+ * The one listener of every socket of a namespace, for all its events: socket.io calls an `onAny`
+ * listener with the socket as `this`, so one function serves every socket and an idle socket holds
+ * no closure of ours. An event neither in the table nor listened to with `socket.on`, sent with a
+ * callback, is answered `bad_request` rather than never.
+ */
+export function eventDispatcher<Sock extends { eventNames(): (string | symbol)[] }>(
+  handlers: ReadonlyMap<string, SocketEventHandler<Sock>>,
+) {
+  return function dispatch(this: Sock, event: string, ...args: unknown[]) {
+    const handler = handlers.get(event);
+    if (handler) void handler(this, args);
+    else if (!this.eventNames().includes(event)) answerUnknown(event, args);
   };
+}
+
+function answerUnknown(event: string, args: unknown[]) {
+  const { reply } = splitArguments<never>(args);
+  reply({ error: badRequest(`unknown event ${String(event).slice(0, 64)}`, 'event').toBody() });
 }
 
 /** An event this namespace does not know, sent with a callback, is answered `bad_request` rather than never. */
 export function answerUnknownEvents(socket: Socket) {
   socket.onAny((event: string, ...args: unknown[]) => {
-    if (socket.listeners(event).length > 0) return;
-    const { reply } = splitArguments<never>(args);
-    reply({ error: badRequest(`unknown event ${String(event).slice(0, 64)}`, 'event').toBody() });
+    if (socket.listeners(event).length === 0) answerUnknown(event, args);
   });
 }

@@ -1,5 +1,5 @@
 import { acceptLanguages } from '@hotline/routing-rules';
-import type { Namespace } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { AppError, forbidden, toAppError } from '../errors';
 import { clientAddress } from '../http/client-address';
@@ -21,7 +21,7 @@ import {
   type VisitorServerToClient,
 } from '@hotline/protocol';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
-import { ackHandler, answerUnknownEvents, splitArguments } from './ack-handler';
+import { eventDispatcher, type SocketEventHandler, sharedAckHandler, splitArguments } from './ack-handler';
 import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
 import { tokenKey, type VisitorAction, type VisitorLimits } from './visitor-limits';
@@ -40,6 +40,17 @@ export type VisitorNamespace = Namespace<
   InterServerEvents,
   VisitorSocketData
 >;
+type VisitorSocket = Socket<
+  VisitorClientToServer,
+  VisitorServerToClient,
+  InterServerEvents,
+  VisitorSocketData
+>;
+
+const identity = (socket: VisitorSocket): VisitorIdentity => ({
+  visitorId: socket.data.visitorId,
+  siteId: socket.data.siteId,
+});
 
 /**
  * `/visitor`: the handshake identifies the visitor by his token (or issues one); each socket joins
@@ -99,130 +110,88 @@ export function registerVisitorNamespace(
     }
   });
 
+  // One table for every visitor socket (an idle socket holds none of these closures).
+  const handlers = new Map<string, SocketEventHandler<VisitorSocket>>();
+  /** Counts the event against the visitor's and his address's limits before any other work. */
+  const limited =
+    (action: VisitorAction, handler: SocketEventHandler<VisitorSocket>): SocketEventHandler<VisitorSocket> =>
+    // The arguments go on untouched: an event sent with only a callback is still answered (ackHandler).
+    async (socket, args) => {
+      const { visitorId, address } = socket.data;
+      try {
+        await limits.consume(action, { visitor: visitorId, address });
+      } catch (error) {
+        splitArguments<never>(args).reply({ error: toAppError(error).toBody() });
+        return;
+      }
+      await perVisitor.withLock(`${visitorId}:${action}`, () => handler(socket, args));
+    };
+  const on = <S extends z.ZodType, T>(
+    event: keyof VisitorClientToServer,
+    action: VisitorAction,
+    schema: S,
+    work: (socket: VisitorSocket, input: z.infer<S>) => Promise<T>,
+  ) => handlers.set(event, limited(action, sharedAckHandler(logger, schema, work)));
+
+  on('session:resume', 'event', z.unknown(), (socket) =>
+    visitors.session(socket.data.visitorId, socket.data.token),
+  );
+
+  on('dialog:start', 'start', DialogStartSchema, (socket, input) =>
+    visitors.start(identity(socket), input, {
+      language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
+    }),
+  );
+
+  // Its change pushes it to his other tabs, the holder and supervisors.
+  on('message:send', 'message', VisitorMessageSchema, (socket, input) =>
+    visitors.sendMessage(identity(socket), input),
+  );
+
+  on('typing:set', 'event', TypingSchema, async (socket, { typing }) => {
+    const holder = await visitors.holder(identity(socket));
+    if (holder)
+      notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
+    return null;
+  });
+
+  on('contact:leave', 'event', ContactSchema, (socket, input) =>
+    visitors.leaveContact(identity(socket), input),
+  );
+
+  on('callback:request', 'start', VisitorCallbackSchema, (socket, input) =>
+    visitors.requestCallback(
+      identity(socket),
+      { phone: input.phone, preferredTime: input.preferredTime },
+      input.page ?? { url: '' },
+    ),
+  );
+
+  on('dialog:close', 'event', VisitorCloseSchema, async (socket, { rating }) => {
+    await visitors.close(identity(socket), rating);
+    return null;
+  });
+
+  // A slot for a file in his dialog (the open one, or the latest while writing would reopen it).
+  on('attachment:prepare', 'attachment', AttachmentPrepareSchema, async (socket, input) => {
+    const dialog = await visitors.currentDialog(socket.data.visitorId);
+    if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
+    if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
+    return deps.attachments.prepare(
+      { kind: 'visitor', id: socket.data.visitorId },
+      { dialogId: dialog.id, siteId: dialog.site_id },
+      input,
+    );
+  });
+
+  on('page:change', 'event', PageChangeSchema, async (socket, page) => {
+    await visitors.pageChange(identity(socket), page);
+    return null;
+  });
+
+  const dispatch = eventDispatcher(handlers);
   namespace.on('connection', (socket) => {
-    const identity = (): VisitorIdentity => ({
-      visitorId: socket.data.visitorId,
-      siteId: socket.data.siteId,
-    });
     void socket.join(visitorRoom(socket.data.visitorId));
-    answerUnknownEvents(socket);
-
-    /** Counts the event against the visitor's and his address's limits before any other work. */
-    const limited =
-      (action: VisitorAction, handler: (...args: unknown[]) => Promise<void>) =>
-      // The arguments go on untouched: an event sent with only a callback is still answered (ackHandler).
-      async (...args: unknown[]) => {
-        try {
-          await limits.consume(action, { visitor: socket.data.visitorId, address: socket.data.address });
-        } catch (error) {
-          splitArguments<never>(args).reply({ error: toAppError(error).toBody() });
-          return;
-        }
-        await perVisitor.withLock(`${socket.data.visitorId}:${action}`, () => handler(...args));
-      };
-
-    socket.on(
-      'session:resume',
-      limited(
-        'event',
-        ackHandler(logger, z.unknown(), () => visitors.session(socket.data.visitorId, socket.data.token)),
-      ),
-    );
-
-    socket.on(
-      'dialog:start',
-      limited(
-        'start',
-        ackHandler(logger, DialogStartSchema, (input) =>
-          visitors.start(identity(), input, {
-            language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
-          }),
-        ),
-      ),
-    );
-
-    socket.on(
-      'message:send',
-      limited(
-        'message',
-        // Its change pushes it to his other tabs, the holder and supervisors.
-        ackHandler(logger, VisitorMessageSchema, (input) => visitors.sendMessage(identity(), input)),
-      ),
-    );
-
-    socket.on(
-      'typing:set',
-      limited(
-        'event',
-        ackHandler(logger, TypingSchema, async ({ typing }) => {
-          const holder = await visitors.holder(identity());
-          if (holder)
-            notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
-          return null;
-        }),
-      ),
-    );
-
-    socket.on(
-      'contact:leave',
-      limited(
-        'event',
-        ackHandler(logger, ContactSchema, (input) => visitors.leaveContact(identity(), input)),
-      ),
-    );
-
-    socket.on(
-      'callback:request',
-      limited(
-        'start',
-        ackHandler(logger, VisitorCallbackSchema, (input) =>
-          visitors.requestCallback(
-            identity(),
-            { phone: input.phone, preferredTime: input.preferredTime },
-            input.page ?? { url: '' },
-          ),
-        ),
-      ),
-    );
-
-    socket.on(
-      'dialog:close',
-      limited(
-        'event',
-        ackHandler(logger, VisitorCloseSchema, async ({ rating }) => {
-          await visitors.close(identity(), rating);
-          return null;
-        }),
-      ),
-    );
-
-    // A slot for a file in his dialog (the open one, or the latest while writing would reopen it).
-    socket.on(
-      'attachment:prepare',
-      limited(
-        'attachment',
-        ackHandler(logger, AttachmentPrepareSchema, async (input) => {
-          const dialog = await visitors.currentDialog(socket.data.visitorId);
-          if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
-          if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
-          return deps.attachments.prepare(
-            { kind: 'visitor', id: socket.data.visitorId },
-            { dialogId: dialog.id, siteId: dialog.site_id },
-            input,
-          );
-        }),
-      ),
-    );
-
-    socket.on(
-      'page:change',
-      limited(
-        'event',
-        ackHandler(logger, PageChangeSchema, async (page) => {
-          await visitors.pageChange(identity(), page);
-          return null;
-        }),
-      ),
-    );
+    socket.onAny(dispatch);
   });
 }
