@@ -3,11 +3,12 @@
  * Postgres server (bench/minimal-server.ts) under the same open-loop driver (bench/open-loop.ts) at
  * stepped arrival rates, each on the bench's own Postgres and Redis (bench/private-backends.ts) so
  * the CPU and the statement and command counts are the measured server's alone.
- * A step passes with p99 start → assigned < 100 ms and no errors; the sustained rate is the highest
- * passing step; the stepping stops at the first failing one.
+ * A step passes with p99 start → assigned < 100 ms and no errors (a visitor message that does not reach
+ * the holder is one); the sustained rate is the highest passing step; the stepping stops at the first
+ * failing one. With a baseline ref, the engine of that commit runs too, between the two (bench/baseline-tree.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import type { Socket } from 'socket.io-client';
 import { clusterEnv, freePort, startEngineProcess } from '../engine/test/support/engine-process';
 import { type LoadSetup, loginToken, prepareLoad } from '../engine/test/multinode/load-driver';
 import { freshSchema } from '../engine/test/support/postgres';
+import { type BaselineTree, checkoutBaseline } from './baseline-tree';
 import { type DriverTarget, OpenLoopDriver, type StepResult, socketTo } from './open-loop';
 import { type PrivateBackends, processCpuMs, startPrivateBackends } from './private-backends';
 
@@ -31,6 +33,8 @@ export interface E2eOptions {
   profileDir?: string;
   /** Keep stepping past failing steps up to this rate (a profile wants load, not just the first step). */
   stepThroughRate?: number;
+  /** A commit whose engine runs too, as "engine before" (this tree's is then "engine after"). */
+  baselineRef?: string;
 }
 
 export interface StepCosts extends StepResult {
@@ -48,6 +52,14 @@ export interface TargetRun {
   steps: StepCosts[];
   /** Highest passing rate, 0 when none passed. */
   sustained: number;
+}
+
+export interface E2eRuns {
+  minimal: TargetRun;
+  /** This tree's engine. */
+  engine: TargetRun;
+  /** The baseline commit's engine, with a baseline ref. */
+  before?: TargetRun & { ref: string; short: string };
 }
 
 const load = () =>
@@ -117,6 +129,7 @@ function printStep(name: string, s: StepCosts) {
   console.log(
     `${name.padEnd(15)} ${String(s.rate).padStart(4)}/s x ${s.seconds}s: ${s.assigned}/${s.arrivals} assigned, ${s.errors} errors,` +
       ` start→assigned p50 ${f1(s.p50)} p99 ${f1(s.p99)} ms ${s.passed ? 'PASS' : 'FAIL'};` +
+      ` message→operator p50 ${f1(s.messageP50)} p99 ${f1(s.messageP99)} ms (${s.delivered});` +
       ` per dialog: node ${f1(s.nodeCpuMsPerDialog)} ms, postgres ${f1(s.postgresCpuMsPerDialog)} ms,` +
       ` redis ${f1(s.redisCpuMsPerDialog)} ms CPU, ${f1(s.statementsPerDialog)} statements, ${f1(s.redisCommandsPerDialog)} Redis commands;` +
       ` load ${s.load}${s.errorSamples.length > 0 ? `\n    errors: ${s.errorSamples.join(' | ')}` : ''}`,
@@ -162,11 +175,14 @@ async function minimalRun(
   }
 }
 
+/** One engine process: this tree's, or (`cwd`) a baseline commit's. */
 async function engineRun(
+  name: string,
   backends: PrivateBackends,
   setup: LoadSetup,
   schema: string,
   options: E2eOptions,
+  cwd?: string,
 ): Promise<TargetRun> {
   const env = clusterEnv({
     databaseUrl: backends.databaseUrl,
@@ -176,10 +192,10 @@ async function engineRun(
     configPath: setup.configPath,
   });
   const profileArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const node = await startEngineProcess({ ...env, NODE_ID: 'bench-e2e' }, undefined, profileArgs);
+  const node = await startEngineProcess({ ...env, NODE_ID: 'bench-e2e' }, undefined, profileArgs, cwd);
   try {
     return await stepThrough(
-      'engine (1 node)',
+      name,
       node.child.pid!,
       {
         groupId: setup.staffed[0]!,
@@ -245,25 +261,134 @@ export function topCosts(dir: string, count = 15) {
   return { functions: top(self), packages: top(packages) };
 }
 
-/** Both targets on fresh private backends: the minimal server first, then the engine. */
-export async function runE2e(options: E2eOptions): Promise<{ minimal: TargetRun; engine: TargetRun }> {
-  const backends = await startPrivateBackends();
+/** The baseline commit's engine on its own schema of the same backends (no profile: this tree's only). */
+async function baselineRun(
+  baseline: BaselineTree,
+  backends: PrivateBackends,
+  dir: string,
+  options: E2eOptions,
+): Promise<NonNullable<E2eRuns['before']>> {
+  const schema = freshSchema();
+  const own = join(dir, 'baseline');
+  mkdirSync(own);
+  const setup = await baseline.prepareLoad({
+    dir: own,
+    databaseUrl: backends.databaseUrl,
+    schema,
+    operators: options.operators,
+    seed: options.seed,
+  });
+  const run = await engineRun(
+    'engine before',
+    backends,
+    setup,
+    schema,
+    { ...options, profileDir: undefined, stepThroughRate: 0 },
+    baseline.dir,
+  );
+  return { ...run, ref: baseline.ref, short: baseline.short };
+}
+
+/**
+ * Every target on fresh private backends, one after another: the minimal server, the baseline
+ * commit's engine when asked, then this tree's engine.
+ */
+export async function runE2e(options: E2eOptions): Promise<E2eRuns> {
+  let baseline: BaselineTree | undefined;
+  if (options.baselineRef) {
+    const started = performance.now();
+    baseline = await checkoutBaseline(options.baselineRef);
+    console.log(
+      `baseline ${baseline.ref} = ${baseline.short}: worktree ${baseline.dir}, npm ci done in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+  }
   const dir = mkdtempSync(join(tmpdir(), 'hotline-bench-e2e-'));
   try {
-    const schema = freshSchema();
-    const setup = await prepareLoad({
-      dir,
-      databaseUrl: backends.databaseUrl,
-      schema,
-      operators: options.operators,
-      groups: 1,
-      seed: options.seed,
-    });
-    const minimal = await minimalRun(backends, setup, { ...options, stepThroughRate: 0 });
-    const engine = await engineRun(backends, setup, schema, options);
-    return { minimal, engine };
+    const backends = await startPrivateBackends();
+    try {
+      const schema = freshSchema();
+      const setup = await prepareLoad({
+        dir,
+        databaseUrl: backends.databaseUrl,
+        schema,
+        operators: options.operators,
+        groups: 1,
+        seed: options.seed,
+      });
+      const minimal = await minimalRun(backends, setup, { ...options, stepThroughRate: 0 });
+      const before = baseline ? await baselineRun(baseline, backends, dir, options) : undefined;
+      const engine = await engineRun(
+        before ? 'engine after' : 'engine (1 node)',
+        backends,
+        setup,
+        schema,
+        options,
+      );
+      return before ? { minimal, engine, before } : { minimal, engine };
+    } finally {
+      await backends.stop();
+    }
   } finally {
-    await backends.stop();
     rmSync(dir, { recursive: true, force: true });
+    baseline?.remove();
   }
+}
+
+const cell = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(0));
+
+/**
+ * The runs side by side, one line per rate: p99 start → assigned / message → operator (ms) and
+ * PASS/FAIL for each; a dash where a run had stopped before that rate. Then the per-dialog costs at
+ * each run's lowest step.
+ */
+export function sideBySide(runs: TargetRun[]): string[] {
+  const width = 26;
+  const rates = [...new Set(runs.flatMap((r) => r.steps.map((s) => s.rate)))].sort((a, b) => a - b);
+  const line = (label: string, cells: string[]) =>
+    `${label.padEnd(22)}${cells.map((c) => c.padStart(width)).join('')}`;
+  const lines = [
+    line(
+      '',
+      runs.map((r) => r.name),
+    ),
+  ];
+  lines.push(line('p99 ms: start→assigned / message→operator', []));
+  for (const rate of rates)
+    lines.push(
+      line(
+        `${rate}/s`,
+        runs.map((r) => {
+          const s = r.steps.find((x) => x.rate === rate);
+          return s ? `${cell(s.p99)} / ${cell(s.messageP99)} ${s.passed ? 'PASS' : 'FAIL'}` : '—';
+        }),
+      ),
+    );
+  lines.push(
+    line(
+      'sustained dialogs/s',
+      runs.map((r) => String(r.sustained)),
+    ),
+  );
+  const first = (r: TargetRun, f: (s: StepCosts) => string) => (r.steps[0] ? f(r.steps[0]) : 'n/a');
+  lines.push(
+    line(
+      'at the lowest step:',
+      runs.map((r) => first(r, (s) => `${s.rate}/s`)),
+    ),
+    line(
+      '  CPU ms node/pg/redis',
+      runs.map((r) =>
+        first(
+          r,
+          (s) =>
+            `${f1(s.nodeCpuMsPerDialog)} / ${f1(s.postgresCpuMsPerDialog)} / ${f1(s.redisCpuMsPerDialog)}`,
+        ),
+      ),
+    ),
+    line(
+      '  statements / commands',
+      runs.map((r) => first(r, (s) => `${f1(s.statementsPerDialog)} / ${f1(s.redisCommandsPerDialog)}`)),
+    ),
+  );
+  return lines;
 }

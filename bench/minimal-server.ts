@@ -3,6 +3,8 @@
  * the engine, with the engine's event names and acknowledgement shape so one driver drives both.
  * - `dialog:start` picks the least-loaded operator with room (in memory), inserts the dialog and its
  *   first message in one transaction, acks, then emits `dialog:assigned` to the operator;
+ * - the visitor's `message:send` inserts the message into his open dialog, acks, then emits it to the
+ *   holder (`message:new`);
  * - the operator's `message:send` inserts the message and emits it to the visitor;
  * - the operator's `dialog:close` marks the dialog closed and tells the visitor (`dialog:state`).
  * No routing rules, no Redis, no state machine: a floor to measure the engine against.
@@ -40,7 +42,15 @@ const io = new Server(http, socketServerOptions({ cors: undefined }));
 const operators = new Map<string, Operator>();
 const visitorOf = new Map<string, string>();
 const holderOf = new Map<string, Operator>();
+/** A visitor's open dialog, by visitor id. */
+const dialogOf = new Map<string, string>();
 
+const insertMessage = (db: pg.Pool | pg.PoolClient, dialogId: string, author: string, body: string) =>
+  db.query('insert into minimal_messages (dialog_id, author, body) values ($1, $2, $3)', [
+    dialogId,
+    author,
+    body,
+  ]);
 const fail = (ack: Ack, code: string, message: string) => ack({ error: { code, message } });
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.length > 0 ? value : null;
@@ -56,11 +66,7 @@ io.of('/operator').on('connection', (socket: Socket) => {
     const dialogId = text(payload?.dialogId);
     const body = text(payload?.body);
     if (!dialogId || !body) return fail(ack, 'bad_request', 'dialogId and body');
-    await pool.query('insert into minimal_messages (dialog_id, author, body) values ($1, $2, $3)', [
-      dialogId,
-      'operator',
-      body,
-    ]);
+    await insertMessage(pool, dialogId, 'operator', body);
     ack({ data: null });
     io.of('/visitor')
       .to(`visitor:${visitorOf.get(dialogId)}`)
@@ -79,6 +85,7 @@ io.of('/operator').on('connection', (socket: Socket) => {
     io.of('/visitor')
       .to(`visitor:${visitorOf.get(dialogId)}`)
       .emit('dialog:state', { dialogId, state: 'closed' });
+    dialogOf.delete(visitorOf.get(dialogId) ?? '');
     visitorOf.delete(dialogId);
   });
 });
@@ -105,11 +112,7 @@ io.of('/visitor').on('connection', (socket: Socket) => {
           "insert into minimal_dialogs (id, visitor_id, group_id, operator_id, state) values ($1, $2, $3, $4, 'assigned')",
           [id, visitorId, groupId, chosen.id],
         );
-        await client.query('insert into minimal_messages (dialog_id, author, body) values ($1, $2, $3)', [
-          id,
-          'visitor',
-          body,
-        ]);
+        await insertMessage(client, id, 'visitor', body);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');
@@ -120,10 +123,23 @@ io.of('/visitor').on('connection', (socket: Socket) => {
       }
       visitorOf.set(id, visitorId);
       holderOf.set(id, chosen);
+      dialogOf.set(visitorId, id);
       ack({ data: { id, state: 'assigned' } });
       io.of('/operator').to(`operator:${chosen.id}`).emit('dialog:assigned', { id, groupId, body });
     },
   );
+  socket.on('message:send', async (payload: { clientMessageId?: unknown; body?: unknown }, ack: Ack) => {
+    const clientMessageId = text(payload?.clientMessageId);
+    const body = text(payload?.body);
+    if (!clientMessageId || !body) return fail(ack, 'bad_request', 'clientMessageId and body');
+    const dialogId = dialogOf.get(visitorId);
+    const holder = dialogId === undefined ? undefined : holderOf.get(dialogId);
+    if (!dialogId || !holder) return fail(ack, 'no_dialog', 'no open dialog');
+    await insertMessage(pool, dialogId, 'visitor', body);
+    const message = { dialogId, clientMessageId, authorKind: 'visitor', body };
+    ack({ data: message });
+    io.of('/operator').to(`operator:${holder.id}`).emit('message:new', message);
+  });
 });
 
 http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {

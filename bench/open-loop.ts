@@ -1,9 +1,11 @@
 /**
  * The open-loop driver the e2e bench runs against the engine and against the minimal server alike:
  * dialogs arrive at a fixed rate whatever the server's answers (a late server is not slowed down by
- * its own lateness, unlike a closed loop). Each dialog: a visitor starts it with a first message,
- * the operator it is assigned to sends one message and closes it, and the visitor is free again.
- * Measured: start (the `dialog:start` emit) → the operator's `dialog:assigned`.
+ * its own lateness, unlike a closed loop). Each dialog: a visitor starts it with a first message; once
+ * it is assigned the visitor sends one more message; when the holder's socket has it, the operator
+ * answers with one message and closes the dialog, and the visitor is free again.
+ * Measured: start (the `dialog:start` emit) → the operator's `dialog:assigned`, and the visitor's
+ * second message (its `message:send` emit) → the holder's `message:new` for it.
  */
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
@@ -27,6 +29,11 @@ export interface StepResult {
   errorSamples: string[];
   p50: number;
   p99: number;
+  /** Visitor messages that reached the holder within the step and its drain. */
+  delivered: number;
+  /** Visitor message → the holder's `message:new`, ms. */
+  messageP50: number;
+  messageP99: number;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -58,6 +65,15 @@ interface Visitor {
   dialogId: string | null;
 }
 
+/** A visitor message on its way to the holder. */
+interface InFlight {
+  dialogId: string;
+  holder: Socket;
+  sentAt: number;
+}
+
+const EXTRA_MESSAGE = 'One more thing: the parcel number is 4711';
+
 /** Operators and a pool of visitors against one target; `step` runs one arrival rate. */
 export class OpenLoopDriver {
   private readonly operators: Socket[] = [];
@@ -65,6 +81,14 @@ export class OpenLoopDriver {
   private readonly visitors: Visitor[] = [];
   private readonly startedAt = new Map<string, number>();
   private readonly assignedAt = new Map<string, number>();
+  /** Who holds an assigned dialog, until its visitor's message is sent. */
+  private readonly holderOf = new Map<string, Socket>();
+  private readonly visitorOf = new Map<string, Visitor>();
+  /** By the visitor message's clientMessageId. */
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly deliveredIn = new Map<string, number>();
+  /** Errors seen outside `step`'s own callbacks (a refused visitor message), taken by the running step. */
+  private lateErrors: string[] = [];
 
   constructor(private readonly target: DriverTarget) {}
 
@@ -72,6 +96,9 @@ export class OpenLoopDriver {
     for (let i = 0; i < operators; i++) {
       const socket = await this.target.connectOperator(i);
       socket.on('dialog:assigned', (dialog: { id: string }) => this.onAssigned(socket, dialog.id));
+      socket.on('message:new', (message: { clientMessageId?: string | null }) =>
+        this.onMessage(socket, message.clientMessageId ?? null),
+      );
       this.operators.push(socket);
     }
     for (let i = 0; i < visitors; i++) await this.addVisitor();
@@ -81,6 +108,7 @@ export class OpenLoopDriver {
     const visitor: Visitor = { socket: await this.target.connectVisitor(), dialogId: null };
     visitor.socket.on('dialog:state', (update: { dialogId: string; state: string }) => {
       if (update.dialogId !== visitor.dialogId || update.state !== 'closed') return;
+      this.visitorOf.delete(update.dialogId);
       visitor.dialogId = null;
       this.idle.push(visitor);
     });
@@ -89,8 +117,43 @@ export class OpenLoopDriver {
   }
 
   private onAssigned(operator: Socket, dialogId: string) {
+    if (this.assignedAt.has(dialogId)) return; // a repeated push: the first one counts, one message
     this.assignedAt.set(dialogId, performance.now());
-    // One operator message, then the close that frees the visitor (acks not awaited: open loop).
+    this.holderOf.set(dialogId, operator);
+    // The start's ack may come after the assignment: then the ack sends the message.
+    if (this.visitorOf.has(dialogId)) this.sendVisitorMessage(dialogId);
+  }
+
+  /** The visitor's second message, once his dialog is assigned and his start acknowledged. */
+  private sendVisitorMessage(dialogId: string) {
+    const visitor = this.visitorOf.get(dialogId);
+    const holder = this.holderOf.get(dialogId);
+    if (!visitor || !holder) return;
+    this.holderOf.delete(dialogId);
+    const clientMessageId = randomUUID();
+    this.inFlight.set(clientMessageId, { dialogId, holder, sentAt: performance.now() });
+    visitor.socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emit(
+        'message:send',
+        { clientMessageId, body: EXTRA_MESSAGE },
+        (err: Error | null, reply: { error?: { code: string; message: string } }) => {
+          if (err || reply.error)
+            this.lateErrors.push(
+              `message:send: ${err ? err.message : `${reply.error?.code}: ${reply.error?.message}`}`,
+            );
+        },
+      );
+  }
+
+  private onMessage(operator: Socket, clientMessageId: string | null) {
+    const sent = clientMessageId === null ? undefined : this.inFlight.get(clientMessageId);
+    // Only the holder's copy counts (a supervisor or another tab would see it too).
+    if (!clientMessageId || !sent || sent.holder !== operator) return;
+    this.inFlight.delete(clientMessageId);
+    const { dialogId } = sent;
+    this.deliveredIn.set(dialogId, performance.now() - sent.sentAt);
+    // The operator's answer, then the close that frees the visitor (acks not awaited: open loop).
     operator.emit(
       'message:send',
       { dialogId, clientMessageId: randomUUID(), body: 'Hello, how can I help?' },
@@ -134,8 +197,10 @@ export class OpenLoopDriver {
             return;
           }
           visitor.dialogId = reply.data.id;
+          this.visitorOf.set(reply.data.id, visitor);
           this.startedAt.set(reply.data.id, t0);
           ids.push(reply.data.id);
+          if (this.assignedAt.has(reply.data.id)) this.sendVisitorMessage(reply.data.id);
         },
       );
     };
@@ -152,18 +217,24 @@ export class OpenLoopDriver {
     }
     const deadline = performance.now() + drainMs;
     while (performance.now() < deadline) {
-      const done = acked >= emitted && ids.every((id) => this.assignedAt.has(id));
+      const done = acked >= emitted && ids.every((id) => this.deliveredIn.has(id));
       if (done) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const latencies: number[] = [];
+    const messageLatencies: number[] = [];
     for (const id of ids) {
       const at = this.assignedAt.get(id);
+      const delivered = this.deliveredIn.get(id);
       if (at === undefined) error('not assigned within the drain');
       else latencies.push(at - this.startedAt.get(id)!);
+      if (delivered !== undefined) messageLatencies.push(delivered);
+      else if (at !== undefined) error("the visitor's message did not reach the holder within the drain");
     }
     if (emitted > acked) error(`${emitted - acked} starts not acknowledged within the drain`);
+    for (const late of this.lateErrors.splice(0)) error(late);
     latencies.sort((a, b) => a - b);
+    messageLatencies.sort((a, b) => a - b);
     // Let the closes of this step settle before the next one starts.
     const settle = performance.now() + drainMs;
     while (this.idle.length < this.visitors.length && performance.now() < settle)
@@ -177,6 +248,9 @@ export class OpenLoopDriver {
       errorSamples,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      delivered: messageLatencies.length,
+      messageP50: percentile(messageLatencies, 50),
+      messageP99: percentile(messageLatencies, 99),
     };
   }
 

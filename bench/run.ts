@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark of the project, one after another in this process, then a summary.
  *   e2e    — the engine vs the minimal socket.io + Postgres server, same open-loop driver, stepped
- *            rates, own Postgres and Redis (bench/e2e.ts): the headline ratio
+ *            rates, own Postgres and Redis (bench/e2e.ts): the headline ratio; with
+ *            BENCH_E2E_BASELINE_REF=<commit> also that commit's engine (before / after)
  *   fanout — queue moves to 10,000 waiting visitors on one node, and memory per idle socket (bench/fanout.ts)
  *   store  — Redis routing store vs BullMQ vs raw EVALSHA (bench/routing-store.ts)
  *   cluster — real engine processes (1, then 3) on Postgres + Redis under the multi-node load driver
@@ -18,7 +19,7 @@ import { clusterEnv, type EngineProcess, startCluster } from '../engine/test/sup
 import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-driver';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
-import { P99_LIMIT_MS, runE2e, topCosts } from './e2e';
+import { P99_LIMIT_MS, runE2e, sideBySide, type TargetRun, topCosts } from './e2e';
 import { runFanout } from './fanout';
 import { benchRoutingStore, printRoutingStoreTable, STORE_PATHS } from './routing-store';
 import { runUploadLoad } from '../engine/test/attachments/upload-load';
@@ -59,11 +60,13 @@ const list = (name: string, fallback: string) =>
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: bad number "${n}"`);
     return value;
   });
-const E2E_RATES = list('BENCH_E2E_RATES', '1,2,5,10,20,40,80,120,160,240,320');
+// Up to 960/s so that the minimal server finds its own limit rather than the list's end.
+const E2E_RATES = list('BENCH_E2E_RATES', '1,2,5,10,20,40,80,120,160,240,320,480,640,960');
 const E2E_STEP_SECONDS = num('BENCH_E2E_STEP_SECONDS', 5);
 const E2E_VISITORS = num('BENCH_E2E_VISITORS', 300);
 const E2E_PROFILE = env.BENCH_E2E_PROFILE === '1';
 const E2E_PROFILE_THROUGH = num('BENCH_E2E_PROFILE_THROUGH', 20);
+const E2E_BASELINE_REF = env.BENCH_E2E_BASELINE_REF?.trim() || undefined;
 const FANOUT_VISITORS = num('BENCH_FANOUT_VISITORS', 10_000);
 const FANOUT_MOVES = num('BENCH_FANOUT_MOVES', 20);
 const CLUSTER_NODES = (env.BENCH_CLUSTER_NODES ?? '1,3').split(',').map((n) => {
@@ -107,10 +110,10 @@ async function e2ePart(): Promise<void> {
   );
   console.log(
     `(a step passes with p99 start → assigned < ${P99_LIMIT_MS} ms and no errors; each dialog: start with a first message,` +
-      ' assigned, one operator message, closed; the bench’s own Postgres and Redis)',
+      ' assigned, one more visitor message to the holder, one operator message, closed; the bench’s own Postgres and Redis)',
   );
   const profileDir = E2E_PROFILE ? mkdtempSync(join(tmpdir(), 'hotline-bench-prof-')) : undefined;
-  const { minimal, engine } = await runE2e({
+  const { minimal, engine, before } = await runE2e({
     rates: E2E_RATES,
     stepSeconds: E2E_STEP_SECONDS,
     operators: E2E_OPERATORS,
@@ -118,35 +121,59 @@ async function e2ePart(): Promise<void> {
     seed: SEED,
     profileDir,
     stepThroughRate: profileDir ? E2E_PROFILE_THROUGH : 0,
+    baselineRef: E2E_BASELINE_REF,
   });
+  const runs: TargetRun[] = before ? [minimal, before, engine] : [minimal, engine];
+  console.log(
+    `\nside by side${before ? ` (engine before = ${before.ref}, ${before.short}; after = this tree)` : ''}:`,
+  );
+  for (const line of sideBySide(runs)) console.log(`  ${line}`);
   const ratio = minimal.sustained > 0 ? engine.sustained / minimal.sustained : Number.NaN;
-  headline = `e2e sustained / minimal server: ${Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2)}`;
+  const fixed = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+  headline = `e2e sustained / minimal server: ${fixed(ratio)}`;
   console.log(`\n${headline} (engine ${engine.sustained}/s, minimal server ${minimal.sustained}/s)`);
-  for (const run of [engine, minimal]) {
+  const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
+  for (const run of [engine, ...(before ? [before] : []), minimal]) {
+    const part = run === before ? `e2e engine before (${before.short})` : `e2e ${run.name}`;
     // Per-dialog costs at the lowest step: the least disturbed by queueing.
     const first = run.steps[0];
-    row(`e2e ${run.name}`, 'sustained dialogs/s (p99 < 100 ms, no errors)', String(run.sustained));
+    row(part, 'sustained dialogs/s (p99 < 100 ms, no errors)', String(run.sustained));
     if (!first) continue;
-    const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
     row(
-      `e2e ${run.name}`,
+      part,
+      'message → operator p99 by step (ms)',
+      run.steps
+        .map((s) => `${s.rate}/s ${Number.isNaN(s.messageP99) ? 'n/a' : s.messageP99.toFixed(0)}`)
+        .join(', '),
+    );
+    row(
+      part,
       `CPU ms / dialog: node / postgres / redis (at ${first.rate}/s)`,
       `${f(first.nodeCpuMsPerDialog)} / ${f(first.postgresCpuMsPerDialog)} / ${f(first.redisCpuMsPerDialog)}`,
     );
     row(
-      `e2e ${run.name}`,
+      part,
       `statements / Redis commands per dialog (at ${first.rate}/s)`,
       `${f(first.statementsPerDialog)} / ${f(first.redisCommandsPerDialog)}`,
     );
-    row(`e2e ${run.name}`, 'load average at the last step', run.steps[run.steps.length - 1]!.load);
+    row(part, 'load average at the last step', run.steps[run.steps.length - 1]!.load);
   }
-  row(
-    'e2e',
-    'engine / minimal server, sustained',
-    Number.isNaN(ratio) ? 'n/a' : ratio.toFixed(2),
-    '>= 0.50',
-    verdict(ratio >= 0.5),
-  );
+  if (before) {
+    const gain = before.sustained > 0 ? engine.sustained / before.sustained : Number.NaN;
+    row('e2e', `engine after / before (${before.short}), sustained`, fixed(gain));
+    const common = engine.steps.filter(
+      (s) => before.steps.some((b) => b.rate === s.rate && b.passed) && s.passed,
+    );
+    const last = common[common.length - 1];
+    const was = last && before.steps.find((b) => b.rate === last.rate);
+    if (last && was)
+      row(
+        'e2e',
+        `message → operator p99 before → after (at ${last.rate}/s, passed by both)`,
+        `${was.messageP99.toFixed(0)} → ${last.messageP99.toFixed(0)} ms`,
+      );
+  }
+  row('e2e', 'engine / minimal server, sustained', fixed(ratio), '>= 0.50', verdict(ratio >= 0.5));
   if (profileDir) {
     console.log(
       '\nengine CPU profile over its whole e2e run (start-up included, idle left out), top self time:',

@@ -27,15 +27,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `engine/src/main.ts` as its own process and waits until /readyz answers 200. */
+/**
+ * Starts `engine/src/main.ts` as its own process and waits until /readyz answers 200. `cwd`: the
+ * checkout whose engine runs (the bench's before/after compares another commit's).
+ */
 export async function startEngineProcess(
   env: Record<string, string>,
   port?: number,
   nodeArgs: string[] = [],
+  cwd = root,
 ): Promise<EngineProcess> {
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'engine/src/main.ts'], {
-    cwd: root,
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'warn',
