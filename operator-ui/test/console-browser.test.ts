@@ -258,4 +258,24 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     expect((await server.engine.store.getOperator(adminId))?.load).to.equal(1);
     carl.close();
   });
+
+  it('when a supervisor edits an operator profile, then it is saved under operatorEmail and takes effect', async () => {
+    const admin = await newPage();
+    await login(admin, server.url, 'admin@example.com');
+    await admin.goto(`${server.url}/console/operators`);
+    await admin.getByTestId('operator-row-carl@example.com').click();
+    await admin.getByTestId('operator-limit').fill('4');
+    await admin.getByTestId('save-profile').click();
+    await admin.getByTestId('saved').waitFor();
+
+    const read = await admin.request.get(`${server.url}/api/routing-config`);
+    const { entered } = (
+      (await read.json()) as { data: { entered: { operators: Record<string, unknown>[] } } }
+    ).data;
+    const carl = entered.operators.find((p) => p.operatorEmail === 'carl@example.com');
+    expect(carl).to.deep.include({ limit: 4 });
+    expect(entered.operators.every((p) => !('operatorId' in p))).to.equal(true);
+    const carlId = (await server.engine.operatorsRepo.findByEmailWithHash('carl@example.com'))!.id;
+    await until(async () => (await server.engine.store.getOperator(carlId))?.limit === 4, 'carl limit 4');
+  });
 });

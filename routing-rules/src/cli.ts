@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { parseRoutingYaml } from './parse-yaml';
+import { readRoutingYaml } from './parse-yaml';
+import { deprecatedKeys } from './renamed-keys';
 
 const USAGE = 'usage: routing-rules check <routing.yaml>';
 
 /**
- * `routing-rules check <file>`: prints `ok` and returns 0 for a valid config, else one
- * `path: message` line per error and returns 1; 2 for usage or read errors.
+ * `routing-rules check <file>`: prints `ok` and returns 0 for a valid config (with a warning on
+ * stderr per deprecated key it still uses), else one `path: message` line per error and returns 1;
+ * 2 for usage or read errors.
  */
 export async function main(args: string[], out = process.stdout, err = process.stderr): Promise<number> {
   const [command, file] = args;
@@ -20,8 +22,9 @@ export async function main(args: string[], out = process.stdout, err = process.s
     err.write(`cannot read ${file}: ${(error as Error).message}\n`);
     return 2;
   }
-  const result = parseRoutingYaml(text);
+  const result = readRoutingYaml(text);
   if (result.ok) {
+    for (const key of deprecatedKeys(result.entered)) err.write(`warning: ${key.path} ${key.message}\n`);
     out.write('ok\n');
     return 0;
   }

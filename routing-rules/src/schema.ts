@@ -160,18 +160,16 @@ export type Group = z.infer<typeof GroupSchema>;
 /** A group as a supervisor enters it (defaults not applied): the console's editors edit this. */
 export type GroupInput = z.input<typeof GroupInputSchema>;
 
-export const TopicSchema = z.strictObject({
+/** A menu choice mapped to a group, and an operator skill: topics and regions share this shape. */
+const NamedPartSchema = z.strictObject({
   id: SlugSchema,
   name: LocalizedTextSchema,
   groupId: z.string().optional(),
 });
+export const TopicSchema = NamedPartSchema;
 export type Topic = z.infer<typeof TopicSchema>;
 export type TopicInput = z.input<typeof TopicSchema>;
-export const RegionSchema = z.strictObject({
-  id: SlugSchema,
-  name: LocalizedTextSchema,
-  groupId: z.string().optional(),
-});
+export const RegionSchema = NamedPartSchema;
 export type Region = z.infer<typeof RegionSchema>;
 
 const OperatorProfileFieldsSchema = z.strictObject({

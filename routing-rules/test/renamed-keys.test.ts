@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import {
   deprecatedKeys,
@@ -75,5 +80,20 @@ describe('renamed routing-config keys (operatorId → operatorEmail)', () => {
       { path: 'operators[1].operatorId', message: 'is deprecated: write operatorEmail' },
     ]);
     expect(deprecatedKeys(rawConfig())).to.deep.equal([]);
+  });
+
+  it('when `routing-rules check` reads an old file, then it says ok and warns on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routing-rules-'));
+    try {
+      const file = join(dir, 'old.yaml');
+      writeFileSync(file, OLD_YAML);
+      const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'check', file], { encoding: 'utf8' });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.equal('ok\n');
+      expect(run.stderr).to.equal('warning: operators[0].operatorId is deprecated: write operatorEmail\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
