@@ -355,27 +355,41 @@ export class DialogRepository {
     });
   }
 
-  /** The visitor and his newest pages in one read (the visitor card). */
+  /**
+   * The visitor and his newest pages in one read (the visitor card); with `dialogId`, that dialog's
+   * messages too, in the same statement (a new holder's detail).
+   */
   async visitorWithPages(
     visitorId: string,
     limit = 50,
-  ): Promise<{ visitor: VisitorRow | null; pages: PageView[] }> {
+    dialogId: string | null = null,
+  ): Promise<{ visitor: VisitorRow | null; pages: PageView[]; messages: MessageView[] }> {
     const result = await this.db.raw<{
-      rows: { visitor: (VisitorRow & { blocked_at: string | null }) | null; pages: PageRow[] | null }[];
+      rows: {
+        visitor: (VisitorRow & { blocked_at: string | null }) | null;
+        pages: PageRow[] | null;
+        messages: (MessageRow & { has_files: boolean })[] | null;
+      }[];
     }>(
       `select (select to_jsonb(v) from visitors v where v.id = ?) as visitor,
          (select jsonb_agg(p order by p.at desc, p.id desc) from
            (select url, title, referrer, at, id from visitor_pages where visitor_id = ?
-            order by at desc, id desc limit ?) p) as pages`,
-      [visitorId, visitorId, limit],
+            order by at desc, id desc limit ?) p) as pages,
+         (select jsonb_agg(to_jsonb(m) || jsonb_build_object('has_files',
+             exists (select 1 from attachments a where a.message_id = m.id)) order by m.seq)
+          from messages m where m.dialog_id = ?) as messages`,
+      [visitorId, visitorId, limit, dialogId],
     );
     const row = result.rows[0];
     const visitor = row?.visitor ?? null;
+    const rows = row?.messages ?? [];
+    const views = rows.map(toMessageView);
     return {
       visitor: visitor
         ? { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null }
         : null,
       pages: (row?.pages ?? []).map(toPageView),
+      messages: rows.some((r) => r.has_files) ? await this.withAttachments(views) : views,
     };
   }
 
