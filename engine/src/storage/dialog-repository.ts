@@ -251,7 +251,7 @@ export function toMessageView(row: MessageRow): MessageView {
 /** Durable dialogs, messages and visitors. Postgres is the source of truth; Redis is rebuilt from here. */
 export class DialogRepository {
   constructor(
-    readonly db: Database,
+    private readonly db: Database,
     /** Messages' files, joined to their views. */
     private readonly attachments: MessageAttachments,
   ) {}
@@ -678,63 +678,6 @@ export class DialogRepository {
       visitor: { ...visitor, blocked_at: blocked ? new Date(blocked) : null },
       latest: dialog.id ? (dialog as DialogRow) : null,
     };
-  }
-
-  /**
-   * Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`.
-   * A message with files claims them in the same transaction (opened here when `executor` is none).
-   */
-  async insertMessage(
-    executor: Executor,
-    message: NewMessage,
-  ): Promise<{ message: MessageView; created: boolean }> {
-    const files = message.attachments;
-    if (files?.ids.length && !executor.isTransaction)
-      return this.db.transaction((trx) => this.insertMessage(trx, message));
-    const row = {
-      id: randomUUID(),
-      dialog_id: message.dialogId,
-      author_kind: message.authorKind,
-      operator_id: message.operatorId ?? null,
-      auto_kind: message.autoKind ?? null,
-      auto_key: message.autoKey ?? null,
-      client_message_id: message.clientMessageId ?? null,
-      body: message.body,
-      meta: JSON.stringify({
-        authorName: message.authorName ?? null,
-        authorAvatarUrl: message.authorAvatarUrl ?? null,
-      }),
-      created_at: message.at ?? new Date(),
-    };
-    const inserted: MessageRow[] = await executor('messages')
-      .insert(row)
-      .onConflict()
-      .ignore()
-      .returning('*');
-    if (inserted[0]) {
-      if (files?.ids.length && this.attachments) {
-        await this.attachments.claim(executor, {
-          ids: files.ids,
-          dialogId: message.dialogId,
-          uploader: files.uploader,
-          messageId: row.id,
-        });
-      }
-      const view = toMessageView(inserted[0]);
-      // A new message has exactly the files it claimed just now: none, no read.
-      return {
-        message: files?.ids.length ? await this.oneWithAttachments(view, executor) : view,
-        created: true,
-      };
-    }
-    const existing = await executor<MessageRow>('messages')
-      .where({ dialog_id: message.dialogId })
-      .andWhere((q) => {
-        if (message.clientMessageId) q.where({ client_message_id: message.clientMessageId });
-        else q.where({ auto_key: message.autoKey ?? '' });
-      })
-      .first();
-    return { message: await this.oneWithAttachments(toMessageView(existing!), executor), created: false };
   }
 
   async findMessageByClientId(dialogId: string, clientMessageId: string): Promise<MessageView | null> {
