@@ -52,7 +52,12 @@ export class DialogReader {
   async visitorCard(visitorId: string): Promise<VisitorCard> {
     const { repo } = this.deps;
     const { visitor, pages } = await repo.visitorWithPages(visitorId);
-    return toCard(visitorId, visitor, pages, Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1));
+    return toCard(
+      visitorId,
+      visitor,
+      pages,
+      Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1),
+    );
   }
 
   /** A dialog's whole detail: its messages and visitor card in one read, his earlier dialogs if any. */

@@ -505,7 +505,7 @@ export class DialogRepository {
     const resent = write.message?.clientMessageId ?? null;
     const result = await executor
       .raw<{ rows: WrittenRow[] }>(
-      `with d as (?),
+        `with d as (?),
        m as (insert into messages (id, dialog_id, author_kind, operator_id, auto_kind, auto_key,
                client_message_id, body, meta, created_at)
              select x.id, x.dialog_id, x.author_kind, x.operator_id, x.auto_kind, x.auto_key,
@@ -537,30 +537,39 @@ export class DialogRepository {
            as resent,
          c.id as change_id, c.created_at as change_at
        from (select 1) as one left join d on true left join c on true`,
-      [
-        target,
-        JSON.stringify(drafts.map((d) => d.row)),
-        JSON.stringify(events),
-        page?.url ?? null,
-        page?.title ?? null,
-        page?.referrer ?? null,
-        page !== null && page !== undefined,
-        JSON.stringify(drafts.map((d) => d.view)),
-        write.kind,
-        write.payload === null ? null : JSON.stringify(write.payload),
-        write.nodeId,
-        dialogId,
-        resent,
-      ],
+        [
+          target,
+          JSON.stringify(drafts.map((d) => d.row)),
+          JSON.stringify(events),
+          page?.url ?? null,
+          page?.title ?? null,
+          page?.referrer ?? null,
+          page !== null && page !== undefined,
+          JSON.stringify(drafts.map((d) => d.view)),
+          write.kind,
+          write.payload === null ? null : JSON.stringify(write.payload),
+          write.nodeId,
+          dialogId,
+          resent,
+        ],
       )
       .catch((error: unknown) => {
         if (isOpenDialogConflict(error)) throw new OpenDialogExists();
         throw error;
       });
-    const { stored, resent: previous, change_id, change_at, holder_name, holder_avatar_url, last_message, ...row } =
-      result.rows[0]!;
+    const {
+      stored,
+      resent: previous,
+      change_id,
+      change_at,
+      holder_name,
+      holder_avatar_url,
+      last_message,
+      ...row
+    } = result.rows[0]!;
     if (row.id === null) {
-      if (previous) return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
+      if (previous)
+        return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
       return { kind: 'stale' };
     }
     const seqOf = new Map(stored.map((m) => [m.id, Number(m.seq)]));
@@ -569,7 +578,7 @@ export class DialogRepository {
     const change = { id: Number(change_id), seq: row.change_seq, createdAt: new Date(change_at!) };
     if (written.some((d) => d.message.attachments?.ids.length)) {
       if (!executor.isTransaction) throw new Error('messages with files are stored in a transaction');
-      views = await this.claimFiles(executor, change.id, write.payload, written, views);
+      views = await this.claimFiles(executor, change.id, written, views);
     }
     const author = write.message
       ? (views.find((v) => v.id === drafts[0]!.view.id) ??
@@ -592,7 +601,6 @@ export class DialogRepository {
   private async claimFiles(
     trx: Executor,
     changeId: number,
-    payload: object | null,
     drafts: { message: NewMessage }[],
     stored: MessageView[],
   ): Promise<MessageView[]> {
