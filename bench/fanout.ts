@@ -117,7 +117,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       dialogId: randomUUID(),
       visitorId: randomUUID(),
     }));
-    const db = engine.repo.db;
+    const db = engine.database.db;
     for (let i = 0; i < far.length; i += 1000) {
       const batch = far.slice(i, i + 1000);
       await db('visitors').insert(

@@ -3,11 +3,12 @@ import type {
   DialogDetail,
   DialogSummary,
   MessageView,
+  PageView,
   VisitorCard,
   VisitorDialogView,
 } from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, DialogRow, VisitorRow } from '../storage/dialog-repository';
 import { parseSnapshot } from './dialog-snapshot';
 import type { DialogChange } from './dialog-change';
 import { OPEN_STATES, stateName, toSummary } from './dialog-views';
@@ -49,30 +50,21 @@ export class DialogReader {
     return Promise.all(rows.map((row) => this.summary(row, last.get(row.id) ?? null)));
   }
 
-  async visitorCard(visitorId: string, otherDialogs?: number): Promise<VisitorCard> {
+  async visitorCard(visitorId: string): Promise<VisitorCard> {
     const { repo } = this.deps;
     const { visitor, pages } = await repo.visitorWithPages(visitorId);
-    const earlier = otherDialogs ?? Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1);
-    const firstPage = pages[pages.length - 1];
-    return {
+    return toCard(
       visitorId,
-      name: visitor?.name ?? null,
-      email: visitor?.email ?? null,
-      phone: visitor?.phone ?? null,
-      language: visitor?.language ?? null,
-      userAgent: visitor?.user_agent ?? null,
-      ip: visitor?.ip ?? null,
-      currentPage: pages[0] ?? null,
+      visitor,
       pages,
-      referrer: firstPage?.referrer ?? null,
-      earlierDialogs: earlier,
-      blocked: Boolean(visitor?.blocked_at),
-    };
+      Math.max(0, (await repo.dialogsOfVisitor(visitorId)).length - 1),
+    );
   }
 
+  /** A dialog's whole detail: its messages and visitor card in one read, his earlier dialogs if any. */
   async detail(row: DialogRow): Promise<DialogDetail> {
     const { repo } = this.deps;
-    const messages = await repo.messages(row.id);
+    const { visitor, pages, messages } = await repo.visitorWithPages(row.visitor_id, 50, row.id);
     // An open dialog is its visitor's newest: without a previous one he has no other to read.
     const alone = row.previous_dialog_id === null && OPEN_STATES.includes(stateName(row.state));
     const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id);
@@ -84,7 +76,7 @@ export class DialogReader {
     return {
       ...(await this.summary(row, messages[messages.length - 1] ?? null)),
       messages,
-      visitor: await this.visitorCard(row.visitor_id, others.length),
+      visitor: toCard(row.visitor_id, visitor, pages, others.length),
       history,
     };
   }
@@ -140,4 +132,28 @@ export class DialogReader {
       eta: await this.deps.estimator.estimate(position.groupId, position.position),
     };
   }
+}
+
+/** The visitor card from his row and newest pages. */
+function toCard(
+  visitorId: string,
+  visitor: VisitorRow | null,
+  pages: PageView[],
+  earlierDialogs: number,
+): VisitorCard {
+  const firstPage = pages[pages.length - 1];
+  return {
+    visitorId,
+    name: visitor?.name ?? null,
+    email: visitor?.email ?? null,
+    phone: visitor?.phone ?? null,
+    language: visitor?.language ?? null,
+    userAgent: visitor?.user_agent ?? null,
+    ip: visitor?.ip ?? null,
+    currentPage: pages[0] ?? null,
+    pages,
+    referrer: firstPage?.referrer ?? null,
+    earlierDialogs,
+    blocked: Boolean(visitor?.blocked_at),
+  };
 }

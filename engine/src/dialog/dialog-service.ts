@@ -53,12 +53,10 @@ export interface DispatchHooks {
   messages?: NewMessage[];
   /**
    * Writes that must commit atomically with the transition, last (e.g. a move in the routing store).
-   * Only then (or with `guard`, or files to claim) is the transition a transaction; otherwise it is
-   * one statement, atomic by itself.
+   * Only then (or with files to claim) is the transition a transaction; otherwise it is one
+   * statement, atomic by itself.
    */
   inTransaction?: (trx: Transaction, context: DialogContext) => Promise<void>;
-  /** Runs first in the transaction (it may take row locks); false: nothing is written, not accepted. */
-  guard?: (trx: Transaction) => Promise<boolean>;
 }
 
 /** A dialog about to be created: its row's fixed columns (the rest follows from the machine). */
@@ -399,19 +397,18 @@ export class DialogService {
 
   /**
    * Runs one change's write: alone (one statement, atomic by itself), or in a transaction when the
-   * hooks need one (a guard, writes of their own) or files must be claimed with a message.
+   * hooks write too or files must be claimed with a message.
    */
   private async commit<T extends WriteOutcome | null>(
-    hooks: Pick<DispatchHooks, 'guard' | 'inTransaction'>,
+    hooks: Pick<DispatchHooks, 'inTransaction'>,
     messages: NewMessage[],
     context: DialogContext | null,
     write: (executor: Executor) => Promise<T>,
   ): Promise<T | 'refused'> {
     const { repo } = this.deps;
     const files = messages.some((m) => m.attachments?.ids.length);
-    if (!hooks.guard && !hooks.inTransaction && !files) return write(repo.executor());
+    if (!hooks.inTransaction && !files) return write(repo.executor());
     return repo.transaction(async (trx) => {
-      if (hooks.guard && !(await hooks.guard(trx))) return 'refused' as const;
       const outcome = await write(trx);
       if (outcome?.kind === 'written' && context) await hooks.inTransaction?.(trx, context);
       return outcome;

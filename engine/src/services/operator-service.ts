@@ -370,7 +370,7 @@ export class OperatorService {
     to: (context: DialogContext) => TransferTarget,
     options: { note: NewMessage | null; field: string },
   ): DispatchHooks {
-    const { repo, store, clock } = this.deps;
+    const { store, clock } = this.deps;
     return {
       messages: options.note ? [options.note] : [],
       inTransaction: async (_trx, context) => {

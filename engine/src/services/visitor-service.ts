@@ -1,4 +1,3 @@
-import type { Transaction } from '../storage/database';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type DialogKind, normalizeContact } from '@hotline/routing-rules';
 import type { z } from 'zod';
@@ -163,7 +162,9 @@ export class VisitorService {
       {
         messages: [
           // The visitor's menu choice, as he saw it, for the operator (his own view leaves it out).
-          ...(chosen ? [{ dialogId: id, authorKind: 'system' as const, body: `Visitor chose: ${chosen}` }] : []),
+          ...(chosen
+            ? [{ dialogId: id, authorKind: 'system' as const, body: `Visitor chose: ${chosen}` }]
+            : []),
           ...(input.message ? [visitorMessage(id, visitor, input.message)] : []),
         ],
       },
@@ -221,7 +222,7 @@ export class VisitorService {
     identity: VisitorIdentity,
     input: z.infer<typeof VisitorMessageSchema>,
   ): Promise<MessageView> {
-    const { dialogs, repo } = this.deps;
+    const { dialogs } = this.deps;
     // One read: who he is and his newest dialog; the dispatch decides on that row (version-checked).
     const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
     let row = this.currentOf(latest);
@@ -357,7 +358,7 @@ export class VisitorService {
     hooks: CreateHooks,
     withMessage: boolean,
   ): Promise<DialogChange | null> {
-    const { repo, dialogs } = this.deps;
+    const { dialogs } = this.deps;
     const events: DialogEventInput[] = [
       ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
       { type: 'ROUTE', ...route },

@@ -251,7 +251,7 @@ export function toMessageView(row: MessageRow): MessageView {
 /** Durable dialogs, messages and visitors. Postgres is the source of truth; Redis is rebuilt from here. */
 export class DialogRepository {
   constructor(
-    readonly db: Database,
+    private readonly db: Database,
     /** Messages' files, joined to their views. */
     private readonly attachments: MessageAttachments,
   ) {}
@@ -355,27 +355,41 @@ export class DialogRepository {
     });
   }
 
-  /** The visitor and his newest pages in one read (the visitor card). */
+  /**
+   * The visitor and his newest pages in one read (the visitor card); with `dialogId`, that dialog's
+   * messages too, in the same statement (a new holder's detail).
+   */
   async visitorWithPages(
     visitorId: string,
     limit = 50,
-  ): Promise<{ visitor: VisitorRow | null; pages: PageView[] }> {
+    dialogId: string | null = null,
+  ): Promise<{ visitor: VisitorRow | null; pages: PageView[]; messages: MessageView[] }> {
     const result = await this.db.raw<{
-      rows: { visitor: (VisitorRow & { blocked_at: string | null }) | null; pages: PageRow[] | null }[];
+      rows: {
+        visitor: (VisitorRow & { blocked_at: string | null }) | null;
+        pages: PageRow[] | null;
+        messages: (MessageRow & { has_files: boolean })[] | null;
+      }[];
     }>(
       `select (select to_jsonb(v) from visitors v where v.id = ?) as visitor,
          (select jsonb_agg(p order by p.at desc, p.id desc) from
            (select url, title, referrer, at, id from visitor_pages where visitor_id = ?
-            order by at desc, id desc limit ?) p) as pages`,
-      [visitorId, visitorId, limit],
+            order by at desc, id desc limit ?) p) as pages,
+         (select jsonb_agg(to_jsonb(m) || jsonb_build_object('has_files',
+             exists (select 1 from attachments a where a.message_id = m.id)) order by m.seq)
+          from messages m where m.dialog_id = ?) as messages`,
+      [visitorId, visitorId, limit, dialogId],
     );
     const row = result.rows[0];
     const visitor = row?.visitor ?? null;
+    const rows = row?.messages ?? [];
+    const views = rows.map(toMessageView);
     return {
       visitor: visitor
         ? { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null }
         : null,
       pages: (row?.pages ?? []).map(toPageView),
+      messages: rows.some((r) => r.has_files) ? await this.withAttachments(views) : views,
     };
   }
 
@@ -491,7 +505,7 @@ export class DialogRepository {
     const resent = write.message?.clientMessageId ?? null;
     const result = await executor
       .raw<{ rows: WrittenRow[] }>(
-      `with d as (?),
+        `with d as (?),
        m as (insert into messages (id, dialog_id, author_kind, operator_id, auto_kind, auto_key,
                client_message_id, body, meta, created_at)
              select x.id, x.dialog_id, x.author_kind, x.operator_id, x.auto_kind, x.auto_key,
@@ -523,30 +537,39 @@ export class DialogRepository {
            as resent,
          c.id as change_id, c.created_at as change_at
        from (select 1) as one left join d on true left join c on true`,
-      [
-        target,
-        JSON.stringify(drafts.map((d) => d.row)),
-        JSON.stringify(events),
-        page?.url ?? null,
-        page?.title ?? null,
-        page?.referrer ?? null,
-        page !== null && page !== undefined,
-        JSON.stringify(drafts.map((d) => d.view)),
-        write.kind,
-        write.payload === null ? null : JSON.stringify(write.payload),
-        write.nodeId,
-        dialogId,
-        resent,
-      ],
+        [
+          target,
+          JSON.stringify(drafts.map((d) => d.row)),
+          JSON.stringify(events),
+          page?.url ?? null,
+          page?.title ?? null,
+          page?.referrer ?? null,
+          page !== null && page !== undefined,
+          JSON.stringify(drafts.map((d) => d.view)),
+          write.kind,
+          write.payload === null ? null : JSON.stringify(write.payload),
+          write.nodeId,
+          dialogId,
+          resent,
+        ],
       )
       .catch((error: unknown) => {
         if (isOpenDialogConflict(error)) throw new OpenDialogExists();
         throw error;
       });
-    const { stored, resent: previous, change_id, change_at, holder_name, holder_avatar_url, last_message, ...row } =
-      result.rows[0]!;
+    const {
+      stored,
+      resent: previous,
+      change_id,
+      change_at,
+      holder_name,
+      holder_avatar_url,
+      last_message,
+      ...row
+    } = result.rows[0]!;
     if (row.id === null) {
-      if (previous) return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
+      if (previous)
+        return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
       return { kind: 'stale' };
     }
     const seqOf = new Map(stored.map((m) => [m.id, Number(m.seq)]));
@@ -555,7 +578,7 @@ export class DialogRepository {
     const change = { id: Number(change_id), seq: row.change_seq, createdAt: new Date(change_at!) };
     if (written.some((d) => d.message.attachments?.ids.length)) {
       if (!executor.isTransaction) throw new Error('messages with files are stored in a transaction');
-      views = await this.claimFiles(executor, change.id, write.payload, written, views);
+      views = await this.claimFiles(executor, change.id, written, views);
     }
     const author = write.message
       ? (views.find((v) => v.id === drafts[0]!.view.id) ??
@@ -578,7 +601,6 @@ export class DialogRepository {
   private async claimFiles(
     trx: Executor,
     changeId: number,
-    payload: object | null,
     drafts: { message: NewMessage }[],
     stored: MessageView[],
   ): Promise<MessageView[]> {
@@ -664,63 +686,6 @@ export class DialogRepository {
       visitor: { ...visitor, blocked_at: blocked ? new Date(blocked) : null },
       latest: dialog.id ? (dialog as DialogRow) : null,
     };
-  }
-
-  /**
-   * Inserts a message; a retry with the same client id or auto key returns the stored one, `created: false`.
-   * A message with files claims them in the same transaction (opened here when `executor` is none).
-   */
-  async insertMessage(
-    executor: Executor,
-    message: NewMessage,
-  ): Promise<{ message: MessageView; created: boolean }> {
-    const files = message.attachments;
-    if (files?.ids.length && !executor.isTransaction)
-      return this.db.transaction((trx) => this.insertMessage(trx, message));
-    const row = {
-      id: randomUUID(),
-      dialog_id: message.dialogId,
-      author_kind: message.authorKind,
-      operator_id: message.operatorId ?? null,
-      auto_kind: message.autoKind ?? null,
-      auto_key: message.autoKey ?? null,
-      client_message_id: message.clientMessageId ?? null,
-      body: message.body,
-      meta: JSON.stringify({
-        authorName: message.authorName ?? null,
-        authorAvatarUrl: message.authorAvatarUrl ?? null,
-      }),
-      created_at: message.at ?? new Date(),
-    };
-    const inserted: MessageRow[] = await executor('messages')
-      .insert(row)
-      .onConflict()
-      .ignore()
-      .returning('*');
-    if (inserted[0]) {
-      if (files?.ids.length && this.attachments) {
-        await this.attachments.claim(executor, {
-          ids: files.ids,
-          dialogId: message.dialogId,
-          uploader: files.uploader,
-          messageId: row.id,
-        });
-      }
-      const view = toMessageView(inserted[0]);
-      // A new message has exactly the files it claimed just now: none, no read.
-      return {
-        message: files?.ids.length ? await this.oneWithAttachments(view, executor) : view,
-        created: true,
-      };
-    }
-    const existing = await executor<MessageRow>('messages')
-      .where({ dialog_id: message.dialogId })
-      .andWhere((q) => {
-        if (message.clientMessageId) q.where({ client_message_id: message.clientMessageId });
-        else q.where({ auto_key: message.autoKey ?? '' });
-      })
-      .first();
-    return { message: await this.oneWithAttachments(toMessageView(existing!), executor), created: false };
   }
 
   async findMessageByClientId(dialogId: string, clientMessageId: string): Promise<MessageView | null> {

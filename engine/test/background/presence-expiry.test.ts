@@ -93,7 +93,7 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
     // Half-applied: the store let go of the dialog, Postgres still gives it to carl, who is offline.
     await store.release(dialogId, carl);
     await store.setPresence(carl, 'offline', Date.now());
-    await repo
+    await server.engine.database
       .db('operators')
       .where({ id: carl })
       .update({ presence: 'offline', presence_changed_at: new Date() });

@@ -52,14 +52,14 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         const after = (await server.engine.repo.findDialog(view.id))!;
         // Every committed transition has its own version: none overwrote another (timers may add some).
         const versions = (
-          await server.engine.repo
+          await server.engine.database
             .db('dialog_events')
             .where({ dialog_id: view.id })
             .orderBy('version')
             .pluck('version')
         ).map(Number);
         expect(versions).to.deep.equal(Array.from({ length: after.version - 1 }, (_, i) => i + 2));
-        const messages = await server.engine.repo
+        const messages = await server.engine.database
           .db('dialog_events')
           .where({ dialog_id: view.id, type: 'VISITOR_MESSAGE' })
           .count<{ count: string | number }[]>('id as count');

@@ -278,7 +278,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(dialog.messages.map((m) => m.body)).to.deep.equal(['no menu, just writing']);
       const rows = await server.engine.repo.dialogsOfVisitor(visitorId);
       expect(rows.map((r) => [r.group_id, r.state])).to.deep.equal([['sales', 'assigned']]);
-      const events = await server.engine.repo
+      const events = await server.engine.database
         .db('dialog_events')
         .where({ dialog_id: dialog.id })
         .orderBy('version');
@@ -299,7 +299,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await assigned).id).to.equal(view.id);
       await call(anna, 'dialog:close', { dialogId: view.id, outcome: 'resolved' });
       // The group was renamed in the config since the dialog closed.
-      await server.engine.repo.db('dialogs').where({ id: view.id }).update({ group_id: 'support-old' });
+      await server.engine.database.db('dialogs').where({ id: view.id }).update({ group_id: 'support-old' });
       const again = next<{ id: string }>(anna, 'dialog:assigned', (d) => d.id === view.id);
       const message = await call<{ dialogId: string }>(visitor, 'message:send', {
         clientMessageId: clientId(),
@@ -377,10 +377,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         locale: 'en',
         page: { url: 'http://shop.test/' },
       });
-      await repo.insertMessage(repo.db, {
-        dialogId: id,
-        authorKind: 'visitor',
-        clientMessageId: clientId(),
+      await server.engine.database.db('messages').insert({
+        id: randomUUID(),
+        dialog_id: id,
+        author_kind: 'visitor',
+        client_message_id: clientId(),
         body: 'stranded?',
       });
       const assigned = await next<{ id: string; messages: { body: string }[] }>(

@@ -25,7 +25,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     const load = async (operatorId: string) => (await server.engine.store.getOperator(operatorId))?.load;
     const holdingViolations = async () =>
-      (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
+      (await checkHoldings(server.engine.database.db, server.engine.store)).violations;
 
     /** Anna full in support (3 of 3) and one more support visitor waiting in the queue. */
     async function queuedBehindFullAnna() {

@@ -24,7 +24,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
 
     const load = async (operatorId: string) => (await server.engine.store.getOperator(operatorId))?.load;
     const holdingViolations = async () =>
-      (await checkHoldings(server.engine.repo.db, server.engine.store)).violations;
+      (await checkHoldings(server.engine.database.db, server.engine.store)).violations;
 
     /** Boris (limit 1) online and holding one answered sales dialog. */
     async function fullBoris() {
@@ -44,7 +44,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(anna, 'presence:set', { status: 'away' });
       // The hole as it was: the slot freed behind Postgres' back.
       await server.engine.store.release(held[0]!.id, annaId);
-      const { mismatches } = await checkHoldings(server.engine.repo.db, server.engine.store);
+      const { mismatches } = await checkHoldings(server.engine.database.db, server.engine.store);
       expect(mismatches).to.deep.equal([{ operatorId: annaId, postgres: 1, store: 0, status: 'away' }]);
     });
 
