@@ -6,7 +6,7 @@ import type { OperatorRepository } from '../accounts/operator-repository';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
-import type { RoutingStore } from '../routing-store/routing-store';
+import type { RoutingStore, StoreOverview } from '../routing-store/routing-store';
 import type { OperatorService } from '../services/operator-service';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import { inLanes } from './lanes';
@@ -151,6 +151,8 @@ export class Reconciler {
     this.seen = new Map();
     const open = await repo.dialogsInStates(OPEN_STATES);
     const stateOf = new Map(open.map((r) => [r.id, r.state]));
+    // The store's side in one round trip; a dialog is read again on its own only where they differ.
+    const overview = await store.overview();
     // One dialog's failure (a backend hiccup, a row it cannot read) must not stop the repair of the rest.
     const isolated = async (dialogId: string, repair: () => Promise<void>) => {
       try {
@@ -166,14 +168,13 @@ export class Reconciler {
     await inLanes(open, REPAIR_LANES, (row) =>
       isolated(row.id, async () => {
         if (row.state === 'created') await this.routeCreated(row, report);
-        else await this.repairDialog(row, parseSnapshot(row.snapshot).context, report);
+        else await this.repairDialog(row, parseSnapshot(row.snapshot).context, overview, report);
       }),
     );
     // Store entries Postgres does not back: a hold or queue place left by a transition whose effects
     // were lost (a close, a lead, an offline move). Held and queued dialogs are repairDialog's.
     const holding = ['queued', 'assigned', 'active', 'offered'];
-    // Every holding in one read, not one per operator: an idle pass costs O(1) commands.
-    for (const { operatorId, dialogId } of await store.holds()) {
+    for (const [dialogId, { operatorId }] of overview.holders) {
       if (holding.includes(stateOf.get(dialogId) ?? '')) continue;
       await isolated(dialogId, async () => {
         const row = await repo.findDialog(dialogId);
@@ -186,16 +187,14 @@ export class Reconciler {
         }
       });
     }
-    for (const groupId of await store.queuedGroups()) {
-      for (const entry of await store.queue(groupId)) {
-        if (stateOf.get(entry.dialogId) === 'queued') continue;
-        await isolated(entry.dialogId, async () => {
-          const row = await repo.findDialog(entry.dialogId);
-          if (row?.state === 'queued') return;
-          if (this.confirmed(entry.dialogId, 'orphan-queue', row) && (await store.dequeue(entry.dialogId)))
-            report.dequeued += 1;
-        });
-      }
+    for (const dialogId of overview.queued) {
+      if (stateOf.get(dialogId) === 'queued') continue;
+      await isolated(dialogId, async () => {
+        const row = await repo.findDialog(dialogId);
+        if (row?.state === 'queued') return;
+        if (this.confirmed(dialogId, 'orphan-queue', row) && (await store.dequeue(dialogId)))
+          report.dequeued += 1;
+      });
     }
     this.suspects = this.seen;
     await assignments.triggerAll();
@@ -293,8 +292,23 @@ export class Reconciler {
     }
   }
 
-  private async repairDialog(row: DialogRow, context: DialogContext, report: ReconcileReport) {
+  private async repairDialog(
+    row: DialogRow,
+    context: DialogContext,
+    overview: StoreOverview,
+    report: ReconcileReport,
+  ) {
     const { store, clock } = this.deps;
+    const storeHolder = overview.holders.get(row.id);
+    const agrees =
+      row.state === 'queued'
+        ? overview.queued.has(row.id) && !storeHolder
+        : row.state !== 'assigned' && row.state !== 'active'
+          ? true
+          : !context.operatorId || storeHolder?.operatorId === context.operatorId;
+    const timerKeys = overview.timerKeys.get(row.id);
+    // The common case, the store agrees with Postgres: no read of this dialog at all.
+    if (agrees && Object.keys(context.timers).every((key) => timerKeys?.has(key))) return;
     if (row.state === 'queued') {
       const [position, holder] = await Promise.all([store.position(row.id), store.holder(row.id)]);
       // Re-read: it may have been assigned or closed since the list was read.

@@ -17,6 +17,7 @@ import type {
   QueuedDialog,
   RoutingSnapshot,
   RoutingStore,
+  StoreOverview,
   TimerEntry,
   TransferResult,
   TransferSource,
@@ -119,10 +120,20 @@ export class MemoryRoutingStore implements RoutingStore {
     return ids.map((id) => this.view(id)).filter((op): op is OperatorRouting => op !== null);
   }
 
-  async holds(): Promise<{ operatorId: string; dialogId: string }[]> {
-    return [...this.holdings.entries()]
-      .sort(([a], [b]) => compareStrings(a, b))
-      .flatMap(([operatorId, dialogs]) => [...dialogs].sort().map((dialogId) => ({ operatorId, dialogId })));
+  async overview(): Promise<StoreOverview> {
+    const timerKeys = new Map<string, Set<string>>();
+    for (const entry of [...this.timers.values(), ...[...this.claims.values()].map((c) => c.entry)]) {
+      const keys = timerKeys.get(entry.dialogId) ?? new Set<string>();
+      keys.add(entry.key);
+      timerKeys.set(entry.dialogId, keys);
+    }
+    return {
+      holders: new Map(
+        [...this.held].map(([dialogId, h]) => [dialogId, { operatorId: h.operatorId, offered: h.offered }]),
+      ),
+      queued: new Set(this.queued.keys()),
+      timerKeys,
+    };
   }
 
   async operatorDialogs(operatorId: string): Promise<string[]> {

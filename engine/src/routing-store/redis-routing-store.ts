@@ -21,6 +21,7 @@ import type {
   QueueWindowsRequest,
   RoutingSnapshot,
   RoutingStore,
+  StoreOverview,
   Tier,
   TimerEntry,
   TransferRejection,
@@ -253,12 +254,37 @@ export class RedisRoutingStore implements RoutingStore {
     return operators.sort(byOperatorId);
   }
 
-  async holds(): Promise<{ operatorId: string; dialogId: string }[]> {
-    const members = await this.redis.zrange(this.keys.operatorDialogs, '0', '-1');
-    return members.map((member) => {
-      const [operatorId = '', dialogId = ''] = fields(member);
-      return { operatorId, dialogId };
-    });
+  async overview(): Promise<StoreOverview> {
+    const k = this.keys;
+    const results =
+      (await this.redis
+        .pipeline()
+        .hgetall(k.held)
+        .hkeys(k.queued)
+        .zrange(k.timers, '0', '-1')
+        .hkeys(k.claimTokens)
+        .exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+    const [held, queued, timers, claims] = results.map(([, value]) => value) as [
+      Record<string, string>,
+      string[],
+      string[],
+      string[],
+    ];
+    const holders = new Map<string, { operatorId: string; offered: boolean }>();
+    for (const [dialogId, record] of Object.entries(held ?? {})) {
+      const { operatorId, offered } = parseHeld(record);
+      holders.set(dialogId, { operatorId, offered });
+    }
+    const timerKeys = new Map<string, Set<string>>();
+    for (const member of [...(timers ?? []), ...(claims ?? [])]) {
+      const { dialogId, key } = splitTimerMember(member);
+      const keys = timerKeys.get(dialogId) ?? new Set<string>();
+      keys.add(key);
+      timerKeys.set(dialogId, keys);
+    }
+    return { holders, queued: new Set(queued ?? []), timerKeys };
   }
 
   async operatorDialogs(operatorId: string): Promise<string[]> {

@@ -148,8 +148,12 @@ export interface RoutingStore {
   listOperators(groupId?: string): Promise<OperatorRouting[]>;
   /** Dialogs held (assigned or offered) by the operator. */
   operatorDialogs(operatorId: string): Promise<string[]>;
-  /** Every holding (assigned or offered) of every operator, in one read (the reconciler's pass). */
-  holds(): Promise<{ operatorId: string; dialogId: string }[]>;
+  /**
+   * Where the store has every dialog, read in one round trip (not one per dialog or operator): the
+   * reconciler's pass compares it with Postgres and re-reads a dialog only where they differ. Not
+   * one atomic instant: a difference is always read again before anything is repaired.
+   */
+  overview(): Promise<StoreOverview>;
 
   /**
    * Idempotent: a dialog already queued (anywhere) or held keeps its place; returns its position.
@@ -312,6 +316,16 @@ export interface RoutingStore {
    * it to detect that it must rebuild from Postgres. Null when no state has been built yet.
    */
   epoch(): Promise<string | null>;
+}
+
+/** Every dialog the store holds, queues or keeps timers for (see `RoutingStore.overview`). */
+export interface StoreOverview {
+  /** dialogId → its holder (assigned, or offered when `offered`). */
+  holders: Map<string, { operatorId: string; offered: boolean }>;
+  /** Dialogs waiting in a queue. */
+  queued: Set<string>;
+  /** dialogId → the keys of its timers, scheduled or claimed. */
+  timerKeys: Map<string, Set<string>>;
 }
 
 /** What the timer worker finds due at one poll. */

@@ -1,25 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import type { DialogDetail, MessageView, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
-import { luaCommands } from '../../src/routing-store/lua-commands';
-import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
-import {
-  call,
-  clientId,
-  closeAllSockets,
-  connectOperator,
-  connectVisitor,
-  eventually,
-  next,
-  type OperatorSocket,
-} from '../support/clients';
-import { backendsAvailable, startTestServer, type TestServer } from '../support/engine';
-import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
-import { deleteKeys, testRedis } from '../support/redis';
-import { type CommandCounts, RedisCommandCounter } from '../support/redis-counter';
+import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/protocol';
+import { call, clientId, connectVisitor, eventually, next, type OperatorSocket } from '../support/clients';
+import type { TestServer } from '../support/engine';
+import type { CommandCounts } from '../support/redis-counter';
+import { countedEngine } from './counted-engine';
 
 /** The issue's budget: Redis commands per routed dialog, every client of the engine counted. */
 const BUDGET = 25;
@@ -38,51 +22,12 @@ const QUIET = {
 
 describe(`Redis commands per routed dialog (one node, ${OPERATORS} operators online in the group)`, function () {
   this.timeout(180_000);
-  const schema = freshSchema();
-  const prefix = `hltest-${schema}`;
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-counts-'));
   // The routing-state check (GET epoch, each second) and the node count (PUBSUB, every 2 s) run on a clock.
-  const counter = new RedisCommandCounter(
-    new Map([...luaCommands.values()].map((c) => [createHash('sha1').update(c.lua).digest('hex'), c.name])),
-    (label, args) => label === 'pubsub' || (label === 'get' && String(args[0]).endsWith(':epoch')),
-  );
-  const operators = new Map<string, OperatorSocket>();
-  let setup: LoadSetup;
-  let server: TestServer | undefined;
-
-  before(async function () {
-    if (!(await backendsAvailable('real'))) return this.skip();
-    setup = await prepareLoad({
-      dir,
-      databaseUrl: TEST_DATABASE_URL,
-      schema,
-      operators: OPERATORS,
-      groups: 1,
-      seed: 16,
-    });
-    server = await startTestServer('real', {
-      ...QUIET,
-      routingConfigPath: setup.configPath,
-      DATABASE_SCHEMA: schema,
-      REDIS_KEY_PREFIX: prefix,
-      SEED_DEMO: false,
-    });
-    for (const operator of setup.operators) {
-      const socket = await connectOperator(server.url, operator.email, LOAD_PASSWORD);
-      await call<OperatorSelf>(socket, 'presence:set', { status: 'online' });
-      operators.set(operator.email, socket);
-    }
-  });
-
-  after(async () => {
-    counter.stop();
-    closeAllSockets();
-    await server?.stop();
-    const redis = await testRedis();
-    await deleteKeys(redis, `${prefix}*`);
-    redis.disconnect();
-    await dropSchema(schema).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+  const { counter, engine } = countedEngine({
+    operators: OPERATORS,
+    clocks: QUIET,
+    isBackground: (label, args) =>
+      label === 'pubsub' || (label === 'get' && String(args[0]).endsWith(':epoch')),
   });
 
   /**
@@ -96,6 +41,7 @@ describe(`Redis commands per routed dialog (one node, ${OPERATORS} operators onl
 
   /** start with a first message → assigned → one message → closed; the commands of each step. */
   async function routeOneDialog(running: TestServer) {
+    const { setup, operators } = engine();
     const steps: Record<string, CommandCounts> = {};
     let background = 0;
     const settle = async (step: string) => {
@@ -136,7 +82,7 @@ describe(`Redis commands per routed dialog (one node, ${OPERATORS} operators onl
   }
 
   it(`when a dialog is routed end to end, then it costs at most ${BUDGET} Redis commands`, async () => {
-    if (!server) throw new Error('no server');
+    const { server } = engine();
     counter.start();
     await routeOneDialog(server); // warm-up: scripts loaded, connections settled
     const totals: number[] = [];

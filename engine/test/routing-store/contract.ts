@@ -1081,19 +1081,30 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.ackTimer(due.claimed[0]!)).to.equal(true);
       });
 
-      it('when operators hold dialogs, then holds lists every holding in one read', async () => {
+      it('when dialogs are held, offered, queued and timed, then the overview shows where each one is', async () => {
         await store.upsertOperator(operator('a', ['g'], 2), T0);
         await store.upsertOperator(operator('b', ['g'], 2), T0);
-        expect(await store.holds()).to.deep.equal([]);
-        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
-        await store.enqueue({ dialogId: 'd2', groupId: 'g', priority: 1 }, T0);
+        expect(await store.overview()).to.deep.equal({
+          holders: new Map(),
+          queued: new Set(),
+          timerKeys: new Map(),
+        });
+        for (const dialogId of ['d1', 'd2', 'd3', 'd4'])
+          await store.enqueue({ dialogId, groupId: 'g', priority: 1 }, T0);
         await store.assignHead('g', ['b'], T0);
-        await store.assignHead('g', ['a'], T0);
-        const holds = await store.holds();
-        expect([...holds].sort((x, y) => (x.dialogId < y.dialogId ? -1 : 1))).to.deep.equal([
-          { operatorId: 'b', dialogId: 'd1' },
-          { operatorId: 'a', dialogId: 'd2' },
-        ]);
+        await store.offerHead('g', ['a'], T0, 100);
+        await store.scheduleTimer({ dialogId: 'd3', key: 'k1', dueAt: T0 + 10 });
+        await store.scheduleTimer({ dialogId: 'd3', key: 'k2', dueAt: T0 + 5000 });
+        await store.claimDueTimers(T0 + 20, 1000, 10); // k1 claimed, k2 still scheduled
+        const overview = await store.overview();
+        expect(overview.holders).to.deep.equal(
+          new Map([
+            ['d1', { operatorId: 'b', offered: false }],
+            ['d2', { operatorId: 'a', offered: true }],
+          ]),
+        );
+        expect(overview.queued).to.deep.equal(new Set(['d3', 'd4']));
+        expect(overview.timerKeys).to.deep.equal(new Map([['d3', new Set(['k1', 'k2'])]]));
       });
     });
 

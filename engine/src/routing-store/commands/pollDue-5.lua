@@ -17,12 +17,6 @@
   Returns { {dialogId, held record, ...} of expired offers, {member, dueAt, token, ...} claimed }
 ]]
 --- @include "includes/claim-due"
-local expired = {}
-for _, dialogId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])) do
-  local record = redis.call('HGET', KEYS[5], dialogId)
-  if record then
-    expired[#expired + 1] = dialogId
-    expired[#expired + 1] = record
-  end
-end
+--- @include "includes/records-of"
+local expired = recordsOf(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1]), KEYS[5])
 return { expired, claimDue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]) }

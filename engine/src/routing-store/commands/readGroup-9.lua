@@ -12,12 +12,6 @@
   Returns { { dialogId, `groupId|score|enqueuedAt`, ... in queue order }, { operator rows } }
 ]]
 --- @include "includes/operator-rows"
-local queue = {}
-for _, dialogId in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
-  local record = redis.call('HGET', KEYS[9], dialogId)
-  if record then
-    queue[#queue + 1] = dialogId
-    queue[#queue + 1] = record
-  end
-end
+--- @include "includes/records-of"
+local queue = recordsOf(redis.call('ZRANGE', KEYS[8], 0, -1), KEYS[9])
 return { queue, operatorRows(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[7], groupMembers(KEYS[6], ARGV[1]), {}) }

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OperatorSelf } from '@hotline/protocol';
+import type { EngineConfig } from '../../src/config';
+import { luaCommands } from '../../src/routing-store/lua-commands';
+import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
+import { call, closeAllSockets, connectOperator, type OperatorSocket } from '../support/clients';
+import { backendsAvailable, startTestServer, type TestServer } from '../support/engine';
+import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
+import { deleteKeys, testRedis } from '../support/redis';
+import { RedisCommandCounter } from '../support/redis-counter';
+
+/** What a counting suite works with once its `before` hook ran. */
+export interface CountedEngine {
+  setup: LoadSetup;
+  server: TestServer;
+  /** Every operator's socket, online, by e-mail. */
+  operators: Map<string, OperatorSocket>;
+}
+
+/**
+ * Mocha hooks for a counting suite: one engine on the real Postgres (own schema) and Redis (own
+ * prefix), one group of `operators` operators all connected and online, and a Redis command counter
+ * naming the routing scripts (started by the test, stopped after it). Skips when the backends are
+ * absent outside CI (`backendsAvailable`). Returns the counter and a getter for the engine.
+ */
+export function countedEngine(options: {
+  operators: number;
+  clocks: Partial<EngineConfig>;
+  /** Commands counted apart (loops on a clock, not the measured work). */
+  isBackground?: (label: string, args: unknown[]) => boolean;
+}): { counter: RedisCommandCounter; engine: () => CountedEngine } {
+  const schema = freshSchema();
+  const prefix = `hltest-${schema}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-counts-'));
+  const counter = new RedisCommandCounter(
+    new Map([...luaCommands.values()].map((c) => [createHash('sha1').update(c.lua).digest('hex'), c.name])),
+    options.isBackground,
+  );
+  let running: CountedEngine | undefined;
+
+  before(async function () {
+    if (!(await backendsAvailable('real'))) return this.skip();
+    const setup = await prepareLoad({
+      dir,
+      databaseUrl: TEST_DATABASE_URL,
+      schema,
+      operators: options.operators,
+      groups: 1,
+      seed: 16,
+    });
+    const server = await startTestServer('real', {
+      ...options.clocks,
+      routingConfigPath: setup.configPath,
+      DATABASE_SCHEMA: schema,
+      REDIS_KEY_PREFIX: prefix,
+      SEED_DEMO: false,
+    });
+    const operators = new Map<string, OperatorSocket>();
+    running = { setup, server, operators };
+    for (const operator of setup.operators) {
+      const socket = await connectOperator(server.url, operator.email, LOAD_PASSWORD);
+      await call<OperatorSelf>(socket, 'presence:set', { status: 'online' });
+      operators.set(operator.email, socket);
+    }
+  });
+
+  after(async () => {
+    counter.stop();
+    closeAllSockets();
+    await running?.server.stop();
+    const redis = await testRedis();
+    await deleteKeys(redis, `${prefix}*`);
+    redis.disconnect();
+    await dropSchema(schema).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  return {
+    counter,
+    engine: () => {
+      if (!running) throw new Error('the counted engine did not start');
+      return running;
+    },
+  };
+}
