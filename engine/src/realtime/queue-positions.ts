@@ -69,7 +69,9 @@ export class QueuePositions {
         toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
       };
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
-        latestDialogOfVisitor(visitorId: string): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
+        latestDialogOfVisitor(
+          visitorId: string,
+        ): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
       };
       store: RoutingStore;
       metrics: Metrics;
@@ -81,10 +83,13 @@ export class QueuePositions {
   ) {
     this.visitorIds = new DialogVisitors(deps.repo);
     deps.notifier.onVisitorConnected((visitorId) => this.safely(() => this.joined(visitorId)));
-    this.resync = setInterval(() => {
-      for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
-      this.scheduleQueueFlush();
-    }, Math.min(RESYNC_TICK_MS, resyncMs));
+    this.resync = setInterval(
+      () => {
+        for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
+        this.scheduleQueueFlush();
+      },
+      Math.min(RESYNC_TICK_MS, resyncMs),
+    );
     this.resync.unref();
   }
 

@@ -379,7 +379,8 @@ export class RedisRoutingStore implements RoutingStore {
     const [length, head, moved, epoch, seq, scores] = reply;
     const pairs = list('queueWindows', moved);
     const out: QueueWindows['moved'] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2) out.push({ dialogId: str(pairs[i]), position: num(pairs[i + 1]) });
+    for (let i = 0; i + 1 < pairs.length; i += 2)
+      out.push({ dialogId: str(pairs[i]), position: num(pairs[i + 1]) });
     return {
       length: num(length),
       head: list('queueWindows', head).map(str),
