@@ -165,7 +165,7 @@ export class QueuePositions {
       ranks,
     });
     metrics.queueLength.set({ group: groupId }, windows.length);
-    const online = (await store.listOperators(groupId)).filter((o) => o.status === 'online');
+    const online = windows.operators.filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
     const next: GroupState = {
       marks: windows.marks,

@@ -365,7 +365,7 @@ export class RedisRoutingStore implements RoutingStore {
     const { since } = request;
     const reply = await this.runList(
       'queueWindows',
-      [k.queue(groupId), k.seq, k.epoch],
+      [...this.operatorKeys(), k.queue(groupId), k.seq, k.epoch],
       [
         request.head,
         request.bounds.join(','),
@@ -374,9 +374,10 @@ export class RedisRoutingStore implements RoutingStore {
         since ? since.scores.map((score) => (score === null ? '' : String(score))).join(',') : '',
         (request.dialogIds ?? []).filter((id) => id !== '' && !id.includes('|')).join('|'),
         request.ranks ? request.ranks.join(',') : '',
+        groupId,
       ],
     );
-    const [length, head, moved, epoch, seq, scores] = reply;
+    const [length, head, moved, epoch, seq, scores, operators] = reply;
     const pairs = list('queueWindows', moved);
     const out: QueueWindows['moved'] = [];
     for (let i = 0; i + 1 < pairs.length; i += 2)
@@ -390,6 +391,7 @@ export class RedisRoutingStore implements RoutingStore {
         seq: num(seq),
         scores: list('queueWindows', scores).map((score) => (str(score) === '' ? null : num(score))),
       },
+      operators: operatorRows(list('queueWindows', operators)).sort(byOperatorId),
     };
   }
 
@@ -914,7 +916,7 @@ export class RedisRoutingStore implements RoutingStore {
     });
   }
 
-  /** The operator hashes and ZSETs, in the order readOperators-7 and readGroup-9 take them. */
+  /** The operator hashes and ZSETs, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
   private operatorKeys(): string[] {
     const k = this.keys;
     return [

@@ -228,11 +228,16 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         );
       });
 
-      it('when a bound is crossed by one dialog leaving the head of a long queue, then only the dialogs at the bounds are reported, and a range of positions is returned on request', async () => {
+      it('when a bound is crossed by one dialog leaving the head of a long queue, then only the dialogs at the bounds are reported, a range of positions is returned on request, and the operators of the group come with them', async () => {
+        await store.upsertOperator(operator('anna', ['g']), T0);
+        await store.upsertOperator(operator('boris', ['h']), T0);
         for (let i = 0; i < 300; i++)
           await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0);
         const first = await store.queueWindows('g', { head: 2, bounds: [50, 100, 200], since: null });
         expect(first).to.deep.include({ length: 300, head: ['d0', 'd1'], moved: [] });
+        expect(first.operators, "the group's operators, read with it").to.deep.equal(
+          await store.listOperators('g'),
+        );
         await store.dequeue('d0');
         const next = await store.queueWindows('g', {
           head: 2,
