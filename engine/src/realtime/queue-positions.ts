@@ -56,7 +56,7 @@ export class QueuePositions {
   private stopped = false;
   private flushing = false;
   private queueFlush: NodeJS.Timeout | null = null;
-  private readonly resync: NodeJS.Timeout;
+  private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
   pushes = 0;
 
@@ -79,10 +79,12 @@ export class QueuePositions {
       /** A flush of queues this node changed (the dashboard follows). */
       onFlushedHere: () => void;
     },
+    /** Infinity: no resync (tests that count the pushes of moves alone). */
     private readonly resyncMs = RESYNC_MS,
   ) {
     this.visitorIds = new DialogVisitors(deps.repo);
     deps.notifier.onVisitorConnected((visitorId) => this.safely(() => this.joined(visitorId)));
+    if (!Number.isFinite(resyncMs)) return;
     this.resync = setInterval(
       () => {
         for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
