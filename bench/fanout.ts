@@ -6,8 +6,10 @@
  *   of them closing his dialog, through the engine, so everyone behind moves up;
  * - `visitors` more are written straight into Postgres and the routing store (a start through the
  *   engine costs tens of ms each: 10,000 would take minutes), then connect with their tokens.
- * Measured per move: the engine's CPU from the close to the last visitor's update, and the time to
- * the last visitor's update; then every visitor's position against the store's.
+ * Measured per move: the engine's CPU from the close to the last visitor whose shown value changed
+ * (exact in the first 50, the bound behind: routing-rules/queue-bounds), the time to him, and the
+ * pushes; then the spread resync's cost while nothing moves, and every visitor's shown value against
+ * the store's positions.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { shownPosition } from '@hotline/routing-rules/queue-bounds';
 import { hashToken } from '../engine/src/storage/dialog-repository';
 import type { VisitorDialogView } from '@hotline/protocol';
 import {
@@ -46,6 +49,12 @@ export interface FanoutResult {
   heapPerSocket: number;
   /** The same close with no visitor connected (median, includes its 300 ms settling). */
   baselineCpuMs: number;
+  /** Visitors whose shown value changed, per move (mean), and all pushes in the same windows. */
+  changedPerMove: number;
+  pushesPerMove: number;
+  /** The spread resync while nothing moves: engine CPU and pushes per second. */
+  resyncCpuMsPerS: number;
+  resyncPushesPerS: number;
 }
 
 setFlagsFromString('--expose-gc');
@@ -55,10 +64,23 @@ function settledRss(): number {
   return process.memoryUsage().rss;
 }
 
+type Shown = { position: number; exact: boolean };
 type SwarmMessage =
-  | { type: 'connected' | 'synced' }
-  | { type: 'applied'; rev: number; at: number }
-  | { type: 'positions'; positions: Record<string, number> };
+  | { type: 'connected' | 'synced' | 'marked' }
+  | { type: 'applied'; at: number }
+  | { type: 'counts'; pushes: number; changed: number }
+  | { type: 'positions'; positions: Record<string, Shown> };
+
+/** How many of the far visitors (at `first`, `first + 1`, …) see another value when all move up by one. */
+function changedByOneUp(first: number, count: number): number {
+  let changed = 0;
+  for (let p = first; p < first + count; p++) {
+    const before = shownPosition(p, null);
+    const after = shownPosition(p - 1, null);
+    if (before.position !== after.position || before.exact !== after.exact) changed += 1;
+  }
+  return changed;
+}
 
 function waitFor<T extends SwarmMessage>(
   swarm: ChildProcess,
@@ -158,27 +180,26 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     });
     const connectMs = Math.max(120_000, options.visitors * 60);
     const connectStart = performance.now();
+    const synced = waitFor(swarm, 'synced', connectMs + 60_000);
     await waitFor(swarm, 'connected', connectMs);
     console.log(
       `${options.visitors} visitor sockets connected in ${((performance.now() - connectStart) / 1000).toFixed(1)} s`,
     );
-    // The swarm's sockets join the room and get their first exact position with the next move.
-    const synced = waitFor(swarm, 'synced', connectMs);
+    // Each socket is told its value at the flush after it connects.
+    await synced;
+    await new Promise((r) => setTimeout(r, 500));
+    const rssAfter = settledRss();
+    const heapAfter = process.memoryUsage().heapUsed;
     const cpuMs: number[] = [];
     const lastMs: number[] = [];
-    let rssAfter = 0;
-    let heapAfter = 0;
+    const changed: number[] = [];
+    const pushes: number[] = [];
     for (const [i, socket] of head.entries()) {
-      if (i === 0) {
-        // The first close only brings everyone in step (exact pushes): not a measured move.
-        await close(socket);
-        await synced;
-        await new Promise((r) => setTimeout(r, 500));
-        rssAfter = settledRss();
-        heapAfter = process.memoryUsage().heapUsed;
-        continue;
-      }
-      const applied = waitFor<{ type: 'applied'; rev: number; at: number }>(swarm, 'applied', 30_000);
+      // The far visitors stand behind the head visitors not closed yet; this close moves them up by one.
+      const expected = changedByOneUp(head.length - i + 1, far.length);
+      swarm.send({ type: 'mark', expected });
+      await waitFor(swarm, 'marked', 10_000);
+      const applied = waitFor<{ type: 'applied'; at: number }>(swarm, 'applied', 30_000);
       const cpu = process.cpuUsage();
       const t0 = performance.timeOrigin + performance.now();
       await close(socket);
@@ -186,19 +207,47 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       const used = process.cpuUsage(cpu);
       cpuMs.push((used.user + used.system) / 1000);
       lastMs.push(at - t0);
+      swarm.send({ type: 'counts' });
+      const counted = await waitFor<{ type: 'counts'; pushes: number; changed: number }>(
+        swarm,
+        'counts',
+        10_000,
+      );
+      changed.push(counted.changed);
+      pushes.push(counted.pushes);
     }
+    // Nothing moves: what the spread resync costs per second (with the engine's other idle timers).
+    const RESYNC_WINDOW_MS = 5_000;
+    swarm.send({ type: 'mark' });
+    await waitFor(swarm, 'marked', 10_000);
+    const idleCpu = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, RESYNC_WINDOW_MS));
+    const idleUsed = process.cpuUsage(idleCpu);
+    swarm.send({ type: 'counts' });
+    const idle = await waitFor<{ type: 'counts'; pushes: number; changed: number }>(swarm, 'counts', 10_000);
     const queue = await engine.store.queue(GROUP);
     swarm.send({ type: 'positions' });
-    const { positions } = await waitFor<{ type: 'positions'; positions: Record<string, number> }>(
+    const { positions } = await waitFor<{ type: 'positions'; positions: Record<string, Shown> }>(
       swarm,
       'positions',
       30_000,
     );
-    const wrong = queue.filter((q) => q.dialogId in positions && positions[q.dialogId] !== q.position).length;
+    const wrong = queue.filter((q) => {
+      if (!(q.dialogId in positions)) return false;
+      const truth = shownPosition(q.position, null);
+      const shown = positions[q.dialogId]!;
+      return shown.position !== truth.position || shown.exact !== truth.exact;
+    }).length;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    console.log(
+      `per move: ${mean(changed).toFixed(1)} visitors' shown value changed, ${mean(pushes).toFixed(1)} pushes` +
+        ` (the resync's included); spread resync while idle: ${(idle.pushes / (RESYNC_WINDOW_MS / 1000)).toFixed(0)} pushes/s,` +
+        ` ${((idleUsed.user + idleUsed.system) / 1000 / (RESYNC_WINDOW_MS / 1000)).toFixed(1)} ms engine CPU per s`,
+    );
     const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
     return {
       moves: cpuMs.length,
-      cpuMsMean: cpuMs.reduce((a, b) => a + b, 0) / Math.max(1, cpuMs.length),
+      cpuMsMean: mean(cpuMs),
       cpuMsP50: percentile(sorted(cpuMs), 50),
       lastP50: percentile(sorted(lastMs), 50),
       lastP99: percentile(sorted(lastMs), 99),
@@ -208,6 +257,10 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       rssPerSocket: (rssAfter - rssBefore) / options.visitors,
       heapPerSocket: (heapAfter - heapBefore) / options.visitors,
       baselineCpuMs: percentile(sorted(baseline), 50),
+      changedPerMove: mean(changed),
+      pushesPerMove: mean(pushes),
+      resyncCpuMsPerS: ((idleUsed.user + idleUsed.system) / 1000 / RESYNC_WINDOW_MS) * 1000,
+      resyncPushesPerS: (idle.pushes / RESYNC_WINDOW_MS) * 1000,
     };
   } catch (error) {
     console.error(`fanout failed: ${(error as Error).message}`);

@@ -1,17 +1,16 @@
 /**
  * Many waiting visitors in a process of their own (bench/fanout.ts starts it with IPC), so the
- * engine's process pays only the server's side of their sockets. Each socket follows its position
- * as the widget does (exact `queue:position`, then `queue:moved` via applyQueueMove). It tells the
- * parent when all are connected, when all show an exact position, and, per queue revision, when
- * the last of them applied the move (`at`: ms on performance.timeOrigin's clock, shared by the
- * processes of a machine).
+ * engine's process pays only the server's side of their sockets. Each socket keeps what the widget
+ * shows: the last `queue:position` pushed to it. It tells the parent when all are connected and when
+ * all have been told a value; per move (between `mark` and the `expect`ed number of visitors whose
+ * shown value changed) when the last of them changed (`at`: ms on performance.timeOrigin's clock,
+ * shared by the processes of a machine), and how many pushes came, changed or not.
  *
  * argv: engine url, a JSON file of `{ token, dialogId }[]`, connection concurrency.
  */
 import { readFileSync } from 'node:fs';
-import { applyQueueMove } from '@hotline/client/queue-position';
 import type { Socket } from 'socket.io-client';
-import type { QueueMove, QueuePositionView } from '@hotline/protocol';
+import type { QueuePositionView } from '@hotline/protocol';
 import { socketTo } from './open-loop';
 
 const [url = '', file = '', concurrencyArg = '100'] = process.argv.slice(2);
@@ -20,24 +19,22 @@ const send = (message: unknown) => process.send?.(message);
 const now = () => performance.timeOrigin + performance.now();
 
 const shown = new Map<string, QueuePositionView>();
-const applied = new Map<number, number>();
 const sockets: Socket[] = [];
-let synced = 0;
+let counts = { pushes: 0, changed: 0, expected: Number.POSITIVE_INFINITY };
 
 function follow(socket: Socket, dialogId: string) {
   socket.on('queue:position', (position: QueuePositionView) => {
     if (position.dialogId !== dialogId) return;
-    const first = !shown.get(dialogId)?.sync;
+    const before = shown.get(dialogId);
     shown.set(dialogId, position);
-    if (first && position.sync && ++synced === visitors.length) send({ type: 'synced' });
-  });
-  socket.on('queue:moved', (move: QueueMove) => {
-    const next = applyQueueMove(shown.get(dialogId) ?? null, move);
-    if (!next) return;
-    shown.set(dialogId, next);
-    const count = (applied.get(move.rev) ?? 0) + 1;
-    applied.set(move.rev, count);
-    if (count === visitors.length) send({ type: 'applied', rev: move.rev, at: now() });
+    counts.pushes += 1;
+    if (!before) {
+      if (shown.size === visitors.length) send({ type: 'synced' });
+      return;
+    }
+    if (before.position === position.position && before.exact === position.exact) return;
+    counts.changed += 1;
+    if (counts.changed === counts.expected) send({ type: 'applied', at: now() });
   });
 }
 
@@ -66,9 +63,19 @@ await Promise.all(
 );
 send({ type: 'connected' });
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; expected?: number }) => {
+  if (message.type === 'mark') {
+    counts = { pushes: 0, changed: 0, expected: message.expected ?? Number.POSITIVE_INFINITY };
+    send({ type: 'marked' });
+  }
+  if (message.type === 'counts') send({ type: 'counts', pushes: counts.pushes, changed: counts.changed });
   if (message.type === 'positions')
-    send({ type: 'positions', positions: Object.fromEntries([...shown].map(([id, p]) => [id, p.position])) });
+    send({
+      type: 'positions',
+      positions: Object.fromEntries(
+        [...shown].map(([id, p]) => [id, { position: p.position, exact: p.exact }]),
+      ),
+    });
   if (message.type === 'close') {
     for (const socket of sockets) socket.close();
     process.exit(0);

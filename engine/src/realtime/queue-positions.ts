@@ -56,7 +56,7 @@ export class QueuePositions {
   private stopped = false;
   private flushing = false;
   private queueFlush: NodeJS.Timeout | null = null;
-  private readonly resync: NodeJS.Timeout;
+  private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
   pushes = 0;
 
@@ -69,7 +69,9 @@ export class QueuePositions {
         toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
       };
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
-        latestDialogOfVisitor(visitorId: string): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
+        latestDialogOfVisitor(
+          visitorId: string,
+        ): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
       };
       store: RoutingStore;
       metrics: Metrics;
@@ -77,14 +79,19 @@ export class QueuePositions {
       /** A flush of queues this node changed (the dashboard follows). */
       onFlushedHere: () => void;
     },
+    /** Infinity: no resync (tests that count the pushes of moves alone). */
     private readonly resyncMs = RESYNC_MS,
   ) {
     this.visitorIds = new DialogVisitors(deps.repo);
     deps.notifier.onVisitorConnected((visitorId) => this.safely(() => this.joined(visitorId)));
-    this.resync = setInterval(() => {
-      for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
-      this.scheduleQueueFlush();
-    }, Math.min(RESYNC_TICK_MS, resyncMs));
+    if (!Number.isFinite(resyncMs)) return;
+    this.resync = setInterval(
+      () => {
+        for (const [groupId, state] of this.groups) if (state.length > 0) this.mark(groupId).resync = true;
+        this.scheduleQueueFlush();
+      },
+      Math.min(RESYNC_TICK_MS, resyncMs),
+    );
     this.resync.unref();
   }
 
@@ -160,7 +167,7 @@ export class QueuePositions {
       ranks,
     });
     metrics.queueLength.set({ group: groupId }, windows.length);
-    const online = (await store.listOperators(groupId)).filter((o) => o.status === 'online');
+    const online = windows.operators.filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
     const next: GroupState = {
       marks: windows.marks,

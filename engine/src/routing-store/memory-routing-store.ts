@@ -238,6 +238,7 @@ export class MemoryRoutingStore implements RoutingStore {
         seq: this.seq,
         scores: request.bounds.map((bound) => (bound <= queue.length ? scoreAt(bound - 1) : null)),
       },
+      operators: await this.listOperators(groupId),
     };
   }
 

@@ -416,7 +416,7 @@ export class RedisRoutingStore implements RoutingStore {
     const { since } = request;
     const reply = await this.runList(
       'queueWindows',
-      [k.queue(groupId), k.seq, k.epoch],
+      [...this.operatorKeys(), k.queue(groupId), k.seq, k.epoch],
       [
         request.head,
         request.bounds.join(','),
@@ -425,12 +425,14 @@ export class RedisRoutingStore implements RoutingStore {
         since ? since.scores.map((score) => (score === null ? '' : String(score))).join(',') : '',
         (request.dialogIds ?? []).filter((id) => id !== '' && !id.includes('|')).join('|'),
         request.ranks ? request.ranks.join(',') : '',
+        groupId,
       ],
     );
-    const [length, head, moved, epoch, seq, scores] = reply;
+    const [length, head, moved, epoch, seq, scores, operators] = reply;
     const pairs = list('queueWindows', moved);
     const out: QueueWindows['moved'] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2) out.push({ dialogId: str(pairs[i]), position: num(pairs[i + 1]) });
+    for (let i = 0; i + 1 < pairs.length; i += 2)
+      out.push({ dialogId: str(pairs[i]), position: num(pairs[i + 1]) });
     return {
       length: num(length),
       head: list('queueWindows', head).map(str),
@@ -440,6 +442,7 @@ export class RedisRoutingStore implements RoutingStore {
         seq: num(seq),
         scores: list('queueWindows', scores).map((score) => (str(score) === '' ? null : num(score))),
       },
+      operators: operatorRows(list('queueWindows', operators)).sort(byOperatorId),
     };
   }
 
@@ -1002,7 +1005,7 @@ export class RedisRoutingStore implements RoutingStore {
     });
   }
 
-  /** The operator hashes and ZSETs, in the order readOperators-7 and readGroup-9 take them. */
+  /** The operator hashes and ZSETs, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
   private operatorKeys(): string[] {
     const k = this.keys;
     return [

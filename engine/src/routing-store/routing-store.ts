@@ -193,7 +193,8 @@ export interface RoutingStore {
    * What a queue move changed for the waiting visitors, without reading the queue: its length, its
    * first `head` dialogs, and with their positions the dialogs that crossed one of `bounds` since the
    * read that gave `since` (those between each bound and where the dialog then at the bound is now),
-   * those that entered since (a higher enqueue sequence), those asked for and those at `ranks`. Work
+   * those that entered since (a higher enqueue sequence), those asked for and those at `ranks`; and
+   * the group's operators (as `listOperators(groupId)`), in the same instant. Work
    * grows with the head, the bounds and what changed, not with the queue's length. A dialog put back
    * at its old place (a requeue, a declined offer) counts as entered only when it lands in the head.
    */
@@ -371,4 +372,5 @@ export interface QueueWindows {
   moved: { dialogId: string; position: number }[];
   /** For the next read. */
   marks: QueueMarks;
+  operators: OperatorRouting[];
 }

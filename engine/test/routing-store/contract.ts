@@ -184,7 +184,8 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
             async (steps) => {
               await store.rebuild({ operators: [], queued: [], assigned: [], timers: [] });
               let n = 0;
-              for (let i = 0; i < 6; i++) await store.enqueue({ dialogId: `s${i}`, groupId: 'g', priority: 1 }, T0);
+              for (let i = 0; i < 6; i++)
+                await store.enqueue({ dialogId: `s${i}`, groupId: 'g', priority: 1 }, T0);
               let windows = await store.queueWindows('g', { head: 2, bounds, since: null });
               let before = ids(await store.queue('g'));
               expect(windows.moved, 'a first read reports nothing').to.deep.equal([]);
@@ -197,16 +198,22 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
                 } else {
                   const after = await store.queue('g');
                   const asked = after.length > 0 ? [after[step.ask % after.length]!.dialogId] : [];
-                  windows = await store.queueWindows('g', { head: 2, bounds, since: windows.marks, dialogIds: asked });
+                  windows = await store.queueWindows('g', {
+                    head: 2,
+                    bounds,
+                    since: windows.marks,
+                    dialogIds: asked,
+                  });
                   const reported = new Map(windows.moved.map((m) => [m.dialogId, m.position]));
                   expect(reported.size, 'each dialog once').to.equal(windows.moved.length);
                   for (const entry of after) {
                     const was = before.indexOf(entry.dialogId) + 1;
                     const crossed = was === 0 || bounds.some((b) => was <= b !== entry.position <= b);
                     if (crossed || asked.includes(entry.dialogId))
-                      expect(reported.get(entry.dialogId), `${entry.dialogId} at ${entry.position} (was ${was})`).to.equal(
-                        entry.position,
-                      );
+                      expect(
+                        reported.get(entry.dialogId),
+                        `${entry.dialogId} at ${entry.position} (was ${was})`,
+                      ).to.equal(entry.position);
                     else if (reported.has(entry.dialogId))
                       expect(reported.get(entry.dialogId)).to.equal(entry.position);
                   }
@@ -221,10 +228,16 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         );
       });
 
-      it('when a bound is crossed by one dialog leaving the head of a long queue, then only the dialogs at the bounds are reported, and a range of positions is returned on request', async () => {
-        for (let i = 0; i < 300; i++) await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0);
+      it('when a bound is crossed by one dialog leaving the head of a long queue, then only the dialogs at the bounds are reported, a range of positions is returned on request, and the operators of the group come with them', async () => {
+        await store.upsertOperator(operator('anna', ['g']), T0);
+        await store.upsertOperator(operator('boris', ['h']), T0);
+        for (let i = 0; i < 300; i++)
+          await store.enqueue({ dialogId: `d${i}`, groupId: 'g', priority: 1 }, T0);
         const first = await store.queueWindows('g', { head: 2, bounds: [50, 100, 200], since: null });
         expect(first).to.deep.include({ length: 300, head: ['d0', 'd1'], moved: [] });
+        expect(first.operators, "the group's operators, read with it").to.deep.equal(
+          await store.listOperators('g'),
+        );
         await store.dequeue('d0');
         const next = await store.queueWindows('g', {
           head: 2,

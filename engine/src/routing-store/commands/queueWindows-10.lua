@@ -2,11 +2,15 @@
   What a queue move changed for the waiting visitors (a read: changes nothing), without reading the
   queue: its length, its head, and with their positions the dialogs that crossed a bound since the
   marks of the previous read, those that entered since (a higher sequence in their score), those
-  asked for and those at a range of positions. Cost: O((head + bounds + priorities + reported) log n).
+  asked for and those at a range of positions; and the group's operators (their capacity gives the
+  wait estimate), in the same round trip. Cost: O((head + bounds + priorities + reported) log n) and
+  the group's operators, never the whole queue.
 
-  KEYS[1] queue ZSET of the group
-  KEYS[2] seq counter
-  KEYS[3] epoch STRING
+  KEYS[1..7] as readOperators-7: opStatus, opLimit, opLastAssigned, opOnlineSince, opGroups,
+             groupOperators, operatorDialogs
+  KEYS[8]    queue ZSET of the group
+  KEYS[9]    seq counter
+  KEYS[10]   epoch STRING
 
   ARGV[1] head: how many dialog ids of the head to return
   ARGV[2] bounds: ascending positions, comma-separated
@@ -15,13 +19,16 @@
   ARGV[5] the previous read's score per bound, comma-separated ('' where the queue was shorter)
   ARGV[6] dialog ids whose positions are wanted, joined by '|' (may be '')
   ARGV[7] positions 'from,to' (1-based, inclusive) whose dialogs are wanted ('' for none)
+  ARGV[8] groupId
 
-  Returns { length, { head ids }, { dialogId, position, ... }, epoch or '', seq, { score per bound, '' } }
+  Returns { length, { head ids }, { dialogId, position, ... }, epoch or '', seq, { score per bound, '' },
+            { operator rows as readOperators-7 } }
 ]]
-local queue = KEYS[1]
+--- @include "includes/operator-rows"
+local queue = KEYS[8]
 local length = redis.call('ZCARD', queue)
-local epoch = redis.call('GET', KEYS[3]) or ''
-local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local epoch = redis.call('GET', KEYS[10]) or ''
+local seq = tonumber(redis.call('GET', KEYS[9]) or '0')
 local SPAN = 4294967296
 local MAX_PRIORITY = 9
 
@@ -88,4 +95,5 @@ end
 
 local head = {}
 if tonumber(ARGV[1]) > 0 then head = redis.call('ZRANGE', queue, 0, tonumber(ARGV[1]) - 1) end
-return { length, head, moved, epoch, seq, marks }
+local operators = operatorRows(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[7], groupMembers(KEYS[6], ARGV[8]), {})
+return { length, head, moved, epoch, seq, marks, operators }
