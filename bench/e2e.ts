@@ -44,6 +44,8 @@ export interface StepCosts extends StepResult {
   redisCpuMsPerDialog: number;
   statementsPerDialog: number;
   redisCommandsPerDialog: number;
+  /** The most frequent Redis commands per dialog, e.g. `evalsha 12.0, hget 8.0`. */
+  topRedisCommandsPerDialog: string;
   load: string;
   passed: boolean;
 }
@@ -88,6 +90,16 @@ interface Usage {
   redisCpuMs: number;
   statements: number;
   redisCommands: number;
+  /** The most frequent Redis commands by name. */
+  topRedisCommands: [string, number][];
+}
+
+async function redisUsage(backends: PrivateBackends) {
+  const byName = [...(await backends.redisCommands())].sort((a, b) => b[1] - a[1]);
+  return {
+    redisCommands: byName.reduce((sum, [, calls]) => sum + calls, 0),
+    topRedisCommands: byName.slice(0, 4),
+  };
 }
 
 /** Resets the counters, runs `span`, and returns its result with what was used meanwhile. */
@@ -108,7 +120,7 @@ async function measured<T>(
       postgresCpuMs: backends.postgresCpuMs() - pg,
       redisCpuMs: (await backends.redisCpuMs()) - redis,
       statements: await backends.statements(),
-      redisCommands: await backends.redisCommands(),
+      ...(await redisUsage(backends)),
     },
   ];
 }
@@ -146,6 +158,9 @@ async function stepThrough(
         redisCpuMsPerDialog: per(used.redisCpuMs),
         statementsPerDialog: per(used.statements),
         redisCommandsPerDialog: per(used.redisCommands),
+        topRedisCommandsPerDialog: used.topRedisCommands
+          .map(([name, n]) => `${name} ${f1(per(n))}`)
+          .join(', '),
         load: load(),
         passed: result.errors === 0 && result.p99 < P99_LIMIT_MS,
       };
@@ -439,5 +454,9 @@ export function sideBySide(runs: TargetRun[]): string[] {
       runs.map((r) => `${f1(r.idleStatementsPerSecond)} / ${f1(r.idleRedisCommandsPerSecond)}`),
     ),
   );
+  lines.push(
+    'Redis commands per dialog at the lowest step, the most frequent (scripts count what they run):',
+  );
+  for (const r of runs) lines.push(`  ${r.name}: ${first(r, (s) => s.topRedisCommandsPerDialog || 'none')}`);
   return lines;
 }
