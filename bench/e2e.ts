@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'socket.io-client';
 import { clusterEnv, freePort, startEngineProcess } from '../engine/test/support/engine-process';
@@ -43,6 +44,8 @@ export interface StepCosts extends StepResult {
   redisCpuMsPerDialog: number;
   statementsPerDialog: number;
   redisCommandsPerDialog: number;
+  /** The most frequent Redis commands per dialog, e.g. `evalsha 12.0, hget 8.0`. */
+  topRedisCommandsPerDialog: string;
   load: string;
   passed: boolean;
 }
@@ -52,6 +55,9 @@ export interface TargetRun {
   steps: StepCosts[];
   /** Highest passing rate, 0 when none passed. */
   sustained: number;
+  /** Background work with nobody starting dialogs: what the per-dialog counts carry at low rates. */
+  idleStatementsPerSecond: number;
+  idleRedisCommandsPerSecond: number;
 }
 
 export interface E2eRuns {
@@ -77,6 +83,51 @@ function ack(socket: Socket, event: string, payload: unknown): Promise<void> {
   );
 }
 
+/** What the server and the backends used over a span: CPU ms, statements and Redis commands. */
+interface Usage {
+  nodeCpuMs: number;
+  postgresCpuMs: number;
+  redisCpuMs: number;
+  statements: number;
+  redisCommands: number;
+  /** The most frequent Redis commands by name. */
+  topRedisCommands: [string, number][];
+}
+
+async function redisUsage(backends: PrivateBackends) {
+  const byName = [...(await backends.redisCommands())].sort((a, b) => b[1] - a[1]);
+  return {
+    redisCommands: byName.reduce((sum, [, calls]) => sum + calls, 0),
+    topRedisCommands: byName.slice(0, 4),
+  };
+}
+
+/** Resets the counters, runs `span`, and returns its result with what was used meanwhile. */
+async function measured<T>(
+  pid: number,
+  backends: PrivateBackends,
+  span: () => Promise<T>,
+): Promise<[T, Usage]> {
+  await backends.resetCounters();
+  const node = processCpuMs(pid);
+  const pg = backends.postgresCpuMs();
+  const redis = await backends.redisCpuMs();
+  const result = await span();
+  return [
+    result,
+    {
+      nodeCpuMs: processCpuMs(pid) - node,
+      postgresCpuMs: backends.postgresCpuMs() - pg,
+      redisCpuMs: (await backends.redisCpuMs()) - redis,
+      statements: await backends.statements(),
+      ...(await redisUsage(backends)),
+    },
+  ];
+}
+
+/** Idle seconds measured before the steps: the background work that low rates share out per dialog. */
+const IDLE_SECONDS = 3;
+
 /** The stepped rates against one running server whose process is `pid`. */
 async function stepThrough(
   name: string,
@@ -87,26 +138,29 @@ async function stepThrough(
 ): Promise<TargetRun> {
   const driver = new OpenLoopDriver(target);
   const steps: StepCosts[] = [];
+  let idle: Usage | undefined;
   try {
     await driver.connect(options.operators, options.visitors);
+    [, idle] = await measured(pid, backends, () => sleep(IDLE_SECONDS * 1000));
+    const perSecond = (n: number) => f1(n / IDLE_SECONDS);
+    console.log(
+      `${name.padEnd(15)} idle, connected (${IDLE_SECONDS} s): per second node ${perSecond(idle.nodeCpuMs)} ms,` +
+        ` postgres ${perSecond(idle.postgresCpuMs)} ms, redis ${perSecond(idle.redisCpuMs)} ms CPU,` +
+        ` ${perSecond(idle.statements)} statements, ${perSecond(idle.redisCommands)} Redis commands`,
+    );
     for (const rate of options.rates) {
-      await backends.resetCounters();
-      const before = {
-        node: processCpuMs(pid),
-        pg: backends.postgresCpuMs(),
-        redis: await backends.redisCpuMs(),
-      };
-      const result = await driver.step(rate, options.stepSeconds);
-      const statements = await backends.statements();
-      const commands = await backends.redisCommands();
+      const [result, used] = await measured(pid, backends, () => driver.step(rate, options.stepSeconds));
       const per = (n: number) => (result.assigned > 0 ? n / result.assigned : Number.NaN);
       const step: StepCosts = {
         ...result,
-        nodeCpuMsPerDialog: per(processCpuMs(pid) - before.node),
-        postgresCpuMsPerDialog: per(backends.postgresCpuMs() - before.pg),
-        redisCpuMsPerDialog: per((await backends.redisCpuMs()) - before.redis),
-        statementsPerDialog: per(statements),
-        redisCommandsPerDialog: per(commands),
+        nodeCpuMsPerDialog: per(used.nodeCpuMs),
+        postgresCpuMsPerDialog: per(used.postgresCpuMs),
+        redisCpuMsPerDialog: per(used.redisCpuMs),
+        statementsPerDialog: per(used.statements),
+        redisCommandsPerDialog: per(used.redisCommands),
+        topRedisCommandsPerDialog: used.topRedisCommands
+          .map(([name, n]) => `${name} ${f1(per(n))}`)
+          .join(', '),
         load: load(),
         passed: result.errors === 0 && result.p99 < P99_LIMIT_MS,
       };
@@ -120,7 +174,13 @@ async function stepThrough(
   // Steps run past a failure only for a profile: the sustained rate stops at the first failure.
   const firstFailure = steps.findIndex((s) => !s.passed);
   const passing = (firstFailure === -1 ? steps : steps.slice(0, firstFailure)).map((s) => s.rate);
-  return { name, steps, sustained: passing.length > 0 ? Math.max(...passing) : 0 };
+  return {
+    name,
+    steps,
+    sustained: passing.length > 0 ? Math.max(...passing) : 0,
+    idleRedisCommandsPerSecond: (idle?.redisCommands ?? Number.NaN) / IDLE_SECONDS,
+    idleStatementsPerSecond: (idle?.statements ?? Number.NaN) / IDLE_SECONDS,
+  };
 }
 
 const f1 = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
@@ -389,6 +449,14 @@ export function sideBySide(runs: TargetRun[]): string[] {
       '  statements / commands',
       runs.map((r) => first(r, (s) => `${f1(s.statementsPerDialog)} / ${f1(s.redisCommandsPerDialog)}`)),
     ),
+    line(
+      'idle, per second:',
+      runs.map((r) => `${f1(r.idleStatementsPerSecond)} / ${f1(r.idleRedisCommandsPerSecond)}`),
+    ),
   );
+  lines.push(
+    'Redis commands per dialog at the lowest step, the most frequent (scripts count what they run):',
+  );
+  for (const r of runs) lines.push(`  ${r.name}: ${first(r, (s) => s.topRedisCommandsPerDialog || 'none')}`);
   return lines;
 }

@@ -20,13 +20,17 @@ const PG_BIN = [
 /** Linux clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat times. */
 const TICK_MS = 10;
 
-/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat. */
-export function processCpuMs(pid: number): number {
+/**
+ * CPU ms (user + system) a process has used so far, from /proc/<pid>/stat; with `reaped`, also that
+ * of its children that exited and were waited for (a Postgres backend's CPU, once it has exited).
+ */
+export function processCpuMs(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the name start at state (3rd); utime and stime are the 14th and 15th.
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    // Fields after the name start at state (3rd); utime, stime, cutime and cstime are the 14th to 17th.
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (reaped ? Number(fields[13]) + Number(fields[14]) : 0)) * TICK_MS;
   } catch {
     return 0; // exited
   }
@@ -60,12 +64,13 @@ function processTree(root: number): number[] {
 export interface PrivateBackends {
   databaseUrl: string;
   redisUrl: string;
-  /** CPU ms of all Postgres processes (exited backends are lost: the pools keep theirs open). */
+  /** CPU ms of all Postgres processes, exited backends included. */
   postgresCpuMs(): number;
   redisCpuMs(): Promise<number>;
   /** Statements executed since the last reset (pg_stat_statements, utility statements included). */
   statements(): Promise<number>;
-  redisCommands(): Promise<number>;
+  /** Redis commands since the last reset by name, those run inside scripts included (INFO commandstats). */
+  redisCommands(): Promise<Map<string, number>>;
   resetCounters(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -148,7 +153,9 @@ export async function startPrivateBackends(): Promise<PrivateBackends> {
   return {
     databaseUrl,
     redisUrl,
-    postgresCpuMs: () => processTree(postmasterPid()).reduce((sum, pid) => sum + processCpuMs(pid), 0),
+    // The postmaster's reaped children keep a backend's CPU counted after it exits (no negative spans).
+    postgresCpuMs: () =>
+      processTree(postmasterPid()).reduce((sum, pid, i) => sum + processCpuMs(pid, i === 0), 0),
     async redisCpuMs() {
       const lines = await redisInfo('cpu');
       const value = (name: string) => Number(lines.find((l) => l.startsWith(`${name}:`))?.split(':')[1] ?? 0);
@@ -162,10 +169,11 @@ export async function startPrivateBackends(): Promise<PrivateBackends> {
     },
     async redisCommands() {
       const lines = await redisInfo('commandstats');
-      let calls = 0;
+      const calls = new Map<string, number>();
       for (const line of lines) {
         const match = /^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/.exec(line);
-        if (match && match[1] !== 'info' && match[1] !== 'config|resetstat') calls += Number(match[2]);
+        if (match && match[1] !== 'info' && match[1] !== 'config|resetstat')
+          calls.set(match[1]!, Number(match[2]));
       }
       return calls;
     },
