@@ -90,7 +90,7 @@ describe('console languages, accessibility and review defects in Chromium (Postg
 
   const systemNotes = async (dialogId: string) =>
     (
-      await server.engine.repo
+      await server.engine.database
         .db('messages')
         .where({ dialog_id: dialogId, author_kind: 'system' })
         .where('body', 'like', 'Transfer note%')
@@ -283,13 +283,13 @@ describe('console languages, accessibility and review defects in Chromium (Postg
     await admin.goto(`${server.url}/console/dashboard`);
     const held = async (groupId: string) =>
       (
-        await server.engine.repo
+        await server.engine.database
           .db('dialogs')
           .whereIn('state', ['assigned', 'active'])
           .where({ group_id: groupId })
       ).length;
     const queued = async (groupId: string) =>
-      (await server.engine.repo.db('dialogs').where({ state: 'queued', group_id: groupId })).length;
+      (await server.engine.database.db('dialogs').where({ state: 'queued', group_id: groupId })).length;
     const tile = (groupId: string, what: string) =>
       admin.locator(`[data-testid="dashboard-group-${groupId}"] [data-testid="${what}"]`);
     await until(

@@ -24,8 +24,8 @@ interface GroupState {
   /** The value last pushed to each dialog of the head (`shownKey`). */
   head: Map<string, string>;
   length: number;
-  /** The next position the spread resync pushes from. */
-  resyncFrom: number;
+  /** The spread resync's tick within its cycle (`resyncMs / RESYNC_TICK_MS` ticks). */
+  resyncTick: number;
 }
 
 /** What the next flush of a group does besides following the move. */
@@ -154,10 +154,16 @@ export class QueuePositions {
     const { store, repo, notifier, metrics } = this.deps;
     const state = this.groups.get(groupId);
     let ranks: [number, number] | undefined;
+    let resyncTick = state?.resyncTick ?? 0;
     if (pending.resync && state && state.length > 0) {
-      const from = state.resyncFrom > state.length ? 1 : state.resyncFrom;
-      const slice = Math.ceil((state.length * Math.min(RESYNC_TICK_MS, this.resyncMs)) / this.resyncMs);
-      ranks = [from, from + slice - 1];
+      // Tick t of a cycle covers the positions in (t/cycle, (t+1)/cycle] of the queue: each position
+      // comes round once per cycle whatever the queue's length (a short queue is not pushed every tick).
+      const cycle = Math.max(1, Math.round(this.resyncMs / Math.min(RESYNC_TICK_MS, this.resyncMs)));
+      const tick = state.resyncTick % cycle;
+      const from = Math.floor((state.length * tick) / cycle) + 1;
+      const to = Math.floor((state.length * (tick + 1)) / cycle);
+      if (to >= from) ranks = [from, to];
+      resyncTick = tick + 1;
     }
     const windows = await store.queueWindows(groupId, {
       head: EXACT_HEAD,
@@ -173,7 +179,7 @@ export class QueuePositions {
       marks: windows.marks,
       head: new Map(),
       length: windows.length,
-      resyncFrom: ranks ? ranks[1] + 1 : (state?.resyncFrom ?? 1),
+      resyncTick,
     };
     this.groups.set(groupId, next);
     if (windows.length === 0 || !notifier.hasLocalVisitors()) return;
