@@ -373,7 +373,6 @@ export async function startServer(
       queueChanged: (...g) => positions.queueChanged(...g),
       dashboardChanged: () => dashboard.changed(),
     },
-    reader: engine.reader,
     store,
     directory: engine.directory,
     metrics,

@@ -7,15 +7,16 @@ import type { Assignment, OperatorRouting, QueuedDialog, RoutingStore } from '..
 /** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
 const BEHIND_HEAD_SCAN = 50;
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogDetail } from '@hotline/protocol';
+import type { DialogChange } from './dialog-change';
 import type { DialogContext } from './dialog-machine';
 import type { DialogService } from './dialog-service';
 import { parseSnapshot } from './dialog-snapshot';
 
 export interface AssignmentListener {
   onAssigned(assignment: {
-    /** The dialog as the assignment committed it (none: read it). */
-    row?: DialogRow;
-    dialogId: string;
+    /** The dialog's whole detail, as the assignment's change read it. */
+    detail: DialogDetail;
     operatorId: string;
     groupId: string;
     offered: boolean;
@@ -55,8 +56,22 @@ export class AssignmentDispatcher {
   }
 
   /** An assignment made outside the queue run (a supervisor's): announced as a queue assignment is. */
-  announce(assignment: { dialogId: string; operatorId: string; groupId: string }) {
-    this.deps.listener.onAssigned({ ...assignment, offered: false });
+  announce(change: DialogChange | null, assignment: { operatorId: string; groupId: string }) {
+    this.announceChange(change, { ...assignment, offered: false });
+  }
+
+  /** Tells the listener of an assignment its change recorded, with the detail the change carries. */
+  private announceChange(
+    change: DialogChange | null,
+    assignment: Omit<Parameters<AssignmentListener['onAssigned']>[0], 'detail'>,
+  ) {
+    const detail = change?.views.detail;
+    // A change that hands a dialog over always reads its detail (handsOver); none is a bug.
+    if (!detail) {
+      this.deps.logger.error({ dialogId: change?.dialogId }, 'an assignment without its detail');
+      return;
+    }
+    this.deps.listener.onAssigned({ ...assignment, detail });
   }
 
   trigger(groupId: string): Promise<void> {
@@ -326,9 +341,7 @@ export class AssignmentDispatcher {
       metrics.assignments.inc({ group: groupId });
       metrics.queueWait.observe({ group: groupId }, Math.max(0, (now - assignment.enqueuedAt) / 1000));
     }
-    this.deps.listener.onAssigned({
-      row: dispatched.row,
-      dialogId,
+    this.announceChange(dispatched.change, {
       operatorId,
       groupId,
       offered,

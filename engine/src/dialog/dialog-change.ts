@@ -1,7 +1,14 @@
-import type { DialogState, DialogSummary, MessageView, VisitorServerToClient } from '@hotline/protocol';
-import type { ChangeKind, CommittedDialog, DialogRow } from '../storage/dialog-repository';
+import type {
+  DialogDetail,
+  DialogState,
+  DialogSummary,
+  MessageView,
+  VisitorServerToClient,
+} from '@hotline/protocol';
+import type { ChangeKind, CommittedDialog, DialogRow, Handover } from '../storage/dialog-repository';
 import type { DialogContext, DialogEffect, DialogEvent } from './dialog-machine';
-import { stateName, toSummary } from './dialog-views';
+import { parseSnapshot } from './dialog-snapshot';
+import { stateName, toCard, toSummary } from './dialog-views';
 
 /** What the visitor's widget is told of a change (`dialog:state`). */
 export type VisitorStateView = Parameters<VisitorServerToClient['dialog:state']>[0];
@@ -37,6 +44,11 @@ export interface DialogChange {
     visitor: VisitorStateView;
     /** The holder's public name and picture (none without a holder). */
     holder: { name: string; avatarUrl: string | null } | null;
+    /**
+     * The dialog's whole detail for a new holder (`dialog:assigned`): set when the change hands the
+     * dialog to someone (see `handsOver`), read by the change's own statement.
+     */
+    detail: DialogDetail | null;
   };
   at: string;
 }
@@ -52,12 +64,13 @@ export function changeViews(
 ): DialogChange['views'] {
   const { row, holder } = committed;
   const state: DialogState = stateName(row.state);
+  const summary = toSummary(row, {
+    context,
+    operatorName: holder?.name ?? null,
+    lastMessage: messages.at(-1) ?? committed.lastMessage,
+  });
   return {
-    summary: toSummary(row, {
-      context,
-      operatorName: holder?.name ?? null,
-      lastMessage: messages.at(-1) ?? committed.lastMessage,
-    }),
+    summary,
     visitor: {
       dialogId: row.id,
       state,
@@ -66,7 +79,43 @@ export function changeViews(
       contactRequested: context.contactRequested,
     },
     holder,
+    detail: committed.handover ? handoverDetail(summary, committed.handover, messages) : null,
   };
+}
+
+/** A new holder's detail: the messages before the change and the change's own, his card, his history. */
+function handoverDetail(summary: DialogSummary, handover: Handover, messages: MessageView[]): DialogDetail {
+  return {
+    ...summary,
+    messages: [...handover.messages, ...messages],
+    visitor: toCard(summary.visitorId, handover.visitor, handover.pages, handover.earlierCount),
+    history: handover.earlier.map((earlier) => ({
+      dialog: toSummary(earlier.row, {
+        context: parseSnapshot(earlier.row.snapshot).context,
+        operatorName: earlier.operatorName,
+        lastMessage: earlier.messages.at(-1) ?? null,
+      }),
+      messages: earlier.messages,
+    })),
+  };
+}
+
+/**
+ * Whether a transition hands the dialog to a holder who needs its whole detail: it enters `assigned`
+ * or `offered` (a queue assignment, an offer, an accepted offer), or changes holder there (a transfer,
+ * a take-over). Its statement then reads the detail (`ChangeWrite.handover`).
+ */
+export function handsOver(
+  from: string,
+  to: string,
+  previous: Pick<DialogContext, 'operatorId'>,
+  context: Pick<DialogContext, 'operatorId'>,
+): boolean {
+  return (
+    context.operatorId !== null &&
+    (to === 'assigned' || to === 'offered') &&
+    (from !== to || context.operatorId !== previous.operatorId)
+  );
 }
 
 /**

@@ -3,15 +3,14 @@ import type {
   DialogDetail,
   DialogSummary,
   MessageView,
-  PageView,
   VisitorCard,
   VisitorDialogView,
 } from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow, VisitorRow } from '../storage/dialog-repository';
+import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
 import { parseSnapshot } from './dialog-snapshot';
 import type { DialogChange } from './dialog-change';
-import { OPEN_STATES, stateName, toSummary } from './dialog-views';
+import { OPEN_STATES, stateName, toCard, toSummary } from './dialog-views';
 import type { WaitEstimator } from './wait-estimator';
 import { queueBound } from '@hotline/routing-rules/queue-bounds';
 
@@ -64,7 +63,7 @@ export class DialogReader {
   /** A dialog's whole detail: its messages and visitor card in one read, his earlier dialogs if any. */
   async detail(row: DialogRow): Promise<DialogDetail> {
     const { repo } = this.deps;
-    const { visitor, pages, messages } = await repo.visitorWithPages(row.visitor_id, 50, row.id);
+    const { visitor, pages, messages } = await repo.visitorWithPages(row.visitor_id, row.id);
     // An open dialog is its visitor's newest: without a previous one he has no other to read.
     const alone = row.previous_dialog_id === null && OPEN_STATES.includes(stateName(row.state));
     const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id);
@@ -132,28 +131,4 @@ export class DialogReader {
       eta: await this.deps.estimator.estimate(position.groupId, position.position),
     };
   }
-}
-
-/** The visitor card from his row and newest pages. */
-function toCard(
-  visitorId: string,
-  visitor: VisitorRow | null,
-  pages: PageView[],
-  earlierDialogs: number,
-): VisitorCard {
-  const firstPage = pages[pages.length - 1];
-  return {
-    visitorId,
-    name: visitor?.name ?? null,
-    email: visitor?.email ?? null,
-    phone: visitor?.phone ?? null,
-    language: visitor?.language ?? null,
-    userAgent: visitor?.user_agent ?? null,
-    ip: visitor?.ip ?? null,
-    currentPage: pages[0] ?? null,
-    pages,
-    referrer: firstPage?.referrer ?? null,
-    earlierDialogs,
-    blocked: Boolean(visitor?.blocked_at),
-  };
 }

@@ -15,7 +15,13 @@ import {
   type WriteOutcome,
   type WrittenChange,
 } from '../storage/dialog-repository';
-import { type ChangeConsumer, changeViews, type DialogChange, outboxPayload } from './dialog-change';
+import {
+  type ChangeConsumer,
+  changeViews,
+  type DialogChange,
+  handsOver,
+  outboxPayload,
+} from './dialog-change';
 import {
   type AutoMessageKind,
   createDialogMachine,
@@ -302,6 +308,7 @@ export class DialogService {
               message: hooks.message,
               messages: [...(hooks.messages ?? []), ...autoDrafts],
               payload: outboxPayload({ event, from: persisted.value, to, version: row.version + 1, context }),
+              handover: handsOver(persisted.value, to, persisted.context, context),
             }),
         ).catch((error: unknown) => {
           // A reopen that met another open dialog of the visitor (the unique index): not accepted.

@@ -1,5 +1,5 @@
-import type { DialogState, DialogSummary, MessageView } from '@hotline/protocol';
-import type { DialogRow } from '../storage/dialog-repository';
+import type { DialogState, DialogSummary, MessageView, PageView, VisitorCard } from '@hotline/protocol';
+import type { DialogRow, VisitorRow } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 
 export const OPEN_STATES: DialogState[] = [
@@ -70,5 +70,29 @@ export function toSummary(
     waitingSince: waitingSince(extra.context),
     rerouteAt: rerouteAt(stateName(row.state), extra.context),
     lastMessage: extra.lastMessage,
+  };
+}
+
+/** The visitor card from his row and newest pages. */
+export function toCard(
+  visitorId: string,
+  visitor: VisitorRow | null,
+  pages: PageView[],
+  earlierDialogs: number,
+): VisitorCard {
+  const firstPage = pages[pages.length - 1];
+  return {
+    visitorId,
+    name: visitor?.name ?? null,
+    email: visitor?.email ?? null,
+    phone: visitor?.phone ?? null,
+    language: visitor?.language ?? null,
+    userAgent: visitor?.user_agent ?? null,
+    ip: visitor?.ip ?? null,
+    currentPage: pages[0] ?? null,
+    pages,
+    referrer: firstPage?.referrer ?? null,
+    earlierDialogs,
+    blocked: Boolean(visitor?.blocked_at),
   };
 }

@@ -321,7 +321,7 @@ export class OperatorService {
     if (!result.accepted) throw new AppError('conflict', 'the dialog is no longer waiting');
     metrics.assignments.inc({ group: groupId });
     // dialog:assigned and self:update for him, as a queue assignment.
-    this.deps.assignments.announce({ dialogId: row.id, operatorId: input.operatorId, groupId });
+    this.deps.assignments.announce(result.change, { operatorId: input.operatorId, groupId });
     return { summary: await this.summaryOf(result), groupId };
   }
 
@@ -333,7 +333,7 @@ export class OperatorService {
     supervisor: Operator,
     dialogId: string,
   ): Promise<{ detail: DialogDetail; previousOperatorId: string }> {
-    const { dialogs, reader } = this.deps;
+    const { dialogs } = this.deps;
     requireSupervisor(supervisor);
     const row = await this.requireDialog(dialogId);
     const previousOperatorId = row.operator_id;
@@ -355,7 +355,7 @@ export class OperatorService {
     );
     if (!result.accepted) throw new AppError('conflict', 'the dialog cannot be taken over now');
     await this.triggerGroupsOf(previousOperatorId);
-    return { detail: await reader.detail(result.row), previousOperatorId };
+    return { detail: await this.detailOf(result), previousOperatorId };
   }
 
   /**
@@ -417,7 +417,7 @@ export class OperatorService {
    * taken inside the transition's transaction, so a refused slot or a lost race leaves nothing behind.
    */
   async pickLead(operator: Operator, dialogId: string): Promise<DialogDetail> {
-    const { store, dialogs, reader, clock } = this.deps;
+    const { store, dialogs, clock } = this.deps;
     const row = await this.deps.access.pickableLead(operator, dialogId);
     if (stateName(row.state) !== 'lead') throw new AppError('conflict', 'not a lead any more');
     const result = await dialogs.dispatch(
@@ -437,16 +437,16 @@ export class OperatorService {
       },
     );
     if (!result.accepted) throw new AppError('conflict', 'someone else picked it up');
-    return reader.detail(result.row);
+    return this.detailOf(result);
   }
 
   async acceptOffer(operator: Operator, dialogId: string): Promise<DialogDetail> {
-    const { store, dialogs, reader, clock, metrics } = this.deps;
+    const { store, dialogs, clock, metrics } = this.deps;
     const assignment = await store.acceptOffer(dialogId, operator.id, clock());
     if (!assignment) throw new AppError('conflict', 'the offer is gone (expired or withdrawn)');
     const result = await dialogs.dispatch(dialogId, { type: 'ASSIGNED', operatorId: operator.id });
     metrics.assignments.inc({ group: assignment.groupId });
-    return reader.detail(result.row);
+    return this.detailOf(result);
   }
 
   async declineOffer(operatorId: string, dialogId: string, reason: 'declined' | 'expired') {
@@ -510,6 +510,11 @@ export class OperatorService {
   /** The summary the committed change carries; read only for an event that changed nothing. */
   private async summaryOf(result: DispatchResult): Promise<DialogSummary> {
     return result.change?.views.summary ?? this.deps.reader.summary(result.row);
+  }
+
+  /** The detail a hand-over's change read (docs/message-path.md), else read now. */
+  private async detailOf(result: DispatchResult): Promise<DialogDetail> {
+    return result.change?.views.detail ?? this.deps.reader.detail(result.row);
   }
 
   private async requireDialog(dialogId: string): Promise<DialogRow> {

@@ -83,7 +83,29 @@ export interface CommittedDialog {
   holder: { name: string; avatarUrl: string | null } | null;
   /** The dialog's newest message before this change's own. */
   lastMessage: MessageView | null;
+  /** What its new holder is handed, when the write asked for it (`ChangeWrite.handover`). */
+  handover: Handover | null;
 }
+
+/**
+ * What a dialog's new holder needs besides the change (the visitor card, the history), read by the
+ * change's own statement so that nobody reads the dialog again to hand it over.
+ */
+export interface Handover {
+  visitor: VisitorRow | null;
+  /** His newest pages, newest first (at most HANDOVER_PAGES). */
+  pages: PageView[];
+  /** The dialog's messages stored before this change, in order. */
+  messages: MessageView[];
+  /** How many other dialogs he has had. */
+  earlierCount: number;
+  /** The newest of them (at most HANDOVER_EARLIER), newest first, with their holder's name and messages. */
+  earlier: { row: DialogRow; operatorName: string | null; messages: MessageView[] }[];
+}
+
+/** Pages on a visitor card and earlier dialogs in a holder's detail. */
+export const HANDOVER_PAGES = 50;
+export const HANDOVER_EARLIER = 10;
 
 /** What a change statement writes beside the dialog row. */
 export interface ChangeWrite {
@@ -101,6 +123,8 @@ export interface ChangeWrite {
    * kind `message`: the statement takes state, version and context from the row it locked.
    */
   payload: object | null;
+  /** The dialog goes to a new holder: the statement also reads what he is handed (`Handover`). */
+  handover?: boolean;
 }
 
 export interface WrittenChange {
@@ -124,7 +148,44 @@ type WrittenRow = DialogRow & {
   resent: MessageRow | null;
   change_id: string | null;
   change_at: string | null;
-};
+} & Partial<HandoverColumns>;
+
+/** The visitor card's and the history's columns, as `handoverColumns` selects them. */
+interface HandoverColumns {
+  visitor: VisitorRow | null;
+  pages: PageRow[] | null;
+  messages: MessageWithFiles[] | null;
+  earlier_count: string | number;
+  earlier: { row: DialogRow; operator_name: string | null; messages: MessageWithFiles[] }[] | null;
+}
+
+type MessageWithFiles = MessageRow & { has_files: boolean };
+
+/** A dialog's messages in order, each with whether it has files (their files are read only then). */
+const messagesOf = (dialog: string, alias: string) =>
+  `select coalesce(jsonb_agg(to_jsonb(${alias}) || jsonb_build_object('has_files',
+     exists (select 1 from attachments a where a.message_id = ${alias}.id)) order by ${alias}.seq), '[]'::jsonb)
+   from messages ${alias} where ${alias}.dialog_id = ${dialog}`;
+
+/**
+ * The visitor card's columns (his row, his newest pages) and, with `dialog`, that dialog's messages;
+ * with `earlier`, his other dialogs too. `visitor` and `dialog` are SQL expressions.
+ */
+function handoverColumns(visitor: string, dialog: string, earlier: boolean): string {
+  const card = `(select to_jsonb(v) from visitors v where v.id = ${visitor}) as visitor,
+    (select jsonb_agg(p order by p.at desc, p.id desc) from
+      (select url, title, referrer, at, id from visitor_pages where visitor_id = ${visitor}
+       order by at desc, id desc limit ${HANDOVER_PAGES}) p) as pages,
+    (${messagesOf(dialog, 'm')}) as messages`;
+  if (!earlier) return card;
+  return `${card},
+    (select count(*) from dialogs o where o.visitor_id = ${visitor} and o.id <> ${dialog}) as earlier_count,
+    (select jsonb_agg(jsonb_build_object('row', to_jsonb(e),
+        'operator_name', (select coalesce(o.display_name, o.name) from operators o where o.id = e.operator_id),
+        'messages', (${messagesOf('e.id', 'em')})) order by e.created_at desc)
+     from (select * from dialogs where visitor_id = ${visitor} and id <> ${dialog}
+           order by created_at desc limit ${HANDOVER_EARLIER}) e) as earlier`;
+}
 
 /** The write would give the visitor a second open dialog (a reopen racing a start): nothing was written. */
 export class OpenDialogExists extends Error {
@@ -231,6 +292,12 @@ const toPageView = (r: PageRow): PageView => ({
 });
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A visitor row read as JSON: its timestamp back to a Date. */
+function toVisitorRow(visitor: VisitorRow | null): VisitorRow | null {
+  if (!visitor) return null;
+  return { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null };
+}
 
 export function toMessageView(row: MessageRow): MessageView {
   return {
@@ -361,36 +428,24 @@ export class DialogRepository {
    */
   async visitorWithPages(
     visitorId: string,
-    limit = 50,
     dialogId: string | null = null,
   ): Promise<{ visitor: VisitorRow | null; pages: PageView[]; messages: MessageView[] }> {
-    const result = await this.db.raw<{
-      rows: {
-        visitor: (VisitorRow & { blocked_at: string | null }) | null;
-        pages: PageRow[] | null;
-        messages: (MessageRow & { has_files: boolean })[] | null;
-      }[];
-    }>(
-      `select (select to_jsonb(v) from visitors v where v.id = ?) as visitor,
-         (select jsonb_agg(p order by p.at desc, p.id desc) from
-           (select url, title, referrer, at, id from visitor_pages where visitor_id = ?
-            order by at desc, id desc limit ?) p) as pages,
-         (select jsonb_agg(to_jsonb(m) || jsonb_build_object('has_files',
-             exists (select 1 from attachments a where a.message_id = m.id)) order by m.seq)
-          from messages m where m.dialog_id = ?) as messages`,
-      [visitorId, visitorId, limit, dialogId],
+    const result = await this.db.raw<{ rows: HandoverColumns[] }>(
+      `select ${handoverColumns('?', '?', false)}`,
+      [visitorId, visitorId, dialogId],
     );
     const row = result.rows[0];
-    const visitor = row?.visitor ?? null;
-    const rows = row?.messages ?? [];
-    const views = rows.map(toMessageView);
     return {
-      visitor: visitor
-        ? { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null }
-        : null,
+      visitor: toVisitorRow(row?.visitor ?? null),
       pages: (row?.pages ?? []).map(toPageView),
-      messages: rows.some((r) => r.has_files) ? await this.withAttachments(views) : views,
+      messages: await this.withFiles(row?.messages ?? []),
     };
+  }
+
+  /** Message rows as views, their files read only when one has any. */
+  private async withFiles(rows: MessageWithFiles[], executor: Executor = this.db): Promise<MessageView[]> {
+    const views = rows.map(toMessageView);
+    return rows.some((r) => r.has_files) ? this.withAttachments(views, executor) : views;
   }
 
   async pages(visitorId: string, limit = 50): Promise<PageView[]> {
@@ -536,6 +591,7 @@ export class DialogRepository {
          (select to_jsonb(dm) from messages dm where dm.dialog_id = ? and dm.client_message_id = ?)
            as resent,
          c.id as change_id, c.created_at as change_at
+         ${write.handover ? `, ${handoverColumns('d.visitor_id', 'd.id', true)}` : ''}
        from (select 1) as one left join d on true left join c on true`,
         [
           target,
@@ -565,6 +621,11 @@ export class DialogRepository {
       holder_name,
       holder_avatar_url,
       last_message,
+      visitor,
+      pages,
+      messages,
+      earlier_count,
+      earlier,
       ...row
     } = result.rows[0]!;
     if (row.id === null) {
@@ -590,6 +651,21 @@ export class DialogRepository {
         row: row as DialogRow,
         holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
         lastMessage: last_message ? toMessageView(last_message) : null,
+        handover: write.handover
+          ? {
+              visitor: toVisitorRow(visitor ?? null),
+              pages: (pages ?? []).map(toPageView),
+              messages: await this.withFiles(messages ?? [], executor),
+              earlierCount: Number(earlier_count ?? 0),
+              earlier: await Promise.all(
+                (earlier ?? []).map(async (e) => ({
+                  row: e.row,
+                  operatorName: e.operator_name,
+                  messages: await this.withFiles(e.messages, executor),
+                })),
+              ),
+            }
+          : null,
       },
       messages: views,
       author,
@@ -697,15 +773,14 @@ export class DialogRepository {
 
   async messages(dialogId: string): Promise<MessageView[]> {
     // Whether any message has files comes with the messages: their files are read only then.
-    const rows = await this.db<MessageRow & { has_files: boolean }>('messages')
+    const rows = await this.db<MessageWithFiles>('messages')
       .where({ dialog_id: dialogId })
       .orderBy('seq')
       .select(
         'messages.*',
         this.db.raw('exists (select 1 from attachments a where a.message_id = messages.id) as has_files'),
       );
-    const views = rows.map(toMessageView);
-    return rows.some((r) => r.has_files) ? this.withAttachments(views) : views;
+    return this.withFiles(rows);
   }
 
   async lastMessages(dialogIds: string[]): Promise<Map<string, MessageView>> {

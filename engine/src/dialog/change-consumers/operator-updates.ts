@@ -5,7 +5,6 @@ import type { DialogDetail, DialogSummary, GroupLiveStats, OperatorSelf } from '
 import type { RoutingStore } from '../../routing-store/routing-store';
 import type { AssignmentListener } from '../assignment-dispatcher';
 import { type DialogChange, isHandoff } from '../dialog-change';
-import type { DialogReader } from '../dialog-reader';
 
 /** Where operator-facing updates go (the realtime layer implements it: rooms, no queries). */
 export interface OperatorPushes {
@@ -22,17 +21,16 @@ export interface MoveListeners {
 }
 
 /**
- * What operators see follow from changes and assignments: a dialog handed to someone (its detail,
- * read once for him), new leads for the group, his load (self:update), queue positions and the
+ * What operators see follow from changes and assignments: a dialog handed to someone (its detail, as
+ * its change read it), new leads for the group, his load (self:update), queue positions and the
  * dashboard. The change itself is mapped to rooms by the realtime layer; this consumer adds what a
- * change does not carry (a dialog's whole history for its new holder, the group's operators).
+ * change does not carry (the group's operators, loads from the routing store).
  */
 export class OperatorUpdates implements AssignmentListener {
   constructor(
     private readonly deps: {
       pushes: OperatorPushes;
       moves: MoveListeners;
-      reader: DialogReader;
       store: RoutingStore;
       directory: OperatorDirectory;
       metrics: Metrics;
@@ -44,13 +42,10 @@ export class OperatorUpdates implements AssignmentListener {
   onChange = (change: DialogChange) => {
     const { previous, context, event } = change;
     const newHolder = context.operatorId !== null && context.operatorId !== previous.operatorId;
-    if (isHandoff(change)) {
-      // Transfers, lead pick-ups, take-overs; queue assignments are announced by onAssigned.
-      const operatorId = context.operatorId!;
-      this.safely(async () => {
-        this.deps.pushes.handedTo(operatorId, await this.deps.reader.detail(change.row), null);
-      });
-    }
+    // Transfers, lead pick-ups, take-overs (queue assignments are announced by onAssigned): the
+    // change carries the detail its new holder is handed.
+    if (isHandoff(change) && context.operatorId && change.views.detail)
+      this.deps.pushes.handedTo(context.operatorId, change.views.detail, null);
     if (change.to === 'lead' && change.from !== 'lead') {
       this.safely(async () => {
         const operators = await this.deps.store.listOperators(context.groupId);
@@ -72,16 +67,10 @@ export class OperatorUpdates implements AssignmentListener {
   };
 
   onAssigned: AssignmentListener['onAssigned'] = (assignment) => {
-    this.safely(async () => {
-      const detail = assignment.row
-        ? await this.deps.reader.detail(assignment.row)
-        : await this.deps.reader.detailById(assignment.dialogId);
-      if (!detail) return;
-      const offer = assignment.offered
-        ? { expiresAt: new Date(assignment.expiresAt ?? this.deps.clock()).toISOString() }
-        : null;
-      this.deps.pushes.handedTo(assignment.operatorId, detail, offer);
-    });
+    const offer = assignment.offered
+      ? { expiresAt: new Date(assignment.expiresAt ?? this.deps.clock()).toISOString() }
+      : null;
+    this.deps.pushes.handedTo(assignment.operatorId, assignment.detail, offer);
     this.selfUpdate(assignment.operatorId);
   };
 
