@@ -80,12 +80,6 @@ export class DialogReader {
     };
   }
 
-  /** The detail of a dialog by id (null when it is gone). */
-  async detailById(dialogId: string): Promise<DialogDetail | null> {
-    const row = await this.deps.repo.findDialog(dialogId);
-    return row ? this.detail(row) : null;
-  }
-
   /** What the widget shows: no internal notes, the operator's public name, the live queue position. */
   async visitorView(row: DialogRow): Promise<VisitorDialogView> {
     const context = parseSnapshot(row.snapshot).context;

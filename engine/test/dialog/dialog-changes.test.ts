@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DialogDetail, VisitorDialogView } from '@hotline/protocol';
+import type { DialogDetail, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
 import {
   call,
   chatStart,
@@ -70,6 +70,36 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         (await repo.changesSince(ids.at(-1)!, 1000)).filter((c) => c.dialogId === view.id),
       ).to.deep.equal([]);
       expect(await repo.changesSince(start, 2)).to.have.length(2);
+    });
+
+    it('when a returning visitor is assigned and then transferred, then each new holder is handed, with the change, the same detail a read gives (messages, card, earlier dialogs)', async () => {
+      const { reader, repo } = server.engine;
+      const anna = await connectOperator(server.url, 'anna@example.com');
+      await call(anna, 'presence:set', { status: 'online' });
+      const visitor = await connectVisitor(server.url);
+      const first = next<DialogDetail>(anna, 'dialog:assigned');
+      const earlier = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support', 'first visit'));
+      await first;
+      await call(anna, 'message:send', { dialogId: earlier.id, clientMessageId: clientId(), body: 'hello' });
+      await call(anna, 'dialog:close', { dialogId: earlier.id, outcome: 'resolved' });
+
+      const again = next<DialogDetail>(anna, 'dialog:assigned', (d) => d.id !== earlier.id);
+      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support', 'back again'));
+      const handed = await again;
+      const read = await reader.detail((await repo.findDialog(view.id))!);
+      expect(handed).to.deep.equal(read);
+      expect(handed.history.map((h) => h.dialog.id)).to.deep.equal([earlier.id]);
+      expect(handed.history[0]!.messages.map((m) => m.body)).to.include.members(['first visit', 'hello']);
+      expect(handed.visitor.earlierDialogs).to.equal(1);
+      expect(handed.messages.map((m) => m.body)).to.include('back again');
+
+      const boris = await connectOperator(server.url, 'boris@example.com');
+      const borisSelf = await call<OperatorSelf>(boris, 'presence:set', { status: 'online' });
+      const transferred = next<DialogDetail>(boris, 'dialog:assigned', (d) => d.id === view.id);
+      await call(anna, 'dialog:transfer', { dialogId: view.id, toOperatorId: borisSelf.operatorId });
+      const toBoris = await transferred;
+      expect(toBoris).to.deep.equal(await reader.detail((await repo.findDialog(view.id))!));
+      expect(toBoris.operatorId).to.equal(borisSelf.operatorId);
     });
 
     it('when a change is written by a transaction still open, then neither it nor a later committed change is read until it commits; then both are, in id order', async function () {
