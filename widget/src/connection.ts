@@ -17,7 +17,6 @@ import type {
   VisitorDialogView,
   VisitorRequests,
   VisitorServerToClient,
-  VisitorSession,
 } from '@hotline/protocol';
 import { io, type Socket } from 'socket.io-client';
 import type { RouteTarget } from './site-config';

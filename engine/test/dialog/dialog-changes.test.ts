@@ -78,7 +78,11 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await call(anna, 'presence:set', { status: 'online' });
       const visitor = await connectVisitor(server.url);
       const first = next<DialogDetail>(anna, 'dialog:assigned');
-      const earlier = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support', 'first visit'));
+      const earlier = await call<VisitorDialogView>(
+        visitor,
+        'dialog:start',
+        chatStart('support', 'first visit'),
+      );
       await first;
       await call(anna, 'message:send', { dialogId: earlier.id, clientMessageId: clientId(), body: 'hello' });
       await call(anna, 'dialog:close', { dialogId: earlier.id, outcome: 'resolved' });
