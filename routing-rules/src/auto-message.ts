@@ -1,4 +1,5 @@
 import { DEFAULT_TEXTS } from './default-texts';
+import { fallbackLocale } from './locale';
 import { groupById } from './lookup';
 import type { RoutingConfig } from './schema';
 import { renderTemplate, type TemplateVars, type TextKey } from './templates';
@@ -32,8 +33,9 @@ export interface AutoMessage {
 }
 
 /**
- * The rendered auto-message of a group in the visitor's locale. Locale fallback: the exact tag,
- * its primary subtag (`ru-RU` → `ru`), the config's defaultLocale, then built-in English.
+ * The rendered auto-message of a group in the visitor's locale, by the one fallback rule
+ * (`fallbackLocale`): the exact tag, its primary subtag (`ru-RU` → `ru`), the config's defaultLocale,
+ * English, then built-in English.
  * `groupName` defaults to the group's name. Throws on an unknown group (a programming error).
  */
 export function autoMessage(
@@ -46,11 +48,8 @@ export function autoMessage(
   const group = groupById(config, groupId);
   if (!group) throw new Error(`unknown group "${groupId}"`);
   const key: TextKey = kind in TEXT_OF_KIND ? TEXT_OF_KIND[kind as AutoMessageKind] : (kind as TextKey);
-  const wanted = locale?.toLowerCase();
-  const texts =
-    (wanted && (group.texts[wanted] ?? group.texts[wanted.split(/[-_]/)[0] ?? ''])) ||
-    group.texts[config.defaultLocale] ||
-    DEFAULT_TEXTS.en!;
+  const found = fallbackLocale(Object.keys(group.texts), locale, [config.defaultLocale, 'en']);
+  const texts = (found !== undefined ? group.texts[found] : undefined) ?? DEFAULT_TEXTS.en!;
   const text = renderTemplate(texts[key] ?? DEFAULT_TEXTS.en![key], {
     groupName: group.name,
     ...withoutEmpty(vars),

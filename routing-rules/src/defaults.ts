@@ -1,11 +1,13 @@
 import { type AutoMessageTexts, DEFAULT_TEXTS } from './default-texts';
+import { fallbackLocale } from './locale';
 import { TEXT_KEYS } from './templates';
 
 type GivenTexts = Record<string, Partial<AutoMessageTexts>>;
 
 /**
  * Every text key for every declared (or given) locale: the group's own text, else the built-in one
- * (`defaults`, the engine's DEFAULT_TEXTS unless a test passes another table).
+ * (`defaults`, the engine's DEFAULT_TEXTS unless a test passes another table) of the locale the one
+ * fallback rule picks (`fallbackLocale`: `pt-BR` takes `pt`'s, an unknown one English).
  */
 export function fillTexts(
   given: GivenTexts,
@@ -14,7 +16,8 @@ export function fillTexts(
 ): Record<string, AutoMessageTexts> {
   const filled: Record<string, AutoMessageTexts> = {};
   for (const locale of new Set([...locales, ...Object.keys(given)])) {
-    const base = defaults[locale] ?? defaults.en ?? DEFAULT_TEXTS.en!;
+    const builtIn = fallbackLocale(Object.keys(defaults), locale);
+    const base = (builtIn !== undefined ? defaults[builtIn] : undefined) ?? DEFAULT_TEXTS.en!;
     const own = given[locale] ?? {};
     filled[locale] = Object.fromEntries(
       TEXT_KEYS.map((key) => [key, own[key] ?? base[key]]),

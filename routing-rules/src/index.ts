@@ -23,7 +23,7 @@ export {
   type RoutingStrategy,
   rankOperators,
 } from './operators';
-export { acceptLanguages, pickLocale, primaryLanguage } from './locale';
+export { acceptLanguages, fallbackLocale, pickLocale, primaryLanguage } from './locale';
 export { localizedText } from './localized-text';
 export { fillTexts, withDefaults, withoutDefaultTexts } from './defaults';
 export { parseRoutingYaml, readRoutingYaml } from './parse-yaml';

@@ -23,6 +23,27 @@ export function pickLocale(options: {
   return isSupported(fallback) ? fallback : 'en';
 }
 
+/**
+ * The one fallback rule for anything kept per locale (a group's texts, a menu label, the dialog's
+ * locale among the config's): the exact tag, its primary language (`ru-RU` → `ru`), then `defaults` in
+ * order (the config's default locale, English), then the first one there is. Tags compare in lower
+ * case. Undefined only when `available` is empty.
+ */
+export function fallbackLocale(
+  available: readonly string[],
+  wanted: string | null | undefined,
+  defaults: readonly string[] = ['en'],
+): string | undefined {
+  const have = (tag: string | undefined) =>
+    tag ? available.find((a) => a.toLowerCase() === tag.toLowerCase()) : undefined;
+  return (
+    have(wanted?.trim() ?? undefined) ??
+    have(primaryLanguage(wanted) || undefined) ??
+    defaults.map(have).find((tag) => tag !== undefined) ??
+    available[0]
+  );
+}
+
 /** `ru-RU` → `ru`; '' for nothing. */
 export function primaryLanguage(tag: string | null | undefined): string {
   return tag?.trim().toLowerCase().split(/[-_]/)[0] ?? '';

@@ -1,3 +1,4 @@
+import { primaryLanguage } from './locale';
 import type { Presence, RoutingStrategy } from './vocabulary';
 
 /** The routing model's name for an operator's presence. */
@@ -107,7 +108,7 @@ function skillScore(candidate: OperatorCandidate, wanted: RankInput['requiredSki
   let score = 0;
   if (wanted.topicId && candidate.skills.topics?.includes(wanted.topicId)) score++;
   if (wanted.regionId && candidate.skills.regions?.includes(wanted.regionId)) score++;
-  const language = wanted.language?.toLowerCase().split(/[-_]/)[0];
+  const language = primaryLanguage(wanted.language);
   if (language && candidate.skills.languages?.some((l) => l.toLowerCase() === language)) score++;
   return score;
 }

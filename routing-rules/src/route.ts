@@ -1,3 +1,4 @@
+import { primaryLanguage } from './locale';
 import { fallbackChain, groupById } from './lookup';
 import type { Group, RouteTarget, RoutingConfig, Rule } from './schema';
 import { localTime, parseClock } from './time';
@@ -135,7 +136,7 @@ export function ruleMatches(rule: Rule, context: VisitorContext, now: Date): str
     why.push(`pageUrl ${when.pageUrl}`);
   }
   if (when.language) {
-    const language = context.language?.toLowerCase().split(/[-_]/)[0];
+    const language = primaryLanguage(context.language);
     if (!language || !when.language.includes(language)) return null;
     why.push(`language ${language}`);
   }

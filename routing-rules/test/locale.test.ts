@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { acceptLanguages, localizedText, pickLocale } from '../src/index';
+import { acceptLanguages, fallbackLocale, fillTexts, localizedText, pickLocale } from '../src/index';
+import { DEFAULT_TEXTS } from '../src/default-texts';
 
 describe('the one locale rule', () => {
   const supported = ['en', 'ru'];
@@ -24,5 +25,17 @@ describe('the one locale rule', () => {
     const text = { en: 'Hello', ru: 'Привет' };
     expect(localizedText(text, 'ru-RU')).to.equal('Привет');
     expect(localizedText(text, 'de')).to.equal('Hello');
+  });
+
+  it('falls back the one way for anything kept per locale: exact tag, primary language, the defaults in order, then the first', () => {
+    expect(fallbackLocale(['en', 'pt-br', 'pt'], 'pt-BR')).to.equal('pt-br');
+    expect(fallbackLocale(['en', 'ru'], 'ru-RU')).to.equal('ru');
+    expect(fallbackLocale(['en', 'ru'], 'de', ['ru', 'en'])).to.equal('ru');
+    expect(fallbackLocale(['en', 'ru'], 'de')).to.equal('en');
+    expect(fallbackLocale(['ru', 'kk'], undefined)).to.equal('ru');
+    expect(fallbackLocale([], 'ru')).to.equal(undefined);
+    // Its users agree: a text, the built-in texts of a declared locale.
+    expect(localizedText({ ru: 'Привет', kk: 'Сәлем' }, 'de')).to.equal('Привет');
+    expect(fillTexts({}, ['ru-RU'])['ru-RU']!.greeting).to.equal(DEFAULT_TEXTS.ru!.greeting);
   });
 });

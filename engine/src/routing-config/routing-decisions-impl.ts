@@ -3,6 +3,7 @@ import {
   choiceLabel,
   DEFAULT_PHONE_COUNTRY,
   estimateWait,
+  fallbackLocale,
   isGroupOpen,
   nextThreshold,
   rankOperators,
@@ -170,10 +171,9 @@ export function decisionsFor(version: number, config: RoutingConfig): RoutingDec
     estimateWait: (position, freeableCapacity, recentHandleTimesMs) =>
       estimateWait({ position, freeableCapacity, recentHandleTimesMs }),
     operatorProfiles: () => profiles,
-    locale(requested) {
-      const wanted = requested?.toLowerCase().split(/[-_]/)[0];
-      return wanted && config.locales.includes(wanted) ? wanted : config.defaultLocale;
-    },
+    // The one fallback rule (routing-rules' fallbackLocale) among the config's locales.
+    locale: (requested) =>
+      fallbackLocale(config.locales, requested, [config.defaultLocale]) ?? config.defaultLocale,
     choiceLabel: (siteId, choice, locale) =>
       choiceLabel(config.sites.find((s) => s.id === siteId)?.entryMenu, choice, locale),
     phoneCountry: (siteId) =>
