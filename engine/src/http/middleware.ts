@@ -6,7 +6,7 @@ import type { AuthService, OperatorSession } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
 import { AppError, forbidden, fromZodIssues, RateLimitedError, toAppError } from '../errors';
-import type { Logger } from '../logger';
+import { type Logger, whileHandling } from '../logger';
 import { requestParsingError } from './request-guards';
 
 declare module 'express-serve-static-core' {
@@ -59,7 +59,7 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
  * handling a request names it; one line per response (debug when it succeeded, warn/error otherwise).
  */
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp({
+  const logging = pinoHttp({
     logger,
     genReqId: (req, res) => requestId(req, res as Response),
     customLogLevel: (_req, res, error) =>
@@ -74,6 +74,8 @@ export function requestLogging(logger: Logger): RequestHandler {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
+  // The rest of the request's handling runs with its id, so lines logged by services carry it too.
+  return (req, res, next) => logging(req, res, () => whileHandling({ reqId: String(req.id) }, next));
 }
 
 export function errorMiddleware(fallback: Logger) {

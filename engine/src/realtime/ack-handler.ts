@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { type AppError, badRequest, fromZodIssues, toAppError } from '../errors';
-import type { Logger } from '../logger';
+import { type Logger, whileHandling } from '../logger';
 import type { Ack } from '@hotline/protocol';
 
 /**
@@ -74,7 +74,16 @@ async function answer<S extends z.ZodType, T>(
   args: unknown[],
   work: (input: z.infer<S>, log: Logger) => Promise<T>,
 ): Promise<void> {
-  const log = logger.child({ eventId: randomUUID() });
+  // Every line logged while it is handled, down to the services, carries the event's id.
+  return whileHandling({ eventId: randomUUID() }, () => answerEvent(logger, schema, args, work));
+}
+
+async function answerEvent<S extends z.ZodType, T>(
+  log: Logger,
+  schema: S,
+  args: unknown[],
+  work: (input: z.infer<S>, log: Logger) => Promise<T>,
+): Promise<void> {
   const { payload, reply } = splitArguments<T>(args);
   const tooLarge = oversized(payload);
   if (tooLarge) {

@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { pino } from 'pino';
 import { z } from 'zod';
+import express from 'express';
 import { AppError, toAppError } from '../../src/errors';
+import { requestLogging } from '../../src/http/middleware';
+import { createLogger } from '../../src/logger';
 import type { Ack } from '@hotline/protocol';
 import { ackHandler } from '../../src/realtime/ack-handler';
 import { ErrorCode, routingStoreError } from '../../src/routing-store/routing-store-error';
@@ -16,7 +18,7 @@ function capturedLogger() {
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, sink), lines };
+  return { logger: createLogger('debug', 'test', sink), lines };
 }
 
 function acked<T>(handler: (...args: unknown[]) => Promise<void>, payload: unknown): Promise<Ack<T>> {
@@ -47,8 +49,12 @@ describe('errors and logs', () => {
 
   it('when a socket event is handled, then every line it logs carries one event id, another event another', async () => {
     const { logger, lines } = capturedLogger();
+    const service = logger.child({ service: 'somewhere below' });
     const handler = ackHandler(logger, z.object({ n: z.number() }), async ({ n }, log) => {
       log.info({ n }, 'working');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      // A service logs with its own logger, after an await: the line still names the event.
+      service.info({ n }, 'service line');
       if (n === 2) throw new Error('plain failure');
       if (n === 3) throw routingStoreError(ErrorCode.Contention, 'moved');
       return n;
@@ -67,5 +73,37 @@ describe('errors and logs', () => {
     expect(failed?.eventId, 'the failure names the event it failed in').to.equal(working[1]?.eventId);
     const refused = lines.find((l) => l.msg === 'socket event refused');
     expect(refused?.eventId).to.equal(working[2]?.eventId);
+    const serviceLines = lines.filter((l) => l.msg === 'service line');
+    expect(serviceLines.map((l) => l.eventId)).to.deep.equal(working.map((l) => l.eventId));
+    // Outside any handling, no id.
+    service.info('idle');
+    expect(lines.at(-1)).to.not.have.property('eventId');
+  });
+
+  it('when a REST request is handled, then lines logged by any logger during it carry its request id, once', async () => {
+    const { logger, lines } = capturedLogger();
+    const service = logger.child({ service: 'somewhere below' });
+    const app = express();
+    app.use(requestLogging(logger));
+    app.get('/x', async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      service.info('service line');
+      req.log.warn('handler line');
+      res.status(404).json({});
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/x`, { headers: { 'x-request-id': 'req-42' } });
+      expect(response.headers.get('x-request-id')).to.equal('req-42');
+    } finally {
+      server.close();
+    }
+    expect(lines.find((l) => l.msg === 'service line')?.reqId).to.equal('req-42');
+    expect(lines.find((l) => l.msg === 'handler line')?.reqId).to.equal('req-42');
+    // pino-http's own line binds reqId already: the id is not written twice (JSON.parse keeps one).
+    const raw = lines.filter((l) => l.reqId === 'req-42');
+    expect(raw.length).to.be.at.least(3);
   });
 });
