@@ -382,6 +382,12 @@ export async function startServer(
   engine.dialogs.subscribe(broadcaster.onChange);
   engine.dialogs.subscribe(operatorUpdates.onChange);
   const unsubscribe = engine.changes.subscribe(operatorUpdates);
+  engine.operators.onTyping(({ visitorId, dialogId, typing }) =>
+    notifier.toVisitor(visitorId, 'typing:operator', { dialogId, typing }),
+  );
+  engine.visitors.onTyping(({ operatorId, dialogId, typing }) =>
+    notifier.toOperator(operatorId, 'typing:visitor', { dialogId, typing }),
+  );
   engine.operators.onPresence((self) => {
     broadcaster.self(self);
     dashboard.changed();
@@ -470,7 +476,6 @@ export async function startServer(
   );
   registerVisitorNamespace(visitorNs, {
     visitors: engine.visitors,
-    notifier,
     logger,
     limits,
     trustProxy: config.TRUST_PROXY,

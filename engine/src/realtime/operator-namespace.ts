@@ -40,9 +40,6 @@ export type OperatorNamespace = Namespace<
   OperatorSocketData
 >;
 
-/** How long a typing mark is kept: longer than any sensible unanswered grace. */
-const TYPING_MARK_TTL_MS = 10 * 60_000;
-
 /** How long a socket acts on its session's last read before reading it again (see the connection). */
 export const SESSION_RECHECK_MS = 2000;
 
@@ -222,14 +219,8 @@ export function registerOperatorNamespace(
     );
     socket.on(
       'typing:set',
-      ackHandler(logger, OperatorTypingSchema, async ({ dialogId, typing }) => {
-        // A narrow read: whose dialog it is, not its whole detail.
-        const holder = await operators.holderOf(dialogId);
-        if (holder?.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
-        // Any node's timer worker reads it: a dialog he is typing in is not taken from him.
-        if (typing)
-          await deps.store.markTyping(dialogId, operator.id, (deps.clock ?? Date.now)(), TYPING_MARK_TTL_MS);
-        deps.notifier.toVisitor(holder.visitorId, 'typing:operator', { dialogId, typing });
+      ackHandler(logger, OperatorTypingSchema, async (input) => {
+        await operators.typing(operator, input);
         return null;
       }),
     );

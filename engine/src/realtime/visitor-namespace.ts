@@ -22,7 +22,6 @@ import {
 } from '@hotline/protocol';
 import type { VisitorIdentity, VisitorService } from '../services/visitor-service';
 import { eventDispatcher, type SocketEventHandler, sharedAckHandler, splitArguments } from './ack-handler';
-import type { Notifier } from './notifier';
 import { visitorRoom } from './notifier';
 import { tokenKey, type VisitorAction, type VisitorLimits } from './visitor-limits';
 
@@ -60,7 +59,6 @@ export function registerVisitorNamespace(
   namespace: VisitorNamespace,
   deps: {
     visitors: VisitorService;
-    notifier: Notifier;
     logger: Logger;
     limits: VisitorLimits;
     /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
@@ -68,7 +66,7 @@ export function registerVisitorNamespace(
     attachments: AttachmentService;
   },
 ) {
-  const { visitors, notifier, logger, limits } = deps;
+  const { visitors, logger, limits } = deps;
   // One event of each kind per visitor at a time (all his tabs on this node): the few a flood gets
   // past the limits wait here, not in his dialog's lock queue ahead of his operator's reply. Kinds
   // still run side by side, so a reopen and a start from two tabs race on his row lock as before.
@@ -149,9 +147,7 @@ export function registerVisitorNamespace(
   );
 
   on('typing:set', 'event', TypingSchema, async (socket, { typing }) => {
-    const holder = await visitors.holder(identity(socket));
-    if (holder)
-      notifier.toOperator(holder.operatorId, 'typing:visitor', { dialogId: holder.dialogId, typing });
+    await visitors.typing(identity(socket), typing);
     return null;
   });
 

@@ -31,9 +31,20 @@ function requireSupervisor(operator: Operator) {
 /** Told of every presence set through the service (self:update for his tabs, the dashboard). */
 export type PresenceListener = (self: OperatorSelf) => void;
 
+/** An operator typing in a dialog, for its visitor (`typing:operator`). */
+export type OperatorTypingListener = (typing: {
+  visitorId: string;
+  dialogId: string;
+  typing: boolean;
+}) => void;
+
+/** How long a typing mark is kept: longer than any sensible unanswered grace. */
+const TYPING_MARK_TTL_MS = 10 * 60_000;
+
 /** The operator's and supervisor's use cases on dialogs. */
 export class OperatorService {
   private readonly presenceListeners: PresenceListener[] = [];
+  private readonly typingListeners: OperatorTypingListener[] = [];
 
   constructor(
     private readonly deps: ServiceDeps & {
@@ -51,9 +62,23 @@ export class OperatorService {
     this.presenceListeners.push(listener);
   }
 
-  /** Whose dialog it is and whose visitor, in one narrow read (typing indicators). */
-  holderOf(dialogId: string) {
-    return this.deps.repo.holderOf(dialogId);
+  /** Every typing change of an operator goes to `listener` (the realtime layer tells the visitor). */
+  onTyping(listener: OperatorTypingListener) {
+    this.typingListeners.push(listener);
+  }
+
+  /**
+   * The holder types (or stops) in his dialog: marked in the routing store, where any node's timer
+   * worker reads it (a dialog he is typing in is not taken from him), and told to the visitor.
+   */
+  async typing(operator: Operator, input: { dialogId: string; typing: boolean }): Promise<void> {
+    const { repo, store, clock } = this.deps;
+    // A narrow read: whose dialog it is, not its whole detail.
+    const holder = await repo.holderOf(input.dialogId);
+    if (holder?.operatorId !== operator.id) throw forbidden('this dialog is not assigned to you');
+    if (input.typing) await store.markTyping(input.dialogId, operator.id, clock(), TYPING_MARK_TTL_MS);
+    for (const listener of this.typingListeners)
+      listener({ visitorId: holder.visitorId, dialogId: input.dialogId, typing: input.typing });
   }
 
   async self(operator: Operator): Promise<OperatorSelf> {

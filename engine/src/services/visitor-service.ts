@@ -27,7 +27,16 @@ export interface VisitorIdentity {
 }
 
 /** The visitor's use cases: resume, start, write, leave a contact, ask for a call back, close. */
+/** A visitor typing in his dialog, for its holder (`typing:visitor`). */
+export type VisitorTypingListener = (typing: {
+  operatorId: string;
+  dialogId: string;
+  typing: boolean;
+}) => void;
+
 export class VisitorService {
+  private readonly typingListeners: VisitorTypingListener[] = [];
+
   constructor(
     private readonly deps: ServiceDeps & {
       reopenWindowMs: number;
@@ -331,10 +340,17 @@ export class VisitorService {
     return row;
   }
 
-  /** The operator holding the visitor's open dialog (for typing indicators). */
-  async holder(identity: VisitorIdentity): Promise<{ dialogId: string; operatorId: string } | null> {
+  /** Every typing change of a visitor whose dialog has a holder goes to `listener` (to the holder). */
+  onTyping(listener: VisitorTypingListener) {
+    this.typingListeners.push(listener);
+  }
+
+  /** The visitor types (or stops): his open dialog's holder, if any, is told. */
+  async typing(identity: VisitorIdentity, typing: boolean): Promise<void> {
     const row = await this.currentDialog(identity.visitorId);
-    return row?.operator_id ? { dialogId: row.id, operatorId: row.operator_id } : null;
+    if (!row?.operator_id) return;
+    for (const listener of this.typingListeners)
+      listener({ operatorId: row.operator_id, dialogId: row.id, typing });
   }
 
   private async requireVisitorWithLatest(
