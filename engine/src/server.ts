@@ -253,6 +253,7 @@ export async function createEngine(
     reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
     blocks: new VisitorBlockRepository(database.db),
     addressBlockMs: config.VISITOR_BLOCK_ADDRESS_SECONDS * 1000,
+    attachments,
   });
   const access = new Authorization({ repo, decisions });
   const operators = new OperatorService({
@@ -267,6 +268,7 @@ export async function createEngine(
     clock,
     accounts: operatorsRepo,
     blockVisitor: (visitorId, reason) => visitors.block(visitorId, reason),
+    attachments,
   });
   const routingState = new RoutingState({
     accounts: operatorsRepo,
@@ -388,6 +390,7 @@ export async function startServer(
   engine.visitors.onTyping(({ operatorId, dialogId, typing }) =>
     notifier.toOperator(operatorId, 'typing:visitor', { dialogId, typing }),
   );
+  engine.operators.onVisitorBlocked((visitorId) => notifier.disconnectVisitor(visitorId));
   engine.operators.onPresence((self) => {
     broadcaster.self(self);
     dashboard.changed();
@@ -479,19 +482,15 @@ export async function startServer(
     logger,
     limits,
     trustProxy: config.TRUST_PROXY,
-    attachments: engine.attachments,
   });
   const operatorNamespace = registerOperatorNamespace(operatorNs, {
     auth,
     operators: engine.operators,
     store,
-    notifier,
     logger,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
     heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
     clock: options.clock ?? Date.now,
-    access: engine.access,
-    attachments: engine.attachments,
   });
 
   let rebuildCheck: NodeJS.Timeout | null = null;

@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { AuthService } from '../accounts/auth-service';
 import type { Operator } from '../accounts/operator-repository';
 import { SESSION_COOKIE } from '../accounts/sessions';
-import { AppError, forbidden, toAppError } from '../errors';
+import { AppError, toAppError } from '../errors';
 import type { Logger } from '../logger';
-import type { Authorization } from '../accounts/authorization';
-import type { AttachmentService } from '../attachments/attachment-service';
 import {
   AssignSchema,
   BlockSchema,
@@ -24,7 +22,7 @@ import {
 import type { OperatorService } from '../services/operator-service';
 import type { RoutingStore } from '../routing-store/routing-store';
 import { ackHandler, answerUnknownEvents } from './ack-handler';
-import { type Notifier, operatorRoom, SUPERVISORS_ROOM } from './notifier';
+import { operatorRoom, SUPERVISORS_ROOM } from './notifier';
 
 export interface OperatorSocketData {
   operator: Operator;
@@ -70,16 +68,13 @@ export function registerOperatorNamespace(
     auth: AuthService;
     operators: OperatorService;
     store: RoutingStore;
-    notifier: Notifier;
     logger: Logger;
     presenceGraceMs: number;
     heartbeatMs: number;
     clock: () => number;
-    access: Authorization;
-    attachments: AttachmentService;
   },
 ) {
-  const { auth, operators, notifier, logger } = deps;
+  const { auth, operators, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
   // Heartbeat writes go out in order, on one chain for the node: a slow beat cannot land after a
   // later one (a connection's close) and revive it.
@@ -208,14 +203,9 @@ export function registerOperatorNamespace(
     );
     socket.on(
       'attachment:prepare',
-      ackHandler(logger, OperatorAttachmentPrepareSchema, async (input) => {
-        const dialog = await deps.access.uploadableDialog(operator, input.dialogId);
-        return deps.attachments.prepare(
-          { kind: 'operator', id: operator.id },
-          { dialogId: dialog.id, siteId: dialog.site_id },
-          input,
-        );
-      }),
+      ackHandler(logger, OperatorAttachmentPrepareSchema, (input) =>
+        operators.prepareAttachment(operator, input),
+      ),
     );
     socket.on(
       'typing:set',
@@ -250,19 +240,15 @@ export function registerOperatorNamespace(
     );
     socket.on(
       'visitor:block',
+      // His open tabs go then (onVisitorBlocked); their reconnect is refused (token and address).
       ackHandler(logger, BlockSchema, async (input) => {
-        const visitorId = await operators.block(operator, input);
-        // His open tabs go now; their reconnect is refused (blocked token and address).
-        notifier.disconnectVisitor(visitorId);
+        await operators.block(operator, input);
         return null;
       }),
     );
     socket.on(
       'dashboard:subscribe',
-      ackHandler(logger, z.unknown(), async () => {
-        if (operator.role !== 'supervisor') throw forbidden('supervisor role required');
-        return operators.dashboard();
-      }),
+      ackHandler(logger, z.unknown(), () => operators.dashboardFor(operator)),
     );
 
     socket.on('disconnect', () => {

@@ -1,11 +1,10 @@
 import { acceptLanguages } from '@hotline/routing-rules';
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
-import { AppError, forbidden, toAppError } from '../errors';
+import { forbidden, toAppError } from '../errors';
 import { clientAddress } from '../http/client-address';
 import { MemoryLocks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
-import type { AttachmentService } from '../attachments/attachment-service';
 import {
   AttachmentPrepareSchema,
   VisitorCallbackSchema,
@@ -63,7 +62,6 @@ export function registerVisitorNamespace(
     limits: VisitorLimits;
     /** TRUST_PROXY: how many proxies' X-Forwarded-For to believe for the visitor's address. */
     trustProxy: number;
-    attachments: AttachmentService;
   },
 ) {
   const { visitors, logger, limits } = deps;
@@ -169,16 +167,9 @@ export function registerVisitorNamespace(
   });
 
   // A slot for a file in his dialog (the open one, or the latest while writing would reopen it).
-  on('attachment:prepare', 'attachment', AttachmentPrepareSchema, async (socket, input) => {
-    const dialog = await visitors.currentDialog(socket.data.visitorId);
-    if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
-    if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
-    return deps.attachments.prepare(
-      { kind: 'visitor', id: socket.data.visitorId },
-      { dialogId: dialog.id, siteId: dialog.site_id },
-      input,
-    );
-  });
+  on('attachment:prepare', 'attachment', AttachmentPrepareSchema, (socket, input) =>
+    visitors.prepareAttachment(identity(socket), input),
+  );
 
   on('page:change', 'event', PageChangeSchema, async (socket, page) => {
     await visitors.pageChange(identity(socket), page);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type Authorization, leadGroupsOf } from '../accounts/authorization';
 import type { Operator, OperatorRepository } from '../accounts/operator-repository';
+import type { AttachmentService } from '../attachments/attachment-service';
 import type { AssignmentDispatcher } from '../dialog/assignment-dispatcher';
 import type { DialogContext } from '../dialog/dialog-machine';
 import type { DispatchHooks, DispatchResult } from '../dialog/dialog-service';
@@ -9,12 +10,14 @@ import { HELD_STATES, OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type {
   AssignSchema,
+  AttachmentSlot,
   BlockSchema,
   CloseSchema,
   DialogDetail,
   DialogSummary,
   GroupLiveStats,
   MessageView,
+  OperatorAttachmentPrepareSchema,
   OperatorMessageSchema,
   OperatorSelf,
   Presence,
@@ -45,6 +48,7 @@ const TYPING_MARK_TTL_MS = 10 * 60_000;
 export class OperatorService {
   private readonly presenceListeners: PresenceListener[] = [];
   private readonly typingListeners: OperatorTypingListener[] = [];
+  private readonly blockListeners: ((visitorId: string) => void)[] = [];
 
   constructor(
     private readonly deps: ServiceDeps & {
@@ -54,6 +58,7 @@ export class OperatorService {
       accounts: OperatorRepository;
       /** Blocks the visitor's token and address (VisitorService.block). */
       blockVisitor: (visitorId: string, reason: string) => Promise<void>;
+      attachments: AttachmentService;
     },
   ) {}
 
@@ -484,13 +489,37 @@ export class OperatorService {
     return true;
   }
 
-  async block(operator: Operator, input: z.infer<typeof BlockSchema>) {
+  /** Every visitor blocked here goes to `listener` once his dialog is closed (his tabs are dropped). */
+  onVisitorBlocked(listener: (visitorId: string) => void) {
+    this.blockListeners.push(listener);
+  }
+
+  async block(operator: Operator, input: z.infer<typeof BlockSchema>): Promise<void> {
     const row = await this.deps.access.actionableDialog(operator, input.dialogId);
     await this.deps.blockVisitor(row.visitor_id, input.reason);
     if (OPEN_STATES.includes(stateName(row.state))) {
       await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
     }
-    return row.visitor_id;
+    for (const listener of this.blockListeners) listener(row.visitor_id);
+  }
+
+  /** A slot for a file the operator sends in a dialog he may write to. */
+  async prepareAttachment(
+    operator: Operator,
+    input: z.infer<typeof OperatorAttachmentPrepareSchema>,
+  ): Promise<AttachmentSlot> {
+    const dialog = await this.deps.access.uploadableDialog(operator, input.dialogId);
+    return this.deps.attachments.prepare(
+      { kind: 'operator', id: operator.id },
+      { dialogId: dialog.id, siteId: dialog.site_id },
+      input,
+    );
+  }
+
+  /** The live dashboard, for a supervisor. */
+  dashboardFor(operator: Operator): Promise<GroupLiveStats[]> {
+    requireSupervisor(operator);
+    return this.dashboard();
   }
 
   async dashboard(): Promise<GroupLiveStats[]> {

@@ -1,12 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type DialogKind, normalizeContact } from '@hotline/routing-rules';
 import type { z } from 'zod';
+import type { AttachmentService } from '../attachments/attachment-service';
 import type { RouteFields } from '../dialog/dialog-machine';
 import type { DialogChange } from '../dialog/dialog-change';
 import type { CreateHooks, DialogEventInput, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import type {
+  AttachmentPrepareSchema,
+  AttachmentSlot,
   CallbackRequestSchema,
   ContactSchema,
   ContactView,
@@ -43,6 +46,7 @@ export class VisitorService {
       blocks: VisitorBlockRepository;
       /** How long blocking a visitor also refuses his last address; 0: his token only. */
       addressBlockMs: number;
+      attachments: AttachmentService;
     },
   ) {}
 
@@ -338,6 +342,21 @@ export class VisitorService {
     const row = await this.currentDialog(identity.visitorId);
     await this.deps.repo.recordPage(identity.visitorId, row?.id ?? null, page);
     return row;
+  }
+
+  /** A slot for a file in his dialog (the open one, or the latest while writing would reopen it). */
+  async prepareAttachment(
+    identity: VisitorIdentity,
+    input: z.infer<typeof AttachmentPrepareSchema>,
+  ): Promise<AttachmentSlot> {
+    const dialog = await this.currentDialog(identity.visitorId);
+    if (!dialog) throw new AppError('not_found', 'no open dialog to attach the file to');
+    if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
+    return this.deps.attachments.prepare(
+      { kind: 'visitor', id: identity.visitorId },
+      { dialogId: dialog.id, siteId: dialog.site_id },
+      input,
+    );
   }
 
   /** Every typing change of a visitor whose dialog has a holder goes to `listener` (to the holder). */
