@@ -8,6 +8,7 @@
  */
 import { DIALOG_KINDS, type DialogKind, PRESENCES, type Presence } from '@hotline/routing-rules/vocabulary';
 import { z } from 'zod';
+import type { DialogState } from './dialog-states';
 
 export type { DialogKind, Presence };
 
@@ -56,17 +57,7 @@ export type ClientEvents<R extends RequestTable<R>> = {
 
 // ---------- shared shapes ----------
 
-export type DialogState =
-  | 'created'
-  | 'queued'
-  | 'offered'
-  | 'assigned'
-  | 'active'
-  | 'offline'
-  | 'awaiting-contact'
-  | 'lead'
-  | 'closed'
-  | 'abandoned';
+export { type DialogState, OPEN_DIALOG_STATES } from './dialog-states';
 
 export type AuthorKind = 'visitor' | 'operator' | 'auto' | 'system';
 

@@ -11,6 +11,7 @@ import type {
   VisitorDialogView,
 } from '@hotline/protocol';
 import type { AttachmentView } from '@hotline/client/attachments';
+import { OPEN_DIALOG_STATES as OPEN_STATES } from '@hotline/protocol/dialog-states';
 import type { SiteWidgetConfig } from './site-config';
 
 export type View = 'menu' | 'chat' | 'callback' | 'callback-done';
@@ -94,15 +95,11 @@ export class Store {
   }
 }
 
-export const OPEN_DIALOG_STATES: readonly DialogState[] = [
-  'created',
-  'queued',
-  'offered',
-  'assigned',
-  'active',
-  'offline',
-  'awaiting-contact',
-];
+/**
+ * The states in which the visitor's chat goes on: every open state but `lead`, a dialog that waits for
+ * an operator to reach him by the contact he left (for him the chat has ended).
+ */
+export const OPEN_DIALOG_STATES: readonly DialogState[] = OPEN_STATES.filter((s) => s !== 'lead');
 
 export function isDialogOpen(dialog: DialogInfo | null): boolean {
   return dialog !== null && OPEN_DIALOG_STATES.includes(dialog.state);

@@ -92,30 +92,13 @@ export class AttachmentRepository {
     trx: Executor,
     input: { ids: string[]; dialogId: string; uploader: Uploader; messageId: string },
   ): Promise<boolean> {
-    const updated = await trx('attachments')
-      .whereIn('id', input.ids)
-      .where({
-        dialog_id: input.dialogId,
-        uploaded_by_kind: input.uploader.kind,
-        uploaded_by: input.uploader.id,
-        status: 'ready',
-      })
-      .update({ status: 'used', message_id: input.messageId });
+    const updated = await readyOf(trx, input).update({ status: 'used', message_id: input.messageId });
     return updated === input.ids.length;
   }
 
   /** The uploader's files of this dialog that are ready to send, among `ids`. */
   async countReady(input: { ids: string[]; dialogId: string; uploader: Uploader }): Promise<number> {
-    const row = await this.db('attachments')
-      .whereIn('id', input.ids)
-      .where({
-        dialog_id: input.dialogId,
-        uploaded_by_kind: input.uploader.kind,
-        uploaded_by: input.uploader.id,
-        status: 'ready',
-      })
-      .count({ n: '*' })
-      .first();
+    const row = await readyOf(this.db, input).count({ n: '*' }).first();
     return Number(row?.n ?? 0);
   }
 
@@ -159,4 +142,16 @@ export class AttachmentRepository {
         .whereIn('id', ids)
         .update({ removed_at: at, storage_key: null, thumbnail_key: null });
   }
+}
+
+/** The uploader's files of this dialog among `ids` that are ready to send (not yet on a message). */
+function readyOf(executor: Executor, input: { ids: string[]; dialogId: string; uploader: Uploader }) {
+  return executor('attachments')
+    .whereIn('id', input.ids)
+    .where({
+      dialog_id: input.dialogId,
+      uploaded_by_kind: input.uploader.kind,
+      uploaded_by: input.uploader.id,
+      status: 'ready',
+    });
 }

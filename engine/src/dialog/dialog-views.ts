@@ -1,17 +1,15 @@
-import type { DialogState, DialogSummary, MessageView, PageView, VisitorCard } from '@hotline/protocol';
+import {
+  type DialogState,
+  type DialogSummary,
+  type MessageView,
+  OPEN_DIALOG_STATES,
+  type PageView,
+  type VisitorCard,
+} from '@hotline/protocol';
 import type { DialogRow, VisitorRow } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 
-export const OPEN_STATES: DialogState[] = [
-  'created',
-  'queued',
-  'offered',
-  'assigned',
-  'active',
-  'offline',
-  'awaiting-contact',
-  'lead',
-];
+export const OPEN_STATES: DialogState[] = [...OPEN_DIALOG_STATES];
 const STATES: DialogState[] = [...OPEN_STATES, 'closed', 'abandoned'];
 
 /** The machine's state value as the protocol's DialogState. */

@@ -75,35 +75,28 @@ async function answer<S extends z.ZodType, T>(
   work: (input: z.infer<S>, log: Logger) => Promise<T>,
 ): Promise<void> {
   // Every line logged while it is handled, down to the services, carries the event's id.
-  return whileHandling({ eventId: randomUUID() }, () => answerEvent(logger, schema, args, work));
-}
-
-async function answerEvent<S extends z.ZodType, T>(
-  log: Logger,
-  schema: S,
-  args: unknown[],
-  work: (input: z.infer<S>, log: Logger) => Promise<T>,
-): Promise<void> {
-  const { payload, reply } = splitArguments<T>(args);
-  const tooLarge = oversized(payload);
-  if (tooLarge) {
-    reply({ error: tooLarge.toBody() });
-    return;
-  }
-  const parsed = schema.safeParse(payload ?? {});
-  if (!parsed.success) {
-    reply({ error: fromZodIssues(parsed.error.issues).toBody() });
-    return;
-  }
-  try {
-    reply({ data: await work(parsed.data, log) });
-  } catch (error) {
-    const appError = toAppError(error);
-    if (appError.code === 'internal') log.error({ err: error }, 'socket handler failed');
-    else if (appError.code === 'unavailable') log.warn({ err: error }, 'socket handler: unavailable');
-    else log.debug({ code: appError.code, field: appError.field }, 'socket event refused');
-    reply({ error: appError.toBody() });
-  }
+  return whileHandling({ eventId: randomUUID() }, async () => {
+    const { payload, reply } = splitArguments<T>(args);
+    const tooLarge = oversized(payload);
+    if (tooLarge) {
+      reply({ error: tooLarge.toBody() });
+      return;
+    }
+    const parsed = schema.safeParse(payload ?? {});
+    if (!parsed.success) {
+      reply({ error: fromZodIssues(parsed.error.issues).toBody() });
+      return;
+    }
+    try {
+      reply({ data: await work(parsed.data, logger) });
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === 'internal') logger.error({ err: error }, 'socket handler failed');
+      else if (appError.code === 'unavailable') logger.warn({ err: error }, 'socket handler: unavailable');
+      else logger.debug({ code: appError.code, field: appError.field }, 'socket event refused');
+      reply({ error: appError.toBody() });
+    }
+  });
 }
 
 /**
