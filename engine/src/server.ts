@@ -50,6 +50,7 @@ import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { releaseHandshakeRequests, socketServerOptions } from './realtime/socket-options';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { QueuePositions } from './realtime/queue-positions';
+import { AccountService } from './services/account-service';
 import { Notifier } from './realtime/notifier';
 import {
   type OperatorNamespace,
@@ -432,16 +433,20 @@ export async function startServer(
       auth,
       routingConfig: engine.routingConfig,
       decisions: engine.decisions,
-      accounts: engine.operatorsRepo,
+      accounts: new AccountService({
+        accounts: engine.operatorsRepo,
+        audit: engine.audit,
+        auth,
+        operators: engine.operators,
+        syncRouting: () => {
+          engine.directory.invalidate();
+          return engine.routingState.syncOperators();
+        },
+      }),
       operators: engine.operators,
       reader: engine.reader,
       access: engine.access,
       quickReplies,
-      audit: engine.audit,
-      syncRouting: () => {
-        engine.directory.invalidate();
-        return engine.routingState.syncOperators();
-      },
       eraseVisitor: (visitorId) => eraseVisitor({ repo: engine.repo, files: engine.files }, visitorId),
       someoneAvailable: async () => {
         const now = Date.now();

@@ -146,12 +146,10 @@ export class AttachmentRepository {
 
 /** The uploader's files of this dialog among `ids` that are ready to send (not yet on a message). */
 function readyOf(executor: Executor, input: { ids: string[]; dialogId: string; uploader: Uploader }) {
-  return executor('attachments')
-    .whereIn('id', input.ids)
-    .where({
-      dialog_id: input.dialogId,
-      uploaded_by_kind: input.uploader.kind,
-      uploaded_by: input.uploader.id,
-      status: 'ready',
-    });
+  return executor('attachments').whereIn('id', input.ids).where({
+    dialog_id: input.dialogId,
+    uploaded_by_kind: input.uploader.kind,
+    uploaded_by: input.uploader.id,
+    status: 'ready',
+  });
 }

@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AuthService, OperatorSession } from '../accounts/auth-service';
+import type { AuthService } from '../accounts/auth-service';
 import type { Authorization } from '../accounts/authorization';
-import type { Operator, OperatorRepository } from '../accounts/operator-repository';
 import type { DialogReader } from '../dialog/dialog-reader';
 import { passwordSchema } from '../accounts/passwords';
-import { AppError, badRequest, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { plainString } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import {
@@ -13,9 +12,9 @@ import {
   type ConfigPart,
   type RoutingConfigService,
 } from '../routing-config/routing-config-service';
+import type { AccountService } from '../services/account-service';
 import type { OperatorService } from '../services/operator-service';
 import type { QuickReplyService } from '../services/quick-reply-service';
-import type { AuditRepository } from '../storage/audit-repository';
 import { parse, requireOperator } from './middleware';
 import { configItemParam, uuidParam, versionParam } from './request-guards';
 
@@ -53,14 +52,11 @@ export interface ApiUseCases {
   auth: AuthService;
   routingConfig: RoutingConfigService;
   decisions: () => RoutingDecisions;
-  accounts: OperatorRepository;
+  accounts: AccountService;
   operators: OperatorService;
   reader: DialogReader;
   access: Authorization;
   quickReplies: QuickReplyService;
-  audit: AuditRepository;
-  /** New accounts take part in routing (their profiles join the routing state). */
-  syncRouting: () => Promise<void>;
   eraseVisitor: (visitorId: string) => Promise<{ dialogs: number; files: number }>;
   /** Whether someone is online in a group open now (the widget's greeting). */
   someoneAvailable: () => Promise<boolean>;
@@ -69,8 +65,16 @@ export interface ApiUseCases {
 /** The REST API: public site config, supervisors' routing config and accounts, operators' quick replies. */
 export function apiRoutes(useCases: ApiUseCases): Router {
   const router = Router();
-  const { auth, routingConfig, decisions, accounts, operators, reader, access, quickReplies, audit } =
-    useCases;
+  const {
+    auth,
+    routingConfig,
+    decisions,
+    accounts: accountService,
+    operators,
+    reader,
+    access,
+    quickReplies,
+  } = useCases;
   const supervisor = requireOperator(auth, 'supervisor');
   const operator = requireOperator(auth);
 
@@ -155,40 +159,18 @@ export function apiRoutes(useCases: ApiUseCases): Router {
   });
 
   router.get('/api/operators', operator, async (_req, res) => {
-    res.json({ data: await accounts.list() });
+    res.json({ data: await accountService.list() });
   });
 
   router.post('/api/operators', supervisor, async (req, res) => {
-    const input = parse(OperatorCreateSchema, req.body);
-    if (await accounts.findByEmailWithHash(input.email))
-      throw new AppError('conflict', 'an operator with this e-mail exists', 'email');
-    const created = await accounts.create(input);
-    await audit.record({
-      actorId: req.operator!.id,
-      action: 'operator.created',
-      target: created.id,
-      details: { email: created.email, role: created.role },
-    });
-    await useCases.syncRouting();
+    const created = await accountService.create(req.operator!, parse(OperatorCreateSchema, req.body));
     res.status(201).json({ data: created });
   });
 
   router.patch('/api/operators/:id', supervisor, async (req, res) => {
     const id = uuidParam(req);
     const patch = parse(OperatorPatchSchema, req.body);
-    const before = await accounts.findById(id);
-    const updated = await accounts.update(id, patch);
-    if (!before || !updated) throw notFound('operator');
-    const { password: _password, ...logged } = patch;
-    await audit.record({
-      actorId: req.operator!.id,
-      action: 'operator.updated',
-      target: updated.id,
-      details: logged,
-    });
-    if (patch.active === false) await operators.setPresence(updated, 'offline', { atOnce: true });
-    await revokeSessionsAfterPatch(auth, before, updated, patch.password !== undefined, req.operatorSession!);
-    res.json({ data: updated });
+    res.json({ data: await accountService.update(req.operator!, req.operatorSession!, id, patch) });
   });
 
   router.get('/api/dialogs', supervisor, async (_req, res) => {
@@ -241,19 +223,6 @@ export function apiRoutes(useCases: ApiUseCases): Router {
  * A deactivation or a role change ends every session of his at once (sockets too, on every node); a
  * password reset as well, except the session of a supervisor resetting his own.
  */
-async function revokeSessionsAfterPatch(
-  auth: AuthService,
-  before: Operator,
-  after: Operator,
-  passwordReset: boolean,
-  by: OperatorSession,
-) {
-  if (before.active && !after.active) await auth.revokeAll(after.id, 'deactivated');
-  else if (before.role !== after.role) await auth.revokeAll(after.id, 'role-changed');
-  else if (passwordReset)
-    await auth.revokeAll(after.id, 'password-changed', after.id === by.operatorId ? by.sessionId : undefined);
-}
-
 function partOf(value: string): ConfigPart {
   if (!CONFIG_PARTS.includes(value as ConfigPart)) {
     throw badRequest(`unknown part ${value}; one of ${CONFIG_PARTS.join(', ')}`, 'collection');

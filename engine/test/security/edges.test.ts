@@ -194,6 +194,22 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       });
     });
 
+    describe('accounts', () => {
+      it('when two supervisors create the same e-mail at once, then one gets 201 and the other 409 conflict at email, never a 500', async () => {
+        const email = `twin-${Date.now()}@example.com`;
+        const create = () =>
+          api('/api/operators', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ email, name: 'Twin', password: 'a-long-password-1', role: 'operator' }),
+          });
+        const responses = await Promise.all([create(), create(), create()]);
+        expect(responses.map((r) => r.status).sort()).to.deep.equal([201, 409, 409]);
+        for (const refused of responses.filter((r) => r.status === 409))
+          expect(await errorOf(refused)).to.include({ code: 'conflict', field: 'email' });
+      });
+    });
+
     describe('visitor URLs', () => {
       it('when page.url and referrer are javascript: or data:, then they are stored as nothing and the dialog goes on', async () => {
         const visitor = await connectVisitor(server.url);
