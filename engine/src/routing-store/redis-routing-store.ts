@@ -327,6 +327,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.groupOperators,
         k.operatorDialogs,
         k.opLastAssigned,
+        k.opLoad,
       ],
       [now, rankedArg(rankedOperatorIds)],
     );
@@ -486,7 +487,7 @@ export class RedisRoutingStore implements RoutingStore {
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
     const reply = await this.runInQueue('declineOffer', dialogId, parseHeld(record).groupId, (groupId) => [
-      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups, k.opLoad],
       [dialogId, operatorId, groupId],
     ]);
     const code = num(reply[0]);
@@ -515,6 +516,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.operatorDialogs,
         k.held,
         k.offers,
+        k.opLoad,
       ],
       [dialog.groupId, dialog.dialogId, expiresAt, rankedArg(rankedOperatorIds)],
     );
@@ -534,7 +536,7 @@ export class RedisRoutingStore implements RoutingStore {
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
     const reply = await this.runInQueue('requeueHeld', dialogId, parseHeld(record).groupId, (groupId) => [
-      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups, k.opLoad],
       [dialogId, operatorId, groupId, queueScore(priority, 0)],
     ]);
     const code = num(reply[0]);
@@ -574,6 +576,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.operatorDialogs,
         k.opLastAssigned,
         k.declined,
+        k.opLoad,
       ],
       [
         dialog.dialogId,
@@ -628,6 +631,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.opLimit,
         k.groupOperators,
         k.opLastAssigned,
+        k.opLoad,
       ],
       [
         dialog.dialogId,
@@ -677,7 +681,7 @@ export class RedisRoutingStore implements RoutingStore {
     const k = this.keys;
     const reply = await this.run(
       'release',
-      [k.held, k.operatorDialogs, k.offers, k.declined],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.opLoad],
       [dialogId, operatorId],
     );
     return num(reply) === 1;
@@ -852,6 +856,7 @@ export class RedisRoutingStore implements RoutingStore {
     for (const a of snapshot.assigned) {
       p.hset(k.held, a.dialogId, `${a.operatorId}|${a.groupId}|${a.enqueuedAt}|0|0|0`);
       p.zadd(k.operatorDialogs, 0, `${a.operatorId}|${a.dialogId}`);
+      p.hincrby(k.opLoad, a.operatorId, 1);
     }
     for (const t of snapshot.timers) {
       const member = timerMember(t.dialogId, t.key);
@@ -975,6 +980,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.held,
         ninthKey,
         k.declined,
+        k.opLoad,
       ],
       [groupId, ...args],
     );
@@ -1005,7 +1011,7 @@ export class RedisRoutingStore implements RoutingStore {
     });
   }
 
-  /** The operator hashes and ZSETs, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
+  /** The operator hashes and the group ZSET, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
   private operatorKeys(): string[] {
     const k = this.keys;
     return [
@@ -1015,7 +1021,7 @@ export class RedisRoutingStore implements RoutingStore {
       k.opOnlineSince,
       k.opGroups,
       k.groupOperators,
-      k.operatorDialogs,
+      k.opLoad,
     ];
   }
 
