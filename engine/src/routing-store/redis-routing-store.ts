@@ -67,8 +67,7 @@ type CommandName =
   | 'assignDialog'
   | 'release'
   | 'transferDialog'
-  | 'scheduleTimer'
-  | 'cancelTimer'
+  | 'applyTimers'
   | 'cancelDialogTimers'
   | 'claimDueTimers'
   | 'ackTimer'
@@ -81,6 +80,7 @@ type CommandName =
   | 'forgetConnections'
   | 'pollDue'
   | 'readOperators'
+  | 'countOnline'
   | 'readGroup'
   | 'queueWindows';
 
@@ -252,6 +252,10 @@ export class RedisRoutingStore implements RoutingStore {
   async listOperators(groupId?: string): Promise<OperatorRouting[]> {
     const operators = await this.readOperators(groupId === undefined ? ['a'] : ['g', groupId]);
     return operators.sort(byOperatorId);
+  }
+
+  async countOnline(groupId: string): Promise<number> {
+    return num(await this.run('countOnline', [this.keys.groupOperators, this.keys.opStatus], [groupId]));
   }
 
   async overview(): Promise<StoreOverview> {
@@ -688,23 +692,23 @@ export class RedisRoutingStore implements RoutingStore {
   }
 
   async scheduleTimer(timer: TimerEntry): Promise<void> {
-    assertId('dialogId', timer.dialogId);
-    const k = this.keys;
-    await this.run(
-      'scheduleTimer',
-      [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [timerMember(timer.dialogId, timer.key), timer.dueAt],
-    );
+    await this.applyTimers(timer.dialogId, [], [timer]);
   }
 
   async cancelTimer(dialogId: string, key: string): Promise<boolean> {
+    return (await this.applyTimers(dialogId, [key], [])) === 1;
+  }
+
+  async applyTimers(
+    dialogId: string,
+    cancel: string[],
+    schedule: { key: string; dueAt: number }[],
+  ): Promise<number> {
+    assertId('dialogId', dialogId);
     const k = this.keys;
-    const reply = await this.run(
-      'cancelTimer',
-      [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [timerMember(dialogId, key)],
-    );
-    return num(reply) === 1;
+    const args: (string | number)[] = [cancel.length, ...cancel.map((key) => timerMember(dialogId, key))];
+    for (const timer of schedule) args.push(timerMember(dialogId, timer.key), timer.dueAt);
+    return num(await this.run('applyTimers', [k.timers, k.timerIndex, k.claims, k.claimTokens], args));
   }
 
   async cancelDialogTimers(dialogId: string): Promise<number> {
@@ -1014,15 +1018,7 @@ export class RedisRoutingStore implements RoutingStore {
   /** The operator hashes and the group ZSET, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
   private operatorKeys(): string[] {
     const k = this.keys;
-    return [
-      k.opStatus,
-      k.opLimit,
-      k.opLastAssigned,
-      k.opOnlineSince,
-      k.opGroups,
-      k.groupOperators,
-      k.opLoad,
-    ];
+    return [k.opStatus, k.opLimit, k.opLastAssigned, k.opOnlineSince, k.opGroups, k.groupOperators, k.opLoad];
   }
 
   /** One script reads the operators and their loads (see readOperators-7.lua for `selector`). */

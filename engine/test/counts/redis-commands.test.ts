@@ -6,7 +6,7 @@ import type { CommandCounts } from '../support/redis-counter';
 import { countedEngine } from './counted-engine';
 
 /** The budget: Redis commands per routed dialog, every client of the engine counted. */
-const BUDGET = 25;
+const BUDGET = 20;
 const OPERATORS = 50;
 const MEASURED_DIALOGS = 3;
 /** A gap longer than the longest debounce of a push (the dashboard's 500 ms). */
