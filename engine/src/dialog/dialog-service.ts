@@ -521,18 +521,18 @@ export class DialogService {
     for (const groupId of groups) if (groupId) this.deps.routing.trigger(groupId);
   }
 
-  /** Mirrors the snapshot's pending thresholds into the durable timer store. */
+  /** Mirrors the snapshot's pending thresholds into the durable timer store, in one store call. */
   private async syncTimers(
     dialogId: string,
     before: DialogContext['timers'],
     after: DialogContext['timers'],
   ) {
-    const { store } = this.deps;
-    for (const key of Object.keys(before)) if (!(key in after)) await store.cancelTimer(dialogId, key);
-    for (const [key, timer] of Object.entries(after)) {
-      if (before[key]?.dueAt !== timer.dueAt)
-        await store.scheduleTimer({ dialogId, key, dueAt: timer.dueAt });
-    }
+    const cancel = Object.keys(before).filter((key) => !(key in after));
+    const schedule = Object.entries(after)
+      .filter(([key, timer]) => before[key]?.dueAt !== timer.dueAt)
+      .map(([key, timer]) => ({ key, dueAt: timer.dueAt }));
+    if (cancel.length > 0 || schedule.length > 0)
+      await this.deps.store.applyTimers(dialogId, cancel, schedule);
   }
 }
 

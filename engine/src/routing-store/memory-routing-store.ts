@@ -120,6 +120,12 @@ export class MemoryRoutingStore implements RoutingStore {
     return ids.map((id) => this.view(id)).filter((op): op is OperatorRouting => op !== null);
   }
 
+  async countOnline(groupId: string): Promise<number> {
+    return [...this.operators.values()].filter(
+      (op) => op.status === 'online' && op.groups.some((g) => g.groupId === groupId),
+    ).length;
+  }
+
   async overview(): Promise<StoreOverview> {
     const timerKeys = new Map<string, Set<string>>();
     for (const entry of [...this.timers.values(), ...[...this.claims.values()].map((c) => c.entry)]) {
@@ -446,6 +452,18 @@ export class MemoryRoutingStore implements RoutingStore {
     const member = timerMember(dialogId, key);
     const existed = this.timers.delete(member);
     return this.claims.delete(member) || existed;
+  }
+
+  async applyTimers(
+    dialogId: string,
+    cancel: string[],
+    schedule: { key: string; dueAt: number }[],
+  ): Promise<number> {
+    assertId('dialogId', dialogId);
+    let cancelled = 0;
+    for (const key of cancel) if (await this.cancelTimer(dialogId, key)) cancelled += 1;
+    for (const timer of schedule) this.schedule({ dialogId, ...timer });
+    return cancelled;
   }
 
   async cancelDialogTimers(dialogId: string): Promise<number> {

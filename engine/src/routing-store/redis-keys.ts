@@ -28,8 +28,10 @@ export function routingKeys(prefix: string, tenant: string) {
     groupOperators: `${base}gops`,
     /** HASH dialogId → `operatorId|groupId|enqueuedAt|offered|expiresAt|score` for held dialogs. */
     held: `${base}held`,
-    /** Lex ZSET `operatorId|dialogId` (score 0): dialogs per operator; ZLEXCOUNT is his load. */
+    /** Lex ZSET `operatorId|dialogId` (score 0): dialogs per operator. */
     operatorDialogs: `${base}opd`,
+    /** HASH operatorId → his load (held dialogs and offers), kept by the scripts that change `operatorDialogs`. */
+    opLoad: `${base}op:load`,
     /** ZSET dialogId → offer expiry. */
     offers: `${base}offers`,
     /** Lex ZSET `dialogId|operatorId`: who declined the dialog's current attempt. */

@@ -67,8 +67,7 @@ type CommandName =
   | 'assignDialog'
   | 'release'
   | 'transferDialog'
-  | 'scheduleTimer'
-  | 'cancelTimer'
+  | 'applyTimers'
   | 'cancelDialogTimers'
   | 'claimDueTimers'
   | 'ackTimer'
@@ -81,6 +80,7 @@ type CommandName =
   | 'forgetConnections'
   | 'pollDue'
   | 'readOperators'
+  | 'countOnline'
   | 'readGroup'
   | 'queueWindows';
 
@@ -254,6 +254,10 @@ export class RedisRoutingStore implements RoutingStore {
     return operators.sort(byOperatorId);
   }
 
+  async countOnline(groupId: string): Promise<number> {
+    return num(await this.run('countOnline', [this.keys.groupOperators, this.keys.opStatus], [groupId]));
+  }
+
   async overview(): Promise<StoreOverview> {
     const k = this.keys;
     const results =
@@ -327,6 +331,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.groupOperators,
         k.operatorDialogs,
         k.opLastAssigned,
+        k.opLoad,
       ],
       [now, rankedArg(rankedOperatorIds)],
     );
@@ -486,7 +491,7 @@ export class RedisRoutingStore implements RoutingStore {
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
     const reply = await this.runInQueue('declineOffer', dialogId, parseHeld(record).groupId, (groupId) => [
-      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups, k.opLoad],
       [dialogId, operatorId, groupId],
     ]);
     const code = num(reply[0]);
@@ -515,6 +520,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.operatorDialogs,
         k.held,
         k.offers,
+        k.opLoad,
       ],
       [dialog.groupId, dialog.dialogId, expiresAt, rankedArg(rankedOperatorIds)],
     );
@@ -534,7 +540,7 @@ export class RedisRoutingStore implements RoutingStore {
     const record = await this.redis.hget(k.held, dialogId);
     if (record === null) return false;
     const reply = await this.runInQueue('requeueHeld', dialogId, parseHeld(record).groupId, (groupId) => [
-      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.queue(groupId), k.queued, k.queuedGroups, k.opLoad],
       [dialogId, operatorId, groupId, queueScore(priority, 0)],
     ]);
     const code = num(reply[0]);
@@ -574,6 +580,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.operatorDialogs,
         k.opLastAssigned,
         k.declined,
+        k.opLoad,
       ],
       [
         dialog.dialogId,
@@ -628,6 +635,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.opLimit,
         k.groupOperators,
         k.opLastAssigned,
+        k.opLoad,
       ],
       [
         dialog.dialogId,
@@ -677,30 +685,30 @@ export class RedisRoutingStore implements RoutingStore {
     const k = this.keys;
     const reply = await this.run(
       'release',
-      [k.held, k.operatorDialogs, k.offers, k.declined],
+      [k.held, k.operatorDialogs, k.offers, k.declined, k.opLoad],
       [dialogId, operatorId],
     );
     return num(reply) === 1;
   }
 
   async scheduleTimer(timer: TimerEntry): Promise<void> {
-    assertId('dialogId', timer.dialogId);
-    const k = this.keys;
-    await this.run(
-      'scheduleTimer',
-      [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [timerMember(timer.dialogId, timer.key), timer.dueAt],
-    );
+    await this.applyTimers(timer.dialogId, [], [timer]);
   }
 
   async cancelTimer(dialogId: string, key: string): Promise<boolean> {
+    return (await this.applyTimers(dialogId, [key], [])) === 1;
+  }
+
+  async applyTimers(
+    dialogId: string,
+    cancel: string[],
+    schedule: { key: string; dueAt: number }[],
+  ): Promise<number> {
+    assertId('dialogId', dialogId);
     const k = this.keys;
-    const reply = await this.run(
-      'cancelTimer',
-      [k.timers, k.timerIndex, k.claims, k.claimTokens],
-      [timerMember(dialogId, key)],
-    );
-    return num(reply) === 1;
+    const args: (string | number)[] = [cancel.length, ...cancel.map((key) => timerMember(dialogId, key))];
+    for (const timer of schedule) args.push(timerMember(dialogId, timer.key), timer.dueAt);
+    return num(await this.run('applyTimers', [k.timers, k.timerIndex, k.claims, k.claimTokens], args));
   }
 
   async cancelDialogTimers(dialogId: string): Promise<number> {
@@ -852,6 +860,7 @@ export class RedisRoutingStore implements RoutingStore {
     for (const a of snapshot.assigned) {
       p.hset(k.held, a.dialogId, `${a.operatorId}|${a.groupId}|${a.enqueuedAt}|0|0|0`);
       p.zadd(k.operatorDialogs, 0, `${a.operatorId}|${a.dialogId}`);
+      p.hincrby(k.opLoad, a.operatorId, 1);
     }
     for (const t of snapshot.timers) {
       const member = timerMember(t.dialogId, t.key);
@@ -975,6 +984,7 @@ export class RedisRoutingStore implements RoutingStore {
         k.held,
         ninthKey,
         k.declined,
+        k.opLoad,
       ],
       [groupId, ...args],
     );
@@ -1005,18 +1015,10 @@ export class RedisRoutingStore implements RoutingStore {
     });
   }
 
-  /** The operator hashes and ZSETs, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
+  /** The operator hashes and the group ZSET, in the order readOperators-7, readGroup-9 and queueWindows-10 take them. */
   private operatorKeys(): string[] {
     const k = this.keys;
-    return [
-      k.opStatus,
-      k.opLimit,
-      k.opLastAssigned,
-      k.opOnlineSince,
-      k.opGroups,
-      k.groupOperators,
-      k.operatorDialogs,
-    ];
+    return [k.opStatus, k.opLimit, k.opLastAssigned, k.opOnlineSince, k.opGroups, k.groupOperators, k.opLoad];
   }
 
   /** One script reads the operators and their loads (see readOperators-7.lua for `selector`). */

@@ -146,6 +146,8 @@ export interface RoutingStore {
   getOperator(operatorId: string): Promise<OperatorRouting | null>;
   /** Operators in a group (any status), or all operators when groupId is omitted. */
   listOperators(groupId?: string): Promise<OperatorRouting[]>;
+  /** How many of the group's operators are online (what routing a new dialog needs, without their rows). */
+  countOnline(groupId: string): Promise<number>;
   /** Dialogs held (assigned or offered) by the operator. */
   operatorDialogs(operatorId: string): Promise<string[]>;
   /**
@@ -267,6 +269,15 @@ export interface RoutingStore {
   /** Schedules (or moves) the timer dialogId+key. */
   scheduleTimer(timer: TimerEntry): Promise<void>;
   cancelTimer(dialogId: string, key: string): Promise<boolean>;
+  /**
+   * A transition's timer changes in one step: cancels the timers `cancel` names and schedules (or
+   * moves) `schedule`'s, of one dialog. Returns how many were cancelled.
+   */
+  applyTimers(
+    dialogId: string,
+    cancel: string[],
+    schedule: { key: string; dueAt: number }[],
+  ): Promise<number>;
   /** Cancels every timer of a dialog (closed, deleted). */
   cancelDialogTimers(dialogId: string): Promise<number>;
   /**

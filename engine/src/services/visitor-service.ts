@@ -415,8 +415,7 @@ export class VisitorService {
   }): Promise<RouteFields> {
     const { store, decisions, clock } = this.deps;
     const route = decisions().resolveRoute(context, clock());
-    const operators = await store.listOperators(route.groupId);
-    return { ...route, operatorsOnline: operators.filter((o) => o.status === 'online').length };
+    return { ...route, operatorsOnline: await store.countOnline(route.groupId) };
   }
 
   /**

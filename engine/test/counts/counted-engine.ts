@@ -11,6 +11,7 @@ import { backendsAvailable, startTestServer, type TestServer } from '../support/
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, testRedis } from '../support/redis';
 import { RedisCommandCounter } from '../support/redis-counter';
+import { RedisMonitorCounter } from '../support/redis-monitor';
 
 /** What a counting suite works with once its `before` hook ran. */
 export interface CountedEngine {
@@ -23,15 +24,19 @@ export interface CountedEngine {
 /**
  * Mocha hooks for a counting suite: one engine on the real Postgres (own schema) and Redis (own
  * prefix), one group of `operators` operators all connected and online, and a Redis command counter
- * naming the routing scripts (started by the test, stopped after it). Skips when the backends are
- * absent outside CI (`backendsAvailable`). Returns the counter and a getter for the engine.
+ * naming the routing scripts (started by the test, stopped after it), and with `monitor` a MONITOR
+ * count of what Redis runs on the engine's keys (scripts' inner commands included). Skips
+ * when the backends are absent outside CI (`backendsAvailable`). Returns the counters and a getter for
+ * the engine.
  */
 export function countedEngine(options: {
   operators: number;
   clocks: Partial<EngineConfig>;
+  /** Also count what Redis runs on the engine's keys (MONITOR); off: no monitoring connection. */
+  monitor?: boolean;
   /** Commands counted apart (loops on a clock, not the measured work). */
   isBackground?: (label: string, args: unknown[]) => boolean;
-}): { counter: RedisCommandCounter; engine: () => CountedEngine } {
+}): { counter: RedisCommandCounter; monitor: RedisMonitorCounter; engine: () => CountedEngine } {
   const schema = freshSchema();
   const prefix = `hltest-${schema}`;
   const dir = mkdtempSync(join(tmpdir(), 'hotline-counts-'));
@@ -39,6 +44,7 @@ export function countedEngine(options: {
     new Map([...luaCommands.values()].map((c) => [createHash('sha1').update(c.lua).digest('hex'), c.name])),
     options.isBackground,
   );
+  const monitor = new RedisMonitorCounter(prefix, options.isBackground);
   let running: CountedEngine | undefined;
 
   before(async function () {
@@ -58,6 +64,11 @@ export function countedEngine(options: {
       REDIS_KEY_PREFIX: prefix,
       SEED_DEMO: false,
     });
+    if (options.monitor) {
+      const redis = await testRedis();
+      await monitor.start(redis); // watches through a connection of its own
+      redis.disconnect();
+    }
     const operators = new Map<string, OperatorSocket>();
     running = { setup, server, operators };
     for (const operator of setup.operators) {
@@ -69,6 +80,7 @@ export function countedEngine(options: {
 
   after(async () => {
     counter.stop();
+    monitor.stop();
     closeAllSockets();
     await running?.server.stop();
     const redis = await testRedis();
@@ -80,6 +92,7 @@ export function countedEngine(options: {
 
   return {
     counter,
+    monitor,
     engine: () => {
       if (!running) throw new Error('the counted engine did not start');
       return running;

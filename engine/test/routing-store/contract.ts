@@ -307,6 +307,19 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect((await store.listOperators('h')).map((o) => o.operatorId)).to.deep.equal(['b', 'c']);
       });
 
+      it('when the operators of a group are counted online, then only its online members count', async () => {
+        await store.upsertOperator(operator('a', ['g']), T0);
+        await store.upsertOperator(operator('b', ['g', 'h'], 2, 'offline'), T0);
+        await store.upsertOperator(operator('c', ['h']), T0);
+        expect(await store.countOnline('g')).to.equal(1);
+        expect(await store.countOnline('h')).to.equal(1);
+        await store.setPresence('b', 'online', T0);
+        expect(await store.countOnline('g')).to.equal(2);
+        await store.setPresence('a', 'away', T0);
+        expect(await store.countOnline('g')).to.equal(1);
+        expect(await store.countOnline('nobody')).to.equal(0);
+      });
+
       it('when a group is viewed, then its queue and operators equal queue() and listOperators(), loads included', async () => {
         await store.upsertOperator(operator('a', ['g'], 3), T0);
         await store.upsertOperator(operator('b', ['g', 'h'], 1, 'away'), T0);
@@ -1180,6 +1193,29 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         const [next] = await store.claimDueTimers(T0 + 5000, 1000, 10);
         expect(next).to.deep.include({ dueAt: T0 + 5000 });
         expect(await store.ackTimer(next!)).to.equal(true);
+      });
+
+      it('when the timer changes of a transition are applied at once, then each is cancelled or (re)scheduled, a claim voided', async () => {
+        await store.scheduleTimer({ dialogId: 'd', key: 'gone', dueAt: T0 });
+        await store.scheduleTimer({ dialogId: 'd', key: 'moved', dueAt: T0 });
+        await store.scheduleTimer({ dialogId: 'd2', key: 'gone', dueAt: T0 + 5 });
+        const [claim] = await store.claimDueTimers(T0, 1000, 1);
+        const cancelled = await store.applyTimers(
+          'd',
+          ['gone', 'never'],
+          [
+            { key: 'moved', dueAt: T0 + 50 },
+            { key: 'new|bar', dueAt: T0 + 60 },
+          ],
+        );
+        expect(cancelled).to.equal(1);
+        expect(await store.ackTimer(claim!)).to.equal(false);
+        expect(await store.listTimers('d')).to.deep.equal([
+          { dialogId: 'd', key: 'moved', dueAt: T0 + 50 },
+          { dialogId: 'd', key: 'new|bar', dueAt: T0 + 60 },
+        ]);
+        expect(await store.listTimers('d2')).to.deep.equal([{ dialogId: 'd2', key: 'gone', dueAt: T0 + 5 }]);
+        expect(await store.applyTimers('d', [], [])).to.equal(0);
       });
 
       it('when a claimed timer is cancelled, then its ack fails and it never comes back', async () => {

@@ -70,13 +70,17 @@ export class RedisCommandCounter {
 
   /** Counts since the last take (background ones apart), zeroed. */
   take(): { counted: CommandCounts; background: CommandCounts } {
-    const summary = (counts: Map<string, number>): CommandCounts => ({
-      total: [...counts.values()].reduce((sum, n) => sum + n, 0),
-      byCommand: Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
-    });
     const taken = { counted: summary(this.counts), background: summary(this.background) };
     this.counts = new Map();
     this.background = new Map();
     return taken;
   }
+}
+
+/** Counts by command name, as a total and sorted by name. */
+export function summary(counts: Map<string, number>): CommandCounts {
+  return {
+    total: [...counts.values()].reduce((sum, n) => sum + n, 0),
+    byCommand: Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
 }

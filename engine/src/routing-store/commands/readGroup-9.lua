@@ -3,7 +3,7 @@
   nothing). The queue-position pushes and the supervisors' dashboard read both on every queue move.
 
   KEYS[1..7] as readOperators-7: opStatus, opLimit, opLastAssigned, opOnlineSince, opGroups,
-             groupOperators, operatorDialogs
+             groupOperators, opLoad
   KEYS[8]    queue ZSET of ARGV[1]
   KEYS[9]    queued HASH
 

@@ -1,6 +1,7 @@
 --[[
   Reads operators with their loads in one round trip (a read: changes nothing). Replaces a MULTI of
-  five HMGETs plus one ZLEXCOUNT per operator: a group of 50 cost 55 commands per read.
+  five HMGETs plus one ZLEXCOUNT per operator: a group of 50 cost 55 commands per read. Now six HMGETs
+  whatever the number of operators.
 
   KEYS[1] opStatus HASH
   KEYS[2] opLimit HASH
@@ -8,7 +9,7 @@
   KEYS[4] opOnlineSince HASH
   KEYS[5] opGroups HASH
   KEYS[6] groupOperators lex ZSET
-  KEYS[7] operatorDialogs lex ZSET
+  KEYS[7] opLoad HASH operatorId → load (held dialogs and offers)
 
   ARGV[1] 'g': the members of group ARGV[2] | 'a': every operator | 'i': the ids ARGV[2..]
 

@@ -1,7 +1,7 @@
 -- Reading operators: 7 fields per operator that exists, appended to `out`:
 -- id, status, limit, lastAssignedAt or '', onlineSince or '', groups JSON, load (held dialogs and offers).
--- One HMGET per hash for all the ids (five commands, not five per operator), then one ZLEXCOUNT per
--- operator that exists (his load: O(log n) each).
+-- One HMGET per hash for all the ids (six commands, not six per operator): the load is a count the
+-- holding scripts keep (includes/holding), never counted per operator here.
 -- HMGET in chunks: unpack() of more than a few thousand values overflows Lua's stack.
 local function hmgetAll(key, ids)
   local values = {}
@@ -12,13 +12,14 @@ local function hmgetAll(key, ids)
   return values
 end
 
-local function operatorRows(statusKey, limitKey, lastKey, sinceKey, groupsKey, opDialogsKey, ids, out)
+local function operatorRows(statusKey, limitKey, lastKey, sinceKey, groupsKey, loadKey, ids, out)
   if #ids == 0 then return out end
   local statuses = hmgetAll(statusKey, ids)
   local limits = hmgetAll(limitKey, ids)
   local lasts = hmgetAll(lastKey, ids)
   local sinces = hmgetAll(sinceKey, ids)
   local groups = hmgetAll(groupsKey, ids)
+  local loads = hmgetAll(loadKey, ids)
   for i, id in ipairs(ids) do
     local status = statuses[i]
     if status then
@@ -28,7 +29,7 @@ local function operatorRows(statusKey, limitKey, lastKey, sinceKey, groupsKey, o
       out[#out + 1] = lasts[i] or ''
       out[#out + 1] = sinces[i] or ''
       out[#out + 1] = groups[i] or '[]'
-      out[#out + 1] = redis.call('ZLEXCOUNT', opDialogsKey, '[' .. id .. '|', '(' .. id .. '}')
+      out[#out + 1] = loads[i] or '0'
     end
   end
   return out

@@ -16,6 +16,7 @@
   KEYS[11] opLimit HASH
   KEYS[12] groupOperators lex ZSET
   KEYS[13] opLastAssigned HASH
+  KEYS[14] opLoad HASH
 
   ARGV[1] dialogId
   ARGV[2] source operatorId, '' for the dialog's queue
@@ -60,20 +61,20 @@ end
 
 if toOperator ~= '' then
   if toOperator == fromOperator then return {-12} end
-  local check = checkOperator(KEYS[10], KEYS[11], KEYS[12], KEYS[2], toOperator, groupId, ARGV[6] ~= '1', ARGV[9] == '1')
+  local check = checkOperator(KEYS[10], KEYS[11], KEYS[12], KEYS[14], toOperator, groupId, ARGV[6] ~= '1', ARGV[9] == '1')
   if check ~= 1 then return {check} end
   if queuedIn then
     removeFromQueue(KEYS[5], KEYS[7], KEYS[8], queuedIn, dialogId)
   else
-    unholdDialog(KEYS[1], KEYS[2], KEYS[3], dialogId, fromOperator)
+    unholdDialog(KEYS[1], KEYS[2], KEYS[14], KEYS[3], dialogId, fromOperator)
   end
   clearDeclined(KEYS[4], dialogId)
-  holdDialog(KEYS[1], KEYS[2], dialogId, toOperator, groupId, enqueuedAt, '0', '0', score)
+  holdDialog(KEYS[1], KEYS[2], KEYS[14], dialogId, toOperator, groupId, enqueuedAt, '0', '0', score)
   redis.call('HSET', KEYS[13], toOperator, ARGV[8])
   return {1, enqueuedAt}
 end
 
-unholdDialog(KEYS[1], KEYS[2], KEYS[3], dialogId, fromOperator)
+unholdDialog(KEYS[1], KEYS[2], KEYS[14], KEYS[3], dialogId, fromOperator)
 clearDeclined(KEYS[4], dialogId)
 local newScore = arrivalScore(KEYS[9], ARGV[7])
 addToQueue(KEYS[6], KEYS[7], KEYS[8], groupId, dialogId, newScore, ARGV[8])

@@ -12,6 +12,7 @@
   KEYS[8]  operatorDialogs lex ZSET
   KEYS[9]  opLastAssigned HASH
   KEYS[10] declined lex ZSET
+  KEYS[11] opLoad HASH
 
   ARGV[1] dialogId
   ARGV[2] groupId to assign it in
@@ -35,7 +36,7 @@ if redis.call('HEXISTS', KEYS[1], dialogId) == 1 then return {-12} end
 local record = redis.call('HGET', KEYS[3], dialogId)
 local q = record and splitFields(record) or nil
 if q and q[1] ~= ARGV[7] then return {-2, q[1]} end
-local check = checkOperator(KEYS[5], KEYS[6], KEYS[7], KEYS[8], ARGV[3], ARGV[2], ARGV[6] ~= '1', ARGV[8] == '1')
+local check = checkOperator(KEYS[5], KEYS[6], KEYS[7], KEYS[11], ARGV[3], ARGV[2], ARGV[6] ~= '1', ARGV[8] == '1')
 if check ~= 1 then return {check} end
 local enqueuedAt, score = ARGV[5], '0'
 if q then
@@ -43,6 +44,6 @@ if q then
   removeFromQueue(KEYS[2], KEYS[3], KEYS[4], q[1], dialogId)
 end
 clearDeclined(KEYS[10], dialogId)
-holdDialog(KEYS[1], KEYS[8], dialogId, ARGV[3], ARGV[2], enqueuedAt, '0', '0', score)
+holdDialog(KEYS[1], KEYS[8], KEYS[11], dialogId, ARGV[3], ARGV[2], enqueuedAt, '0', '0', score)
 redis.call('HSET', KEYS[9], ARGV[3], ARGV[4])
 return {1, enqueuedAt}

@@ -11,6 +11,7 @@
   KEYS[5] queue ZSET of ARGV[3]
   KEYS[6] queued HASH
   KEYS[7] queuedGroups SET
+  KEYS[8] opLoad HASH
 
   ARGV[1] dialogId
   ARGV[2] operatorId
@@ -29,7 +30,7 @@ if h[1] ~= ARGV[2] then return {0} end
 if h[2] ~= ARGV[3] then return {-2, h[2]} end
 local score = h[6]
 if not tonumber(score) or tonumber(score) <= 0 then score = ARGV[4] end
-unholdDialog(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
+unholdDialog(KEYS[1], KEYS[2], KEYS[8], KEYS[3], ARGV[1], ARGV[2])
 clearDeclined(KEYS[4], ARGV[1])
 addToQueue(KEYS[5], KEYS[6], KEYS[7], h[2], ARGV[1], score, h[3])
 return {1}

@@ -12,6 +12,7 @@
   KEYS[7] operatorDialogs lex ZSET
   KEYS[8] held HASH
   KEYS[9] offers ZSET dialogId → expiresAt
+  KEYS[10] opLoad HASH
 
   ARGV[1] groupId
   ARGV[2] dialogId
@@ -29,9 +30,9 @@ local record = redis.call('HGET', KEYS[2], ARGV[2])
 if not record then return {0} end
 local q = splitFields(record)
 if q[1] ~= ARGV[1] then return {0} end
-local operatorId = firstAbleOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[4], nil, ARGV[2])
+local operatorId = firstAbleOperator(KEYS[4], KEYS[5], KEYS[6], KEYS[10], ARGV[1], ARGV[4], nil, ARGV[2])
 if not operatorId then return {2} end
 removeFromQueue(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
-holdDialog(KEYS[8], KEYS[7], ARGV[2], operatorId, ARGV[1], q[3], '1', ARGV[3], q[2])
+holdDialog(KEYS[8], KEYS[7], KEYS[10], ARGV[2], operatorId, ARGV[1], q[3], '1', ARGV[3], q[2])
 redis.call('ZADD', KEYS[9], ARGV[3], ARGV[2])
 return {1, operatorId, q[3]}

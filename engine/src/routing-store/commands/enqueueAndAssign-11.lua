@@ -15,6 +15,7 @@
   KEYS[8]  groupOperators lex ZSET
   KEYS[9]  operatorDialogs lex ZSET
   KEYS[10] opLastAssigned HASH
+  KEYS[11] opLoad HASH
 
   ARGV[1]  dialogId
   ARGV[2]  groupId
@@ -33,9 +34,9 @@ if place then return place end
 local score = arrivalScore(KEYS[5], ARGV[3])
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #head == 0 or tonumber(score) < tonumber(head[2]) then
-  local operatorId = firstAbleOperator(KEYS[6], KEYS[7], KEYS[8], KEYS[9], ARGV[2], ARGV[5])
+  local operatorId = firstAbleOperator(KEYS[6], KEYS[7], KEYS[8], KEYS[11], ARGV[2], ARGV[5])
   if operatorId then
-    holdDialog(KEYS[4], KEYS[9], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)
+    holdDialog(KEYS[4], KEYS[9], KEYS[11], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)
     redis.call('HSET', KEYS[10], operatorId, ARGV[4])
     return {4, operatorId, ARGV[4], score}
   end
