@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OperatorSelf } from '@hotline/protocol';
-import type { EngineConfig } from '../../src/config';
+import { type EngineConfig, loadConfig } from '../../src/config';
 import { luaCommands } from '../../src/routing-store/lua-commands';
 import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
 import { call, closeAllSockets, connectOperator, type OperatorSocket } from '../support/clients';
@@ -11,6 +11,14 @@ import { backendsAvailable, startTestServer, type TestServer } from '../support/
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, testRedis } from '../support/redis';
 import { RedisCommandCounter } from '../support/redis-counter';
+
+const defaults = loadConfig({});
+/** The background loops' production intervals (config.ts defaults): an idle count runs them as deployed. */
+export const PRODUCTION_CLOCKS: Partial<EngineConfig> = Object.fromEntries(
+  (['TIMER_POLL_MS', 'RECONCILE_INTERVAL_MS', 'PRESENCE_HEARTBEAT_MS', 'PRESENCE_GRACE_MS'] as const).map(
+    (name) => [name, defaults[name]],
+  ),
+);
 
 /** What a counting suite works with once its `before` hook ran. */
 export interface CountedEngine {
