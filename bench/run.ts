@@ -164,6 +164,11 @@ async function e2ePart(): Promise<void> {
       `statements / Redis commands per dialog (at ${first.rate}/s)`,
       `${f(first.statementsPerDialog)} / ${f(first.redisCommandsPerDialog)}`,
     );
+    row(
+      part,
+      'idle, per second: statements / Redis commands',
+      `${run.idleStatementsPerSecond.toFixed(2)} / ${f(run.idleRedisCommandsPerSecond)}`,
+    );
     row(part, 'load average at the last step', run.steps[run.steps.length - 1]!.load);
   }
   if (before) {
