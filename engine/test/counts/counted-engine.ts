@@ -78,6 +78,12 @@ export function countedEngine(options: {
   after(async () => {
     counter.stop();
     closeAllSockets();
+    // The engine must see the disconnects before it stops: a disconnect seen after its operator
+    // namespace stopped leaves a presence-grace timer behind (PRESENCE_GRACE_MS, 15 s in production)
+    // whose presence check would be counted in the next suite's window.
+    const operators = running?.server.io.of('/operator');
+    for (let waited = 0; operators && operators.sockets.size > 0 && waited < 5000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await running?.server.stop();
     const redis = await testRedis();
     await deleteKeys(redis, `${prefix}*`);
