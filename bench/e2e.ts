@@ -445,7 +445,8 @@ const cell = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(0));
  * each run's lowest step.
  */
 export function sideBySide(runs: TargetRun[]): string[] {
-  const width = 26;
+  // Wide enough for a repeated step: `(376 FAIL) 444 / 287 FAIL` and a gap.
+  const width = 28;
   const rates = [...new Set(runs.flatMap((r) => r.steps.map((s) => s.rate)))].sort((a, b) => a - b);
   const line = (label: string, cells: string[]) =>
     `${label.padEnd(22)}${cells.map((c) => c.padStart(width)).join('')}`;
