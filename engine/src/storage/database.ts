@@ -34,9 +34,10 @@ export interface Listening {
 
 /**
  * SQL naming the channel of `topic` in the schema a statement runs in (its search path), the one
- * `listen` follows: `select pg_notify(${notifyChannel}, ?)` with the topic as its first binding.
+ * `listen` follows: `select pg_notify(${notifyChannel}, ?)` with the topic as its first binding. Cut to
+ * 63 characters: pg_notify refuses a longer channel (a long schema name would fail every save).
  */
-export const notifyChannel = "?::text || '.' || current_schema()";
+export const notifyChannel = "left(?::text || '.' || current_schema(), 63)";
 
 /** How long a listening connection that dropped waits before it connects again. */
 const LISTEN_RETRY_MS = 1000;
