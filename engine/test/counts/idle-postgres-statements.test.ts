@@ -12,8 +12,8 @@ const WINDOW_MS = 15_500;
  * low rates). Before: ~2.1/s — the routing config's version poll (1/s) and four reads per reconcile
  * pass (0.8/s). Now the config follows saves by NOTIFY (a poll once a minute as a fallback) and files
  * are swept once a minute: two reads per reconcile pass (open dialogs, dialogs of gone operators),
- * 0.4/s, and a files sweep (two reads) when one falls in the window — 8 to 10 statements in 15.5 s
- * (0.52–0.65/s measured). docs/bench.md lists them.
+ * 0.4/s, and a files sweep (two reads) when one falls in the window — three or four passes, so 6 to 10
+ * statements in 15.5 s (0.39–0.65/s measured). docs/bench.md lists them.
  */
 const BUDGET_PER_SECOND = 0.7;
 
