@@ -61,6 +61,11 @@ function processTree(root: number): number[] {
   return tree;
 }
 
+/** The bench's own statements (its counter reads and resets) are not the measured server's. */
+const NOT_OURS = "query not like '%pg_stat_statements%'";
+/** How statementCalls marks a statement run inside another (track=all), e.g. a foreign key's check. */
+export const NESTED = 'nested:';
+
 export interface PrivateBackends {
   databaseUrl: string;
   redisUrl: string;
@@ -69,6 +74,11 @@ export interface PrivateBackends {
   redisCpuMs(): Promise<number>;
   /** Statements executed since the last reset (pg_stat_statements, utility statements included). */
   statements(): Promise<number>;
+  /**
+   * The same statements by normalised text, most called first; a statement run inside another (a
+   * foreign key's check, counted with track=all) starts with NESTED.
+   */
+  statementCalls(): Promise<[string, number][]>;
   /** Redis commands since the last reset by name, those run inside scripts included (INFO commandstats). */
   redisCommands(): Promise<Map<string, number>>;
   resetCounters(): Promise<void>;
@@ -163,9 +173,17 @@ export async function startPrivateBackends(): Promise<PrivateBackends> {
     },
     async statements() {
       const { rows } = await db!.raw<{ rows: { calls: string | null }[] }>(
-        "select sum(calls) as calls from pg_stat_statements where query not like '%pg_stat_statements%'",
+        `select sum(calls) as calls from pg_stat_statements where ${NOT_OURS}`,
       );
       return Number(rows[0]?.calls ?? 0);
+    },
+    async statementCalls() {
+      // Summed by text and level: track=all keeps one row per user, database and level.
+      const { rows } = await db!.raw<{ rows: { query: string; toplevel: boolean; calls: string }[] }>(
+        `select query, toplevel, sum(calls) as calls from pg_stat_statements where ${NOT_OURS}
+         group by query, toplevel order by sum(calls) desc`,
+      );
+      return rows.map((r) => [`${r.toplevel ? '' : `${NESTED} `}${r.query}`, Number(r.calls)]);
     },
     async redisCommands() {
       const lines = await redisInfo('commandstats');

@@ -67,6 +67,7 @@ const E2E_VISITORS = num('BENCH_E2E_VISITORS', 300);
 const E2E_PROFILE = env.BENCH_E2E_PROFILE === '1';
 const E2E_PROFILE_THROUGH = num('BENCH_E2E_PROFILE_THROUGH', 20);
 const E2E_BASELINE_REF = env.BENCH_E2E_BASELINE_REF?.trim() || undefined;
+const E2E_TOP_STATEMENTS = num('BENCH_E2E_TOP_STATEMENTS', 12);
 const FANOUT_VISITORS = num('BENCH_FANOUT_VISITORS', 10_000);
 const FANOUT_MOVES = num('BENCH_FANOUT_MOVES', 20);
 const CLUSTER_NODES = (env.BENCH_CLUSTER_NODES ?? '1,3').split(',').map((n) => {
@@ -109,7 +110,7 @@ async function e2ePart(): Promise<void> {
     `end to end vs the minimal server: ${E2E_OPERATORS} operators, open loop at ${E2E_RATES.join(', ')}/s, ${E2E_STEP_SECONDS} s a step`,
   );
   console.log(
-    `(a step passes with p99 start → assigned < ${P99_LIMIT_MS} ms and no errors; each dialog: start with a first message,` +
+    `(a step passes with p99 start → assigned < ${P99_LIMIT_MS} ms and no errors; a failing step runs once more and the repeat decides; each dialog: start with a first message,` +
       ' assigned, one more visitor message to the holder, one operator message, closed; the bench’s own Postgres and Redis)',
   );
   const profileDir = E2E_PROFILE ? mkdtempSync(join(tmpdir(), 'hotline-bench-prof-')) : undefined;
@@ -122,6 +123,7 @@ async function e2ePart(): Promise<void> {
     profileDir,
     stepThroughRate: profileDir ? E2E_PROFILE_THROUGH : 0,
     baselineRef: E2E_BASELINE_REF,
+    topStatements: E2E_TOP_STATEMENTS,
   });
   const runs: TargetRun[] = before ? [minimal, before, engine] : [minimal, engine];
   console.log(
@@ -161,6 +163,11 @@ async function e2ePart(): Promise<void> {
       part,
       `statements / Redis commands per dialog (at ${first.rate}/s)`,
       `${f(first.statementsPerDialog)} / ${f(first.redisCommandsPerDialog)}`,
+    );
+    row(
+      part,
+      'idle, per second: statements / Redis commands',
+      `${run.idleStatementsPerSecond.toFixed(2)} / ${f(run.idleRedisCommandsPerSecond)}`,
     );
     row(part, 'load average at the last step', run.steps[run.steps.length - 1]!.load);
   }

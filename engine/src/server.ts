@@ -524,7 +524,7 @@ export async function startServer(
   });
   if (options.background !== false) {
     engine.timers.start();
-    engine.routingConfig.startFollowing();
+    engine.routingConfig.startFollowing(engine.database);
     // Redis may lose its data at any time (restart without persistence, FLUSHALL): notice and rebuild.
     rebuildCheck = setInterval(() => {
       engine.routingState

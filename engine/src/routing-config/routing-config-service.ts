@@ -9,7 +9,12 @@ import {
 } from '@hotline/routing-rules';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import type { ConfigVersionRepository, StoredConfigVersion } from '../storage/config-version-repository';
+import {
+  CONFIG_SAVED_TOPIC,
+  type ConfigVersionRepository,
+  type StoredConfigVersion,
+} from '../storage/config-version-repository';
+import type { DatabaseHandle, Listening } from '../storage/database';
 
 export interface ConfigVersion {
   version: number;
@@ -56,13 +61,14 @@ function effective(stored: StoredConfigVersion): ConfigVersion {
 
 /**
  * The supervisors' routing config: versioned in Postgres (with author and time), validated as a
- * whole before saving, and followed by every node (it polls the latest version number, so a save
- * on one replica takes effect on all without a restart).
+ * whole before saving, and followed by every node (a save NOTIFYs the others, which then read it, so
+ * a save on one replica takes effect on all without a restart).
  */
 export class RoutingConfigService {
   private currentVersion: ConfigVersion | null = null;
   private readonly listeners: Listener[] = [];
   private poller: NodeJS.Timeout | null = null;
+  private listening: Listening | null = null;
 
   constructor(
     private readonly versions: ConfigVersionRepository,
@@ -172,17 +178,30 @@ export class RoutingConfigService {
     return stored ? effective(stored) : null;
   }
 
-  /** Follows saves made by other nodes. */
-  startFollowing(intervalMs = 1000) {
-    this.poller = setInterval(() => {
+  /**
+   * Follows saves made by other nodes: on their NOTIFY when the database can listen, and by polling
+   * the latest version number every `pollMs` (every `fallbackPollMs` while listening: a notification
+   * lost with its connection is caught up on reconnect, the slow poll is the last resort).
+   */
+  startFollowing(
+    database?: Pick<DatabaseHandle, 'listen'>,
+    { pollMs = 1000, fallbackPollMs = 60_000 }: { pollMs?: number; fallbackPollMs?: number } = {},
+  ) {
+    const refresh = () =>
       this.refresh().catch((error) => this.logger.warn({ err: error }, 'routing config refresh failed'));
-    }, intervalMs);
+    this.listening =
+      database?.listen?.(CONFIG_SAVED_TOPIC, refresh, (error) =>
+        this.logger.warn({ err: error }, 'routing config listener failed; connecting again'),
+      ) ?? null;
+    this.poller = setInterval(refresh, this.listening ? fallbackPollMs : pollMs);
     this.poller.unref();
   }
 
   stopFollowing() {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    this.listening?.stop().catch(() => undefined);
+    this.listening = null;
   }
 
   async refresh(): Promise<void> {

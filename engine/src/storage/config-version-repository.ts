@@ -1,4 +1,4 @@
-import type { Database } from './database';
+import { type Database, notifyChannel } from './database';
 import type { AuditRepository } from './audit-repository';
 
 /** One saved routing config, exactly as it was entered (defaults are applied when it is read). */
@@ -29,6 +29,9 @@ const toVersion = (row: VersionRow): StoredConfigVersion => ({
   source: row.source,
   comment: row.comment,
 });
+
+/** The NOTIFY topic of a saved version (payload: its number), sent when the save commits. */
+export const CONFIG_SAVED_TOPIC = 'hotline_routing_config';
 
 /** `routing_config_versions`: every save is a new version; a save and its audit line commit together. */
 export class ConfigVersionRepository {
@@ -87,6 +90,8 @@ export class ConfigVersionRepository {
         },
         trx,
       );
+      // Delivered at commit: the other nodes read the new version then instead of polling for it.
+      await trx.raw(`select pg_notify(${notifyChannel}, ?)`, [CONFIG_SAVED_TOPIC, String(version.version)]);
       return version;
     });
   }

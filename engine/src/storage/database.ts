@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
 import { migrationSource } from './migrations';
 
 export type Database = Knex;
@@ -18,7 +19,83 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   db: Database;
   backend: 'postgres' | 'pglite';
+  /**
+   * Calls `onNotify` for every NOTIFY on `topic` in this database's schema (see `notifyChannel`), and
+   * once each time its listening connection is (re)established, for what was sent while it was not.
+   * On PGlite (one process, no other writer) it never calls. A handle without it (a test's own) is polled.
+   */
+  listen?(topic: string, onNotify: () => void, onError: (error: Error) => void): Listening;
   close(): Promise<void>;
+}
+
+export interface Listening {
+  stop(): Promise<void>;
+}
+
+/**
+ * SQL naming the channel of `topic` in the schema a statement runs in (its search path), the one
+ * `listen` follows: `select pg_notify(${notifyChannel}, ?)` with the topic as its first binding. Cut to
+ * 63 characters: pg_notify refuses a longer channel (a long schema name would fail every save).
+ */
+export const notifyChannel = "left(?::text || '.' || current_schema(), 63)";
+
+/** How long a listening connection that dropped waits before it connects again. */
+const LISTEN_RETRY_MS = 1000;
+
+/** One dedicated connection LISTENing on `topic`'s channel, connected again whenever it drops. */
+function listenOn(
+  url: string,
+  schema: string | undefined,
+  topic: string,
+  onNotify: () => void,
+  onError: (error: Error) => void,
+): Listening {
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const drop = (dropped: pg.Client) => {
+    if (client !== dropped) return;
+    client = null;
+    dropped.end().catch(() => undefined);
+    if (stopped) return;
+    retry = setTimeout(connect, LISTEN_RETRY_MS);
+    retry.unref();
+  };
+  const connect = async () => {
+    const own = new pg.Client({ connectionString: url });
+    client = own;
+    own.on('notification', () => onNotify());
+    own.on('error', (error) => {
+      onError(error);
+      drop(own);
+    });
+    own.on('end', () => drop(own));
+    try {
+      await own.connect();
+      if (schema) await own.query(`SET search_path TO "${schema}", public`);
+      // The schema as the writers' statements see it, so both name the same channel.
+      const { rows } = await own.query<{ channel: string }>(
+        `select ${notifyChannel.replace('?', '$1')} as channel`,
+        [topic],
+      );
+      await own.query(`LISTEN "${rows[0]!.channel.replaceAll('"', '""')}"`);
+      if (stopped || client !== own) return void own.end().catch(() => undefined);
+      onNotify();
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+      drop(own);
+    }
+  };
+  void connect();
+  return {
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const own = client;
+      client = null;
+      await own?.end().catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -54,9 +131,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connection: { filename: options.dataDir },
     } as Knex.Config);
   }
+  const { url, schema } = options;
   return {
     db,
-    backend: options.url ? 'postgres' : 'pglite',
+    backend: url ? 'postgres' : 'pglite',
+    listen: (topic, onNotify, onError) =>
+      url ? listenOn(url, schema, topic, onNotify, onError) : { stop: async () => undefined },
     close: () => db.destroy(),
   };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OperatorSelf } from '@hotline/protocol';
-import type { EngineConfig } from '../../src/config';
+import { type EngineConfig, loadConfig } from '../../src/config';
 import { luaCommands } from '../../src/routing-store/lua-commands';
 import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
 import { call, closeAllSockets, connectOperator, type OperatorSocket } from '../support/clients';
@@ -12,6 +12,14 @@ import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres'
 import { deleteKeys, testRedis } from '../support/redis';
 import { RedisCommandCounter } from '../support/redis-counter';
 import { RedisMonitorCounter } from '../support/redis-monitor';
+
+const defaults = loadConfig({});
+/** The background loops' production intervals (config.ts defaults): an idle count runs them as deployed. */
+export const PRODUCTION_CLOCKS: Partial<EngineConfig> = Object.fromEntries(
+  (['TIMER_POLL_MS', 'RECONCILE_INTERVAL_MS', 'PRESENCE_HEARTBEAT_MS', 'PRESENCE_GRACE_MS'] as const).map(
+    (name) => [name, defaults[name]],
+  ),
+);
 
 /** What a counting suite works with once its `before` hook ran. */
 export interface CountedEngine {
@@ -82,6 +90,12 @@ export function countedEngine(options: {
     counter.stop();
     monitor.stop();
     closeAllSockets();
+    // The engine must see the disconnects before it stops: a disconnect seen after its operator
+    // namespace stopped leaves a presence-grace timer behind (PRESENCE_GRACE_MS, 15 s in production)
+    // whose presence check would be counted in the next suite's window.
+    const operators = running?.server.io.of('/operator');
+    for (let waited = 0; operators && operators.sockets.size > 0 && waited < 5000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await running?.server.stop();
     const redis = await testRedis();
     await deleteKeys(redis, `${prefix}*`);

@@ -1,17 +1,7 @@
 import { expect } from 'chai';
-import { loadConfig } from '../../src/config';
-import { countedEngine } from './counted-engine';
+import { countedEngine, PRODUCTION_CLOCKS } from './counted-engine';
 
 const OPERATORS = 50;
-const CLOCKS = [
-  'TIMER_POLL_MS',
-  'RECONCILE_INTERVAL_MS',
-  'PRESENCE_HEARTBEAT_MS',
-  'PRESENCE_GRACE_MS',
-] as const;
-const defaults = loadConfig({});
-/** The loops' production intervals (config.ts defaults): they run as they would in a deployment. */
-const PRODUCTION_CLOCKS = Object.fromEntries(CLOCKS.map((name) => [name, defaults[name]]));
 /** Long enough for every loop to run several times (reconcile and heartbeats: 3 times each). */
 const WINDOW_MS = 15_500;
 /**
