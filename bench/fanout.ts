@@ -13,7 +13,8 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -30,6 +31,7 @@ import {
   type VisitorSocket,
 } from '../engine/test/support/clients';
 import { startTestServer, TEST_ROUTING } from '../engine/test/support/engine';
+import { topCosts } from './e2e';
 import { percentile } from './open-loop';
 
 const GROUP = 'support';
@@ -55,6 +57,12 @@ export interface FanoutResult {
   /** The spread resync while nothing moves: engine CPU and pushes per second. */
   resyncCpuMsPerS: number;
   resyncPushesPerS: number;
+  /** Each measured move's engine CPU (ms) and pushes, in order; each no-visitor close's CPU. */
+  cpuMsPerMove: number[];
+  pushesPerMoveEach: number[];
+  baselineEach: number[];
+  /** With `profile`: the engine's top self time over the moves and the idle window. */
+  profile?: ReturnType<typeof topCosts>;
 }
 
 setFlagsFromString('--expose-gc');
@@ -115,7 +123,31 @@ async function close(socket: VisitorSocket): Promise<void> {
     throw new Error(`close refused: ${reply.error.message}`);
 }
 
-export async function runFanout(options: { visitors: number; moves: number }): Promise<FanoutResult> {
+/** The engine's CPU profile (in this process) from `start` until the returned stop. */
+async function profiler(): Promise<() => Promise<ReturnType<typeof topCosts>>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const dir = mkdtempSync(join(tmpdir(), 'hotline-fanout-prof-'));
+    try {
+      writeFileSync(join(dir, 'fanout.cpuprofile'), JSON.stringify(profile));
+      return topCosts(dir, 25);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+export async function runFanout(options: {
+  visitors: number;
+  moves: number;
+  /** Profile the engine over the moves and the idle window (adds its own overhead to the CPU figures). */
+  profile?: boolean;
+}): Promise<FanoutResult> {
   const server = await startTestServer('real', {
     routingConfigPath: TEST_ROUTING,
     RECONCILE_INTERVAL_MS: 600_000,
@@ -128,7 +160,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     // Carl, the group's only operator, online and full: every dialog after his three waits.
     await fillOperator(server.url, 'carl@example.com', GROUP, 3);
     const head: VisitorSocket[] = [];
-    for (let i = 0; i < options.moves + BASELINE_MOVES; i++) {
+    for (let i = 0; i < options.moves + BASELINE_MOVES + 1; i++) {
       const socket = await connectVisitor(server.url);
       const view = await call<VisitorDialogView>(socket, 'dialog:start', chatStart(GROUP));
       if (view.state !== 'queued') throw new Error(`a head dialog is ${view.state}, not queued`);
@@ -163,6 +195,13 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     }
     writeFileSync(file, JSON.stringify(far.map(({ token, dialogId }) => ({ token, dialogId }))));
 
+    // The 10,000 entered without the flush each start makes: one unmeasured close lets the engine read
+    // them (what those flushes would have done), so the closes below measure a close, not that catch-up.
+    const warmUp = process.cpuUsage();
+    await close(head.shift()!);
+    await new Promise((r) => setTimeout(r, 300));
+    const caughtUp = process.cpuUsage(warmUp);
+    console.log(`the engine's first read of the ${far.length} entered: ${((caughtUp.user + caughtUp.system) / 1000).toFixed(1)} ms CPU (not measured)`);
     // The same move with nobody connected: the close's own cost, without the fan-out.
     const baseline: number[] = [];
     for (const socket of head.splice(0, BASELINE_MOVES)) {
@@ -194,6 +233,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     const lastMs: number[] = [];
     const changed: number[] = [];
     const pushes: number[] = [];
+    const stopProfile = options.profile ? await profiler() : undefined;
     for (const [i, socket] of head.entries()) {
       // The far visitors stand behind the head visitors not closed yet; this close moves them up by one.
       const expected = changedByOneUp(head.length - i + 1, far.length);
@@ -225,6 +265,7 @@ export async function runFanout(options: { visitors: number; moves: number }): P
     const idleUsed = process.cpuUsage(idleCpu);
     swarm.send({ type: 'counts' });
     const idle = await waitFor<{ type: 'counts'; pushes: number; changed: number }>(swarm, 'counts', 10_000);
+    const profile = await stopProfile?.();
     const queue = await engine.store.queue(GROUP);
     swarm.send({ type: 'positions' });
     const { positions } = await waitFor<{ type: 'positions'; positions: Record<string, Shown> }>(
@@ -261,6 +302,10 @@ export async function runFanout(options: { visitors: number; moves: number }): P
       pushesPerMove: mean(pushes),
       resyncCpuMsPerS: ((idleUsed.user + idleUsed.system) / 1000 / RESYNC_WINDOW_MS) * 1000,
       resyncPushesPerS: (idle.pushes / RESYNC_WINDOW_MS) * 1000,
+      cpuMsPerMove: cpuMs,
+      pushesPerMoveEach: pushes,
+      baselineEach: baseline,
+      profile,
     };
   } catch (error) {
     console.error(`fanout failed: ${(error as Error).message}`);

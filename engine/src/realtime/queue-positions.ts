@@ -17,6 +17,8 @@ import type { Notifier } from './notifier';
 export const RESYNC_MS = 30_000;
 /** The resync is spread: each tick pushes the next slice of each queue, never a whole queue at once. */
 export const RESYNC_TICK_MS = 1_000;
+/** Flushes start at least this far apart: a burst of moves within it is read once, after it. */
+export const FLUSH_SPACING_MS = 50;
 
 /** What this node knows of a group's queue since its last read. */
 interface GroupState {
@@ -56,6 +58,8 @@ export class QueuePositions {
   private stopped = false;
   private flushing = false;
   private queueFlush: NodeJS.Timeout | null = null;
+  /** When the last flush started (performance.now()). */
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
   pushes = 0;
@@ -126,10 +130,14 @@ export class QueuePositions {
 
   private scheduleQueueFlush() {
     if (this.queueFlush || this.flushing || this.stopped || this.pending.size === 0) return;
-    // Coalesce bursts (an operator online to a backlog moves many positions at once); one flush at a
-    // time, so an older read of a queue never lands after a newer one (the marks follow the reads).
+    // A lone move is read at once (a wait here only adds latency, and CPU spent by everything else
+    // meanwhile); a burst (an operator online to a backlog) is coalesced by the spacing of flushes.
+    // One flush at a time, so an older read of a queue never lands after a newer one (the marks
+    // follow the reads).
+    const wait = Math.max(0, this.lastFlushAt + FLUSH_SPACING_MS - performance.now());
     this.queueFlush = setTimeout(() => {
       this.queueFlush = null;
+      this.lastFlushAt = performance.now();
       const groups = [...this.pending];
       this.pending.clear();
       const changedHere = groups.filter(([, p]) => p.here).map(([groupId]) => groupId);
@@ -146,7 +154,7 @@ export class QueuePositions {
           this.scheduleQueueFlush();
         }
       });
-    }, 50);
+    }, wait);
   }
 
   /** One read of the queue's windows; pushes to the visitors whose shown value changed (see the class). */
