@@ -19,6 +19,8 @@ export const RESYNC_MS = 30_000;
 export const RESYNC_TICK_MS = 1_000;
 /** Flushes start at least this far apart: a burst of moves within it is read once, after it. */
 export const FLUSH_SPACING_MS = 50;
+/** A lone change waits this long: the changes of one operation (a start enters, then is assigned) are read once. */
+export const FLUSH_GATHER_MS = 10;
 
 /** What this node knows of a group's queue since its last read. */
 interface GroupState {
@@ -130,11 +132,10 @@ export class QueuePositions {
 
   private scheduleQueueFlush() {
     if (this.queueFlush || this.flushing || this.stopped || this.pending.size === 0) return;
-    // A lone move is read at once (a wait here only adds latency, and CPU spent by everything else
-    // meanwhile); a burst (an operator online to a backlog) is coalesced by the spacing of flushes.
-    // One flush at a time, so an older read of a queue never lands after a newer one (the marks
-    // follow the reads).
-    const wait = Math.max(0, this.lastFlushAt + FLUSH_SPACING_MS - performance.now());
+    // A lone move is read almost at once (a longer wait only adds latency); a burst (an operator
+    // online to a backlog) is coalesced by the spacing of flushes. One flush at a time, so an older
+    // read of a queue never lands after a newer one (the marks follow the reads).
+    const wait = Math.max(FLUSH_GATHER_MS, this.lastFlushAt + FLUSH_SPACING_MS - performance.now());
     this.queueFlush = setTimeout(() => {
       this.queueFlush = null;
       this.lastFlushAt = performance.now();
