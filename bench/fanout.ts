@@ -232,6 +232,9 @@ export async function runFanout(options: {
     // Each socket is told its value at the flush after it connects.
     await synced;
     await new Promise((r) => setTimeout(r, 500));
+    // Each move's expected count, before the moves: computing it between them (10,000 positions twice)
+    // leaves garbage whose collection would land in the next move's window.
+    const expectations = head.map((_, i) => changedByOneUp(head.length - i + 1, far.length));
     const gcStart = performance.now();
     const rssAfter = settledRss();
     const heapAfter = process.memoryUsage().heapUsed;
@@ -249,8 +252,7 @@ export async function runFanout(options: {
     const stopProfile = options.profile ? await profiler() : undefined;
     for (const [i, socket] of head.entries()) {
       // The far visitors stand behind the head visitors not closed yet; this close moves them up by one.
-      const expected = changedByOneUp(head.length - i + 1, far.length);
-      swarm.send({ type: 'mark', expected });
+      swarm.send({ type: 'mark', expected: expectations[i] });
       await waitFor(swarm, 'marked', 10_000);
       const applied = waitFor<{ type: 'applied'; at: number }>(swarm, 'applied', 30_000);
       const cpu = process.cpuUsage();
