@@ -20,7 +20,7 @@ export const RESYNC_TICK_MS = 1_000;
 /** Flushes start at least this far apart: a burst of moves within it is read once, after it. */
 export const FLUSH_SPACING_MS = 50;
 /** A lone change waits this long: the changes of one operation (a start enters, then is assigned) are read once. */
-export const FLUSH_GATHER_MS = 10;
+export const FLUSH_GATHER_MS = 20;
 
 /** What this node knows of a group's queue since its last read. */
 interface GroupState {
