@@ -17,10 +17,6 @@ import type { Notifier } from './notifier';
 export const RESYNC_MS = 30_000;
 /** The resync is spread: each tick pushes the next slice of each queue, never a whole queue at once. */
 export const RESYNC_TICK_MS = 1_000;
-/** Flushes start at least this far apart: a burst of moves within it is read once, after it. */
-export const FLUSH_SPACING_MS = 50;
-/** A lone change waits this long: the changes of one operation (a start enters, then is assigned) are read once. */
-export const FLUSH_GATHER_MS = 20;
 
 /** What this node knows of a group's queue since its last read. */
 interface GroupState {
@@ -60,8 +56,6 @@ export class QueuePositions {
   private stopped = false;
   private flushing = false;
   private queueFlush: NodeJS.Timeout | null = null;
-  /** When the last flush started (performance.now()). */
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
   pushes = 0;
@@ -132,13 +126,10 @@ export class QueuePositions {
 
   private scheduleQueueFlush() {
     if (this.queueFlush || this.flushing || this.stopped || this.pending.size === 0) return;
-    // A lone move is read almost at once (a longer wait only adds latency); a burst (an operator
-    // online to a backlog) is coalesced by the spacing of flushes. One flush at a time, so an older
-    // read of a queue never lands after a newer one (the marks follow the reads).
-    const wait = Math.max(FLUSH_GATHER_MS, this.lastFlushAt + FLUSH_SPACING_MS - performance.now());
+    // Coalesce bursts (an operator online to a backlog moves many positions at once); one flush at a
+    // time, so an older read of a queue never lands after a newer one (the marks follow the reads).
     this.queueFlush = setTimeout(() => {
       this.queueFlush = null;
-      this.lastFlushAt = performance.now();
       const groups = [...this.pending];
       this.pending.clear();
       const changedHere = groups.filter(([, p]) => p.here).map(([groupId]) => groupId);
@@ -155,7 +146,7 @@ export class QueuePositions {
           this.scheduleQueueFlush();
         }
       });
-    }, wait);
+    }, 50);
   }
 
   /** One read of the queue's windows; pushes to the visitors whose shown value changed (see the class). */
