@@ -39,13 +39,20 @@ export interface StepResult {
 const ACK_TIMEOUT_MS = 10_000;
 
 /** A socket of a namespace, connected (websocket only, no reconnection: a bench counts, not heals). */
-export function socketTo(url: string, namespace: string, auth: Record<string, unknown>): Promise<Socket> {
+export function socketTo(
+  url: string,
+  namespace: string,
+  auth: Record<string, unknown>,
+  /** Listeners to attach before any event can arrive. */
+  listen?: (socket: Socket) => void,
+): Promise<Socket> {
   const socket = io(`${url}/${namespace}`, {
     auth,
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
   });
+  listen?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {

@@ -42,8 +42,10 @@ function follow(socket: Socket, dialogId: string) {
 async function connect(token: string, dialogId: string): Promise<Socket> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const socket = await socketTo(url, 'visitor', { siteId: 'demo', visitorToken: token });
-      follow(socket, dialogId);
+      // Followed before the connect resolves: a push read with the handshake's reply would be lost.
+      const socket = await socketTo(url, 'visitor', { siteId: 'demo', visitorToken: token }, (s) =>
+        follow(s, dialogId),
+      );
       return socket;
     } catch (error) {
       if (attempt === 5) throw error;
