@@ -7,7 +7,7 @@
   the group's operators, never the whole queue.
 
   KEYS[1..7] as readOperators-7: opStatus, opLimit, opLastAssigned, opOnlineSince, opGroups,
-             groupOperators, operatorDialogs
+             groupOperators, opLoad (each operator's load, kept by the holding scripts)
   KEYS[8]    queue ZSET of the group
   KEYS[9]    seq counter
   KEYS[10]   epoch STRING
