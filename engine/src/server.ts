@@ -49,7 +49,7 @@ import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
 import { releaseHandshakeRequests, socketServerOptions } from './realtime/socket-options';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
-import { QueuePositions } from './realtime/queue-positions';
+import { QueuePositions } from './dialog/change-consumers/queue-positions';
 import { AccountService } from './services/account-service';
 import { Notifier } from './realtime/notifier';
 import {

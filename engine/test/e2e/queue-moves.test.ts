@@ -4,7 +4,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { EXACT_HEAD, shownPosition } from '@hotline/routing-rules/queue-bounds';
 import { waitBasis } from '@hotline/routing-rules/wait';
 import type { QueuePositionView, VisitorDialogView } from '@hotline/protocol';
-import { RESYNC_MS } from '../../src/realtime/queue-positions';
+import { RESYNC_MS } from '../../src/dialog/change-consumers/queue-positions';
 import {
   call,
   chatStart,

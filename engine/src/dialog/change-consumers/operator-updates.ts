@@ -14,7 +14,7 @@ export interface OperatorPushes {
   dashboard(stats: GroupLiveStats[]): void;
 }
 
-/** Queue moves (realtime/queue-positions.ts) and the dashboard, told when something moved. */
+/** Queue moves (dialog/change-consumers/queue-positions.ts) and the dashboard, told when something moved. */
 export interface MoveListeners {
   queueChanged(...groupIds: string[]): void;
   dashboardChanged(): void;

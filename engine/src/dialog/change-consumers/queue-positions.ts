@@ -6,12 +6,11 @@ import {
 } from '@hotline/routing-rules/queue-bounds';
 import { waitBasis } from '@hotline/routing-rules/wait';
 import type { QueuePositionView } from '@hotline/protocol';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics/metrics';
-import type { QueueMarks, RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { Logger } from '../../logger';
+import type { Metrics } from '../../metrics/metrics';
+import type { QueueMarks, RoutingStore } from '../../routing-store/routing-store';
+import type { DialogRepository, DialogRow } from '../../storage/dialog-repository';
 import { DialogVisitors } from './dialog-visitors';
-import type { Notifier } from './notifier';
 
 /** Every waiting visitor gets his value pushed again within this time, whatever he missed. */
 export const RESYNC_MS = 30_000;
@@ -40,6 +39,16 @@ interface Pending {
 const shownKey = (shown: ShownPosition) =>
   `${shown.position}:${shown.exact}:${shown.eta?.qualifier}:${shown.eta?.minutes}`;
 
+/** The realtime layer's side of queue positions: this node's visitor sockets and the other nodes. */
+export interface VisitorPushes {
+  hasLocalVisitors(): boolean;
+  localVisitorSockets(visitorId: string): ReadonlySet<string> | undefined;
+  toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
+  /** Tells the other nodes which groups' queues changed here (they flush their visitors). */
+  toOtherNodes(event: 'queue:changed', groupIds: string[]): void;
+  onVisitorConnected(listener: (visitorId: string) => void): void;
+}
+
 /**
  * Keeps each waiting visitor's shown queue position current at a cost per queue move that does not
  * grow with the queue: the first `EXACT_HEAD` see their exact position and ETA, the others the bound
@@ -62,12 +71,8 @@ export class QueuePositions {
 
   constructor(
     private readonly deps: {
-      notifier: Pick<
-        Notifier,
-        'localVisitorSockets' | 'hasLocalVisitors' | 'toOtherNodes' | 'onVisitorConnected'
-      > & {
-        toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
-      };
+      /** Where the pushes go (the realtime layer's notifier: sockets of this node, other nodes). */
+      notifier: VisitorPushes;
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
         latestDialogOfVisitor(
           visitorId: string,

@@ -1,4 +1,4 @@
-import type { DialogRepository } from '../storage/dialog-repository';
+import type { DialogRepository } from '../../storage/dialog-repository';
 
 /** How many ids one Postgres query asks for at most. */
 const BATCH = 1000;

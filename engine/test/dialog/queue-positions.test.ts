@@ -3,7 +3,7 @@ import { EXACT_HEAD, QUEUE_BOUNDS, shownPosition } from '@hotline/routing-rules/
 import type { QueuePositionView } from '@hotline/protocol';
 import { createLogger } from '../../src/logger';
 import { createMetrics } from '../../src/metrics/metrics';
-import { QueuePositions } from '../../src/realtime/queue-positions';
+import { QueuePositions } from '../../src/dialog/change-consumers/queue-positions';
 import { MemoryRoutingStore } from '../../src/routing-store/memory-routing-store';
 
 const GROUP = 'support';

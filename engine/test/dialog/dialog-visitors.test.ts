@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DialogVisitors } from '../../src/realtime/dialog-visitors';
+import { DialogVisitors } from '../../src/dialog/change-consumers/dialog-visitors';
 import type { DialogRepository } from '../../src/storage/dialog-repository';
 
 /** The repository's visitor-id lookup over a fixed set of dialogs; it records the ids each query asked for. */
