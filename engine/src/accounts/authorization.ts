@@ -3,6 +3,7 @@ import { forbidden, notFound } from '../errors';
 import type { DialogState } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import type { Operator, Role } from './operator-repository';
 
 /** Who asks: his id, role and the groups of his routing profile. */
@@ -83,7 +84,13 @@ export const factsOf = (row: DialogRow): DialogFacts => ({
  * Postgres. Each `require*` answers `not_found` or `forbidden`, or returns what was read.
  */
 export class Authorization {
-  constructor(private readonly deps: { repo: DialogRepository; decisions: () => RoutingDecisions }) {}
+  constructor(
+    private readonly deps: {
+      repo: DialogRepository;
+      visitorRepo: VisitorRepository;
+      decisions: () => RoutingDecisions;
+    },
+  ) {}
 
   actor(operator: Operator): Actor {
     const profile = this.deps.decisions().operatorProfiles().get(operator.email);
@@ -107,7 +114,7 @@ export class Authorization {
   }
 
   async requireVisitorReadable(operator: Operator, visitorId: string): Promise<void> {
-    if (!(await this.deps.repo.findVisitor(visitorId))) throw notFound('visitor');
+    if (!(await this.deps.visitorRepo.findVisitor(visitorId))) throw notFound('visitor');
     const dialogs = await this.deps.repo.dialogsOfVisitor(visitorId);
     if (!mayReadVisitor(this.actor(operator), dialogs.map(factsOf)))
       throw forbidden('this visitor has no dialog of yours or of your groups');

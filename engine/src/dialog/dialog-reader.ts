@@ -8,6 +8,8 @@ import type {
 } from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
 import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { MessageRepository } from '../storage/message-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import { parseSnapshot } from './dialog-snapshot';
 import type { DialogChange } from './dialog-change';
 import { OPEN_STATES, stateName, toCard, toSummary } from './dialog-views';
@@ -19,6 +21,8 @@ export class DialogReader {
   constructor(
     private readonly deps: {
       repo: DialogRepository;
+      visitorRepo: VisitorRepository;
+      messageRepo: MessageRepository;
       directory: OperatorDirectory;
       store: RoutingStore;
       estimator: WaitEstimator;
@@ -35,7 +39,7 @@ export class DialogReader {
   async summary(row: DialogRow, lastMessage?: MessageView | null): Promise<DialogSummary> {
     const last =
       lastMessage === undefined
-        ? ((await this.deps.repo.lastMessages([row.id])).get(row.id) ?? null)
+        ? ((await this.deps.messageRepo.lastMessages([row.id])).get(row.id) ?? null)
         : lastMessage;
     return toSummary(row, {
       context: parseSnapshot(row.snapshot).context,
@@ -45,13 +49,13 @@ export class DialogReader {
   }
 
   async summaries(rows: DialogRow[]): Promise<DialogSummary[]> {
-    const last = await this.deps.repo.lastMessages(rows.map((r) => r.id));
+    const last = await this.deps.messageRepo.lastMessages(rows.map((r) => r.id));
     return Promise.all(rows.map((row) => this.summary(row, last.get(row.id) ?? null)));
   }
 
   async visitorCard(visitorId: string): Promise<VisitorCard> {
-    const { repo } = this.deps;
-    const { visitor, pages } = await repo.visitorWithPages(visitorId);
+    const { repo, visitorRepo } = this.deps;
+    const { visitor, pages } = await visitorRepo.visitorWithPages(visitorId);
     return toCard(
       visitorId,
       visitor,
@@ -62,15 +66,15 @@ export class DialogReader {
 
   /** A dialog's whole detail: its messages and visitor card in one read, his earlier dialogs if any. */
   async detail(row: DialogRow): Promise<DialogDetail> {
-    const { repo } = this.deps;
-    const { visitor, pages, messages } = await repo.visitorWithPages(row.visitor_id, row.id);
+    const { repo, visitorRepo, messageRepo } = this.deps;
+    const { visitor, pages, messages } = await visitorRepo.visitorWithPages(row.visitor_id, row.id);
     // An open dialog is its visitor's newest: without a previous one he has no other to read.
     const alone = row.previous_dialog_id === null && OPEN_STATES.includes(stateName(row.state));
     const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id);
     const history = await Promise.all(
       others
         .slice(0, 10)
-        .map(async (d) => ({ dialog: await this.summary(d), messages: await repo.messages(d.id) })),
+        .map(async (d) => ({ dialog: await this.summary(d), messages: await messageRepo.messages(d.id) })),
     );
     return {
       ...(await this.summary(row, messages[messages.length - 1] ?? null)),
@@ -83,7 +87,7 @@ export class DialogReader {
   /** What the widget shows: no internal notes, the operator's public name, the live queue position. */
   async visitorView(row: DialogRow): Promise<VisitorDialogView> {
     const context = parseSnapshot(row.snapshot).context;
-    const messages = (await this.deps.repo.messages(row.id)).filter((m) => m.authorKind !== 'system');
+    const messages = (await this.deps.messageRepo.messages(row.id)).filter((m) => m.authorKind !== 'system');
     const operator = await this.operatorName(row.operator_id);
     return {
       id: row.id,

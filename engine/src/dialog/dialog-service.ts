@@ -9,12 +9,13 @@ import type { RoutingStore } from '../routing-store/routing-store';
 import {
   type DialogRepository,
   type DialogRow,
-  type Executor,
   type NewMessage,
   OpenDialogExists,
   type WriteOutcome,
   type WrittenChange,
 } from '../storage/dialog-repository';
+import type { Executor } from '../storage/dialog-rows';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import {
   type ChangeConsumer,
   changeViews,
@@ -114,6 +115,7 @@ export class DialogService {
   constructor(
     private readonly deps: {
       repo: DialogRepository;
+      visitorRepo: VisitorRepository;
       store: RoutingStore;
       locks: Locks;
       decisions: () => RoutingDecisions;
@@ -465,7 +467,7 @@ export class DialogService {
       const decisions = this.deps.decisions();
       const position = await this.deps.store.position(context.dialogId);
       const eta = position ? await this.deps.estimator.estimate(context.groupId, position.position) : null;
-      const visitor = await this.deps.repo.findVisitor(visitorId);
+      const visitor = await this.deps.visitorRepo.findVisitor(visitorId);
       const rendered = decisions.autoMessage(context.groupId, effect.kind as AutoMessageKind, locale, {
         visitorName: visitor?.name ?? null,
         position: position?.position ?? null,

@@ -19,6 +19,7 @@ import type {
 } from '@hotline/protocol';
 import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
 import type { VisitorBlockRepository } from '../storage/visitor-block-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import type { ServiceDeps } from './service-deps';
 
 export interface VisitorIdentity {
@@ -30,6 +31,7 @@ export interface VisitorIdentity {
 export class VisitorService {
   constructor(
     private readonly deps: ServiceDeps & {
+      visitorRepo: VisitorRepository;
       reopenWindowMs: number;
       blocks: VisitorBlockRepository;
       /** How long blocking a visitor also refuses his last address; 0: his token only. */
@@ -47,13 +49,13 @@ export class VisitorService {
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
     beforeMint: () => Promise<void> = async () => undefined,
   ): Promise<{ visitor: VisitorRow; token: string }> {
-    const { repo, decisions } = this.deps;
+    const { visitorRepo, decisions } = this.deps;
     if (!decisions().site(auth.siteId))
       throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
     if (auth.visitorToken) {
-      const known = await repo.findVisitorByToken(auth.visitorToken);
+      const known = await visitorRepo.findVisitorByToken(auth.visitorToken);
       if (known && known.site_id === auth.siteId) {
-        await repo.touchVisitor(known.id, {
+        await visitorRepo.touchVisitor(known.id, {
           user_agent: meta.userAgent ?? known.user_agent,
           ip: meta.ip ?? known.ip,
         });
@@ -62,7 +64,7 @@ export class VisitorService {
     }
     await beforeMint();
     const token = randomBytes(24).toString('base64url');
-    const visitor = await repo.createVisitor({ token, siteId: auth.siteId, ...meta });
+    const visitor = await visitorRepo.createVisitor({ token, siteId: auth.siteId, ...meta });
     return { visitor, token };
   }
 
@@ -72,9 +74,9 @@ export class VisitorService {
    * may be shared (an office behind NAT); the expiry bounds that harm.
    */
   async block(visitorId: string, reason: string): Promise<void> {
-    const { repo, blocks, clock, addressBlockMs } = this.deps;
-    await repo.blockVisitor(visitorId, reason);
-    const visitor = await repo.findVisitor(visitorId);
+    const { visitorRepo, blocks, clock, addressBlockMs } = this.deps;
+    await visitorRepo.blockVisitor(visitorId, reason);
+    const visitor = await visitorRepo.findVisitor(visitorId);
     if (!visitor?.ip || addressBlockMs <= 0) return;
     const now = clock();
     await blocks.blockAddress({
@@ -125,7 +127,7 @@ export class VisitorService {
     input: z.infer<typeof DialogStartSchema>,
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
-    const { repo, reader, decisions } = this.deps;
+    const { repo, visitorRepo, reader, decisions } = this.deps;
     // One read: who he is and his newest dialog.
     const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
@@ -133,8 +135,8 @@ export class VisitorService {
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
-    if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
-    if (input.language) await repo.touchVisitor(visitor.id, { language: input.language });
+    if (input.name) await visitorRepo.touchVisitor(visitor.id, { name: input.name });
+    if (input.language) await visitorRepo.touchVisitor(visitor.id, { language: input.language });
     if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
     const language = input.language ?? meta.language ?? undefined;
     const route = await this.routeFields({
@@ -300,13 +302,13 @@ export class VisitorService {
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
-    const { repo, dialogs, metrics } = this.deps;
+    const { visitorRepo, dialogs, metrics } = this.deps;
     const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
     const row = await this.currentDialog(identity.visitorId);
     if (!row) throw new AppError('not_found', 'no open dialog to attach the contact to');
-    await repo.touchVisitor(identity.visitorId, {
+    await visitorRepo.touchVisitor(identity.visitorId, {
       ...(contact.kind === 'email' ? { email: contact.value } : { phone: contact.value }),
       ...(input.name ? { name: input.name } : {}),
     });
@@ -327,7 +329,7 @@ export class VisitorService {
 
   async pageChange(identity: VisitorIdentity, page: z.infer<typeof PageInfoSchema>) {
     const row = await this.currentDialog(identity.visitorId);
-    await this.deps.repo.recordPage(identity.visitorId, row?.id ?? null, page);
+    await this.deps.visitorRepo.recordPage(identity.visitorId, row?.id ?? null, page);
     return row;
   }
 
@@ -340,7 +342,7 @@ export class VisitorService {
   private async requireVisitorWithLatest(
     visitorId: string,
   ): Promise<{ visitor: VisitorRow; latest: DialogRow | null }> {
-    const found = await this.deps.repo.visitorWithLatestDialog(visitorId);
+    const found = await this.deps.visitorRepo.visitorWithLatestDialog(visitorId);
     if (!found) throw new AppError('unauthorized', 'unknown visitor');
     if (found.visitor.blocked_at) throw forbidden('this chat is not available');
     return found;
