@@ -215,7 +215,7 @@ export function registerOperatorNamespace(
         const dialog = await deps.access.uploadableDialog(operator, input.dialogId);
         return deps.attachments.prepare(
           { kind: 'operator', id: operator.id },
-          { dialogId: dialog.id, siteId: dialog.site_id },
+          { dialogId: dialog.id, siteId: dialog.siteId },
           input,
         );
       }),

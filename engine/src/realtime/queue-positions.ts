@@ -9,7 +9,7 @@ import type { QueuePositionView } from '@hotline/protocol';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { QueueMarks, RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../storage/dialog-repository';
 import { DialogVisitors } from './dialog-visitors';
 import type { Notifier } from './notifier';
 
@@ -69,9 +69,7 @@ export class QueuePositions {
         toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
       };
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
-        latestDialogOfVisitor(
-          visitorId: string,
-        ): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
+        latestDialogOfVisitor(visitorId: string): Promise<Pick<Dialog, 'id' | 'state' | 'groupId'> | null>;
       };
       store: RoutingStore;
       metrics: Metrics;
@@ -110,8 +108,8 @@ export class QueuePositions {
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
   private async joined(visitorId: string) {
     const dialog = await this.deps.repo.latestDialogOfVisitor(visitorId);
-    if (dialog?.state !== 'queued' || !dialog.group_id) return;
-    this.mark(dialog.group_id).asked.add(dialog.id);
+    if (dialog?.state !== 'queued' || !dialog.groupId) return;
+    this.mark(dialog.groupId).asked.add(dialog.id);
     this.scheduleQueueFlush();
   }
 

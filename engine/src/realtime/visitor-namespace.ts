@@ -100,7 +100,7 @@ export function registerVisitorNamespace(
         },
         () => limits.consume('token', { address }),
       );
-      if (visitor.blocked_at) throw notAvailable();
+      if (visitor.blockedAt) throw notAvailable();
       socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
       next();
     } catch (error) {
@@ -179,7 +179,7 @@ export function registerVisitorNamespace(
     if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
     return deps.attachments.prepare(
       { kind: 'visitor', id: socket.data.visitorId },
-      { dialogId: dialog.id, siteId: dialog.site_id },
+      { dialogId: dialog.id, siteId: dialog.siteId },
       input,
     );
   });

@@ -17,7 +17,7 @@ import type {
   VisitorMessageSchema,
   VisitorSession,
 } from '@hotline/protocol';
-import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
+import type { Dialog, NewMessage, Visitor } from '../storage/dialog-repository';
 import type { VisitorBlockRepository } from '../storage/visitor-block-repository';
 import type { VisitorRepository } from '../storage/visitor-repository';
 import type { ServiceDeps } from './service-deps';
@@ -48,15 +48,15 @@ export class VisitorService {
     auth: { siteId: string; visitorToken?: string | undefined },
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
     beforeMint: () => Promise<void> = async () => undefined,
-  ): Promise<{ visitor: VisitorRow; token: string }> {
+  ): Promise<{ visitor: Visitor; token: string }> {
     const { visitorRepo, decisions } = this.deps;
     if (!decisions().site(auth.siteId))
       throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
     if (auth.visitorToken) {
       const known = await visitorRepo.findVisitorByToken(auth.visitorToken);
-      if (known && known.site_id === auth.siteId) {
+      if (known && known.siteId === auth.siteId) {
         await visitorRepo.touchVisitor(known.id, {
-          user_agent: meta.userAgent ?? known.user_agent,
+          userAgent: meta.userAgent ?? known.userAgent,
           ip: meta.ip ?? known.ip,
         });
         return { visitor: known, token: auth.visitorToken };
@@ -99,21 +99,18 @@ export class VisitorService {
   }
 
   /** The open dialog, or the latest closed one while it can still be reopened. */
-  async currentDialog(visitorId: string): Promise<DialogRow | null> {
+  async currentDialog(visitorId: string): Promise<Dialog | null> {
     return this.currentOf(await this.deps.repo.latestDialogOfVisitor(visitorId));
   }
 
-  private currentOf(latest: DialogRow | null): DialogRow | null {
+  private currentOf(latest: Dialog | null): Dialog | null {
     if (!latest) return null;
     if (isOpen(latest)) return latest;
     return this.reopenable(latest) ? latest : null;
   }
 
-  private reopenable(row: DialogRow): boolean {
-    return (
-      row.closed_at !== null &&
-      this.deps.clock() - new Date(row.closed_at).getTime() < this.deps.reopenWindowMs
-    );
+  private reopenable(row: Dialog): boolean {
+    return row.closedAt !== null && this.deps.clock() - row.closedAt.getTime() < this.deps.reopenWindowMs;
   }
 
   /**
@@ -183,7 +180,7 @@ export class VisitorService {
   /** A start that finds the visitor's dialog open: its message goes there, the dialog comes back. */
   private async continueOpen(
     identity: VisitorIdentity,
-    open: DialogRow,
+    open: Dialog,
     message: z.infer<typeof VisitorMessageSchema> | undefined,
   ): Promise<VisitorDialogView> {
     if (message) await this.sendMessage(identity, message);
@@ -235,10 +232,10 @@ export class VisitorService {
       row = await this.currentDialog(visitor.id);
       if (!row) throw conflict('the dialog changed concurrently; retry');
     }
-    let loaded: DialogRow | undefined = row;
+    let loaded: Dialog | undefined = row;
     if (!isOpen(row)) {
       const route = await this.routeFields({
-        choice: { groupId: row.group_id ?? undefined },
+        choice: { groupId: row.groupId ?? undefined },
         language: visitor.language ?? undefined,
         kind: row.kind,
         returningVisitor: true,
@@ -270,7 +267,7 @@ export class VisitorService {
    * of the visitor won the race.
    */
   private async startWithMessage(
-    visitor: VisitorRow,
+    visitor: Visitor,
     siteId: string,
     input: z.infer<typeof VisitorMessageSchema>,
   ): Promise<MessageView | null> {
@@ -336,15 +333,15 @@ export class VisitorService {
   /** The operator holding the visitor's open dialog (for typing indicators). */
   async holder(identity: VisitorIdentity): Promise<{ dialogId: string; operatorId: string } | null> {
     const row = await this.currentDialog(identity.visitorId);
-    return row?.operator_id ? { dialogId: row.id, operatorId: row.operator_id } : null;
+    return row?.operatorId ? { dialogId: row.id, operatorId: row.operatorId } : null;
   }
 
   private async requireVisitorWithLatest(
     visitorId: string,
-  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null }> {
+  ): Promise<{ visitor: Visitor; latest: Dialog | null }> {
     const found = await this.deps.visitorRepo.visitorWithLatestDialog(visitorId);
     if (!found) throw new AppError('unauthorized', 'unknown visitor');
-    if (found.visitor.blocked_at) throw forbidden('this chat is not available');
+    if (found.visitor.blockedAt) throw forbidden('this chat is not available');
     return found;
   }
 
@@ -354,7 +351,7 @@ export class VisitorService {
    * starts never give him two dialogs). Null when he had one.
    */
   private async createRouted(
-    visitor: VisitorRow,
+    visitor: Visitor,
     dialog: Omit<NewDialog, 'visitorId'>,
     route: RouteFields,
     hooks: CreateHooks,
@@ -391,13 +388,13 @@ export class VisitorService {
    * between). Its menu choice was not kept, so the rules or the default route decide. The reconciler
    * calls this; false when the dialog had moved on meanwhile.
    */
-  async routeStranded(row: DialogRow): Promise<boolean> {
+  async routeStranded(row: Dialog): Promise<boolean> {
     const route = await this.routeFields({
       choice: {},
       pageUrl: row.page?.url,
       language: row.locale,
       kind: row.kind,
-      returningVisitor: row.previous_dialog_id !== null,
+      returningVisitor: row.previousDialogId !== null,
     });
     return (await this.deps.dialogs.dispatch(row.id, { type: 'ROUTE', ...route })).accepted;
   }
@@ -406,7 +403,7 @@ export class VisitorService {
 /** A visitor's message as stored. */
 function visitorMessage(
   dialogId: string,
-  visitor: VisitorRow,
+  visitor: Visitor,
   message: { clientMessageId: string; body: string; attachmentIds?: string[] | undefined },
 ): NewMessage {
   return {
@@ -421,4 +418,4 @@ function visitorMessage(
   };
 }
 
-const isOpen = (row: DialogRow) => OPEN_STATES.includes(stateName(row.state));
+const isOpen = (row: Dialog) => OPEN_STATES.includes(stateName(row.state));

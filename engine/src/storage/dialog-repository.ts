@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import type { AuthorKind, MessageView, PageView } from '@hotline/protocol';
 import type { Database } from './database';
 import {
+  type Dialog,
+  type DialogFields,
   type DialogRow,
   type Executor,
   type HandoverColumns,
@@ -10,12 +12,14 @@ import {
   type MessageRow,
   toMessageView,
   toPageView,
-  toVisitorRow,
-  type VisitorRow,
+  toColumns,
+  toDialog,
+  toVisitor,
+  type Visitor,
 } from './dialog-rows';
 import type { MessageRepository } from './message-repository';
 
-export type { DialogRow, VisitorRow } from './dialog-rows';
+export type { Dialog, DialogFields, Visitor } from './dialog-rows';
 
 /** One event of the machine as the event log keeps it (`dialog_events`). */
 export interface EventRecord {
@@ -40,7 +44,7 @@ export interface StoredChange {
 
 /** A dialog row as a write returned it, with what the change's views need from other rows. */
 export interface CommittedDialog {
-  row: DialogRow;
+  row: Dialog;
   holder: { name: string; avatarUrl: string | null } | null;
   /** The dialog's newest message before this change's own. */
   lastMessage: MessageView | null;
@@ -53,7 +57,7 @@ export interface CommittedDialog {
  * change's own statement so that nobody reads the dialog again to hand it over.
  */
 export interface Handover {
-  visitor: VisitorRow | null;
+  visitor: Visitor | null;
   /** His newest pages, newest first (at most HANDOVER_PAGES). */
   pages: PageView[];
   /** The dialog's messages stored before this change, in order. */
@@ -61,8 +65,12 @@ export interface Handover {
   /** How many other dialogs he has had. */
   earlierCount: number;
   /** The newest of them (at most HANDOVER_EARLIER), newest first, with their holder's name and messages. */
-  earlier: { row: DialogRow; operatorName: string | null; messages: MessageView[] }[];
+  earlier: { row: Dialog; operatorName: string | null; messages: MessageView[] }[];
 }
+
+/** A new dialog's fields: what it needs besides the columns' defaults. */
+export type NewDialogFields = DialogFields &
+  Pick<Dialog, 'id' | 'visitorId' | 'siteId' | 'state' | 'snapshot'>;
 
 /** What a change statement writes beside the dialog row. */
 export interface ChangeWrite {
@@ -209,14 +217,13 @@ export class DialogRepository {
   /** The views with their files (signed links made now); views of messages without files are unchanged. */
 
   /** Inserts the row as it is (no change, no events): what an engine that died before routing left. */
-  async insertDialog(
-    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
-  ): Promise<void> {
-    await this.db('dialogs').insert({ ...row, snapshot: JSON.stringify(row.snapshot) });
+  async insertDialog(dialog: NewDialogFields): Promise<void> {
+    await this.db('dialogs').insert(toColumns(dialog));
   }
 
-  async findDialog(id: string, executor: Executor = this.db): Promise<DialogRow | null> {
-    return (await executor<DialogRow>('dialogs').where({ id }).first()) ?? null;
+  async findDialog(id: string, executor: Executor = this.db): Promise<Dialog | null> {
+    const row = await executor<DialogRow>('dialogs').where({ id }).first();
+    return row ? toDialog(row) : null;
   }
 
   /**
@@ -225,16 +232,16 @@ export class DialogRepository {
    * index `dialogs_one_open_per_visitor`: nothing is written).
    */
   async createDialog(
-    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
+    dialog: NewDialogFields,
     write: ChangeWrite,
     executor: Executor = this.db,
   ): Promise<WrittenChange | null> {
     const insert = executor('dialogs')
-      .insert({ ...row, snapshot: JSON.stringify(row.snapshot), change_seq: 1 })
+      .insert({ ...toColumns(dialog), change_seq: 1 })
       .onConflict()
       .ignore()
       .returning('*');
-    const written = await this.writeChange(executor, insert, row.id, write);
+    const written = await this.writeChange(executor, insert, dialog.id, write);
     return written.kind === 'written' ? written : null;
   }
 
@@ -248,7 +255,7 @@ export class DialogRepository {
     executor: Executor,
     id: string,
     expectedVersion: number,
-    changes: Partial<DialogRow>,
+    changes: DialogFields,
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
     const update = executor('dialogs').where({ id, version: expectedVersion });
@@ -259,8 +266,7 @@ export class DialogRepository {
       );
     update
       .update({
-        ...changes,
-        ...(changes.snapshot !== undefined ? { snapshot: JSON.stringify(changes.snapshot) } : {}),
+        ...toColumns(changes),
         version: expectedVersion + 1,
         change_seq: executor.raw('change_seq + 1'),
         updated_at: new Date(),
@@ -399,18 +405,18 @@ export class DialogRepository {
     return {
       kind: 'written',
       committed: {
-        row: row as DialogRow,
+        row: toDialog(row),
         holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
         lastMessage: last_message ? toMessageView(last_message) : null,
         handover: write.handover
           ? {
-              visitor: toVisitorRow(visitor ?? null),
+              visitor: visitor ? toVisitor(visitor) : null,
               pages: (pages ?? []).map(toPageView),
               messages: await this.messages.withFiles(messages ?? [], executor),
               earlierCount: Number(earlier_count ?? 0),
               earlier: await Promise.all(
                 (earlier ?? []).map(async (e) => ({
-                  row: e.row,
+                  row: toDialog(e.row),
                   operatorName: e.operator_name,
                   messages: await this.messages.withFiles(e.messages, executor),
                 })),
@@ -493,31 +499,33 @@ export class DialogRepository {
   }
 
   /** The visitor's newest dialog, open or closed. */
-  async latestDialogOfVisitor(visitorId: string): Promise<DialogRow | null> {
-    return (
-      (await this.db<DialogRow>('dialogs')
-        .where({ visitor_id: visitorId })
-        .orderBy('created_at', 'desc')
-        .first()) ?? null
-    );
+  async latestDialogOfVisitor(visitorId: string): Promise<Dialog | null> {
+    const row = await this.db<DialogRow>('dialogs')
+      .where({ visitor_id: visitorId })
+      .orderBy('created_at', 'desc')
+      .first();
+    return row ? toDialog(row) : null;
   }
 
-  async dialogsOfVisitor(visitorId: string): Promise<DialogRow[]> {
-    return this.db<DialogRow>('dialogs').where({ visitor_id: visitorId }).orderBy('created_at', 'desc');
+  async dialogsOfVisitor(visitorId: string): Promise<Dialog[]> {
+    const rows = await this.db<DialogRow>('dialogs')
+      .where({ visitor_id: visitorId })
+      .orderBy('created_at', 'desc');
+    return rows.map(toDialog);
   }
 
   async dialogsInStates(
     states: string[],
     filter: { operatorId?: string; groupIds?: string[] } = {},
-  ): Promise<DialogRow[]> {
+  ): Promise<Dialog[]> {
     const query = this.db<DialogRow>('dialogs').whereIn('state', states);
     if (filter.operatorId) query.where({ operator_id: filter.operatorId });
     if (filter.groupIds) query.whereIn('group_id', filter.groupIds);
-    return query.orderBy('created_at');
+    return (await query.orderBy('created_at')).map(toDialog);
   }
 
-  async recentDialogs(limit: number): Promise<DialogRow[]> {
-    return this.db<DialogRow>('dialogs').orderBy('updated_at', 'desc').limit(limit);
+  async recentDialogs(limit: number): Promise<Dialog[]> {
+    return (await this.db<DialogRow>('dialogs').orderBy('updated_at', 'desc').limit(limit)).map(toDialog);
   }
 
   /** Recent handling times of a group (assignment to close), newest first, for honest wait estimates. */

@@ -1,5 +1,12 @@
 import type { Knex } from 'knex';
-import type { AuthorKind, ContactView, DialogKind, MessageView, PageView } from '@hotline/protocol';
+import type {
+  AuthorKind,
+  ContactView,
+  DialogKind,
+  MessageView,
+  PageView,
+  VisitorCard,
+} from '@hotline/protocol';
 import type { Database } from './database';
 
 /** What the dialog, message and visitor repositories share: row shapes, their mappers, SQL fragments. */
@@ -20,25 +27,29 @@ export interface VisitorRow {
   blocked_reason: string | null;
 }
 
-export interface DialogRow {
-  id: string;
+/** A `dialogs` row: the columns named as one word are the `Dialog`'s fields as they are. */
+export interface DialogRow
+  extends Pick<
+    Dialog,
+    | 'id'
+    | 'kind'
+    | 'state'
+    | 'snapshot'
+    | 'version'
+    | 'priority'
+    | 'locale'
+    | 'contact'
+    | 'callback'
+    | 'page'
+    | 'outcome'
+    | 'rating'
+  > {
   visitor_id: string;
   site_id: string;
-  kind: DialogKind;
-  state: string;
-  snapshot: unknown;
-  version: number;
   group_id: string | null;
   topic_id: string | null;
   region_id: string | null;
-  priority: number;
-  locale: string;
   operator_id: string | null;
-  contact: ContactView | null;
-  callback: { phone: string; preferredTime?: string } | null;
-  page: { url: string; title?: string; referrer?: string } | null;
-  outcome: string | null;
-  rating: number | null;
   previous_dialog_id: string | null;
   created_at: Date;
   updated_at: Date;
@@ -55,6 +66,7 @@ export const HANDOVER_EARLIER = 10;
 
 /** The visitor card's and the history's columns, as `handoverColumns` selects them. */
 export interface HandoverColumns {
+  /** Read as JSON: its dates are strings until `toVisitor`. */
   visitor: VisitorRow | null;
   pages: PageRow[] | null;
   messages: MessageWithFiles[] | null;
@@ -118,12 +130,6 @@ export const toPageView = (r: PageRow): PageView => ({
   at: new Date(r.at).toISOString(),
 });
 
-/** A visitor row read as JSON: its timestamp back to a Date. */
-export function toVisitorRow(visitor: VisitorRow | null): VisitorRow | null {
-  if (!visitor) return null;
-  return { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null };
-}
-
 export function toMessageView(row: MessageRow): MessageView {
   return {
     id: row.id,
@@ -138,4 +144,107 @@ export function toMessageView(row: MessageRow): MessageView {
     body: row.body,
     createdAt: new Date(row.created_at).toISOString(),
   };
+}
+
+/** A dialog as the engine sees it (outside storage/): camelCase, its dates as Dates. */
+export interface Dialog {
+  id: string;
+  visitorId: string;
+  siteId: string;
+  kind: DialogKind;
+  state: string;
+  /** The machine's persisted state and context: parsed where it is used (dialog-snapshot.ts). */
+  snapshot: unknown;
+  version: number;
+  groupId: string | null;
+  topicId: string | null;
+  regionId: string | null;
+  priority: number;
+  locale: string;
+  operatorId: string | null;
+  contact: ContactView | null;
+  callback: { phone: string; preferredTime?: string } | null;
+  page: { url: string; title?: string; referrer?: string } | null;
+  outcome: string | null;
+  rating: number | null;
+  previousDialogId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  queuedAt: Date | null;
+  assignedAt: Date | null;
+  firstResponseAt: Date | null;
+  firstAutoResponseAt: Date | null;
+  closedAt: Date | null;
+}
+
+/** A visitor as the engine sees it (his token's hash stays in storage/); his card's fields as the card has them. */
+export interface Visitor
+  extends Pick<VisitorCard, 'name' | 'email' | 'phone' | 'language' | 'userAgent' | 'ip'> {
+  id: string;
+  siteId: string;
+  blockedAt: Date | null;
+  blockedReason: string | null;
+}
+
+/** A row read by knex has Dates; one read as JSON (`to_jsonb`) has strings: both become Dates. */
+const dateOf = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+/** The one mapping of a dialog row (a plain read, a change's RETURNING, a JSON column) to a `Dialog`. */
+export function toDialog(row: DialogRow): Dialog {
+  return {
+    id: row.id,
+    visitorId: row.visitor_id,
+    siteId: row.site_id,
+    kind: row.kind,
+    state: row.state,
+    snapshot: row.snapshot,
+    version: row.version,
+    groupId: row.group_id,
+    topicId: row.topic_id,
+    regionId: row.region_id,
+    priority: row.priority,
+    locale: row.locale,
+    operatorId: row.operator_id,
+    contact: row.contact,
+    callback: row.callback,
+    page: row.page,
+    outcome: row.outcome,
+    rating: row.rating,
+    previousDialogId: row.previous_dialog_id,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    queuedAt: dateOf(row.queued_at),
+    assignedAt: dateOf(row.assigned_at),
+    firstResponseAt: dateOf(row.first_response_at),
+    firstAutoResponseAt: dateOf(row.first_auto_response_at),
+    closedAt: dateOf(row.closed_at),
+  };
+}
+
+export function toVisitor(row: VisitorRow): Visitor {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    language: row.language,
+    userAgent: row.user_agent,
+    ip: row.ip,
+    blockedAt: dateOf(row.blocked_at),
+    blockedReason: row.blocked_reason,
+  };
+}
+
+/** A dialog's fields as it is written (the columns a create or a transition sets). */
+export type DialogFields = Partial<Omit<Dialog, 'createdAt' | 'updatedAt'>>;
+
+/** camelCase fields to their snake_case columns (a snapshot as JSON), for an insert or update. */
+export function toColumns(fields: DialogFields | Partial<Visitor>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      key === 'snapshot' ? JSON.stringify(value) : value,
+    ]),
+  );
 }

@@ -4,12 +4,16 @@ import type { MessageView, PageView } from '@hotline/protocol';
 import { conflict } from '../errors';
 import type { Database } from './database';
 import {
+  type Dialog,
   type DialogRow,
   type Executor,
   type HandoverColumns,
   handoverColumns,
   toPageView,
-  toVisitorRow,
+  toColumns,
+  toDialog,
+  toVisitor,
+  type Visitor,
   type VisitorRow,
 } from './dialog-rows';
 import type { MessageRepository } from './message-repository';
@@ -24,16 +28,16 @@ export class VisitorRepository {
     private readonly messages: MessageRepository,
   ) {}
 
-  async findVisitorByToken(token: string): Promise<VisitorRow | null> {
-    return (
-      (await this.db<VisitorRow>('visitors')
-        .where({ token_hash: hashToken(token) })
-        .first()) ?? null
-    );
+  async findVisitorByToken(token: string): Promise<Visitor | null> {
+    const row = await this.db<VisitorRow>('visitors')
+      .where({ token_hash: hashToken(token) })
+      .first();
+    return row ? toVisitor(row) : null;
   }
 
-  async findVisitor(id: string, executor: Executor = this.db): Promise<VisitorRow | null> {
-    return (await executor<VisitorRow>('visitors').where({ id }).first()) ?? null;
+  async findVisitor(id: string, executor: Executor = this.db): Promise<Visitor | null> {
+    const row = await executor<VisitorRow>('visitors').where({ id }).first();
+    return row ? toVisitor(row) : null;
   }
 
   async createVisitor(input: {
@@ -42,7 +46,7 @@ export class VisitorRepository {
     userAgent?: string | null;
     ip?: string | null;
     language?: string | null;
-  }): Promise<VisitorRow> {
+  }): Promise<Visitor> {
     const row = {
       id: randomUUID(),
       token_hash: hashToken(input.token),
@@ -57,12 +61,12 @@ export class VisitorRepository {
 
   async touchVisitor(
     id: string,
-    patch: Partial<Pick<VisitorRow, 'name' | 'email' | 'phone' | 'language' | 'user_agent' | 'ip'>>,
+    patch: Partial<Pick<Visitor, 'name' | 'email' | 'phone' | 'language' | 'userAgent' | 'ip'>>,
     executor: Executor = this.db,
   ) {
     await executor('visitors')
       .where({ id })
-      .update({ ...patch, last_seen_at: new Date() });
+      .update({ ...toColumns(patch), last_seen_at: new Date() });
   }
 
   async blockVisitor(id: string, reason: string) {
@@ -91,14 +95,14 @@ export class VisitorRepository {
   async visitorWithPages(
     visitorId: string,
     dialogId: string | null = null,
-  ): Promise<{ visitor: VisitorRow | null; pages: PageView[]; messages: MessageView[] }> {
+  ): Promise<{ visitor: Visitor | null; pages: PageView[]; messages: MessageView[] }> {
     const result = await this.db.raw<{ rows: HandoverColumns[] }>(
       `select ${handoverColumns('?', '?', false)}`,
       [visitorId, visitorId, dialogId],
     );
     const row = result.rows[0];
     return {
-      visitor: toVisitorRow(row?.visitor ?? null),
+      visitor: row?.visitor ? toVisitor(row.visitor) : null,
       pages: (row?.pages ?? []).map(toPageView),
       messages: await this.messages.withFiles(row?.messages ?? []),
     };
@@ -119,7 +123,7 @@ export class VisitorRepository {
    */
   async visitorWithLatestDialog(
     visitorId: string,
-  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null } | null> {
+  ): Promise<{ visitor: Visitor; latest: Dialog | null } | null> {
     const result = await this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
       `select to_jsonb(v) as visitor, d.* from visitors v
        left join lateral (select * from dialogs where visitor_id = v.id order by created_at desc limit 1) d on true
@@ -129,10 +133,9 @@ export class VisitorRepository {
     const row = result.rows[0];
     if (!row?.visitor) return null;
     const { visitor, ...dialog } = row;
-    const blocked = visitor.blocked_at;
     return {
-      visitor: { ...visitor, blocked_at: blocked ? new Date(blocked) : null },
-      latest: dialog.id ? (dialog as DialogRow) : null,
+      visitor: toVisitor(visitor),
+      latest: dialog.id ? toDialog(dialog) : null,
     };
   }
 

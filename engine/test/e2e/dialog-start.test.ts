@@ -97,7 +97,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(view.state).not.to.equal('created');
       expect((await assigned).id).to.equal(view.id);
       const row = await server.engine.repo.findDialog(view.id);
-      expect(row).to.include({ group_id: 'sales', state: 'assigned' });
+      expect(row).to.include({ groupId: 'sales', state: 'assigned' });
       const again = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('renamed-group'));
       expect(again).to.include({ id: view.id, state: 'assigned' });
     });
@@ -115,9 +115,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         });
         const row = await server.engine.repo.findDialog(view.id);
         expect(row, JSON.stringify(choice)).to.include({
-          group_id: 'sales',
-          topic_id: null,
-          region_id: null,
+          groupId: 'sales',
+          topicId: null,
+          regionId: null,
           state: 'offline',
         });
       }
@@ -277,7 +277,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(dialog.id).to.equal(message.dialogId);
       expect(dialog.messages.map((m) => m.body)).to.deep.equal(['no menu, just writing']);
       const rows = await server.engine.repo.dialogsOfVisitor(visitorId);
-      expect(rows.map((r) => [r.group_id, r.state])).to.deep.equal([['sales', 'assigned']]);
+      expect(rows.map((r) => [r.groupId, r.state])).to.deep.equal([['sales', 'assigned']]);
       const events = await server.engine.database
         .db('dialog_events')
         .where({ dialog_id: dialog.id })
@@ -308,7 +308,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(message.dialogId).to.equal(view.id);
       await again;
       expect(await server.engine.repo.findDialog(view.id)).to.include({
-        group_id: 'sales',
+        groupId: 'sales',
         state: 'assigned',
       });
     });
@@ -369,8 +369,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const snapshot = dialogs.initialSnapshot(id, 'chat', Date.now());
       await repo.insertDialog({
         id,
-        visitor_id: visitorId,
-        site_id: 'demo',
+        visitorId,
+        siteId: 'demo',
         kind: 'chat',
         state: snapshot.value,
         snapshot,
