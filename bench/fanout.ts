@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { shownPosition } from '@hotline/routing-rules/queue-bounds';
-import { hashToken } from '../engine/src/storage/dialog-repository';
+import { hashToken } from '../engine/src/storage/visitor-repository';
 import type { VisitorDialogView } from '@hotline/protocol';
 import {
   call,

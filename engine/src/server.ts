@@ -72,6 +72,8 @@ import { attachRedisAdapter, connectRedis, type RedisClient } from './storage/re
 import type { RoutingStore } from './routing-store/routing-store';
 import { type DatabaseHandle, migrate, openDatabase, ping } from './storage/database';
 import { DialogRepository } from './storage/dialog-repository';
+import { MessageRepository } from './storage/message-repository';
+import { VisitorRepository } from './storage/visitor-repository';
 import { VisitorBlockRepository } from './storage/visitor-block-repository';
 import { ChangeListeners } from './services/change-listeners';
 import { OperatorService } from './services/operator-service';
@@ -100,6 +102,8 @@ export interface Engine {
   routingConfig: RoutingConfigService;
   decisions: () => RoutingDecisions;
   repo: DialogRepository;
+  visitorRepo: VisitorRepository;
+  messageRepo: MessageRepository;
   /** Committed dialog changes, assignments and queue moves: consumers subscribe here. */
   changes: ChangeListeners;
   dialogs: DialogService;
@@ -209,13 +213,16 @@ export async function createEngine(
     scanner:
       config.CLAMD_HOST && config.CLAMD_PORT ? new ClamdScanner(config.CLAMD_HOST, config.CLAMD_PORT) : null,
   });
-  const repo = new DialogRepository(database.db, attachments);
+  const messageRepo = new MessageRepository(database.db, attachments);
+  const visitorRepo = new VisitorRepository(database.db, messageRepo);
+  const repo = new DialogRepository(database.db, messageRepo);
   const changes = new ChangeListeners((error) => logger.warn({ err: error }, 'a change listener failed'));
   const estimator = new WaitEstimator({ repo, store, decisions, clock });
   // The service and the dispatcher call each other: the service's handoff reaches the dispatcher
   // built right below (through `assignments`); nothing is dispatched before both exist.
   const dialogs: DialogService = new DialogService({
     repo,
+    visitorRepo,
     store,
     locks,
     decisions,
@@ -242,9 +249,10 @@ export async function createEngine(
     clock,
     listener: changes,
   });
-  const reader = new DialogReader({ repo, directory, store, estimator });
+  const reader = new DialogReader({ repo, visitorRepo, messageRepo, directory, store, estimator });
   const visitors = new VisitorService({
     repo,
+    visitorRepo,
     dialogs,
     reader,
     store,
@@ -256,7 +264,7 @@ export async function createEngine(
     addressBlockMs: config.VISITOR_BLOCK_ADDRESS_SECONDS * 1000,
     attachments,
   });
-  const access = new Authorization({ repo, decisions });
+  const access = new Authorization({ repo, visitorRepo, decisions });
   const operators = new OperatorService({
     access,
     repo,
@@ -312,6 +320,8 @@ export async function createEngine(
     routingConfig,
     decisions,
     repo,
+    visitorRepo,
+    messageRepo,
     changes,
     dialogs,
     reader,
@@ -447,7 +457,8 @@ export async function startServer(
       reader: engine.reader,
       access: engine.access,
       quickReplies,
-      eraseVisitor: (visitorId) => eraseVisitor({ repo: engine.repo, files: engine.files }, visitorId),
+      eraseVisitor: (visitorId) =>
+        eraseVisitor({ visitorRepo: engine.visitorRepo, files: engine.files }, visitorId),
       someoneAvailable: async () => {
         const now = Date.now();
         const groupOpen = (groupId: string) => engine.decisions().policy.groupOpen(groupId, now);

@@ -216,7 +216,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     const admin = contexts[1]!.pages()[0]!;
     // Sales is full (anna 1 / 1) and two visitors wait; carl (support only) is online with room.
     const rows = await Promise.all(visitors.map((v) => server.engine.repo.findDialog(v.dialog.id)));
-    const waitingId = rows.find((r) => r?.state === 'queued' && r.group_id === 'sales')!.id;
+    const waitingId = rows.find((r) => r?.state === 'queued' && r.groupId === 'sales')!.id;
     const carl = await connectOperator(server.url, 'carl@example.com');
     const carlSelf = await call<{ operatorId: string }>(carl, 'presence:set', { status: 'online' });
     const adminId = (await server.engine.operatorsRepo.findByEmailWithHash('admin@example.com'))!.id;
@@ -234,7 +234,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     await shoot(admin, 'supervisor-assign');
     await admin.getByTestId('assign-submit').click();
     await until(
-      async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === carlSelf.operatorId,
+      async () => (await server.engine.repo.findDialog(waitingId))?.operatorId === carlSelf.operatorId,
       'the dialog assigned to carl',
     );
     expect(await carlLoad()).to.equal(carlBefore + 1);
@@ -249,7 +249,7 @@ describe('console in Chromium against a real engine (Postgres + Redis)', functio
     );
     await admin.getByTestId('take-over').click();
     await until(
-      async () => (await server.engine.repo.findDialog(waitingId))?.operator_id === adminId,
+      async () => (await server.engine.repo.findDialog(waitingId))?.operatorId === adminId,
       'the dialog taken over',
     );
     await admin.getByTestId('open-transfer').waitFor();

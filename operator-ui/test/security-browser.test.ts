@@ -124,7 +124,7 @@ describe('security headers in Chromium (CSP on the console and the demo)', funct
       message: { clientMessageId: 'csp-1', body: 'Hello' },
     });
     // A URL that would run code, as an older engine stored it (the schema drops it today).
-    await server.engine.repo.recordPage(session.visitorId, dialog.id, {
+    await server.engine.visitorRepo.recordPage(session.visitorId, dialog.id, {
       url: 'javascript:alert(document.cookie)',
       title: 'Click me',
     });

@@ -2,7 +2,8 @@ import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { forbidden, notFound } from '../errors';
 import type { DialogState } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../storage/dialog-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import type { Operator, Role } from './operator-repository';
 
 /** Who asks: his id, role and the groups of his routing profile. */
@@ -71,10 +72,10 @@ export function leadGroupsOf(actor: Actor): readonly string[] | 'all' {
   return isSupervisor(actor) ? 'all' : actor.groups;
 }
 
-export const factsOf = (row: DialogRow): DialogFacts => ({
+export const factsOf = (row: Dialog): DialogFacts => ({
   state: stateName(row.state),
-  groupId: row.group_id,
-  operatorId: row.operator_id,
+  groupId: row.groupId,
+  operatorId: row.operatorId,
 });
 
 /**
@@ -83,31 +84,37 @@ export const factsOf = (row: DialogRow): DialogFacts => ({
  * Postgres. Each `require*` answers `not_found` or `forbidden`, or returns what was read.
  */
 export class Authorization {
-  constructor(private readonly deps: { repo: DialogRepository; decisions: () => RoutingDecisions }) {}
+  constructor(
+    private readonly deps: {
+      repo: DialogRepository;
+      visitorRepo: VisitorRepository;
+      decisions: () => RoutingDecisions;
+    },
+  ) {}
 
   actor(operator: Operator): Actor {
     const profile = this.deps.decisions().operatorProfiles().get(operator.email);
     return { id: operator.id, role: operator.role, groups: profile?.groups.map((g) => g.groupId) ?? [] };
   }
 
-  async readableDialog(operator: Operator, dialogId: string): Promise<DialogRow> {
+  async readableDialog(operator: Operator, dialogId: string): Promise<Dialog> {
     return this.checked(operator, dialogId, mayReadDialog);
   }
 
-  async actionableDialog(operator: Operator, dialogId: string): Promise<DialogRow> {
+  async actionableDialog(operator: Operator, dialogId: string): Promise<Dialog> {
     return this.checked(operator, dialogId, mayActOnDialog);
   }
 
-  async uploadableDialog(operator: Operator, dialogId: string): Promise<DialogRow> {
+  async uploadableDialog(operator: Operator, dialogId: string): Promise<Dialog> {
     return this.checked(operator, dialogId, mayUploadToDialog);
   }
 
-  async pickableLead(operator: Operator, dialogId: string): Promise<DialogRow> {
+  async pickableLead(operator: Operator, dialogId: string): Promise<Dialog> {
     return this.checked(operator, dialogId, mayPickLead);
   }
 
   async requireVisitorReadable(operator: Operator, visitorId: string): Promise<void> {
-    if (!(await this.deps.repo.findVisitor(visitorId))) throw notFound('visitor');
+    if (!(await this.deps.visitorRepo.findVisitor(visitorId))) throw notFound('visitor');
     const dialogs = await this.deps.repo.dialogsOfVisitor(visitorId);
     if (!mayReadVisitor(this.actor(operator), dialogs.map(factsOf)))
       throw forbidden('this visitor has no dialog of yours or of your groups');
@@ -117,7 +124,7 @@ export class Authorization {
     operator: Operator,
     dialogId: string,
     may: (actor: Actor, dialog: DialogFacts) => boolean,
-  ): Promise<DialogRow> {
+  ): Promise<Dialog> {
     const row = await this.deps.repo.findDialog(dialogId);
     if (!row) throw notFound('dialog');
     if (!may(this.actor(operator), factsOf(row)))

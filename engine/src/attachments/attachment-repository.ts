@@ -1,4 +1,4 @@
-import type { Executor } from '../storage/dialog-repository';
+import type { Executor } from '../storage/dialog-rows';
 import type { Database } from '../storage/database';
 
 export type AttachmentStatus = 'pending' | 'uploading' | 'ready' | 'used' | 'refused';

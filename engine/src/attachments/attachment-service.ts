@@ -10,7 +10,7 @@ import {
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { AttachmentSlot, AttachmentView } from '@hotline/protocol';
-import type { Executor } from '../storage/dialog-repository';
+import type { Executor } from '../storage/dialog-rows';
 import type { AttachmentLinks, LinkVariant } from './attachment-links';
 import type { AttachmentRepository, AttachmentRow, Uploader } from './attachment-repository';
 import type { ClamdScanner } from './clamd-scanner';

@@ -8,7 +8,7 @@ import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { RoutingStore, StoreOverview } from '../routing-store/routing-store';
 import type { OperatorService } from '../services/operator-service';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../storage/dialog-repository';
 import { inLanes } from './lanes';
 import type { RoutingState } from './routing-state';
 
@@ -80,7 +80,7 @@ export class Reconciler {
        */
       dialogs?: { dispatch(dialogId: string, input: DialogEventInput): Promise<DispatchResult> };
       /** Routes a dialog stranded in `created` (VisitorService). */
-      stranded: { routeStranded(row: DialogRow): Promise<boolean> };
+      stranded: { routeStranded(row: Dialog): Promise<boolean> };
       /** Durable presence; without it (tests of the repair alone) `expirePresence` does nothing. */
       presence?: {
         operators: OperatorService;
@@ -280,7 +280,7 @@ export class Reconciler {
   }
 
   /** True when the same discrepancy was seen last run at the same dialog version. */
-  private confirmed(dialogId: string, what: string, row: DialogRow | null): boolean {
+  private confirmed(dialogId: string, what: string, row: Dialog | null): boolean {
     const signature = `${what}|${row?.version ?? 'gone'}`;
     this.seen.set(`${dialogId}/${what}`, signature);
     return this.suspects.get(`${dialogId}/${what}`) === signature;
@@ -291,7 +291,7 @@ export class Reconciler {
    * previous run, was saved by a node that died before routing it (an older engine saved first and
    * routed after): route it now (L3). A failure is reported and tried again next run.
    */
-  private async routeCreated(row: DialogRow, report: ReconcileReport) {
+  private async routeCreated(row: Dialog, report: ReconcileReport) {
     if (!this.confirmed(row.id, 'created', row)) return;
     try {
       if (await this.deps.stranded.routeStranded(row)) report.routed += 1;
@@ -303,7 +303,7 @@ export class Reconciler {
   }
 
   private async repairDialog(
-    row: DialogRow,
+    row: Dialog,
     context: DialogContext,
     overview: StoreOverview,
     report: ReconcileReport,
@@ -361,7 +361,7 @@ export class Reconciler {
    * visitor is served and nobody is pushed above his limit.
    */
   private async giveTo(
-    row: DialogRow,
+    row: Dialog,
     context: DialogContext,
     operatorId: string,
     storeHolder: { operatorId: string; offered: boolean } | null,

@@ -6,7 +6,7 @@ import type { Assignment, OperatorRouting, QueuedDialog, RoutingStore } from '..
 
 /** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
 const BEHIND_HEAD_SCAN = 50;
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../storage/dialog-repository';
 import type { DialogDetail } from '@hotline/protocol';
 import type { DialogChange } from './dialog-change';
 import type { DialogContext } from './dialog-machine';
@@ -118,7 +118,7 @@ export class AssignmentDispatcher {
    * enqueue and a later assignHead); the machine then records the assignment once the caller's lock is
    * released. Anything else waits in the queue for `trigger`.
    */
-  async arrive(dialog: DialogContext, locale: string | null, row?: DialogRow) {
+  async arrive(dialog: DialogContext, locale: string | null, row?: Dialog) {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
@@ -315,7 +315,7 @@ export class AssignmentDispatcher {
     now: number,
     offerTimeoutMs: number | null,
     /** The dialog as just committed (an arrival): decided on without reading it again. */
-    loaded?: DialogRow,
+    loaded?: Dialog,
   ) {
     const { store, repo, dialogs, metrics, clock } = this.deps;
     const { dialogId, operatorId, groupId } = assignment;

@@ -5,7 +5,7 @@ import type {
   MessageView,
   VisitorServerToClient,
 } from '@hotline/protocol';
-import type { ChangeKind, CommittedDialog, DialogRow, Handover } from '../storage/dialog-repository';
+import type { ChangeKind, CommittedDialog, Dialog, Handover } from '../storage/dialog-repository';
 import type { DialogContext, DialogEffect, DialogEvent } from './dialog-machine';
 import { parseSnapshot } from './dialog-snapshot';
 import { stateName, toCard, toSummary } from './dialog-views';
@@ -36,7 +36,7 @@ export interface DialogChange {
   messages: MessageView[];
   effects: DialogEffect[];
   /** The dialog row as written. */
-  row: DialogRow;
+  row: Dialog;
   views: {
     /** For the holder, the group's operators and supervisors. */
     summary: DialogSummary;

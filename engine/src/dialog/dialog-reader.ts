@@ -7,7 +7,9 @@ import type {
   VisitorDialogView,
 } from '@hotline/protocol';
 import type { RoutingStore } from '../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../storage/dialog-repository';
+import type { MessageRepository } from '../storage/message-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import { parseSnapshot } from './dialog-snapshot';
 import type { DialogChange } from './dialog-change';
 import { OPEN_STATES, stateName, toCard, toSummary } from './dialog-views';
@@ -19,6 +21,8 @@ export class DialogReader {
   constructor(
     private readonly deps: {
       repo: DialogRepository;
+      visitorRepo: VisitorRepository;
+      messageRepo: MessageRepository;
       directory: OperatorDirectory;
       store: RoutingStore;
       estimator: WaitEstimator;
@@ -32,26 +36,26 @@ export class DialogReader {
     return operator ? { name: operator.displayName ?? operator.name, avatarUrl: operator.avatarUrl } : null;
   }
 
-  async summary(row: DialogRow, lastMessage?: MessageView | null): Promise<DialogSummary> {
+  async summary(row: Dialog, lastMessage?: MessageView | null): Promise<DialogSummary> {
     const last =
       lastMessage === undefined
-        ? ((await this.deps.repo.lastMessages([row.id])).get(row.id) ?? null)
+        ? ((await this.deps.messageRepo.lastMessages([row.id])).get(row.id) ?? null)
         : lastMessage;
     return toSummary(row, {
       context: parseSnapshot(row.snapshot).context,
-      operatorName: (await this.operatorName(row.operator_id))?.name ?? null,
+      operatorName: (await this.operatorName(row.operatorId))?.name ?? null,
       lastMessage: last,
     });
   }
 
-  async summaries(rows: DialogRow[]): Promise<DialogSummary[]> {
-    const last = await this.deps.repo.lastMessages(rows.map((r) => r.id));
+  async summaries(rows: Dialog[]): Promise<DialogSummary[]> {
+    const last = await this.deps.messageRepo.lastMessages(rows.map((r) => r.id));
     return Promise.all(rows.map((row) => this.summary(row, last.get(row.id) ?? null)));
   }
 
   async visitorCard(visitorId: string): Promise<VisitorCard> {
-    const { repo } = this.deps;
-    const { visitor, pages } = await repo.visitorWithPages(visitorId);
+    const { repo, visitorRepo } = this.deps;
+    const { visitor, pages } = await visitorRepo.visitorWithPages(visitorId);
     return toCard(
       visitorId,
       visitor,
@@ -61,30 +65,30 @@ export class DialogReader {
   }
 
   /** A dialog's whole detail: its messages and visitor card in one read, his earlier dialogs if any. */
-  async detail(row: DialogRow): Promise<DialogDetail> {
-    const { repo } = this.deps;
-    const { visitor, pages, messages } = await repo.visitorWithPages(row.visitor_id, row.id);
+  async detail(row: Dialog): Promise<DialogDetail> {
+    const { repo, visitorRepo, messageRepo } = this.deps;
+    const { visitor, pages, messages } = await visitorRepo.visitorWithPages(row.visitorId, row.id);
     // An open dialog is its visitor's newest: without a previous one he has no other to read.
-    const alone = row.previous_dialog_id === null && OPEN_STATES.includes(stateName(row.state));
-    const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitor_id)).filter((d) => d.id !== row.id);
+    const alone = row.previousDialogId === null && OPEN_STATES.includes(stateName(row.state));
+    const others = alone ? [] : (await repo.dialogsOfVisitor(row.visitorId)).filter((d) => d.id !== row.id);
     const history = await Promise.all(
       others
         .slice(0, 10)
-        .map(async (d) => ({ dialog: await this.summary(d), messages: await repo.messages(d.id) })),
+        .map(async (d) => ({ dialog: await this.summary(d), messages: await messageRepo.messages(d.id) })),
     );
     return {
       ...(await this.summary(row, messages[messages.length - 1] ?? null)),
       messages,
-      visitor: toCard(row.visitor_id, visitor, pages, others.length),
+      visitor: toCard(row.visitorId, visitor, pages, others.length),
       history,
     };
   }
 
   /** What the widget shows: no internal notes, the operator's public name, the live queue position. */
-  async visitorView(row: DialogRow): Promise<VisitorDialogView> {
+  async visitorView(row: Dialog): Promise<VisitorDialogView> {
     const context = parseSnapshot(row.snapshot).context;
-    const messages = (await this.deps.repo.messages(row.id)).filter((m) => m.authorKind !== 'system');
-    const operator = await this.operatorName(row.operator_id);
+    const messages = (await this.deps.messageRepo.messages(row.id)).filter((m) => m.authorKind !== 'system');
+    const operator = await this.operatorName(row.operatorId);
     return {
       id: row.id,
       state: toSummary(row, { context, operatorName: null, lastMessage: null }).state,

@@ -8,13 +8,14 @@ import type { RoutingDecisions } from '../routing-config/routing-decisions';
 import type { RoutingStore } from '../routing-store/routing-store';
 import {
   type DialogRepository,
-  type DialogRow,
-  type Executor,
+  type Dialog,
   type NewMessage,
   OpenDialogExists,
   type WriteOutcome,
   type WrittenChange,
 } from '../storage/dialog-repository';
+import type { Executor } from '../storage/dialog-rows';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import {
   type ChangeConsumer,
   changeViews,
@@ -41,7 +42,7 @@ export interface DispatchResult {
   accepted: boolean;
   state: string;
   context: DialogContext;
-  row: DialogRow;
+  row: Dialog;
   messages: MessageView[];
   /** The committed change (none when the event was not accepted). */
   change: DialogChange | null;
@@ -83,7 +84,7 @@ export type CreateHooks = Pick<DispatchHooks, 'messages'>;
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
   /** The dialog enters its group's queue (and may be assigned at once). */
-  arrive(context: DialogContext, locale: string | null, row: DialogRow): Promise<void>;
+  arrive(context: DialogContext, locale: string | null, row: Dialog): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
   trigger(groupId: string): void;
 }
@@ -114,6 +115,7 @@ export class DialogService {
   constructor(
     private readonly deps: {
       repo: DialogRepository;
+      visitorRepo: VisitorRepository;
       store: RoutingStore;
       locks: Locks;
       decisions: () => RoutingDecisions;
@@ -184,13 +186,13 @@ export class DialogService {
       repo.createDialog(
         {
           id: dialog.id,
-          visitor_id: dialog.visitorId,
-          site_id: dialog.siteId,
+          visitorId: dialog.visitorId,
+          siteId: dialog.siteId,
           kind: dialog.kind,
           locale: dialog.locale,
           page: dialog.page,
           callback: dialog.callback,
-          previous_dialog_id: dialog.previousDialogId,
+          previousDialogId: dialog.previousDialogId,
           version,
           ...columnsFor(to, context, { rating: null }),
           state: stateName(to),
@@ -251,9 +253,9 @@ export class DialogService {
     dialogId: string,
     input:
       | DialogEventInput
-      | ((loaded: { state: string; context: DialogContext; row: DialogRow }) => Promise<DialogEventInput>),
+      | ((loaded: { state: string; context: DialogContext; row: Dialog }) => Promise<DialogEventInput>),
     hooks: DispatchHooks = {},
-    loaded?: DialogRow,
+    loaded?: Dialog,
   ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
     return locks.withLock(`dialog:${dialogId}`, async () => {
@@ -286,7 +288,7 @@ export class DialogService {
         const effects = toEffects(actions);
         const to = String(next.value);
         const context = next.context;
-        const autoDrafts = await this.draftAutoMessages(effects, context, row.locale, row.visitor_id);
+        const autoDrafts = await this.draftAutoMessages(effects, context, row.locale, row.visitorId);
 
         const outcome = await this.commit(
           hooks,
@@ -355,7 +357,7 @@ export class DialogService {
     dialogId: string,
     input: DialogEventInput,
     message: NewMessage,
-    options: { loaded?: DialogRow; storeAnyway?: boolean } = {},
+    options: { loaded?: Dialog; storeAnyway?: boolean } = {},
   ): Promise<{ result: DispatchResult; stored: MessageView | null }> {
     const result = await this.dispatch(dialogId, input, { message }, options.loaded);
     if (result.accepted || result.author) return { result, stored: result.author ?? null };
@@ -434,7 +436,7 @@ export class DialogService {
       id: change.id,
       seq: change.seq,
       dialogId: row.id,
-      visitorId: row.visitor_id,
+      visitorId: row.visitorId,
       messages,
       row,
       views: changeViews(committed, input.context, messages),
@@ -465,7 +467,7 @@ export class DialogService {
       const decisions = this.deps.decisions();
       const position = await this.deps.store.position(context.dialogId);
       const eta = position ? await this.deps.estimator.estimate(context.groupId, position.position) : null;
-      const visitor = await this.deps.repo.findVisitor(visitorId);
+      const visitor = await this.deps.visitorRepo.findVisitor(visitorId);
       const rendered = decisions.autoMessage(context.groupId, effect.kind as AutoMessageKind, locale, {
         visitorName: visitor?.name ?? null,
         position: position?.position ?? null,
@@ -490,7 +492,7 @@ export class DialogService {
     context: DialogContext,
     effects: DialogEffect[],
     /** The row as committed: an assignment on arrival decides on it without reading it again. */
-    row: DialogRow,
+    row: Dialog,
   ) {
     const { store } = this.deps;
     const groups = new Set<string>();

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { DialogRow } from '../storage/dialog-repository';
+import type { Dialog, DialogFields } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 import { stateName } from './dialog-views';
 
@@ -21,26 +21,22 @@ export function parseSnapshot(raw: unknown): PersistedDialog {
 const at = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
-export function columnsFor(
-  state: string,
-  context: DialogContext,
-  row: Pick<DialogRow, 'rating'>,
-): Partial<DialogRow> {
+export function columnsFor(state: string, context: DialogContext, row: Pick<Dialog, 'rating'>): DialogFields {
   return {
     state: stateName(state),
     snapshot: { value: state, context } satisfies PersistedDialog,
-    group_id: context.groupId || null,
-    topic_id: context.topicId,
-    region_id: context.regionId,
+    groupId: context.groupId || null,
+    topicId: context.topicId,
+    regionId: context.regionId,
     priority: context.priority,
-    operator_id: context.operatorId,
+    operatorId: context.operatorId,
     contact: context.contact,
     outcome: context.outcome,
-    queued_at: at(context.queuedAt),
-    assigned_at: at(context.assignedAt),
-    first_response_at: at(context.firstHumanResponseAt),
-    first_auto_response_at: at(context.firstAutoResponseAt),
-    closed_at: at(context.closedAt),
+    queuedAt: at(context.queuedAt),
+    assignedAt: at(context.assignedAt),
+    firstResponseAt: at(context.firstHumanResponseAt),
+    firstAutoResponseAt: at(context.firstAutoResponseAt),
+    closedAt: at(context.closedAt),
     rating: row.rating,
   };
 }

@@ -6,7 +6,7 @@ import {
   type PageView,
   type VisitorCard,
 } from '@hotline/protocol';
-import type { DialogRow, VisitorRow } from '../storage/dialog-repository';
+import type { Dialog, Visitor } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 
 export const OPEN_STATES: DialogState[] = [...OPEN_DIALOG_STATES];
@@ -19,7 +19,7 @@ export function stateName(value: string): DialogState {
 
 export const HELD_STATES: DialogState[] = ['assigned', 'active'];
 
-const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 /** Since when the visitor's last message waits for a human answer. */
 export function waitingSince(context: DialogContext | null): string | null {
@@ -43,27 +43,27 @@ export function rerouteAt(state: DialogState, context: DialogContext | null): st
 }
 
 export function toSummary(
-  row: DialogRow,
+  row: Dialog,
   extra: { context: DialogContext | null; operatorName: string | null; lastMessage: MessageView | null },
 ): DialogSummary {
   return {
     id: row.id,
-    visitorId: row.visitor_id,
-    siteId: row.site_id,
+    visitorId: row.visitorId,
+    siteId: row.siteId,
     kind: row.kind,
     state: stateName(row.state),
-    groupId: row.group_id,
-    topicId: row.topic_id,
-    regionId: row.region_id,
+    groupId: row.groupId,
+    topicId: row.topicId,
+    regionId: row.regionId,
     priority: row.priority,
-    operatorId: row.operator_id,
+    operatorId: row.operatorId,
     operatorName: extra.operatorName,
     contact: row.contact,
     callback: row.callback,
-    createdAt: new Date(row.created_at).toISOString(),
-    queuedAt: iso(row.queued_at),
-    assignedAt: iso(row.assigned_at),
-    closedAt: iso(row.closed_at),
+    createdAt: row.createdAt.toISOString(),
+    queuedAt: iso(row.queuedAt),
+    assignedAt: iso(row.assignedAt),
+    closedAt: iso(row.closedAt),
     outcome: row.outcome,
     waitingSince: waitingSince(extra.context),
     rerouteAt: rerouteAt(stateName(row.state), extra.context),
@@ -74,7 +74,7 @@ export function toSummary(
 /** The visitor card from his row and newest pages. */
 export function toCard(
   visitorId: string,
-  visitor: VisitorRow | null,
+  visitor: Visitor | null,
   pages: PageView[],
   earlierDialogs: number,
 ): VisitorCard {
@@ -85,12 +85,12 @@ export function toCard(
     email: visitor?.email ?? null,
     phone: visitor?.phone ?? null,
     language: visitor?.language ?? null,
-    userAgent: visitor?.user_agent ?? null,
+    userAgent: visitor?.userAgent ?? null,
     ip: visitor?.ip ?? null,
     currentPage: pages[0] ?? null,
     pages,
     referrer: firstPage?.referrer ?? null,
     earlierDialogs,
-    blocked: Boolean(visitor?.blocked_at),
+    blocked: Boolean(visitor?.blockedAt),
   };
 }

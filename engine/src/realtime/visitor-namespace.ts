@@ -96,7 +96,7 @@ export function registerVisitorNamespace(
         },
         () => limits.consume('token', { address }),
       );
-      if (visitor.blocked_at) throw notAvailable();
+      if (visitor.blockedAt) throw notAvailable();
       socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
       next();
     } catch (error) {

@@ -24,7 +24,7 @@ import type {
   TransferSchema,
 } from '@hotline/protocol';
 import type { TransferSource, TransferTarget } from '../routing-store/routing-store';
-import type { DialogRow, NewMessage } from '../storage/dialog-repository';
+import type { Dialog, NewMessage } from '../storage/dialog-repository';
 import type { ServiceDeps } from './service-deps';
 
 function requireSupervisor(operator: Operator) {
@@ -336,7 +336,7 @@ export class OperatorService {
     const state = stateName(row.state);
     if (state !== 'queued')
       throw new AppError('conflict', `only a queued dialog can be assigned; this one is ${state}`);
-    const groupId = row.group_id ?? '';
+    const groupId = row.groupId ?? '';
     await this.requireRoutable(input.operatorId, 'operatorId');
     const result = await dialogs.dispatch(
       row.id,
@@ -366,7 +366,7 @@ export class OperatorService {
     const { dialogs } = this.deps;
     requireSupervisor(supervisor);
     const row = await this.requireDialog(dialogId);
-    const previousOperatorId = row.operator_id;
+    const previousOperatorId = row.operatorId;
     if (!previousOperatorId || !HELD_STATES.includes(stateName(row.state)))
       throw new AppError(
         'conflict',
@@ -395,7 +395,7 @@ export class OperatorService {
    * the reconciler repairs from Postgres.
    */
   private movedInStore(
-    row: DialogRow,
+    row: Dialog,
     from: TransferSource,
     to: (context: DialogContext) => TransferTarget,
     options: { note: NewMessage | null; field: string },
@@ -406,7 +406,7 @@ export class OperatorService {
       inTransaction: async (_trx, context) => {
         const target = to(context);
         const moved = await store.transferDialog(
-          { dialogId: row.id, groupId: row.group_id ?? '' },
+          { dialogId: row.id, groupId: row.groupId ?? '' },
           from,
           target,
           clock(),
@@ -456,7 +456,7 @@ export class OperatorService {
       {
         inTransaction: async () => {
           const assigned = await store.assignDialog(
-            { dialogId, groupId: row.group_id ?? '' },
+            { dialogId, groupId: row.groupId ?? '' },
             operator.id,
             clock(),
             { ignoreGroup: operator.role === 'supervisor' },
@@ -496,11 +496,11 @@ export class OperatorService {
 
   async block(operator: Operator, input: z.infer<typeof BlockSchema>): Promise<void> {
     const row = await this.deps.access.actionableDialog(operator, input.dialogId);
-    await this.deps.blockVisitor(row.visitor_id, input.reason);
+    await this.deps.blockVisitor(row.visitorId, input.reason);
     if (OPEN_STATES.includes(stateName(row.state))) {
       await this.deps.dialogs.dispatch(row.id, { type: 'CLOSE', by: 'operator', outcome: 'spam' });
     }
-    for (const listener of this.blockListeners) listener(row.visitor_id);
+    for (const listener of this.blockListeners) listener(row.visitorId);
   }
 
   /** A slot for a file the operator sends in a dialog he may write to. */
@@ -511,7 +511,7 @@ export class OperatorService {
     const dialog = await this.deps.access.uploadableDialog(operator, input.dialogId);
     return this.deps.attachments.prepare(
       { kind: 'operator', id: operator.id },
-      { dialogId: dialog.id, siteId: dialog.site_id },
+      { dialogId: dialog.id, siteId: dialog.siteId },
       input,
     );
   }
@@ -529,7 +529,7 @@ export class OperatorService {
     // In progress counts each held dialog once, in its own group (not the operators' loads, which
     // would count a dialog in every group its operator belongs to).
     const held = await repo.dialogsInStates([...HELD_STATES]);
-    const heldIn = (groupId: string) => held.filter((d) => d.group_id === groupId).length;
+    const heldIn = (groupId: string) => held.filter((d) => d.groupId === groupId).length;
     return Promise.all(
       rules.groupIds().map(async (groupId) => {
         const { queue, operators } = await store.groupView(groupId);
@@ -571,15 +571,15 @@ export class OperatorService {
     return result.change?.views.detail ?? this.deps.reader.detail(result.row);
   }
 
-  private async requireDialog(dialogId: string): Promise<DialogRow> {
+  private async requireDialog(dialogId: string): Promise<Dialog> {
     const row = await this.deps.repo.findDialog(dialogId);
     if (!row) throw notFound('dialog');
     return row;
   }
 
-  private async requireHeld(operator: Operator, dialogId: string): Promise<DialogRow> {
+  private async requireHeld(operator: Operator, dialogId: string): Promise<Dialog> {
     const row = await this.requireDialog(dialogId);
-    if (row.operator_id !== operator.id || !HELD_STATES.includes(stateName(row.state))) {
+    if (row.operatorId !== operator.id || !HELD_STATES.includes(stateName(row.state))) {
       throw forbidden('this dialog is not assigned to you');
     }
     return row;

@@ -20,8 +20,9 @@ import type {
   VisitorMessageSchema,
   VisitorSession,
 } from '@hotline/protocol';
-import type { DialogRow, NewMessage, VisitorRow } from '../storage/dialog-repository';
+import type { Dialog, NewMessage, Visitor } from '../storage/dialog-repository';
 import type { VisitorBlockRepository } from '../storage/visitor-block-repository';
+import type { VisitorRepository } from '../storage/visitor-repository';
 import type { ServiceDeps } from './service-deps';
 
 export interface VisitorIdentity {
@@ -42,6 +43,7 @@ export class VisitorService {
 
   constructor(
     private readonly deps: ServiceDeps & {
+      visitorRepo: VisitorRepository;
       reopenWindowMs: number;
       blocks: VisitorBlockRepository;
       /** How long blocking a visitor also refuses his last address; 0: his token only. */
@@ -59,15 +61,15 @@ export class VisitorService {
     auth: { siteId: string; visitorToken?: string | undefined },
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
     beforeMint: () => Promise<void> = async () => undefined,
-  ): Promise<{ visitor: VisitorRow; token: string }> {
-    const { repo, decisions } = this.deps;
+  ): Promise<{ visitor: Visitor; token: string }> {
+    const { visitorRepo, decisions } = this.deps;
     if (!decisions().site(auth.siteId))
       throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
     if (auth.visitorToken) {
-      const known = await repo.findVisitorByToken(auth.visitorToken);
-      if (known && known.site_id === auth.siteId) {
-        await repo.touchVisitor(known.id, {
-          user_agent: meta.userAgent ?? known.user_agent,
+      const known = await visitorRepo.findVisitorByToken(auth.visitorToken);
+      if (known && known.siteId === auth.siteId) {
+        await visitorRepo.touchVisitor(known.id, {
+          userAgent: meta.userAgent ?? known.userAgent,
           ip: meta.ip ?? known.ip,
         });
         return { visitor: known, token: auth.visitorToken };
@@ -75,7 +77,7 @@ export class VisitorService {
     }
     await beforeMint();
     const token = randomBytes(24).toString('base64url');
-    const visitor = await repo.createVisitor({ token, siteId: auth.siteId, ...meta });
+    const visitor = await visitorRepo.createVisitor({ token, siteId: auth.siteId, ...meta });
     return { visitor, token };
   }
 
@@ -85,9 +87,9 @@ export class VisitorService {
    * may be shared (an office behind NAT); the expiry bounds that harm.
    */
   async block(visitorId: string, reason: string): Promise<void> {
-    const { repo, blocks, clock, addressBlockMs } = this.deps;
-    await repo.blockVisitor(visitorId, reason);
-    const visitor = await repo.findVisitor(visitorId);
+    const { visitorRepo, blocks, clock, addressBlockMs } = this.deps;
+    await visitorRepo.blockVisitor(visitorId, reason);
+    const visitor = await visitorRepo.findVisitor(visitorId);
     if (!visitor?.ip || addressBlockMs <= 0) return;
     const now = clock();
     await blocks.blockAddress({
@@ -110,21 +112,18 @@ export class VisitorService {
   }
 
   /** The open dialog, or the latest closed one while it can still be reopened. */
-  async currentDialog(visitorId: string): Promise<DialogRow | null> {
+  async currentDialog(visitorId: string): Promise<Dialog | null> {
     return this.currentOf(await this.deps.repo.latestDialogOfVisitor(visitorId));
   }
 
-  private currentOf(latest: DialogRow | null): DialogRow | null {
+  private currentOf(latest: Dialog | null): Dialog | null {
     if (!latest) return null;
     if (isOpen(latest)) return latest;
     return this.reopenable(latest) ? latest : null;
   }
 
-  private reopenable(row: DialogRow): boolean {
-    return (
-      row.closed_at !== null &&
-      this.deps.clock() - new Date(row.closed_at).getTime() < this.deps.reopenWindowMs
-    );
+  private reopenable(row: Dialog): boolean {
+    return row.closedAt !== null && this.deps.clock() - row.closedAt.getTime() < this.deps.reopenWindowMs;
   }
 
   /**
@@ -138,7 +137,7 @@ export class VisitorService {
     input: z.infer<typeof DialogStartSchema>,
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
-    const { repo, reader, decisions } = this.deps;
+    const { repo, visitorRepo, reader, decisions } = this.deps;
     // One read: who he is and his newest dialog.
     const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
@@ -146,8 +145,8 @@ export class VisitorService {
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
-    if (input.name) await repo.touchVisitor(visitor.id, { name: input.name });
-    if (input.language) await repo.touchVisitor(visitor.id, { language: input.language });
+    if (input.name) await visitorRepo.touchVisitor(visitor.id, { name: input.name });
+    if (input.language) await visitorRepo.touchVisitor(visitor.id, { language: input.language });
     if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
     const language = input.language ?? meta.language ?? undefined;
     const route = await this.routeFields({
@@ -194,7 +193,7 @@ export class VisitorService {
   /** A start that finds the visitor's dialog open: its message goes there, the dialog comes back. */
   private async continueOpen(
     identity: VisitorIdentity,
-    open: DialogRow,
+    open: Dialog,
     message: z.infer<typeof VisitorMessageSchema> | undefined,
   ): Promise<VisitorDialogView> {
     if (message) await this.sendMessage(identity, message);
@@ -246,10 +245,10 @@ export class VisitorService {
       row = await this.currentDialog(visitor.id);
       if (!row) throw conflict('the dialog changed concurrently; retry');
     }
-    let loaded: DialogRow | undefined = row;
+    let loaded: Dialog | undefined = row;
     if (!isOpen(row)) {
       const route = await this.routeFields({
-        choice: { groupId: row.group_id ?? undefined },
+        choice: { groupId: row.groupId ?? undefined },
         language: visitor.language ?? undefined,
         kind: row.kind,
         returningVisitor: true,
@@ -281,7 +280,7 @@ export class VisitorService {
    * of the visitor won the race.
    */
   private async startWithMessage(
-    visitor: VisitorRow,
+    visitor: Visitor,
     siteId: string,
     input: z.infer<typeof VisitorMessageSchema>,
   ): Promise<MessageView | null> {
@@ -313,13 +312,13 @@ export class VisitorService {
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
-    const { repo, dialogs, metrics } = this.deps;
+    const { visitorRepo, dialogs, metrics } = this.deps;
     const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
     const row = await this.currentDialog(identity.visitorId);
     if (!row) throw new AppError('not_found', 'no open dialog to attach the contact to');
-    await repo.touchVisitor(identity.visitorId, {
+    await visitorRepo.touchVisitor(identity.visitorId, {
       ...(contact.kind === 'email' ? { email: contact.value } : { phone: contact.value }),
       ...(input.name ? { name: input.name } : {}),
     });
@@ -340,7 +339,7 @@ export class VisitorService {
 
   async pageChange(identity: VisitorIdentity, page: z.infer<typeof PageInfoSchema>) {
     const row = await this.currentDialog(identity.visitorId);
-    await this.deps.repo.recordPage(identity.visitorId, row?.id ?? null, page);
+    await this.deps.visitorRepo.recordPage(identity.visitorId, row?.id ?? null, page);
     return row;
   }
 
@@ -354,7 +353,7 @@ export class VisitorService {
     if (input.dialogId && input.dialogId !== dialog.id) throw forbidden('this dialog is not yours');
     return this.deps.attachments.prepare(
       { kind: 'visitor', id: identity.visitorId },
-      { dialogId: dialog.id, siteId: dialog.site_id },
+      { dialogId: dialog.id, siteId: dialog.siteId },
       input,
     );
   }
@@ -367,17 +366,17 @@ export class VisitorService {
   /** The visitor types (or stops): his open dialog's holder, if any, is told. */
   async typing(identity: VisitorIdentity, typing: boolean): Promise<void> {
     const row = await this.currentDialog(identity.visitorId);
-    if (!row?.operator_id) return;
+    if (!row?.operatorId) return;
     for (const listener of this.typingListeners)
-      listener({ operatorId: row.operator_id, dialogId: row.id, typing });
+      listener({ operatorId: row.operatorId, dialogId: row.id, typing });
   }
 
   private async requireVisitorWithLatest(
     visitorId: string,
-  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null }> {
-    const found = await this.deps.repo.visitorWithLatestDialog(visitorId);
+  ): Promise<{ visitor: Visitor; latest: Dialog | null }> {
+    const found = await this.deps.visitorRepo.visitorWithLatestDialog(visitorId);
     if (!found) throw new AppError('unauthorized', 'unknown visitor');
-    if (found.visitor.blocked_at) throw forbidden('this chat is not available');
+    if (found.visitor.blockedAt) throw forbidden('this chat is not available');
     return found;
   }
 
@@ -387,7 +386,7 @@ export class VisitorService {
    * starts never give him two dialogs). Null when he had one.
    */
   private async createRouted(
-    visitor: VisitorRow,
+    visitor: Visitor,
     dialog: Omit<NewDialog, 'visitorId'>,
     route: RouteFields,
     hooks: CreateHooks,
@@ -423,13 +422,13 @@ export class VisitorService {
    * between). Its menu choice was not kept, so the rules or the default route decide. The reconciler
    * calls this; false when the dialog had moved on meanwhile.
    */
-  async routeStranded(row: DialogRow): Promise<boolean> {
+  async routeStranded(row: Dialog): Promise<boolean> {
     const route = await this.routeFields({
       choice: {},
       pageUrl: row.page?.url,
       language: row.locale,
       kind: row.kind,
-      returningVisitor: row.previous_dialog_id !== null,
+      returningVisitor: row.previousDialogId !== null,
     });
     return (await this.deps.dialogs.dispatch(row.id, { type: 'ROUTE', ...route })).accepted;
   }
@@ -438,7 +437,7 @@ export class VisitorService {
 /** A visitor's message as stored. */
 function visitorMessage(
   dialogId: string,
-  visitor: VisitorRow,
+  visitor: Visitor,
   message: { clientMessageId: string; body: string; attachmentIds?: string[] | undefined },
 ): NewMessage {
   return {
@@ -453,4 +452,4 @@ function visitorMessage(
   };
 }
 
-const isOpen = (row: DialogRow) => OPEN_STATES.includes(stateName(row.state));
+const isOpen = (row: Dialog) => OPEN_STATES.includes(stateName(row.state));

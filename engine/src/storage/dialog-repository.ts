@@ -1,60 +1,25 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type {
-  AttachmentView,
-  AuthorKind,
-  ContactView,
-  DialogKind,
-  MessageView,
-  PageView,
-} from '@hotline/protocol';
-import { conflict } from '../errors';
+import type { AuthorKind, MessageView, PageView } from '@hotline/protocol';
 import type { Database } from './database';
+import {
+  type Dialog,
+  type DialogFields,
+  type DialogRow,
+  type Executor,
+  type HandoverColumns,
+  handoverColumns,
+  type MessageRow,
+  toMessageView,
+  toPageView,
+  toColumns,
+  toDialog,
+  toVisitor,
+  type Visitor,
+} from './dialog-rows';
+import type { MessageRepository } from './message-repository';
 
-export type Executor = Database | Knex.Transaction;
-
-export interface VisitorRow {
-  id: string;
-  token_hash: string;
-  site_id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  language: string | null;
-  user_agent: string | null;
-  ip: string | null;
-  blocked_at: Date | null;
-  blocked_reason: string | null;
-}
-
-export interface DialogRow {
-  id: string;
-  visitor_id: string;
-  site_id: string;
-  kind: DialogKind;
-  state: string;
-  snapshot: unknown;
-  version: number;
-  group_id: string | null;
-  topic_id: string | null;
-  region_id: string | null;
-  priority: number;
-  locale: string;
-  operator_id: string | null;
-  contact: ContactView | null;
-  callback: { phone: string; preferredTime?: string } | null;
-  page: { url: string; title?: string; referrer?: string } | null;
-  outcome: string | null;
-  rating: number | null;
-  previous_dialog_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  queued_at: Date | null;
-  assigned_at: Date | null;
-  first_response_at: Date | null;
-  first_auto_response_at: Date | null;
-  closed_at: Date | null;
-}
+export type { Dialog, DialogFields, Visitor } from './dialog-rows';
 
 /** One event of the machine as the event log keeps it (`dialog_events`). */
 export interface EventRecord {
@@ -79,7 +44,7 @@ export interface StoredChange {
 
 /** A dialog row as a write returned it, with what the change's views need from other rows. */
 export interface CommittedDialog {
-  row: DialogRow;
+  row: Dialog;
   holder: { name: string; avatarUrl: string | null } | null;
   /** The dialog's newest message before this change's own. */
   lastMessage: MessageView | null;
@@ -92,7 +57,7 @@ export interface CommittedDialog {
  * change's own statement so that nobody reads the dialog again to hand it over.
  */
 export interface Handover {
-  visitor: VisitorRow | null;
+  visitor: Visitor | null;
   /** His newest pages, newest first (at most HANDOVER_PAGES). */
   pages: PageView[];
   /** The dialog's messages stored before this change, in order. */
@@ -100,12 +65,12 @@ export interface Handover {
   /** How many other dialogs he has had. */
   earlierCount: number;
   /** The newest of them (at most HANDOVER_EARLIER), newest first, with their holder's name and messages. */
-  earlier: { row: DialogRow; operatorName: string | null; messages: MessageView[] }[];
+  earlier: { row: Dialog; operatorName: string | null; messages: MessageView[] }[];
 }
 
-/** Pages on a visitor card and earlier dialogs in a holder's detail. */
-export const HANDOVER_PAGES = 50;
-export const HANDOVER_EARLIER = 10;
+/** A new dialog's fields: what it needs besides the columns' defaults. */
+export type NewDialogFields = DialogFields &
+  Pick<Dialog, 'id' | 'visitorId' | 'siteId' | 'state' | 'snapshot'>;
 
 /** What a change statement writes beside the dialog row. */
 export interface ChangeWrite {
@@ -149,43 +114,6 @@ type WrittenRow = DialogRow & {
   change_id: string | null;
   change_at: string | null;
 } & Partial<HandoverColumns>;
-
-/** The visitor card's and the history's columns, as `handoverColumns` selects them. */
-interface HandoverColumns {
-  visitor: VisitorRow | null;
-  pages: PageRow[] | null;
-  messages: MessageWithFiles[] | null;
-  earlier_count: string | number;
-  earlier: { row: DialogRow; operator_name: string | null; messages: MessageWithFiles[] }[] | null;
-}
-
-type MessageWithFiles = MessageRow & { has_files: boolean };
-
-/** A dialog's messages in order, each with whether it has files (their files are read only then). */
-const messagesOf = (dialog: string, alias: string) =>
-  `select coalesce(jsonb_agg(to_jsonb(${alias}) || jsonb_build_object('has_files',
-     exists (select 1 from attachments a where a.message_id = ${alias}.id)) order by ${alias}.seq), '[]'::jsonb)
-   from messages ${alias} where ${alias}.dialog_id = ${dialog}`;
-
-/**
- * The visitor card's columns (his row, his newest pages) and, with `dialog`, that dialog's messages;
- * with `earlier`, his other dialogs too. `visitor` and `dialog` are SQL expressions.
- */
-function handoverColumns(visitor: string, dialog: string, earlier: boolean): string {
-  const card = `(select to_jsonb(v) from visitors v where v.id = ${visitor}) as visitor,
-    (select jsonb_agg(p order by p.at desc, p.id desc) from
-      (select url, title, referrer, at, id from visitor_pages where visitor_id = ${visitor}
-       order by at desc, id desc limit ${HANDOVER_PAGES}) p) as pages,
-    (${messagesOf(dialog, 'm')}) as messages`;
-  if (!earlier) return card;
-  return `${card},
-    (select count(*) from dialogs o where o.visitor_id = ${visitor} and o.id <> ${dialog}) as earlier_count,
-    (select jsonb_agg(jsonb_build_object('row', to_jsonb(e),
-        'operator_name', (select coalesce(o.display_name, o.name) from operators o where o.id = e.operator_id),
-        'messages', (${messagesOf('e.id', 'em')})) order by e.created_at desc)
-     from (select * from dialogs where visitor_id = ${visitor} and id <> ${dialog}
-           order by created_at desc limit ${HANDOVER_EARLIER}) e) as earlier`;
-}
 
 /** The write would give the visitor a second open dialog (a reopen racing a start): nothing was written. */
 export class OpenDialogExists extends Error {
@@ -231,20 +159,6 @@ function messageDraft(message: NewMessage): {
   };
 }
 
-interface MessageRow {
-  id: string;
-  seq: string | number;
-  dialog_id: string;
-  author_kind: AuthorKind;
-  operator_id: string | null;
-  auto_kind: string | null;
-  auto_key: string | null;
-  client_message_id: string | null;
-  body: string;
-  meta: { authorName?: string | null; authorAvatarUrl?: string | null } | null;
-  created_at: Date;
-}
-
 export interface NewMessage {
   dialogId: string;
   authorKind: AuthorKind;
@@ -264,63 +178,17 @@ export interface NewMessage {
  * How messages get their files (the attachments module, set once at start): claimed when a message is
  * stored, and read, with freshly signed links, on every read of messages.
  */
-export interface MessageAttachments {
-  claim(
-    trx: Executor,
-    input: {
-      ids: string[];
-      dialogId: string;
-      uploader: { kind: 'visitor' | 'operator'; id: string };
-      messageId: string;
-    },
-  ): Promise<void>;
-  viewsOf(executor: Executor, messageIds: string[]): Promise<Map<string, AttachmentView[]>>;
-}
-
-interface PageRow {
-  url: string;
-  title: string | null;
-  referrer: string | null;
-  at: Date | string;
-}
-
-const toPageView = (r: PageRow): PageView => ({
-  url: r.url,
-  title: r.title,
-  referrer: r.referrer,
-  at: new Date(r.at).toISOString(),
-});
-
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** A visitor row read as JSON: its timestamp back to a Date. */
-function toVisitorRow(visitor: VisitorRow | null): VisitorRow | null {
-  if (!visitor) return null;
-  return { ...visitor, blocked_at: visitor.blocked_at ? new Date(visitor.blocked_at) : null };
-}
-
-export function toMessageView(row: MessageRow): MessageView {
-  return {
-    id: row.id,
-    dialogId: row.dialog_id,
-    seq: Number(row.seq),
-    authorKind: row.author_kind,
-    authorName: row.meta?.authorName ?? null,
-    authorAvatarUrl: row.meta?.authorAvatarUrl ?? null,
-    operatorId: row.operator_id,
-    autoKind: row.auto_kind,
-    clientMessageId: row.client_message_id,
-    body: row.body,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-}
-
-/** Durable dialogs, messages and visitors. Postgres is the source of truth; Redis is rebuilt from here. */
+/**
+ * Durable dialogs and their changes (`dialogs`; the outbox `dialog_changes` read back). A change is ONE
+ * statement by design (`writeChange`): the dialog row, its messages, events, page and outbox row are
+ * written together, so it stays here rather than split by table. Postgres is the source of truth;
+ * Redis is rebuilt from here.
+ */
 export class DialogRepository {
   constructor(
     private readonly db: Database,
-    /** Messages' files, joined to their views. */
-    private readonly attachments: MessageAttachments,
+    /** The messages a change's statement stores or reads, as views with their files. */
+    private readonly messages: MessageRepository,
   ) {}
 
   /** A transaction, for a change whose hooks write more than its one statement. */
@@ -347,125 +215,15 @@ export class DialogRepository {
   }
 
   /** The views with their files (signed links made now); views of messages without files are unchanged. */
-  private async withAttachments(views: MessageView[], executor: Executor = this.db): Promise<MessageView[]> {
-    if (views.length === 0) return views;
-    const files = await this.attachments.viewsOf(
-      executor,
-      views.map((v) => v.id),
-    );
-    return files.size === 0
-      ? views
-      : views.map((v) => (files.has(v.id) ? { ...v, attachments: files.get(v.id) } : v));
-  }
-
-  private async oneWithAttachments(view: MessageView, executor: Executor = this.db): Promise<MessageView> {
-    return (await this.withAttachments([view], executor))[0]!;
-  }
-
-  async findVisitorByToken(token: string): Promise<VisitorRow | null> {
-    return (
-      (await this.db<VisitorRow>('visitors')
-        .where({ token_hash: hashToken(token) })
-        .first()) ?? null
-    );
-  }
-
-  async findVisitor(id: string, executor: Executor = this.db): Promise<VisitorRow | null> {
-    return (await executor<VisitorRow>('visitors').where({ id }).first()) ?? null;
-  }
-
-  async createVisitor(input: {
-    token: string;
-    siteId: string;
-    userAgent?: string | null;
-    ip?: string | null;
-    language?: string | null;
-  }): Promise<VisitorRow> {
-    const row = {
-      id: randomUUID(),
-      token_hash: hashToken(input.token),
-      site_id: input.siteId,
-      user_agent: input.userAgent ?? null,
-      ip: input.ip ?? null,
-      language: input.language ?? null,
-    };
-    await this.db('visitors').insert(row);
-    return (await this.findVisitor(row.id))!;
-  }
-
-  async touchVisitor(
-    id: string,
-    patch: Partial<Pick<VisitorRow, 'name' | 'email' | 'phone' | 'language' | 'user_agent' | 'ip'>>,
-    executor: Executor = this.db,
-  ) {
-    await executor('visitors')
-      .where({ id })
-      .update({ ...patch, last_seen_at: new Date() });
-  }
-
-  async blockVisitor(id: string, reason: string) {
-    await this.db('visitors').where({ id }).update({ blocked_at: new Date(), blocked_reason: reason });
-  }
-
-  async recordPage(
-    visitorId: string,
-    dialogId: string | null,
-    page: { url: string; title?: string | undefined; referrer?: string | undefined },
-    executor: Executor = this.db,
-  ) {
-    await executor('visitor_pages').insert({
-      visitor_id: visitorId,
-      dialog_id: dialogId,
-      url: page.url,
-      title: page.title ?? null,
-      referrer: page.referrer ?? null,
-    });
-  }
-
-  /**
-   * The visitor and his newest pages in one read (the visitor card); with `dialogId`, that dialog's
-   * messages too, in the same statement (a new holder's detail).
-   */
-  async visitorWithPages(
-    visitorId: string,
-    dialogId: string | null = null,
-  ): Promise<{ visitor: VisitorRow | null; pages: PageView[]; messages: MessageView[] }> {
-    const result = await this.db.raw<{ rows: HandoverColumns[] }>(
-      `select ${handoverColumns('?', '?', false)}`,
-      [visitorId, visitorId, dialogId],
-    );
-    const row = result.rows[0];
-    return {
-      visitor: toVisitorRow(row?.visitor ?? null),
-      pages: (row?.pages ?? []).map(toPageView),
-      messages: await this.withFiles(row?.messages ?? []),
-    };
-  }
-
-  /** Message rows as views, their files read only when one has any. */
-  private async withFiles(rows: MessageWithFiles[], executor: Executor = this.db): Promise<MessageView[]> {
-    const views = rows.map(toMessageView);
-    return rows.some((r) => r.has_files) ? this.withAttachments(views, executor) : views;
-  }
-
-  async pages(visitorId: string, limit = 50): Promise<PageView[]> {
-    const rows = await this.db('visitor_pages')
-      .where({ visitor_id: visitorId })
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit);
-    return rows.map(toPageView);
-  }
 
   /** Inserts the row as it is (no change, no events): what an engine that died before routing left. */
-  async insertDialog(
-    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
-  ): Promise<void> {
-    await this.db('dialogs').insert({ ...row, snapshot: JSON.stringify(row.snapshot) });
+  async insertDialog(dialog: NewDialogFields): Promise<void> {
+    await this.db('dialogs').insert(toColumns(dialog));
   }
 
-  async findDialog(id: string, executor: Executor = this.db): Promise<DialogRow | null> {
-    return (await executor<DialogRow>('dialogs').where({ id }).first()) ?? null;
+  async findDialog(id: string, executor: Executor = this.db): Promise<Dialog | null> {
+    const row = await executor<DialogRow>('dialogs').where({ id }).first();
+    return row ? toDialog(row) : null;
   }
 
   /**
@@ -474,16 +232,16 @@ export class DialogRepository {
    * index `dialogs_one_open_per_visitor`: nothing is written).
    */
   async createDialog(
-    row: Partial<DialogRow> & Pick<DialogRow, 'id' | 'visitor_id' | 'site_id' | 'state' | 'snapshot'>,
+    dialog: NewDialogFields,
     write: ChangeWrite,
     executor: Executor = this.db,
   ): Promise<WrittenChange | null> {
     const insert = executor('dialogs')
-      .insert({ ...row, snapshot: JSON.stringify(row.snapshot), change_seq: 1 })
+      .insert({ ...toColumns(dialog), change_seq: 1 })
       .onConflict()
       .ignore()
       .returning('*');
-    const written = await this.writeChange(executor, insert, row.id, write);
+    const written = await this.writeChange(executor, insert, dialog.id, write);
     return written.kind === 'written' ? written : null;
   }
 
@@ -497,7 +255,7 @@ export class DialogRepository {
     executor: Executor,
     id: string,
     expectedVersion: number,
-    changes: Partial<DialogRow>,
+    changes: DialogFields,
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
     const update = executor('dialogs').where({ id, version: expectedVersion });
@@ -508,8 +266,7 @@ export class DialogRepository {
       );
     update
       .update({
-        ...changes,
-        ...(changes.snapshot !== undefined ? { snapshot: JSON.stringify(changes.snapshot) } : {}),
+        ...toColumns(changes),
         version: expectedVersion + 1,
         change_seq: executor.raw('change_seq + 1'),
         updated_at: new Date(),
@@ -630,7 +387,7 @@ export class DialogRepository {
     } = result.rows[0]!;
     if (row.id === null) {
       if (previous)
-        return { kind: 'resent', message: await this.oneWithAttachments(toMessageView(previous)) };
+        return { kind: 'resent', message: await this.messages.oneWithAttachments(toMessageView(previous)) };
       return { kind: 'stale' };
     }
     const seqOf = new Map(stored.map((m) => [m.id, Number(m.seq)]));
@@ -643,25 +400,25 @@ export class DialogRepository {
     }
     const author = write.message
       ? (views.find((v) => v.id === drafts[0]!.view.id) ??
-        (resent ? await this.findMessageByClientId(dialogId, resent) : null))
+        (resent ? await this.messages.findMessageByClientId(dialogId, resent) : null))
       : null;
     return {
       kind: 'written',
       committed: {
-        row: row as DialogRow,
+        row: toDialog(row),
         holder: holder_name === null ? null : { name: holder_name, avatarUrl: holder_avatar_url },
         lastMessage: last_message ? toMessageView(last_message) : null,
         handover: write.handover
           ? {
-              visitor: toVisitorRow(visitor ?? null),
+              visitor: visitor ? toVisitor(visitor) : null,
               pages: (pages ?? []).map(toPageView),
-              messages: await this.withFiles(messages ?? [], executor),
+              messages: await this.messages.withFiles(messages ?? [], executor),
               earlierCount: Number(earlier_count ?? 0),
               earlier: await Promise.all(
                 (earlier ?? []).map(async (e) => ({
-                  row: e.row,
+                  row: toDialog(e.row),
                   operatorName: e.operator_name,
-                  messages: await this.withFiles(e.messages, executor),
+                  messages: await this.messages.withFiles(e.messages, executor),
                 })),
               ),
             }
@@ -688,13 +445,13 @@ export class DialogRepository {
         views.push(view);
         continue;
       }
-      await this.attachments.claim(trx, {
+      await this.messages.claim(trx, {
         ids: files.ids,
         dialogId: message.dialogId,
         uploader: files.uploader,
         messageId: view.id,
       });
-      views.push(await this.oneWithAttachments(view, trx));
+      views.push(await this.messages.oneWithAttachments(view, trx));
     }
     await trx.raw(
       `update dialog_changes set payload = payload || jsonb_build_object('messages', ?::jsonb) where id = ?`,
@@ -741,137 +498,34 @@ export class DialogRepository {
     return row ? { visitorId: row.visitor_id, operatorId: row.operator_id, state: row.state } : null;
   }
 
-  /**
-   * The visitor and his newest dialog in one read (the visitor's write path: who he is, where his
-   * message goes).
-   */
-  async visitorWithLatestDialog(
-    visitorId: string,
-  ): Promise<{ visitor: VisitorRow; latest: DialogRow | null } | null> {
-    const result = await this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
-      `select to_jsonb(v) as visitor, d.* from visitors v
-       left join lateral (select * from dialogs where visitor_id = v.id order by created_at desc limit 1) d on true
-       where v.id = ?`,
-      [visitorId],
-    );
-    const row = result.rows[0];
-    if (!row?.visitor) return null;
-    const { visitor, ...dialog } = row;
-    const blocked = visitor.blocked_at;
-    return {
-      visitor: { ...visitor, blocked_at: blocked ? new Date(blocked) : null },
-      latest: dialog.id ? (dialog as DialogRow) : null,
-    };
-  }
-
-  async findMessageByClientId(dialogId: string, clientMessageId: string): Promise<MessageView | null> {
-    const row = await this.db<MessageRow>('messages')
-      .where({ dialog_id: dialogId, client_message_id: clientMessageId })
-      .first();
-    return row ? this.oneWithAttachments(toMessageView(row)) : null;
-  }
-
-  async messages(dialogId: string): Promise<MessageView[]> {
-    // Whether any message has files comes with the messages: their files are read only then.
-    const rows = await this.db<MessageWithFiles>('messages')
-      .where({ dialog_id: dialogId })
-      .orderBy('seq')
-      .select(
-        'messages.*',
-        this.db.raw('exists (select 1 from attachments a where a.message_id = messages.id) as has_files'),
-      );
-    return this.withFiles(rows);
-  }
-
-  async lastMessages(dialogIds: string[]): Promise<Map<string, MessageView>> {
-    if (dialogIds.length === 0) return new Map();
-    const rows = await this.db<MessageRow>('messages')
-      .distinctOn('dialog_id')
-      .whereIn('dialog_id', dialogIds)
-      .orderBy([{ column: 'dialog_id' }, { column: 'seq', order: 'desc' }]);
-    const views = await this.withAttachments(rows.map(toMessageView));
-    return new Map(views.map((v) => [v.dialogId, v]));
-  }
-
   /** The visitor's newest dialog, open or closed. */
-  async latestDialogOfVisitor(visitorId: string): Promise<DialogRow | null> {
-    return (
-      (await this.db<DialogRow>('dialogs')
-        .where({ visitor_id: visitorId })
-        .orderBy('created_at', 'desc')
-        .first()) ?? null
-    );
+  async latestDialogOfVisitor(visitorId: string): Promise<Dialog | null> {
+    const row = await this.db<DialogRow>('dialogs')
+      .where({ visitor_id: visitorId })
+      .orderBy('created_at', 'desc')
+      .first();
+    return row ? toDialog(row) : null;
   }
 
-  /**
-   * The visitor's open dialog, read after locking his row until the transaction ends: creations that
-   * take this lock run one after the other and see each other's dialog, so no visitor gets two.
-   */
-  async lockOpenDialogOfVisitor(
-    trx: Knex.Transaction,
-    visitorId: string,
-    openStates: readonly string[],
-  ): Promise<{ id: string } | null> {
-    // Two statements, not one: a statement that waited for the lock still sees its own (older)
-    // snapshot, so the look at his open dialog must come after the lock, in a statement of its own.
-    await trx('visitors').where({ id: visitorId }).forUpdate().first('id');
-    const result = await trx.raw<{ rows: { open_id: string | null }[] }>(
-      `select id as open_id from dialogs where visitor_id = ? and state = any(?::text[])
-       order by created_at desc limit 1`,
-      [visitorId, [...openStates]],
-    );
-    const openId = result.rows[0]?.open_id ?? null;
-    return openId ? { id: openId } : null;
-  }
-
-  /**
-   * Erases the visitor and everything of his (dialogs with their messages, events and attachment rows,
-   * pages, address blocks) in one transaction under his row lock, so no dialog of his starts meanwhile.
-   * `conflict` while he has an open dialog. Returns the dialogs and attachments erased (their bytes are
-   * the caller's to delete).
-   */
-  async eraseVisitor(
-    visitorId: string,
-    openStates: readonly string[],
-  ): Promise<{ dialogIds: string[]; attachments: { id: string; dialog_id: string }[] } | null> {
-    return this.db.transaction(async (trx) => {
-      if (!(await trx('visitors').where({ id: visitorId }).first('id'))) return null;
-      if (await this.lockOpenDialogOfVisitor(trx, visitorId, openStates))
-        throw conflict('the visitor has an open dialog; close it first');
-      const dialogIds = (await trx<DialogRow>('dialogs').where({ visitor_id: visitorId }).select('id')).map(
-        (d) => d.id,
-      );
-      const attachments: { id: string; dialog_id: string }[] = dialogIds.length
-        ? await trx('attachments').whereIn('dialog_id', dialogIds).select('id', 'dialog_id')
-        : [];
-      await trx('visitor_blocks').where({ visitor_id: visitorId }).delete();
-      await trx('visitor_pages').where({ visitor_id: visitorId }).delete();
-      if (dialogIds.length) {
-        // Another visitor's dialog never links to his; his own links go first so the rows can go in any order.
-        await trx('dialogs').whereIn('id', dialogIds).update({ previous_dialog_id: null });
-        await trx('dialogs').whereIn('id', dialogIds).delete();
-      }
-      await trx('visitors').where({ id: visitorId }).delete();
-      return { dialogIds, attachments };
-    });
-  }
-
-  async dialogsOfVisitor(visitorId: string): Promise<DialogRow[]> {
-    return this.db<DialogRow>('dialogs').where({ visitor_id: visitorId }).orderBy('created_at', 'desc');
+  async dialogsOfVisitor(visitorId: string): Promise<Dialog[]> {
+    const rows = await this.db<DialogRow>('dialogs')
+      .where({ visitor_id: visitorId })
+      .orderBy('created_at', 'desc');
+    return rows.map(toDialog);
   }
 
   async dialogsInStates(
     states: string[],
     filter: { operatorId?: string; groupIds?: string[] } = {},
-  ): Promise<DialogRow[]> {
+  ): Promise<Dialog[]> {
     const query = this.db<DialogRow>('dialogs').whereIn('state', states);
     if (filter.operatorId) query.where({ operator_id: filter.operatorId });
     if (filter.groupIds) query.whereIn('group_id', filter.groupIds);
-    return query.orderBy('created_at');
+    return (await query.orderBy('created_at')).map(toDialog);
   }
 
-  async recentDialogs(limit: number): Promise<DialogRow[]> {
-    return this.db<DialogRow>('dialogs').orderBy('updated_at', 'desc').limit(limit);
+  async recentDialogs(limit: number): Promise<Dialog[]> {
+    return (await this.db<DialogRow>('dialogs').orderBy('updated_at', 'desc').limit(limit)).map(toDialog);
   }
 
   /** Recent handling times of a group (assignment to close), newest first, for honest wait estimates. */

@@ -314,7 +314,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await server.engine.attachments.applyRetention()).to.equal(0);
       ahead = 25 * HOUR_MS;
       expect(await server.engine.attachments.applyRetention()).to.be.at.least(1);
-      const messages = await server.engine.repo.messages(dialogId);
+      const messages = await server.engine.messageRepo.messages(dialogId);
       const placeholder = messages.find((m) => m.body === 'old receipt')!.attachments![0]!;
       expect(placeholder).to.include({ id: file.id, name: 'old.pdf', removed: true, url: '' });
       ahead = 0;

@@ -61,7 +61,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     /** Postgres' holder of the dialog (null when none) and its state. */
     async function truth(dialogId: string) {
       const row = await server.engine.repo.findDialog(dialogId);
-      return { state: row?.state, operatorId: row?.operator_id ?? null };
+      return { state: row?.state, operatorId: row?.operatorId ?? null };
     }
 
     it('when a transfer moved the slot in the store but its commit failed, then after two runs the slot is back with the holder Postgres names, even though he went away meanwhile', async () => {

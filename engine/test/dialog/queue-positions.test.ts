@@ -38,7 +38,7 @@ function harness() {
     recentHandleTimesMs: async () => [120_000, 180_000, 150_000],
     latestDialogOfVisitor: async (visitorId: string) => {
       const id = visitorId.slice(2);
-      return (await store.position(id)) ? { id, state: 'queued', group_id: GROUP } : null;
+      return (await store.position(id)) ? { id, state: 'queued', groupId: GROUP } : null;
     },
   };
   const positions = new QueuePositions(

@@ -72,7 +72,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const first = await call<MessageView>(visitor, 'message:send', message);
       const second = await call<MessageView>(visitor, 'message:send', message);
       expect(second.id).to.equal(first.id);
-      const messages = await server.engine.repo.messages(first.dialogId);
+      const messages = await server.engine.messageRepo.messages(first.dialogId);
       expect(messages.filter((m) => m.body === 'twice?')).to.have.length(1);
     });
 
@@ -153,7 +153,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(picked.messages.map((m) => m.autoKind)).to.include.members(['offline-reply', 'contact-thanks']);
       await call(dina, 'dialog:close', { dialogId: view.id, outcome: 'called-back' });
       await call(dina, 'presence:set', { status: 'offline' });
-      const autoMessages = (await server.engine.repo.messages(view.id)).filter(
+      const autoMessages = (await server.engine.messageRepo.messages(view.id)).filter(
         (m) => m.authorKind === 'auto',
       );
       expect(autoMessages.map((m) => m.autoKind)).to.deep.equal(['offline-reply', 'contact-thanks']);
@@ -170,7 +170,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await unanswered;
       await call(visitor, 'message:send', { clientMessageId: clientId(), body: 'hello??' });
       await new Promise((r) => setTimeout(r, 1200));
-      const auto = (await server.engine.repo.messages(dialog.id)).filter((m) => m.autoKind === 'unanswered');
+      const auto = (await server.engine.messageRepo.messages(dialog.id)).filter(
+        (m) => m.autoKind === 'unanswered',
+      );
       expect(auto).to.have.length(1);
       await call(anna, 'dialog:close', { dialogId: dialog.id });
       await call(anna, 'presence:set', { status: 'offline' });

@@ -97,7 +97,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(view.state).not.to.equal('created');
       expect((await assigned).id).to.equal(view.id);
       const row = await server.engine.repo.findDialog(view.id);
-      expect(row).to.include({ group_id: 'sales', state: 'assigned' });
+      expect(row).to.include({ groupId: 'sales', state: 'assigned' });
       const again = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('renamed-group'));
       expect(again).to.include({ id: view.id, state: 'assigned' });
     });
@@ -115,9 +115,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         });
         const row = await server.engine.repo.findDialog(view.id);
         expect(row, JSON.stringify(choice)).to.include({
-          group_id: 'sales',
-          topic_id: null,
-          region_id: null,
+          groupId: 'sales',
+          topicId: null,
+          regionId: null,
           state: 'offline',
         });
       }
@@ -186,10 +186,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         field: 'clientMessageId',
       });
 
-      const { repo } = server.engine;
+      const { repo, visitorRepo } = server.engine;
       expect(await repo.dialogsOfVisitor(visitorId)).to.deep.equal([]);
-      expect(await repo.pages(visitorId)).to.deep.equal([]);
-      expect((await repo.findVisitor(visitorId))?.name).to.equal(null);
+      expect(await visitorRepo.pages(visitorId)).to.deep.equal([]);
+      expect((await visitorRepo.findVisitor(visitorId))?.name).to.equal(null);
       expect(visitor.connected).to.equal(true);
       // The same payload without the bad byte goes through; tabs and newlines are text.
       const view = await call<VisitorDialogView>(visitor, 'dialog:start', base());
@@ -214,10 +214,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(
         await errorOf(visitor, 'page:change', { url: 'http://shop.test/', title: `T${NUL}` }),
       ).to.include({ code: 'bad_request', field: 'title' });
-      const { repo } = server.engine;
-      expect((await repo.findVisitor(visitorId))?.name).to.equal(null);
+      const { repo, visitorRepo } = server.engine;
+      expect((await visitorRepo.findVisitor(visitorId))?.name).to.equal(null);
       expect((await repo.findDialog(view.id))?.contact).to.equal(null);
-      expect((await repo.pages(visitorId)).map((p) => p.url)).to.deep.equal(['http://shop.test/']);
+      expect((await visitorRepo.pages(visitorId)).map((p) => p.url)).to.deep.equal(['http://shop.test/']);
     });
 
     it('when an operator sends a NUL byte over the socket or the REST API, then bad_request names the field', async () => {
@@ -258,7 +258,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(new Set(views.map((v) => v.id)).size).to.equal(1);
       const dialogs = await server.engine.repo.dialogsOfVisitor(visitorId);
       expect(dialogs).to.have.length(1);
-      const bodies = (await server.engine.repo.messages(dialogs[0]!.id))
+      const bodies = (await server.engine.messageRepo.messages(dialogs[0]!.id))
         .filter((m) => m.authorKind === 'visitor')
         .map((m) => m.body);
       expect(bodies.sort()).to.deep.equal(['tab 0', 'tab 1', 'tab 2', 'tab 3', 'tab 4']);
@@ -277,7 +277,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(dialog.id).to.equal(message.dialogId);
       expect(dialog.messages.map((m) => m.body)).to.deep.equal(['no menu, just writing']);
       const rows = await server.engine.repo.dialogsOfVisitor(visitorId);
-      expect(rows.map((r) => [r.group_id, r.state])).to.deep.equal([['sales', 'assigned']]);
+      expect(rows.map((r) => [r.groupId, r.state])).to.deep.equal([['sales', 'assigned']]);
       const events = await server.engine.database
         .db('dialog_events')
         .where({ dialog_id: dialog.id })
@@ -308,7 +308,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(message.dialogId).to.equal(view.id);
       await again;
       expect(await server.engine.repo.findDialog(view.id)).to.include({
-        group_id: 'sales',
+        groupId: 'sales',
         state: 'assigned',
       });
     });
@@ -369,8 +369,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const snapshot = dialogs.initialSnapshot(id, 'chat', Date.now());
       await repo.insertDialog({
         id,
-        visitor_id: visitorId,
-        site_id: 'demo',
+        visitorId,
+        siteId: 'demo',
         kind: 'chat',
         state: snapshot.value,
         snapshot,

@@ -63,7 +63,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const view = await start(visitor);
       const first = await Promise.any(views).catch(async (error) => {
         const row = await server.engine.repo.findDialog(view.id);
-        throw new Error(`nobody got ${view.id} (${row?.state}, operator ${row?.operator_id}): ${error}`);
+        throw new Error(`nobody got ${view.id} (${row?.state}, operator ${row?.operatorId}): ${error}`);
       });
       expect(first.id).to.equal(view.id);
       return first.name;

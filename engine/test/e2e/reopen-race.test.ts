@@ -52,7 +52,7 @@ describe('reopen racing a start from another tab (Postgres + Redis)', function (
       const second = await connectVisitor(server.url, { visitorToken });
       const before = await call<VisitorDialogView>(first, 'dialog:start', chatStart('support'));
       await call(first, 'dialog:close', {});
-      expect((await repo.findDialog(before.id))?.closed_at, 'closed, within the reopen window').to.not.equal(
+      expect((await repo.findDialog(before.id))?.closedAt, 'closed, within the reopen window').to.not.equal(
         null,
       );
 

@@ -68,7 +68,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect('error' in refused && refused.error.code).to.equal('conflict');
       expect(await load(annaId)).to.equal(3);
       expect(await holdingViolations()).to.deep.equal([]);
-      const notes = await server.engine.repo.messages(held[0]!.id);
+      const notes = await server.engine.messageRepo.messages(held[0]!.id);
       expect(notes.map((m) => m.body).filter((b) => b.includes('please take it'))).to.deep.equal([]);
 
       await call(anna, 'presence:set', { status: 'online' });
@@ -97,7 +97,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       await Promise.all([received, removed]);
       expect(await load(annaId)).to.equal(1);
       expect(await load(carlSelf.operatorId)).to.equal(1);
-      const notes = await server.engine.repo.messages(held[0]!.id);
+      const notes = await server.engine.messageRepo.messages(held[0]!.id);
       expect(notes.filter((m) => m.body.includes('VIP'))).to.have.length(1);
       expect(await holdingViolations()).to.deep.equal([]);
     });
@@ -123,7 +123,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await load(annaId)).to.equal(1);
       expect(await holdingViolations()).to.deep.equal([]);
       // Only the transfer that happened kept its note.
-      const notes = (await Promise.all(held.map((d) => server.engine.repo.messages(d.id))))
+      const notes = (await Promise.all(held.map((d) => server.engine.messageRepo.messages(d.id))))
         .flat()
         .filter((m) => m.body.includes('note '));
       expect(notes).to.have.length(1);

@@ -130,7 +130,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         await sleep(300);
         const row = await server.engine.repo.findDialog(view.id);
         expect(row?.state).to.equal('assigned');
-        expect(row?.operator_id).to.equal(anna.self.operatorId);
+        expect(row?.operatorId).to.equal(anna.self.operatorId);
         expect(removed).to.deep.equal([]);
         expect(autoKinds(messages)).to.deep.equal(['unanswered', 'ask-contact']);
       });
@@ -145,7 +145,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
           5000,
           'the unanswered messages',
         );
-        expect((await server.engine.repo.findDialog(view.id))?.operator_id).to.equal(anna.self.operatorId);
+        expect((await server.engine.repo.findDialog(view.id))?.operatorId).to.equal(anna.self.operatorId);
         const boris = await connectOperator(server.url, 'boris@example.com');
         const toBoris = next<DialogDetail>(boris, 'dialog:assigned', (d) => d.id === view.id, 8000);
         const removed = next<{ dialogId: string; reason: string }>(
@@ -187,7 +187,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         await call(anna.socket, 'typing:set', { dialogId: view.id, typing: true });
         // Past the 0.8 s threshold but within the 1.5 s grace after his typing: still his.
         await sleep(Math.max(0, firstDue - Date.now()) + 400);
-        expect((await server.engine.repo.findDialog(view.id))?.operator_id).to.equal(anna.self.operatorId);
+        expect((await server.engine.repo.findDialog(view.id))?.operatorId).to.equal(anna.self.operatorId);
         expect(Date.parse((await postponed).rerouteAt ?? '')).to.be.within(typedAt + 1400, typedAt + 1700);
         await call(anna.socket, 'typing:set', { dialogId: view.id, typing: false });
         expect((await toBoris).id).to.equal(view.id);

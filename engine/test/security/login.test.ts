@@ -391,7 +391,7 @@ for (const trustProxy of [0, 1]) {
             'data' in reply ? resolve(reply.data) : reject(new Error(reply.error.message)),
           );
         });
-        const visitor = await server!.engine.repo.findVisitor(session.visitorId);
+        const visitor = await server!.engine.visitorRepo.findVisitor(session.visitorId);
         expect(visitor?.ip).to.equal(trustProxy ? '203.0.113.44' : '127.0.0.1');
       } finally {
         socket.close();

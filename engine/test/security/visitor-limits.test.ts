@@ -117,7 +117,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         expect(error.code).to.equal('rate_limited');
         expect(error.retryAfterMs).to.be.a('number').within(1, 10_000);
       }
-      const stored = (await server.engine.repo.messages(view.id)).filter(
+      const stored = (await server.engine.messageRepo.messages(view.id)).filter(
         (m) => m.authorKind === 'visitor' && m.body.startsWith('burst '),
       );
       expect(stored).to.have.length(5);
@@ -264,7 +264,7 @@ describe('visitor limits across two engines on one Redis (real)', function () {
     expect(
       answers.filter((answer) => 'error' in answer && answer.error.code === 'rate_limited'),
     ).to.have.length(3);
-    const stored = (await a.engine.repo.messages(view.id)).filter((m) => m.authorKind === 'visitor');
+    const stored = (await a.engine.messageRepo.messages(view.id)).filter((m) => m.authorKind === 'visitor');
     expect(stored).to.have.length(5);
   });
 });
@@ -446,7 +446,7 @@ describe('a flooding visitor (real)', function () {
         console.log(`      round ${attempt}: a p99 above its bound${attempt < 3 ? ', measuring again' : ''}`);
     }
     locks.withLock = withLock;
-    const visitorMessages = (await server.engine.repo.messages(floodDialog)).filter(
+    const visitorMessages = (await server.engine.messageRepo.messages(floodDialog)).filter(
       (m) => m.authorKind === 'visitor',
     );
     expect(visitorMessages).to.have.length(1 + storedInAll);

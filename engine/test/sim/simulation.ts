@@ -590,7 +590,7 @@ export class Simulation {
       case 'transfer': {
         const held = await engine.repo.dialogsInStates(['assigned', 'active']);
         const row = this.pick(held);
-        const operator = row && this.operators.find((o) => o.id === row.operator_id);
+        const operator = row && this.operators.find((o) => o.id === row.operatorId);
         if (!row || !operator) return `${kind}: nothing held`;
         if (kind === 'operator-message') {
           await engine.operators.sendMessage(operator, {
@@ -618,7 +618,7 @@ export class Simulation {
       case 'decline': {
         const offered = await engine.repo.dialogsInStates(['offered']);
         const row = this.pick(offered);
-        const operator = row && this.operators.find((o) => o.id === row.operator_id);
+        const operator = row && this.operators.find((o) => o.id === row.operatorId);
         if (!row || !operator) return `${kind}: no offer`;
         if (kind === 'accept') await engine.operators.acceptOffer(operator, row.id);
         else await engine.operators.declineOffer(operator.id, row.id, 'declined');

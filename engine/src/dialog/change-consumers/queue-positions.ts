@@ -9,7 +9,7 @@ import type { QueuePositionView } from '@hotline/protocol';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics/metrics';
 import type { QueueMarks, RoutingStore } from '../../routing-store/routing-store';
-import type { DialogRepository, DialogRow } from '../../storage/dialog-repository';
+import type { DialogRepository, Dialog } from '../../storage/dialog-repository';
 import { DialogVisitors } from './dialog-visitors';
 
 /** Every waiting visitor gets his value pushed again within this time, whatever he missed. */
@@ -74,9 +74,7 @@ export class QueuePositions {
       /** Where the pushes go (the realtime layer's notifier: sockets of this node, other nodes). */
       notifier: VisitorPushes;
       repo: Pick<DialogRepository, 'visitorsOf' | 'recentHandleTimesMs'> & {
-        latestDialogOfVisitor(
-          visitorId: string,
-        ): Promise<Pick<DialogRow, 'id' | 'state' | 'group_id'> | null>;
+        latestDialogOfVisitor(visitorId: string): Promise<Pick<Dialog, 'id' | 'state' | 'groupId'> | null>;
       };
       store: RoutingStore;
       metrics: Metrics;
@@ -115,8 +113,8 @@ export class QueuePositions {
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
   private async joined(visitorId: string) {
     const dialog = await this.deps.repo.latestDialogOfVisitor(visitorId);
-    if (dialog?.state !== 'queued' || !dialog.group_id) return;
-    this.mark(dialog.group_id).asked.add(dialog.id);
+    if (dialog?.state !== 'queued' || !dialog.groupId) return;
+    this.mark(dialog.groupId).asked.add(dialog.id);
     this.scheduleQueueFlush();
   }
 
