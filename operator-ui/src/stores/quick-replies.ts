@@ -4,24 +4,6 @@ import { ApiError, api } from '../api/http';
 import type { OperatorSocket } from '../api/socket';
 import type { QuickReply } from '../lib/quick-replies';
 
-const isQuickReply = (value: unknown): value is QuickReply => {
-  if (!value || typeof value !== 'object') return false;
-  const r = value as Record<string, unknown>;
-  return (
-    typeof r.id === 'string' &&
-    typeof r.shortcut === 'string' &&
-    typeof r.title === 'string' &&
-    typeof r.body === 'string' &&
-    (r.scope === 'personal' || r.scope === 'group')
-  );
-};
-
-/** The `quickReplies:changed` push's list, or null when the payload is not one. */
-function pushedList(payload: unknown): QuickReply[] | null {
-  const list = (payload as { quickReplies?: unknown } | null)?.quickReplies;
-  return Array.isArray(list) && list.every(isQuickReply) ? list : null;
-}
-
 /**
  * The operator's canned answers (his personal ones and the group-wide ones) in his own order, as
  * GET /api/quick-replies returns them. A change in any of his tabs arrives as `quickReplies:changed`.
@@ -33,11 +15,8 @@ export const useQuickRepliesStore = defineStore('quickReplies', () => {
 
   /** Listens for the engine's push of his whole list (created, deleted or reordered anywhere). */
   function bind(socket: OperatorSocket) {
-    socket.onAny((event: string, payload: unknown) => {
-      if (event !== 'quickReplies:changed') return;
-      const list = pushedList(payload);
-      if (!list) return;
-      replies.value = list;
+    socket.on('quickReplies:changed', ({ quickReplies }) => {
+      replies.value = quickReplies;
       loaded.value = true;
     });
   }
