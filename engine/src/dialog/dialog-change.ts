@@ -140,9 +140,8 @@ export function outboxPayload(change: {
 export function isHandoff(change: DialogChange): boolean {
   const { previous, context, event } = change;
   return (
-    context.operatorId !== null &&
+    handsOver(change.from, change.to, previous, context) &&
     context.operatorId !== previous.operatorId &&
-    (change.to === 'assigned' || change.to === 'offered') &&
     event?.type !== 'ASSIGNED' &&
     event?.type !== 'OFFERED'
   );
