@@ -319,34 +319,56 @@ async function engineRun(
   }
 }
 
+const NODE_ITSELF = 'node internals, GC, native';
+
 /** Where a profile frame belongs: a package, the engine's own code, or Node itself. */
 function owner(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
   const own = /\/(engine|routing-rules|client)\/src\//.exec(url)?.[1];
   if (own) return `${own} (own code)`;
-  return url.startsWith('node:') || url === '' ? 'node internals, GC, native' : url;
+  return url.startsWith('node:') || url === '' ? NODE_ITSELF : url;
+}
+
+/** The one .cpuprofile that node --cpu-prof wrote in `dir`, if any. */
+export function profileFile(dir: string): string | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  return file && join(dir, file);
 }
 
 /**
  * The engine's CPU profile (one .cpuprofile in `dir`), idle time left out: the top functions by
- * self time, and self time summed per package (what the time is spent in, whoever called it).
+ * self time, self time summed per package (what the time is spent in, whoever called it), and self
+ * time summed per calling package (Node's own frames counted for the package that called them).
  */
 export function topCosts(dir: string, count = 15) {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return { functions: [], packages: [] };
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  const file = profileFile(dir);
+  if (!file) return { functions: [], packages: [], callers: [] };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: {
+      id: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+      children?: number[];
+    }[];
     samples: number[];
   };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
   const self = new Map<string, number>();
   const packages = new Map<string, number>();
+  const callers = new Map<string, number>();
   let total = 0;
   for (const id of profile.samples) {
     const frame = byId.get(id)?.callFrame;
     if (!frame || frame.functionName === '(idle)') continue;
     total += 1;
+    // Node's own frames (a socket write, a buffer copy) count for the nearest package that called them.
+    let caller: number | undefined = id;
+    while (caller !== undefined && owner(byId.get(caller)?.callFrame.url ?? '') === NODE_ITSELF)
+      caller = parentOf.get(caller);
+    const by = caller === undefined ? NODE_ITSELF : owner(byId.get(caller)?.callFrame.url ?? '');
+    callers.set(by, (callers.get(by) ?? 0) + 1);
     const where = frame.url
       .replace(/^.*node_modules\//, '')
       .replace(/^file:\/\/.*?\/(engine|routing-rules|client)\//, '$1/');
@@ -361,7 +383,7 @@ export function topCosts(dir: string, count = 15) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([name, n]) => ({ name, percent: (n / Math.max(1, total)) * 100 }));
-  return { functions: top(self), packages: top(packages) };
+  return { functions: top(self), packages: top(packages), callers: top(callers) };
 }
 
 /** The baseline commit's engine on its own schema of the same backends (no profile: this tree's only). */

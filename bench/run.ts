@@ -11,7 +11,7 @@
  * Figures are printed, never asserted: the exit code is non-zero only when a part could not run.
  * Environment knobs are listed in docs/bench.md (BENCH_ONLY=e2e,fanout picks parts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureWidget } from '../widget/bench/size';
@@ -19,7 +19,7 @@ import { clusterEnv, type EngineProcess, startCluster } from '../engine/test/sup
 import { percentile, prepareLoad, runLoad } from '../engine/test/multinode/load-driver';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../engine/test/support/postgres';
 import { deleteKeys, TEST_REDIS_URL, testRedis } from '../engine/test/support/redis';
-import { P99_LIMIT_MS, runE2e, sideBySide, type TargetRun, topCosts } from './e2e';
+import { P99_LIMIT_MS, profileFile, runE2e, sideBySide, type TargetRun, topCosts } from './e2e';
 import { runFanout } from './fanout';
 import { benchRoutingStore, printRoutingStoreTable, STORE_PATHS } from './routing-store';
 import { runUploadLoad } from '../engine/test/attachments/upload-load';
@@ -194,13 +194,17 @@ async function e2ePart(): Promise<void> {
     console.log(
       '\nengine CPU profile over its whole e2e run (start-up included, idle left out), top self time:',
     );
-    const { functions, packages } = topCosts(profileDir);
+    const { functions, packages, callers } = topCosts(profileDir);
     const print = (rows: { name: string; percent: number }[]) => {
       for (const { name, percent } of rows) console.log(`  ${percent.toFixed(1).padStart(5)} %  ${name}`);
     };
     print(functions);
     console.log('self time per package:');
     print(packages);
+    console.log("self time per package, Node's own frames counted for the package that called them:");
+    print(callers);
+    const file = profileFile(profileDir);
+    if (file && env.BENCH_E2E_PROFILE_KEEP) copyFileSync(file, env.BENCH_E2E_PROFILE_KEEP);
     rmSync(profileDir, { recursive: true, force: true });
   }
 }
