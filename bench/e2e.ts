@@ -20,7 +20,13 @@ import { type LoadSetup, loginToken, prepareLoad } from '../engine/test/multinod
 import { freshSchema } from '../engine/test/support/postgres';
 import { type BaselineTree, checkoutBaseline } from './baseline-tree';
 import { type DriverTarget, OpenLoopDriver, type StepResult, socketTo } from './open-loop';
-import { NESTED, type PrivateBackends, processCpuMs, startPrivateBackends } from './private-backends';
+import {
+  NESTED,
+  type PrivateBackends,
+  processCpuMs,
+  type StatementCalls,
+  startPrivateBackends,
+} from './private-backends';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const P99_LIMIT_MS = 100;
@@ -49,8 +55,14 @@ export interface StepCosts extends StepResult {
   redisCommandsPerDialog: number;
   /** The most frequent Redis commands per dialog, e.g. `evalsha 12.0, hget 8.0`. */
   topRedisCommandsPerDialog: string;
-  /** The most frequent statements per dialog: the normalised text, shortened, and calls per dialog. */
-  topStatementsPerDialog: [string, number][];
+  /**
+   * The most frequent statements per dialog: the normalised text, shortened, calls per dialog, and
+   * Postgres's planning and execution ms per dialog (execution includes its nested statements).
+   */
+  topStatementsPerDialog: StatementCalls[];
+  /** Postgres's planning and execution ms per dialog, top-level statements only (nested ones are inside). */
+  planMsPerDialog: number;
+  execMsPerDialog: number;
   /** Of statementsPerDialog, those run inside another statement (foreign key checks). */
   nestedStatementsPerDialog: number;
   load: string;
@@ -102,7 +114,7 @@ interface Usage {
   /** The most frequent Redis commands by name. */
   topRedisCommands: [string, number][];
   /** Statements by normalised text, most frequent first. */
-  statementCalls: [string, number][];
+  statementCalls: StatementCalls[];
 }
 
 /** How much of each statement's text is printed. */
@@ -152,6 +164,10 @@ const IDLE_SECONDS = 10;
 /** The idle statements printed under the idle line, most frequent first. */
 const IDLE_TOP_STATEMENTS = 6;
 
+/** The sum of a figure (2: planning ms, 3: execution ms) over the statements the clients sent. */
+const topLevel = (calls: StatementCalls[], figure: 2 | 3) =>
+  calls.reduce((sum, call) => sum + (call[0].startsWith(NESTED) ? 0 : call[figure]), 0);
+
 /** A step's result with what it used, per dialog; `first` is the failed attempt this one repeats. */
 function stepCosts(result: StepResult, used: Usage, topStatements: number, first?: StepCosts): StepCosts {
   const per = (n: number) => (result.assigned > 0 ? n / result.assigned : Number.NaN);
@@ -165,7 +181,9 @@ function stepCosts(result: StepResult, used: Usage, topStatements: number, first
     topRedisCommandsPerDialog: used.topRedisCommands.map(([name, n]) => `${name} ${f1(per(n))}`).join(', '),
     topStatementsPerDialog: used.statementCalls
       .slice(0, topStatements)
-      .map(([sql, n]) => [oneLine(sql), per(n)]),
+      .map(([sql, n, plan, exec]) => [oneLine(sql), per(n), per(plan), per(exec)]),
+    planMsPerDialog: per(topLevel(used.statementCalls, 2)),
+    execMsPerDialog: per(topLevel(used.statementCalls, 3)),
     nestedStatementsPerDialog: per(
       used.statementCalls.reduce((sum, [sql, n]) => sum + (sql.startsWith(NESTED) ? n : 0), 0),
     ),
@@ -529,14 +547,15 @@ export function sideBySide(runs: TargetRun[]): string[] {
   for (const r of runs) lines.push(`  ${r.name}: ${first(r, (s) => s.topRedisCommandsPerDialog || 'none')}`);
   lines.push(
     'Postgres statements per dialog at the lowest step, the most frequent (pg_stat_statements, track=all;' +
-      ` ${NESTED} run inside another statement: a foreign key's check):`,
+      ` ${NESTED} run inside another statement: a foreign key's check), with calls and Postgres's` +
+      ' planning / execution ms per dialog (track_planning; execution includes the nested statements):',
   );
   for (const r of runs) {
     lines.push(
-      `  ${r.name}: ${first(r, (s) => `${f1(s.statementsPerDialog)}, of which nested ${f1(s.nestedStatementsPerDialog)}`)}`,
+      `  ${r.name}: ${first(r, (s) => `${f1(s.statementsPerDialog)}, of which nested ${f1(s.nestedStatementsPerDialog)}; plan / exec ms ${f2(s.planMsPerDialog)} / ${f2(s.execMsPerDialog)}`)}`,
     );
-    for (const [sql, n] of r.steps[0]?.topStatementsPerDialog ?? [])
-      lines.push(`    ${f1(n).padStart(6)}  ${sql}`);
+    for (const [sql, n, plan, exec] of r.steps[0]?.topStatementsPerDialog ?? [])
+      lines.push(`    ${f1(n).padStart(6)} ${f2(plan).padStart(6)} ${f2(exec).padStart(6)}  ${sql}`);
   }
   return lines;
 }

@@ -66,6 +66,9 @@ const NOT_OURS = "query not like '%pg_stat_statements%'";
 /** How statementCalls marks a statement run inside another (track=all), e.g. a foreign key's check. */
 export const NESTED = 'nested:';
 
+/** A statement's normalised text, calls, and total planning and execution ms (track_planning=on). */
+export type StatementCalls = [sql: string, calls: number, planMs: number, execMs: number];
+
 export interface PrivateBackends {
   databaseUrl: string;
   redisUrl: string;
@@ -75,10 +78,11 @@ export interface PrivateBackends {
   /** Statements executed since the last reset (pg_stat_statements, utility statements included). */
   statements(): Promise<number>;
   /**
-   * The same statements by normalised text, most called first; a statement run inside another (a
-   * foreign key's check, counted with track=all) starts with NESTED.
+   * The same statements by normalised text, most called first, with their calls and the ms Postgres
+   * spent planning and executing them; a statement run inside another (a foreign key's check, counted
+   * with track=all) starts with NESTED.
    */
-  statementCalls(): Promise<[string, number][]>;
+  statementCalls(): Promise<StatementCalls[]>;
   /** Redis commands since the last reset by name, those run inside scripts included (INFO commandstats). */
   redisCommands(): Promise<Map<string, number>>;
   resetCounters(): Promise<void>;
@@ -113,6 +117,8 @@ export async function startPrivateBackends(): Promise<PrivateBackends> {
       'shared_preload_libraries=pg_stat_statements',
       '-c',
       'pg_stat_statements.track=all',
+      '-c',
+      'pg_stat_statements.track_planning=on',
       '-c',
       'max_connections=200',
       '-c',
@@ -179,11 +185,19 @@ export async function startPrivateBackends(): Promise<PrivateBackends> {
     },
     async statementCalls() {
       // Summed by text and level: track=all keeps one row per user, database and level.
-      const { rows } = await db!.raw<{ rows: { query: string; toplevel: boolean; calls: string }[] }>(
-        `select query, toplevel, sum(calls) as calls from pg_stat_statements where ${NOT_OURS}
+      const { rows } = await db!.raw<{
+        rows: { query: string; toplevel: boolean; calls: string; plan: number; exec: number }[];
+      }>(
+        `select query, toplevel, sum(calls) as calls, sum(total_plan_time) as plan,
+           sum(total_exec_time) as exec from pg_stat_statements where ${NOT_OURS}
          group by query, toplevel order by sum(calls) desc`,
       );
-      return rows.map((r) => [`${r.toplevel ? '' : `${NESTED} `}${r.query}`, Number(r.calls)]);
+      return rows.map((r) => [
+        `${r.toplevel ? '' : `${NESTED} `}${r.query}`,
+        Number(r.calls),
+        Number(r.plan),
+        Number(r.exec),
+      ]);
     },
     async redisCommands() {
       const lines = await redisInfo('commandstats');
