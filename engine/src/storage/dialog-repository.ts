@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuthorKind, MessageView, PageView } from '@hotline/protocol';
-import type { Database } from './database';
+import { type Database, prepared } from './database';
 import {
+  DIALOG_COLUMNS,
   type Dialog,
   type DialogFields,
   type DialogRow,
+  dialogColumns,
   type Executor,
   type HandoverColumns,
   handoverColumns,
@@ -132,6 +134,57 @@ function isOpenDialogConflict(error: unknown): boolean {
   );
 }
 
+/** The dialog's insert or update a change statement starts with (its `d`), as SQL and its bindings. */
+interface Target {
+  sql: string;
+  bindings: Knex.Value[];
+}
+
+/** A column's value as a binding: anything but undefined (a row's values are JSON-like and Dates). */
+const isBinding = (entry: [string, unknown]): entry is [string, Knex.Value] => entry[1] !== undefined;
+
+/** The columns with a value: an absent field keeps its column's default (an insert) or value (an update). */
+const defined = (columns: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(columns).filter(isBinding));
+
+/**
+ * The update of a dialog row a change starts with: `set` (with its `values`) where the row is `id` (at
+ * `version`, when given) and, for a resendable message, where that message is not stored already.
+ */
+function changeUpdate(
+  set: string,
+  values: Knex.Value[],
+  where: { id: string; version?: number },
+  write: ChangeWrite,
+): Target {
+  const resent = write.message?.clientMessageId;
+  const bindings = [...values, where.id];
+  let sql = `update dialogs set ${set} where id = ?`;
+  if (where.version !== undefined) {
+    sql += ' and version = ?';
+    bindings.push(where.version);
+  }
+  if (resent) {
+    sql += ' and not exists (select 1 from messages where dialog_id = ? and client_message_id = ?)';
+    bindings.push(where.id, resent);
+  }
+  return { sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`, bindings };
+}
+
+/**
+ * The name each text of the change statement is prepared under. Its texts are few (one per set of
+ * columns a transition writes, with or without a handover or a resend check), so the map stays small.
+ */
+const changeStatementNames = new Map<string, string>();
+function changeStatementName(sql: string): string {
+  let name = changeStatementNames.get(sql);
+  if (name === undefined) {
+    name = `hotline_change_${changeStatementNames.size + 1}`;
+    changeStatementNames.set(sql, name);
+  }
+  return name;
+}
+
 /** A message's row (its id made here) and its view without `seq` (the insert assigns it). */
 function messageDraft(message: NewMessage): {
   message: NewMessage;
@@ -222,7 +275,13 @@ export class DialogRepository {
   }
 
   async findDialog(id: string, executor: Executor = this.db): Promise<Dialog | null> {
-    const row = await executor<DialogRow>('dialogs').where({ id }).first();
+    // Named: the engine reads a dialog before each of its transitions.
+    const row = await prepared(
+      executor<DialogRow>('dialogs')
+        .where({ id })
+        .first<DialogRow | undefined>(...DIALOG_COLUMNS),
+      'hotline_find_dialog',
+    );
     return row ? toDialog(row) : null;
   }
 
@@ -236,11 +295,15 @@ export class DialogRepository {
     write: ChangeWrite,
     executor: Executor = this.db,
   ): Promise<WrittenChange | null> {
-    const insert = executor('dialogs')
-      .insert({ ...toColumns(dialog), change_seq: 1 })
-      .onConflict()
-      .ignore()
-      .returning('*');
+    const columns = defined({ ...toColumns(dialog), change_seq: 1 });
+    const insert: Target = {
+      sql: `insert into dialogs (${Object.keys(columns).join(', ')})
+            values (${Object.keys(columns)
+              .map(() => '?')
+              .join(', ')})
+            on conflict do nothing returning ${DIALOG_COLUMNS.join(', ')}, change_seq`,
+      bindings: Object.values(columns),
+    };
     const written = await this.writeChange(executor, insert, dialog.id, write);
     return written.kind === 'written' ? written : null;
   }
@@ -258,20 +321,15 @@ export class DialogRepository {
     changes: DialogFields,
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
-    const update = executor('dialogs').where({ id, version: expectedVersion });
-    const resent = write.message?.clientMessageId;
-    if (resent)
-      update.whereNotExists(
-        executor('messages').where({ dialog_id: id, client_message_id: resent }).select(executor.raw('1')),
-      );
-    update
-      .update({
-        ...toColumns(changes),
-        version: expectedVersion + 1,
-        change_seq: executor.raw('change_seq + 1'),
-        updated_at: new Date(),
-      })
-      .returning('*');
+    const columns = defined({ ...toColumns(changes), version: expectedVersion + 1, updated_at: new Date() });
+    const update = changeUpdate(
+      `${Object.keys(columns)
+        .map((c) => `${c} = ?`)
+        .join(', ')}, change_seq = change_seq + 1`,
+      Object.values(columns),
+      { id, version: expectedVersion },
+      write,
+    );
     return this.writeChange(executor, update, id, write);
   }
 
@@ -280,13 +338,7 @@ export class DialogRepository {
    * `change_seq` moves, nothing else of it; `resent` when the author's message was stored before.
    */
   async saveMessage(executor: Executor, id: string, write: ChangeWrite): Promise<WriteOutcome> {
-    const update = executor('dialogs').where({ id });
-    const resent = write.message?.clientMessageId;
-    if (resent)
-      update.whereNotExists(
-        executor('messages').where({ dialog_id: id, client_message_id: resent }).select(executor.raw('1')),
-      );
-    update.update({ change_seq: executor.raw('change_seq + 1'), updated_at: new Date() }).returning('*');
+    const update = changeUpdate('change_seq = change_seq + 1, updated_at = ?', [new Date()], { id }, write);
     return this.writeChange(executor, update, id, write);
   }
 
@@ -298,7 +350,7 @@ export class DialogRepository {
    */
   private async writeChange(
     executor: Executor,
-    target: Knex.QueryBuilder,
+    target: Target,
     dialogId: string,
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
@@ -315,9 +367,7 @@ export class DialogRepository {
     }));
     const page = write.page;
     const resent = write.message?.clientMessageId ?? null;
-    const result = await executor
-      .raw<{ rows: WrittenRow[] }>(
-        `with d as (?),
+    const sql = `with d as (${target.sql}),
        m as (insert into messages (id, dialog_id, author_kind, operator_id, auto_kind, auto_key,
                client_message_id, body, meta, created_at)
              select x.id, x.dialog_id, x.author_kind, x.operator_id, x.auto_kind, x.auto_key,
@@ -338,7 +388,7 @@ export class DialogRepository {
                (select jsonb_agg(v.view || jsonb_build_object('seq', m.seq) order by m.seq)
                 from m join v on v.id = m.id), '[]'::jsonb)), ?
              from d returning id, seq, created_at)
-       select d.*,
+       select ${dialogColumns('d')}, d.change_seq,
          (select coalesce(o.display_name, o.name) from operators o where o.id = d.operator_id) as holder_name,
          (select o.avatar_url from operators o where o.id = d.operator_id) as holder_avatar_url,
          (select to_jsonb(lm) from messages lm where lm.dialog_id = d.id order by lm.seq desc limit 1)
@@ -349,27 +399,28 @@ export class DialogRepository {
            as resent,
          c.id as change_id, c.created_at as change_at
          ${write.handover ? `, ${handoverColumns('d.visitor_id', 'd.id', true)}` : ''}
-       from (select 1) as one left join d on true left join c on true`,
-        [
-          target,
-          JSON.stringify(drafts.map((d) => d.row)),
-          JSON.stringify(events),
-          page?.url ?? null,
-          page?.title ?? null,
-          page?.referrer ?? null,
-          page !== null && page !== undefined,
-          JSON.stringify(drafts.map((d) => d.view)),
-          write.kind,
-          write.payload === null ? null : JSON.stringify(write.payload),
-          write.nodeId,
-          dialogId,
-          resent,
-        ],
-      )
-      .catch((error: unknown) => {
-        if (isOpenDialogConflict(error)) throw new OpenDialogExists();
-        throw error;
-      });
+       from (select 1) as one left join d on true left join c on true`;
+    const result = await prepared(
+      executor.raw<{ rows: WrittenRow[] }>(sql, [
+        ...target.bindings,
+        JSON.stringify(drafts.map((d) => d.row)),
+        JSON.stringify(events),
+        page?.url ?? null,
+        page?.title ?? null,
+        page?.referrer ?? null,
+        page !== null && page !== undefined,
+        JSON.stringify(drafts.map((d) => d.view)),
+        write.kind,
+        write.payload === null ? null : JSON.stringify(write.payload),
+        write.nodeId,
+        dialogId,
+        resent,
+      ]),
+      changeStatementName(sql),
+    ).catch((error: unknown) => {
+      if (isOpenDialogConflict(error)) throw new OpenDialogExists();
+      throw error;
+    });
     const {
       stored,
       resent: previous,

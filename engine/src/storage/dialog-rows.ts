@@ -60,6 +60,43 @@ export interface DialogRow
   closed_at: Date | null;
 }
 
+/**
+ * The columns of a `DialogRow`, named rather than `*`: a named (prepared) statement's result must keep
+ * its shape when a migration adds a column (Postgres refuses to run a cached plan whose result type
+ * changed), and a read returns only what `toDialog` maps.
+ */
+export const DIALOG_COLUMNS = [
+  'id',
+  'visitor_id',
+  'site_id',
+  'kind',
+  'state',
+  'snapshot',
+  'version',
+  'group_id',
+  'topic_id',
+  'region_id',
+  'priority',
+  'locale',
+  'operator_id',
+  'contact',
+  'callback',
+  'page',
+  'outcome',
+  'rating',
+  'previous_dialog_id',
+  'created_at',
+  'updated_at',
+  'queued_at',
+  'assigned_at',
+  'first_response_at',
+  'first_auto_response_at',
+  'closed_at',
+] as const satisfies readonly (keyof DialogRow)[];
+
+/** `DIALOG_COLUMNS` as an SQL select list, each qualified by `alias`. */
+export const dialogColumns = (alias: string) => DIALOG_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+
 /** Pages on a visitor card and earlier dialogs in a holder's detail. */
 export const HANDOVER_PAGES = 50;
 export const HANDOVER_EARLIER = 10;

@@ -2,10 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { MessageView, PageView } from '@hotline/protocol';
 import { conflict } from '../errors';
-import type { Database } from './database';
+import { type Database, prepared } from './database';
 import {
+  DIALOG_COLUMNS,
   type Dialog,
   type DialogRow,
+  dialogColumns,
   type Executor,
   type HandoverColumns,
   handoverColumns,
@@ -124,11 +126,16 @@ export class VisitorRepository {
   async visitorWithLatestDialog(
     visitorId: string,
   ): Promise<{ visitor: Visitor; latest: Dialog | null } | null> {
-    const result = await this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
-      `select to_jsonb(v) as visitor, d.* from visitors v
-       left join lateral (select * from dialogs where visitor_id = v.id order by created_at desc limit 1) d on true
-       where v.id = ?`,
-      [visitorId],
+    // Named: every start and every visitor message reads it.
+    const result = await prepared(
+      this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
+        `select to_jsonb(v) as visitor, ${dialogColumns('d')} from visitors v
+         left join lateral (select ${DIALOG_COLUMNS.join(', ')} from dialogs where visitor_id = v.id
+           order by created_at desc limit 1) d on true
+         where v.id = ?`,
+        [visitorId],
+      ),
+      'hotline_visitor_latest',
     );
     const row = result.rows[0];
     if (!row?.visitor) return null;
