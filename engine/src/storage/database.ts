@@ -148,8 +148,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  * select named columns, not `*` (a cached plan whose result type changed fails). PGlite has no
  * named statements: it ignores the name and plans each time, as before.
  */
-export function prepared<T extends Knex.Raw | Knex.QueryBuilder>(statement: T, name: string): T {
-  return statement.options({ name }) as T;
+export function prepared<T extends { options(options: Readonly<{ name: string }>): T }>(
+  statement: T,
+  name: string,
+): T {
+  return statement.options({ name });
 }
 
 /** Throws when the database does not answer (readiness). */

@@ -168,5 +168,43 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(later.filter((c) => c.dialogId === otherView.id)).to.have.length.greaterThan(0);
       expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
     });
+
+    it('when a change statement and a dialog read run again on a connection, then Postgres runs them as the named statements it prepared there (planned once), and PGlite runs them unnamed', async () => {
+      const { repo, database } = server.engine;
+      const visitor = await connectVisitor(server.url);
+      const view = await call<VisitorDialogView>(visitor, 'dialog:start', chatStart('support'));
+      const write = { kind: 'message' as const, payload: null, nodeId: 'test', events: [], messages: [] };
+      // One transaction: one connection, whose named statements pg_prepared_statements lists.
+      const [before, seqs, after] = await database.db.transaction(async (trx) => {
+        const prepared = async () =>
+          database.backend === 'pglite'
+            ? new Map<string, number>()
+            : new Map(
+                (
+                  await trx.raw<{ rows: { name: string; runs: number }[] }>(
+                    `select name, generic_plans + custom_plans as runs from pg_prepared_statements
+                     where name like 'hotline_%'`,
+                  )
+                ).rows.map((r) => [r.name, Number(r.runs)]),
+              );
+        const first = await prepared();
+        const seqs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const outcome = await repo.saveMessage(trx, view.id, write);
+          if (outcome.kind !== 'written') throw new Error(`the change was not written: ${outcome.kind}`);
+          seqs.push(outcome.change.seq);
+          expect((await repo.findDialog(view.id, trx))?.id).to.equal(view.id);
+        }
+        return [first, seqs, await prepared()];
+      });
+      expect(seqs).to.deep.equal([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
+      if (database.backend === 'pglite') return;
+      const runs = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+      expect(runs('hotline_find_dialog')).to.equal(3);
+      const changes = [...after.keys()].filter(
+        (name) => name.startsWith('hotline_change_') && runs(name) > 0,
+      );
+      expect(changes.map(runs)).to.deep.equal([3]);
+    });
   });
 }
