@@ -490,7 +490,7 @@ export async function startServer(
   const limits = new VisitorLimits(
     visitorLimitRules(config),
     redis,
-    `${config.REDIS_KEY_PREFIX}:limit:`,
+    `${config.REDIS_KEY_PREFIX}:{limit}:`,
     (action, scope) => metrics.visitorRateLimited.inc({ action, scope }),
   );
   registerVisitorNamespace(visitorNs, {

@@ -15,7 +15,8 @@ export interface Peers {
  * members on every node, so a dialog's visitor and operator get events wherever they connected.
  * Pushes every node makes for its own sockets (queue positions) go to local rooms only, and the
  * nodes tell each other what changed instead. While this node is alone every room is local: pushes
- * skip the adapter (no PUBLISH).
+ * skip the adapter (no PUBLISH), and a push to a room nobody joined (the supervisors' room with no
+ * supervisor, an operator or visitor who is not connected) is not even encoded.
  */
 export class Notifier {
   constructor(
@@ -42,12 +43,24 @@ export class Notifier {
     return this.shared() ? this.operators : this.operators?.local;
   }
 
+  /**
+   * Whether a push to `rooms` may reach a socket: always through the adapter (other nodes may hold
+   * members); locally only when one of them has a member here. A broadcast encodes its payload and
+   * builds its frame before it looks for members, so a push to nobody is not free.
+   */
+  private reaches(namespace: { adapter: { rooms: Map<string, Set<string>> } } | null, rooms: string[]) {
+    if (!namespace) return false;
+    if (this.shared()) return true;
+    return rooms.some((room) => (namespace.adapter.rooms.get(room)?.size ?? 0) > 0);
+  }
+
   toVisitor<E extends keyof VisitorServerToClient>(
     visitorId: string,
     event: E,
     ...args: Parameters<VisitorServerToClient[E]>
   ) {
-    this.visitorRooms?.to(visitorRoom(visitorId)).emit(event, ...args);
+    const room = visitorRoom(visitorId);
+    if (this.reaches(this.visitors, [room])) this.visitorRooms?.to(room).emit(event, ...args);
   }
 
   /** Closes every socket of the visitor, on every node (a blocked visitor). */
@@ -71,7 +84,9 @@ export class Notifier {
     event: E,
     ...args: Parameters<VisitorServerToClient[E]>
   ) {
-    this.visitors?.local.to(visitorRoom(visitorId)).emit(event, ...args);
+    const room = visitorRoom(visitorId);
+    if ((this.visitors?.adapter.rooms.get(room)?.size ?? 0) > 0)
+      this.visitors?.local.to(room).emit(event, ...args);
   }
 
   /** To the other engine nodes (not this one); nothing to do when this node is alone. */
@@ -107,14 +122,16 @@ export class Notifier {
     event: E,
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
-    this.operatorRooms?.to(operatorRoom(operatorId)).emit(event, ...args);
+    const room = operatorRoom(operatorId);
+    if (this.reaches(this.operators, [room])) this.operatorRooms?.to(room).emit(event, ...args);
   }
 
   toSupervisors<E extends keyof OperatorServerToClient>(
     event: E,
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
-    this.operatorRooms?.to(SUPERVISORS_ROOM).emit(event, ...args);
+    if (this.reaches(this.operators, [SUPERVISORS_ROOM]))
+      this.operatorRooms?.to(SUPERVISORS_ROOM).emit(event, ...args);
   }
 
   /** Operators of a group who are connected (for new leads). */
@@ -123,7 +140,7 @@ export class Notifier {
     event: E,
     ...args: Parameters<OperatorServerToClient[E]>
   ) {
-    if (operatorIds.length === 0) return;
-    this.operatorRooms?.to(operatorIds.map(operatorRoom)).emit(event, ...args);
+    const rooms = operatorIds.map(operatorRoom);
+    if (this.reaches(this.operators, rooms)) this.operatorRooms?.to(rooms).emit(event, ...args);
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { RedisClient } from '../storage/redis-connection';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { EngineConfig } from '../config';
 import { RateLimitedError } from '../errors';
 
@@ -44,44 +45,54 @@ export function visitorLimitRules(config: EngineConfig): VisitorLimitRules {
   };
 }
 
-interface Limiter {
-  consume(key: string): Promise<unknown>;
-}
+const script = (file: string) => readFileSync(new URL(`./commands/${file}`, import.meta.url), 'utf8');
+
+/** Registered under a versioned name, like the routing scripts: bump when the script's contract changes. */
+const CONSUME = 'hlConsumeVisitorLimits_v1';
+
+type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+/** Beyond this many keys refused from memory, the expired ones are swept. */
+const BLOCKED_SWEEP_AT = 10_000;
 
 /**
- * Fixed-window counters per visitor and per client address (rate-limiter-flexible): in Redis when the
- * engine has one, so every replica counts together; in memory otherwise. Once a key is over its limit
- * it is refused from memory until its window ends, so a flood costs no Redis round per event. If Redis
- * fails, each node counts on its own (the memory insurance limiter) rather than refusing everyone.
+ * Fixed-window counters per visitor and per client address: in Redis when the engine has one, so
+ * every replica counts together, both counted by one script (commands/consumeVisitorLimits-2.lua: one
+ * round trip per event, not one per counter); in memory otherwise (rate-limiter-flexible). Once a key
+ * is over its limit it is refused from memory until its window ends, so a flood costs no Redis round
+ * per event. If Redis fails, each node counts on its own in memory rather than refusing everyone.
+ * Keys carry the `{limit}` hash tag (one slot on Redis Cluster: the script counts two keys).
  */
 export class VisitorLimits {
-  private readonly visitor: Record<Exclude<VisitorAction, 'token'>, Limiter>;
-  private readonly address: Record<VisitorAction, Limiter>;
+  private readonly memory: {
+    visitor: Record<Exclude<VisitorAction, 'token'>, RateLimiterMemory>;
+    address: Record<VisitorAction, RateLimiterMemory>;
+  };
+  /** Keys over their limit on this node, to the end of their window (epoch ms). */
+  private readonly blocked = new Map<string, number>();
 
   constructor(
-    rules: VisitorLimitRules,
-    redis: RedisClient | null,
-    prefix: string,
+    private readonly rules: VisitorLimitRules,
+    private readonly redis: RedisClient | null,
+    private readonly prefix: string,
     /** Told of each refusal (a metric). */
     private readonly onRefused: (action: VisitorAction, scope: 'visitor' | 'address') => void = () =>
       undefined,
+    private readonly clock: () => number = Date.now,
   ) {
-    const limiter = (name: string, rule: Rule): Limiter => {
-      const options = { keyPrefix: `${prefix}${name}`, points: rule.points, duration: rule.seconds };
-      if (!redis) return new RateLimiterMemory(options);
-      return new RateLimiterRedis({
-        ...options,
-        storeClient: redis,
-        inMemoryBlockOnConsumed: rule.points + 1,
-        insuranceLimiter: new RateLimiterMemory(options),
-      });
-    };
+    redis?.defineCommand(CONSUME, { numberOfKeys: 2, lua: script('consumeVisitorLimits-2.lua') });
     const build = <K extends string>(scope: string, table: Record<K, Rule>) =>
       Object.fromEntries(
-        Object.entries<Rule>(table).map(([action, rule]) => [action, limiter(`${scope}:${action}`, rule)]),
-      ) as Record<K, Limiter>;
-    this.visitor = build('v', rules.perVisitor);
-    this.address = build('a', rules.perAddress);
+        Object.entries<Rule>(table).map(([action, rule]) => [
+          action,
+          new RateLimiterMemory({
+            keyPrefix: `${prefix}${scope}:${action}`,
+            points: rule.points,
+            duration: rule.seconds,
+          }),
+        ]),
+      ) as Record<K, RateLimiterMemory>;
+    this.memory = { visitor: build('v', rules.perVisitor), address: build('a', rules.perAddress) };
   }
 
   /**
@@ -93,13 +104,47 @@ export class VisitorLimits {
     action: VisitorAction,
     who: { visitor?: string | undefined; address: string },
   ): Promise<void> {
-    if (action !== 'token' && who.visitor !== undefined)
-      await this.take(this.visitor[action], who.visitor, action, 'visitor');
-    await this.take(this.address[action], who.address, action, 'address');
+    const visitor = action !== 'token' && who.visitor !== undefined ? who.visitor : undefined;
+    const visitorKey = visitor === undefined ? null : `${this.prefix}v:${action}:${visitor}`;
+    const addressKey = `${this.prefix}a:${action}:${who.address}`;
+    if (visitorKey) this.refuseWhileBlocked(visitorKey, action, 'visitor');
+    const redis = this.redis;
+    if (redis?.status !== 'ready') return this.consumeInMemory(action, visitor, who.address);
+    const addressBlocked = this.blockedMs(addressKey) > 0;
+    const visitorRule = action === 'token' ? null : this.rules.perVisitor[action];
+    const addressRule = this.rules.perAddress[action];
+    let reply: unknown;
+    try {
+      const fn = (redis as unknown as Record<string, ScriptFn | undefined>)[CONSUME];
+      if (!fn) throw new Error(`script ${CONSUME} is not registered`);
+      reply = await fn.apply(redis, [
+        visitorKey ?? addressKey,
+        addressKey,
+        visitorKey && visitorRule ? visitorRule.points : 0,
+        visitorRule?.seconds ?? 0,
+        addressBlocked ? 0 : addressRule.points,
+        addressRule.seconds,
+      ]);
+    } catch {
+      return this.consumeInMemory(action, visitor, who.address);
+    }
+    if (!Array.isArray(reply))
+      throw new Error(`consumeVisitorLimits: unexpected reply ${JSON.stringify(reply)}`);
+    const [over, wait] = reply.map(Number);
+    if (over === 1 && visitorKey) this.refuse(visitorKey, wait ?? 1, action, 'visitor');
+    if (over === 2) this.refuse(addressKey, wait ?? 1, action, 'address');
+    if (addressBlocked) this.refuseWhileBlocked(addressKey, action, 'address');
+  }
+
+  /** Without Redis, or while it fails: this node's own counts, the visitor's first. */
+  private async consumeInMemory(action: VisitorAction, visitor: string | undefined, address: string) {
+    if (action !== 'token' && visitor !== undefined)
+      await this.take(this.memory.visitor[action], visitor, action, 'visitor');
+    await this.take(this.memory.address[action], address, action, 'address');
   }
 
   private async take(
-    limiter: Limiter,
+    limiter: RateLimiterMemory,
     key: string,
     action: VisitorAction,
     scope: 'visitor' | 'address',
@@ -111,6 +156,31 @@ export class VisitorLimits {
       this.onRefused(action, scope);
       throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext)));
     }
+  }
+
+  private blockedMs(key: string): number {
+    const until = this.blocked.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.clock();
+    if (left <= 0) this.blocked.delete(key);
+    return left;
+  }
+
+  private refuseWhileBlocked(key: string, action: VisitorAction, scope: 'visitor' | 'address') {
+    const left = this.blockedMs(key);
+    if (left <= 0) return;
+    this.onRefused(action, scope);
+    throw new RateLimitedError(Math.max(1, Math.ceil(left)));
+  }
+
+  /** Over its limit in Redis: refused, and refused from memory on this node until its window ends. */
+  private refuse(key: string, waitMs: number, action: VisitorAction, scope: 'visitor' | 'address'): never {
+    const now = this.clock();
+    if (this.blocked.size >= BLOCKED_SWEEP_AT)
+      for (const [k, until] of this.blocked) if (until <= now) this.blocked.delete(k);
+    this.blocked.set(key, now + waitMs);
+    this.onRefused(action, scope);
+    throw new RateLimitedError(Math.max(1, Math.ceil(waitMs)));
   }
 }
 

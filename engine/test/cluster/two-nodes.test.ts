@@ -86,6 +86,6 @@ describe('two engine nodes on a 3-master Redis Cluster (sharded socket.io adapte
       return found;
     };
     expect(await keysOnMasters(`${prefix}:{login}:*`)).to.be.greaterThan(0);
-    expect(await keysOnMasters(`${prefix}:limit:*`)).to.be.greaterThan(0);
+    expect(await keysOnMasters(`${prefix}:{limit}:*`)).to.be.greaterThan(0);
   });
 });

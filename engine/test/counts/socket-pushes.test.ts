@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import type { Server } from 'socket.io';
+import { Adapter } from 'socket.io-adapter';
+import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/protocol';
+import { call, clientId, connectVisitor, eventually, next, type OperatorSocket } from '../support/clients';
+import { countedEngine } from './counted-engine';
+
+const OPERATORS = 10;
+const MEASURED_DIALOGS = 3;
+/** A gap longer than the longest debounce of a push (the dashboard's 500 ms). */
+const QUIET_MS = 800;
+/**
+ * Payloads the engine encodes per routed dialog (room broadcasts, direct emits, acks): each is a
+ * JSON.stringify and, for a broadcast, a pre-built WebSocket frame. It was 24, of which 7 (every
+ * dialog:updated and message:new) to the supervisors' room with no supervisor in it.
+ */
+const ENCODE_BUDGET = 17;
+/** Frames written to sockets per routed dialog (one write each): acks and the pushes that reach someone. */
+const WRITE_BUDGET = 17;
+
+interface Tally {
+  encodes: number;
+  writes: number;
+  byEvent: Record<string, number>;
+}
+
+/**
+ * Counts, in this process (the engine runs in it), what socket.io encodes and writes: the adapter's
+ * broadcast encoding, a socket's own packet encoding (acks, direct emits) and each frame handed to a
+ * connection. The engine's acks are counted too: they answer the client's calls.
+ */
+class SocketCounter {
+  private tally: Tally = { encodes: 0, writes: 0, byEvent: {} };
+  private restore: (() => void) | null = null;
+  lastAt = 0;
+
+  start(io: Server) {
+    // Patched on the prototypes: every namespace's adapter and every engine-side client.
+    const adapter = Adapter.prototype as unknown as {
+      _encode(packet: { data?: unknown[] }, opts: object): unknown;
+    };
+    const encode = adapter._encode;
+    const counter = this;
+    adapter._encode = function (this: unknown, packet, opts) {
+      counter.count(packet);
+      return encode.call(this, packet, opts);
+    };
+    const client = clientPrototype(io);
+    const packet = client._packet;
+    const write = client.writeToEngine;
+    client._packet = function (this: unknown, p, opts) {
+      if (!opts?.preEncoded) counter.count(p);
+      return packet.call(this, p, opts);
+    };
+    client.writeToEngine = function (this: unknown, encoded, opts) {
+      counter.tally.writes += Array.isArray(encoded) ? encoded.length : 1;
+      counter.lastAt = Date.now();
+      return write.call(this, encoded, opts);
+    };
+    this.restore = () => {
+      adapter._encode = encode;
+      client._packet = packet;
+      client.writeToEngine = write;
+    };
+  }
+
+  stop() {
+    this.restore?.();
+    this.restore = null;
+  }
+
+  take(): Tally {
+    const taken = this.tally;
+    this.tally = { encodes: 0, writes: 0, byEvent: {} };
+    return taken;
+  }
+
+  private count(packet: { data?: unknown[] }) {
+    this.tally.encodes += 1;
+    this.lastAt = Date.now();
+    const name = typeof packet.data?.[0] === 'string' ? packet.data[0] : '(ack)';
+    this.tally.byEvent[name] = (this.tally.byEvent[name] ?? 0) + 1;
+  }
+}
+
+interface ClientPrototype {
+  _packet(packet: { data?: unknown[] }, opts?: { preEncoded?: boolean }): void;
+  writeToEngine(encoded: unknown, opts: object): void;
+}
+
+/** socket.io does not export its Client class: the prototype of a connected socket's client. */
+function clientPrototype(io: Server): ClientPrototype {
+  const socket = io.of('/operator').sockets.values().next().value;
+  if (!socket) throw new Error('no operator socket to find the client class from');
+  return Object.getPrototypeOf(socket.client) as ClientPrototype;
+}
+
+describe(`socket.io pushes per routed dialog (one node, ${OPERATORS} operators online, no supervisor)`, function () {
+  this.timeout(180_000);
+  const sockets = new SocketCounter();
+  const { engine } = countedEngine({ operators: OPERATORS, clocks: {} });
+
+  after(() => sockets.stop());
+
+  async function quiet() {
+    await engine().server.engine.assignments.idle();
+    await eventually(() => Date.now() - sockets.lastAt >= QUIET_MS, 30_000, 'no push for a while');
+  }
+
+  /** start with a first message → assigned → one message → closed, as the Redis count routes it. */
+  async function routeOneDialog(): Promise<Tally> {
+    const { server, setup, operators } = engine();
+    await quiet();
+    sockets.take();
+    const visitor = await connectVisitor(server.url);
+    const assigned = new Promise<{ operator: OperatorSocket; dialog: DialogDetail }>((resolve) => {
+      for (const operator of operators.values())
+        operator.once('dialog:assigned', (dialog) => resolve({ operator, dialog }));
+    });
+    const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
+      choice: { groupId: setup.staffed[0] },
+      page: { url: 'http://shop.test/' },
+      message: { clientMessageId: clientId(), body: 'Hello' },
+    });
+    const { operator, dialog } = await assigned;
+    for (const other of operators.values()) other.removeAllListeners('dialog:assigned');
+    expect(dialog.id).to.equal(view.id);
+    const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');
+    await call(operator, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'Hi' });
+    await reply;
+    await call(operator, 'dialog:close', { dialogId: dialog.id, outcome: 'resolved' });
+    await eventually(async () => (await server.engine.repo.findDialog(dialog.id))?.state === 'closed');
+    await quiet();
+    visitor.close();
+    return sockets.take();
+  }
+
+  it(`when a dialog is routed end to end, then the engine encodes at most ${ENCODE_BUDGET} payloads and writes at most ${WRITE_BUDGET} frames`, async () => {
+    // Past the first node count (2 s): a lone node pushes locally, as the bench's engine does.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    sockets.start(engine().server.io);
+    await routeOneDialog(); // warm-up
+    const tallies: Tally[] = [];
+    for (let i = 0; i < MEASURED_DIALOGS; i += 1) {
+      const tally = await routeOneDialog();
+      tallies.push(tally);
+      console.log(
+        `    dialog ${i + 1}: ${tally.encodes} payloads encoded, ${tally.writes} frames written  ${JSON.stringify(tally.byEvent)}`,
+      );
+    }
+    expect(Math.max(...tallies.map((t) => t.encodes))).to.be.at.most(ENCODE_BUDGET);
+    expect(Math.max(...tallies.map((t) => t.writes))).to.be.at.most(WRITE_BUDGET);
+  });
+});
