@@ -31,11 +31,13 @@ if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3]
   return {0}
 end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #head > 0 then
+  -- The score it would take (no sequence number is spent unless it is held).
+  local wouldBe = (9 - tonumber(ARGV[3])) * 4294967296 + tonumber(redis.call('GET', KEYS[4]) or '0') + 1
+  if wouldBe >= tonumber(head[2]) then return {0} end
+end
 local operatorId = firstAbleOperator(KEYS[5], KEYS[6], KEYS[7], KEYS[10], ARGV[2], ARGV[5])
 if not operatorId then return {0} end
--- The score it would take (no sequence number is spent unless it is held).
-local wouldBe = (9 - tonumber(ARGV[3])) * 4294967296 + tonumber(redis.call('GET', KEYS[4]) or '0') + 1
-if #head > 0 and wouldBe >= tonumber(head[2]) then return {0} end
 local score = arrivalScore(KEYS[4], ARGV[3])
 holdDialog(KEYS[3], KEYS[8], KEYS[10], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)
 redis.call('HSET', KEYS[9], operatorId, ARGV[4])
