@@ -554,32 +554,36 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect(await store.holdNew({ dialogId: 'same', groupId: 'g', priority: 5 }, ['op'], T0 + 1)).to.equal(
           null,
         );
-        expect(await store.holdNew({ dialogId: 'lower', groupId: 'g', priority: 2 }, ['op'], T0 + 2)).to.equal(
-          null,
-        );
+        expect(
+          await store.holdNew({ dialogId: 'lower', groupId: 'g', priority: 2 }, ['op'], T0 + 2),
+        ).to.equal(null);
         expect((await store.getOperator('op'))?.load).to.equal(0);
-        expect(await store.holdNew({ dialogId: 'urgent', groupId: 'g', priority: 9 }, ['op'], T0 + 3)).to.deep.equal(
-          { dialogId: 'urgent', operatorId: 'op', groupId: 'g', enqueuedAt: T0 + 3 },
-        );
+        expect(
+          await store.holdNew({ dialogId: 'urgent', groupId: 'g', priority: 9 }, ['op'], T0 + 3),
+        ).to.deep.equal({ dialogId: 'urgent', operatorId: 'op', groupId: 'g', enqueuedAt: T0 + 3 });
         expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['first']);
         // Another group's queue does not hold it back.
-        expect(await store.holdNew({ dialogId: 'other', groupId: 'h', priority: 0 }, ['op'], T0 + 4)).to.equal(
-          null,
-        );
+        expect(
+          await store.holdNew({ dialogId: 'other', groupId: 'h', priority: 0 }, ['op'], T0 + 4),
+        ).to.equal(null);
       });
 
       it('when the dialog is already queued or held, then nothing changes', async () => {
         await store.upsertOperator(operator('full', ['g'], 0), T0);
         await store.upsertOperator(operator('op', ['g'], 5), T0);
         await store.enqueue({ dialogId: 'q', groupId: 'g', priority: 9 }, T0);
-        expect(await store.holdNew({ dialogId: 'q', groupId: 'g', priority: 9 }, ['op'], T0 + 1)).to.equal(null);
+        expect(await store.holdNew({ dialogId: 'q', groupId: 'g', priority: 9 }, ['op'], T0 + 1)).to.equal(
+          null,
+        );
         expect(await store.position('q')).to.deep.include({ position: 1 });
         await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 1 }, ['op'], T0 + 2);
         await store.upsertOperator(operator('op', ['g', 'h'], 5), T0 + 3);
-        expect(await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 3)).to.not.equal(
+        expect(
+          await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 3),
+        ).to.not.equal(null);
+        expect(await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 4)).to.equal(
           null,
         );
-        expect(await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 4)).to.equal(null);
         expect((await store.getOperator('op'))?.load).to.equal(1);
       });
 
@@ -587,7 +591,11 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         await store.upsertOperator(operator('op', ['g'], 3), T0);
         const results = await Promise.all(
           Array.from({ length: 12 }, (_, i) =>
-            peers[i % peers.length]!.holdNew({ dialogId: `r${i}`, groupId: 'g', priority: 3 }, ['op'], T0 + i),
+            peers[i % peers.length]!.holdNew(
+              { dialogId: `r${i}`, groupId: 'g', priority: 3 },
+              ['op'],
+              T0 + i,
+            ),
           ),
         );
         expect(results.filter((r) => r !== null)).to.have.length(3);
