@@ -189,14 +189,19 @@ export class DialogService {
       steps.push({ event, from: String(snapshot.value), to: String(next.value) });
       snapshot = next;
     }
-    const held = await this.holdNew(snapshot, effects, dialog.locale);
-    if (held) {
-      const event = {
-        type: 'ASSIGNED',
-        operatorId: held.operatorId,
-        groupId: held.groupId,
-        now,
-      } satisfies DialogEvent;
+    let held = await this.holdNew(snapshot, effects, dialog.locale);
+    const assigned = held && {
+      type: 'ASSIGNED' as const,
+      operatorId: held.operatorId,
+      groupId: held.groupId,
+      now,
+    };
+    if (held && assigned && !snapshot.can(assigned)) {
+      await this.releaseHold(held);
+      held = null;
+    }
+    if (held && assigned) {
+      const event = assigned satisfies DialogEvent;
       const [next, actions] = transition(machine, snapshot, event);
       effects.push(...toEffects(actions));
       steps.push({ event, from: String(snapshot.value), to: String(next.value) });
@@ -211,10 +216,9 @@ export class DialogService {
     const version = 1 + steps.length;
     const last = steps.at(-1);
     let written: WrittenChange | null | 'refused';
-    let messages: NewMessage[];
     try {
       const autoDrafts = await this.draftAutoMessages(todo, context, dialog.locale, dialog.visitorId);
-      messages = [...(hooks.messages ?? []), ...autoDrafts];
+      const messages = [...(hooks.messages ?? []), ...autoDrafts];
       written = await this.commit({}, messages, context, (executor) =>
         repo.createDialog(
           {
