@@ -321,21 +321,15 @@ export class RedisRoutingStore implements RoutingStore {
     return this.arrive(
       dialog,
       'enqueueAndAssign',
-      [
-        k.queue(dialog.groupId),
-        k.queued,
-        k.queuedGroups,
-        k.held,
-        k.seq,
-        k.opStatus,
-        k.opLimit,
-        k.groupOperators,
-        k.operatorDialogs,
-        k.opLastAssigned,
-        k.opLoad,
-      ],
+      [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq, ...this.takerKeys()],
       [now, rankedArg(rankedOperatorIds)],
     );
+  }
+
+  /** What a script that gives a dialog to the first able ranked operator reads and writes, in order. */
+  private takerKeys(): string[] {
+    const k = this.keys;
+    return [k.opStatus, k.opLimit, k.groupOperators, k.operatorDialogs, k.opLastAssigned, k.opLoad];
   }
 
   async holdNew(
@@ -348,18 +342,7 @@ export class RedisRoutingStore implements RoutingStore {
     const { dialogId, groupId } = dialog;
     const reply = await this.runList(
       'holdNew',
-      [
-        k.queue(groupId),
-        k.queued,
-        k.held,
-        k.seq,
-        k.opStatus,
-        k.opLimit,
-        k.groupOperators,
-        k.operatorDialogs,
-        k.opLastAssigned,
-        k.opLoad,
-      ],
+      [k.queue(groupId), k.queued, k.held, k.seq, ...this.takerKeys()],
       [dialogId, groupId, dialog.priority, now, rankedArg(rankedOperatorIds)],
     );
     if (num(reply[0]) === 0) return null;

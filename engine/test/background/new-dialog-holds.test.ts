@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Reconciler } from '../../src/background/reconciler';
+import type { Reconciler } from '../../src/background/reconciler';
 import type { DialogDetail, VisitorDialogView, VisitorSession } from '@hotline/protocol';
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import {
@@ -15,6 +15,7 @@ import {
 import {
   type Backends,
   backendsAvailable,
+  manualReconciler,
   resetDialogs,
   startTestServer,
   TEST_ROUTING,
@@ -42,20 +43,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         routingConfigPath: TEST_ROUTING,
         RECONCILE_INTERVAL_MS: 600_000,
       });
-      const { repo, store, routingState, assignments, locks, logger, visitors, dialogs } = server.engine;
-      holdNew = store.holdNew;
-      reconciler = new Reconciler({
-        repo,
-        store,
-        routingState,
-        assignments,
-        locks,
-        logger,
-        clock: Date.now,
-        intervalMs: 600_000,
-        stranded: visitors,
-        dialogs,
-      });
+      holdNew = server.engine.store.holdNew;
+      reconciler = manualReconciler(server);
     });
     afterEach(async () => {
       if (server) server.engine.store.holdNew = holdNew;
