@@ -231,6 +231,8 @@ export async function createEngine(
     nodeId: config.NODE_ID,
     clock,
     routing: {
+      holdNew: (context, locale) => assignments.holdNew(context, locale),
+      assignedNew: (change, assignment) => assignments.assignedNew(change, assignment),
       arrive: (context, locale, row): Promise<void> => assignments.arrive(context, locale, row),
       trigger: (groupId) => void assignments.trigger(groupId),
     },

@@ -137,6 +137,32 @@ export class AssignmentDispatcher {
     );
   }
 
+  /**
+   * The one-commit start (DialogService.create): a new dialog of a group without offers is ranked as
+   * `arrive` ranks it and, when nobody waits ahead and a ranked operator has room, held for him in one
+   * atomic script before it is stored, without a queue entry. Null: it goes the queue way (`arrive`).
+   */
+  async holdNew(dialog: DialogContext, locale: string | null): Promise<Assignment | null> {
+    const { store, decisions, clock } = this.deps;
+    const rules = decisions();
+    const { dialogId, groupId, priority } = dialog;
+    if (this.stopped || !rules.hasGroup(groupId) || rules.offerTimeoutMs(groupId) !== null) return null;
+    const now = clock();
+    const operators = await store.listOperators(groupId);
+    if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return null;
+    const ranked = await this.rank(rules, operators, { context: dialog, locale }, 0, now);
+    if (ranked.length === 0) return null;
+    return store.holdNew({ dialogId, groupId, priority }, ranked, now);
+  }
+
+  /** A new dialog stored assigned after `holdNew`: counted as `record` counts, and announced. */
+  assignedNew(change: DialogChange, assignment: Assignment) {
+    const { metrics } = this.deps;
+    metrics.assignments.inc({ group: assignment.groupId });
+    metrics.queueWait.observe({ group: assignment.groupId }, 0);
+    this.announce(change, assignment);
+  }
+
   private async drain(groupId: string) {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();

@@ -5,7 +5,7 @@ import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, RoutingStore } from '../routing-store/routing-store';
 import {
   type DialogRepository,
   type Dialog,
@@ -14,7 +14,7 @@ import {
   type WriteOutcome,
   type WrittenChange,
 } from '../storage/dialog-repository';
-import type { Executor } from '../storage/dialog-rows';
+import { type Executor, HANDOVER_PAGES } from '../storage/dialog-rows';
 import type { VisitorRepository } from '../storage/visitor-repository';
 import {
   type ChangeConsumer,
@@ -83,6 +83,14 @@ export type CreateHooks = Pick<DispatchHooks, 'messages'>;
 
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
+  /**
+   * A new dialog about to be stored in `queued`: held at once for an operator with room when nobody
+   * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Null: it
+   * is stored queued and `arrive`s.
+   */
+  holdNew(context: DialogContext, locale: string | null): Promise<Assignment | null>;
+  /** A new dialog stored assigned after `holdNew`: its operator is told (the change's detail), metrics. */
+  assignedNew(change: DialogChange, assignment: Assignment): void;
   /** The dialog enters its group's queue (and may be assigned at once). */
   arrive(context: DialogContext, locale: string | null, row: Dialog): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
@@ -154,6 +162,12 @@ export class DialogService {
    * effects run as after `dispatch`. `created` is never stored, so no crash leaves a dialog there; a
    * crash (or a failing effect) after the commit leaves a `queued` or `offline` dialog whose queue entry
    * or timers the reconciler restores. Throws `internal` if the machine refuses one of the events.
+   *
+   * A dialog the events leave `queued` is first offered to `routing.holdNew`: when an operator's slot
+   * is held for it (Redis first), ASSIGNED runs too and the row commits `assigned`, with the detail
+   * its operator is handed, in the same one statement (no queue entry, no second commit). A commit
+   * that writes nothing or throws gives the slot back at once; a crash between the hold and the
+   * commit leaves a hold without a dialog, which the reconciler releases (two passes).
    */
   async create(
     dialog: NewDialog,
@@ -175,48 +189,80 @@ export class DialogService {
       steps.push({ event, from: String(snapshot.value), to: String(next.value) });
       snapshot = next;
     }
+    let held = await this.holdNew(snapshot, effects, dialog.locale);
+    const assigned = held && {
+      type: 'ASSIGNED' as const,
+      operatorId: held.operatorId,
+      groupId: held.groupId,
+      now,
+    };
+    if (held && assigned && !snapshot.can(assigned)) {
+      await this.releaseHold(held);
+      held = null;
+    }
+    if (held && assigned) {
+      const event = assigned satisfies DialogEvent;
+      const [next, actions] = transition(machine, snapshot, event);
+      effects.push(...toEffects(actions));
+      steps.push({ event, from: String(snapshot.value), to: String(next.value) });
+      snapshot = next;
+    }
+    // Held: no queue entry to make, and nobody waits in its group (the hold checked) to assign.
+    const todo = held
+      ? effects.filter((e) => e.type !== 'enqueue' && e.type !== 'dispatchAssignments')
+      : effects;
     const to = String(snapshot.value);
     const context = snapshot.context;
     const version = 1 + steps.length;
     const last = steps.at(-1);
-    const autoDrafts = await this.draftAutoMessages(effects, context, dialog.locale, dialog.visitorId);
-
-    const messages = [...(hooks.messages ?? []), ...autoDrafts];
-    const written = await this.commit({}, messages, context, (executor) =>
-      repo.createDialog(
-        {
-          id: dialog.id,
-          visitorId: dialog.visitorId,
-          siteId: dialog.siteId,
-          kind: dialog.kind,
-          locale: dialog.locale,
-          page: dialog.page,
-          callback: dialog.callback,
-          previousDialogId: dialog.previousDialogId,
-          version,
-          ...columnsFor(to, context, { rating: null }),
-          state: stateName(to),
-          snapshot: { value: to, context } satisfies PersistedDialog,
-        },
-        {
-          kind: 'transition',
-          nodeId: this.deps.nodeId,
-          events: steps.map((step, i) => ({
-            version: i + 2,
-            type: step.event.type,
-            fromState: step.from,
-            toState: step.to,
-            payload: step.event,
-          })),
-          messages,
-          page: dialog.page,
-          payload: outboxPayload({ event: last?.event ?? null, from: 'created', to, version, context }),
-        },
-        executor,
-      ),
-    );
+    let written: WrittenChange | null | 'refused';
+    try {
+      const autoDrafts = await this.draftAutoMessages(todo, context, dialog.locale, dialog.visitorId);
+      const messages = [...(hooks.messages ?? []), ...autoDrafts];
+      written = await this.commit({}, messages, context, (executor) =>
+        repo.createDialog(
+          {
+            id: dialog.id,
+            visitorId: dialog.visitorId,
+            siteId: dialog.siteId,
+            kind: dialog.kind,
+            locale: dialog.locale,
+            page: dialog.page,
+            callback: dialog.callback,
+            previousDialogId: dialog.previousDialogId,
+            version,
+            ...columnsFor(to, context, { rating: null }),
+            state: stateName(to),
+            snapshot: { value: to, context } satisfies PersistedDialog,
+          },
+          {
+            kind: 'transition',
+            nodeId: this.deps.nodeId,
+            events: steps.map((step, i) => ({
+              version: i + 2,
+              type: step.event.type,
+              fromState: step.from,
+              toState: step.to,
+              payload: step.event,
+            })),
+            messages,
+            page: dialog.page,
+            payload: outboxPayload({ event: last?.event ?? null, from: 'created', to, version, context }),
+            handover: held !== null,
+          },
+          executor,
+        ),
+      );
+    } catch (error) {
+      if (held) await this.releaseHold(held);
+      throw error;
+    }
     // The visitor has an open dialog already (another tab's start won): nothing was written.
-    if (written === null || written === 'refused') return null;
+    if (written === null || written === 'refused') {
+      if (held) await this.releaseHold(held);
+      return null;
+    }
+    if (held) withOwnPage(written, dialog.page);
     const change = this.changeOf(written, {
       kind: 'transition',
       event: last?.event ?? null,
@@ -224,13 +270,12 @@ export class DialogService {
       to,
       previous: initial,
       context,
-      effects,
+      effects: todo,
     });
-    if (change === null) return null;
-    const lastEvent = events.at(-1);
+    const lastEvent = last?.event;
     if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
     try {
-      await this.performEffects(dialog.id, initial, context, effects, change.row);
+      await this.performEffects(dialog.id, initial, context, todo, change.row);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
       logger.warn(
@@ -239,7 +284,37 @@ export class DialogService {
       );
     }
     this.publish(change);
+    if (held) this.deps.routing.assignedNew(change, held);
     return { accepted: true, state: to, context, row: change.row, messages: change.messages, change };
+  }
+
+  /** The one-commit start's hold: only for a dialog the events leave waiting in its queue. */
+  private async holdNew(
+    snapshot: { value: unknown; context: DialogContext },
+    effects: DialogEffect[],
+    locale: string,
+  ): Promise<Assignment | null> {
+    if (String(snapshot.value) !== 'queued' || !effects.some((e) => e.type === 'enqueue')) return null;
+    try {
+      return await this.deps.routing.holdNew(snapshot.context, locale);
+    } catch (error) {
+      // Nothing is held when the hold fails: the dialog goes the queue way.
+      this.deps.logger.warn(
+        { err: error, dialogId: snapshot.context.dialogId },
+        'holding a new dialog failed',
+      );
+      return null;
+    }
+  }
+
+  /** Gives back the slot of a new dialog that was not stored (the reconciler would, two passes later). */
+  private async releaseHold(held: Assignment) {
+    await this.deps.store.release(held.dialogId, held.operatorId).catch((error: unknown) => {
+      this.deps.logger.warn(
+        { err: error, dialogId: held.dialogId },
+        'releasing the hold of a dialog not stored failed',
+      );
+    });
   }
 
   /**
@@ -536,6 +611,22 @@ export class DialogService {
     if (cancel.length > 0 || schedule.length > 0)
       await this.deps.store.applyTimers(dialogId, cancel, schedule);
   }
+}
+
+/**
+ * The page a new dialog starts on is inserted by its own statement, whose reads do not see it (one
+ * snapshot): the holder's card gets it first, as a later read would have shown it.
+ */
+function withOwnPage(written: WrittenChange, page: NewDialog['page']) {
+  const handover = written.committed.handover;
+  if (!handover || !page) return;
+  const own = {
+    url: page.url,
+    title: page.title ?? null,
+    referrer: page.referrer ?? null,
+    at: written.change.createdAt.toISOString(),
+  };
+  handover.pages = [own, ...handover.pages].slice(0, HANDOVER_PAGES);
 }
 
 /** The actions of a transition that the service performs (the machine only names them). */

@@ -178,6 +178,25 @@ export class MemoryRoutingStore implements RoutingStore {
     return { kind: 'queued', queued };
   }
 
+  async holdNew(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<Assignment | null> {
+    assertEnqueue(dialog);
+    const { dialogId, groupId } = dialog;
+    if (this.queued.has(dialogId) || this.held.has(dialogId)) return null;
+    const operatorId = rankedOperatorIds.find((id) => this.eligibility(id, groupId, false) === 'ok');
+    if (operatorId === undefined) return null;
+    const score = queueScore(dialog.priority, this.seq + 1);
+    const head = this.queues.get(groupId)?.[0];
+    if (head !== undefined && score >= this.queued.get(head)!.score) return null;
+    this.seq += 1;
+    this.hold(dialogId, { operatorId, groupId, enqueuedAt: now, offered: false, expiresAt: 0, score });
+    this.operators.get(operatorId)!.lastAssignedAt = now;
+    return { dialogId, operatorId, groupId, enqueuedAt: now };
+  }
+
   async dequeue(dialogId: string): Promise<boolean> {
     if (!this.queued.has(dialogId)) return false;
     this.removeFromQueue(dialogId);

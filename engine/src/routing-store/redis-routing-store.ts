@@ -59,6 +59,7 @@ type CommandName =
   | 'setPresence'
   | 'enqueue'
   | 'enqueueAndAssign'
+  | 'holdNew'
   | 'dequeue'
   | 'assignHead'
   | 'offerHead'
@@ -320,21 +321,33 @@ export class RedisRoutingStore implements RoutingStore {
     return this.arrive(
       dialog,
       'enqueueAndAssign',
-      [
-        k.queue(dialog.groupId),
-        k.queued,
-        k.queuedGroups,
-        k.held,
-        k.seq,
-        k.opStatus,
-        k.opLimit,
-        k.groupOperators,
-        k.operatorDialogs,
-        k.opLastAssigned,
-        k.opLoad,
-      ],
+      [k.queue(dialog.groupId), k.queued, k.queuedGroups, k.held, k.seq, ...this.takerKeys()],
       [now, rankedArg(rankedOperatorIds)],
     );
+  }
+
+  /** What a script that gives a dialog to the first able ranked operator reads and writes, in order. */
+  private takerKeys(): string[] {
+    const k = this.keys;
+    return [k.opStatus, k.opLimit, k.groupOperators, k.operatorDialogs, k.opLastAssigned, k.opLoad];
+  }
+
+  async holdNew(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<Assignment | null> {
+    assertEnqueue(dialog);
+    const k = this.keys;
+    const { dialogId, groupId } = dialog;
+    const reply = await this.runList(
+      'holdNew',
+      [k.queue(groupId), k.queued, k.held, k.seq, ...this.takerKeys()],
+      [dialogId, groupId, dialog.priority, now, rankedArg(rankedOperatorIds)],
+    );
+    if (num(reply[0]) === 0) return null;
+    if (num(reply[0]) !== 4) throw unexpected('holdNew', reply);
+    return { dialogId, operatorId: str(reply[1]), groupId, enqueuedAt: num(reply[2]) };
   }
 
   async dequeue(dialogId: string): Promise<boolean> {

@@ -178,6 +178,18 @@ export interface RoutingStore {
     rankedOperatorIds: string[],
     now: number,
   ): Promise<ArrivalResult>;
+  /**
+   * A new dialog, not stored yet, held at once (the one-commit start): when nobody waits ahead of it
+   * in its group's queue (as `enqueueAndAssign` decides), it is held for the first of
+   * `rankedOperatorIds` who is online, in the group and below his limit, WITHOUT a queue entry. Null
+   * when it was not held (someone waits ahead, nobody ranked has room, the dialog is queued or held
+   * already): nothing changed. The caller commits the dialog as assigned, or `release`s the hold.
+   */
+  holdNew(
+    dialog: { dialogId: string; groupId: string; priority: number },
+    rankedOperatorIds: string[],
+    now: number,
+  ): Promise<Assignment | null>;
   /** Removes a dialog from whatever queue holds it; false when it was not queued. */
   dequeue(dialogId: string): Promise<boolean>;
   /** The dialog's place, or null when it is not queued. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Reconciler } from '../../src/background/reconciler';
+import type { Reconciler } from '../../src/background/reconciler';
 import type { DialogDetail } from '@hotline/protocol';
 import {
   call,
@@ -13,6 +13,7 @@ import {
 import {
   type Backends,
   backendsAvailable,
+  manualReconciler,
   resetDialogs,
   startTestServer,
   TEST_ROUTING,
@@ -38,19 +39,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         routingConfigPath: TEST_ROUTING,
         RECONCILE_INTERVAL_MS: 600_000,
       });
-      const { repo, store, routingState, assignments, locks, logger, visitors, dialogs } = server.engine;
-      reconciler = new Reconciler({
-        repo,
-        store,
-        routingState,
-        assignments,
-        locks,
-        logger,
-        clock: Date.now,
-        intervalMs: 600_000,
-        stranded: visitors,
-        dialogs,
-      });
+      reconciler = manualReconciler(server);
     });
     afterEach(async () => {
       closeAllSockets();

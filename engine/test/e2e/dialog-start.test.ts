@@ -23,7 +23,7 @@ const RECONCILE_MS = 400;
  * Makes the engine's real store fail the calls of `method` that `matches` (at most `times` of them,
  * until `heal()`), as a node dying or starved at that step would; other calls go through.
  */
-function injectFault<K extends 'countOnline' | 'enqueueAndAssign'>(
+function injectFault<K extends 'countOnline' | 'enqueueAndAssign' | 'holdNew'>(
   store: RoutingStore,
   method: K,
   matches: (...args: Parameters<RoutingStore[K]>) => boolean,
@@ -341,6 +341,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
     it('when the node fails right after the dialog is saved (its queue write lost), then the start is acknowledged and the reconciler routes it to the online operator', async () => {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
+      // Its hold fails too (Redis gone for this start): it is stored queued, then routed as before.
+      const hold = injectFault(server.engine.store, 'holdNew', (dialog) => dialog.groupId === 'sales', 1);
       const fault = injectFault(
         server.engine.store,
         'enqueueAndAssign',
@@ -353,6 +355,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         'dialog:start',
         chatStart('sales', 'saved, then the node died'),
       );
+      expect(hold.failures()).to.equal(1);
       expect(fault.failures()).to.equal(1);
       expect(view.state).to.equal('queued');
       expect((await assigned).id).to.equal(view.id);

@@ -522,6 +522,88 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('holdNew', () => {
+      it('when nobody waits and a ranked operator has room, then the new dialog is held for him without a queue entry', async () => {
+        await store.upsertOperator(operator('away', ['g'], 5, 'away'), T0);
+        await store.upsertOperator(operator('outsider', ['h'], 5), T0);
+        await store.upsertOperator(operator('ok', ['g'], 1), T0);
+        const held = await store.holdNew(
+          { dialogId: 'd1', groupId: 'g', priority: 3 },
+          ['ghost', 'away', 'outsider', 'ok'],
+          T0 + 5,
+        );
+        expect(held).to.deep.equal({ dialogId: 'd1', operatorId: 'ok', groupId: 'g', enqueuedAt: T0 + 5 });
+        expect(await store.position('d1')).to.equal(null);
+        expect(await store.queuedGroups()).to.deep.equal([]);
+        expect(await store.holder('d1')).to.deep.include({ operatorId: 'ok', offered: false });
+        expect(await store.getOperator('ok')).to.deep.include({ load: 1, lastAssignedAt: T0 + 5 });
+        // He is full now: the next new dialog is not held, and nothing of it is stored.
+        expect(await store.holdNew({ dialogId: 'd2', groupId: 'g', priority: 3 }, ['ok'], T0 + 6)).to.equal(
+          null,
+        );
+        expect(await store.holder('d2')).to.equal(null);
+        expect(await store.position('d2')).to.equal(null);
+        // Released (its commit wrote nothing): the slot is free again.
+        expect(await store.release('d1', 'ok')).to.equal(true);
+        expect((await store.getOperator('ok'))?.load).to.equal(0);
+      });
+
+      it('when someone of equal or higher priority waits, then nothing is held; an arrival that outranks them is', async () => {
+        await store.upsertOperator(operator('op', ['g'], 5), T0);
+        await store.enqueue({ dialogId: 'first', groupId: 'g', priority: 5 }, T0);
+        expect(await store.holdNew({ dialogId: 'same', groupId: 'g', priority: 5 }, ['op'], T0 + 1)).to.equal(
+          null,
+        );
+        expect(
+          await store.holdNew({ dialogId: 'lower', groupId: 'g', priority: 2 }, ['op'], T0 + 2),
+        ).to.equal(null);
+        expect((await store.getOperator('op'))?.load).to.equal(0);
+        expect(
+          await store.holdNew({ dialogId: 'urgent', groupId: 'g', priority: 9 }, ['op'], T0 + 3),
+        ).to.deep.equal({ dialogId: 'urgent', operatorId: 'op', groupId: 'g', enqueuedAt: T0 + 3 });
+        expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['first']);
+        // Another group's queue does not hold it back.
+        expect(
+          await store.holdNew({ dialogId: 'other', groupId: 'h', priority: 0 }, ['op'], T0 + 4),
+        ).to.equal(null);
+      });
+
+      it('when the dialog is already queued or held, then nothing changes', async () => {
+        await store.upsertOperator(operator('full', ['g'], 0), T0);
+        await store.upsertOperator(operator('op', ['g'], 5), T0);
+        await store.enqueue({ dialogId: 'q', groupId: 'g', priority: 9 }, T0);
+        expect(await store.holdNew({ dialogId: 'q', groupId: 'g', priority: 9 }, ['op'], T0 + 1)).to.equal(
+          null,
+        );
+        expect(await store.position('q')).to.deep.include({ position: 1 });
+        await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 1 }, ['op'], T0 + 2);
+        await store.upsertOperator(operator('op', ['g', 'h'], 5), T0 + 3);
+        expect(
+          await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 3),
+        ).to.not.equal(null);
+        expect(await store.holdNew({ dialogId: 'h', groupId: 'h', priority: 9 }, ['op'], T0 + 4)).to.equal(
+          null,
+        );
+        expect((await store.getOperator('op'))?.load).to.equal(1);
+      });
+
+      it('when many new dialogs race for one operator, then he is never held above his limit', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3), T0);
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            peers[i % peers.length]!.holdNew(
+              { dialogId: `r${i}`, groupId: 'g', priority: 3 },
+              ['op'],
+              T0 + i,
+            ),
+          ),
+        );
+        expect(results.filter((r) => r !== null)).to.have.length(3);
+        expect((await store.getOperator('op'))?.load).to.equal(3);
+        expect(await store.operatorDialogs('op')).to.have.length(3);
+      });
+    });
+
     describe('queue with a limit', () => {
       it('when a limit is given, then only the first entries come, in order with their positions', async () => {
         expect(await store.queue('g', 1)).to.deep.equal([]);
@@ -1335,8 +1417,11 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
                 if (random() < 0.3 && h.offered) await s.declineOffer(dialogId, h.operatorId);
                 else if (await s.release(dialogId, h.operatorId)) {
                   const dialog = { dialogId, groupId: pick(groups), priority: 5 };
-                  if (random() < 0.5) await s.enqueue(dialog, T0 + i);
-                  else await s.enqueueAndAssign(dialog, ranked, T0 + i);
+                  const how = random();
+                  if (how < 0.33) await s.enqueue(dialog, T0 + i);
+                  else if (how < 0.66) await s.enqueueAndAssign(dialog, ranked, T0 + i);
+                  // The one-commit start: held at once, or the queue path when it was not.
+                  else if (!(await s.holdNew(dialog, ranked, T0 + i))) await s.enqueue(dialog, T0 + i);
                 }
               }),
             );

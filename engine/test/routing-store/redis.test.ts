@@ -99,6 +99,13 @@ describe('RedisRoutingStore', () => {
           fc.integer({ min: 0, max: 9 }),
           fc.shuffledSubarray(ops),
         ),
+        fc.tuple(
+          fc.constant('holdNew'),
+          fc.constantFrom(...dialogs),
+          fc.constantFrom(...groups),
+          fc.integer({ min: 0, max: 9 }),
+          fc.shuffledSubarray(ops),
+        ),
         fc.tuple(fc.constant('queue'), fc.constantFrom(...groups), fc.integer({ min: 0, max: 4 })),
         fc.tuple(fc.constant('dequeue'), fc.constantFrom(...dialogs)),
         fc.tuple(fc.constant('assignHead'), fc.constantFrom(...groups), fc.shuffledSubarray(ops)),
@@ -180,6 +187,8 @@ describe('RedisRoutingStore', () => {
                 return s.enqueue({ dialogId: x, groupId: y, priority: n(3) }, now);
               case 'arrive':
                 return s.enqueueAndAssign({ dialogId: x, groupId: y, priority: n(3) }, list(4), now);
+              case 'holdNew':
+                return s.holdNew({ dialogId: x, groupId: y, priority: n(3) }, list(4), now);
               case 'queue':
                 return s.queue(x, n(2));
               case 'dequeue':

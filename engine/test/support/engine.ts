@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Reconciler } from '../../src/background/reconciler';
 import type { EngineConfig } from '../../src/config';
 import { OPEN_STATES } from '../../src/dialog/dialog-views';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server';
@@ -113,4 +114,24 @@ export function withTestServer(
     if (server) await resetDialogs(server);
   });
   after(async () => server?.cleanup());
+}
+
+/**
+ * A reconciler on the server's own parts that only runs when a test calls it (start the server with
+ * a long RECONCILE_INTERVAL_MS so its own one stays out of the way).
+ */
+export function manualReconciler(server: TestServer): Reconciler {
+  const { repo, store, routingState, assignments, locks, logger, visitors, dialogs } = server.engine;
+  return new Reconciler({
+    repo,
+    store,
+    routingState,
+    assignments,
+    locks,
+    logger,
+    clock: Date.now,
+    intervalMs: 600_000,
+    stranded: visitors,
+    dialogs,
+  });
 }
