@@ -1,7 +1,13 @@
 import { expect } from 'chai';
-import { Reconciler } from '../../src/background/reconciler';
+import type { Reconciler } from '../../src/background/reconciler';
 import { closeAllSockets, fillOperator } from '../support/clients';
-import { resetDialogs, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  manualReconciler,
+  resetDialogs,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 
 const GRACE_MS = 1000;
 const ALIVE_TTL_MS = 400;
@@ -20,18 +26,9 @@ describe('reconciler: durable presence expiry (embedded, virtual clock)', functi
       PRESENCE_HEARTBEAT_MS: 600_000,
       RECONCILE_INTERVAL_MS: 600_000,
     });
-    const { repo, store, routingState, assignments, locks, logger, operators, operatorsRepo, visitors } =
-      server.engine;
-    reconciler = new Reconciler({
-      repo,
-      store,
-      routingState,
-      assignments,
-      locks,
-      logger,
+    const { operators, operatorsRepo } = server.engine;
+    reconciler = manualReconciler(server, {
       clock: () => now,
-      intervalMs: 600_000,
-      stranded: visitors,
       presence: { operators, accounts: operatorsRepo, graceMs: GRACE_MS, aliveTtlMs: ALIVE_TTL_MS },
     });
   });

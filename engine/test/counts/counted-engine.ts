@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OperatorSelf } from '@hotline/protocol';
+import { expect } from 'chai';
+import type { Socket } from 'socket.io-client';
+import type { DialogDetail, OperatorSelf, VisitorDialogView } from '@hotline/protocol';
 import { type EngineConfig, loadConfig } from '../../src/config';
 import { luaCommands } from '../../src/routing-store/lua-commands';
 import { LOAD_PASSWORD, type LoadSetup, prepareLoad } from '../multinode/load-driver';
-import { call, closeAllSockets, connectOperator, type OperatorSocket } from '../support/clients';
+import { call, clientId, closeAllSockets, connectOperator, type OperatorSocket } from '../support/clients';
 import { backendsAvailable, startTestServer, type TestServer } from '../support/engine';
 import { dropSchema, freshSchema, TEST_DATABASE_URL } from '../support/postgres';
 import { deleteKeys, testRedis } from '../support/redis';
@@ -112,4 +114,24 @@ export function countedEngine(options: {
       return running;
     },
   };
+}
+
+/** The visitor starts a dialog with a first message; resolves with the operator it was assigned to. */
+export async function startAssigned(
+  visitor: Socket,
+  { setup, operators }: Pick<CountedEngine, 'setup' | 'operators'>,
+): Promise<{ operator: OperatorSocket; dialog: DialogDetail }> {
+  const assigned = new Promise<{ operator: OperatorSocket; dialog: DialogDetail }>((resolve) => {
+    for (const operator of operators.values())
+      operator.once('dialog:assigned', (dialog) => resolve({ operator, dialog }));
+  });
+  const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
+    choice: { groupId: setup.staffed[0] },
+    page: { url: 'http://shop.test/' },
+    message: { clientMessageId: clientId(), body: 'Hello' },
+  });
+  const result = await assigned;
+  for (const other of operators.values()) other.removeAllListeners('dialog:assigned');
+  expect(result.dialog.id).to.equal(view.id);
+  return result;
 }

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/protocol';
-import { call, clientId, connectVisitor, eventually, next, type OperatorSocket } from '../support/clients';
+import type { MessageView } from '@hotline/protocol';
+import { call, clientId, connectVisitor, eventually, next } from '../support/clients';
 import type { TestServer } from '../support/engine';
 import type { CommandCounts } from '../support/redis-counter';
-import { countedEngine } from './counted-engine';
+import { countedEngine, startAssigned } from './counted-engine';
 
 /** The issue's budget: Redis commands per routed dialog, every client of the engine counted. */
 const BUDGET = 15;
@@ -69,18 +69,7 @@ describe(`Redis commands per routed dialog (one node, ${OPERATORS} operators onl
     const visitor = await connectVisitor(running.url);
     await settle('connect');
 
-    const assigned = new Promise<{ operator: OperatorSocket; dialog: DialogDetail }>((resolve) => {
-      for (const operator of operators.values())
-        operator.once('dialog:assigned', (dialog) => resolve({ operator, dialog }));
-    });
-    const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
-      choice: { groupId: setup.staffed[0] },
-      page: { url: 'http://shop.test/' },
-      message: { clientMessageId: clientId(), body: 'Hello' },
-    });
-    const { operator, dialog } = await assigned;
-    for (const other of operators.values()) other.removeAllListeners('dialog:assigned');
-    expect(dialog.id).to.equal(view.id);
+    const { operator, dialog } = await startAssigned(visitor, { setup, operators });
     await settle('start → assigned');
 
     const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Server } from 'socket.io';
 import { Adapter } from 'socket.io-adapter';
-import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/protocol';
-import { call, clientId, connectVisitor, eventually, next, type OperatorSocket } from '../support/clients';
-import { countedEngine } from './counted-engine';
+import type { MessageView } from '@hotline/protocol';
+import { call, clientId, connectVisitor, eventually, next } from '../support/clients';
+import { countedEngine, startAssigned } from './counted-engine';
 
 const OPERATORS = 10;
 const MEASURED_DIALOGS = 3;
@@ -115,18 +115,7 @@ describe(`socket.io pushes per routed dialog (one node, ${OPERATORS} operators o
     await quiet();
     sockets.take();
     const visitor = await connectVisitor(server.url);
-    const assigned = new Promise<{ operator: OperatorSocket; dialog: DialogDetail }>((resolve) => {
-      for (const operator of operators.values())
-        operator.once('dialog:assigned', (dialog) => resolve({ operator, dialog }));
-    });
-    const view = await call<VisitorDialogView>(visitor, 'dialog:start', {
-      choice: { groupId: setup.staffed[0] },
-      page: { url: 'http://shop.test/' },
-      message: { clientMessageId: clientId(), body: 'Hello' },
-    });
-    const { operator, dialog } = await assigned;
-    for (const other of operators.values()) other.removeAllListeners('dialog:assigned');
-    expect(dialog.id).to.equal(view.id);
+    const { operator, dialog } = await startAssigned(visitor, { setup, operators });
     const reply = next<MessageView>(visitor, 'message:new', (m) => m.authorKind === 'operator');
     await call(operator, 'message:send', { dialogId: dialog.id, clientMessageId: clientId(), body: 'Hi' });
     await reply;

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { DialogDetail, VisitorDialogView } from '@hotline/protocol';
-import { Reconciler } from '../../src/background/reconciler';
 import {
   call,
   clientId,
@@ -10,7 +9,13 @@ import {
   eventually,
   next,
 } from '../support/clients';
-import { backendsAvailable, startTestServer, TEST_ROUTING, type TestServer } from '../support/engine';
+import {
+  backendsAvailable,
+  manualReconciler,
+  startTestServer,
+  TEST_ROUTING,
+  type TestServer,
+} from '../support/engine';
 import { deleteKeys, testRedis } from '../support/redis';
 
 const start = (groupId: string) => ({
@@ -66,7 +71,7 @@ describe('routing state lost or out of step (Postgres + Redis)', function () {
   });
 
   it('when a committed transition lost its Redis effect, then the reconciler repairs the store', async () => {
-    const { store, repo, routingState, assignments, locks, logger, visitors } = server.engine;
+    const { store } = server.engine;
     const visitor = await connectVisitor(server.url);
     const view = await call<VisitorDialogView>(visitor, 'dialog:start', start('sales'));
     expect(view.state).to.equal('offline');
@@ -76,17 +81,7 @@ describe('routing state lost or out of step (Postgres + Redis)', function () {
     const dialog = await assignedToBoris;
     // Simulate a node that died after its commit and before its Redis write: the hold is gone.
     await store.release(dialog.id, dialog.operatorId!);
-    const reconciler = new Reconciler({
-      repo,
-      store,
-      routingState,
-      assignments,
-      locks,
-      logger,
-      clock: Date.now,
-      intervalMs: 1000,
-      stranded: visitors,
-    });
+    const reconciler = manualReconciler(server, { intervalMs: 1000 });
     expect((await reconciler.run()).reheld, 'seen once: could be a transition in flight').to.equal(0);
     const report = await reconciler.run();
     expect(report.reheld).to.equal(1);

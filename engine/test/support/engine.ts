@@ -120,7 +120,10 @@ export function withTestServer(
  * A reconciler on the server's own parts that only runs when a test calls it (start the server with
  * a long RECONCILE_INTERVAL_MS so its own one stays out of the way).
  */
-export function manualReconciler(server: TestServer): Reconciler {
+export function manualReconciler(
+  server: TestServer,
+  overrides: Partial<ConstructorParameters<typeof Reconciler>[0]> = {},
+): Reconciler {
   const { repo, store, routingState, assignments, locks, logger, visitors, dialogs } = server.engine;
   return new Reconciler({
     repo,
@@ -133,5 +136,6 @@ export function manualReconciler(server: TestServer): Reconciler {
     intervalMs: 600_000,
     stranded: visitors,
     dialogs,
+    ...overrides,
   });
 }
