@@ -143,9 +143,26 @@ interface Target {
 /** A column's value as a binding: anything but undefined (a row's values are JSON-like and Dates). */
 const isBinding = (entry: [string, unknown]): entry is [string, Knex.Value] => entry[1] !== undefined;
 
+/**
+ * A jsonb column's object as its JSON text, as pg would send it: knex refuses a raw binding that holds
+ * an undefined field anywhere (a page without a referrer), where JSON leaves the field out.
+ */
+const asBinding = (value: Knex.Value): Knex.Value =>
+  value !== null &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  !(value instanceof Date) &&
+  !Buffer.isBuffer(value)
+    ? JSON.stringify(value)
+    : value;
+
 /** The columns with a value: an absent field keeps its column's default (an insert) or value (an update). */
 const defined = (columns: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(columns).filter(isBinding));
+  Object.fromEntries(
+    Object.entries(columns)
+      .filter(isBinding)
+      .map(([column, value]) => [column, asBinding(value)]),
+  );
 
 /**
  * The update of a dialog row a change starts with: `set` (with its `values`) where the row is `id` (at
