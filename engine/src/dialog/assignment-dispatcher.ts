@@ -224,6 +224,9 @@ export class AssignmentDispatcher {
     for (const entry of entries) {
       const waiting = await this.load(entry);
       if (!waiting) continue;
+      // Declined or expired in the store but not yet in Postgres: its exclusion is not in this read, so
+      // ranking it now could hand it straight back to the decliner. Its OFFER_DECLINED triggers a drain.
+      if (waiting.state === 'offered') continue;
       const now = clock();
       const ranked = await this.rank(rules, operators, waiting, now - entry.enqueuedAt, now);
       if (ranked.length === 0) continue;
@@ -300,7 +303,7 @@ export class AssignmentDispatcher {
       await this.deps.store.dequeue(entry.dialogId);
       return null;
     }
-    return { context: parseSnapshot(row.snapshot).context, locale: row.locale };
+    return { context: parseSnapshot(row.snapshot).context, locale: row.locale, state: row.state };
   }
 
   /** Of the group's `operators`, those who may take this dialog now, best first (routing-rules decides). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,23 @@ export const EXAMPLE_ROUTING = fileURLToPath(new URL('../../../routing.yaml', im
 export const TEST_ROUTING = fileURLToPath(new URL('../fixtures/routing-test.yaml', import.meta.url));
 
 export type Backends = 'embedded' | 'real';
+
+/**
+ * A copy of the test routing with each `[from, to]` replaced, in a temp dir removed when the process
+ * exits. A `from` not found throws: a test must not quietly run on the unchanged routing.
+ */
+export function routingVariant(replacements: [from: string, to: string][]): string {
+  let yaml = readFileSync(TEST_ROUTING, 'utf8');
+  for (const [from, to] of replacements) {
+    if (!yaml.includes(from)) throw new Error(`routingVariant: "${from.trim()}" is not in ${TEST_ROUTING}`);
+    yaml = yaml.replace(from, to);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-routing-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'routing.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
 
 export interface TestServer extends RunningServer {
   cleanup(): Promise<void>;
