@@ -40,6 +40,8 @@ export interface ReconcileReport {
   gaveBack: number;
   released: number;
   dequeued: number;
+  /** Offers declined or expired in the store whose OFFER_DECLINED never committed, recorded now. */
+  declinesRecorded: number;
   timersRestored: number;
   conflicts: string[];
 }
@@ -116,6 +118,7 @@ export class Reconciler {
             report.gaveBack +
             report.released +
             report.dequeued +
+            report.declinesRecorded +
             report.timersRestored;
           if (repaired > 0 || report.conflicts.length > 0)
             this.deps.logger.warn(report, 'routing state repaired from Postgres');
@@ -151,6 +154,7 @@ export class Reconciler {
       gaveBack: 0,
       released: 0,
       dequeued: 0,
+      declinesRecorded: 0,
       timersRestored: 0,
       conflicts: [],
     };
@@ -202,6 +206,10 @@ export class Reconciler {
       await isolated(dialogId, async () => {
         const row = await repo.findDialog(dialogId);
         if (row?.state === 'queued') return;
+        if (row?.state === 'offered' && this.deps.dialogs) {
+          await this.recordDecline(row, report);
+          return;
+        }
         if (this.confirmed(dialogId, 'orphan-queue', row) && (await store.dequeue(dialogId)))
           report.dequeued += 1;
       });
@@ -284,6 +292,22 @@ export class Reconciler {
     const signature = `${what}|${row?.version ?? 'gone'}`;
     this.seen.set(`${dialogId}/${what}`, signature);
     return this.suspects.get(`${dialogId}/${what}`) === signature;
+  }
+
+  /**
+   * Queued in the store, `offered` in Postgres: a decline or an expiry whose store half ran and whose
+   * OFFER_DECLINED did not commit (its node died between). The offer scan leaves such a dialog alone
+   * (its exclusion is not readable yet), so the second half is done here, through the machine.
+   */
+  private async recordDecline(row: Dialog, report: ReconcileReport) {
+    const operatorId = parseSnapshot(row.snapshot).context.operatorId;
+    if (!operatorId || !this.deps.dialogs || !this.confirmed(row.id, 'decline-not-recorded', row)) return;
+    const outcome = await this.deps.dialogs.dispatch(row.id, {
+      type: 'OFFER_DECLINED',
+      operatorId,
+      reason: 'expired',
+    });
+    if (outcome.accepted) report.declinesRecorded += 1;
   }
 
   /**

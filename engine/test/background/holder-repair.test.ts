@@ -15,10 +15,15 @@ import {
   backendsAvailable,
   manualReconciler,
   resetDialogs,
+  routingVariant,
   startTestServer,
-  TEST_ROUTING,
   type TestServer,
 } from '../support/engine';
+
+// Offers that expire only when a test says so (the offer test below declines in the store by hand).
+const ROUTING = routingVariant([
+  ['offerMode: { enabled: true, timeoutSeconds: 0.5 }', 'offerMode: { enabled: true, timeoutSeconds: 60 }'],
+]);
 
 /**
  * A transfer, a supervisor's assign or take-over and a lead pick-up move the slot in the routing
@@ -36,7 +41,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       if (!(await backendsAvailable(backends))) return this.skip();
       // Only the reconciler made here repairs (the server's own one waits ten minutes).
       server = await startTestServer(backends, {
-        routingConfigPath: TEST_ROUTING,
+        routingConfigPath: ROUTING,
         RECONCILE_INTERVAL_MS: 600_000,
       });
       reconciler = manualReconciler(server);
@@ -171,6 +176,33 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await store.position(dialog.id)).to.equal(null);
       expect((await store.getOperator(boris))?.load).to.equal(1);
       expect(await truth(dialog.id)).to.deep.equal({ state: 'assigned', operatorId: boris });
+    });
+
+    it('when a decline freed an offer in the store but its OFFER_DECLINED never committed, then after two runs the machine records it and the dialog is offered again', async () => {
+      const { store } = server.engine;
+      const boris = await connectOperator(server.url, 'boris@example.com');
+      await call(boris, 'presence:set', { status: 'online' });
+      const dialog = await call<DialogDetail>(
+        await connectVisitor(server.url),
+        'dialog:start',
+        chatStart('offers'),
+      );
+      await eventually(async () => (await store.holder(dialog.id))?.offered === true, 5_000, 'the offer');
+      const borisId = (await store.holder(dialog.id))!.operatorId;
+      // OperatorService.declineOffer's store half; its node dies before the machine's half.
+      expect(await store.declineOffer(dialog.id, borisId)).to.equal(true);
+      await server.engine.assignments.trigger('offers');
+      expect(await store.holder(dialog.id), 'the offer scan leaves it alone').to.equal(null);
+
+      expect((await reconciler.run()).declinesRecorded, 'seen once: could be a decline in flight').to.equal(
+        0,
+      );
+      const second = await reconciler.run();
+      expect(second.declinesRecorded).to.equal(1);
+      expect(second.conflicts).to.deep.equal([]);
+      // Boris was the only one to ask: the round is over and the dialog comes back to him.
+      await eventually(async () => (await store.holder(dialog.id))?.offered === true, 5_000, 'offered again');
+      expect(await truth(dialog.id)).to.deep.equal({ state: 'offered', operatorId: borisId });
     });
   });
 }
