@@ -101,8 +101,8 @@ export type HoldAttempt = { held: Assignment; ranked?: undefined } | { held: nul
 export interface RoutingHandoff {
   /**
    * A new dialog about to be stored in `queued`: held at once for an operator with room when nobody
-   * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Null: it
-   * is stored queued and `arrive`s.
+   * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Not held:
+   * it is stored queued and `arrive`s with the ranking tried. `read`: the route's read of its group.
    */
   holdNew(context: DialogContext, locale: string | null, read?: GroupOperators): Promise<HoldAttempt>;
   /** A new dialog stored assigned after `holdNew`: its operator is told (the change's detail), metrics. */
