@@ -231,9 +231,10 @@ export async function createEngine(
     nodeId: config.NODE_ID,
     clock,
     routing: {
-      holdNew: (context, locale) => assignments.holdNew(context, locale),
+      holdNew: (context, locale, read) => assignments.holdNew(context, locale, read),
       assignedNew: (change, assignment) => assignments.assignedNew(change, assignment),
-      arrive: (context, locale, row): Promise<void> => assignments.arrive(context, locale, row),
+      arrive: (context, locale, row, ranked): Promise<void> =>
+        assignments.arrive(context, locale, row, ranked),
       trigger: (groupId) => void assignments.trigger(groupId),
     },
   });

@@ -10,7 +10,7 @@ import type { DialogRepository, Dialog } from '../storage/dialog-repository';
 import type { DialogDetail } from '@hotline/protocol';
 import type { DialogChange } from './dialog-change';
 import type { DialogContext } from './dialog-machine';
-import type { DialogService } from './dialog-service';
+import type { DialogService, GroupOperators, HoldAttempt } from './dialog-service';
 import { parseSnapshot } from './dialog-snapshot';
 
 export interface AssignmentListener {
@@ -116,9 +116,11 @@ export class AssignmentDispatcher {
    * A dialog enters its group's queue. In a group without offers it is ranked and, when nobody waits
    * ahead and a ranked operator has room, assigned in the same atomic step (one script instead of an
    * enqueue and a later assignHead); the machine then records the assignment once the caller's lock is
-   * released. Anything else waits in the queue for `trigger`.
+   * released. Anything else waits in the queue for `trigger`. `ranked`: the ranking a failed hold of
+   * this dialog just made (`holdNew`), used instead of reading and ranking again: the assignment run
+   * that follows every arrival reads afresh.
    */
-  async arrive(dialog: DialogContext, locale: string | null, row?: Dialog) {
+  async arrive(dialog: DialogContext, locale: string | null, row?: Dialog, ranked?: string[]) {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
@@ -127,9 +129,10 @@ export class AssignmentDispatcher {
       return;
     }
     const now = clock();
-    const operators = await store.listOperators(groupId);
-    const ranked = await this.rank(rules, operators, { context: dialog, locale }, 0, now);
-    const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranked, now);
+    const ranking =
+      ranked ??
+      (await this.rank(rules, await store.listOperators(groupId), { context: dialog, locale }, 0, now));
+    const result = await store.enqueueAndAssign({ dialogId, groupId, priority }, ranking, now);
     if (result.kind !== 'assigned') return;
     // Not awaited: the caller holds this dialog's lock, which recording the assignment needs.
     void this.record(result.assignment, now, null, row).catch((error) =>
@@ -140,19 +143,24 @@ export class AssignmentDispatcher {
   /**
    * The one-commit start (DialogService.create): a new dialog of a group without offers is ranked as
    * `arrive` ranks it and, when nobody waits ahead and a ranked operator has room, held for him in one
-   * atomic script before it is stored, without a queue entry. Null: it goes the queue way (`arrive`).
+   * atomic script before it is stored, without a queue entry. Not held: it goes the queue way
+   * (`arrive`), with the ranking made here. `read`: the group's operators as the caller just read them
+   * (the start's route), used when they are of this dialog's group.
    */
-  async holdNew(dialog: DialogContext, locale: string | null): Promise<Assignment | null> {
+  async holdNew(dialog: DialogContext, locale: string | null, read?: GroupOperators): Promise<HoldAttempt> {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
-    if (this.stopped || !rules.hasGroup(groupId) || rules.offerTimeoutMs(groupId) !== null) return null;
+    if (this.stopped || !rules.hasGroup(groupId) || rules.offerTimeoutMs(groupId) !== null)
+      return { held: null, ranked: null };
     const now = clock();
-    const operators = await store.listOperators(groupId);
-    if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return null;
+    const operators = read?.groupId === groupId ? read.operators : await store.listOperators(groupId);
+    // Nobody with room: the ranking would be empty (eligible operators have room).
+    if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return { held: null, ranked: [] };
     const ranked = await this.rank(rules, operators, { context: dialog, locale }, 0, now);
-    if (ranked.length === 0) return null;
-    return store.holdNew({ dialogId, groupId, priority }, ranked, now);
+    if (ranked.length === 0) return { held: null, ranked };
+    const held = await store.holdNew({ dialogId, groupId, priority }, ranked, now);
+    return held ? { held } : { held: null, ranked };
   }
 
   /** A new dialog stored assigned after `holdNew`: counted as `record` counts, and announced. */

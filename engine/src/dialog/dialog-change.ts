@@ -5,6 +5,7 @@ import type {
   MessageView,
   VisitorServerToClient,
 } from '@hotline/protocol';
+import type { OperatorLoad } from '../routing-store/routing-store';
 import type { ChangeKind, CommittedDialog, Dialog, Handover } from '../storage/dialog-repository';
 import type { DialogContext, DialogEffect, DialogEvent } from './dialog-machine';
 import { parseSnapshot } from './dialog-snapshot';
@@ -37,6 +38,11 @@ export interface DialogChange {
   effects: DialogEffect[];
   /** The dialog row as written. */
   row: Dialog;
+  /**
+   * The previous holder's load as the change's release left it (set before the change is published,
+   * when it released him): pushed to him without reading the routing store again.
+   */
+  releasedHolder?: OperatorLoad;
   views: {
     /** For the holder, the group's operators and supervisors. */
     summary: DialogSummary;

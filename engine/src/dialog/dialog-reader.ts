@@ -110,7 +110,8 @@ export class DialogReader {
       operatorName: visitor.operatorName,
       operatorAvatarUrl: visitor.operatorAvatarUrl,
       messages: change.messages.filter((m) => m.authorKind !== 'system'),
-      queue: await this.queue(change.dialogId),
+      // Only a dialog its change left waiting has a place (a start held for an operator has none).
+      queue: change.row.state === 'queued' ? await this.queue(change.dialogId) : null,
       contactRequested: visitor.contactRequested,
       contact: change.row.contact,
     };

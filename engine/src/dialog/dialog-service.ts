@@ -5,7 +5,7 @@ import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { Assignment, RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, OperatorRouting, RoutingStore } from '../routing-store/routing-store';
 import {
   type DialogRepository,
   type Dialog,
@@ -78,21 +78,40 @@ export interface NewDialog {
   previousDialogId: string | null;
 }
 
-/** What a new dialog stores with it: its first messages, in order (the menu choice, the visitor's). */
-export type CreateHooks = Pick<DispatchHooks, 'messages'>;
+/** A group's operators as one read of the routing store gave them. */
+export interface GroupOperators {
+  groupId: string;
+  operators: OperatorRouting[];
+}
+
+/**
+ * What a new dialog stores with it: its first messages, in order (the menu choice, the visitor's);
+ * and the operators of its route's group as the caller read them for the route (the hold ranks them,
+ * not read again, when the dialog stays in that group).
+ */
+export type CreateHooks = Pick<DispatchHooks, 'messages'> & { operators?: GroupOperators };
+
+/**
+ * What `RoutingHandoff.holdNew` did: the hold, or none and the ranking it tried (null: none was
+ * made), which the dialog's arrival in the queue uses instead of reading and ranking again.
+ */
+export type HoldAttempt = { held: Assignment; ranked?: undefined } | { held: null; ranked: string[] | null };
 
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
   /**
    * A new dialog about to be stored in `queued`: held at once for an operator with room when nobody
-   * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Null: it
-   * is stored queued and `arrive`s.
+   * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Not held:
+   * it is stored queued and `arrive`s with the ranking tried. `read`: the route's read of its group.
    */
-  holdNew(context: DialogContext, locale: string | null): Promise<Assignment | null>;
+  holdNew(context: DialogContext, locale: string | null, read?: GroupOperators): Promise<HoldAttempt>;
   /** A new dialog stored assigned after `holdNew`: its operator is told (the change's detail), metrics. */
   assignedNew(change: DialogChange, assignment: Assignment): void;
-  /** The dialog enters its group's queue (and may be assigned at once). */
-  arrive(context: DialogContext, locale: string | null, row: Dialog): Promise<void>;
+  /**
+   * The dialog enters its group's queue (and may be assigned at once); `ranked`: the ranking a failed
+   * hold just made (the run that follows every arrival reads afresh).
+   */
+  arrive(context: DialogContext, locale: string | null, row: Dialog, ranked?: string[]): Promise<void>;
   /** Capacity may have appeared in this group: assign what waits. */
   trigger(groupId: string): void;
 }
@@ -189,23 +208,25 @@ export class DialogService {
       steps.push({ event, from: String(snapshot.value), to: String(next.value) });
       snapshot = next;
     }
-    let held = await this.holdNew(snapshot, effects, dialog.locale);
-    const assigned = held && {
-      type: 'ASSIGNED' as const,
-      operatorId: held.operatorId,
-      groupId: held.groupId,
-      now,
-    };
-    if (held && assigned && !snapshot.can(assigned)) {
-      await this.releaseHold(held);
-      held = null;
-    }
-    if (held && assigned) {
-      const event = assigned satisfies DialogEvent;
-      const [next, actions] = transition(machine, snapshot, event);
-      effects.push(...toEffects(actions));
-      steps.push({ event, from: String(snapshot.value), to: String(next.value) });
-      snapshot = next;
+    const attempt = await this.holdNew(snapshot, effects, dialog.locale, hooks.operators);
+    let held = attempt?.held ?? null;
+    if (held) {
+      // Held: ASSIGNED runs too, or the machine refuses it and the slot goes back.
+      const event: DialogEvent = {
+        type: 'ASSIGNED',
+        operatorId: held.operatorId,
+        groupId: held.groupId,
+        now,
+      };
+      if (snapshot.can(event)) {
+        const [next, actions] = transition(machine, snapshot, event);
+        effects.push(...toEffects(actions));
+        steps.push({ event, from: String(snapshot.value), to: String(next.value) });
+        snapshot = next;
+      } else {
+        await this.releaseHold(held);
+        held = null;
+      }
     }
     // Held: no queue entry to make, and nobody waits in its group (the hold checked) to assign.
     const todo = held
@@ -275,7 +296,7 @@ export class DialogService {
     const lastEvent = last?.event;
     if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
     try {
-      await this.performEffects(dialog.id, initial, context, todo, change.row);
+      await this.performEffects(change, initial, context, todo, attempt?.ranked ?? undefined);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
       logger.warn(
@@ -293,10 +314,11 @@ export class DialogService {
     snapshot: { value: unknown; context: DialogContext },
     effects: DialogEffect[],
     locale: string,
-  ): Promise<Assignment | null> {
+    read: GroupOperators | undefined,
+  ): Promise<HoldAttempt | null> {
     if (String(snapshot.value) !== 'queued' || !effects.some((e) => e.type === 'enqueue')) return null;
     try {
-      return await this.deps.routing.holdNew(snapshot.context, locale);
+      return await this.deps.routing.holdNew(snapshot.context, locale, read);
     } catch (error) {
       // Nothing is held when the hold fails: the dialog goes the queue way.
       this.deps.logger.warn(
@@ -405,7 +427,7 @@ export class DialogService {
           effects,
         });
         this.afterCommit?.(dialogId, resolved);
-        await this.performEffects(dialogId, persisted.context, context, effects, change.row);
+        await this.performEffects(change, persisted.context, context, effects);
         this.publish(change);
         return {
           accepted: true,
@@ -561,20 +583,25 @@ export class DialogService {
     return drafts;
   }
 
+  /**
+   * The change's effects on the routing store, before it is published: a release sets
+   * `change.releasedHolder`. The committed row lets an assignment on arrival decide without reading it.
+   */
   private async performEffects(
-    dialogId: string,
+    change: DialogChange,
     previous: DialogContext,
     context: DialogContext,
     effects: DialogEffect[],
-    /** The row as committed: an assignment on arrival decides on it without reading it again. */
-    row: Dialog,
+    /** A new dialog's ranking from its failed hold, for its arrival. */
+    ranked?: string[],
   ) {
     const { store } = this.deps;
+    const { dialogId, row } = change;
     const groups = new Set<string>();
     for (const effect of effects) {
       switch (effect.type) {
         case 'enqueue':
-          await this.deps.routing.arrive(context, row.locale, row);
+          await this.deps.routing.arrive(context, row.locale, row, ranked);
           groups.add(context.groupId);
           break;
         case 'dequeue':
@@ -582,9 +609,12 @@ export class DialogService {
           groups.add(previous.groupId);
           break;
         case 'releaseHolder':
-          if (previous.operatorId && (await store.release(dialogId, previous.operatorId))) {
-            const operator = await store.getOperator(previous.operatorId);
-            for (const g of operator?.groups ?? []) groups.add(g.groupId);
+          if (previous.operatorId) {
+            // Only his groups where someone waits can use the freed slot: an empty queue needs no
+            // assignment run (a dialog queued later runs one itself), nor a position flush.
+            const released = await store.releaseHolder(dialogId, previous.operatorId);
+            if (released?.operator) change.releasedHolder = released.operator;
+            for (const groupId of released?.waitingGroups ?? []) groups.add(groupId);
           }
           break;
         case 'dispatchAssignments':

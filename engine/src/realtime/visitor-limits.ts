@@ -49,8 +49,17 @@ const script = (file: string) => readFileSync(new URL(`./commands/${file}`, impo
 
 /** Registered under a versioned name, like the routing scripts: bump when the script's contract changes. */
 const CONSUME = 'hlConsumeVisitorLimits_v1';
+const GIVE_BACK = 'hlGiveBackVisitorLimit_v1';
 
 type ScriptFn = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+/** One counter a script call counts: its key, its rule, and what a refusal reports. */
+interface Counted {
+  key: string;
+  rule: Rule;
+  action: VisitorAction;
+  scope: 'visitor' | 'address';
+}
 
 /** Beyond this many keys refused from memory, the expired ones are swept. */
 const BLOCKED_SWEEP_AT = 10_000;
@@ -81,6 +90,7 @@ export class VisitorLimits {
     private readonly clock: () => number = Date.now,
   ) {
     redis?.defineCommand(CONSUME, { numberOfKeys: 2, lua: script('consumeVisitorLimits-2.lua') });
+    redis?.defineCommand(GIVE_BACK, { numberOfKeys: 1, lua: script('giveBackVisitorLimit-1.lua') });
     const build = <K extends string>(scope: string, table: Record<K, Rule>) =>
       Object.fromEntries(
         Object.entries<Rule>(table).map(([action, rule]) => [
@@ -108,32 +118,84 @@ export class VisitorLimits {
     const visitorKey = visitor === undefined ? null : `${this.prefix}v:${action}:${visitor}`;
     const addressKey = `${this.prefix}a:${action}:${who.address}`;
     if (visitorKey) this.refuseWhileBlocked(visitorKey, action, 'visitor');
+    const counted = await this.countInRedis(
+      visitorKey && action !== 'token'
+        ? { key: visitorKey, rule: this.rules.perVisitor[action], action, scope: 'visitor' }
+        : null,
+      { key: addressKey, rule: this.rules.perAddress[action], action, scope: 'address' },
+    );
+    if (!counted) await this.consumeInMemory(action, visitor, who.address);
+  }
+
+  /**
+   * A handshake without a visitor token, which mints a new visitor: `handshake` and then `token`
+   * counted against his address in one round trip, as `consume('handshake')` and then
+   * `consume('token')` would count them (the token only while the handshake is under its limit).
+   */
+  async consumeMinting(address: string): Promise<void> {
+    const handshakeKey = `${this.prefix}a:handshake:${address}`;
+    this.refuseWhileBlocked(handshakeKey, 'handshake', 'address');
+    const counted = await this.countInRedis(
+      { key: handshakeKey, rule: this.rules.perAddress.handshake, action: 'handshake', scope: 'address' },
+      {
+        key: `${this.prefix}a:token:${address}`,
+        rule: this.rules.perAddress.token,
+        action: 'token',
+        scope: 'address',
+      },
+    );
+    if (counted) return;
+    await this.consumeInMemory('handshake', undefined, address);
+    await this.consumeInMemory('token', undefined, address);
+  }
+
+  /**
+   * Gives back the token `consumeMinting` counted when no visitor was minted after all (his address
+   * is blocked, the site unknown): a refused handshake does not use up his address's token budget.
+   */
+  async giveBackToken(address: string): Promise<void> {
+    const key = `${this.prefix}a:token:${address}`;
     const redis = this.redis;
-    if (redis?.status !== 'ready') return this.consumeInMemory(action, visitor, who.address);
-    const addressBlocked = this.blockedMs(addressKey) > 0;
-    const visitorRule = action === 'token' ? null : this.rules.perVisitor[action];
-    const addressRule = this.rules.perAddress[action];
+    const fn = (redis as unknown as Record<string, ScriptFn | undefined> | null)?.[GIVE_BACK];
+    if (redis?.status === 'ready' && fn) {
+      // Best effort: a failure only leaves the point counted until its window ends.
+      await fn.apply(redis, [key]).catch(() => undefined);
+      return;
+    }
+    await this.memory.address.token.reward(address, 1);
+  }
+
+  /**
+   * One script counts `first` (when given) and then `second`; throws `rate_limited` for the one over
+   * its limit. False without Redis, or while it fails: the caller counts in memory instead.
+   */
+  private async countInRedis(first: Counted | null, second: Counted): Promise<boolean> {
+    const redis = this.redis;
+    if (redis?.status !== 'ready') return false;
+    // Refused from memory already: not counted in Redis again, refused below.
+    const secondBlocked = this.blockedMs(second.key) > 0;
     let reply: unknown;
     try {
       const fn = (redis as unknown as Record<string, ScriptFn | undefined>)[CONSUME];
       if (!fn) throw new Error(`script ${CONSUME} is not registered`);
       reply = await fn.apply(redis, [
-        visitorKey ?? addressKey,
-        addressKey,
-        visitorKey && visitorRule ? visitorRule.points : 0,
-        visitorRule?.seconds ?? 0,
-        addressBlocked ? 0 : addressRule.points,
-        addressRule.seconds,
+        first?.key ?? second.key,
+        second.key,
+        first ? first.rule.points : 0,
+        first?.rule.seconds ?? 0,
+        secondBlocked ? 0 : second.rule.points,
+        second.rule.seconds,
       ]);
     } catch {
-      return this.consumeInMemory(action, visitor, who.address);
+      return false;
     }
     if (!Array.isArray(reply))
       throw new Error(`consumeVisitorLimits: unexpected reply ${JSON.stringify(reply)}`);
     const [over, wait] = reply.map(Number);
-    if (over === 1 && visitorKey) this.refuse(visitorKey, wait ?? 1, action, 'visitor');
-    if (over === 2) this.refuse(addressKey, wait ?? 1, action, 'address');
-    if (addressBlocked) this.refuseWhileBlocked(addressKey, action, 'address');
+    if (over === 1 && first) this.refuse(first.key, wait ?? 1, first.action, first.scope);
+    if (over === 2) this.refuse(second.key, wait ?? 1, second.action, second.scope);
+    if (secondBlocked) this.refuseWhileBlocked(second.key, second.action, second.scope);
+    return true;
   }
 
   /** Without Redis, or while it fails: this node's own counts, the visitor's first. */

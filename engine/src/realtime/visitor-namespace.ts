@@ -80,12 +80,16 @@ export function registerVisitorNamespace(
         }),
       );
     const address = clientAddress(socket.handshake, deps.trustProxy);
+    // A token counted with a token-less handshake, until a visitor is minted (given back if none is).
+    let tokenCounted = false;
     try {
       const { visitorToken } = auth.data;
-      await limits.consume('handshake', {
-        visitor: visitorToken ? tokenKey(visitorToken) : undefined,
-        address,
-      });
+      // Without a token he is minted one: both counters in one round trip.
+      if (visitorToken) await limits.consume('handshake', { visitor: tokenKey(visitorToken), address });
+      else {
+        await limits.consumeMinting(address);
+        tokenCounted = true;
+      }
       if (await visitors.isAddressBlocked(address)) throw notAvailable();
       const { visitor, token } = await visitors.identify(
         auth.data,
@@ -94,12 +98,18 @@ export function registerVisitorNamespace(
           ip: address,
           language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
         },
-        () => limits.consume('token', { address }),
+        // Counted above when he came without a token; an unknown token is counted here.
+        visitorToken
+          ? () => limits.consume('token', { address })
+          : async () => {
+              tokenCounted = false;
+            },
       );
       if (visitor.blockedAt) throw notAvailable();
       socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
       next();
     } catch (error) {
+      if (tokenCounted) await limits.giveBackToken(address);
       const appError = toAppError(error);
       const { details: _details, ...data } = appError.toBody();
       next(Object.assign(new Error(appError.message), { data }));

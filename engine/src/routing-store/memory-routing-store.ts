@@ -3,6 +3,8 @@ import { assertId, assertPriority, MAX_PRIORITY, PRIORITY_SPAN, queueScore } fro
 import type {
   QueueWindows,
   QueueWindowsRequest,
+  OperatorLoad,
+  ReleasedHolder,
   ArrivalResult,
   AssignHeadResult,
   Assignment,
@@ -110,6 +112,11 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async getOperator(operatorId: string): Promise<OperatorRouting | null> {
     return this.view(operatorId);
+  }
+
+  async operatorLoad(operatorId: string): Promise<OperatorLoad | null> {
+    const view = this.view(operatorId);
+    return view && loadOf(view);
   }
 
   async listOperators(groupId?: string): Promise<OperatorRouting[]> {
@@ -455,6 +462,15 @@ export class MemoryRoutingStore implements RoutingStore {
     return true;
   }
 
+  async releaseHolder(dialogId: string, operatorId: string): Promise<ReleasedHolder | null> {
+    if (!(await this.release(dialogId, operatorId))) return null;
+    const view = this.view(operatorId);
+    const waitingGroups = (view?.groups ?? [])
+      .map((g) => g.groupId)
+      .filter((groupId) => this.queues.has(groupId));
+    return { operator: view && loadOf(view), waitingGroups };
+  }
+
   async scheduleTimer(timer: TimerEntry): Promise<void> {
     this.schedule(timer);
   }
@@ -759,4 +775,9 @@ export class MemoryRoutingStore implements RoutingStore {
     set?.delete(dialogId);
     if (set?.size === 0) this.holdings.delete(state.operatorId);
   }
+}
+
+/** What `operatorLoad` answers of an operator's view. */
+function loadOf({ operatorId, status, limit, load }: OperatorRouting): OperatorLoad {
+  return { operatorId, status, limit, load };
 }

@@ -19,6 +19,8 @@ import type {
   QueuedDialog,
   QueueWindows,
   QueueWindowsRequest,
+  OperatorLoad,
+  ReleasedHolder,
   RoutingSnapshot,
   RoutingStore,
   StoreOverview,
@@ -67,6 +69,8 @@ type CommandName =
   | 'declineOffer'
   | 'assignDialog'
   | 'release'
+  | 'releaseHolder'
+  | 'readLoad'
   | 'transferDialog'
   | 'applyTimers'
   | 'cancelDialogTimers'
@@ -188,6 +192,13 @@ function operatorRows(reply: unknown[]): OperatorRouting[] {
   return out;
 }
 
+/** An operator's load from a script's {status, limit, load} (see includes/operator-load.lua); {}: unknown. */
+function operatorLoad(operatorId: string, reply: unknown[]): OperatorLoad | null {
+  if (reply.length < 3) return null;
+  const [status, limit, load] = reply.map(str) as [string, string, string];
+  return { operatorId, status: status as Presence, limit: num(limit), load: num(load) };
+}
+
 /**
  * Production store on Redis, shared by every engine node. Each state change is one Lua script
  * (engine/src/routing-store/commands), so invariants hold across nodes without locks; reads use
@@ -253,6 +264,14 @@ export class RedisRoutingStore implements RoutingStore {
   async listOperators(groupId?: string): Promise<OperatorRouting[]> {
     const operators = await this.readOperators(groupId === undefined ? ['a'] : ['g', groupId]);
     return operators.sort(byOperatorId);
+  }
+
+  async operatorLoad(operatorId: string): Promise<OperatorLoad | null> {
+    const k = this.keys;
+    return operatorLoad(
+      operatorId,
+      await this.runList('readLoad', [k.opStatus, k.opLimit, k.opLoad], [operatorId]),
+    );
   }
 
   async countOnline(groupId: string): Promise<number> {
@@ -702,6 +721,31 @@ export class RedisRoutingStore implements RoutingStore {
       [dialogId, operatorId],
     );
     return num(reply) === 1;
+  }
+
+  async releaseHolder(dialogId: string, operatorId: string): Promise<ReleasedHolder | null> {
+    const k = this.keys;
+    const reply = await this.runList(
+      'releaseHolder',
+      [
+        k.held,
+        k.operatorDialogs,
+        k.offers,
+        k.declined,
+        k.opStatus,
+        k.opLimit,
+        k.opLoad,
+        k.opGroups,
+        k.queuedGroups,
+      ],
+      [dialogId, operatorId],
+    );
+    if (num(reply[0]) === 0) return null;
+    if (num(reply[0]) !== 1) throw unexpected('releaseHolder', reply);
+    return {
+      operator: operatorLoad(operatorId, list('releaseHolder', reply[1])),
+      waitingGroups: list('releaseHolder', reply[2]).map(str),
+    };
   }
 
   async scheduleTimer(timer: TimerEntry): Promise<void> {

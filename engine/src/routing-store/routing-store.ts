@@ -31,6 +31,9 @@ export interface OperatorRouting {
   groups: { groupId: string; tier: Tier }[];
 }
 
+/** What an operator's self update shows of his routing state. */
+export type OperatorLoad = Pick<OperatorRouting, 'operatorId' | 'status' | 'limit' | 'load'>;
+
 export interface OperatorUpsert {
   operatorId: string;
   status: Presence;
@@ -144,6 +147,8 @@ export interface RoutingStore {
   /** Throws `RoutingStoreError` `OperatorNotFound` when the operator was never upserted. */
   setPresence(operatorId: string, status: Presence, now: number): Promise<void>;
   getOperator(operatorId: string): Promise<OperatorRouting | null>;
+  /** His status, limit and load only (his self update after a load change): a lighter `getOperator`. */
+  operatorLoad(operatorId: string): Promise<OperatorLoad | null>;
   /** Operators in a group (any status), or all operators when groupId is omitted. */
   listOperators(groupId?: string): Promise<OperatorRouting[]>;
   /** How many of the group's operators are online (what routing a new dialog needs, without their rows). */
@@ -277,6 +282,12 @@ export interface RoutingStore {
   holder(dialogId: string): Promise<(Assignment & { offered: boolean }) | null>;
   /** Frees the operator's slot (withdrawing a pending offer); false when that operator did not hold the dialog. */
   release(dialogId: string, operatorId: string): Promise<boolean>;
+  /**
+   * `release`, answering what the holder's release is followed by, read at its instant: the
+   * operator's load as it left him (pushed to him) and his groups whose queue has someone waiting (the
+   * only ones an assignment run can serve). Null when that operator did not hold the dialog.
+   */
+  releaseHolder(dialogId: string, operatorId: string): Promise<ReleasedHolder | null>;
 
   /** Schedules (or moves) the timer dialogId+key. */
   scheduleTimer(timer: TimerEntry): Promise<void>;
@@ -350,6 +361,14 @@ export interface StoreOverview {
   queued: Set<string>;
   /** dialogId → the keys of its timers, scheduled or claimed. */
   timerKeys: Map<string, Set<string>>;
+}
+
+/** What `releaseHolder` read in the release's own step. */
+export interface ReleasedHolder {
+  /** The operator's load after the release; null when the store does not know him (any more). */
+  operator: OperatorLoad | null;
+  /** His groups with a non-empty queue; a dialog queued after the release triggers its own run. */
+  waitingGroups: string[];
 }
 
 /** What the timer worker finds due at one poll. */

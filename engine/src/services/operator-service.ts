@@ -130,6 +130,9 @@ export class OperatorService {
       await this.releaseDialogsOfGone(operator.id, options.atOnce ? Number.POSITIVE_INFINITY : 0);
       await this.parkQueuesWithoutOperators(groups);
     }
+    // A run ends in its group's queue flush, which sets the online gauge (hotline_operators_online)
+    // and the head's wait estimates: a close's release no longer flushes a queue nobody waits in.
+    if (status !== 'online') for (const g of groups) void assignments.trigger(g);
     const self = await this.self(operator);
     for (const listener of this.presenceListeners) listener(self);
     return self;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { AttachmentService } from '../attachments/attachment-service';
 import type { RouteFields } from '../dialog/dialog-machine';
 import type { DialogChange } from '../dialog/dialog-change';
-import type { CreateHooks, DialogEventInput, NewDialog } from '../dialog/dialog-service';
+import type { CreateHooks, DialogEventInput, GroupOperators, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import type {
@@ -149,7 +149,7 @@ export class VisitorService {
     if (input.language) await visitorRepo.touchVisitor(visitor.id, { language: input.language });
     if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
     const language = input.language ?? meta.language ?? undefined;
-    const route = await this.routeFields({
+    const { route, operators } = await this.newRoute({
       choice: input.choice,
       pageUrl: input.page.url,
       language,
@@ -179,6 +179,7 @@ export class VisitorService {
             : []),
           ...(input.message ? [visitorMessage(id, visitor, input.message)] : []),
         ],
+        operators,
       },
       Boolean(input.message),
     );
@@ -286,7 +287,7 @@ export class VisitorService {
   ): Promise<MessageView | null> {
     const { repo, decisions } = this.deps;
     const latest = await repo.latestDialogOfVisitor(visitor.id);
-    const route = await this.routeFields({
+    const { route, operators } = await this.newRoute({
       choice: {},
       language: visitor.language ?? undefined,
       kind: 'chat',
@@ -305,7 +306,7 @@ export class VisitorService {
         previousDialogId: latest?.id ?? null,
       },
       route,
-      { messages: [visitorMessage(id, visitor, input)] },
+      { messages: [visitorMessage(id, visitor, input)], operators },
       true,
     );
     return created?.messages.find((m) => m.clientMessageId === input.clientMessageId) ?? null;
@@ -405,16 +406,25 @@ export class VisitorService {
    * Where a dialog goes and how many of that group's operators are online: pure routing-rules
    * decisions (an unknown menu id falls through to the default route, never an error) and one read.
    */
-  private async routeFields(context: {
-    choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined };
-    pageUrl?: string | undefined;
-    language: string | undefined;
-    kind: DialogKind;
-    returningVisitor: boolean;
-  }): Promise<RouteFields> {
+  private async routeFields(context: RouteContext): Promise<RouteFields> {
     const { store, decisions, clock } = this.deps;
     const route = decisions().resolveRoute(context, clock());
     return { ...route, operatorsOnline: await store.countOnline(route.groupId) };
+  }
+
+  /**
+   * A new dialog's route, as `routeFields`, from one read of the group's operators (not a count):
+   * the same read is what the new dialog's hold ranks (`CreateHooks.operators`), so a start reads
+   * the group once.
+   */
+  private async newRoute(context: RouteContext): Promise<{ route: RouteFields; operators: GroupOperators }> {
+    const { store, decisions, clock } = this.deps;
+    const route = decisions().resolveRoute(context, clock());
+    const operators = await store.listOperators(route.groupId);
+    return {
+      route: { ...route, operatorsOnline: operators.filter((o) => o.status === 'online').length },
+      operators: { groupId: route.groupId, operators },
+    };
   }
 
   /**
@@ -432,6 +442,15 @@ export class VisitorService {
     });
     return (await this.deps.dialogs.dispatch(row.id, { type: 'ROUTE', ...route })).accepted;
   }
+}
+
+/** What a dialog's route is decided on (routing-rules' `resolveRoute`). */
+interface RouteContext {
+  choice: { groupId?: string | undefined; topicId?: string | undefined; regionId?: string | undefined };
+  pageUrl?: string | undefined;
+  language: string | undefined;
+  kind: DialogKind;
+  returningVisitor: boolean;
 }
 
 /** A visitor's message as stored. */

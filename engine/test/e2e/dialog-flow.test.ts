@@ -318,6 +318,18 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(text).to.match(/hotline_operator_load\{operator="[^"]+"\} \d+/);
     });
 
+    it("when an operator goes online and then away with nobody waiting, then /metrics follows his group's online operators", async () => {
+      const online = async () => {
+        const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
+        return Number(text.match(/hotline_operators_online\{group="night"\} (\d+)/)?.[1] ?? -1);
+      };
+      const dina = await connectOperator(server.url, 'dina@example.com');
+      await call(dina, 'presence:set', { status: 'online' });
+      await eventually(async () => (await online()) === 1, 5_000, 'night: 1 online');
+      await call(dina, 'presence:set', { status: 'away' });
+      await eventually(async () => (await online()) === 0, 5_000, 'night: 0 online');
+    });
+
     it('when a group works in offer mode, then an unanswered offer expires and goes to the next operator', async () => {
       const anna = await connectOperator(server.url, 'anna@example.com');
       const boris = await connectOperator(server.url, 'boris@example.com');

@@ -23,7 +23,7 @@ const RECONCILE_MS = 400;
  * Makes the engine's real store fail the calls of `method` that `matches` (at most `times` of them,
  * until `heal()`), as a node dying or starved at that step would; other calls go through.
  */
-function injectFault<K extends 'countOnline' | 'enqueueAndAssign' | 'holdNew'>(
+function injectFault<K extends 'listOperators' | 'enqueueAndAssign' | 'holdNew'>(
   store: RoutingStore,
   method: K,
   matches: (...args: Parameters<RoutingStore[K]>) => boolean,
@@ -317,8 +317,9 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const anna = await onlineAnna();
       const visitor = await connectVisitor(server.url);
       const { visitorId } = await call<VisitorSession>(visitor, 'session:resume');
-      // The routing read before any write (how many of the group are online) fails while the start runs.
-      const fault = injectFault(server.engine.store, 'countOnline', (groupId) => groupId === 'sales');
+      // The routing read before any write (the group's operators: how many are online, whom to hold
+      // for) fails while the start runs.
+      const fault = injectFault(server.engine.store, 'listOperators', (groupId) => groupId === 'sales');
       const first = await callRaw<VisitorDialogView>(
         visitor,
         'dialog:start',

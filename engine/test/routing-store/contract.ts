@@ -434,6 +434,62 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
       });
     });
 
+    describe('releaseHolder', () => {
+      it('when a holder releases, then he comes back as the release left him, with his groups where someone waits', async () => {
+        await store.upsertOperator(operator('op', ['g', 'h', 'k'], 2), T0);
+        await store.upsertOperator(operator('other', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd1', groupId: 'g', priority: 1 }, T0);
+        await store.enqueue({ dialogId: 'd2', groupId: 'h', priority: 1 }, T0 + 1);
+        await store.enqueue({ dialogId: 'd3', groupId: 'h', priority: 1 }, T0 + 2);
+        await store.assignHead('g', ['op'], T0 + 3);
+        await store.assignHead('h', ['op'], T0 + 4);
+        expect(await store.releaseHolder('d1', 'other')).to.equal(null);
+        const released = await store.releaseHolder('d1', 'op');
+        expect(released?.operator).to.deep.equal({ operatorId: 'op', status: 'online', limit: 2, load: 1 });
+        expect(released?.operator).to.deep.equal(await store.operatorLoad('op'));
+        // g and k have nobody waiting; h still has d3.
+        expect(released?.waitingGroups).to.deep.equal(['h']);
+        expect(await store.releaseHolder('d1', 'op')).to.equal(null);
+        expect(await store.holder('d1')).to.equal(null);
+        const last = await store.releaseHolder('d2', 'op');
+        expect(last?.operator?.load).to.equal(0);
+        expect(last?.waitingGroups).to.deep.equal(['h']);
+      });
+
+      it('when an offered dialog is released by its holder, then the offer is withdrawn and his slot freed', async () => {
+        await store.upsertOperator(operator('a', ['g'], 1), T0);
+        await store.enqueue({ dialogId: 'd', groupId: 'g', priority: 1 }, T0);
+        await store.offerHead('g', ['a'], T0, 100);
+        expect(await store.releaseHolder('d', 'a')).to.deep.equal({
+          operator: { operatorId: 'a', status: 'online', limit: 1, load: 0 },
+          waitingGroups: [],
+        });
+        expect(await store.expiredOffers(T0 + 1000)).to.deep.equal([]);
+        expect((await store.getOperator('a'))?.load).to.equal(0);
+      });
+    });
+
+    describe('operatorLoad', () => {
+      it('when an operator is read for his self update, then his status, limit and load are what getOperator says; unknown: null', async () => {
+        await store.upsertOperator(operator('op', ['g'], 3, 'away'), T0);
+        await store.assignDialog({ dialogId: 'd1', groupId: 'g' }, 'op', T0 + 1, { ignorePresence: true });
+        const full = await store.getOperator('op');
+        expect(await store.operatorLoad('op')).to.deep.equal({
+          operatorId: 'op',
+          status: full?.status,
+          limit: full?.limit,
+          load: full?.load,
+        });
+        expect(await store.operatorLoad('op')).to.deep.equal({
+          operatorId: 'op',
+          status: 'away',
+          limit: 3,
+          load: 1,
+        });
+        expect(await store.operatorLoad('nobody')).to.equal(null);
+      });
+    });
+
     describe('enqueueAndAssign', () => {
       it('when the queue is empty and a ranked operator has room, then the dialog is assigned at once and never queued', async () => {
         await store.upsertOperator(operator('away', ['g'], 5, 'away'), T0);

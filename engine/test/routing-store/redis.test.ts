@@ -120,6 +120,8 @@ describe('RedisRoutingStore', () => {
           fc.boolean(),
         ),
         fc.tuple(fc.constant('release'), fc.constantFrom(...dialogs), fc.constantFrom(...ops)),
+        fc.tuple(fc.constant('releaseHolder'), fc.constantFrom(...dialogs), fc.constantFrom(...ops)),
+        fc.tuple(fc.constant('operatorLoad'), fc.constantFrom(...ops)),
         fc.tuple(
           fc.constant('transferToOperator'),
           fc.constantFrom(...dialogs),
@@ -207,6 +209,10 @@ describe('RedisRoutingStore', () => {
                 });
               case 'release':
                 return s.release(x, y);
+              case 'releaseHolder':
+                return s.releaseHolder(x, y);
+              case 'operatorLoad':
+                return s.operatorLoad(x);
               case 'transferToOperator':
                 return s.transferDialog(
                   { dialogId: x, groupId: y },

@@ -2,7 +2,7 @@ import type { OperatorDirectory } from '../../accounts/operator-directory';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics/metrics';
 import type { DialogDetail, DialogSummary, GroupLiveStats, OperatorSelf } from '@hotline/protocol';
-import type { RoutingStore } from '../../routing-store/routing-store';
+import type { OperatorLoad, RoutingStore } from '../../routing-store/routing-store';
 import type { AssignmentListener } from '../assignment-dispatcher';
 import { type DialogChange, isHandoff } from '../dialog-change';
 
@@ -58,7 +58,7 @@ export class OperatorUpdates implements AssignmentListener {
     // Loads moved: the previous holder released it, the new one took it.
     const released = change.effects.some((e) => e.type === 'releaseHolder');
     if (previous.operatorId && (released || previous.operatorId !== context.operatorId))
-      this.selfUpdate(previous.operatorId);
+      this.selfUpdate(previous.operatorId, change.releasedHolder);
     if (newHolder && event?.type !== 'ASSIGNED' && event?.type !== 'OFFERED')
       this.selfUpdate(context.operatorId!);
     if (change.from === 'queued' || change.to === 'queued')
@@ -78,10 +78,14 @@ export class OperatorUpdates implements AssignmentListener {
     this.deps.moves.queueChanged(groupId);
   };
 
-  /** His load, status and limit as the routing store has them now (and the load gauge). */
-  selfUpdate(operatorId: string) {
+  /**
+   * His load, status and limit as the routing store has them now (and the load gauge); `known`: as a
+   * store step that changed them just returned them (not read again).
+   */
+  selfUpdate(operatorId: string, known?: OperatorLoad) {
     this.safely(async () => {
-      const routing = await this.deps.store.getOperator(operatorId);
+      const routing =
+        known?.operatorId === operatorId ? known : await this.deps.store.operatorLoad(operatorId);
       if (!routing) return;
       this.deps.metrics.operatorLoad.set({ operator: operatorId }, routing.load);
       const profile = await this.profile(operatorId);
