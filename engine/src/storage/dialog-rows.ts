@@ -11,7 +11,7 @@ import type { Database } from './database';
 
 /** What the dialog, message and visitor repositories share: row shapes, their mappers, SQL fragments. */
 
-export type Executor = Database | Knex.Transaction;
+export type { Executor } from './database';
 
 export interface VisitorRow {
   id: string;
