@@ -11,21 +11,30 @@ import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from '.
  * they must still be counted (the budget tests), run in the transaction they are given, and work on
  * both backends.
  */
-function runPreparedSuite(
-  name: 'Postgres' | 'embedded PGlite',
-  open: () => Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }>,
-) {
-  describe(`runPrepared on ${name}`, function () {
+for (const backend of ['embedded PGlite', 'Postgres'] as const) {
+  describe(`runPrepared on ${backend}`, function () {
     this.timeout(60_000);
     let handle: DatabaseHandle;
-    let cleanup: () => Promise<void>;
+    // Where the suite's database lives: a PGlite directory, or a schema of the real Postgres.
+    let dir: string | undefined;
+    let schema: string | undefined;
 
     before(async function () {
-      if (name === 'Postgres' && !(await postgresAvailable())) return this.skip();
-      ({ handle, cleanup } = await open());
+      if (backend === 'Postgres') {
+        if (!(await postgresAvailable())) return this.skip();
+        schema = freshSchema();
+        handle = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
+      } else {
+        dir = mkdtempSync(join(tmpdir(), 'hotline-prep-'));
+        handle = await openDatabase({ dataDir: dir });
+      }
       await migrate(handle.db);
     });
-    after(async () => cleanup?.());
+    after(async () => {
+      await handle?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (schema) await dropSchema(schema);
+    });
 
     const insertVisitor = `insert into visitors (id, token_hash, site_id) values (?, ?, 'demo') returning id`;
 
@@ -74,7 +83,7 @@ function runPreparedSuite(
     });
 
     it('when a statement runs on real Postgres, then it is prepared on its connection under its name', async function () {
-      if (name !== 'Postgres') return this.skip();
+      if (backend !== 'Postgres') return this.skip();
       const names = await handle.db.transaction(async (trx) => {
         await runPrepared(trx, 'test_named', 'select ? :: int as one', [1]);
         return (await trx.raw<{ rows: { name: string }[] }>('select name from pg_prepared_statements')).rows;
@@ -103,27 +112,3 @@ function runPreparedSuite(
     });
   });
 }
-
-runPreparedSuite('embedded PGlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-prep-'));
-  const handle = await openDatabase({ dataDir: dir });
-  return {
-    handle,
-    cleanup: async () => {
-      await handle.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
-runPreparedSuite('Postgres', async () => {
-  const schema = freshSchema();
-  const handle = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
-  return {
-    handle,
-    cleanup: async () => {
-      await handle.close();
-      await dropSchema(schema);
-    },
-  };
-});
