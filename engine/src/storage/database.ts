@@ -146,13 +146,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 /** The connection knex's pool hands out: a pg client, or the one PGlite; knex tags it with its ids. */
 type PooledConnection = (
   | pg.Client
-  | { query<R>(text: string, values: readonly unknown[]): Promise<{ rows: R[] }> }
+  | { query<R>(text: string, values: unknown[]): Promise<{ rows: R[] }> }
 ) & { __knexUid?: string; __knexTxId?: string };
 
 /** What a statement knex sent looks like to a `query` listener (the statement counter's tap). */
-export interface StatementEvent {
+interface StatementEvent {
   sql: string;
-  bindings: readonly unknown[];
+  bindings: unknown[];
   __knexUid?: string | undefined;
   __knexTxId?: string | undefined;
 }
@@ -180,8 +180,8 @@ function positionedText(sql: string): string {
 /**
  * Runs a hot statement (the engine runs a few per routed dialog) straight on a connection of knex's
  * own pool, as a named (prepared) statement, and returns its rows. Straight: knex's runner (query
- * compile, binding positions, its emitters, its connection checks) cost a quarter of the engine's CPU
- * at the bench's rate, for statements whose text never changes. Knex's pool rather than a pg.Pool of
+ * compile, binding positions, its emitters, its connection checks) was ~10 % of the engine's CPU at
+ * the bench's rate (knex 6.9 %, lodash 1.6 %, with tarn 1.6 %), for statements whose text never changes. Knex's pool rather than a pg.Pool of
  * our own: one pool with one limit and one search_path setup (`afterCreate`), and a transaction's
  * client hands out the transaction's own connection, so a statement given a transaction runs in it.
  * Every statement is still announced as knex's `query` event, so whoever counts statements (the
@@ -197,7 +197,7 @@ export async function runPrepared<R>(
   executor: Executor,
   name: string,
   sql: string,
-  bindings: readonly unknown[],
+  bindings: unknown[],
 ): Promise<R[]> {
   if (bindings.includes(undefined)) throw new Error(`undefined binding in statement ${name}`);
   if ('isCompleted' in executor && executor.isCompleted())
@@ -209,7 +209,7 @@ export async function runPrepared<R>(
     const { __knexUid, __knexTxId } = connection;
     client.emit('query', { sql: text, bindings, __knexUid, __knexTxId });
     if (connection instanceof pg.Client) {
-      return (await connection.query<R & pg.QueryResultRow>({ name, text, values: [...bindings] })).rows;
+      return (await connection.query<R & pg.QueryResultRow>({ name, text, values: bindings })).rows;
     }
     return (await connection.query<R>(text, bindings)).rows;
   } finally {
