@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuthorKind, MessageView, PageView } from '@hotline/protocol';
-import { type Database, prepared } from './database';
+import { type Database, runPrepared } from './database';
 import {
   DIALOG_COLUMNS,
   type Dialog,
@@ -202,6 +202,9 @@ function changeStatementName(sql: string): string {
   return name;
 }
 
+/** A dialog by id (`findDialog`). */
+const FIND_DIALOG = `select ${DIALOG_COLUMNS.join(', ')} from dialogs where id = ?`;
+
 /** A message's row (its id made here) and its view without `seq` (the insert assigns it). */
 function messageDraft(message: NewMessage): {
   message: NewMessage;
@@ -292,13 +295,8 @@ export class DialogRepository {
   }
 
   async findDialog(id: string, executor: Executor = this.db): Promise<Dialog | null> {
-    // Named: the engine reads a dialog before each of its transitions.
-    const row = await prepared(
-      executor<DialogRow>('dialogs')
-        .where({ id })
-        .first<DialogRow | undefined>(...DIALOG_COLUMNS),
-      'hotline_find_dialog',
-    );
+    // Named and run straight on the pool: the engine reads a dialog before each of its transitions.
+    const [row] = await runPrepared<DialogRow>(executor, 'hotline_find_dialog', FIND_DIALOG, [id]);
     return row ? toDialog(row) : null;
   }
 
@@ -417,24 +415,21 @@ export class DialogRepository {
          c.id as change_id, c.created_at as change_at
          ${write.handover ? `, ${handoverColumns('d.visitor_id', 'd.id', true)}` : ''}
        from (select 1) as one left join d on true left join c on true`;
-    const result = await prepared(
-      executor.raw<{ rows: WrittenRow[] }>(sql, [
-        ...target.bindings,
-        JSON.stringify(drafts.map((d) => d.row)),
-        JSON.stringify(events),
-        page?.url ?? null,
-        page?.title ?? null,
-        page?.referrer ?? null,
-        page !== null && page !== undefined,
-        JSON.stringify(drafts.map((d) => d.view)),
-        write.kind,
-        write.payload === null ? null : JSON.stringify(write.payload),
-        write.nodeId,
-        dialogId,
-        resent,
-      ]),
-      changeStatementName(sql),
-    ).catch((error: unknown) => {
+    const rows = await runPrepared<WrittenRow>(executor, changeStatementName(sql), sql, [
+      ...target.bindings,
+      JSON.stringify(drafts.map((d) => d.row)),
+      JSON.stringify(events),
+      page?.url ?? null,
+      page?.title ?? null,
+      page?.referrer ?? null,
+      page !== null && page !== undefined,
+      JSON.stringify(drafts.map((d) => d.view)),
+      write.kind,
+      write.payload === null ? null : JSON.stringify(write.payload),
+      write.nodeId,
+      dialogId,
+      resent,
+    ]).catch((error: unknown) => {
       if (isOpenDialogConflict(error)) throw new OpenDialogExists();
       throw error;
     });
@@ -452,7 +447,7 @@ export class DialogRepository {
       earlier_count,
       earlier,
       ...row
-    } = result.rows[0]!;
+    } = rows[0]!;
     if (row.id === null) {
       if (previous)
         return { kind: 'resent', message: await this.messages.oneWithAttachments(toMessageView(previous)) };

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type {
   AuthorKind,
   ContactView,
@@ -7,11 +6,10 @@ import type {
   PageView,
   VisitorCard,
 } from '@hotline/protocol';
-import type { Database } from './database';
 
 /** What the dialog, message and visitor repositories share: row shapes, their mappers, SQL fragments. */
 
-export type Executor = Database | Knex.Transaction;
+export type { Executor } from './database';
 
 export interface VisitorRow {
   id: string;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { MessageView, PageView } from '@hotline/protocol';
 import { conflict } from '../errors';
-import { type Database, prepared } from './database';
+import { type Database, runPrepared } from './database';
 import {
   DIALOG_COLUMNS,
   type Dialog,
@@ -127,17 +127,15 @@ export class VisitorRepository {
     visitorId: string,
   ): Promise<{ visitor: Visitor; latest: Dialog | null } | null> {
     // Named: every start and every visitor message reads it.
-    const result = await prepared(
-      this.db.raw<{ rows: (DialogRow & { visitor: VisitorRow | null })[] }>(
-        `select to_jsonb(v) as visitor, ${dialogColumns('d')} from visitors v
+    const [row] = await runPrepared<DialogRow & { visitor: VisitorRow | null }>(
+      this.db,
+      'hotline_visitor_latest',
+      `select to_jsonb(v) as visitor, ${dialogColumns('d')} from visitors v
          left join lateral (select ${DIALOG_COLUMNS.join(', ')} from dialogs where visitor_id = v.id
            order by created_at desc limit 1) d on true
          where v.id = ?`,
-        [visitorId],
-      ),
-      'hotline_visitor_latest',
+      [visitorId],
     );
-    const row = result.rows[0];
     if (!row?.visitor) return null;
     const { visitor, ...dialog } = row;
     return {
