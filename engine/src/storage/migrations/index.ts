@@ -8,6 +8,7 @@ import * as attachmentBlobs from './006-attachment-blobs';
 import * as dialogChanges from './007-dialog-changes';
 import * as quickRepliesOrder from './008-quick-replies-order';
 import * as oneStatementChanges from './009-one-statement-changes';
+import * as leanIndexes from './010-lean-indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '007-dialog-changes': dialogChanges,
   '008-quick-replies-order': quickRepliesOrder,
   '009-one-statement-changes': oneStatementChanges,
+  '010-lean-indexes': leanIndexes,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
