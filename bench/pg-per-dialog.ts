@@ -6,7 +6,8 @@
  * Run: `node --import tsx bench/pg-per-dialog.ts` (as root: the private Postgres runs as `postgres`).
  */
 import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/protocol';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import knex from 'knex';
 import {
   call,
@@ -17,7 +18,7 @@ import {
   next,
 } from '../engine/test/support/clients';
 import { startTestServer, TEST_ROUTING } from '../engine/test/support/engine';
-import { startPrivateBackends } from './private-backends';
+import { processCpuMs, startPrivateBackends } from './private-backends';
 
 const DIALOGS = Number(process.env.BENCH_PG_DIALOGS ?? 40);
 const WARMUP = 5;
@@ -42,6 +43,22 @@ const server = await startTestServer(
   },
   { background: false },
 );
+/** The postmaster's children now: each one's kind (its title without the client's address) and CPU ms. */
+async function postgresProcesses(): Promise<Map<number, { kind: string; ms: number }>> {
+  const mine = (await db.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  const stat = readFileSync(`/proc/${mine}/stat`, 'utf8');
+  const postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  const children = execFileSync('ps', ['--ppid', String(postmaster), '-o', 'pid=,args='], { encoding: 'utf8' });
+  const processes = new Map<number, { kind: string; ms: number }>();
+  for (const line of children.trim().split('\n')) {
+    const [, pid, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? [];
+    if (!pid || Number(pid) === mine) continue;
+    const kind = args!.replace(/^postgres: /, '').replace(/ 127\.0\.0\.1\(\d+\).*$/, ' backend');
+    processes.set(Number(pid), { kind, ms: processCpuMs(Number(pid)) });
+  }
+  return processes;
+}
+
 const db = knex({ client: 'pg', connection: backends.databaseUrl, pool: { min: 0, max: 1 } });
 try {
   const anna = await connectOperator(server.url, 'anna@example.com');
@@ -69,10 +86,23 @@ try {
     (await db.raw<{ rows: { lsn: string }[] }>('select pg_current_wal_lsn() as lsn')).rows[0]!.lsn;
   const from = await lsn();
   const cpuBefore = backends.postgresCpuMs();
+  const processesBefore = await postgresProcesses();
+  // BENCH_PG_PERF=<file>: a perf profile of the backends over the measured dialogs.
+  const perf = process.env.BENCH_PG_PERF
+    ? spawn('perf', ['record', '-F', '2000', '-g', '-o', process.env.BENCH_PG_PERF, '-p', [...processesBefore.keys()].join(',')], {
+        stdio: 'ignore',
+      })
+    : undefined;
+  if (perf) await new Promise((r) => setTimeout(r, 1000));
   for (let i = 0; i < DIALOGS; i++) await routed();
   await new Promise((r) => setTimeout(r, 500));
   const to = await lsn();
   const cpuMs = backends.postgresCpuMs() - cpuBefore;
+  const processesAfter = await postgresProcesses();
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((r) => perf.once('exit', r));
+  }
   if (process.env.BENCH_PG_WALDUMP) {
     // Which WAL records the dialogs wrote, by resource manager and record type (pg_waldump --stats).
     const dir = (await db.raw<{ rows: { d: string }[] }>("select current_setting('data_directory') as d"))
@@ -127,6 +157,7 @@ try {
       calls: string;
       exec: number;
       plan: number;
+      plans: string;
       wal_records: string;
       wal_fpi: string;
       wal_bytes: string;
@@ -135,7 +166,7 @@ try {
       dirtied: string;
     }[];
   }>(
-    `select query, toplevel, sum(calls) as calls, sum(total_exec_time) as exec, sum(total_plan_time) as plan, sum(wal_records) as wal_records,
+    `select query, toplevel, sum(calls) as calls, sum(total_exec_time) as exec, sum(total_plan_time) as plan, sum(plans) as plans, sum(wal_records) as wal_records,
        sum(wal_fpi) as wal_fpi, sum(wal_bytes) as wal_bytes, sum(shared_blks_hit) as hit,
        sum(shared_blks_read) as read, sum(shared_blks_dirtied) as dirtied
      from pg_stat_statements where query not like '%pg_stat_statements%'
@@ -163,11 +194,23 @@ try {
   for (const r of rows) {
     console.log(
       `${r.toplevel ? 'top   ' : 'nested'} calls/dialog ${per(r.calls).toFixed(2).padStart(6)} ` +
-        `plan/exec ms ${per(r.plan).toFixed(3).padStart(6)} ${per(r.exec).toFixed(3).padStart(6)} wal ${per(r.wal_bytes).toFixed(0).padStart(6)} B ` +
+        `planned ${per(r.plans).toFixed(2).padStart(5)} plan/exec ms ${per(r.plan).toFixed(3).padStart(6)} ${per(r.exec).toFixed(3).padStart(6)} wal ${per(r.wal_bytes).toFixed(0).padStart(6)} B ` +
         `(${per(r.wal_records).toFixed(1)} rec, ${per(r.wal_fpi).toFixed(2)} fpi) hit ${per(r.hit).toFixed(0).padStart(4)} ` +
         `| ${r.query.replace(/\s+/g, ' ').slice(0, Number(process.env.BENCH_PG_SQL_WIDTH ?? 160))}`,
     );
   }
+  // Which of Postgres's processes spent it (backends by their client; walwriter, autovacuum …).
+  const byKind = new Map<string, number>();
+  for (const [pid, { kind, ms }] of processesAfter) {
+    const spent = ms - (processesBefore.get(pid)?.ms ?? 0);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + spent);
+  }
+  console.log(
+    `Postgres CPU ms per dialog by process (live processes only): ${[...byKind]
+      .filter(([, ms]) => ms > 0)
+      .map(([kind, ms]) => `${kind} ${per(ms).toFixed(2)}`)
+      .join(', ')}`,
+  );
 } finally {
   await db.destroy();
   await server.cleanup();
