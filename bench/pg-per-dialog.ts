@@ -9,14 +9,7 @@ import type { DialogDetail, MessageView, VisitorDialogView } from '@hotline/prot
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import knex from 'knex';
-import {
-  call,
-  chatStart,
-  clientId,
-  connectOperator,
-  connectVisitor,
-  next,
-} from '../engine/test/support/clients';
+import * as clients from '../engine/test/support/clients';
 import { startTestServer, TEST_ROUTING } from '../engine/test/support/engine';
 import { processCpuMs, startPrivateBackends } from './private-backends';
 
@@ -48,7 +41,9 @@ async function postgresProcesses(): Promise<Map<number, { kind: string; ms: numb
   const mine = (await db.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid')).rows[0]!.pid;
   const stat = readFileSync(`/proc/${mine}/stat`, 'utf8');
   const postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  const children = execFileSync('ps', ['--ppid', String(postmaster), '-o', 'pid=,args='], { encoding: 'utf8' });
+  const children = execFileSync('ps', ['--ppid', String(postmaster), '-o', 'pid=,args='], {
+    encoding: 'utf8',
+  });
   const processes = new Map<number, { kind: string; ms: number }>();
   for (const line of children.trim().split('\n')) {
     const [, pid, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? [];
@@ -59,6 +54,7 @@ async function postgresProcesses(): Promise<Map<number, { kind: string; ms: numb
   return processes;
 }
 
+const { call, chatStart, clientId, connectOperator, connectVisitor, next } = clients;
 const db = knex({ client: 'pg', connection: backends.databaseUrl, pool: { min: 0, max: 1 } });
 try {
   const anna = await connectOperator(server.url, 'anna@example.com');
@@ -89,9 +85,22 @@ try {
   const processesBefore = await postgresProcesses();
   // BENCH_PG_PERF=<file>: a perf profile of the backends over the measured dialogs.
   const perf = process.env.BENCH_PG_PERF
-    ? spawn('perf', ['record', '-F', '2000', '-g', '-o', process.env.BENCH_PG_PERF, '-p', [...processesBefore.keys()].join(',')], {
-        stdio: 'ignore',
-      })
+    ? spawn(
+        'perf',
+        [
+          'record',
+          '-F',
+          '2000',
+          '-g',
+          '-o',
+          process.env.BENCH_PG_PERF,
+          '-p',
+          [...processesBefore.keys()].join(','),
+        ],
+        {
+          stdio: 'ignore',
+        },
+      )
     : undefined;
   if (perf) await new Promise((r) => setTimeout(r, 1000));
   for (let i = 0; i < DIALOGS; i++) await routed();

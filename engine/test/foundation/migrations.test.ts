@@ -38,6 +38,18 @@ function migrationSuite(
     });
     after(async () => cleanup?.());
 
+    /** A visitor with `count` dialogs in `state`, inserted as rows; their ids. */
+    async function visitorWithDialogs(state: string, count: number): Promise<string[]> {
+      const visitorId = crypto.randomUUID();
+      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
+      const ids = Array.from({ length: count }, () => crypto.randomUUID());
+      for (const id of ids)
+        await handle
+          .db('dialogs')
+          .insert({ id, visitor_id: visitorId, site_id: 'demo', state, snapshot: '{}' });
+      return ids;
+    }
+
     it('when migrated twice, then the second run applies nothing and every table exists', async () => {
       const first = await migrate(handle.db);
       expect(first[0]).to.equal('001-initial');
@@ -48,12 +60,7 @@ function migrationSuite(
     });
 
     it('when a message is inserted twice with the same client id, then the unique index refuses the second', async () => {
-      const visitorId = crypto.randomUUID();
-      const dialogId = crypto.randomUUID();
-      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
-      await handle
-        .db('dialogs')
-        .insert({ id: dialogId, visitor_id: visitorId, site_id: 'demo', state: 'created', snapshot: '{}' });
+      const dialogId = (await visitorWithDialogs('created', 1))[0]!;
       const message = { dialog_id: dialogId, author_kind: 'visitor', body: 'hi', client_message_id: 'c1' };
       await handle.db('messages').insert({ id: crypto.randomUUID(), ...message });
       let failed = false;
@@ -69,12 +76,7 @@ function migrationSuite(
     });
 
     it('when messages without a client id share a dialog and an auto key comes twice, then they are stored and the second auto key is refused (010: partial unique indexes)', async () => {
-      const visitorId = crypto.randomUUID();
-      const dialogId = crypto.randomUUID();
-      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
-      await handle
-        .db('dialogs')
-        .insert({ id: dialogId, visitor_id: visitorId, site_id: 'demo', state: 'closed', snapshot: '{}' });
+      const dialogId = (await visitorWithDialogs('closed', 1))[0]!;
       const system = { dialog_id: dialogId, author_kind: 'system', body: 'note' };
       await handle.db('messages').insert({ id: crypto.randomUUID(), ...system });
       await handle.db('messages').insert({ id: crypto.randomUUID(), ...system });
@@ -94,13 +96,9 @@ function migrationSuite(
     });
 
     it('when dialogs are deleted, then their messages, events and outbox rows go with them and other dialogs keep theirs (011: a trigger, not foreign keys)', async () => {
-      const visitorId = crypto.randomUUID();
-      const [gone, kept] = [crypto.randomUUID(), crypto.randomUUID()];
-      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
+      const [gone, kept] = await visitorWithDialogs('closed', 2);
+      if (!gone || !kept) throw new Error('two dialogs expected');
       for (const id of [gone, kept]) {
-        await handle
-          .db('dialogs')
-          .insert({ id, visitor_id: visitorId, site_id: 'demo', state: 'closed', snapshot: '{}' });
         await handle
           .db('messages')
           .insert({ id: crypto.randomUUID(), dialog_id: id, author_kind: 'system', body: 'x' });
@@ -112,7 +110,7 @@ function migrationSuite(
           .insert({ dialog_id: id, seq: 1, kind: 'transition', payload: '{}' });
       }
       await handle.db('dialogs').where({ id: gone }).delete();
-      for (const table of ['messages', 'dialog_events', 'dialog_changes']) {
+      for (const table of ['messages', 'dialog_events', 'dialog_changes'] as const) {
         const left = await handle.db(table).whereIn('dialog_id', [gone, kept]).pluck('dialog_id');
         expect(left, table).to.deep.equal([kept]);
       }
