@@ -38,6 +38,18 @@ function migrationSuite(
     });
     after(async () => cleanup?.());
 
+    /** A visitor with `count` dialogs in `state`, inserted as rows; their ids. */
+    async function visitorWithDialogs(state: string, count: number): Promise<string[]> {
+      const visitorId = crypto.randomUUID();
+      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
+      const ids = Array.from({ length: count }, () => crypto.randomUUID());
+      for (const id of ids)
+        await handle
+          .db('dialogs')
+          .insert({ id, visitor_id: visitorId, site_id: 'demo', state, snapshot: '{}' });
+      return ids;
+    }
+
     it('when migrated twice, then the second run applies nothing and every table exists', async () => {
       const first = await migrate(handle.db);
       expect(first[0]).to.equal('001-initial');
@@ -48,12 +60,7 @@ function migrationSuite(
     });
 
     it('when a message is inserted twice with the same client id, then the unique index refuses the second', async () => {
-      const visitorId = crypto.randomUUID();
-      const dialogId = crypto.randomUUID();
-      await handle.db('visitors').insert({ id: visitorId, token_hash: `h-${visitorId}`, site_id: 'demo' });
-      await handle
-        .db('dialogs')
-        .insert({ id: dialogId, visitor_id: visitorId, site_id: 'demo', state: 'created', snapshot: '{}' });
+      const dialogId = (await visitorWithDialogs('created', 1))[0]!;
       const message = { dialog_id: dialogId, author_kind: 'visitor', body: 'hi', client_message_id: 'c1' };
       await handle.db('messages').insert({ id: crypto.randomUUID(), ...message });
       let failed = false;
@@ -66,6 +73,47 @@ function migrationSuite(
       expect(failed).to.equal(true);
       const row = await handle.db('dialogs').where({ id: dialogId }).first();
       expect(new Date(row.created_at).getTime()).to.be.closeTo(Date.now(), 60_000);
+    });
+
+    it('when messages without a client id share a dialog and an auto key comes twice, then they are stored and the second auto key is refused (010: partial unique indexes)', async () => {
+      const dialogId = (await visitorWithDialogs('closed', 1))[0]!;
+      const system = { dialog_id: dialogId, author_kind: 'system', body: 'note' };
+      await handle.db('messages').insert({ id: crypto.randomUUID(), ...system });
+      await handle.db('messages').insert({ id: crypto.randomUUID(), ...system });
+      const auto = { dialog_id: dialogId, author_kind: 'auto', body: 'hello', auto_key: 'greeting' };
+      await handle.db('messages').insert({ id: crypto.randomUUID(), ...auto });
+      const again = await handle.db.raw(
+        `insert into messages (id, dialog_id, author_kind, body, auto_key) values (?, ?, 'auto', 'hello', 'greeting')
+         on conflict do nothing returning id`,
+        [crypto.randomUUID(), dialogId],
+      );
+      expect(again.rows).to.deep.equal([]);
+      const count = await handle
+        .db('messages')
+        .where({ dialog_id: dialogId })
+        .count<{ n: string }[]>('* as n');
+      expect(Number(count[0]?.n)).to.equal(3);
+    });
+
+    it('when dialogs are deleted, then their messages, events and outbox rows go with them and other dialogs keep theirs (011: a trigger, not foreign keys)', async () => {
+      const [gone, kept] = await visitorWithDialogs('closed', 2);
+      if (!gone || !kept) throw new Error('two dialogs expected');
+      for (const id of [gone, kept]) {
+        await handle
+          .db('messages')
+          .insert({ id: crypto.randomUUID(), dialog_id: id, author_kind: 'system', body: 'x' });
+        await handle
+          .db('dialog_events')
+          .insert({ dialog_id: id, version: 2, type: 'CLOSE', to_state: 'closed' });
+        await handle
+          .db('dialog_changes')
+          .insert({ dialog_id: id, seq: 1, kind: 'transition', payload: '{}' });
+      }
+      await handle.db('dialogs').where({ id: gone }).delete();
+      for (const table of ['messages', 'dialog_events', 'dialog_changes'] as const) {
+        const left = await handle.db(table).whereIn('dialog_id', [gone, kept]).pluck('dialog_id');
+        expect(left, table).to.deep.equal([kept]);
+      }
     });
   });
 }

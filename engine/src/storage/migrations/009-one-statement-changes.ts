@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /** The states in which a dialog is open (dialog-views' OPEN_STATES, as the `state` column spells them). */
-const OPEN = `'created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'`;
+export const OPEN = `'created', 'queued', 'offered', 'assigned', 'active', 'offline', 'awaiting-contact', 'lead'`;
 
 /**
  * Issue 16: a transition written as one statement, without a transaction around it.

@@ -8,6 +8,8 @@ import * as attachmentBlobs from './006-attachment-blobs';
 import * as dialogChanges from './007-dialog-changes';
 import * as quickRepliesOrder from './008-quick-replies-order';
 import * as oneStatementChanges from './009-one-statement-changes';
+import * as leanIndexes from './010-lean-indexes';
+import * as changeRowsWithoutFkChecks from './011-change-rows-without-fk-checks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +26,8 @@ const migrations: Record<string, Migration> = {
   '007-dialog-changes': dialogChanges,
   '008-quick-replies-order': quickRepliesOrder,
   '009-one-statement-changes': oneStatementChanges,
+  '010-lean-indexes': leanIndexes,
+  '011-change-rows-without-fk-checks': changeRowsWithoutFkChecks,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
