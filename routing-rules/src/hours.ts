@@ -41,17 +41,18 @@ export function isGroupOpen(group: Hours, now: Date): OpenState {
   const current = stateAt(group, at);
   if (!group.workingHours && group.holidays.length === 0) return current;
   const today = localTime(at, group.timeZone).date;
-  for (let day = 0; day <= 15; day++) {
-    const date = addDays(today, day);
-    const boundaries = new Set<number>([0]);
-    for (const ranges of Object.values(group.workingHours ?? {})) {
-      for (const range of ranges ?? []) {
-        for (const clock of [range.from, range.to]) {
-          const minutes = parseClock(clock);
-          if (minutes !== null && minutes < 24 * 60) boundaries.add(minutes);
-        }
+  // The same clock times every day (any weekday's range may start or end the state).
+  const boundaries = new Set<number>([0]);
+  for (const ranges of Object.values(group.workingHours ?? {})) {
+    for (const range of ranges ?? []) {
+      for (const clock of [range.from, range.to]) {
+        const minutes = parseClock(clock);
+        if (minutes !== null && minutes < 24 * 60) boundaries.add(minutes);
       }
     }
+  }
+  for (let day = 0; day <= 15; day++) {
+    const date = addDays(today, day);
     const instants = [...boundaries].map((m) => zonedInstant(date, m, group.timeZone)).sort((a, b) => a - b);
     for (const instant of instants) {
       if (instant <= at) continue;

@@ -103,12 +103,16 @@ const nullFirst = (a: number | null, b: number | null) =>
 const nullLast = (a: number | null, b: number | null) =>
   a === b ? 0 : a === null ? 1 : b === null ? -1 : a - b;
 
-function skillScore(candidate: OperatorCandidate, wanted: RankInput['requiredSkills']): number {
+/** `language`: the wanted language's primary subtag, lower case ('' for none). */
+function skillScore(
+  candidate: OperatorCandidate,
+  wanted: RankInput['requiredSkills'],
+  language: string,
+): number {
   if (!wanted || !candidate.skills) return 0;
   let score = 0;
   if (wanted.topicId && candidate.skills.topics?.includes(wanted.topicId)) score++;
   if (wanted.regionId && candidate.skills.regions?.includes(wanted.regionId)) score++;
-  const language = primaryLanguage(wanted.language);
   if (language && candidate.skills.languages?.some((l) => l.toLowerCase() === language)) score++;
   return score;
 }
@@ -144,11 +148,15 @@ export function rankOperators(input: RankInput): OperatorCandidate[] {
         return nullFirst(a.lastAssignedAt, b.lastAssignedAt) || nullLast(a.onlineSince, b.onlineSince);
     }
   };
+  // Scored once per candidate, not twice per comparison of the sort.
+  const language = primaryLanguage(input.requiredSkills?.language);
+  const scores = new Map(eligible.map((c) => [c, skillScore(c, input.requiredSkills, language)]));
+  const score = (c: OperatorCandidate) => scores.get(c) ?? 0;
   const ranked = eligible.sort(
     (a, b) =>
       Number(a.tier === 'secondary') - Number(b.tier === 'secondary') ||
       (input.callback ? Number(b.takesCalls === true) - Number(a.takesCalls === true) : 0) ||
-      skillScore(b, input.requiredSkills) - skillScore(a, input.requiredSkills) ||
+      score(b) - score(a) ||
       strategy(a, b) ||
       byId(a.operatorId, b.operatorId) ||
       a.load - b.load ||

@@ -72,28 +72,21 @@ const WEEKDAY_BY_NAME: Record<string, Weekday> = {
   Sun: 'sun',
 };
 
-/** The wall-clock date, weekday and minute of an instant in a zone. */
-export function localTime(instant: number, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(instant))) parts[part.type] = part.value;
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    weekday: WEEKDAY_BY_NAME[parts.weekday ?? ''] ?? 'mon',
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
-  };
+/** A zone's wall clock during one UTC minute, in which its offset is whole minutes and does not change. */
+interface ZoneMinute extends LocalTime {
+  /** Offset from UTC, ms (positive east of Greenwich). */
+  offset: number;
 }
 
-/** `YYYY-MM-DD` plus `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
-function zoneOffset(instant: number, timeZone: string): number {
+/** The zone's wall clock at `instant` as Intl formats it (a few µs: the cost the cache below saves). */
+function wallParts(instant: number, timeZone: string): Record<string, string> {
   const parts: Record<string, string> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) parts[part.type] = part.value;
-  const asUtc = Date.UTC(
+  return parts;
+}
+
+const asUtc = (parts: Record<string, string>) =>
+  Date.UTC(
     Number(parts.year),
     Number(parts.month) - 1,
     Number(parts.day),
@@ -101,7 +94,75 @@ function zoneOffset(instant: number, timeZone: string): number {
     Number(parts.minute),
     Number(parts.second),
   );
-  return asUtc - (instant - (instant % 1000));
+
+const toLocal = (parts: Record<string, string>): LocalTime => ({
+  date: `${parts.year}-${parts.month}-${parts.day}`,
+  weekday: WEEKDAY_BY_NAME[parts.weekday ?? ''] ?? 'mon',
+  minutes: Number(parts.hour) * 60 + Number(parts.minute),
+});
+
+const MINUTE_MS = 60_000;
+/** Bounded: the routing decisions ask about a few zones, at the current minute and a few boundaries ahead. */
+const MINUTE_CACHE_LIMIT = 4096;
+const minuteCache = new Map<string, Map<number, ZoneMinute | null>>();
+let minuteCacheSize = 0;
+
+/**
+ * The zone's wall clock through the UTC minute of `instant` (epoch ≥ 0), or null when that minute
+ * cannot be shared: an offset with seconds (old local mean times) or one that changes within it.
+ * Routing asks for the same minutes over and over (opening hours at every routed dialog), and
+ * formatToParts costs ~6 µs a call.
+ */
+function zoneMinute(instant: number, timeZone: string): ZoneMinute | null {
+  if (!(instant >= 0)) return null;
+  const start = instant - (instant % MINUTE_MS);
+  let zone = minuteCache.get(timeZone);
+  let found = zone?.get(start);
+  if (found === undefined) {
+    const first = wallParts(start, timeZone);
+    const offset = asUtc(first) - start;
+    const last = start + MINUTE_MS - 1000;
+    const whole = offset % MINUTE_MS === 0 && asUtc(wallParts(last, timeZone)) - last === offset;
+    found = whole ? { ...toLocal(first), offset } : null;
+    if (minuteCacheSize >= MINUTE_CACHE_LIMIT) {
+      minuteCache.clear();
+      minuteCacheSize = 0;
+    }
+    zone = minuteCache.get(timeZone);
+    if (!zone) {
+      zone = new Map();
+      minuteCache.set(timeZone, zone);
+    }
+    zone.set(start, found);
+    minuteCacheSize++;
+  }
+  return found;
+}
+
+/** The wall-clock date, weekday and minute of an instant in a zone. */
+export function localTime(instant: number, timeZone: string): LocalTime {
+  const minute = zoneMinute(instant, timeZone);
+  if (minute) return { date: minute.date, weekday: minute.weekday, minutes: minute.minutes };
+  return toLocal(wallParts(instant, timeZone));
+}
+
+/** `YYYY-MM-DD` plus `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(y, m - 1, d + days));
+  const year = next.getUTCFullYear();
+  // toISOString is several times slower; it stays for years it writes with a sign (±YYYYYY).
+  if (year < 0 || year > 9999) return next.toISOString().slice(0, 10);
+  return `${String(year).padStart(4, '0')}-${pad2(next.getUTCMonth() + 1)}-${pad2(next.getUTCDate())}`;
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
+function zoneOffset(instant: number, timeZone: string): number {
+  const minute = zoneMinute(instant, timeZone);
+  if (minute) return minute.offset;
+  return asUtc(wallParts(instant, timeZone)) - (instant - (instant % 1000));
 }
 
 /**

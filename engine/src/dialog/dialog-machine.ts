@@ -1,5 +1,14 @@
 import type { DialogKind } from '@hotline/routing-rules';
-import { assertEvent, assign, setup } from 'xstate';
+import {
+  type ActorScope,
+  assertEvent,
+  assign,
+  createActor,
+  type EventFrom,
+  type ExecutableActionsFrom,
+  type SnapshotFrom,
+  setup,
+} from 'xstate';
 import type { DialogPolicy, ThresholdPlan } from './dialog-policy';
 
 /**
@@ -777,3 +786,62 @@ export function createDialogMachine(policy: DialogPolicy) {
 const keyOf = (event: DialogEvent) => (event.type === 'THRESHOLD' ? event.key : `${event.type}:${event.now}`);
 
 export type DialogMachine = ReturnType<typeof createDialogMachine>;
+
+type DialogSnapshot = SnapshotFrom<DialogMachine>;
+type DialogAction = ExecutableActionsFrom<DialogMachine>;
+type InertScope = ActorScope<DialogSnapshot, EventFrom<DialogMachine>>;
+
+/**
+ * One inert actor scope per machine, shared by every pure transition. xstate's `transition()` and
+ * `initialTransition()` build a throwaway actor per call, and an actor computes the machine's initial
+ * snapshot as it is made (~25 µs, most of a transition's cost). The machine spawns and invokes
+ * nothing, so the scope keeps no state from one call to the next; the calls are synchronous.
+ */
+const inertScopes = new WeakMap<DialogMachine, { scope: InertScope; actions: DialogAction[] }>();
+
+function inertScope(machine: DialogMachine) {
+  let found = inertScopes.get(machine);
+  if (!found) {
+    const self = createActor(machine, { input: { dialogId: '', kind: 'chat', now: 0 } });
+    const actions: DialogAction[] = [];
+    const scope: InertScope = {
+      self,
+      id: '',
+      sessionId: '',
+      system: self.system,
+      defer: () => {},
+      logger: () => {},
+      emit: () => {},
+      stopChild: () => {},
+      // xstate hands the executor each action of the step: collected, not run (they are DialogEffects).
+      actionExecutor: (action) => {
+        found?.actions.push(action as DialogAction);
+      },
+    };
+    found = { scope, actions };
+    inertScopes.set(machine, found);
+  }
+  found.actions = [];
+  return found;
+}
+
+/** xstate's pure `transition(machine, snapshot, event)`, without its throwaway actor. */
+export function transition(
+  machine: DialogMachine,
+  snapshot: DialogSnapshot,
+  event: DialogEvent,
+): [DialogSnapshot, DialogAction[]] {
+  const inert = inertScope(machine);
+  const next = machine.transition(snapshot, event, inert.scope);
+  return [next, inert.actions];
+}
+
+/** xstate's pure `initialTransition(machine, input)`, without its throwaway actor. */
+export function initialTransition(
+  machine: DialogMachine,
+  input: DialogInput,
+): [DialogSnapshot, DialogAction[]] {
+  const inert = inertScope(machine);
+  const first = machine.getInitialSnapshot(inert.scope, input);
+  return [first, inert.actions];
+}

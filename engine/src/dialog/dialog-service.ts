@@ -1,5 +1,6 @@
 import type { Transaction } from '../storage/database';
-import { initialTransition, transition } from 'xstate';
+// The machine's pure transitions (xstate's, without a throwaway actor per call).
+import { initialTransition, transition } from './dialog-machine';
 import { AppError, conflict, notFound } from '../errors';
 import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';

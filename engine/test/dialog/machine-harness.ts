@@ -1,6 +1,7 @@
-import { initialTransition, transition } from 'xstate';
 import {
   createDialogMachine,
+  initialTransition,
+  transition,
   type DialogEffect,
   type DialogEvent,
   type ThresholdFacts,
