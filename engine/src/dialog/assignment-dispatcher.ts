@@ -230,12 +230,10 @@ export class AssignmentDispatcher {
       return true;
     };
     for (const entry of entries) {
-      const waiting = await this.load(entry);
-      if (!waiting) continue;
-      // Declined or expired in the store but not yet in Postgres: its exclusion is not in this read, so
-      // ranking it now could hand it straight back to the decliner. Its OFFER_DECLINED triggers a drain.
-      if (waiting.state === 'offered') continue;
+      const loaded = await this.load(entry);
+      if (!loaded) continue;
       const now = clock();
+      const waiting = asIfDeclined(loaded, now);
       const ranked = await this.rank(rules, operators, waiting, now - entry.enqueuedAt, now);
       if (ranked.length === 0) continue;
       if (ranked.every((id) => waiting.context.excludedOperatorIds.includes(id))) {
@@ -385,4 +383,25 @@ export class AssignmentDispatcher {
       ...(offered ? { expiresAt: now + offerTimeoutMs } : {}),
     });
   }
+}
+
+/**
+ * Queued in the store while Postgres still says `offered`: a decline or an expiry whose OFFER_DECLINED
+ * has not committed yet (or an offer a Redis rebuild queued again). The holder Postgres names is
+ * ranked as excluded, as OFFER_DECLINED makes him (the machine's `excludeOperator`), so a decliner is
+ * not offered straight back what he has just declined while someone else may take it; when he is the
+ * only one, the round is over and it is offered again at once.
+ */
+function asIfDeclined<T extends { context: DialogContext; state: string }>(waiting: T, now: number): T {
+  const { context } = waiting;
+  const holder = context.operatorId;
+  if (waiting.state !== 'offered' || !holder || context.excludedOperatorIds.includes(holder)) return waiting;
+  return {
+    ...waiting,
+    context: {
+      ...context,
+      excludedOperatorIds: [...context.excludedOperatorIds, holder],
+      excludedAt: { ...(context.excludedAt ?? {}), [holder]: now },
+    },
+  };
 }

@@ -178,7 +178,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(await truth(dialog.id)).to.deep.equal({ state: 'assigned', operatorId: boris });
     });
 
-    it('when a decline freed an offer in the store but its OFFER_DECLINED never committed, then after two runs the machine records it and the dialog is offered again', async () => {
+    it('when a decline freed an offer in the store but its OFFER_DECLINED never committed, then after two runs the machine records it: the dialog waits queued and is offered again once someone has room', async () => {
       const { store } = server.engine;
       const boris = await connectOperator(server.url, 'boris@example.com');
       await call(boris, 'presence:set', { status: 'online' });
@@ -189,10 +189,12 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       );
       await eventually(async () => (await store.holder(dialog.id))?.offered === true, 5_000, 'the offer');
       const borisId = (await store.holder(dialog.id))!.operatorId;
-      // OperatorService.declineOffer's store half; its node dies before the machine's half.
+      // OperatorService.declineOffer's store half; its node dies before the machine's half. Boris
+      // steps away, so no offer scan takes it meanwhile: only the reconciler can finish the decline.
       expect(await store.declineOffer(dialog.id, borisId)).to.equal(true);
+      await call(boris, 'presence:set', { status: 'away' });
       await server.engine.assignments.trigger('offers');
-      expect(await store.holder(dialog.id), 'the offer scan leaves it alone').to.equal(null);
+      expect(await store.holder(dialog.id)).to.equal(null);
 
       expect((await reconciler.run()).declinesRecorded, 'seen once: could be a decline in flight').to.equal(
         0,
@@ -200,7 +202,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const second = await reconciler.run();
       expect(second.declinesRecorded).to.equal(1);
       expect(second.conflicts).to.deep.equal([]);
-      // Boris was the only one to ask: the round is over and the dialog comes back to him.
+      expect(await truth(dialog.id)).to.deep.equal({ state: 'queued', operatorId: null });
+      expect(await store.position(dialog.id)).to.not.equal(null);
+      // Back online, and the only one to ask: the round is over and the dialog comes back to him.
+      await call(boris, 'presence:set', { status: 'online' });
       await eventually(async () => (await store.holder(dialog.id))?.offered === true, 5_000, 'offered again');
       expect(await truth(dialog.id)).to.deep.equal({ state: 'offered', operatorId: borisId });
     });

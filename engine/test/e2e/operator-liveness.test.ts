@@ -105,7 +105,8 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(offers[1]!.dialog.id).to.equal(second.id);
       const { store, assignments, dialogs } = server.engine;
       const borisId = (await store.holder(second.id))!.operatorId;
-      // OperatorService.declineOffer's two steps, with a drain between them.
+      // OperatorService.declineOffer's two steps, with a drain between them: Postgres still says
+      // `offered` to Boris, so the drain must rank the dialog as declined by him.
       expect(await store.declineOffer(second.id, borisId)).to.equal(true);
       await assignments.trigger('offers');
       expect(

@@ -90,4 +90,31 @@ describe('routing state lost or out of step (Postgres + Redis)', function () {
     await call(anna, 'dialog:close', { dialogId: dialog.id });
     await call(anna, 'presence:set', { status: 'offline' });
   });
+
+  it('when Redis loses its keys while a dialog is offered, then the rebuild queues it and it is offered again at once, not after the reconciler', async () => {
+    const { store } = server.engine;
+    const anna = await connectOperator(server.url, 'anna@example.com'); // offers (with sales, support, night)
+    await call(anna, 'presence:set', { status: 'online' });
+    const offers: string[] = [];
+    anna.on('dialog:offered', (o: { dialog: DialogDetail }) => offers.push(o.dialog.id));
+    const view = await call<VisitorDialogView>(
+      await connectVisitor(server.url),
+      'dialog:start',
+      start('offers'),
+    );
+    await eventually(() => offers.includes(view.id), 5_000, 'the offer');
+    const offered = offers.length;
+
+    const redis = await testRedis();
+    await deleteKeys(redis, `${server.engine.config.REDIS_KEY_PREFIX}:*`);
+    redis.disconnect();
+    // The reconciler waits a minute here: only the rebuild and its assignment runs can offer it again.
+    await eventually(
+      async () => (await store.epoch()) !== null && offers.length > offered,
+      10_000,
+      'offered again after the rebuild',
+    );
+    expect(offers.at(-1)).to.equal(view.id);
+    await call(anna, 'presence:set', { status: 'offline' });
+  });
 });
