@@ -231,8 +231,8 @@ export async function createEngine(
     nodeId: config.NODE_ID,
     clock,
     routing: {
-      holdNew: (context, locale, read) => assignments.holdNew(context, locale, read),
-      assignedNew: (change, assignment) => assignments.assignedNew(change, assignment),
+      holdNew: (context, locale, read, timers) => assignments.holdNew(context, locale, read, timers),
+      assignedNew: (change, held) => assignments.assignedNew(change, held),
       arrive: (context, locale, row, ranked): Promise<void> =>
         assignments.arrive(context, locale, row, ranked),
       trigger: (groupId) => void assignments.trigger(groupId),

@@ -2,7 +2,14 @@ import type { OperatorDirectory } from '../accounts/operator-directory';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { Assignment, OperatorRouting, QueuedDialog, RoutingStore } from '../routing-store/routing-store';
+import type {
+  Assignment,
+  HeldNew,
+  OperatorLoad,
+  OperatorRouting,
+  QueuedDialog,
+  RoutingStore,
+} from '../routing-store/routing-store';
 
 /** How far behind a head nobody can take the dispatcher looks for a dialog someone can. */
 const BEHIND_HEAD_SCAN = 50;
@@ -21,6 +28,8 @@ export interface AssignmentListener {
     groupId: string;
     offered: boolean;
     expiresAt?: number;
+    /** His load as the step that gave him the dialog answered it, when it did (else read). */
+    holder?: OperatorLoad;
   }): void;
   onQueueChanged(groupId: string): void;
 }
@@ -145,9 +154,15 @@ export class AssignmentDispatcher {
    * `arrive` ranks it and, when nobody waits ahead and a ranked operator has room, held for him in one
    * atomic script before it is stored, without a queue entry. Not held: it goes the queue way
    * (`arrive`), with the ranking made here. `read`: the group's operators as the caller just read them
-   * (the start's route), used when they are of this dialog's group.
+   * (the start's route), used when they are of this dialog's group. `timers`: scheduled by the hold's
+   * own step, only when held.
    */
-  async holdNew(dialog: DialogContext, locale: string | null, read?: GroupOperators): Promise<HoldAttempt> {
+  async holdNew(
+    dialog: DialogContext,
+    locale: string | null,
+    read?: GroupOperators,
+    timers?: { key: string; dueAt: number }[],
+  ): Promise<HoldAttempt> {
     const { store, decisions, clock } = this.deps;
     const rules = decisions();
     const { dialogId, groupId, priority } = dialog;
@@ -159,16 +174,24 @@ export class AssignmentDispatcher {
     if (!operators.some((o) => o.status === 'online' && o.load < o.limit)) return { held: null, ranked: [] };
     const ranked = await this.rank(rules, operators, { context: dialog, locale }, 0, now);
     if (ranked.length === 0) return { held: null, ranked };
-    const held = await store.holdNew({ dialogId, groupId, priority }, ranked, now);
+    const held = await store.holdNew({ dialogId, groupId, priority }, ranked, now, timers);
     return held ? { held } : { held: null, ranked };
   }
 
-  /** A new dialog stored assigned after `holdNew`: counted as `record` counts, and announced. */
-  assignedNew(change: DialogChange, assignment: Assignment) {
+  /**
+   * A new dialog stored assigned after `holdNew`: counted as `record` counts, and announced with the
+   * holder's load as the hold answered it (not read again).
+   */
+  assignedNew(change: DialogChange, held: HeldNew) {
     const { metrics } = this.deps;
-    metrics.assignments.inc({ group: assignment.groupId });
-    metrics.queueWait.observe({ group: assignment.groupId }, 0);
-    this.announce(change, assignment);
+    metrics.assignments.inc({ group: held.groupId });
+    metrics.queueWait.observe({ group: held.groupId }, 0);
+    this.announceChange(change, {
+      operatorId: held.operatorId,
+      groupId: held.groupId,
+      offered: false,
+      holder: held.holder,
+    });
   }
 
   private async drain(groupId: string) {

@@ -6,7 +6,7 @@ import type { Locks } from '../locks/dialog-locks';
 import type { Logger } from '../logger';
 import type { DialogKind, MessageView } from '@hotline/protocol';
 import type { RoutingDecisions } from '../routing-config/routing-decisions';
-import type { Assignment, OperatorRouting, RoutingStore } from '../routing-store/routing-store';
+import type { Assignment, HeldNew, OperatorRouting, RoutingStore } from '../routing-store/routing-store';
 import {
   type DialogRepository,
   type Dialog,
@@ -96,7 +96,7 @@ export type CreateHooks = Pick<DispatchHooks, 'messages'> & { operators?: GroupO
  * What `RoutingHandoff.holdNew` did: the hold, or none and the ranking it tried (null: none was
  * made), which the dialog's arrival in the queue uses instead of reading and ranking again.
  */
-export type HoldAttempt = { held: Assignment; ranked?: undefined } | { held: null; ranked: string[] | null };
+export type HoldAttempt = { held: HeldNew; ranked?: undefined } | { held: null; ranked: string[] | null };
 
 /** What the service hands to the assignment dispatcher. */
 export interface RoutingHandoff {
@@ -104,10 +104,19 @@ export interface RoutingHandoff {
    * A new dialog about to be stored in `queued`: held at once for an operator with room when nobody
    * waits ahead of it (no offers in its group), so it is stored assigned in the same commit. Not held:
    * it is stored queued and `arrive`s with the ranking tried. `read`: the route's read of its group.
+   * `timers`: the dialog's timers once held, scheduled in the hold's own step (only when held).
    */
-  holdNew(context: DialogContext, locale: string | null, read?: GroupOperators): Promise<HoldAttempt>;
-  /** A new dialog stored assigned after `holdNew`: its operator is told (the change's detail), metrics. */
-  assignedNew(change: DialogChange, assignment: Assignment): void;
+  holdNew(
+    context: DialogContext,
+    locale: string | null,
+    read?: GroupOperators,
+    timers?: { key: string; dueAt: number }[],
+  ): Promise<HoldAttempt>;
+  /**
+   * A new dialog stored assigned after `holdNew`: its operator is told (the change's detail, his load
+   * as the hold answered it), metrics.
+   */
+  assignedNew(change: DialogChange, held: HeldNew): void;
   /**
    * The dialog enters its group's queue (and may be assigned at once); `ranked`: the ranking a failed
    * hold just made (the run that follows every arrival reads afresh).
@@ -209,7 +218,8 @@ export class DialogService {
       steps.push({ event, from: String(snapshot.value), to: String(next.value) });
       snapshot = next;
     }
-    const attempt = await this.holdNew(snapshot, effects, dialog.locale, hooks.operators);
+    const timersOnceHeld = this.timersOnceHeld(snapshot, now);
+    const attempt = await this.holdNew(snapshot, effects, dialog.locale, hooks.operators, timersOnceHeld);
     let held = attempt?.held ?? null;
     if (held) {
       // Held: ASSIGNED runs too, or the machine refuses it and the slot goes back.
@@ -296,8 +306,10 @@ export class DialogService {
     });
     const lastEvent = last?.event;
     if (lastEvent) this.afterCommit?.(dialog.id, lastEvent);
+    // Held: the hold's step scheduled `timersOnceHeld`; only a difference is synced.
+    const before = held ? { ...initial, timers: timersOnceHeld } : initial;
     try {
-      await this.performEffects(change, initial, context, todo, attempt?.ranked ?? undefined);
+      await this.performEffects(change, before, context, todo, attempt?.ranked ?? undefined);
     } catch (error) {
       // Committed: the visitor's dialog exists. The reconciler requeues it and re-arms its timers.
       logger.warn(
@@ -310,16 +322,29 @@ export class DialogService {
     return { accepted: true, state: to, context, row: change.row, messages: change.messages, change };
   }
 
+  /**
+   * The timers a new dialog has once ASSIGNED runs: its plan depends on the group and the time, not on
+   * who holds it, so they are known before the hold picks him (a placeholder holder; the commit's sync
+   * corrects any difference). Scheduled by the hold's own step: no timer round trip of its own.
+   */
+  private timersOnceHeld(snapshot: Parameters<typeof transition>[1], now: number) {
+    const event: DialogEvent = { type: 'ASSIGNED', operatorId: '', groupId: snapshot.context.groupId, now };
+    if (String(snapshot.value) !== 'queued' || !snapshot.can(event)) return {};
+    return transition(this.machine(), snapshot, event)[0].context.timers;
+  }
+
   /** The one-commit start's hold: only for a dialog the events leave waiting in its queue. */
   private async holdNew(
     snapshot: { value: unknown; context: DialogContext },
     effects: DialogEffect[],
     locale: string,
     read: GroupOperators | undefined,
+    timers: DialogContext['timers'],
   ): Promise<HoldAttempt | null> {
     if (String(snapshot.value) !== 'queued' || !effects.some((e) => e.type === 'enqueue')) return null;
+    const schedule = Object.entries(timers).map(([key, timer]) => ({ key, dueAt: timer.dueAt }));
     try {
-      return await this.deps.routing.holdNew(snapshot.context, locale, read);
+      return await this.deps.routing.holdNew(snapshot.context, locale, read, schedule);
     } catch (error) {
       // Nothing is held when the hold fails: the dialog goes the queue way.
       this.deps.logger.warn(
@@ -332,7 +357,12 @@ export class DialogService {
 
   /** Gives back the slot of a new dialog that was not stored (the reconciler would, two passes later). */
   private async releaseHold(held: Assignment) {
-    await this.deps.store.release(held.dialogId, held.operatorId).catch((error: unknown) => {
+    const { store } = this.deps;
+    // The hold scheduled the dialog's timers too (a timer left over finds no dialog and is dropped).
+    await Promise.all([
+      store.release(held.dialogId, held.operatorId),
+      store.cancelDialogTimers(held.dialogId),
+    ]).catch((error: unknown) => {
       this.deps.logger.warn(
         { err: error, dialogId: held.dialogId },
         'releasing the hold of a dialog not stored failed',

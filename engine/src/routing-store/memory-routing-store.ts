@@ -8,6 +8,7 @@ import type {
   ArrivalResult,
   AssignHeadResult,
   Assignment,
+  HeldNew,
   ClaimedTimer,
   DirectAssignResult,
   DuePoll,
@@ -189,7 +190,8 @@ export class MemoryRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     rankedOperatorIds: string[],
     now: number,
-  ): Promise<Assignment | null> {
+    timers: { key: string; dueAt: number }[] = [],
+  ): Promise<HeldNew | null> {
     assertEnqueue(dialog);
     const { dialogId, groupId } = dialog;
     if (this.queued.has(dialogId) || this.held.has(dialogId)) return null;
@@ -201,7 +203,9 @@ export class MemoryRoutingStore implements RoutingStore {
     this.seq += 1;
     this.hold(dialogId, { operatorId, groupId, enqueuedAt: now, offered: false, expiresAt: 0, score });
     this.operators.get(operatorId)!.lastAssignedAt = now;
-    return { dialogId, operatorId, groupId, enqueuedAt: now };
+    for (const timer of timers) this.schedule({ dialogId, ...timer });
+    const holder = this.view(operatorId)!;
+    return { dialogId, operatorId, groupId, enqueuedAt: now, holder: loadOf(holder) };
   }
 
   async dequeue(dialogId: string): Promise<boolean> {

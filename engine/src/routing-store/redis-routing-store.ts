@@ -8,6 +8,7 @@ import type {
   ArrivalResult,
   AssignHeadResult,
   Assignment,
+  HeldNew,
   ClaimedTimer,
   DirectAssignResult,
   DuePoll,
@@ -61,7 +62,7 @@ type CommandName =
   | 'setPresence'
   | 'enqueue'
   | 'enqueueAndAssign'
-  | 'holdNew'
+  | 'holdNewWithTimers'
   | 'dequeue'
   | 'assignHead'
   | 'offerHead'
@@ -355,18 +356,29 @@ export class RedisRoutingStore implements RoutingStore {
     dialog: { dialogId: string; groupId: string; priority: number },
     rankedOperatorIds: string[],
     now: number,
-  ): Promise<Assignment | null> {
+    timers: { key: string; dueAt: number }[] = [],
+  ): Promise<HeldNew | null> {
     assertEnqueue(dialog);
     const k = this.keys;
     const { dialogId, groupId } = dialog;
     const reply = await this.runList(
-      'holdNew',
-      [k.queue(groupId), k.queued, k.held, k.seq, ...this.takerKeys()],
-      [dialogId, groupId, dialog.priority, now, rankedArg(rankedOperatorIds)],
+      'holdNewWithTimers',
+      [k.queue(groupId), k.queued, k.held, k.seq, ...this.takerKeys(), k.timers, k.timerIndex],
+      [
+        dialogId,
+        groupId,
+        dialog.priority,
+        now,
+        rankedArg(rankedOperatorIds),
+        ...timers.flatMap((timer) => [timerMember(dialogId, timer.key), timer.dueAt]),
+      ],
     );
     if (num(reply[0]) === 0) return null;
     if (num(reply[0]) !== 4) throw unexpected('holdNew', reply);
-    return { dialogId, operatorId: str(reply[1]), groupId, enqueuedAt: num(reply[2]) };
+    const operatorId = str(reply[1]);
+    const holder = operatorLoad(operatorId, reply.slice(4));
+    if (!holder) throw unexpected('holdNew', reply);
+    return { dialogId, operatorId, groupId, enqueuedAt: num(reply[2]), holder };
   }
 
   async dequeue(dialogId: string): Promise<boolean> {

@@ -59,6 +59,11 @@ export interface Assignment {
   enqueuedAt: number;
 }
 
+/** What `holdNew` held: the assignment, and the holder's load as the hold left it. */
+export interface HeldNew extends Assignment {
+  holder: OperatorLoad;
+}
+
 export interface Offer extends Assignment {
   expiresAt: number;
 }
@@ -188,13 +193,16 @@ export interface RoutingStore {
    * in its group's queue (as `enqueueAndAssign` decides), it is held for the first of
    * `rankedOperatorIds` who is online, in the group and below his limit, WITHOUT a queue entry. Null
    * when it was not held (someone waits ahead, nobody ranked has room, the dialog is queued or held
-   * already): nothing changed. The caller commits the dialog as assigned, or `release`s the hold.
+   * already): nothing changed. The caller commits the dialog as assigned, or `release`s the hold (and
+   * cancels its timers). In the same step, only when held: `timers` (the dialog's timers once held)
+   * are scheduled, and the holder's load as the hold left it is answered (his self update).
    */
   holdNew(
     dialog: { dialogId: string; groupId: string; priority: number },
     rankedOperatorIds: string[],
     now: number,
-  ): Promise<Assignment | null>;
+    timers?: { key: string; dueAt: number }[],
+  ): Promise<HeldNew | null>;
   /** Removes a dialog from whatever queue holds it; false when it was not queued. */
   dequeue(dialogId: string): Promise<boolean>;
   /** The dialog's place, or null when it is not queued. */

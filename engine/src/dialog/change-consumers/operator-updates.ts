@@ -71,7 +71,7 @@ export class OperatorUpdates implements AssignmentListener {
       ? { expiresAt: new Date(assignment.expiresAt ?? this.deps.clock()).toISOString() }
       : null;
     this.deps.pushes.handedTo(assignment.operatorId, assignment.detail, offer);
-    this.selfUpdate(assignment.operatorId);
+    this.selfUpdate(assignment.operatorId, assignment.holder);
   };
 
   onQueueChanged: AssignmentListener['onQueueChanged'] = (groupId) => {

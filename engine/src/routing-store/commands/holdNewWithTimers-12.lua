@@ -5,6 +5,10 @@
   entry. Otherwise nothing changes (the caller falls back to the queue path). A dialog already queued
   or held is left as it is. The caller commits the dialog as assigned next, or releases the hold.
 
+  In the same step (one round trip where a start took three): the timers the dialog has once held
+  are scheduled (a new dialog has no timer or claim to void), and the holder's status, limit and load
+  as the hold left them are answered (his self update, not read again).
+
   KEYS[1]  queue ZSET of ARGV[2]
   KEYS[2]  queued HASH
   KEYS[3]  held HASH
@@ -15,18 +19,23 @@
   KEYS[8]  operatorDialogs lex ZSET
   KEYS[9]  opLastAssigned HASH
   KEYS[10] opLoad HASH
+  KEYS[11] timers ZSET member → dueAt
+  KEYS[12] timerIndex lex ZSET
 
   ARGV[1]  dialogId
   ARGV[2]  groupId
   ARGV[3]  priority 0..9
   ARGV[4]  now
   ARGV[5]  ranked operator ids, best first, joined by '|'
+  ARGV[6..] pairs: timer member `dialogId|key`, dueAt, scheduled only when held
 
-  Returns {4, operatorId, enqueuedAt, score}  held
-          {0}                                  not held (already placed, someone ahead, nobody able)
+  Returns {4, operatorId, enqueuedAt, score, status, limit, load}  held
+          {0}                                                    not held (already placed, someone
+                                                                 ahead, nobody able)
 ]]
 --- @include "includes/arrival"
 --- @include "includes/holding"
+--- @include "includes/operator-load"
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
   return {0}
 end
@@ -41,4 +50,9 @@ if not operatorId then return {0} end
 local score = arrivalScore(KEYS[4], ARGV[3])
 holdDialog(KEYS[3], KEYS[8], KEYS[10], ARGV[1], operatorId, ARGV[2], ARGV[4], '0', '0', score)
 redis.call('HSET', KEYS[9], operatorId, ARGV[4])
-return {4, operatorId, ARGV[4], score}
+for i = 6, #ARGV, 2 do
+  redis.call('ZADD', KEYS[11], ARGV[i + 1], ARGV[i])
+  redis.call('ZADD', KEYS[12], 0, ARGV[i])
+end
+local holder = operatorLoad(KEYS[5], KEYS[6], KEYS[10], operatorId)
+return {4, operatorId, ARGV[4], score, holder[1], holder[2], holder[3]}
