@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Reconciler } from '../../src/background/reconciler';
 import type { DialogDetail, VisitorDialogView, VisitorSession } from '@hotline/protocol';
+import { parseSnapshot } from '../../src/dialog/dialog-snapshot';
 import type { RoutingStore } from '../../src/routing-store/routing-store';
 import {
   call,
@@ -119,7 +120,15 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect(second.released, 'the hold has its dialog now').to.equal(0);
       expect(second.conflicts).to.deep.equal([]);
       expect(await store.holder(dialogId!)).to.deep.include({ operatorId: carl.id, offered: false });
-      expect((await repo.findDialog(dialogId!))?.state).to.equal('assigned');
+      const row = await repo.findDialog(dialogId!);
+      expect(row?.state).to.equal('assigned');
+      // Its timers were scheduled by the hold, as the committed snapshot has them (nothing more to sync).
+      const timers = await store.listTimers(dialogId!);
+      const planned = parseSnapshot(row!.snapshot).context.timers;
+      expect(timers.map((t) => [t.key, t.dueAt])).to.deep.equal(
+        Object.entries(planned).map(([key, t]) => [key, t.dueAt]),
+      );
+      expect(timers).to.have.length(1);
       await eventually(async () => assigned.length === 1, 10_000, 'dialog:assigned');
       expect(assigned[0]).to.deep.include({ id: dialogId, state: 'assigned' });
       expect(assigned[0]!.messages.map((m) => m.body)).to.include('Hello, I need help');
@@ -142,12 +151,19 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
         body: 'second tab',
       });
       expect((await store.getOperator(carl.id))?.load, 'the paused start holds Carl').to.equal(1);
+      const [heldId] = await store.operatorDialogs(carl.id);
+      expect(
+        (await store.listTimers(heldId!)).map((t) => t.key.split(':')[0]),
+        'the hold scheduled its timers',
+      ).to.deep.equal(['unanswered']);
       paused.release();
       const joined = await slow;
-      // The paused start wrote nothing, joined the open dialog, and gave Carl's slot back at once.
+      // The paused start wrote nothing, joined the open dialog, and gave Carl's slot back at once,
+      // and the timers its hold had scheduled with it.
       expect(joined.id).to.equal(message.dialogId);
       expect(await store.operatorDialogs(carl.id)).to.deep.equal([]);
       expect((await store.getOperator(carl.id))?.load).to.equal(0);
+      expect(await store.listTimers(heldId!)).to.deep.equal([]);
     });
   });
 }

@@ -588,7 +588,13 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
           ['ghost', 'away', 'outsider', 'ok'],
           T0 + 5,
         );
-        expect(held).to.deep.equal({ dialogId: 'd1', operatorId: 'ok', groupId: 'g', enqueuedAt: T0 + 5 });
+        expect(held).to.deep.equal({
+          dialogId: 'd1',
+          operatorId: 'ok',
+          groupId: 'g',
+          enqueuedAt: T0 + 5,
+          holder: { operatorId: 'ok', status: 'online', limit: 1, load: 1 },
+        });
         expect(await store.position('d1')).to.equal(null);
         expect(await store.queuedGroups()).to.deep.equal([]);
         expect(await store.holder('d1')).to.deep.include({ operatorId: 'ok', offered: false });
@@ -616,7 +622,7 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
         expect((await store.getOperator('op'))?.load).to.equal(0);
         expect(
           await store.holdNew({ dialogId: 'urgent', groupId: 'g', priority: 9 }, ['op'], T0 + 3),
-        ).to.deep.equal({ dialogId: 'urgent', operatorId: 'op', groupId: 'g', enqueuedAt: T0 + 3 });
+        ).to.deep.include({ dialogId: 'urgent', operatorId: 'op', groupId: 'g', enqueuedAt: T0 + 3 });
         expect((await store.queue('g')).map((q) => q.dialogId)).to.deep.equal(['first']);
         // Another group's queue does not hold it back.
         expect(
@@ -641,6 +647,28 @@ export function runRoutingStoreContract(name: string, makeStore: () => Promise<S
           null,
         );
         expect((await store.getOperator('op'))?.load).to.equal(1);
+      });
+
+      it('when held, then its timers are scheduled in the same step; when not held, none is', async () => {
+        await store.upsertOperator(operator('op', ['g'], 1), T0);
+        const timers = [
+          { key: 'unanswered:1', dueAt: T0 + 60_000 },
+          { key: 'idle', dueAt: T0 + 90_000 },
+        ];
+        const held = await store.holdNew({ dialogId: 'd1', groupId: 'g', priority: 3 }, ['op'], T0, timers);
+        expect(held?.holder).to.deep.equal({ operatorId: 'op', status: 'online', limit: 1, load: 1 });
+        const listed = await store.listTimers('d1');
+        expect(
+          listed.map((t) => ({ key: t.key, dueAt: t.dueAt })).sort((a, b) => a.dueAt - b.dueAt),
+        ).to.deep.equal(timers);
+        // Due: claimed like any scheduled timer.
+        const claimed = await store.claimDueTimers(T0 + 60_000, 1_000, 10);
+        expect(claimed.map((t) => [t.dialogId, t.key])).to.deep.equal([['d1', 'unanswered:1']]);
+        // He is full: not held, and no timer of that dialog is stored.
+        expect(
+          await store.holdNew({ dialogId: 'd2', groupId: 'g', priority: 3 }, ['op'], T0 + 1, timers),
+        ).to.equal(null);
+        expect(await store.listTimers('d2')).to.deep.equal([]);
       });
 
       it('when many new dialogs race for one operator, then he is never held above his limit', async () => {

@@ -190,7 +190,10 @@ describe('RedisRoutingStore', () => {
               case 'arrive':
                 return s.enqueueAndAssign({ dialogId: x, groupId: y, priority: n(3) }, list(4), now);
               case 'holdNew':
-                return s.holdNew({ dialogId: x, groupId: y, priority: n(3) }, list(4), now);
+                // Its timers are scheduled only when held: both stores must agree on that too.
+                return s.holdNew({ dialogId: x, groupId: y, priority: n(3) }, list(4), now, [
+                  { key: 'held', dueAt: now + 60_000 },
+                ]);
               case 'queue':
                 return s.queue(x, n(2));
               case 'dequeue':
