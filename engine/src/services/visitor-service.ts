@@ -340,7 +340,7 @@ export class VisitorService {
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
-    const { visitorRepo, dialogs, metrics } = this.deps;
+    const { dialogs, metrics } = this.deps;
     const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
