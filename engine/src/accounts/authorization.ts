@@ -120,6 +120,24 @@ export class Authorization {
       throw forbidden('this visitor has no dialog of yours or of your groups');
   }
 
+  /**
+   * Close or block, as a dispatch's `authorize` hook: decided on the row each attempt decides on (the
+   * row its write is checked against), so no row read before the write, nor a cached one, decides.
+   */
+  actOnDialog(operator: Operator): (row: Dialog) => void {
+    return this.check(operator, mayActOnDialog);
+  }
+
+  private check(
+    operator: Operator,
+    may: (actor: Actor, dialog: DialogFacts) => boolean,
+  ): (row: Dialog) => void {
+    const actor = this.actor(operator);
+    return (row) => {
+      if (!may(actor, factsOf(row))) throw forbidden('this dialog is not yours nor of your groups');
+    };
+  }
+
   private async checked(
     operator: Operator,
     dialogId: string,
@@ -127,8 +145,7 @@ export class Authorization {
   ): Promise<Dialog> {
     const row = await this.deps.repo.findDialog(dialogId);
     if (!row) throw notFound('dialog');
-    if (!may(this.actor(operator), factsOf(row)))
-      throw forbidden('this dialog is not yours nor of your groups');
+    this.check(operator, may)(row);
     return row;
   }
 }

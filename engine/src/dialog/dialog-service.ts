@@ -32,6 +32,7 @@ import {
   type DialogEvent,
   type DialogMachine,
 } from './dialog-machine';
+import { DialogCache } from './dialog-cache';
 import { columnsFor, type PersistedDialog, parseSnapshot } from './dialog-snapshot';
 import { stateName } from './dialog-views';
 import type { WaitEstimator } from './wait-estimator';
@@ -65,6 +66,12 @@ export interface DispatchHooks {
    * statement, atomic by itself.
    */
   inTransaction?: (trx: Transaction, context: DialogContext) => Promise<void>;
+  /**
+   * Who may do this, decided on the row each attempt decides on (the row its write is checked
+   * against): throws to refuse. A refusal on a row not read by that attempt (the caller's, the
+   * cache's) is decided again on a fresh read, so a stale row never refuses nor lets through.
+   */
+  authorize?: (row: Dialog) => void;
 }
 
 /** A dialog about to be created: its row's fixed columns (the rest follows from the machine). */
@@ -143,6 +150,8 @@ const EFFECT_TYPES = new Set([
 export class DialogService {
   private machineCache: { version: number; machine: DialogMachine } | null = null;
   private readonly consumers: ChangeConsumer[] = [];
+  /** Open dialogs' rows as this node last wrote or read them: a dispatch's first attempt decides on one. */
+  private readonly rows = new DialogCache();
   /**
    * Testability hook (the simulation's crash points): called after a transition's transaction has
    * committed and before its effects on the routing store; throwing there is a node dying in between.
@@ -164,6 +173,14 @@ export class DialogService {
       routing: RoutingHandoff;
     },
   ) {}
+
+  /**
+   * The visitor's open dialog as this node last wrote or read it (may be stale: a dispatch on it is
+   * version-checked), or undefined when this node has none of his.
+   */
+  rememberedOpenDialogOf(visitorId: string): Dialog | undefined {
+    return this.rows.openOf(visitorId);
+  }
 
   /** Every committed change goes to `consumer`, in commit order per dialog (docs/changes.md). */
   subscribe(consumer: ChangeConsumer) {
@@ -263,7 +280,7 @@ export class DialogService {
             callback: dialog.callback,
             previousDialogId: dialog.previousDialogId,
             version,
-            ...columnsFor(to, context, { rating: null }),
+            ...columnsFor(to, context),
             state: stateName(to),
             snapshot: { value: to, context } satisfies PersistedDialog,
           },
@@ -295,6 +312,7 @@ export class DialogService {
       return null;
     }
     if (held) withOwnPage(written, dialog.page);
+    this.rows.remember(written.committed.row);
     const change = this.changeOf(written, {
       kind: 'transition',
       event: last?.event ?? null,
@@ -373,9 +391,11 @@ export class DialogService {
   /**
    * `input` may be a function of the dialog as loaded under its lock (each retry loads it again): the
    * timer worker uses it to attach facts observed for this very state (who may take the dialog, the
-   * holder typing) to THRESHOLD, so the machine's guards stay pure. `loaded` is the row as the caller
-   * just read it: the first attempt decides on it instead of reading it again (the version check
-   * catches a stale one, and the retry reads).
+   * holder typing) to THRESHOLD, so the machine's guards stay pure. The first attempt decides on
+   * `loaded` (the row as the caller just read it) or else on the row this node last wrote or read
+   * (its cache of open dialogs), without reading: the write is version-checked, so a stale row costs
+   * one failed write and a retry that reads at once (no sleep: that is for contention). Nothing is
+   * refused on such a row either (the machine, `hooks.authorize`): a refusal is decided on a read.
    */
   async dispatch(
     dialogId: string,
@@ -387,11 +407,29 @@ export class DialogService {
   ): Promise<DispatchResult> {
     const { repo, locks } = this.deps;
     return locks.withLock(`dialog:${dialogId}`, async () => {
+      let supplied = loaded ?? this.rows.get(dialogId);
+      let sleep = false;
       for (let attempt = 0; attempt < 25; attempt++) {
         // Only without the lock (lost, expired) do writers collide; spread their retries out.
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-        const row = attempt === 0 && loaded ? loaded : await repo.findDialog(dialogId);
-        if (!row) throw notFound('dialog');
+        if (sleep) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        const row = supplied ?? (await repo.findDialog(dialogId));
+        // A row not read here may be stale: nothing is refused on it, and its retry reads at once.
+        const read = supplied === undefined;
+        supplied = undefined;
+        sleep = read;
+        if (!row) {
+          this.rows.forget(dialogId);
+          throw notFound('dialog');
+        }
+        if (read) this.rows.remember(row);
+        if (hooks.authorize) {
+          try {
+            hooks.authorize(row);
+          } catch (error) {
+            if (read) throw error;
+            continue;
+          }
+        }
         const persisted = parseSnapshot(row.snapshot);
         const machine = this.machine();
         const snapshot = machine.resolveState({
@@ -411,7 +449,10 @@ export class DialogService {
           messages: [],
           change: null,
         };
-        if (!snapshot.can(event)) return refused;
+        if (!snapshot.can(event)) {
+          if (read) return refused;
+          continue;
+        }
         const [next, actions] = transition(machine, snapshot, event);
         const effects = toEffects(actions);
         const to = String(next.value);
@@ -423,7 +464,7 @@ export class DialogService {
           [...(hooks.message ? [hooks.message] : []), ...(hooks.messages ?? []), ...autoDrafts],
           context,
           (executor) =>
-            repo.saveTransition(executor, dialogId, row.version, columnsFor(to, context, row), {
+            repo.saveTransition(executor, dialogId, row.version, columnsFor(to, context), {
               kind: 'transition',
               nodeId: this.deps.nodeId,
               events: [
@@ -448,6 +489,7 @@ export class DialogService {
         if (outcome === 'refused') return refused;
         if (outcome.kind === 'stale') continue; // someone else wrote first: reload and decide again
         if (outcome.kind === 'resent') return { ...refused, author: outcome.message };
+        this.rows.remember(outcome.committed.row);
         const change = this.changeOf(outcome, {
           kind: 'transition',
           event,
@@ -477,7 +519,8 @@ export class DialogService {
   /**
    * Runs the event and stores a visitor's or operator's message in the same transaction, so the message
    * exists exactly when the transition does; it travels in the transition's change. When the machine
-   * takes no such event in this state and `storeAnyway` is set (the visitor's message), the message is
+   * takes no such event in this state and `storeAnyway` says so of the row (the visitor's message to an
+   * open dialog), the message is
    * still stored, as a change of kind `message`. `stored` is null when nothing was stored; a message
    * stored before (same client id) is returned as it is, and no change is made.
    */
@@ -485,11 +528,16 @@ export class DialogService {
     dialogId: string,
     input: DialogEventInput,
     message: NewMessage,
-    options: { loaded?: Dialog; storeAnyway?: boolean } = {},
+    options: Pick<DispatchHooks, 'authorize'> & {
+      loaded?: Dialog;
+      /** Whether the message is stored without a transition, asked of the row that refused it. */
+      storeAnyway?: (row: Dialog) => boolean;
+    } = {},
   ): Promise<{ result: DispatchResult; stored: MessageView | null }> {
-    const result = await this.dispatch(dialogId, input, { message }, options.loaded);
+    const hooks: DispatchHooks = { message, ...(options.authorize ? { authorize: options.authorize } : {}) };
+    const result = await this.dispatch(dialogId, input, hooks, options.loaded);
     if (result.accepted || result.author) return { result, stored: result.author ?? null };
-    if (!options.storeAnyway) return { result, stored: null };
+    if (!options.storeAnyway?.(result.row)) return { result, stored: null };
     return { result, stored: await this.storeMessage(dialogId, message) };
   }
 
@@ -511,6 +559,7 @@ export class DialogService {
     );
     if (outcome === 'refused' || outcome.kind === 'stale') throw notFound('dialog');
     if (outcome.kind === 'resent') return outcome.message;
+    this.rows.remember(outcome.committed.row);
     const { context, value } = parseSnapshot(outcome.committed.row.snapshot);
     this.publish(
       this.changeOf(outcome, {

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { Dialog, DialogFields } from '../storage/dialog-repository';
+import type { DialogFields } from '../storage/dialog-repository';
 import type { DialogContext } from './dialog-machine';
 import { stateName } from './dialog-views';
 
@@ -20,8 +20,12 @@ export function parseSnapshot(raw: unknown): PersistedDialog {
 
 const at = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-/** Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. */
-export function columnsFor(state: string, context: DialogContext, row: Pick<Dialog, 'rating'>): DialogFields {
+/**
+ * Columns kept beside the snapshot so queries (lists, reports, rebuilds) need not parse it. Not the
+ * rating: only `rate` writes it, without a version, so a transition decided on an older row (read
+ * before the rating, or cached) must not write it back.
+ */
+export function columnsFor(state: string, context: DialogContext): DialogFields {
   return {
     state: stateName(state),
     snapshot: { value: state, context } satisfies PersistedDialog,
@@ -37,6 +41,5 @@ export function columnsFor(state: string, context: DialogContext, row: Pick<Dial
     firstResponseAt: at(context.firstHumanResponseAt),
     firstAutoResponseAt: at(context.firstAutoResponseAt),
     closedAt: at(context.closedAt),
-    rating: row.rating,
   };
 }

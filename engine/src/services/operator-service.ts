@@ -250,14 +250,19 @@ export class OperatorService {
     return this.deps.reader.detail(await this.deps.access.readableDialog(operator, dialogId));
   }
 
+  /**
+   * Nothing is read first: whether he holds the dialog is decided on the row the write is checked
+   * against (`heldBy`), which this node usually has (DialogService's cache), so the message is one
+   * statement.
+   */
   async sendMessage(operator: Operator, input: z.infer<typeof OperatorMessageSchema>): Promise<MessageView> {
-    const row = await this.requireHeld(operator, input.dialogId);
+    const dialogId = input.dialogId;
     // A resend (same client id) gets the stored message back from the transaction's first insert.
     const { stored } = await this.deps.dialogs.dispatchWithMessage(
-      row.id,
+      dialogId,
       { type: 'OPERATOR_MESSAGE', operatorId: operator.id },
       {
-        dialogId: row.id,
+        dialogId,
         authorKind: 'operator',
         operatorId: operator.id,
         clientMessageId: input.clientMessageId,
@@ -268,7 +273,7 @@ export class OperatorService {
           ? { attachments: { ids: input.attachmentIds, uploader: { kind: 'operator', id: operator.id } } }
           : {}),
       },
-      { loaded: row },
+      { authorize: heldBy(operator) },
     );
     if (!stored) throw new AppError('conflict', 'the dialog is no longer yours');
     return stored;
@@ -431,17 +436,18 @@ export class OperatorService {
     for (const g of routing?.groups ?? []) void this.deps.assignments.trigger(g.groupId);
   }
 
+  /** Like `sendMessage`, decided on the row the write is checked against: one statement. */
   async close(operator: Operator, input: z.infer<typeof CloseSchema>): Promise<DialogSummary> {
-    const row = await this.deps.access.actionableDialog(operator, input.dialogId);
-    const isLead = stateName(row.state) === 'lead';
     const result = await this.deps.dialogs.dispatch(
-      row.id,
+      input.dialogId,
       { type: 'CLOSE', by: 'operator', outcome: input.outcome },
-      {},
-      row,
+      { authorize: this.deps.access.actOnDialog(operator) },
     );
-    if (!result.accepted) throw new AppError('conflict', `a ${row.state} dialog cannot be closed`);
-    if (isLead || row.contact) this.deps.metrics.leadsFollowedUp.inc({ outcome: input.outcome });
+    const change = result.change;
+    if (!result.accepted || !change)
+      throw new AppError('conflict', `a ${result.row.state} dialog cannot be closed`);
+    if (stateName(change.from) === 'lead' || change.previous.contact)
+      this.deps.metrics.leadsFollowedUp.inc({ outcome: input.outcome });
     return this.summaryOf(result);
   }
 
@@ -582,9 +588,15 @@ export class OperatorService {
 
   private async requireHeld(operator: Operator, dialogId: string): Promise<Dialog> {
     const row = await this.requireDialog(dialogId);
-    if (row.operatorId !== operator.id || !HELD_STATES.includes(stateName(row.state))) {
-      throw forbidden('this dialog is not assigned to you');
-    }
+    heldBy(operator)(row);
     return row;
   }
+}
+
+/** Only the dialog's holder, while he holds it (assigned, active): else `forbidden`. */
+function heldBy(operator: Operator): (row: Dialog) => void {
+  return (row) => {
+    if (row.operatorId !== operator.id || !HELD_STATES.includes(stateName(row.state)))
+      throw forbidden('this dialog is not assigned to you');
+  };
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { AttachmentService } from '../attachments/attachment-service';
 import type { RouteFields } from '../dialog/dialog-machine';
 import type { DialogChange } from '../dialog/dialog-change';
+import { Lru } from '../dialog/dialog-cache';
 import type { CreateHooks, DialogEventInput, GroupOperators, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
@@ -38,8 +39,26 @@ export type VisitorTypingListener = (typing: {
   typing: boolean;
 }) => void;
 
+/**
+ * A visitor as this node last created, read or changed him. `noDialog`: he had none then, and this
+ * node started none since. His open dialog's row is DialogService's (its cache).
+ */
+interface KnownVisitor {
+  visitor: Visitor;
+  noDialog: boolean;
+}
+
+/** How many visitors a node remembers (a few hundred bytes each). */
+const KNOWN_VISITORS = 10_000;
+
 export class VisitorService {
   private readonly typingListeners: VisitorTypingListener[] = [];
+  /**
+   * Who he is, for his write path (start, message) without reading him: his own changes made here
+   * update it. Changes made elsewhere: a block closes his open dialog (a version-checked write the
+   * message path sees, then reads) and drops his sockets everywhere; his handshake reads him again.
+   */
+  private readonly known = new Lru<string, KnownVisitor>(KNOWN_VISITORS);
 
   constructor(
     private readonly deps: ServiceDeps & {
@@ -68,16 +87,17 @@ export class VisitorService {
     if (auth.visitorToken) {
       const known = await visitorRepo.findVisitorByToken(auth.visitorToken);
       if (known && known.siteId === auth.siteId) {
-        await visitorRepo.touchVisitor(known.id, {
-          userAgent: meta.userAgent ?? known.userAgent,
-          ip: meta.ip ?? known.ip,
-        });
+        const seen = { userAgent: meta.userAgent ?? known.userAgent, ip: meta.ip ?? known.ip };
+        await visitorRepo.touchVisitor(known.id, seen);
+        // His dialogs are not read here: the first start or message reads them.
+        this.known.set(known.id, { visitor: { ...known, ...seen }, noDialog: false });
         return { visitor: known, token: auth.visitorToken };
       }
     }
     await beforeMint();
     const token = randomBytes(24).toString('base64url');
     const visitor = await visitorRepo.createVisitor({ token, siteId: auth.siteId, ...meta });
+    this.known.set(visitor.id, { visitor, noDialog: true });
     return { visitor, token };
   }
 
@@ -89,6 +109,7 @@ export class VisitorService {
   async block(visitorId: string, reason: string): Promise<void> {
     const { visitorRepo, blocks, clock, addressBlockMs } = this.deps;
     await visitorRepo.blockVisitor(visitorId, reason);
+    this.known.delete(visitorId);
     const visitor = await visitorRepo.findVisitor(visitorId);
     if (!visitor?.ip || addressBlockMs <= 0) return;
     const now = clock();
@@ -137,16 +158,16 @@ export class VisitorService {
     input: z.infer<typeof DialogStartSchema>,
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
-    const { repo, visitorRepo, reader, decisions } = this.deps;
-    // One read: who he is and his newest dialog.
+    const { repo, reader, decisions } = this.deps;
+    // At most one read (none when this node knows him): who he is and his newest dialog.
     const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
     if (input.kind === 'callback' && input.callback) {
       const normalized = normalizeContact(input.callback.phone, decisions().phoneCountry(identity.siteId));
       if (!normalized.ok || normalized.kind !== 'phone')
         throw badRequest('not a phone number', 'callback.phone');
     }
-    if (input.name) await visitorRepo.touchVisitor(visitor.id, { name: input.name });
-    if (input.language) await visitorRepo.touchVisitor(visitor.id, { language: input.language });
+    if (input.name) await this.touch(visitor.id, { name: input.name });
+    if (input.language) await this.touch(visitor.id, { language: input.language });
     if (latest && isOpen(latest)) return this.continueOpen(identity, latest, input.message);
     const language = input.language ?? meta.language ?? undefined;
     const { route, operators } = await this.newRoute({
@@ -234,10 +255,12 @@ export class VisitorService {
   async sendMessage(
     identity: VisitorIdentity,
     input: z.infer<typeof VisitorMessageSchema>,
+    options: { read?: boolean } = {},
   ): Promise<MessageView> {
     const { dialogs } = this.deps;
-    // One read: who he is and his newest dialog; the dispatch decides on that row (version-checked).
-    const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
+    // Who he is and his newest dialog, remembered or read once; the dispatch decides on that row
+    // (version-checked).
+    const { visitor, latest, remembered } = await this.requireVisitorWithLatest(identity.visitorId, options);
     let row = this.currentOf(latest);
     if (!row) {
       const created = await this.startWithMessage(visitor, identity.siteId, input);
@@ -254,7 +277,8 @@ export class VisitorService {
         kind: row.kind,
         returningVisitor: true,
       });
-      const reopened = await dialogs.dispatch(row.id, { type: 'REOPEN', ...route });
+      const reopened = await dialogs.dispatch(row.id, { type: 'REOPEN', ...route }, {}, row);
+      // The reopened row is the one this node remembers now.
       loaded = undefined;
       if (!reopened.accepted) {
         // Another tab started a new dialog meanwhile (one open dialog per visitor, a unique index):
@@ -269,10 +293,13 @@ export class VisitorService {
       row.id,
       { type: 'VISITOR_MESSAGE' },
       visitorMessage(row.id, visitor, input),
-      { ...(loaded ? { loaded } : {}), storeAnyway: true },
+      { ...(loaded ? { loaded } : {}), storeAnyway: isOpen },
     );
-    if (!stored) throw conflict('the dialog changed concurrently; retry');
-    return stored;
+    if (stored) return stored;
+    // Decided on what this node remembered while the dialog moved on elsewhere (closed, blocked):
+    // decided again on a read of him.
+    if (remembered) return this.sendMessage(identity, input, { read: true });
+    throw conflict('the dialog changed concurrently; retry');
   }
 
   /**
@@ -313,13 +340,13 @@ export class VisitorService {
   }
 
   async leaveContact(identity: VisitorIdentity, input: z.infer<typeof ContactSchema>): Promise<ContactView> {
-    const { visitorRepo, dialogs, metrics } = this.deps;
+    const { dialogs, metrics } = this.deps;
     const normalized = normalizeContact(input.contact, this.deps.decisions().phoneCountry(identity.siteId));
     if (!normalized.ok) throw badRequest(normalized.reason, 'contact');
     const contact: ContactView = { kind: normalized.kind, value: normalized.value };
     const row = await this.currentDialog(identity.visitorId);
     if (!row) throw new AppError('not_found', 'no open dialog to attach the contact to');
-    await visitorRepo.touchVisitor(identity.visitorId, {
+    await this.touch(identity.visitorId, {
       ...(contact.kind === 'email' ? { email: contact.value } : { phone: contact.value }),
       ...(input.name ? { name: input.name } : {}),
     });
@@ -372,13 +399,42 @@ export class VisitorService {
       listener({ operatorId: row.operatorId, dialogId: row.id, typing });
   }
 
+  /**
+   * Who he is and his newest dialog: as this node remembers them when it has his open dialog's row
+   * or knows he has none (`remembered`), else one read (`options.read`: always).
+   */
   private async requireVisitorWithLatest(
     visitorId: string,
-  ): Promise<{ visitor: Visitor; latest: Dialog | null }> {
-    const found = await this.deps.visitorRepo.visitorWithLatestDialog(visitorId);
-    if (!found) throw new AppError('unauthorized', 'unknown visitor');
+    options: { read?: boolean } = {},
+  ): Promise<{ visitor: Visitor; latest: Dialog | null; remembered: boolean }> {
+    const known = options.read ? undefined : this.known.get(visitorId);
+    const open = known && this.deps.dialogs.rememberedOpenDialogOf(visitorId);
+    const found =
+      known && (open || known.noDialog)
+        ? { visitor: known.visitor, latest: open ?? null, remembered: true }
+        : await this.readVisitorWithLatest(visitorId);
     if (found.visitor.blockedAt) throw forbidden('this chat is not available');
     return found;
+  }
+
+  private async readVisitorWithLatest(visitorId: string) {
+    const found = await this.deps.visitorRepo.visitorWithLatestDialog(visitorId);
+    if (!found) {
+      this.known.delete(visitorId);
+      throw new AppError('unauthorized', 'unknown visitor');
+    }
+    this.known.set(visitorId, { visitor: found.visitor, noDialog: found.latest === null });
+    return { ...found, remembered: false };
+  }
+
+  /** Changes his row, and what this node remembers of him. */
+  private async touch(
+    visitorId: string,
+    patch: Partial<Pick<Visitor, 'name' | 'email' | 'phone' | 'language'>>,
+  ) {
+    await this.deps.visitorRepo.touchVisitor(visitorId, patch);
+    const known = this.known.get(visitorId);
+    if (known) this.known.set(visitorId, { ...known, visitor: { ...known.visitor, ...patch } });
   }
 
   /**
@@ -398,6 +454,9 @@ export class VisitorService {
       ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
       { type: 'ROUTE', ...route },
     ];
+    // Whether or not this start wins, he has a dialog now (his open one is DialogService's to remember).
+    const known = this.known.get(visitor.id);
+    if (known?.noDialog) this.known.set(visitor.id, { ...known, noDialog: false });
     const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, hooks);
     return result?.change ?? null;
   }
