@@ -572,7 +572,7 @@ export async function startServer(
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();
       unsubscribe();
-      positions.stop();
+      await positions.stop();
       dashboard.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       io.disconnectSockets(true);

@@ -64,6 +64,8 @@ export class QueuePositions {
   private readonly visitorIds: DialogVisitors;
   private stopped = false;
   private flushing = false;
+  /** Flushes and joins under way: `stop` waits for them, so none of their queries is cut off. */
+  private readonly running = new Set<Promise<void>>();
   private queueFlush: NodeJS.Timeout | null = null;
   private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
@@ -112,6 +114,7 @@ export class QueuePositions {
 
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
   private async joined(visitorId: string) {
+    if (this.stopped) return;
     const dialog = await this.deps.repo.latestDialogOfVisitor(visitorId);
     if (dialog?.state !== 'queued' || !dialog.groupId) return;
     this.mark(dialog.groupId).asked.add(dialog.id);
@@ -141,6 +144,7 @@ export class QueuePositions {
       this.safely(async () => {
         try {
           for (const [groupId, pending] of groups) {
+            if (this.stopped) return;
             await this.flush(groupId, pending);
             if (pending.here) this.deps.onFlushedHere();
           }
@@ -175,6 +179,7 @@ export class QueuePositions {
       dialogIds: [...pending.asked],
       ranks,
     });
+    if (this.stopped) return;
     metrics.queueLength.set({ group: groupId }, windows.length);
     const online = windows.operators.filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
@@ -189,6 +194,7 @@ export class QueuePositions {
     const capacity = online.reduce((sum, o) => sum + o.limit, 0);
     // The basis moves every head's ETA (capacity, handling times): read once per flush, not per visitor.
     const basis = waitBasis(capacity, await repo.recentHandleTimesMs(groupId));
+    if (this.stopped) return;
     const pushes = new Map<string, ShownPosition>();
     windows.head.forEach((dialogId, i) => {
       const shown = shownPosition(i + 1, basis);
@@ -199,6 +205,7 @@ export class QueuePositions {
     for (const { dialogId, position } of windows.moved) pushes.set(dialogId, shownPosition(position, basis));
     if (pushes.size === 0) return;
     const visitorOf = await this.visitorIds.of([...pushes.keys()]);
+    if (this.stopped) return;
     for (const [dialogId, shown] of pushes) {
       const visitorId = visitorOf.get(dialogId);
       if (!visitorId || !notifier.localVisitorSockets(visitorId)?.size) continue;
@@ -207,14 +214,22 @@ export class QueuePositions {
     }
   }
 
-  stop() {
+  /**
+   * No flush after this; resolves once the flush or join under way has ended (it stops at its next
+   * step), so the server closes Redis and Postgres under no query of ours.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
     if (this.queueFlush) clearTimeout(this.queueFlush);
     this.queueFlush = null;
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   private safely(work: () => Promise<void>) {
-    work().catch((error) => this.deps.logger.warn({ err: error }, 'queue positions failed'));
+    const running: Promise<void> = work()
+      .catch((error) => this.deps.logger.warn({ err: error }, 'queue positions failed'))
+      .finally(() => this.running.delete(running));
+    this.running.add(running);
   }
 }
