@@ -387,6 +387,7 @@ export async function startServer(
     pushes: broadcaster,
     moves: {
       queueChanged: (...g) => positions.queueChanged(...g),
+      handleTimesChanged: (g) => positions.handleTimesChanged(g),
       dashboardChanged: () => dashboard.changed(),
     },
     store,

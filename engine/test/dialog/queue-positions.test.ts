@@ -14,7 +14,7 @@ const T0 = 1_700_000_000_000;
  * The flush against the embedded store with a long queue. The sockets are the boundary here: each
  * visitor is connected to this node and his pushes are recorded (the e2e tests run real sockets).
  */
-function harness(options: { handleTimesMs?: () => Promise<number[]> } = {}) {
+function harness(options: { handleTimesMs?: () => Promise<number[]>; resyncMs?: number } = {}) {
   const store = new MemoryRoutingStore();
   const shown = new Map<string, QueuePositionView>();
   let pushes = 0;
@@ -50,7 +50,7 @@ function harness(options: { handleTimesMs?: () => Promise<number[]> } = {}) {
       logger: createLogger('silent', 'test'),
       onFlushedHere: () => {},
     },
-    Number.POSITIVE_INFINITY, // no resync: the pushes counted are the moves' alone
+    options.resyncMs ?? Number.POSITIVE_INFINITY, // none by default: the pushes counted are the moves' alone
   );
   const settle = () => new Promise((r) => setTimeout(r, 120));
   return {
@@ -133,6 +133,35 @@ describe('queue positions: exact head, bounds behind it (memory store, 10,000 wa
     release();
     await stopping;
     expect(h.pushes(), 'a stopped node pushes nothing').to.equal(0);
+  });
+
+  it('when the resync pushes while nothing moves, then it reads no handle times; a move or a handled dialog closing reads them again', async () => {
+    let reads = 0;
+    const h = harness({
+      resyncMs: 200,
+      handleTimesMs: async () => {
+        reads += 1;
+        return [120_000];
+      },
+    });
+    for (let i = 0; i < 10; i++)
+      await h.store.enqueue({ dialogId: `d${i}`, groupId: GROUP, priority: 1 }, T0 + i);
+    for (let i = 0; i < 10; i++) h.connect(`d${i}`);
+    await h.settle();
+    expect(reads, 'the first flush reads them').to.equal(1);
+    const before = h.pushes();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(h.pushes() - before, 'the resync pushed meanwhile').to.be.at.least(10);
+    expect(reads, 'the resync reuses them').to.equal(1);
+    h.positions.handleTimesChanged(GROUP);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(reads, 'read again after a handled dialog closed').to.equal(2);
+    await h.store.dequeue('d0');
+    h.positions.queueChanged(GROUP);
+    await h.settle();
+    expect(reads, 'read again on a move').to.equal(3);
+    expect(await h.wrong()).to.equal(0);
+    await h.positions.stop();
   });
 
   it('when dialogs enter ahead (a higher priority) and at the back, then the new ones get their value and those pushed past a bound get theirs', async () => {

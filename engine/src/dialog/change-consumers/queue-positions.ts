@@ -25,12 +25,16 @@ interface GroupState {
   length: number;
   /** The spread resync's tick within its cycle (`resyncMs / RESYNC_TICK_MS` ticks). */
   resyncTick: number;
+  /** The group's recent handle times (the ETA's basis) and when they were read (`Date.now()`). */
+  handleTimes?: { ms: number[]; at: number };
 }
 
 /** What the next flush of a group does besides following the move. */
 interface Pending {
   /** True when the change happened on this node (the other nodes are told, the dashboard follows). */
   here: boolean;
+  /** The queue moved (here or on another node): a close among the moves may change the handle times. */
+  moved: boolean;
   /** Dialogs whose visitors' sockets joined: pushed their value whatever it is. */
   asked: Set<string>;
   resync: boolean;
@@ -102,14 +106,20 @@ export class QueuePositions {
 
   /** A queue this node changed: positions are pushed here, and the other nodes are told. */
   queueChanged(...groupIds: string[]) {
-    for (const g of groupIds) if (g) this.mark(g).here = true;
+    for (const g of groupIds) if (g) Object.assign(this.mark(g), { here: true, moved: true });
     this.scheduleQueueFlush();
   }
 
   /** Queues another node changed: only this node's own visitors are pushed to. */
   queueChangedElsewhere(groupIds: string[]) {
-    for (const g of groupIds) if (g) this.mark(g);
+    for (const g of groupIds) if (g) this.mark(g).moved = true;
     this.scheduleQueueFlush();
+  }
+
+  /** A handled dialog closed here: the next flush reads the group's handle times again (none is scheduled). */
+  handleTimesChanged(groupId: string) {
+    const state = this.groups.get(groupId);
+    if (state) state.handleTimes = undefined;
   }
 
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
@@ -124,7 +134,7 @@ export class QueuePositions {
   private mark(groupId: string): Pending {
     let pending = this.pending.get(groupId);
     if (!pending) {
-      pending = { here: false, asked: new Set(), resync: false };
+      pending = { here: false, moved: false, asked: new Set(), resync: false };
       this.pending.set(groupId, pending);
     }
     return pending;
@@ -188,13 +198,22 @@ export class QueuePositions {
       head: new Map(),
       length: windows.length,
       resyncTick,
+      handleTimes: state?.handleTimes,
     };
     this.groups.set(groupId, next);
     if (windows.length === 0 || !notifier.hasLocalVisitors()) return;
     const capacity = online.reduce((sum, o) => sum + o.limit, 0);
     // The basis moves every head's ETA (capacity, handling times): read once per flush, not per visitor.
-    const basis = waitBasis(capacity, await repo.recentHandleTimesMs(groupId));
-    if (this.stopped) return;
+    // Handle times change when a handled dialog closes (here: `handleTimesChanged`; elsewhere it
+    // mostly moves the queue too). A flush of the resync or of a join reuses the last read, at most
+    // RESYNC_MS old: no Postgres read a second per waiting queue.
+    let handleTimes = next.handleTimes;
+    if (pending.moved || !handleTimes || Date.now() - handleTimes.at >= RESYNC_MS) {
+      handleTimes = { at: Date.now(), ms: await repo.recentHandleTimesMs(groupId) };
+      next.handleTimes = handleTimes;
+      if (this.stopped) return;
+    }
+    const basis = waitBasis(capacity, handleTimes.ms);
     const pushes = new Map<string, ShownPosition>();
     windows.head.forEach((dialogId, i) => {
       const shown = shownPosition(i + 1, basis);
