@@ -135,7 +135,7 @@ describe('queue positions: exact head, bounds behind it (memory store, 10,000 wa
     expect(h.pushes(), 'a stopped node pushes nothing').to.equal(0);
   });
 
-  it('when the resync pushes while nothing moves, then it reads no handle times; a move or a handled dialog closing reads them again', async () => {
+  it('when the resync pushes while nothing moves, then it reads no handle times; a handled dialog closing here or a move elsewhere reads them again', async () => {
     let reads = 0;
     const h = harness({
       resyncMs: 200,
@@ -153,13 +153,17 @@ describe('queue positions: exact head, bounds behind it (memory store, 10,000 wa
     await new Promise((r) => setTimeout(r, 700));
     expect(h.pushes() - before, 'the resync pushed meanwhile').to.be.at.least(10);
     expect(reads, 'the resync reuses them').to.equal(1);
-    h.positions.handleTimesChanged(GROUP);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(reads, 'read again after a handled dialog closed').to.equal(2);
     await h.store.dequeue('d0');
     h.positions.queueChanged(GROUP);
     await h.settle();
-    expect(reads, 'read again on a move').to.equal(3);
+    expect(reads, 'a move here with no handled close reuses them').to.equal(1);
+    h.positions.handleTimesChanged(GROUP);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(reads, 'read again after a handled dialog closed here').to.equal(2);
+    await h.store.dequeue('d1');
+    h.positions.queueChangedElsewhere([GROUP]);
+    await h.settle();
+    expect(reads, 'read again on a move elsewhere').to.equal(3);
     expect(await h.wrong()).to.equal(0);
     await h.positions.stop();
   });

@@ -25,16 +25,14 @@ interface GroupState {
   length: number;
   /** The spread resync's tick within its cycle (`resyncMs / RESYNC_TICK_MS` ticks). */
   resyncTick: number;
-  /** The group's recent handle times (the ETA's basis) and when they were read (`Date.now()`). */
-  handleTimes?: { ms: number[]; at: number };
 }
 
 /** What the next flush of a group does besides following the move. */
 interface Pending {
   /** True when the change happened on this node (the other nodes are told, the dashboard follows). */
   here: boolean;
-  /** The queue moved (here or on another node): a close among the moves may change the handle times. */
-  moved: boolean;
+  /** The queue moved on another node: a close there may have changed the handle times. */
+  elsewhere: boolean;
   /** Dialogs whose visitors' sockets joined: pushed their value whatever it is. */
   asked: Set<string>;
   resync: boolean;
@@ -66,6 +64,9 @@ export class QueuePositions {
   private readonly pending = new Map<string, Pending>();
   private readonly groups = new Map<string, GroupState>();
   private readonly visitorIds: DialogVisitors;
+  /** Handled dialogs closed here, per group (see `handleTimesOf`). */
+  private readonly handledCloses = new Map<string, number>();
+  private readonly handleTimes = new Map<string, { ms: number[]; at: number; closes: number }>();
   private stopped = false;
   private flushing = false;
   /** Flushes and joins under way: `stop` waits for them, so none of their queries is cut off. */
@@ -106,20 +107,19 @@ export class QueuePositions {
 
   /** A queue this node changed: positions are pushed here, and the other nodes are told. */
   queueChanged(...groupIds: string[]) {
-    for (const g of groupIds) if (g) Object.assign(this.mark(g), { here: true, moved: true });
+    for (const g of groupIds) if (g) this.mark(g).here = true;
     this.scheduleQueueFlush();
   }
 
   /** Queues another node changed: only this node's own visitors are pushed to. */
   queueChangedElsewhere(groupIds: string[]) {
-    for (const g of groupIds) if (g) this.mark(g).moved = true;
+    for (const g of groupIds) if (g) this.mark(g).elsewhere = true;
     this.scheduleQueueFlush();
   }
 
   /** A handled dialog closed here: the next flush reads the group's handle times again (none is scheduled). */
   handleTimesChanged(groupId: string) {
-    const state = this.groups.get(groupId);
-    if (state) state.handleTimes = undefined;
+    this.handledCloses.set(groupId, (this.handledCloses.get(groupId) ?? 0) + 1);
   }
 
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
@@ -134,7 +134,7 @@ export class QueuePositions {
   private mark(groupId: string): Pending {
     let pending = this.pending.get(groupId);
     if (!pending) {
-      pending = { here: false, moved: false, asked: new Set(), resync: false };
+      pending = { here: false, elsewhere: false, asked: new Set(), resync: false };
       this.pending.set(groupId, pending);
     }
     return pending;
@@ -166,9 +166,25 @@ export class QueuePositions {
     }, 50);
   }
 
+  /**
+   * The group's recent handle times (the ETA's basis). They change only when a handled dialog closes:
+   * one closed here (`handleTimesChanged`, counted so that a read under way when it happens is not
+   * kept), or a move on another node (a close there mostly moves the queue). Otherwise the last read
+   * is reused, at most RESYNC_MS old: the resync, joins and this node's own moves read no Postgres.
+   */
+  private async handleTimesOf(groupId: string, movedElsewhere: boolean): Promise<number[]> {
+    const closes = this.handledCloses.get(groupId) ?? 0;
+    const last = this.handleTimes.get(groupId);
+    if (last && !movedElsewhere && last.closes === closes && Date.now() - last.at < RESYNC_MS) return last.ms;
+    const at = Date.now();
+    const ms = await this.deps.repo.recentHandleTimesMs(groupId);
+    this.handleTimes.set(groupId, { ms, at, closes });
+    return ms;
+  }
+
   /** One read of the queue's windows; pushes to the visitors whose shown value changed (see the class). */
   private async flush(groupId: string, pending: Pending) {
-    const { store, repo, notifier, metrics } = this.deps;
+    const { store, notifier, metrics } = this.deps;
     const state = this.groups.get(groupId);
     let ranks: [number, number] | undefined;
     let resyncTick = state?.resyncTick ?? 0;
@@ -198,22 +214,13 @@ export class QueuePositions {
       head: new Map(),
       length: windows.length,
       resyncTick,
-      handleTimes: state?.handleTimes,
     };
     this.groups.set(groupId, next);
     if (windows.length === 0 || !notifier.hasLocalVisitors()) return;
     const capacity = online.reduce((sum, o) => sum + o.limit, 0);
     // The basis moves every head's ETA (capacity, handling times): read once per flush, not per visitor.
-    // Handle times change when a handled dialog closes (here: `handleTimesChanged`; elsewhere it
-    // mostly moves the queue too). A flush of the resync or of a join reuses the last read, at most
-    // RESYNC_MS old: no Postgres read a second per waiting queue.
-    let handleTimes = next.handleTimes;
-    if (pending.moved || !handleTimes || Date.now() - handleTimes.at >= RESYNC_MS) {
-      handleTimes = { at: Date.now(), ms: await repo.recentHandleTimesMs(groupId) };
-      next.handleTimes = handleTimes;
-      if (this.stopped) return;
-    }
-    const basis = waitBasis(capacity, handleTimes.ms);
+    const basis = waitBasis(capacity, await this.handleTimesOf(groupId, pending.elsewhere));
+    if (this.stopped) return;
     const pushes = new Map<string, ShownPosition>();
     windows.head.forEach((dialogId, i) => {
       const shown = shownPosition(i + 1, basis);
