@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +63,9 @@ export interface FanoutResult {
   cpuMsPerMove: number[];
   pushesPerMoveEach: number[];
   baselineEach: number[];
-  /** With `profile`: the engine's top self time over the moves and the idle window. */
+  /** With `profile`: the engine's top self time over the moves, and over the idle window. */
   profile?: ReturnType<typeof topCosts>;
+  idleProfile?: ReturnType<typeof topCosts>;
 }
 
 setFlagsFromString('--expose-gc');
@@ -125,8 +126,53 @@ async function close(socket: VisitorSocket): Promise<void> {
     throw new Error(`close refused: ${reply.error.message}`);
 }
 
-/** The engine's CPU profile (in this process) from `start` until the returned stop. */
-async function profiler(): Promise<() => Promise<ReturnType<typeof topCosts>>> {
+/**
+ * CPU ms per thread name of this process (Linux: /proc/self/task), to tell the main thread's share of
+ * process.cpuUsage from V8's helpers (GC, compiler) and libuv's; empty elsewhere.
+ */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 10; // USER_HZ 100
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name =
+        Number(task) === process.pid
+          ? 'main'
+          : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      for (const [part, field] of [
+        ['user', 11],
+        ['sys', 12],
+      ] as const)
+        out.set(`${name} ${part}`, (out.get(`${name} ${part}`) ?? 0) + Number(fields[field]) * tick);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+function threadCpuSince(before: Map<string, number>): string {
+  return [...threadCpu()]
+    .map(([name, ms]) => [name, ms - (before.get(name) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name.trim()} ${ms} ms`)
+    .join(', ');
+}
+
+/**
+ * The engine's CPU profile (in this process) from `start` until the returned stop; with `keep`, the
+ * profile is also written there (`BENCH_FANOUT_PROFILE_KEEP`, for /work/tools/prof.py or DevTools).
+ */
+async function profiler(keep?: string): Promise<() => Promise<ReturnType<typeof topCosts>>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -137,6 +183,7 @@ async function profiler(): Promise<() => Promise<ReturnType<typeof topCosts>>> {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-fanout-prof-'));
     try {
       writeFileSync(join(dir, 'fanout.cpuprofile'), JSON.stringify(profile));
+      if (keep) writeFileSync(keep, JSON.stringify(profile));
       return topCosts(dir, 25);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -149,6 +196,8 @@ export async function runFanout(options: {
   moves: number;
   /** Profile the engine over the moves and the idle window (adds its own overhead to the CPU figures). */
   profile?: boolean;
+  /** With `profile`: also write the moves' profile to this file, the idle window's beside it (`-idle`). */
+  profileKeep?: string;
 }): Promise<FanoutResult> {
   const server = await startTestServer('real', {
     routingConfigPath: TEST_ROUTING,
@@ -250,17 +299,25 @@ export async function runFanout(options: {
     const lastMs: number[] = [];
     const changed: number[] = [];
     const pushes: number[] = [];
-    const stopProfile = options.profile ? await profiler() : undefined;
+    const stopProfile = options.profile ? await profiler(options.profileKeep) : undefined;
+    const movesThreads = threadCpu();
+    // The statements each move sends (the close, the assignment attempt, the flushes in its window).
+    let statements: string[] = [];
+    const statement = (event: { sql: string }) => statements.push(event.sql);
+    db.on('query', statement);
+    const statementsPerMove: number[] = [];
     for (const [i, socket] of head.entries()) {
       // The far visitors stand behind the head visitors not closed yet; this close moves them up by one.
       swarm.send({ type: 'mark', expected: expectations[i] });
       await waitFor(swarm, 'marked', 10_000);
       const applied = waitFor<{ type: 'applied'; at: number }>(swarm, 'applied', 30_000);
+      statements = [];
       const cpu = process.cpuUsage();
       const t0 = performance.timeOrigin + performance.now();
       await close(socket);
       const { at } = await applied;
       const used = process.cpuUsage(cpu);
+      const sent = statements;
       swarm.send({ type: 'counts' });
       const counted = await waitFor<{ type: 'counts'; pushes: number; changed: number }>(
         swarm,
@@ -270,21 +327,35 @@ export async function runFanout(options: {
       // The first move after a minute of connecting (many collections, no close) recompiles the close's
       // path, whose bytecode V8 flushed meanwhile: an engine that keeps closing dialogs keeps it.
       if (i < WARM_UP_MOVES) continue;
+      statementsPerMove.push(sent.length);
+      if (i === head.length - 1 && options.profile)
+        console.log(`the last move's Postgres statements:\n  ${sent.join('\n  ')}`);
       cpuMs.push((used.user + used.system) / 1000);
       lastMs.push(at - t0);
       changed.push(counted.changed);
       pushes.push(counted.pushes);
     }
+    db.off('query', statement);
+    console.log(
+      `the moves' CPU by thread: ${threadCpuSince(movesThreads)}; Postgres statements per move: ${statementsPerMove.join(' ')}`,
+    );
+    // The moves' profile apart from the idle window's: each has its own costs.
+    const profile = await stopProfile?.();
+    const stopIdleProfile = options.profile
+      ? await profiler(options.profileKeep?.replace(/(\.cpuprofile)?$/, '-idle.cpuprofile'))
+      : undefined;
     // Nothing moves: what the spread resync costs per second (with the engine's other idle timers).
     const RESYNC_WINDOW_MS = 5_000;
     swarm.send({ type: 'mark' });
     await waitFor(swarm, 'marked', 10_000);
+    const idleThreads = threadCpu();
     const idleCpu = process.cpuUsage();
     await new Promise((r) => setTimeout(r, RESYNC_WINDOW_MS));
     const idleUsed = process.cpuUsage(idleCpu);
+    console.log(`the idle window's CPU by thread: ${threadCpuSince(idleThreads)}`);
     swarm.send({ type: 'counts' });
     const idle = await waitFor<{ type: 'counts'; pushes: number; changed: number }>(swarm, 'counts', 10_000);
-    const profile = await stopProfile?.();
+    const idleProfile = await stopIdleProfile?.();
     const queue = await engine.store.queue(GROUP);
     swarm.send({ type: 'positions' });
     const { positions } = await waitFor<{ type: 'positions'; positions: Record<string, Shown> }>(
@@ -330,6 +401,7 @@ export async function runFanout(options: {
       pushesPerMoveEach: pushes,
       baselineEach: baseline,
       profile,
+      idleProfile,
     };
   } catch (error) {
     console.error(`fanout failed: ${(error as Error).message}`);

@@ -71,6 +71,7 @@ const E2E_TOP_STATEMENTS = num('BENCH_E2E_TOP_STATEMENTS', 12);
 const FANOUT_VISITORS = num('BENCH_FANOUT_VISITORS', 10_000);
 const FANOUT_MOVES = num('BENCH_FANOUT_MOVES', 20);
 const FANOUT_PROFILE = env.BENCH_FANOUT_PROFILE === '1';
+const FANOUT_PROFILE_KEEP = env.BENCH_FANOUT_PROFILE_KEEP?.trim() || undefined;
 const CLUSTER_NODES = (env.BENCH_CLUSTER_NODES ?? '1,3').split(',').map((n) => {
   const count = Number(n.trim());
   if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_CLUSTER_NODES: bad node count "${n}"`);
@@ -214,7 +215,12 @@ async function e2ePart(): Promise<void> {
 
 async function fanoutPart(): Promise<void> {
   heading(`queue fan-out: ${FANOUT_VISITORS} waiting visitors on one node, ${FANOUT_MOVES} moves`);
-  const r = await runFanout({ visitors: FANOUT_VISITORS, moves: FANOUT_MOVES, profile: FANOUT_PROFILE });
+  const r = await runFanout({
+    visitors: FANOUT_VISITORS,
+    moves: FANOUT_MOVES,
+    profile: FANOUT_PROFILE,
+    profileKeep: FANOUT_PROFILE_KEEP,
+  });
   const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
   console.log(
     `engine CPU per queue move: p50 ${f(r.cpuMsP50)} ms, mean ${f(r.cpuMsMean)} ms (the head visitor's close included;` +
@@ -226,9 +232,13 @@ async function fanoutPart(): Promise<void> {
       `RSS: ${(r.rssBefore / 1048576).toFixed(0)} MB before the visitors, ${(r.rssAfter / 1048576).toFixed(0)} MB with them idle` +
       ` = ${kb(r.rssPerSocket)} per socket, of which ${kb(r.heapPerSocket)} JavaScript heap; load ${load()}`,
   );
-  if (r.profile) {
-    console.log('engine CPU profile over the moves and the idle window, top self time:');
-    for (const { name, percent } of [...r.profile.functions, ...r.profile.packages])
+  for (const [window, profile] of [
+    ['the moves', r.profile],
+    ['the idle window', r.idleProfile],
+  ] as const) {
+    if (!profile) continue;
+    console.log(`engine CPU profile over ${window}, top self time:`);
+    for (const { name, percent } of [...profile.functions, ...profile.packages])
       console.log(`  ${percent.toFixed(1).padStart(5)} %  ${name}`);
   }
   row(

@@ -387,6 +387,7 @@ export async function startServer(
     pushes: broadcaster,
     moves: {
       queueChanged: (...g) => positions.queueChanged(...g),
+      handleTimesChanged: (g) => positions.handleTimesChanged(g),
       dashboardChanged: () => dashboard.changed(),
     },
     store,
@@ -572,7 +573,7 @@ export async function startServer(
       engine.routingConfig.stopFollowing();
       operatorNamespace.stop();
       unsubscribe();
-      positions.stop();
+      await positions.stop();
       dashboard.stop();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       io.disconnectSockets(true);

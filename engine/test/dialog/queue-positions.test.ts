@@ -14,7 +14,7 @@ const T0 = 1_700_000_000_000;
  * The flush against the embedded store with a long queue. The sockets are the boundary here: each
  * visitor is connected to this node and his pushes are recorded (the e2e tests run real sockets).
  */
-function harness() {
+function harness(options: { handleTimesMs?: () => Promise<number[]>; resyncMs?: number } = {}) {
   const store = new MemoryRoutingStore();
   const shown = new Map<string, QueuePositionView>();
   let pushes = 0;
@@ -35,7 +35,7 @@ function harness() {
   const repo = {
     // Visitor `v:<dialog>` owns dialog `<dialog>`.
     visitorsOf: async (ids: readonly string[]) => new Map(ids.map((id) => [id, `v:${id}`])),
-    recentHandleTimesMs: async () => [120_000, 180_000, 150_000],
+    recentHandleTimesMs: options.handleTimesMs ?? (async () => [120_000, 180_000, 150_000]),
     latestDialogOfVisitor: async (visitorId: string) => {
       const id = visitorId.slice(2);
       return (await store.position(id)) ? { id, state: 'queued', groupId: GROUP } : null;
@@ -50,7 +50,7 @@ function harness() {
       logger: createLogger('silent', 'test'),
       onFlushedHere: () => {},
     },
-    Number.POSITIVE_INFINITY, // no resync: the pushes counted are the moves' alone
+    options.resyncMs ?? Number.POSITIVE_INFINITY, // none by default: the pushes counted are the moves' alone
   );
   const settle = () => new Promise((r) => setTimeout(r, 120));
   return {
@@ -104,7 +104,68 @@ describe('queue positions: exact head, bounds behind it (memory store, 10,000 wa
       expect(pushed, `pushes for move ${move}`).to.equal(EXACT_HEAD - 1 + crossing);
       expect(await h.wrong(), `wrong values after move ${move}`).to.equal(0);
     }
-    h.positions.stop();
+    await h.positions.stop();
+  });
+
+  it('when the node stops while a flush waits on Postgres, then stop resolves only after that flush, which pushes nothing more', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reads = 0;
+    const h = harness({
+      handleTimesMs: async () => {
+        reads += 1;
+        await gate;
+        return [120_000];
+      },
+    });
+    await h.store.enqueue({ dialogId: 'd0', groupId: GROUP, priority: 1 }, T0);
+    h.connect('d0');
+    while (reads === 0) await new Promise((r) => setTimeout(r, 10));
+    let stopped = false;
+    const stopping = Promise.resolve(h.positions.stop()).then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // The server closes Postgres and Redis after stop: a query of the flush would be cut off.
+    expect(stopped, 'stop waits for the flush in flight').to.equal(false);
+    release();
+    await stopping;
+    expect(h.pushes(), 'a stopped node pushes nothing').to.equal(0);
+  });
+
+  it('when the resync pushes while nothing moves, then it reads no handle times; a handled dialog closing here or a move elsewhere reads them again', async () => {
+    let reads = 0;
+    const h = harness({
+      resyncMs: 200,
+      handleTimesMs: async () => {
+        reads += 1;
+        return [120_000];
+      },
+    });
+    for (let i = 0; i < 10; i++)
+      await h.store.enqueue({ dialogId: `d${i}`, groupId: GROUP, priority: 1 }, T0 + i);
+    for (let i = 0; i < 10; i++) h.connect(`d${i}`);
+    await h.settle();
+    expect(reads, 'the first flush reads them').to.equal(1);
+    const before = h.pushes();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(h.pushes() - before, 'the resync pushed meanwhile').to.be.at.least(10);
+    expect(reads, 'the resync reuses them').to.equal(1);
+    await h.store.dequeue('d0');
+    h.positions.queueChanged(GROUP);
+    await h.settle();
+    expect(reads, 'a move here with no handled close reuses them').to.equal(1);
+    h.positions.handleTimesChanged(GROUP);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(reads, 'read again after a handled dialog closed here').to.equal(2);
+    await h.store.dequeue('d1');
+    h.positions.queueChangedElsewhere([GROUP]);
+    await h.settle();
+    expect(reads, 'read again on a move elsewhere').to.equal(3);
+    expect(await h.wrong()).to.equal(0);
+    await h.positions.stop();
   });
 
   it('when dialogs enter ahead (a higher priority) and at the back, then the new ones get their value and those pushed past a bound get theirs', async () => {
@@ -124,6 +185,6 @@ describe('queue positions: exact head, bounds behind it (memory store, 10,000 wa
     // 3 new, the 50 of the head (each moved down by 2), and 2 per bound below 1000 crossed downwards.
     const bounds = QUEUE_BOUNDS.filter((b) => b < 1000).length;
     expect(h.pushes() - before).to.be.at.most(3 + EXACT_HEAD + 2 * bounds);
-    h.positions.stop();
+    await h.positions.stop();
   });
 });

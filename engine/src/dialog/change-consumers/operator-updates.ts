@@ -17,6 +17,8 @@ export interface OperatorPushes {
 /** Queue moves (dialog/change-consumers/queue-positions.ts) and the dashboard, told when something moved. */
 export interface MoveListeners {
   queueChanged(...groupIds: string[]): void;
+  /** A handled dialog of this group closed: its wait estimate's handle times are to be read again. */
+  handleTimesChanged(groupId: string): void;
   dashboardChanged(): void;
 }
 
@@ -63,6 +65,9 @@ export class OperatorUpdates implements AssignmentListener {
       this.selfUpdate(context.operatorId!);
     if (change.from === 'queued' || change.to === 'queued')
       this.deps.moves.queueChanged(context.groupId, previous.groupId);
+    const { row } = change;
+    if (change.kind === 'transition' && row.groupId && row.closedAt && row.assignedAt)
+      this.deps.moves.handleTimesChanged(row.groupId);
     if (change.kind === 'transition') this.deps.moves.dashboardChanged();
   };
 

@@ -31,6 +31,8 @@ interface GroupState {
 interface Pending {
   /** True when the change happened on this node (the other nodes are told, the dashboard follows). */
   here: boolean;
+  /** The queue moved on another node: a close there may have changed the handle times. */
+  elsewhere: boolean;
   /** Dialogs whose visitors' sockets joined: pushed their value whatever it is. */
   asked: Set<string>;
   resync: boolean;
@@ -62,8 +64,13 @@ export class QueuePositions {
   private readonly pending = new Map<string, Pending>();
   private readonly groups = new Map<string, GroupState>();
   private readonly visitorIds: DialogVisitors;
+  /** Handled dialogs closed here, per group (see `handleTimesOf`). */
+  private readonly handledCloses = new Map<string, number>();
+  private readonly handleTimes = new Map<string, { ms: number[]; at: number; closes: number }>();
   private stopped = false;
   private flushing = false;
+  /** Flushes and joins under way: `stop` waits for them, so none of their queries is cut off. */
+  private readonly running = new Set<Promise<void>>();
   private queueFlush: NodeJS.Timeout | null = null;
   private resync: NodeJS.Timeout | undefined;
   /** `queue:position` pushes made by this node (tests, bench). */
@@ -106,12 +113,18 @@ export class QueuePositions {
 
   /** Queues another node changed: only this node's own visitors are pushed to. */
   queueChangedElsewhere(groupIds: string[]) {
-    for (const g of groupIds) if (g) this.mark(g);
+    for (const g of groupIds) if (g) this.mark(g).elsewhere = true;
     this.scheduleQueueFlush();
+  }
+
+  /** A handled dialog closed here: the next flush reads the group's handle times again (none is scheduled). */
+  handleTimesChanged(groupId: string) {
+    this.handledCloses.set(groupId, (this.handledCloses.get(groupId) ?? 0) + 1);
   }
 
   /** A socket of this visitor connected here (a reconnect, a new tab): his value at the next flush. */
   private async joined(visitorId: string) {
+    if (this.stopped) return;
     const dialog = await this.deps.repo.latestDialogOfVisitor(visitorId);
     if (dialog?.state !== 'queued' || !dialog.groupId) return;
     this.mark(dialog.groupId).asked.add(dialog.id);
@@ -121,7 +134,7 @@ export class QueuePositions {
   private mark(groupId: string): Pending {
     let pending = this.pending.get(groupId);
     if (!pending) {
-      pending = { here: false, asked: new Set(), resync: false };
+      pending = { here: false, elsewhere: false, asked: new Set(), resync: false };
       this.pending.set(groupId, pending);
     }
     return pending;
@@ -141,6 +154,7 @@ export class QueuePositions {
       this.safely(async () => {
         try {
           for (const [groupId, pending] of groups) {
+            if (this.stopped) return;
             await this.flush(groupId, pending);
             if (pending.here) this.deps.onFlushedHere();
           }
@@ -152,9 +166,25 @@ export class QueuePositions {
     }, 50);
   }
 
+  /**
+   * The group's recent handle times (the ETA's basis). They change only when a handled dialog closes:
+   * one closed here (`handleTimesChanged`, counted so that a read under way when it happens is not
+   * kept), or a move on another node (a close there mostly moves the queue). Otherwise the last read
+   * is reused, at most RESYNC_MS old: the resync, joins and this node's own moves read no Postgres.
+   */
+  private async handleTimesOf(groupId: string, movedElsewhere: boolean): Promise<number[]> {
+    const closes = this.handledCloses.get(groupId) ?? 0;
+    const last = this.handleTimes.get(groupId);
+    if (last && !movedElsewhere && last.closes === closes && Date.now() - last.at < RESYNC_MS) return last.ms;
+    const at = Date.now();
+    const ms = await this.deps.repo.recentHandleTimesMs(groupId);
+    this.handleTimes.set(groupId, { ms, at, closes });
+    return ms;
+  }
+
   /** One read of the queue's windows; pushes to the visitors whose shown value changed (see the class). */
   private async flush(groupId: string, pending: Pending) {
-    const { store, repo, notifier, metrics } = this.deps;
+    const { store, notifier, metrics } = this.deps;
     const state = this.groups.get(groupId);
     let ranks: [number, number] | undefined;
     let resyncTick = state?.resyncTick ?? 0;
@@ -175,6 +205,7 @@ export class QueuePositions {
       dialogIds: [...pending.asked],
       ranks,
     });
+    if (this.stopped) return;
     metrics.queueLength.set({ group: groupId }, windows.length);
     const online = windows.operators.filter((o) => o.status === 'online');
     metrics.operatorsOnline.set({ group: groupId }, online.length);
@@ -188,7 +219,8 @@ export class QueuePositions {
     if (windows.length === 0 || !notifier.hasLocalVisitors()) return;
     const capacity = online.reduce((sum, o) => sum + o.limit, 0);
     // The basis moves every head's ETA (capacity, handling times): read once per flush, not per visitor.
-    const basis = waitBasis(capacity, await repo.recentHandleTimesMs(groupId));
+    const basis = waitBasis(capacity, await this.handleTimesOf(groupId, pending.elsewhere));
+    if (this.stopped) return;
     const pushes = new Map<string, ShownPosition>();
     windows.head.forEach((dialogId, i) => {
       const shown = shownPosition(i + 1, basis);
@@ -199,6 +231,7 @@ export class QueuePositions {
     for (const { dialogId, position } of windows.moved) pushes.set(dialogId, shownPosition(position, basis));
     if (pushes.size === 0) return;
     const visitorOf = await this.visitorIds.of([...pushes.keys()]);
+    if (this.stopped) return;
     for (const [dialogId, shown] of pushes) {
       const visitorId = visitorOf.get(dialogId);
       if (!visitorId || !notifier.localVisitorSockets(visitorId)?.size) continue;
@@ -207,14 +240,22 @@ export class QueuePositions {
     }
   }
 
-  stop() {
+  /**
+   * No flush after this; resolves once the flush or join under way has ended (it stops at its next
+   * step), so the server closes Redis and Postgres under no query of ours.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
     if (this.queueFlush) clearTimeout(this.queueFlush);
     this.queueFlush = null;
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   private safely(work: () => Promise<void>) {
-    work().catch((error) => this.deps.logger.warn({ err: error }, 'queue positions failed'));
+    const running: Promise<void> = work()
+      .catch((error) => this.deps.logger.warn({ err: error }, 'queue positions failed'))
+      .finally(() => this.running.delete(running));
+    this.running.add(running);
   }
 }
