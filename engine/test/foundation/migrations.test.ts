@@ -95,6 +95,36 @@ function migrationSuite(
       expect(Number(count[0]?.n)).to.equal(3);
     });
 
+    it('when an event comes twice with one version, then the key refuses it; the outbox is found by its creation time (012: events keyed by version, a BRIN index)', async () => {
+      const dialogId = (await visitorWithDialogs('closed', 1))[0]!;
+      const event = { dialog_id: dialogId, version: 2, type: 'CLOSE', to_state: 'closed' };
+      await handle.db('dialog_events').insert(event);
+      let failed = false;
+      await handle
+        .db('dialog_events')
+        .insert(event)
+        .catch(() => {
+          failed = true;
+        });
+      expect(failed).to.equal(true);
+      const keys = await handle.db.raw<{ rows: { columns: string }[] }>(
+        `select string_agg(a.attname, ',' order by k.n) as columns
+         from pg_index i cross join unnest(i.indkey) with ordinality as k(attnum, n)
+         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+         where i.indrelid = 'dialog_events'::regclass and i.indisprimary group by i.indexrelid`,
+      );
+      expect(keys.rows.map((r) => r.columns)).to.deep.equal(['dialog_id,version']);
+      await handle
+        .db('dialog_changes')
+        .insert({ dialog_id: dialogId, seq: 1, kind: 'transition', payload: '{}' });
+      const old = await handle
+        .db('dialog_changes')
+        .where({ dialog_id: dialogId })
+        .andWhereRaw("created_at > now() - interval '1 hour'")
+        .pluck('seq');
+      expect(old).to.deep.equal([1]);
+    });
+
     it('when dialogs are deleted, then their messages, events and outbox rows go with them and other dialogs keep theirs (011: a trigger, not foreign keys)', async () => {
       const [gone, kept] = await visitorWithDialogs('closed', 2);
       if (!gone || !kept) throw new Error('two dialogs expected');
