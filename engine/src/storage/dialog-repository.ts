@@ -201,7 +201,12 @@ function changeUpdate(
     sql += ' and not exists (select 1 from messages where dialog_id = ? and client_message_id = ?)';
     bindings.push(where.id, resent);
   }
-  return { sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`, bindings, known, created: false };
+  return {
+    sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`,
+    bindings,
+    known,
+    created: false,
+  };
 }
 
 /**

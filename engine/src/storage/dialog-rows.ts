@@ -277,7 +277,10 @@ export type DialogFields = Partial<Omit<Dialog, 'createdAt' | 'updatedAt'>>;
 /** camelCase fields to their snake_case columns, the values as they are. */
 export function toSnakeCase(fields: DialogFields | Partial<Visitor>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(fields).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+    Object.entries(fields).map(([key, value]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      value,
+    ]),
   );
 }
 
