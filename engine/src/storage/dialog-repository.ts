@@ -234,7 +234,11 @@ function messageDraft(message: NewMessage): {
 } {
   const id = randomUUID();
   const createdAt = message.at ?? new Date();
-  const meta = { authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null };
+  // No author to show (a visitor's, a system message): no meta at all, as a read maps it (toMessageView).
+  const meta =
+    message.authorName == null && message.authorAvatarUrl == null
+      ? null
+      : { authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null };
   const columns = {
     id,
     dialog_id: message.dialogId,

@@ -114,7 +114,10 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
         );
         expect(assigned.committed.row).to.deep.equal(await repo.findDialog(id));
         expect(assigned.committed.holder).to.deep.equal({ name: 'Anna', avatarUrl: null });
-        expect(assigned.messages.map((m) => [m.body, m.seq])).to.have.length(1);
+        expect(assigned.messages.map((m) => [m.body, m.authorName])).to.deep.equal([['still there?', null]]);
+        // A message without an author's name or picture stores no meta (read back as both null).
+        const stored = await handle.db('messages').where({ dialog_id: id }).orderBy('seq').pluck('meta');
+        expect(stored).to.deep.equal([null, null]);
         const moved = selectList(counter.take().sql);
         expect(moved).not.to.match(/d\.snapshot,|last_message|d\.operator_id,/);
         expect(moved).to.match(/resent/);
