@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { type DatabaseHandle, migrate, openDatabase } from '../../src/storage/database';
-import { type ChangeWrite, DialogRepository, type WriteOutcome } from '../../src/storage/dialog-repository';
+import {
+  type ChangeWrite,
+  type DialogFields,
+  DialogRepository,
+  type WriteOutcome,
+} from '../../src/storage/dialog-repository';
 import { MessageRepository } from '../../src/storage/message-repository';
 import { PgCounter } from '../support/pg-counter';
-import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from '../support/postgres';
+import { withMigratedDatabase } from '../support/migrated-database';
 
 /**
  * A change's statement sends back only what the engine does not have (issue 16): the row it builds
@@ -15,29 +16,7 @@ import { dropSchema, freshSchema, postgresAvailable, TEST_DATABASE_URL } from '.
 for (const backend of ['embedded PGlite', 'Postgres'] as const) {
   describe(`change statements on ${backend}`, function () {
     this.timeout(60_000);
-    let handle: DatabaseHandle;
-    let repo: DialogRepository;
-    let dir: string | undefined;
-    let schema: string | undefined;
-
-    before(async function () {
-      if (backend === 'Postgres') {
-        if (!(await postgresAvailable())) return this.skip();
-        schema = freshSchema();
-        handle = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '', schema });
-      } else {
-        dir = mkdtempSync(join(tmpdir(), 'hotline-change-'));
-        handle = await openDatabase({ dataDir: dir });
-      }
-      await migrate(handle.db);
-      const files = { claim: async () => undefined, viewsOf: async () => new Map() };
-      repo = new DialogRepository(handle.db, new MessageRepository(handle.db, files));
-    });
-    after(async () => {
-      await handle?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      if (schema) await dropSchema(schema);
-    });
+    const database = withMigratedDatabase(backend);
 
     const write = (over: Partial<ChangeWrite> = {}): ChangeWrite => ({
       kind: 'transition',
@@ -58,6 +37,9 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
     };
 
     it('when a dialog is created, moved with and without a message, given a message-only change and rated, then each change returns the row a read gives, without the columns it set', async () => {
+      const { handle } = database;
+      const files = { claim: async () => undefined, viewsOf: async () => new Map() };
+      const repo = new DialogRepository(handle.db, new MessageRepository(handle.db, files));
       const visitorId = crypto.randomUUID();
       const operatorId = crypto.randomUUID();
       await handle.db('visitors').insert({ id: visitorId, token_hash: visitorId, site_id: 'demo' });
@@ -72,6 +54,22 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
       const id = crypto.randomUUID();
       const counter = new PgCounter(handle.db);
       const context = (step: number) => ({ dialogId: id, step, timers: { t: { dueAt: step } } });
+      /** A transition from `version` into `state`, its snapshot a new context. */
+      const move = async (
+        version: number,
+        state: string,
+        fields: DialogFields,
+        over?: Partial<ChangeWrite>,
+      ) =>
+        written(
+          await repo.saveTransition(
+            handle.db,
+            id,
+            version,
+            { state, snapshot: { value: state, context: context(version) }, ...fields },
+            write(over),
+          ),
+        );
       try {
         const created = written(
           await repo.createDialog(
@@ -96,21 +94,11 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
         expect(created.committed.lastMessage).to.equal(null);
         expect(selectList(counter.take().sql)).not.to.match(/d\.snapshot,|last_message|d\.queued_at/);
 
-        const assigned = written(
-          await repo.saveTransition(
-            handle.db,
-            id,
-            2,
-            {
-              state: 'assigned',
-              snapshot: { value: 'assigned', context: context(2) },
-              operatorId,
-              assignedAt: new Date('2026-12-03T10:00:01.456Z'),
-            },
-            write({
-              message: { dialogId: id, authorKind: 'visitor', body: 'still there?', clientMessageId: 'c2' },
-            }),
-          ),
+        const assigned = await move(
+          2,
+          'assigned',
+          { operatorId, assignedAt: new Date('2026-12-03T10:00:01.456Z') },
+          { message: { dialogId: id, authorKind: 'visitor', body: 'still there?', clientMessageId: 'c2' } },
         );
         expect(assigned.committed.row).to.deep.equal(await repo.findDialog(id));
         expect(assigned.committed.holder).to.deep.equal({ name: 'Anna', avatarUrl: null });
@@ -131,19 +119,7 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
         expect(note.committed.lastMessage?.body).to.equal('still there?');
         expect(selectList(counter.take().sql)).to.match(/d\.snapshot,.*last_message/s);
 
-        const closed = written(
-          await repo.saveTransition(
-            handle.db,
-            id,
-            3,
-            {
-              state: 'closed',
-              snapshot: { value: 'closed', context: context(3) },
-              closedAt: new Date('2026-12-03T10:05:00.789Z'),
-            },
-            write(),
-          ),
-        );
+        const closed = await move(3, 'closed', { closedAt: new Date('2026-12-03T10:05:00.789Z') });
         expect(closed.committed.row).to.deep.equal(await repo.findDialog(id));
         expect(closed.committed.row.operatorId).to.equal(operatorId);
         expect(closed.committed.row.rating).to.equal(4);
