@@ -204,7 +204,7 @@ function changeUpdate(
   return {
     sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`,
     bindings,
-    known,
+    known: { ...known, id: where.id },
     created: false,
   };
 }

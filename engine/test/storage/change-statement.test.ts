@@ -107,7 +107,7 @@ for (const backend of ['embedded PGlite', 'Postgres'] as const) {
         const stored = await handle.db('messages').where({ dialog_id: id }).orderBy('seq').pluck('meta');
         expect(stored).to.deep.equal([null, null]);
         const moved = selectList(counter.take().sql);
-        expect(moved).not.to.match(/d\.snapshot,|last_message|d\.operator_id,/);
+        expect(moved).not.to.match(/d\.id,|d\.snapshot,|last_message|d\.operator_id,/);
         expect(moved).to.match(/resent/);
 
         await repo.rate(id, 4);
