@@ -7,7 +7,6 @@ import {
   type Dialog,
   type DialogFields,
   type DialogRow,
-  dialogColumns,
   type Executor,
   type HandoverColumns,
   handoverColumns,
@@ -16,6 +15,7 @@ import {
   toPageView,
   toColumns,
   toDialog,
+  toSnakeCase,
   toVisitor,
   type Visitor,
 } from './dialog-rows';
@@ -106,13 +106,17 @@ export interface WrittenChange {
 
 export type WriteOutcome = WrittenChange | { kind: 'stale' } | { kind: 'resent'; message: MessageView };
 
-type WrittenRow = DialogRow & {
-  change_seq: number;
+/**
+ * What a change statement returns: the dialog's columns it did not set (`Target.known`), all null when
+ * it wrote nothing, and what the change's views need from other rows.
+ */
+type WrittenRow = Partial<DialogRow> & {
+  change_seq: number | null;
   holder_name: string | null;
   holder_avatar_url: string | null;
-  last_message: MessageRow | null;
+  last_message?: MessageRow | null;
   stored: { id: string; seq: string | number }[];
-  resent: MessageRow | null;
+  resent?: MessageRow | null;
   change_id: string | null;
   change_at: string | null;
 } & Partial<HandoverColumns>;
@@ -138,6 +142,13 @@ function isOpenDialogConflict(error: unknown): boolean {
 interface Target {
   sql: string;
   bindings: Knex.Value[];
+  /**
+   * The columns it sets, with the values as the engine has them: the statement returns only the
+   * others (a transition's snapshot, dates and context columns are not sent back and parsed again).
+   */
+  known: Record<string, unknown>;
+  /** An insert: the dialog had no messages before this change. */
+  created: boolean;
 }
 
 /** A column's value as a binding: anything but undefined (a row's values are JSON-like and Dates). */
@@ -164,6 +175,10 @@ const defined = (columns: Record<string, unknown>) =>
       .map(([column, value]) => [column, asBinding(value)]),
   );
 
+/** The columns with a value, the values as they are (what a read of the written row gives back). */
+const present = (columns: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(columns).filter(([, value]) => value !== undefined));
+
 /**
  * The update of a dialog row a change starts with: `set` (with its `values`) where the row is `id` (at
  * `version`, when given) and, for a resendable message, where that message is not stored already.
@@ -171,6 +186,7 @@ const defined = (columns: Record<string, unknown>) =>
 function changeUpdate(
   set: string,
   values: Knex.Value[],
+  known: Record<string, unknown>,
   where: { id: string; version?: number },
   write: ChangeWrite,
 ): Target {
@@ -185,7 +201,12 @@ function changeUpdate(
     sql += ' and not exists (select 1 from messages where dialog_id = ? and client_message_id = ?)';
     bindings.push(where.id, resent);
   }
-  return { sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`, bindings };
+  return {
+    sql: `${sql} returning ${DIALOG_COLUMNS.join(', ')}, change_seq`,
+    bindings,
+    known: { ...known, id: where.id },
+    created: false,
+  };
 }
 
 /**
@@ -213,7 +234,11 @@ function messageDraft(message: NewMessage): {
 } {
   const id = randomUUID();
   const createdAt = message.at ?? new Date();
-  const meta = { authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null };
+  // No author to show (a visitor's, a system message): no meta at all, as a read maps it (toMessageView).
+  const meta =
+    message.authorName == null && message.authorAvatarUrl == null
+      ? null
+      : { authorName: message.authorName ?? null, authorAvatarUrl: message.authorAvatarUrl ?? null };
   const columns = {
     id,
     dialog_id: message.dialogId,
@@ -318,6 +343,8 @@ export class DialogRepository {
               .join(', ')})
             on conflict do nothing returning ${DIALOG_COLUMNS.join(', ')}, change_seq`,
       bindings: Object.values(columns),
+      known: present(toSnakeCase(dialog)),
+      created: true,
     };
     const written = await this.writeChange(executor, insert, dialog.id, write);
     return written.kind === 'written' ? written : null;
@@ -336,12 +363,14 @@ export class DialogRepository {
     changes: DialogFields,
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
-    const columns = defined({ ...toColumns(changes), version: expectedVersion + 1, updated_at: new Date() });
+    const set = { version: expectedVersion + 1, updated_at: new Date() };
+    const columns = defined({ ...toColumns(changes), ...set });
     const update = changeUpdate(
       `${Object.keys(columns)
         .map((c) => `${c} = ?`)
         .join(', ')}, change_seq = change_seq + 1`,
       Object.values(columns),
+      present({ ...toSnakeCase(changes), ...set }),
       { id, version: expectedVersion },
       write,
     );
@@ -353,7 +382,14 @@ export class DialogRepository {
    * `change_seq` moves, nothing else of it; `resent` when the author's message was stored before.
    */
   async saveMessage(executor: Executor, id: string, write: ChangeWrite): Promise<WriteOutcome> {
-    const update = changeUpdate('change_seq = change_seq + 1, updated_at = ?', [new Date()], { id }, write);
+    const updatedAt = new Date();
+    const update = changeUpdate(
+      'change_seq = change_seq + 1, updated_at = ?',
+      [updatedAt],
+      { updated_at: updatedAt },
+      { id },
+      write,
+    );
     return this.writeChange(executor, update, id, write);
   }
 
@@ -382,6 +418,10 @@ export class DialogRepository {
     }));
     const page = write.page;
     const resent = write.message?.clientMessageId ?? null;
+    const returned = DIALOG_COLUMNS.filter((column) => !(column in target.known));
+    // The newest message before this change's own is for a summary of a change that stores none: a
+    // new dialog has none before, and an author's message is stored whenever the row is written.
+    const lastMessage = !target.created && !write.message;
     const sql = `with d as (${target.sql}),
        m as (insert into messages (id, dialog_id, author_kind, operator_id, auto_kind, auto_key,
                client_message_id, body, meta, created_at)
@@ -403,18 +443,27 @@ export class DialogRepository {
                (select jsonb_agg(v.view || jsonb_build_object('seq', m.seq) order by m.seq)
                 from m join v on v.id = m.id), '[]'::jsonb)), ?
              from d returning id, seq, created_at)
-       select ${dialogColumns('d')}, d.change_seq,
-         (select coalesce(o.display_name, o.name) from operators o where o.id = d.operator_id) as holder_name,
-         (select o.avatar_url from operators o where o.id = d.operator_id) as holder_avatar_url,
-         (select to_jsonb(lm) from messages lm where lm.dialog_id = d.id order by lm.seq desc limit 1)
-           as last_message,
+       select ${[...returned.map((column) => `d.${column}`), 'd.change_seq'].join(', ')},
+         h.name as holder_name, h.avatar_url as holder_avatar_url,
+         ${
+           lastMessage
+             ? `(select to_jsonb(lm) from messages lm where lm.dialog_id = d.id order by lm.seq desc limit 1)
+                  as last_message,`
+             : ''
+         }
          (select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'seq', m.seq)), '[]'::jsonb) from m)
            as stored,
-         (select to_jsonb(dm) from messages dm where dm.dialog_id = ? and dm.client_message_id = ?)
-           as resent,
+         ${
+           resent
+             ? `(select to_jsonb(dm) from messages dm where dm.dialog_id = ? and dm.client_message_id = ?)
+                  as resent,`
+             : ''
+         }
          c.id as change_id, c.created_at as change_at
          ${write.handover ? `, ${handoverColumns('d.visitor_id', 'd.id', true)}` : ''}
-       from (select 1) as one left join d on true left join c on true`;
+       from (select 1) as one left join d on true left join c on true
+         left join lateral (select coalesce(o.display_name, o.name) as name, o.avatar_url from operators o
+           where o.id = d.operator_id) h on true`;
     const rows = await runPrepared<WrittenRow>(executor, changeStatementName(sql), sql, [
       ...target.bindings,
       JSON.stringify(drafts.map((d) => d.row)),
@@ -427,8 +476,7 @@ export class DialogRepository {
       write.kind,
       write.payload === null ? null : JSON.stringify(write.payload),
       write.nodeId,
-      dialogId,
-      resent,
+      ...(resent ? [dialogId, resent] : []),
     ]).catch((error: unknown) => {
       if (isOpenDialogConflict(error)) throw new OpenDialogExists();
       throw error;
@@ -446,9 +494,9 @@ export class DialogRepository {
       messages,
       earlier_count,
       earlier,
-      ...row
+      ...columns
     } = rows[0]!;
-    if (row.id === null) {
+    if (columns.change_seq === null) {
       if (previous)
         return { kind: 'resent', message: await this.messages.oneWithAttachments(toMessageView(previous)) };
       return { kind: 'stale' };
@@ -456,7 +504,9 @@ export class DialogRepository {
     const seqOf = new Map(stored.map((m) => [m.id, Number(m.seq)]));
     const written = drafts.filter((d) => seqOf.has(d.view.id));
     let views = written.map((d) => ({ ...d.view, seq: seqOf.get(d.view.id)! }));
-    const change = { id: Number(change_id), seq: row.change_seq, createdAt: new Date(change_at!) };
+    // The row as written: what the statement set, as the engine has it, and what it read back.
+    const row = { ...columns, ...target.known } as DialogRow;
+    const change = { id: Number(change_id), seq: columns.change_seq, createdAt: new Date(change_at!) };
     if (written.some((d) => d.message.attachments?.ids.length)) {
       if (!executor.isTransaction) throw new Error('messages with files are stored in a transaction');
       views = await this.claimFiles(executor, change.id, written, views);

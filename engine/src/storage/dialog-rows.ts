@@ -274,12 +274,19 @@ export function toVisitor(row: VisitorRow): Visitor {
 /** A dialog's fields as it is written (the columns a create or a transition sets). */
 export type DialogFields = Partial<Omit<Dialog, 'createdAt' | 'updatedAt'>>;
 
-/** camelCase fields to their snake_case columns (a snapshot as JSON), for an insert or update. */
-export function toColumns(fields: DialogFields | Partial<Visitor>): Record<string, unknown> {
+/** camelCase fields to their snake_case columns, the values as they are. */
+export function toSnakeCase(fields: DialogFields | Partial<Visitor>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([key, value]) => [
       key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-      key === 'snapshot' ? JSON.stringify(value) : value,
+      value,
     ]),
   );
+}
+
+/** camelCase fields to their snake_case columns (a snapshot as JSON), for an insert or update. */
+export function toColumns(fields: DialogFields | Partial<Visitor>): Record<string, unknown> {
+  const columns = toSnakeCase(fields);
+  if ('snapshot' in columns) columns.snapshot = JSON.stringify(columns.snapshot);
+  return columns;
 }

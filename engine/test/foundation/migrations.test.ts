@@ -95,6 +95,44 @@ function migrationSuite(
       expect(Number(count[0]?.n)).to.equal(3);
     });
 
+    it('when an event comes twice with one version, then the key refuses it; the retention delete by id keeps the young changes (012: events keyed by version, no created_at index)', async () => {
+      const dialogId = (await visitorWithDialogs('closed', 1))[0]!;
+      const event = { dialog_id: dialogId, version: 2, type: 'CLOSE', to_state: 'closed' };
+      await handle.db('dialog_events').insert(event);
+      let failed = false;
+      await handle
+        .db('dialog_events')
+        .insert(event)
+        .catch(() => {
+          failed = true;
+        });
+      expect(failed).to.equal(true);
+      const keys = await handle.db.raw<{ rows: { columns: string }[] }>(
+        `select string_agg(a.attname, ',' order by k.n) as columns
+         from pg_index i cross join unnest(i.indkey) with ordinality as k(attnum, n)
+         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+         where i.indrelid = 'dialog_events'::regclass and i.indisprimary group by i.indexrelid`,
+      );
+      expect(keys.rows.map((r) => r.columns)).to.deep.equal(['dialog_id,version']);
+      // docs/changes.md's retention: everything older than the first young change goes.
+      const change = (seq: number, age: string) =>
+        handle.db.raw(
+          `insert into dialog_changes (dialog_id, seq, kind, payload, created_at)
+           values (?, ?, 'transition', '{}', now() - ?::interval)`,
+          [dialogId, seq, age],
+        );
+      await change(1, '40 days');
+      await change(2, '31 days');
+      await change(3, '1 day');
+      await change(4, '0 days');
+      await handle.db.raw(`delete from dialog_changes where id < coalesce(
+        (select id from dialog_changes where created_at >= now() - interval '30 days' order by id limit 1),
+        (select max(id) + 1 from dialog_changes))`);
+      expect(
+        await handle.db('dialog_changes').where({ dialog_id: dialogId }).orderBy('seq').pluck('seq'),
+      ).to.deep.equal([3, 4]);
+    });
+
     it('when dialogs are deleted, then their messages, events and outbox rows go with them and other dialogs keep theirs (011: a trigger, not foreign keys)', async () => {
       const [gone, kept] = await visitorWithDialogs('closed', 2);
       if (!gone || !kept) throw new Error('two dialogs expected');

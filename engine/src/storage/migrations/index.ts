@@ -10,6 +10,7 @@ import * as quickRepliesOrder from './008-quick-replies-order';
 import * as oneStatementChanges from './009-one-statement-changes';
 import * as leanIndexes from './010-lean-indexes';
 import * as changeRowsWithoutFkChecks from './011-change-rows-without-fk-checks';
+import * as leanChangeIndexes from './012-lean-change-indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '009-one-statement-changes': oneStatementChanges,
   '010-lean-indexes': leanIndexes,
   '011-change-rows-without-fk-checks': changeRowsWithoutFkChecks,
+  '012-lean-change-indexes': leanChangeIndexes,
 };
 
 /** Migrations compiled in (not globbed from disk) so they run the same under tsx, tests and the image. */
