@@ -461,8 +461,16 @@ export async function startServer(
       reader: engine.reader,
       access: engine.access,
       quickReplies,
-      eraseVisitor: (visitorId) =>
-        eraseVisitor({ visitorRepo: engine.visitorRepo, files: engine.files }, visitorId),
+      eraseVisitor: async (visitorId) => {
+        const erased = await eraseVisitor(
+          { visitorRepo: engine.visitorRepo, files: engine.files },
+          visitorId,
+        );
+        // His open widgets hold a token that names nobody now: they reconnect as a new visitor.
+        engine.visitors.erased(visitorId);
+        notifier.disconnectVisitor(visitorId);
+        return erased;
+      },
       someoneAvailable: async () => {
         const now = Date.now();
         const groupOpen = (groupId: string) => engine.decisions().policy.groupOpen(groupId, now);

@@ -102,6 +102,15 @@ export class VisitorService {
   }
 
   /**
+   * His data was erased: this node forgets him (a start on what it remembered would write a dialog for
+   * a visitor who no longer exists). His sockets are closed on every node by the caller; a reconnect
+   * with his old token finds nobody and is given a new identity.
+   */
+  erased(visitorId: string) {
+    this.known.delete(visitorId);
+  }
+
+  /**
    * Blocks the visitor (his token is refused from now on) and, for `addressBlockMs`, the address he
    * last connected from: clearing his storage for a new token does not get him back in. An address
    * may be shared (an office behind NAT); the expiry bounds that harm.

@@ -8,6 +8,7 @@ import {
   closeAllSockets,
   connectOperator,
   connectVisitor,
+  eventually,
   login,
 } from '../support/clients';
 import {
@@ -321,7 +322,7 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       expect((await download(server.url, sent!.url)).response.status).to.equal(404);
     });
 
-    it("when a supervisor deletes a visitor's data, then it is refused while his dialog is open, and afterwards his dialogs, messages and files are gone", async () => {
+    it("when a supervisor deletes a visitor's data, then it is refused while his dialog is open, and afterwards his dialogs, messages and files are gone and his widget is disconnected", async () => {
       const { visitor, anna, dialogId } = await heldDialog(server.url);
       const session = await call<VisitorSession>(visitor, 'session:resume');
       const [sent] = (
@@ -343,6 +344,10 @@ for (const backends of ['embedded', 'real'] as Backends[]) {
       const done = await erase();
       expect(done.status).to.equal(200);
       expect(await done.json()).to.deep.equal({ data: { dialogs: 1, files: 1 } });
+      // His widget's token names nobody now: its socket is closed (it reconnects as a new visitor).
+      await eventually(() => visitor.disconnected, 5_000, 'his socket closed');
+      const again = await connectVisitor(server.url, { visitorToken: session.visitorToken });
+      expect((await call<VisitorSession>(again, 'session:resume')).visitorId).to.not.equal(session.visitorId);
       const { db } = server.engine.database;
       expect(await db('dialogs').where({ id: dialogId }).first()).to.equal(undefined);
       expect(await db('messages').where({ dialog_id: dialogId }).first()).to.equal(undefined);
