@@ -40,12 +40,11 @@ export type VisitorTypingListener = (typing: {
 }) => void;
 
 /**
- * A visitor as this node last created, read or changed him. `noDialog`: he had none then, and this
- * node started none since. His open dialog's row is DialogService's (its cache).
+ * A visitor as this node last created, read or changed him. His open dialog's row is DialogService's
+ * (its cache). Nothing here says he has no dialog: his other tab on another node may have one.
  */
 interface KnownVisitor {
   visitor: Visitor;
-  noDialog: boolean;
 }
 
 /** How many visitors a node remembers (a few hundred bytes each). */
@@ -54,9 +53,11 @@ const KNOWN_VISITORS = 10_000;
 export class VisitorService {
   private readonly typingListeners: VisitorTypingListener[] = [];
   /**
-   * Who he is, for his write path (start, message) without reading him: his own changes made here
-   * update it. Changes made elsewhere: a block closes his open dialog (a version-checked write the
-   * message path sees, then reads) and drops his sockets everywhere; his handshake reads him again.
+   * Who he is, for a message to the open dialog this node remembers (no read; a start always reads):
+   * his own changes made here update it. Changes made elsewhere: a block closes his open dialog (a
+   * version-checked write the message path sees, then reads) and drops his sockets everywhere; his
+   * handshake reads him again. A name or language his other tab changed on another node is seen here
+   * at his next read (his next start or reconnect).
    */
   private readonly known = new Lru<string, KnownVisitor>(KNOWN_VISITORS);
 
@@ -90,21 +91,21 @@ export class VisitorService {
         const seen = { userAgent: meta.userAgent ?? known.userAgent, ip: meta.ip ?? known.ip };
         await visitorRepo.touchVisitor(known.id, seen);
         // His dialogs are not read here: the first start or message reads them.
-        this.known.set(known.id, { visitor: { ...known, ...seen }, noDialog: false });
+        this.known.set(known.id, { visitor: { ...known, ...seen } });
         return { visitor: known, token: auth.visitorToken };
       }
     }
     await beforeMint();
     const token = randomBytes(24).toString('base64url');
     const visitor = await visitorRepo.createVisitor({ token, siteId: auth.siteId, ...meta });
-    this.known.set(visitor.id, { visitor, noDialog: true });
+    this.known.set(visitor.id, { visitor });
     return { visitor, token };
   }
 
   /**
-   * His data was erased: this node forgets him (a start on what it remembered would write a dialog for
-   * a visitor who no longer exists). His sockets are closed on every node by the caller; a reconnect
-   * with his old token finds nobody and is given a new identity.
+   * His data was erased: this node forgets him (nothing is decided on a visitor who no longer exists).
+   * His sockets are closed on every node by the caller; a reconnect with his old token finds nobody
+   * and is given a new identity.
    */
   erased(visitorId: string) {
     this.known.delete(visitorId);
@@ -168,8 +169,10 @@ export class VisitorService {
     meta: { language?: string | null },
   ): Promise<VisitorDialogView> {
     const { repo, reader, decisions } = this.deps;
-    // At most one read (none when this node knows him): who he is and his newest dialog.
-    const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId);
+    // One read, always: who he is and his newest dialog. A start decides which dialog he gets (his
+    // open one, a new one linked to the last), and another node may have opened or closed it since
+    // this node last saw it: a remembered row would answer with a dialog closed elsewhere.
+    const { visitor, latest } = await this.requireVisitorWithLatest(identity.visitorId, { read: true });
     if (input.kind === 'callback' && input.callback) {
       const normalized = normalizeContact(input.callback.phone, decisions().phoneCountry(identity.siteId));
       if (!normalized.ok || normalized.kind !== 'phone')
@@ -410,7 +413,7 @@ export class VisitorService {
 
   /**
    * Who he is and his newest dialog: as this node remembers them when it has his open dialog's row
-   * or knows he has none (`remembered`), else one read (`options.read`: always).
+   * (`remembered`: a message's dispatch is version-checked on it), else one read (`options.read`: always).
    */
   private async requireVisitorWithLatest(
     visitorId: string,
@@ -419,8 +422,8 @@ export class VisitorService {
     const known = options.read ? undefined : this.known.get(visitorId);
     const open = known && this.deps.dialogs.rememberedOpenDialogOf(visitorId);
     const found =
-      known && (open || known.noDialog)
-        ? { visitor: known.visitor, latest: open ?? null, remembered: true }
+      known && open
+        ? { visitor: known.visitor, latest: open, remembered: true }
         : await this.readVisitorWithLatest(visitorId);
     if (found.visitor.blockedAt) throw forbidden('this chat is not available');
     return found;
@@ -432,7 +435,7 @@ export class VisitorService {
       this.known.delete(visitorId);
       throw new AppError('unauthorized', 'unknown visitor');
     }
-    this.known.set(visitorId, { visitor: found.visitor, noDialog: found.latest === null });
+    this.known.set(visitorId, { visitor: found.visitor });
     return { ...found, remembered: false };
   }
 
@@ -463,9 +466,6 @@ export class VisitorService {
       ...(withMessage ? [{ type: 'VISITOR_MESSAGE' as const }] : []),
       { type: 'ROUTE', ...route },
     ];
-    // Whether or not this start wins, he has a dialog now (his open one is DialogService's to remember).
-    const known = this.known.get(visitor.id);
-    if (known?.noDialog) this.known.set(visitor.id, { ...known, noDialog: false });
     const result = await dialogs.create({ ...dialog, visitorId: visitor.id }, events, hooks);
     return result?.change ?? null;
   }

@@ -54,12 +54,12 @@ describe('Postgres statements per routed dialog (real Postgres and Redis)', func
     return statements;
   }
 
-  // Issue 16's target is 10 statements per routed dialog; 3 are reached, its writes alone (62 before
-  // the change stream, 30 before a transition became one statement, 8 before the assignment's
-  // statement read the new holder's detail, 7 before a new dialog was created and assigned in one
-  // commit, 6 before a node decided on the rows it remembers): the budget holds what is reached so a
-  // regression fails. docs/message-path.md lists the 3.
-  it('when a dialog is started with a message, assigned, answered once and closed, then it costs at most 3 statements and reads nothing; a visitor message to an open dialog one statement, no read, no transaction', async () => {
+  // Issue 16's target is 10 statements per routed dialog; 4 are reached, its writes and the start's
+  // read of the visitor (62 before the change stream, 30 before a transition became one statement, 8
+  // before the assignment's statement read the new holder's detail, 7 before a new dialog was created
+  // and assigned in one commit, 6 before a node decided on the rows it remembers): the budget holds
+  // what is reached so a regression fails. docs/message-path.md lists the 4.
+  it('when a dialog is started with a message, assigned, answered once and closed, then it costs at most 4 statements, one read (the visitor, at the start); a visitor message to an open dialog one statement, no read, no transaction', async () => {
     const anna = await connectOperator(server.url, 'anna@example.com');
     await call(anna, 'presence:set', { status: 'online' });
     const visitor = await connectVisitor(server.url);
@@ -95,10 +95,10 @@ describe('Postgres statements per routed dialog (real Postgres and Redis)', func
     });
 
     const total = counts.start!.statements + counts.operatorMessage!.statements + counts.close!.statements;
-    printed.push(`    routed dialog total: ${total} Postgres statements (budget 3; issue 16's target 10)`);
-    expect(total, 'statements per routed dialog').to.be.at.most(3);
+    printed.push(`    routed dialog total: ${total} Postgres statements (budget 4; issue 16's target 10)`);
+    expect(total, 'statements per routed dialog').to.be.at.most(4);
     for (const [name, count] of Object.entries(counts))
-      expect(count.reads, `reads outside a transaction (${name})`).to.equal(0);
+      expect(count.reads, `reads outside a transaction (${name})`).to.equal(name === 'start' ? 1 : 0);
     expect(steady.statements, 'statements per visitor message').to.be.at.most(1);
     expect(steady.reads, 'reads outside the transaction per visitor message').to.equal(0);
     expect(steady.transactions, 'transactions per visitor message').to.equal(0);
