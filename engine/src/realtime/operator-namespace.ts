@@ -76,6 +76,7 @@ export function registerOperatorNamespace(
 ) {
   const { auth, operators, logger } = deps;
   const offlineTimers = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
   // Heartbeat writes go out in order, on one chain for the node: a slow beat cannot land after a
   // later one (a connection's close) and revive it.
   let beating = Promise.resolve();
@@ -253,6 +254,9 @@ export function registerOperatorNamespace(
 
     socket.on('disconnect', () => {
       clearTimeout(expiry);
+      // A node shutting down closes every socket: his presence is not this node's to change any more
+      // (another node's sockets or his heartbeat's expiry decide it), and the pool is closing.
+      if (stopped) return;
       aliveUntil(deps.clock());
       const timer = setTimeout(async () => {
         offlineTimers.delete(operator.id);
@@ -272,6 +276,7 @@ export function registerOperatorNamespace(
 
   return {
     stop() {
+      stopped = true;
       for (const timer of offlineTimers.values()) clearTimeout(timer);
       offlineTimers.clear();
       clearInterval(heartbeat);

@@ -281,3 +281,25 @@ describe('operator liveness: a group that keeps the dialogs of an operator gone 
     expect((await server.engine.repo.findDialog(held[0]!.id))?.state).to.equal('assigned');
   });
 });
+
+describe('operator liveness: a node shutting down (real)', function () {
+  this.timeout(60_000);
+
+  it("when the node stops with operators connected, then it changes no operator's presence after (its pool is closing)", async () => {
+    const server = await startTestServer('real', { PRESENCE_GRACE_MS: 50 });
+    const anna = await connectOperator(server.url, 'anna@example.com');
+    await call(anna, 'presence:set', { status: 'online' });
+    const changes: string[] = [];
+    const { operators } = server.engine;
+    const setPresence = operators.setPresence.bind(operators);
+    operators.setPresence = (operator, status) => {
+      changes.push(status);
+      return setPresence(operator, status);
+    };
+    anna.io.reconnection(false); // the stop waits for connections to end, not for her to come back
+    await server.cleanup();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(changes, 'presence changes after the stop').to.deep.equal([]);
+    closeAllSockets();
+  });
+});
