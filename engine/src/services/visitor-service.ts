@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { AttachmentService } from '../attachments/attachment-service';
 import type { RouteFields } from '../dialog/dialog-machine';
 import type { DialogChange } from '../dialog/dialog-change';
-import { Lru } from '../dialog/dialog-cache';
+import { Lru } from '../lru';
 import type { CreateHooks, DialogEventInput, GroupOperators, NewDialog } from '../dialog/dialog-service';
 import { OPEN_STATES, stateName } from '../dialog/dialog-views';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
