@@ -167,17 +167,19 @@ const asBinding = (value: Knex.Value): Knex.Value =>
     ? JSON.stringify(value)
     : value;
 
-/** The columns with a value: an absent field keeps its column's default (an insert) or value (an update). */
-const defined = (columns: Record<string, unknown>) =>
+/**
+ * The columns with a value: an absent field keeps its column's default (an insert) or value (an update).
+ * `as`: `asBinding` for the statement's bindings; none for what a read of the written row gives back.
+ */
+const present = (
+  columns: Record<string, unknown>,
+  as: (value: Knex.Value) => Knex.Value = (value) => value,
+) =>
   Object.fromEntries(
     Object.entries(columns)
       .filter(isBinding)
-      .map(([column, value]) => [column, asBinding(value)]),
+      .map(([column, value]) => [column, as(value)]),
   );
-
-/** The columns with a value, the values as they are (what a read of the written row gives back). */
-const present = (columns: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(columns).filter(([, value]) => value !== undefined));
 
 /**
  * The update of a dialog row a change starts with: `set` (with its `values`) where the row is `id` (at
@@ -335,7 +337,7 @@ export class DialogRepository {
     write: ChangeWrite,
     executor: Executor = this.db,
   ): Promise<WrittenChange | null> {
-    const columns = defined({ ...toColumns(dialog), change_seq: 1 });
+    const columns = present({ ...toColumns(dialog), change_seq: 1 }, asBinding);
     const insert: Target = {
       sql: `insert into dialogs (${Object.keys(columns).join(', ')})
             values (${Object.keys(columns)
@@ -364,7 +366,7 @@ export class DialogRepository {
     write: ChangeWrite,
   ): Promise<WriteOutcome> {
     const set = { version: expectedVersion + 1, updated_at: new Date() };
-    const columns = defined({ ...toColumns(changes), ...set });
+    const columns = present({ ...toColumns(changes), ...set }, asBinding);
     const update = changeUpdate(
       `${Object.keys(columns)
         .map((c) => `${c} = ?`)
