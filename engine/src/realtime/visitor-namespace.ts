@@ -80,15 +80,16 @@ export function registerVisitorNamespace(
         }),
       );
     const address = clientAddress(socket.handshake, deps.trustProxy);
-    // A token counted with a token-less handshake, until a visitor is minted (given back if none is).
-    let tokenCounted = false;
+    const { visitorToken } = auth.data;
+    // The token a token-less handshake counts up front, until a visitor is minted for it: a handshake
+    // refused before that (address blocked, unknown site) gives it back.
+    let unusedToken = false;
     try {
-      const { visitorToken } = auth.data;
       // Without a token he is minted one: both counters in one round trip.
       if (visitorToken) await limits.consume('handshake', { visitor: tokenKey(visitorToken), address });
       else {
         await limits.consumeMinting(address);
-        tokenCounted = true;
+        unusedToken = true;
       }
       if (await visitors.isAddressBlocked(address)) throw notAvailable();
       const { visitor, token } = await visitors.identify(
@@ -98,18 +99,17 @@ export function registerVisitorNamespace(
           ip: address,
           language: acceptLanguages(socket.handshake.headers['accept-language'])[0] ?? null,
         },
-        // Counted above when he came without a token; an unknown token is counted here.
-        visitorToken
-          ? () => limits.consume('token', { address })
-          : async () => {
-              tokenCounted = false;
-            },
+        // Minting: an unknown token is counted now; a token-less handshake's token is used now.
+        async () => {
+          if (visitorToken) await limits.consume('token', { address });
+          unusedToken = false;
+        },
       );
       if (visitor.blockedAt) throw notAvailable();
       socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
       next();
     } catch (error) {
-      if (tokenCounted) await limits.giveBackToken(address);
+      if (unusedToken) await limits.giveBackToken(address);
       const appError = toAppError(error);
       const { details: _details, ...data } = appError.toBody();
       next(Object.assign(new Error(appError.message), { data }));
