@@ -181,9 +181,10 @@ function positionedText(sql: string): string {
  * Runs a hot statement (the engine runs a few per routed dialog) straight on a connection of knex's
  * own pool, as a named (prepared) statement, and returns its rows. Straight: knex's runner (query
  * compile, binding positions, its emitters, its connection checks) was ~10 % of the engine's CPU at
- * the bench's rate (knex 6.9 %, lodash 1.6 %, with tarn 1.6 %), for statements whose text never changes. Knex's pool rather than a pg.Pool of
- * our own: one pool with one limit and one search_path setup (`afterCreate`), and a transaction's
- * client hands out the transaction's own connection, so a statement given a transaction runs in it.
+ * the bench's rate (knex 6.9 %, lodash 1.6 %, with tarn 1.6 %), for statements whose text never
+ * changes. Knex's pool rather than a pg.Pool of our own: one pool with one limit and one search_path
+ * setup (`afterCreate`), and a transaction's client hands out the transaction's own connection, so a
+ * statement given a transaction runs in it.
  * Every statement is still announced as knex's `query` event, so whoever counts statements (the
  * budget tests) sees these too.
  *
