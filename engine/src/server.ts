@@ -47,6 +47,7 @@ import { type Locks, MemoryLocks, RedisLocks } from './locks/dialog-locks';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { listenMetrics, type MetricsServer } from './metrics/metrics-server';
+import { coalesceWritesPerTick } from './realtime/coalesced-writes';
 import { releaseHandshakeRequests, socketServerOptions } from './realtime/socket-options';
 import { DialogBroadcaster } from './realtime/dialog-broadcaster';
 import { QueuePositions } from './dialog/change-consumers/queue-positions';
@@ -362,6 +363,7 @@ export async function startServer(
     VisitorSocketData & OperatorSocketData
   >(http, socketServerOptions({ cors: origins.socketCors() }));
   releaseHandshakeRequests(io);
+  coalesceWritesPerTick(io);
   const adapter = redis ? attachRedisAdapter(io, redis, `${config.REDIS_KEY_PREFIX}:socket.io`) : null;
   const visitorNs: VisitorNamespace = io.of('/visitor');
   const operatorNs: OperatorNamespace = io.of('/operator');

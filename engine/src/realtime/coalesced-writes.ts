@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import { Socket as NetSocket } from 'node:net';
+import type { Server } from 'socket.io';
+
+/** The parts of an engine.io connection this module uses: its (private) flush and its transport. */
+interface Connection {
+  flush(): void;
+  transport: { name: string; socket?: { _socket?: unknown } };
+}
+
+/**
+ * Sends what the engine writes to one connection within one tick in one write syscall.
+ *
+ * engine.io flushes each packet as it is queued, and ws writes each frame on its own (one writev per
+ * frame); on loopback a write syscall also runs the receiver's TCP path, the largest single item of the
+ * engine's CPU profile (docs/capacity.md). Here a connection's flush waits for the end of the tick
+ * (process.nextTick: after the synchronous code and the promise continuations that queued it), then
+ * sends the whole buffer with the TCP socket corked, so its frames leave in one writev. Frames keep
+ * their order and acks theirs (one buffer per connection); backpressure and close are engine.io's,
+ * which already wait for the flush (a closing socket sends its buffer first).
+ */
+export function coalesceWritesPerTick(io: Server) {
+  // A websocket handshake accepted: its 101 response and engine.io's open packet follow in this tick.
+  io.engine.on('initial_headers', (_headers: unknown, request: IncomingMessage) => {
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;
+    request.socket.cork();
+    process.nextTick(() => request.socket.uncork());
+  });
+  io.engine.on('connection', (conn: Connection) => {
+    const flush = conn.flush.bind(conn);
+    let scheduled = false;
+    conn.flush = () => {
+      if (scheduled) return;
+      scheduled = true;
+      process.nextTick(() => {
+        scheduled = false;
+        const wire = tcpSocket(conn.transport);
+        wire?.cork();
+        flush();
+        wire?.uncork();
+      });
+    };
+  });
+}
+
+/** The TCP socket under a websocket transport (ws keeps it as `_socket`); polling has none of its own. */
+function tcpSocket(transport: Connection['transport']): NetSocket | null {
+  const wire = transport.name === 'websocket' ? transport.socket?._socket : undefined;
+  return wire instanceof NetSocket ? wire : null;
+}
