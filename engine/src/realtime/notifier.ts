@@ -104,11 +104,14 @@ export class Notifier {
     this.visitors?.on('dashboard:changed', listener);
   }
 
-  /** Each visitor socket connected to this node, by its visitor (it gets his queue position). */
-  onVisitorConnected(listener: (visitorId: string) => void) {
+  /**
+   * Each visitor socket connected to this node, by its visitor (it gets his queue position), and
+   * whether he was minted at its handshake (he has no dialog yet).
+   */
+  onVisitorConnected(listener: (visitorId: string, minted: boolean) => void) {
     this.visitors?.on('connection', (socket) => {
       const visitorId: unknown = socket.data?.visitorId;
-      if (typeof visitorId === 'string') listener(visitorId);
+      if (typeof visitorId === 'string') listener(visitorId, socket.data?.minted === true);
     });
   }
 

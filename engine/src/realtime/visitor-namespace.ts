@@ -28,6 +28,8 @@ export interface VisitorSocketData extends VisitorIdentity {
   token: string;
   /** The client address the limits and address blocks count by. */
   address: string;
+  /** He was minted at this handshake: he has no dialog yet, so nothing of his is read on connect. */
+  minted: boolean;
 }
 
 const notAvailable = () => forbidden('this chat is not available');
@@ -92,7 +94,7 @@ export function registerVisitorNamespace(
         unusedToken = true;
       }
       if (await visitors.isAddressBlocked(address)) throw notAvailable();
-      const { visitor, token } = await visitors.identify(
+      const { visitor, token, minted } = await visitors.identify(
         auth.data,
         {
           userAgent: socket.handshake.headers['user-agent'] ?? null,
@@ -106,7 +108,7 @@ export function registerVisitorNamespace(
         },
       );
       if (visitor.blockedAt) throw notAvailable();
-      socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address };
+      socket.data = { visitorId: visitor.id, siteId: auth.data.siteId, token, address, minted };
       next();
     } catch (error) {
       if (unusedToken) await limits.giveBackToken(address);

@@ -81,7 +81,7 @@ export class VisitorService {
     auth: { siteId: string; visitorToken?: string | undefined },
     meta: { userAgent?: string | null; ip?: string | null; language?: string | null },
     beforeMint: () => Promise<void> = async () => undefined,
-  ): Promise<{ visitor: Visitor; token: string }> {
+  ): Promise<{ visitor: Visitor; token: string; minted: boolean }> {
     const { visitorRepo, decisions } = this.deps;
     if (!decisions().site(auth.siteId))
       throw new AppError('not_found', `site ${auth.siteId} not found`, 'siteId');
@@ -92,14 +92,14 @@ export class VisitorService {
         await visitorRepo.touchVisitor(known.id, seen);
         // His dialogs are not read here: the first start or message reads them.
         this.known.set(known.id, { visitor: { ...known, ...seen } });
-        return { visitor: known, token: auth.visitorToken };
+        return { visitor: known, token: auth.visitorToken, minted: false };
       }
     }
     await beforeMint();
     const token = randomBytes(24).toString('base64url');
     const visitor = await visitorRepo.createVisitor({ token, siteId: auth.siteId, ...meta });
     this.known.set(visitor.id, { visitor });
-    return { visitor, token };
+    return { visitor, token, minted: true };
   }
 
   /**

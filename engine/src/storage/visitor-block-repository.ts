@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runPrepared } from './database';
 
 /** Blocked client addresses, each until its expiry (table `visitor_blocks`). */
 export class VisitorBlockRepository {
@@ -25,10 +26,13 @@ export class VisitorBlockRepository {
 
   /** Whether the address is blocked at `now`. */
   async isAddressBlocked(address: string, now: Date): Promise<boolean> {
-    const row = await this.db('visitor_blocks')
-      .where({ address })
-      .andWhere('expires_at', '>', now)
-      .first('address');
-    return row !== undefined;
+    // Named: every handshake asks.
+    const rows = await runPrepared(
+      this.db,
+      'hotline_address_blocked',
+      'select 1 from visitor_blocks where address = ? and expires_at > ? limit 1',
+      [address, now],
+    );
+    return rows.length > 0;
   }
 }

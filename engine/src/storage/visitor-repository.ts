@@ -57,8 +57,17 @@ export class VisitorRepository {
       ip: input.ip ?? null,
       language: input.language ?? null,
     };
-    await this.db('visitors').insert(row);
-    return (await this.findVisitor(row.id))!;
+    // One statement (the insert returns the row), named: every new visitor runs it. Named columns,
+    // never `*`: a cached plan whose result type changed (a column added while a node runs) fails.
+    const [created] = await runPrepared<VisitorRow>(
+      this.db,
+      'hotline_create_visitor',
+      `insert into visitors (id, token_hash, site_id, user_agent, ip, language)
+       values (?, ?, ?, ?, ?, ?)
+       returning id, token_hash, site_id, name, email, phone, language, user_agent, ip, blocked_at, blocked_reason`,
+      [row.id, row.token_hash, row.site_id, row.user_agent, row.ip, row.language],
+    );
+    return toVisitor(created!);
   }
 
   async touchVisitor(

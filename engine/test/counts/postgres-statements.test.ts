@@ -104,4 +104,12 @@ describe('Postgres statements per routed dialog (real Postgres and Redis)', func
     expect(steady.transactions, 'transactions per visitor message').to.equal(0);
     expect(visitorMessage.statements).to.be.greaterThan(0);
   });
+
+  it('when a new visitor connects, then it costs 2 statements: the address check and the insert that returns his row', async () => {
+    const connect = await step('new visitor connects', async () => {
+      await connectVisitor(server.url);
+    });
+    expect(connect.statements, connect.sql.join('\n')).to.equal(2);
+    expect(connect.reads).to.equal(1);
+  });
 });

@@ -27,11 +27,11 @@ function harness(options: { handleTimesMs?: () => Promise<number[]>; resyncMs?: 
     localVisitorSockets: (visitorId: string) => (connected.has(visitorId) ? new Set([visitorId]) : undefined),
     hasLocalVisitors: () => connected.size > 0,
     toOtherNodes: () => {},
-    onVisitorConnected: (listener: (visitorId: string) => void) => {
+    onVisitorConnected: (listener: (visitorId: string, minted: boolean) => void) => {
       join = listener;
     },
   };
-  let join: (visitorId: string) => void = () => {};
+  let join: (visitorId: string, minted: boolean) => void = () => {};
   const repo = {
     // Visitor `v:<dialog>` owns dialog `<dialog>`.
     visitorsOf: async (ids: readonly string[]) => new Map(ids.map((id) => [id, `v:${id}`])),
@@ -61,7 +61,7 @@ function harness(options: { handleTimesMs?: () => Promise<number[]>; resyncMs?: 
     pushes: () => pushes,
     connect: (dialogId: string) => {
       connected.add(`v:${dialogId}`);
-      join(`v:${dialogId}`);
+      join(`v:${dialogId}`, false);
     },
     /** Every waiting visitor shows what routing-rules says for his true position. */
     async wrong() {

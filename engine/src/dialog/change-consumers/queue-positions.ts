@@ -48,7 +48,7 @@ export interface VisitorPushes {
   toLocalVisitor(visitorId: string, event: 'queue:position', view: QueuePositionView): void;
   /** Tells the other nodes which groups' queues changed here (they flush their visitors). */
   toOtherNodes(event: 'queue:changed', groupIds: string[]): void;
-  onVisitorConnected(listener: (visitorId: string) => void): void;
+  onVisitorConnected(listener: (visitorId: string, minted: boolean) => void): void;
 }
 
 /**
@@ -93,7 +93,10 @@ export class QueuePositions {
     private readonly resyncMs = RESYNC_MS,
   ) {
     this.visitorIds = new DialogVisitors(deps.repo);
-    deps.notifier.onVisitorConnected((visitorId) => this.safely(() => this.joined(visitorId)));
+    // A visitor minted at the handshake has no dialog to be queued with: nothing to read.
+    deps.notifier.onVisitorConnected((visitorId, minted) => {
+      if (!minted) this.safely(() => this.joined(visitorId));
+    });
     if (!Number.isFinite(resyncMs)) return;
     this.resync = setInterval(
       () => {
