@@ -17,7 +17,7 @@ export interface LuaCommand {
  * changes: the registered command names carry it (`hlAssignHead_v5`), so two engine versions sharing
  * Redis during a rolling deploy never share a script name with different bodies.
  */
-export const COMMANDS_VERSION = 10;
+export const COMMANDS_VERSION = 11;
 
 const commandsDir = new URL('./commands/', import.meta.url);
 

@@ -7,6 +7,7 @@ import { MemoryRoutingStore } from '../../src/routing-store/memory-routing-store
 import { RedisRoutingStore } from '../../src/routing-store/redis-routing-store';
 import type { ClaimedTimer, Presence, RoutingStore } from '../../src/routing-store/routing-store';
 import { deleteKeys, RedisUnavailable, testRedis } from '../support/redis';
+import { RedisMonitorCounter } from '../support/redis-monitor';
 import { runRoutingStoreContract } from './contract';
 
 describe('RedisRoutingStore', () => {
@@ -38,6 +39,43 @@ describe('RedisRoutingStore', () => {
   });
 
   describe('layout', () => {
+    it('when the reconciler sweeps operators alive with nothing run out, then Redis runs one read per operator and writes nothing', async () => {
+      const redis = connections[0]!;
+      const tenant = 'sweep-cost';
+      const store = new RedisRoutingStore(redis, { prefix, tenant });
+      const operators = Array.from({ length: 20 }, (_, i) => `op${i}`);
+      await store.beatConnections(
+        operators.map((operatorId) => ({ operatorId, connectionId: `c-${operatorId}`, aliveUntil: 10_000 })),
+      );
+      await store.beatConnection('op0', 'closed', 100); // a closed connection of op0, run out: the drop is due
+      await store.sweepConnections(['nobody'], 0); // the script loaded: EVALSHA from here on
+      const watching = await testRedis();
+      const monitor = await new RedisMonitorCounter(`${prefix}:{${tenant}}`).start(watching); // its own connection
+      watching.disconnect();
+      try {
+        const sweep = async () => {
+          await store.sweepConnections(operators, 5_000);
+          await redis.exists(`${prefix}:{${tenant}}:marker`); // seen by the monitor after the sweep's commands
+          for (let waited = 0; waited < 5000 && !monitor.peek().byCommand.exists; waited += 10)
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          return monitor.take().counted.byCommand;
+        };
+        // op0's run-out entry goes: one drop beside the reads.
+        expect(await sweep()).to.deep.equal({
+          evalsha: 1,
+          'zrange (script)': 20,
+          'zremrangebyscore (script)': 1,
+          exists: 1,
+        });
+        // Nothing ran out: reads only (before: a ZREMRANGEBYSCORE per operator on every sweep).
+        expect(await sweep()).to.deep.equal({ evalsha: 1, 'zrange (script)': 20, exists: 1 });
+        expect(await store.connectionsAliveUntil('op0')).to.equal(10_000);
+      } finally {
+        monitor.stop();
+        await deleteKeys(redis, `${prefix}:{${tenant}}:*`);
+      }
+    });
+
     it('when the store works, then every key of a tenant shares one hash slot tag', async () => {
       const redis = connections[0]!;
       const tenant = 'slot-check';

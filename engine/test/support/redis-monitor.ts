@@ -35,6 +35,11 @@ export class RedisMonitorCounter {
     this.monitor = null;
   }
 
+  /** Counts since the last take, left as they are (to wait for a command to show up). */
+  peek(): CommandCounts {
+    return summary(this.counts);
+  }
+
   /** Counts since the last take (background ones apart), zeroed. */
   take(): { counted: CommandCounts; background: CommandCounts } {
     const taken = { counted: summary(this.counts), background: summary(this.background) };
